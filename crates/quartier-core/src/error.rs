@@ -1,0 +1,95 @@
+//! The engine's error type. Every message is German and says where the problem is.
+
+use std::path::PathBuf;
+
+use crate::import::ImportReport;
+
+/// Result of every fallible engine call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("Datei {path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The SQLite layer failed (an internal error unless the file is damaged).
+    #[error("Datenbankfehler: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file exists but is not a Quartier atlas.
+    #[error("{path} ist keine Quartier-Atlasdatei")]
+    NotAnAtlas {
+        /// The file that was opened.
+        path: PathBuf,
+    },
+    /// The atlas was written by a newer Quartier.
+    #[error(
+        "{path} wurde mit einer neueren Quartier-Version geschrieben (Schemaversion {found}, \
+         diese Version kennt höchstens {supported}). Bitte Quartier aktualisieren; die Datei bleibt unverändert."
+    )]
+    NewerSchema {
+        /// The file that was opened.
+        path: PathBuf,
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
+    },
+    /// `new` was asked to create a file that already exists.
+    #[error("{path} existiert bereits; eine vorhandene Datei wird nicht überschrieben")]
+    AlreadyExists {
+        /// The file concerned.
+        path: PathBuf,
+    },
+    /// An import found problems; nothing was written.
+    #[error("{0}")]
+    Import(Box<ImportReport>),
+    /// A coordinate reference system could not be recognised.
+    #[error("Koordinatenbezugssystem in {source_name} nicht erkannt: {detail}. Mit --crs EPSG:nnnn angeben (unterstützt: {supported})")]
+    UnknownCrs {
+        /// Where the CRS description came from.
+        source_name: String,
+        /// What was found.
+        detail: String,
+        /// The supported codes, for the message.
+        supported: String,
+    },
+    /// A name given by the user does not exist in the atlas.
+    #[error("{kind} „{name}“ gibt es in diesem Atlas nicht. Vorhanden: {available}")]
+    NotFound {
+        /// "Ebene", "Zeitraum", "Indikator", …
+        kind: &'static str,
+        /// What the user asked for.
+        name: String,
+        /// What exists, for the message.
+        available: String,
+    },
+    /// A request that makes no sense, explained in German.
+    #[error("{0}")]
+    Invalid(String),
+    /// The user cancelled a long operation; nothing was written.
+    #[error("Abgebrochen; es wurde nichts geändert")]
+    Cancelled,
+}
+
+impl Error {
+    /// True when the error comes from the user's input (exit code 1), false for internal errors (exit code 2).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Error::Sqlite(_))
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+impl From<ImportReport> for Error {
+    fn from(report: ImportReport) -> Self {
+        Error::Import(Box::new(report))
+    }
+}

@@ -1,0 +1,88 @@
+//! Geometry helpers: WKB storage, validation, area and interior points.
+//!
+//! Geometry is stored as little-endian WKB in WGS84 (longitude, latitude in degrees).
+
+use geo::{BoundingRect, GeodesicArea, InteriorPoint, MultiPolygon, Point, Validation};
+use geo_traits::to_geo::ToGeoGeometry;
+
+use crate::{Error, Result};
+
+/// Encodes a multipolygon as WKB.
+pub fn to_wkb(geometry: &MultiPolygon<f64>) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    wkb::writer::write_geometry(
+        &mut buf,
+        &geo::Geometry::MultiPolygon(geometry.clone()),
+        &wkb::writer::WriteOptions { endianness: wkb::Endianness::LittleEndian },
+    )
+    .map_err(|e| Error::Invalid(format!("Geometrie nicht speicherbar: {e}")))?;
+    Ok(buf)
+}
+
+/// Decodes WKB written by [`to_wkb`] (a polygon is widened to a multipolygon).
+pub fn from_wkb(bytes: &[u8]) -> Result<MultiPolygon<f64>> {
+    let wkb = wkb::reader::read_wkb(bytes).map_err(|e| Error::Invalid(format!("gespeicherte Geometrie beschädigt: {e}")))?;
+    match wkb.try_to_geometry() {
+        Some(geo::Geometry::MultiPolygon(mp)) => Ok(mp),
+        Some(geo::Geometry::Polygon(p)) => Ok(MultiPolygon(vec![p])),
+        _ => Err(Error::Invalid("gespeicherte Geometrie ist kein (Multi-)Polygon".into())),
+    }
+}
+
+/// Why a geometry cannot be stored, in German; `None` when it is fine.
+pub fn geometry_problem(geometry: &MultiPolygon<f64>) -> Option<String> {
+    if geometry.0.is_empty() || geometry.0.iter().all(|p| p.exterior().0.len() < 4) {
+        return Some("leere Geometrie".into());
+    }
+    for polygon in &geometry.0 {
+        for coord in polygon.exterior().0.iter().chain(polygon.interiors().iter().flat_map(|r| r.0.iter())) {
+            if !coord.x.is_finite() || !coord.y.is_finite() {
+                return Some("Koordinate ist keine Zahl".into());
+            }
+            if !crate::crs::looks_like_lon_lat(coord.x, coord.y) {
+                return Some(format!("Koordinate ({}, {}) liegt nach der Umrechnung nicht auf der Erde – falsches Bezugssystem?", coord.x, coord.y));
+            }
+        }
+    }
+    if !geometry.is_valid() {
+        let errors = geometry.validation_errors();
+        let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
+        return Some(format!("ungültige Geometrie ({} Fehler, z. B. {first})", errors.len()));
+    }
+    None
+}
+
+/// Area on the ellipsoid in square metres.
+pub fn area_m2(geometry: &MultiPolygon<f64>) -> f64 {
+    geometry.geodesic_area_unsigned()
+}
+
+/// A point guaranteed inside the area (for parent assignment and labels).
+pub fn interior_point(geometry: &MultiPolygon<f64>) -> Option<Point<f64>> {
+    geometry.interior_point()
+}
+
+/// Bounding box as `[min_lon, min_lat, max_lon, max_lat]`.
+pub fn bbox(geometry: &MultiPolygon<f64>) -> Option<[f64; 4]> {
+    geometry.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn wkb_round_trip_and_validation() {
+        let p = polygon![(x: 13.0, y: 52.0), (x: 13.01, y: 52.0), (x: 13.01, y: 52.01), (x: 13.0, y: 52.01), (x: 13.0, y: 52.0)];
+        let mp = MultiPolygon(vec![p]);
+        let back = from_wkb(&to_wkb(&mp).unwrap()).unwrap();
+        assert_eq!(back, mp);
+        assert_eq!(geometry_problem(&mp), None);
+        let a = area_m2(&mp);
+        assert!((a - 680.0 * 1113.0).abs() / a < 0.01, "{a}");
+        let bow = polygon![(x: 13.0, y: 52.0), (x: 13.01, y: 52.01), (x: 13.01, y: 52.0), (x: 13.0, y: 52.01), (x: 13.0, y: 52.0)];
+        assert!(geometry_problem(&MultiPolygon(vec![bow])).unwrap().contains("ungültig"));
+        assert_eq!(geometry_problem(&MultiPolygon(vec![])).as_deref(), Some("leere Geometrie"));
+    }
+}

@@ -1,0 +1,115 @@
+//! Importers: each reads one kind of file, validates everything, and writes in one
+//! transaction or not at all.
+//!
+//! - [`geometry`]: area geometry per spatial level from GeoJSON or (zipped) shapefiles.
+//! - [`values`]: indicator values from CSV/XLSX in wide or long form.
+//! - [`pois`]: points of interest from GeoJSON, CSV or XLSX.
+//! - [`metadata`]: indicator metadata from a metadata sheet.
+//!
+//! Every importer collects all problems of a file before it decides; a file with
+//! problems writes nothing and returns [`crate::Error::Import`] with an [`ImportReport`].
+
+pub mod geometry;
+pub mod metadata;
+pub mod pois;
+pub mod values;
+
+use serde::Serialize;
+
+/// One problem in an input file, located as precisely as the format allows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// Line (CSV), row (spreadsheet) or feature number (GeoJSON, shapefile), 1-based.
+    pub row: Option<usize>,
+    /// Column or attribute name.
+    pub column: Option<String>,
+    /// The offending value as written.
+    pub value: Option<String>,
+    /// What is wrong, in German.
+    pub reason: String,
+}
+
+impl Problem {
+    /// A problem at a row, column and value.
+    pub fn at(row: usize, column: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> Self {
+        Problem { row: Some(row), column: Some(column.into()), value: Some(value.into()), reason: reason.into() }
+    }
+    /// A problem of a whole row.
+    pub fn row(row: usize, reason: impl Into<String>) -> Self {
+        Problem { row: Some(row), column: None, value: None, reason: reason.into() }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(r) = self.row {
+            parts.push(format!("Zeile {r}"));
+        }
+        if let Some(c) = &self.column {
+            parts.push(format!("Spalte „{c}“"));
+        }
+        if let Some(v) = &self.value {
+            parts.push(format!("Wert „{v}“"));
+        }
+        if parts.is_empty() {
+            write!(f, "{}", self.reason)
+        } else {
+            write!(f, "{}: {}", parts.join(", "), self.reason)
+        }
+    }
+}
+
+/// All problems found in one file; nothing was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// The file name.
+    pub file: String,
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+}
+
+/// How many problems the text form lists before summarising (the JSON form lists all).
+const SHOWN_PROBLEMS: usize = 200;
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "Import von {} abgebrochen, der Atlas bleibt unverändert. {} gefunden:",
+            self.file,
+            if n == 1 { "1 Problem".to_string() } else { format!("{n} Probleme") }
+        )?;
+        for p in self.problems.iter().take(SHOWN_PROBLEMS) {
+            writeln!(f, "  {}: {p}", self.file)?;
+        }
+        if n > SHOWN_PROBLEMS {
+            writeln!(f, "  … und {} weitere (alle mit --json)", n - SHOWN_PROBLEMS)?;
+        }
+        Ok(())
+    }
+}
+
+/// Turns collected problems into an error, or passes when there are none.
+pub(crate) fn fail_on_problems(file: &str, problems: Vec<Problem>) -> crate::Result<()> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportReport { file: file.to_string(), problems }.into())
+    }
+}
+
+/// A JSON property as text (numbers without `.0`, null as empty).
+pub(crate) fn json_text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        Some(other) => other.to_string(),
+    }
+}

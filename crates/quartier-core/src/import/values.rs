@@ -1,0 +1,632 @@
+//! Indicator values from CSV or spreadsheets, in wide or long form.
+//!
+//! Wide form: one row per area, one column per indicator, one period for the file.
+//! Long form: one row per (area, indicator, period, value).
+//!
+//! Numbers may be German (`1 675`, `9,7`) or English (`2.7978`); markers become value
+//! statuses, never zeros. Keys are normalised (zero-padded). Rows that are totals of
+//! other rows (Bezirk and city sums at the end of statistical tables) are recognised
+//! and reported, never imported as areas; merged areas ("A und B") are reported too.
+//! Re-importing a period replaces exactly the values of the file, in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{fail_on_problems, Problem};
+use crate::keys::{clean_key, name_match_form, numeric_key_width, pad_key};
+use crate::model::{IndicatorKind, ValueStatus};
+use crate::numbers::{detect_decimal_separator, parse_cell, DecimalSeparator, ParsedCell};
+use crate::progress::{check_cancel, Progress};
+use crate::store::{ensure_indicator, ensure_period, log, refresh_coverage, Atlas};
+use crate::table::{read_table, RawCell, RawTable};
+use crate::{Error, Result};
+
+/// What to do with rows whose key matches no area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmatchedPolicy {
+    /// Abort and list every unmatched key (the default).
+    #[default]
+    Abort,
+    /// Import the rest and report the unmatched rows.
+    Skip,
+    /// Create areas without geometry for unmatched keys.
+    CreateMissing,
+}
+
+/// How rows find their area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchBy {
+    /// By the area key (normalised).
+    #[default]
+    Key,
+    /// By the area name (case and spacing ignored); for tables that carry no keys.
+    Name,
+}
+
+/// Column names of the long form.
+#[derive(Debug, Clone)]
+pub struct LongForm {
+    /// Column with the indicator key.
+    pub indicator_column: String,
+    /// Column with the period label.
+    pub period_column: String,
+    /// Column with the value.
+    pub value_column: String,
+}
+
+/// What to import.
+#[derive(Debug, Clone, Default)]
+pub struct ValuesImport {
+    /// CSV, XLSX, XLS or ODS.
+    pub file: PathBuf,
+    /// The spatial level whose areas the rows are.
+    pub level: String,
+    /// Column with the area key (or name, with [`MatchBy::Name`]).
+    pub key_column: String,
+    /// Column with the area name (used for reports and created areas).
+    pub name_column: Option<String>,
+    /// The period of a wide file (ignored in long form).
+    pub period: Option<String>,
+    /// Worksheet of a spreadsheet.
+    pub sheet: Option<String>,
+    /// Wide form: the columns to import, each `COLUMN` or `COLUMN=INDICATOR_KEY`; empty: all others.
+    pub columns: Vec<String>,
+    /// Long form, if the file is long.
+    pub long: Option<LongForm>,
+    /// Unmatched keys.
+    pub unmatched: UnmatchedPolicy,
+    /// Key or name matching.
+    pub match_by: MatchBy,
+    /// Forces the decimal separator instead of detecting it.
+    pub decimal: Option<DecimalSeparator>,
+}
+
+/// A row that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkippedRow {
+    /// Line or row number.
+    pub line: usize,
+    /// The key or name as written.
+    pub key: String,
+    /// Why, in German.
+    pub reason: String,
+}
+
+/// Counts of written values by status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StatusCounts {
+    /// Numbers and categories.
+    pub ok: usize,
+    /// Missing markers and empty cells.
+    pub missing: usize,
+    /// "k. A.", "." and the like.
+    pub suppressed: usize,
+    /// "x".
+    pub not_applicable: usize,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValuesImportSummary {
+    /// The file name.
+    pub file: String,
+    /// The level.
+    pub level: String,
+    /// Periods written.
+    pub periods: Vec<String>,
+    /// Periods that had no values of these indicators before (added, not replaced).
+    pub periods_added: Vec<String>,
+    /// Data rows in the file.
+    pub rows_read: usize,
+    /// Rows written.
+    pub rows_imported: usize,
+    /// Values written.
+    pub values_written: usize,
+    /// Values by status.
+    pub values_by_status: StatusCounts,
+    /// Indicator keys written.
+    pub indicators: Vec<String>,
+    /// Indicators that did not exist before.
+    pub indicators_created: Vec<String>,
+    /// Indicators recognised as categorical (no number in the column).
+    pub categorical: Vec<String>,
+    /// Keys zero-padded to the level's width.
+    pub keys_padded: usize,
+    /// Decimal separator used.
+    pub decimal_separator: DecimalSeparator,
+    /// Text encoding of the file.
+    pub encoding: String,
+    /// Rows whose key matched no area (with `--skip-unmatched`).
+    pub unmatched: Vec<SkippedRow>,
+    /// Rows recognised as totals of other rows (never imported).
+    pub total_rows: Vec<SkippedRow>,
+    /// Rows that combine several areas ("A und B").
+    pub merged_rows: Vec<SkippedRow>,
+    /// Areas created without geometry (with `--create-missing`).
+    pub areas_created: Vec<String>,
+}
+
+/// Words that mark a row as a total.
+const TOTAL_WORDS: &[&str] = &["insgesamt", "summe", "gesamt", "gesamtstadt", "total", "zusammen", "stadt insgesamt"];
+
+struct AreaIndex {
+    by_key: HashMap<String, i64>,
+    by_name: HashMap<String, Vec<i64>>,
+    width: Option<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum RowTarget {
+    Existing(i64),
+    Created(usize),
+}
+
+enum RowMatch {
+    Area(i64),
+    Unmatched,
+    Ambiguous(usize),
+}
+
+/// Imports values. All or nothing.
+pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Progress) -> Result<ValuesImportSummary> {
+    progress.report(0.0, "Tabelle wird gelesen");
+    let table = read_table(&opts.file, opts.sheet.as_deref())?;
+    let file = table.source.clone();
+    let level = atlas.level(&opts.level)?;
+    let areas = atlas.areas(level.id)?;
+    let index = AreaIndex {
+        by_key: areas.iter().map(|a| (a.key.clone(), a.id)).collect(),
+        by_name: areas.iter().fold(HashMap::new(), |mut m, a| {
+            m.entry(name_match_form(&a.name)).or_insert_with(Vec::new).push(a.id);
+            m
+        }),
+        width: numeric_key_width(areas.iter().map(|a| a.key.as_str())),
+    };
+    let atlas_name = name_match_form(&atlas.meta()?.name);
+    let key_col = table.require_column(&opts.key_column, "--key-column")?;
+    let name_col = opts.name_column.as_deref().map(|c| table.require_column(c, "--name-column")).transpose()?;
+
+    // Which columns hold values, and under which indicator key.
+    let (value_columns, long_cols) = match &opts.long {
+        Some(l) => {
+            let ic = table.require_column(&l.indicator_column, "--indicator-column")?;
+            let pc = table.require_column(&l.period_column, "--period-column")?;
+            let vc = table.require_column(&l.value_column, "--value-column")?;
+            (vec![(vc, String::new())], Some((ic, pc)))
+        }
+        None => {
+            if opts.period.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                return Err(Error::Invalid("Für eine Tabelle in breiter Form ist --period nötig (z. B. --period 2019)".into()));
+            }
+            let mut cols = Vec::new();
+            if opts.columns.is_empty() {
+                for (i, h) in table.headers.iter().enumerate() {
+                    if i != key_col && Some(i) != name_col {
+                        if h.is_empty() {
+                            return Err(Error::Invalid(format!("{file}: Spalte {} hat keine Überschrift", i + 1)));
+                        }
+                        cols.push((i, h.clone()));
+                    }
+                }
+            } else {
+                for spec in &opts.columns {
+                    let (source, key) = match spec.split_once('=') {
+                        Some((s, k)) => (s.trim(), k.trim()),
+                        None => (spec.trim(), spec.trim()),
+                    };
+                    cols.push((table.require_column(source, "--columns")?, key.to_string()));
+                }
+            }
+            if cols.is_empty() {
+                return Err(Error::Invalid(format!("{file}: außer Schlüssel und Name keine Spalten mit Werten")));
+            }
+            (cols, None)
+        }
+    };
+    let mut seen_keys = BTreeSet::new();
+    for (_, key) in &value_columns {
+        if !key.is_empty() && !seen_keys.insert(key.clone()) {
+            return Err(Error::Invalid(format!("{file}: Indikator „{key}“ kommt in mehreren Spalten vor")));
+        }
+    }
+
+    let decimal = opts.decimal.unwrap_or_else(|| {
+        detect_decimal_separator(table.rows.iter().flat_map(|r| {
+            value_columns.iter().filter_map(move |(c, _)| match &r.cells[*c] {
+                RawCell::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+        }))
+    });
+    check_cancel(progress)?;
+    progress.report(0.2, "Schlüssel werden zugeordnet");
+
+    // Match rows to areas.
+    let mut problems = Vec::new();
+    let mut keys_padded = 0;
+    let mut matches = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let raw = row.cells[key_col].as_text();
+        let m = match opts.match_by {
+            MatchBy::Key => {
+                let (key, padded) = pad_key(&clean_key(&raw), index.width);
+                match index.by_key.get(&key) {
+                    Some(id) => {
+                        keys_padded += usize::from(padded);
+                        RowMatch::Area(*id)
+                    }
+                    None => RowMatch::Unmatched,
+                }
+            }
+            MatchBy::Name => match index.by_name.get(&name_match_form(&raw)).map(Vec::as_slice) {
+                Some([one]) => RowMatch::Area(*one),
+                Some(many) => RowMatch::Ambiguous(many.len()),
+                None => RowMatch::Unmatched,
+            },
+        };
+        matches.push((raw.trim().to_string(), m));
+    }
+
+    // Rows that occur twice or match nothing are checked for being totals of other rows.
+    let mut area_rows: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, (_, m)) in matches.iter().enumerate() {
+        if let RowMatch::Area(id) = m {
+            area_rows.entry(*id).or_default().push(i);
+        }
+    }
+    let count_columns = count_like_columns(&table, &value_columns, decimal);
+    let mut total_rows = Vec::new();
+    let mut is_total = vec![false; table.rows.len()];
+    for i in 0..table.rows.len() {
+        let (raw, m) = &matches[i];
+        let duplicate = matches!(m, RowMatch::Area(id) if area_rows[id].len() > 1);
+        let candidate = duplicate || !matches!(m, RowMatch::Area(_));
+        if !candidate {
+            continue;
+        }
+        let form = name_match_form(raw);
+        let by_word = form == atlas_name || TOTAL_WORDS.iter().any(|w| form == *w || form.starts_with(&format!("{w} ")));
+        let by_sum = total_of_earlier_rows(&table, &count_columns, decimal, i);
+        if by_word || by_sum.is_some() {
+            is_total[i] = true;
+            let reason = match by_sum {
+                Some((a, b)) => format!("Summenzeile: Summe der Zeilen {}–{}", table.rows[a].line, table.rows[b].line),
+                None => "Summenzeile (Gesamtwert)".to_string(),
+            };
+            total_rows.push(SkippedRow { line: table.rows[i].line, key: raw.clone(), reason });
+        }
+    }
+
+    let mut unmatched = Vec::new();
+    let mut merged_rows = Vec::new();
+    let mut to_create: Vec<(usize, String, String)> = Vec::new();
+    let mut first_row_of_area: HashMap<i64, usize> = HashMap::new();
+    let mut row_area: Vec<Option<RowTarget>> = vec![None; table.rows.len()];
+    for (i, (raw, m)) in matches.iter().enumerate() {
+        if is_total[i] {
+            continue;
+        }
+        let line = table.rows[i].line;
+        match m {
+            RowMatch::Area(id) => {
+                if let Some(first) = first_row_of_area.insert(*id, line) {
+                    problems.push(Problem::at(line, &opts.key_column, raw, format!("Gebiet doppelt (schon in Zeile {first})")));
+                } else {
+                    row_area[i] = Some(RowTarget::Existing(*id));
+                }
+            }
+            RowMatch::Ambiguous(n) => problems.push(Problem::at(
+                line,
+                &opts.key_column,
+                raw,
+                format!("{n} Gebiete der Ebene „{}“ tragen diesen Namen; über den Schlüssel zuordnen", level.name),
+            )),
+            RowMatch::Unmatched if raw.is_empty() => problems.push(Problem::at(line, &opts.key_column, "", "leerer Schlüssel")),
+            RowMatch::Unmatched => {
+                let parts = merged_parts(raw, &index);
+                let reason = match &parts {
+                    Some(p) => format!("zusammengefasste Gebiete ({}); Werte lassen sich nicht aufteilen", p.join(" + ")),
+                    None => format!("kein Gebiet der Ebene „{}“ mit diesem {}", level.name, if opts.match_by == MatchBy::Key { "Schlüssel" } else { "Namen" }),
+                };
+                match (opts.unmatched, parts.is_some()) {
+                    (UnmatchedPolicy::Abort, _) => problems.push(Problem::at(
+                        line,
+                        &opts.key_column,
+                        raw,
+                        format!("{reason} (mit --skip-unmatched überspringen oder mit --create-missing anlegen)"),
+                    )),
+                    (UnmatchedPolicy::Skip, true) | (UnmatchedPolicy::CreateMissing, true) => {
+                        merged_rows.push(SkippedRow { line, key: raw.clone(), reason })
+                    }
+                    (UnmatchedPolicy::Skip, false) => unmatched.push(SkippedRow { line, key: raw.clone(), reason }),
+                    (UnmatchedPolicy::CreateMissing, false) => {
+                        let key = pad_key(&clean_key(raw), index.width).0;
+                        let name = name_col.map(|c| table.rows[i].cells[c].as_text().trim().to_string()).unwrap_or_default();
+                        row_area[i] = Some(RowTarget::Created(to_create.len()));
+                        to_create.push((i, key, name));
+                    }
+                }
+            }
+        }
+    }
+
+    // Parse the cells.
+    progress.report(0.35, "Werte werden geprüft");
+    struct Cell {
+        row: usize,
+        indicator: usize,
+        period: usize,
+        value: Option<f64>,
+        text: Option<String>,
+        status: ValueStatus,
+        note: Option<String>,
+    }
+    let mut indicator_keys: Vec<String> = Vec::new();
+    let mut indicator_index: HashMap<String, usize> = HashMap::new();
+    let mut period_labels: Vec<String> = Vec::new();
+    let mut period_index: HashMap<String, usize> = HashMap::new();
+    let intern = |keys: &mut Vec<String>, idx: &mut HashMap<String, usize>, k: &str| -> usize {
+        *idx.entry(k.to_string()).or_insert_with(|| {
+            keys.push(k.to_string());
+            keys.len() - 1
+        })
+    };
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut texts_by_indicator: BTreeMap<usize, Vec<(usize, String, String)>> = BTreeMap::new();
+    let mut numbers_by_indicator: HashMap<usize, usize> = HashMap::new();
+    let wide_period = opts.period.as_deref().unwrap_or("").trim().to_string();
+    for (i, row) in table.rows.iter().enumerate() {
+        if row_area[i].is_none() {
+            continue;
+        }
+        for (col, key) in &value_columns {
+            let (indicator_key, period_label) = match long_cols {
+                Some((ic, pc)) => (row.cells[ic].as_text().trim().to_string(), row.cells[pc].as_text().trim().to_string()),
+                None => (key.clone(), wide_period.clone()),
+            };
+            if indicator_key.is_empty() {
+                problems.push(Problem::at(row.line, &table.headers[long_cols.map_or(*col, |l| l.0)], "", "leerer Indikatorschlüssel"));
+                continue;
+            }
+            if period_label.is_empty() {
+                problems.push(Problem::at(row.line, &table.headers[long_cols.map_or(*col, |l| l.1)], "", "leerer Zeitraum"));
+                continue;
+            }
+            let ind = intern(&mut indicator_keys, &mut indicator_index, &indicator_key);
+            let per = intern(&mut period_labels, &mut period_index, &period_label);
+            let parsed = match &row.cells[*col] {
+                RawCell::Number(n) => ParsedCell::Number(*n),
+                RawCell::Empty => ParsedCell::Marker { status: ValueStatus::Missing, marker: String::new() },
+                RawCell::Text(t) => parse_cell(t, decimal),
+            };
+            let cell = match parsed {
+                ParsedCell::Number(n) => {
+                    *numbers_by_indicator.entry(ind).or_default() += 1;
+                    Cell { row: i, indicator: ind, period: per, value: Some(n), text: None, status: ValueStatus::Ok, note: None }
+                }
+                ParsedCell::Marker { status, marker } => Cell {
+                    row: i,
+                    indicator: ind,
+                    period: per,
+                    value: None,
+                    text: None,
+                    status,
+                    note: if marker.is_empty() { None } else { Some(marker) },
+                },
+                ParsedCell::Text(t) => {
+                    texts_by_indicator.entry(ind).or_default().push((row.line, table.headers[*col].clone(), t.clone()));
+                    Cell { row: i, indicator: ind, period: per, value: None, text: Some(t), status: ValueStatus::Ok, note: None }
+                }
+            };
+            cells.push(cell);
+        }
+    }
+    // A column with text but no number is categorical; text in a numeric column is an error.
+    let mut categorical = BTreeSet::new();
+    for (ind, texts) in &texts_by_indicator {
+        if numbers_by_indicator.get(ind).copied().unwrap_or(0) == 0 {
+            categorical.insert(*ind);
+        } else {
+            for (line, column, text) in texts {
+                problems.push(Problem::at(*line, column, text, "keine Zahl in einer Zahlenspalte (fehlende Werte als leer, „–“, „.“ oder „k. A.“ angeben)"));
+            }
+        }
+    }
+    // Long form: the same area, indicator and period twice.
+    if long_cols.is_some() {
+        let mut seen: HashMap<(i64, usize, usize), usize> = HashMap::new();
+        for c in &cells {
+            let area = match row_area[c.row] {
+                Some(RowTarget::Existing(id)) => id,
+                Some(RowTarget::Created(n)) => -(n as i64) - 1,
+                None => continue,
+            };
+            if let Some(first) = seen.insert((area, c.indicator, c.period), table.rows[c.row].line) {
+                problems.push(Problem::row(
+                    table.rows[c.row].line,
+                    format!("Wert für Gebiet, Indikator „{}“ und Zeitraum „{}“ doppelt (schon in Zeile {first})", indicator_keys[c.indicator], period_labels[c.period]),
+                ));
+            }
+        }
+    }
+    problems.sort_by_key(|p| p.row);
+    fail_on_problems(&file, problems)?;
+    check_cancel(progress)?;
+
+    // Write everything in one transaction.
+    progress.report(0.5, "Werte werden gespeichert");
+    let tx = atlas.conn.transaction()?;
+    let mut created_area_ids = Vec::new();
+    {
+        let mut insert_area = tx.prepare("INSERT INTO area(level_id, key, name) VALUES (?1, ?2, ?3)")?;
+        for (_, key, name) in &to_create {
+            insert_area.execute(params![level.id, key, name])?;
+            created_area_ids.push(tx.last_insert_rowid());
+        }
+    }
+    let mut indicator_ids = Vec::new();
+    let mut indicators_created = Vec::new();
+    for (i, key) in indicator_keys.iter().enumerate() {
+        let kind = if categorical.contains(&i) { IndicatorKind::Categorical } else { IndicatorKind::Unspecified };
+        let (id, created) = ensure_indicator(&tx, key, kind)?;
+        if created {
+            indicators_created.push(key.clone());
+        }
+        indicator_ids.push(id);
+    }
+    let mut period_ids = Vec::new();
+    let mut periods_added = Vec::new();
+    for label in &period_labels {
+        let id = ensure_period(&tx, label)?;
+        let existing: i64 = tx.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM value_coverage WHERE period_id = ?1 AND level_id = ?2 AND indicator_id IN ({})",
+                indicator_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            ),
+            params![id, level.id],
+            |r| r.get(0),
+        )?;
+        if existing == 0 {
+            periods_added.push(label.clone());
+        }
+        period_ids.push(id);
+    }
+    let mut counts = StatusCounts::default();
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO value(indicator_id, period_id, area_id, value, text_value, status, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(indicator_id, period_id, area_id) DO UPDATE SET value = excluded.value, text_value = excluded.text_value,
+             status = excluded.status, note = excluded.note",
+        )?;
+        let total = cells.len().max(1);
+        for (n, c) in cells.iter().enumerate() {
+            if n % 100_000 == 0 {
+                progress.report(0.5 + 0.45 * n as f32 / total as f32, "Werte werden gespeichert");
+                check_cancel(progress)?;
+            }
+            let area = match row_area[c.row] {
+                Some(RowTarget::Existing(id)) => id,
+                Some(RowTarget::Created(n)) => created_area_ids[n],
+                None => continue,
+            };
+            insert.execute(params![indicator_ids[c.indicator], period_ids[c.period], area, c.value, c.text, c.status.code(), c.note])?;
+            match c.status {
+                ValueStatus::Ok => counts.ok += 1,
+                ValueStatus::Missing => counts.missing += 1,
+                ValueStatus::Suppressed => counts.suppressed += 1,
+                ValueStatus::NotApplicable => counts.not_applicable += 1,
+            }
+        }
+    }
+    refresh_coverage(&tx, &indicator_ids, &period_ids)?;
+    log(
+        &tx,
+        "import_values",
+        &format!("{file}: {} Werte, {} Indikatoren, Zeiträume {} auf Ebene „{}“", cells.len(), indicator_keys.len(), period_labels.join(", "), level.name),
+    )?;
+    check_cancel(progress)?;
+    tx.commit()?;
+    progress.report(1.0, "Fertig");
+    let rows_imported = row_area.iter().filter(|r| r.is_some()).count();
+    Ok(ValuesImportSummary {
+        file,
+        level: level.name,
+        periods: period_labels,
+        periods_added,
+        rows_read: table.rows.len(),
+        rows_imported,
+        values_written: cells.len(),
+        values_by_status: counts,
+        categorical: categorical.iter().map(|i| indicator_keys[*i].clone()).collect(),
+        indicators: indicator_keys,
+        indicators_created,
+        keys_padded,
+        decimal_separator: decimal,
+        encoding: table.encoding.to_string(),
+        unmatched,
+        total_rows,
+        merged_rows,
+        areas_created: to_create.into_iter().map(|(_, k, _)| k).collect(),
+    })
+}
+
+/// Value columns whose numbers are all non-negative integers: counts that sum up.
+fn count_like_columns(table: &RawTable, columns: &[(usize, String)], decimal: DecimalSeparator) -> Vec<usize> {
+    columns
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| {
+            let mut numbers = 0;
+            let all_integer = table.rows.iter().all(|r| match number_at(&r.cells[*c], decimal) {
+                Some(v) => {
+                    numbers += 1;
+                    v >= 0.0 && v.fract() == 0.0
+                }
+                None => true,
+            });
+            all_integer && numbers * 2 >= table.rows.len()
+        })
+        .take(3)
+        .collect()
+}
+
+fn number_at(cell: &RawCell, decimal: DecimalSeparator) -> Option<f64> {
+    match cell {
+        RawCell::Number(n) => Some(*n),
+        RawCell::Text(t) => crate::numbers::parse_number(t, decimal),
+        RawCell::Empty => None,
+    }
+}
+
+/// If row `i` holds, in every count column, the sum of a contiguous run of two or more
+/// earlier rows, returns the run (first, last row index).
+fn total_of_earlier_rows(table: &RawTable, count_columns: &[usize], decimal: DecimalSeparator, i: usize) -> Option<(usize, usize)> {
+    let first_col = *count_columns.first()?;
+    let target = number_at(&table.rows[i].cells[first_col], decimal)?;
+    if target <= 0.0 {
+        return None;
+    }
+    // Prefix sums over earlier rows (missing counts as zero, which can only miss a total, never fake one
+    // across all count columns).
+    let mut prefix = vec![0.0; i + 1];
+    for j in 0..i {
+        prefix[j + 1] = prefix[j] + number_at(&table.rows[j].cells[first_col], decimal).unwrap_or(0.0);
+    }
+    for end in (1..=i).rev() {
+        for start in (0..end.saturating_sub(1)).rev() {
+            let sum = prefix[end] - prefix[start];
+            if sum > target + 0.5 {
+                break;
+            }
+            if (sum - target).abs() < 0.5 {
+                let confirmed = count_columns[1..].iter().all(|c| {
+                    let Some(t) = number_at(&table.rows[i].cells[*c], decimal) else { return true };
+                    let s: f64 = (start..end).filter_map(|j| number_at(&table.rows[j].cells[*c], decimal)).sum();
+                    (s - t).abs() < 0.5
+                });
+                if confirmed {
+                    return Some((start, end - 1));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// "A und B", "A/B", "A + B": the parts, if each names an area.
+fn merged_parts(raw: &str, index: &AreaIndex) -> Option<Vec<String>> {
+    for sep in [" und ", " u. ", "/", " + ", ", ", " & "] {
+        if raw.contains(sep) {
+            let parts: Vec<String> = raw.split(sep).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+            if parts.len() >= 2 && parts.iter().all(|p| index.by_name.contains_key(&name_match_form(p)) || index.by_key.contains_key(p)) {
+                return Some(parts);
+            }
+        }
+    }
+    None
+}

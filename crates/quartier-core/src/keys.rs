@@ -1,0 +1,82 @@
+//! Area keys: always strings, normalised so that `5366004` and `05366004` meet.
+
+/// Cleans a key as read from a file: trims it and drops a spurious `.0` that
+/// spreadsheets add to integer-typed keys.
+///
+/// ```
+/// assert_eq!(quartier_core::keys::clean_key(" 1011101.0 "), "1011101");
+/// assert_eq!(quartier_core::keys::clean_key("0101"), "0101");
+/// ```
+pub fn clean_key(raw: &str) -> String {
+    let t = raw.trim();
+    if let Some(int) = t.strip_suffix(".0") {
+        if !int.is_empty() && int.chars().all(|c| c.is_ascii_digit()) {
+            return int.to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// The common width of purely numeric keys, if all keys of a level share one.
+///
+/// Used to zero-pad keys from files that stored them as integers.
+pub fn numeric_key_width<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<usize> {
+    let mut width = None;
+    for k in keys {
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        match width {
+            None => width = Some(k.len()),
+            Some(w) if w != k.len() => return None,
+            _ => {}
+        }
+    }
+    width
+}
+
+/// Zero-pads a purely numeric key to `width`; returns the key and whether it was padded.
+///
+/// ```
+/// assert_eq!(quartier_core::keys::pad_key("5366004", Some(8)), ("05366004".to_string(), true));
+/// assert_eq!(quartier_core::keys::pad_key("A12", Some(8)), ("A12".to_string(), false));
+/// ```
+pub fn pad_key(key: &str, width: Option<usize>) -> (String, bool) {
+    match width {
+        Some(w) if key.len() < w && !key.is_empty() && key.chars().all(|c| c.is_ascii_digit()) => {
+            (format!("{key:0>w$}"), true)
+        }
+        _ => (key.to_string(), false),
+    }
+}
+
+/// Normalises an area name for matching by name: case, dashes and spaces do not count.
+pub fn name_match_form(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .replace(['–', '—', '‐'], "-")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
+        let level_keys = ["01011101", "10010203", "12304314"];
+        let width = numeric_key_width(level_keys);
+        assert_eq!(width, Some(8));
+        assert_eq!(pad_key(&clean_key("1011101"), width).0, "01011101");
+        assert_eq!(pad_key(&clean_key("1011101.0"), width).0, "01011101");
+        assert_eq!(pad_key(&clean_key("10010203"), width), ("10010203".to_string(), false));
+    }
+
+    #[test]
+    fn mixed_widths_are_not_padded() {
+        assert_eq!(numeric_key_width(["01", "0101"]), None);
+        assert_eq!(numeric_key_width(["01", "A1"]), None);
+    }
+}

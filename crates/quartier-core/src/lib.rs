@@ -1,0 +1,46 @@
+//! # quartier-core
+//!
+//! The engine of Quartier, a workbench for small-area social monitoring in German
+//! municipalities. It has no GUI dependency: the desktop app and the command line call
+//! the same functions.
+//!
+//! - [`store`]: the atlas file (SQLite), its schema and migrations.
+//! - [`import`]: geometry, values, points of interest and metadata, each all-or-nothing.
+//! - [`info`]: what an atlas holds.
+//! - [`export`]: value tables for Excel (CSV, XLSX).
+//! - [`reference`]: the reference row (Gesamtstadt) by each indicator's aggregation rule.
+//! - [`sample`]: builds the shipped Berlin sample atlas from its sources.
+//! - [`crs`], [`numbers`], [`keys`], [`table`], [`geometry`]: the building blocks.
+#![warn(missing_docs)]
+
+pub mod crs;
+pub mod error;
+pub mod export;
+pub mod geometry;
+pub mod import;
+pub mod info;
+pub mod keys;
+pub mod model;
+pub mod numbers;
+pub mod progress;
+pub mod reference;
+pub mod sample;
+pub mod store;
+pub mod table;
+
+pub use error::{Error, Result};
+pub use progress::{NoProgress, Progress};
+pub use store::Atlas;
+
+/// One stored value cell.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredValue {
+    /// The number, when the status is `ok` and the indicator is numeric.
+    pub value: Option<f64>,
+    /// The class text of a categorical indicator.
+    pub text: Option<String>,
+    /// Ok, missing, suppressed or not applicable.
+    pub status: model::ValueStatus,
+    /// The source's marker or a note.
+    pub note: Option<String>,
+}

@@ -1,0 +1,265 @@
+//! The domain model: levels, areas, indicators, periods, values, points of interest.
+
+use serde::{Deserialize, Serialize};
+
+/// The status of one value cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueStatus {
+    /// A real number.
+    Ok,
+    /// Nothing was reported.
+    Missing,
+    /// Not meaningful for this area ("x" in official tables).
+    NotApplicable,
+    /// Suppressed for data protection; shown as "k. A.".
+    Suppressed,
+}
+
+impl ValueStatus {
+    /// The integer stored in the atlas file.
+    pub fn code(self) -> i64 {
+        match self {
+            ValueStatus::Ok => 0,
+            ValueStatus::Missing => 1,
+            ValueStatus::NotApplicable => 2,
+            ValueStatus::Suppressed => 3,
+        }
+    }
+
+    /// Reads the stored integer; unknown codes count as missing.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            0 => ValueStatus::Ok,
+            2 => ValueStatus::NotApplicable,
+            3 => ValueStatus::Suppressed,
+            _ => ValueStatus::Missing,
+        }
+    }
+
+    /// How the status is shown in tables ("k. A." for suppressed).
+    pub fn display_de(self) -> &'static str {
+        match self {
+            ValueStatus::Ok => "",
+            ValueStatus::Missing => "–",
+            ValueStatus::NotApplicable => "x",
+            ValueStatus::Suppressed => "k. A.",
+        }
+    }
+}
+
+/// What an indicator measures; decides how it aggregates and whether it is suppressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorKind {
+    /// Persons, households, places: summed.
+    Count,
+    /// A share in percent of a denominator.
+    Share,
+    /// A rate per 1,000.
+    RatePer1000,
+    /// Another ratio (density, persons per household).
+    Ratio,
+    /// Text classes such as "Stadtteiltyp".
+    Categorical,
+    /// Not yet declared.
+    Unspecified,
+}
+
+impl IndicatorKind {
+    /// The stored and command-line spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorKind::Count => "count",
+            IndicatorKind::Share => "share",
+            IndicatorKind::RatePer1000 => "rate_per_1000",
+            IndicatorKind::Ratio => "ratio",
+            IndicatorKind::Categorical => "categorical",
+            IndicatorKind::Unspecified => "unspecified",
+        }
+    }
+
+    /// Parses English or German spellings ("Anzahl", "Anteil", "Quote" …).
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.trim().to_lowercase().as_str() {
+            "count" | "anzahl" | "absolut" | "absolutzahl" => IndicatorKind::Count,
+            "share" | "anteil" | "prozent" | "quote" | "percent" => IndicatorKind::Share,
+            "rate_per_1000" | "rate" | "rate je 1000" | "je 1000" | "promille" => IndicatorKind::RatePer1000,
+            "ratio" | "verhältnis" | "verhaeltnis" | "dichte" | "mittelwert" => IndicatorKind::Ratio,
+            "categorical" | "kategorial" | "kategorie" | "text" => IndicatorKind::Categorical,
+            "" | "unspecified" | "unbekannt" => IndicatorKind::Unspecified,
+            _ => return None,
+        })
+    }
+}
+
+/// How values of an indicator combine into a larger area.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "rule", content = "by")]
+pub enum AggregationRule {
+    /// Counts: the sum.
+    Sum,
+    /// Shares and rates: recomputed from the summed numerator and denominator.
+    RatioOfSums,
+    /// A mean weighted by another indicator (its key).
+    WeightedMean(String),
+    /// Refuses to aggregate.
+    NotAggregable,
+    /// Not yet declared.
+    Unspecified,
+}
+
+impl AggregationRule {
+    /// The stored spelling: `sum`, `ratio_of_sums`, `weighted_mean:KEY`, `not_aggregable`, ``.
+    pub fn to_stored(&self) -> String {
+        match self {
+            AggregationRule::Sum => "sum".into(),
+            AggregationRule::RatioOfSums => "ratio_of_sums".into(),
+            AggregationRule::WeightedMean(by) => format!("weighted_mean:{by}"),
+            AggregationRule::NotAggregable => "not_aggregable".into(),
+            AggregationRule::Unspecified => String::new(),
+        }
+    }
+
+    /// Parses the stored spelling and the German words of a metadata sheet.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        let lower = t.to_lowercase();
+        for prefix in ["weighted_mean:", "gewichtetes mittel:", "gewichtet:", "weighted mean by "] {
+            if lower.starts_with(prefix) {
+                return Some(AggregationRule::WeightedMean(t[prefix.len()..].trim().to_string()));
+            }
+        }
+        Some(match lower.as_str() {
+            "sum" | "summe" => AggregationRule::Sum,
+            "ratio_of_sums" | "quotient" | "quotient der summen" | "anteil" => AggregationRule::RatioOfSums,
+            "not_aggregable" | "nicht aggregierbar" | "keine" => AggregationRule::NotAggregable,
+            "" | "unspecified" => AggregationRule::Unspecified,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether a high value is good or bad, for colours and composite indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    /// High values are favourable.
+    HigherIsBetter,
+    /// High values are unfavourable (unemployment, transfer receipt).
+    HigherIsWorse,
+    /// Neither.
+    Neutral,
+}
+
+impl Polarity {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Polarity::HigherIsBetter => "higher_is_better",
+            Polarity::HigherIsWorse => "higher_is_worse",
+            Polarity::Neutral => "neutral",
+        }
+    }
+
+    /// Parses English or German spellings (`+`, `-`, "hoch ist gut" …).
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.trim().to_lowercase().as_str() {
+            "higher_is_better" | "+" | "positiv" | "hoch ist gut" | "höher ist besser" => Polarity::HigherIsBetter,
+            "higher_is_worse" | "-" | "negativ" | "hoch ist schlecht" | "höher ist schlechter" => Polarity::HigherIsWorse,
+            "neutral" | "" | "0" => Polarity::Neutral,
+            _ => return None,
+        })
+    }
+}
+
+/// A spatial level such as "Bezirk" or "Planungsraum".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Level {
+    /// Row id in the atlas.
+    pub id: i64,
+    /// The level's name, unique in the atlas.
+    pub name: String,
+    /// The next coarser level, if the levels nest.
+    pub parent_level_id: Option<i64>,
+    /// Position in lists, coarse to fine.
+    pub sort_order: i64,
+}
+
+/// An indicator's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorMeta {
+    /// Row id in the atlas.
+    pub id: i64,
+    /// Short key, e.g. `s1`.
+    pub key: String,
+    /// German display name.
+    pub name: String,
+    /// Topic path, e.g. "Soziales/Arbeitsmarkt".
+    pub topic: String,
+    /// Unit as shown ("%", "Personen").
+    pub unit: String,
+    /// Decimals to show.
+    pub decimals: i64,
+    /// What the indicator measures.
+    pub kind: IndicatorKind,
+    /// Key of the numerator indicator, for shares and rates.
+    pub numerator: Option<String>,
+    /// Key of the denominator indicator, for shares and rates.
+    pub denominator: Option<String>,
+    /// How it aggregates.
+    pub aggregation: AggregationRule,
+    /// Whether high is good.
+    pub polarity: Polarity,
+    /// Definition, formula, validity notes.
+    pub description: String,
+    /// Data holder and source.
+    pub source: String,
+}
+
+/// A reference period (Stichtag) with its label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    /// Row id in the atlas.
+    pub id: i64,
+    /// As the user wrote it: "2019", "31.12.2019", "2014/2015".
+    pub label: String,
+    /// ISO date of the Stichtag when the label names one.
+    pub date: Option<String>,
+}
+
+/// Derives the ISO date of a period label: `2019` → 2019-12-31, `31.12.2019`, `2019-06-30`,
+/// `2014/2015` → 2015-12-31 (end of the later year).
+///
+/// ```
+/// assert_eq!(quartier_core::model::period_date("2019").as_deref(), Some("2019-12-31"));
+/// assert_eq!(quartier_core::model::period_date("30.06.2020").as_deref(), Some("2020-06-30"));
+/// assert_eq!(quartier_core::model::period_date("SEU 2013").as_deref(), Some("2013-12-31"));
+/// assert_eq!(quartier_core::model::period_date("Frühjahr"), None);
+/// ```
+pub fn period_date(label: &str) -> Option<String> {
+    let t = label.trim();
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
+        let (d, m, y) = (parts[0].parse::<u32>().ok()?, parts[1].parse::<u32>().ok()?, parts[2].parse::<u32>().ok()?);
+        if (1..=31).contains(&d) && (1..=12).contains(&m) && y >= 1800 {
+            return Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+        return None;
+    }
+    if t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' {
+        return Some(t.to_string());
+    }
+    // The last four-digit year in the label.
+    let mut year = None;
+    for token in t.split(|c: char| !c.is_ascii_digit()) {
+        if token.len() == 4 {
+            if let Ok(y) = token.parse::<u32>() {
+                if (1800..=2200).contains(&y) {
+                    year = Some(y);
+                }
+            }
+        }
+    }
+    year.map(|y| format!("{y:04}-12-31"))
+}

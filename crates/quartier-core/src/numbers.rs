@@ -1,0 +1,233 @@
+//! Reading numbers as German statistical offices write them.
+//!
+//! Decimal comma or point, `.` or space as thousands separator, and the markers of the
+//! official "Zeichenerklärung" (`k. A.`, `–`, `-`, `.`, `x`, empty), which become a
+//! [`ValueStatus`], never a zero.
+
+use crate::model::ValueStatus;
+
+/// How decimals are written in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum DecimalSeparator {
+    /// `1.234,5` (German)
+    Comma,
+    /// `1,234.5` or `1234.5` (English, most open-data exports)
+    Point,
+}
+
+/// One cell after interpretation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsedCell {
+    /// A number.
+    Number(f64),
+    /// A marker for a value that is not there; `marker` is the text as written.
+    Marker {
+        /// What the marker means.
+        status: ValueStatus,
+        /// The marker as written in the file.
+        marker: String,
+    },
+    /// Text that is neither a number nor a marker.
+    Text(String),
+}
+
+/// Interprets a marker cell, or returns `None` when the text is not a marker.
+///
+/// ```
+/// use quartier_core::numbers::marker_status;
+/// use quartier_core::model::ValueStatus;
+/// assert_eq!(marker_status("k. A."), Some(ValueStatus::Suppressed));
+/// assert_eq!(marker_status(" – "), Some(ValueStatus::Missing));
+/// assert_eq!(marker_status("x"), Some(ValueStatus::NotApplicable));
+/// assert_eq!(marker_status("12"), None);
+/// ```
+pub fn marker_status(text: &str) -> Option<ValueStatus> {
+    let t = text.trim();
+    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    match compact.as_str() {
+        "" | "-" | "–" | "—" | "..." | "…" | "na" | "n/a" | "nan" => Some(ValueStatus::Missing),
+        "k.a." | "k.a" | "ka" | "." | "*" | "(.)" | "geheim" => Some(ValueStatus::Suppressed),
+        "x" | "/" => Some(ValueStatus::NotApplicable),
+        _ => None,
+    }
+}
+
+/// Parses one text cell with a known decimal separator.
+///
+/// ```
+/// use quartier_core::numbers::{parse_cell, DecimalSeparator, ParsedCell};
+/// assert_eq!(parse_cell(" 1 675    ", DecimalSeparator::Comma), ParsedCell::Number(1675.0));
+/// assert_eq!(parse_cell("1.234,5", DecimalSeparator::Comma), ParsedCell::Number(1234.5));
+/// assert_eq!(parse_cell("-  23", DecimalSeparator::Comma), ParsedCell::Number(-23.0));
+/// assert_eq!(parse_cell("2.7978", DecimalSeparator::Point), ParsedCell::Number(2.7978));
+/// assert!(matches!(parse_cell(".", DecimalSeparator::Comma), ParsedCell::Marker { .. }));
+/// ```
+pub fn parse_cell(text: &str, decimal: DecimalSeparator) -> ParsedCell {
+    if let Some(status) = marker_status(text) {
+        return ParsedCell::Marker { status, marker: text.trim().to_string() };
+    }
+    match parse_number(text, decimal) {
+        Some(n) => ParsedCell::Number(n),
+        None => ParsedCell::Text(text.trim().to_string()),
+    }
+}
+
+/// Parses a number, or `None`. Spaces (also non-breaking) are thousands separators.
+pub fn parse_number(text: &str, decimal: DecimalSeparator) -> Option<f64> {
+    let mut s: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\'')
+        .collect();
+    if s.is_empty() {
+        return None;
+    }
+    // A trailing percent sign is common in exported shares.
+    if let Some(stripped) = s.strip_suffix('%') {
+        s = stripped.to_string();
+    }
+    // Unicode minus and en dash as sign.
+    if let Some(rest) = s.strip_prefix(['−', '–']) {
+        s = format!("-{rest}");
+    }
+    let normalised = match decimal {
+        DecimalSeparator::Comma => {
+            if !valid_grouping(&s, '.') {
+                return None;
+            }
+            s.replace('.', "").replace(',', ".")
+        }
+        DecimalSeparator::Point => {
+            if !valid_grouping(&s, ',') {
+                return None;
+            }
+            s.replace(',', "")
+        }
+    };
+    let bytes = normalised.as_bytes();
+    let plausible = bytes
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !plausible || !bytes.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    normalised.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A thousands separator must group exactly three digits (`1.234.567`), or it is not one.
+fn valid_grouping(s: &str, thousands: char) -> bool {
+    if !s.contains(thousands) {
+        return true;
+    }
+    let decimal_char = if thousands == '.' { ',' } else { '.' };
+    let int_part = s.split(decimal_char).next().unwrap_or("");
+    let int_part = int_part.trim_start_matches(['-', '+']);
+    let groups: Vec<&str> = int_part.split(thousands).collect();
+    groups.len() > 1
+        && !groups[0].is_empty()
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// Decides the decimal separator of a file from its cells.
+///
+/// A comma between digits is German evidence; a point followed by other than exactly
+/// three digits (`2.7978`, `3384.0`) is English evidence. With no evidence either way
+/// the German convention holds, since `1.234` in a German table means 1234.
+pub fn detect_decimal_separator<'a>(cells: impl IntoIterator<Item = &'a str>) -> DecimalSeparator {
+    let (mut comma, mut point) = (0usize, 0usize);
+    for cell in cells {
+        let t: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+        if t.is_empty() || marker_status(&t).is_some() {
+            continue;
+        }
+        if !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '%')) {
+            continue;
+        }
+        if let Some(pos) = t.rfind(',') {
+            let after = &t[pos + 1..];
+            if !after.is_empty() && after.chars().all(|c| c.is_ascii_digit()) && (after.len() != 3 || t.contains('.')) {
+                comma += 1;
+                continue;
+            }
+        }
+        if let Some(pos) = t.rfind('.') {
+            let after = t[pos + 1..].trim_end_matches('%');
+            if !after.is_empty() && after.chars().all(|c| c.is_ascii_digit()) && (after.len() != 3 || t.contains(',')) {
+                point += 1;
+            }
+        }
+    }
+    if point > comma {
+        DecimalSeparator::Point
+    } else {
+        DecimalSeparator::Comma
+    }
+}
+
+/// Formats a number in German notation with the given decimals: `1.234,50`.
+///
+/// ```
+/// assert_eq!(quartier_core::numbers::format_german(1234.5, 2), "1.234,50");
+/// assert_eq!(quartier_core::numbers::format_german(-0.25, 1), "-0,3");
+/// ```
+pub fn format_german(value: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    let negative = value < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_numbers_with_space_groups_and_markers() {
+        let c = DecimalSeparator::Comma;
+        assert_eq!(parse_number("1 788 994", c), Some(1_788_994.0));
+        assert_eq!(parse_number("26 493", c), Some(26_493.0));
+        assert_eq!(parse_number("60,0", c), Some(60.0));
+        assert_eq!(parse_number("1.234.567,89", c), Some(1_234_567.89));
+        assert_eq!(parse_number("12.34", c), None, "a point that is no thousands group is not a German number");
+        assert_eq!(parse_number("abc", c), None);
+        assert_eq!(parse_number("1,2,3", c), None);
+        assert_eq!(parse_cell("x", c), ParsedCell::Marker { status: ValueStatus::NotApplicable, marker: "x".into() });
+        assert_eq!(parse_cell("", c), ParsedCell::Marker { status: ValueStatus::Missing, marker: "".into() });
+        assert_eq!(parse_cell("k.A.", c), ParsedCell::Marker { status: ValueStatus::Suppressed, marker: "k.A.".into() });
+    }
+
+    #[test]
+    fn english_numbers() {
+        let p = DecimalSeparator::Point;
+        assert_eq!(parse_number("3384.0", p), Some(3384.0));
+        assert_eq!(parse_number("-0.947429999999999", p), Some(-0.947429999999999));
+        assert_eq!(parse_number("1,234.5", p), Some(1234.5));
+        assert_eq!(parse_number("1e-3", p), Some(0.001));
+    }
+
+    #[test]
+    fn separator_detection() {
+        assert_eq!(detect_decimal_separator(["3384.0", "2.7978", "0"]), DecimalSeparator::Point);
+        assert_eq!(detect_decimal_separator([" 9,7 ", "1 675", "."]), DecimalSeparator::Comma);
+        assert_eq!(detect_decimal_separator(["1.234", "5.678"]), DecimalSeparator::Comma);
+    }
+
+    #[test]
+    fn german_formatting() {
+        assert_eq!(format_german(15.49, 2), "15,49");
+        assert_eq!(format_german(1_788_994.0, 0), "1.788.994");
+        assert_eq!(format_german(-0.001, 1), "0,0");
+    }
+}

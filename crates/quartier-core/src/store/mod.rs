@@ -1,0 +1,477 @@
+//! The atlas file: one SQLite database per municipality.
+//!
+//! [`Atlas`] opens, creates and migrates files and answers the queries every other
+//! module needs. Writes happen in one transaction per user action.
+
+pub mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+
+use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, Level, Period, Polarity};
+use crate::{Error, Result};
+use schema::{APPLICATION_ID, LATEST_VERSION, MIGRATIONS};
+
+/// An open atlas file.
+pub struct Atlas {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+/// Name and identity of the municipality an atlas describes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AtlasMeta {
+    /// Display name, e.g. "Berlin".
+    pub name: String,
+    /// Amtlicher Gemeindeschlüssel, 8 digits, if given.
+    pub ags: Option<String>,
+    /// When the file was created (UTC, ISO 8601).
+    pub created: String,
+}
+
+/// One area's identity (no geometry).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AreaRef {
+    /// Row id.
+    pub id: i64,
+    /// Normalised key.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// The area it belongs to on the parent level.
+    pub parent_area_id: Option<i64>,
+}
+
+/// A point of interest as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Poi {
+    /// Display name.
+    pub name: String,
+    /// Postal address as one line.
+    pub address: String,
+    /// WGS84 longitude in degrees.
+    pub lon: f64,
+    /// WGS84 latitude in degrees.
+    pub lat: f64,
+    /// Places or another capacity, where known.
+    pub capacity: Option<f64>,
+    /// All attributes of the source, as JSON.
+    pub attributes: serde_json::Value,
+}
+
+/// Changes to an indicator's metadata; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorUpdate {
+    /// New display name.
+    pub name: Option<String>,
+    /// New topic path.
+    pub topic: Option<String>,
+    /// New unit.
+    pub unit: Option<String>,
+    /// New decimals.
+    pub decimals: Option<i64>,
+    /// New kind.
+    pub kind: Option<IndicatorKind>,
+    /// New numerator key (empty string clears it).
+    pub numerator: Option<String>,
+    /// New denominator key (empty string clears it).
+    pub denominator: Option<String>,
+    /// New aggregation rule.
+    pub aggregation: Option<AggregationRule>,
+    /// New polarity.
+    pub polarity: Option<Polarity>,
+    /// New description.
+    pub description: Option<String>,
+    /// New source.
+    pub source: Option<String>,
+}
+
+fn list_names<I: IntoIterator<Item = String>>(names: I) -> String {
+    let v: Vec<String> = names.into_iter().map(|n| format!("„{n}“")).collect();
+    if v.is_empty() {
+        "keine".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+impl Atlas {
+    /// Creates a new, empty atlas. Refuses to overwrite an existing file.
+    pub fn create(path: &Path, name: &str, ags: Option<&str>) -> Result<Self> {
+        Self::create_at_version(path, name, ags, LATEST_VERSION)
+    }
+
+    /// Creates an atlas at an older schema version. Only for migration tests and fixtures.
+    #[doc(hidden)]
+    pub fn create_at_version(path: &Path, name: &str, ags: Option<&str>, version: i64) -> Result<Self> {
+        if path.exists() {
+            return Err(Error::AlreadyExists { path: path.to_path_buf() });
+        }
+        if name.trim().is_empty() {
+            return Err(Error::Invalid("Der Name des Atlas darf nicht leer sein".into()));
+        }
+        if let Some(ags) = ags {
+            if ags.len() != 8 || !ags.chars().all(|c| c.is_ascii_digit()) {
+                return Err(Error::Invalid(format!(
+                    "Gemeindeschlüssel „{ags}“ ungültig: der AGS hat 8 Ziffern, z. B. 11000000 für Berlin"
+                )));
+            }
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let tx = conn.transaction()?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        for migration in &MIGRATIONS[..version as usize] {
+            tx.execute_batch(migration)?;
+        }
+        tx.execute("INSERT INTO atlas_meta(key, value) VALUES ('name', ?1)", [name.trim()])?;
+        if let Some(ags) = ags {
+            tx.execute("INSERT INTO atlas_meta(key, value) VALUES ('ags', ?1)", [ags])?;
+        }
+        tx.execute(
+            "INSERT INTO atlas_meta(key, value) VALUES ('created', strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+            [],
+        )?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        Ok(Atlas { conn, path: path.to_path_buf() })
+    }
+
+    /// Opens an atlas, migrating an older file to the current schema in one transaction.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut header = [0u8; 16];
+        {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let n = f.read(&mut header).map_err(|e| Error::io(path, e))?;
+            if n < 16 || &header != b"SQLite format 3\0" {
+                return Err(Error::NotAnAtlas { path: path.to_path_buf() });
+            }
+        }
+        let not_atlas = |_| Error::NotAnAtlas { path: path.to_path_buf() };
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(not_atlas)?;
+        if app_id != APPLICATION_ID {
+            return Err(Error::NotAnAtlas { path: path.to_path_buf() });
+        }
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > LATEST_VERSION {
+            return Err(Error::NewerSchema { path: path.to_path_buf(), found: version, supported: LATEST_VERSION });
+        }
+        if version < 1 {
+            return Err(Error::NotAnAtlas { path: path.to_path_buf() });
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if version < LATEST_VERSION {
+            let tx = conn.transaction()?;
+            for migration in &MIGRATIONS[version as usize..] {
+                tx.execute_batch(migration)?;
+            }
+            tx.pragma_update(None, "user_version", LATEST_VERSION)?;
+            tx.execute(
+                "INSERT INTO audit_log(action, detail) VALUES ('migration', ?1)",
+                [format!("Schemaversion {version} → {LATEST_VERSION}")],
+            )?;
+            tx.commit()?;
+        }
+        Ok(Atlas { conn, path: path.to_path_buf() })
+    }
+
+    /// The file this atlas lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Name, AGS and creation time.
+    pub fn meta(&self) -> Result<AtlasMeta> {
+        let mut stmt = self.conn.prepare("SELECT key, value FROM atlas_meta")?;
+        let map: HashMap<String, String> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(AtlasMeta {
+            name: map.get("name").cloned().unwrap_or_default(),
+            ags: map.get("ags").cloned(),
+            created: map.get("created").cloned().unwrap_or_default(),
+        })
+    }
+
+    /// All spatial levels, coarse to fine.
+    pub fn levels(&self) -> Result<Vec<Level>> {
+        let mut stmt = self.conn.prepare("SELECT id, name, parent_level_id, sort_order FROM spatial_level ORDER BY sort_order, id")?;
+        let levels = stmt
+            .query_map([], |r| Ok(Level { id: r.get(0)?, name: r.get(1)?, parent_level_id: r.get(2)?, sort_order: r.get(3)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(levels)
+    }
+
+    /// A level by name (case-insensitive), or a German error listing the levels.
+    pub fn level(&self, name: &str) -> Result<Level> {
+        let levels = self.levels()?;
+        levels
+            .iter()
+            .find(|l| l.name == name)
+            .or_else(|| levels.iter().find(|l| l.name.to_lowercase() == name.trim().to_lowercase()))
+            .cloned()
+            .ok_or_else(|| Error::NotFound { kind: "Ebene", name: name.to_string(), available: list_names(levels.into_iter().map(|l| l.name)) })
+    }
+
+    /// The areas of a level, by key.
+    pub fn areas(&self, level_id: i64) -> Result<Vec<AreaRef>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, key, name, parent_area_id FROM area WHERE level_id = ?1 ORDER BY key")?;
+        let areas = stmt
+            .query_map([level_id], |r| Ok(AreaRef { id: r.get(0)?, key: r.get(1)?, name: r.get(2)?, parent_area_id: r.get(3)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(areas)
+    }
+
+    /// The areas of a level with their geometry (areas without geometry are left out).
+    pub fn area_geometries(&self, level_id: i64) -> Result<Vec<(AreaRef, geo::MultiPolygon<f64>)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, key, name, parent_area_id, geometry FROM area WHERE level_id = ?1 AND geometry IS NOT NULL ORDER BY key",
+        )?;
+        let rows = stmt
+            .query_map([level_id], |r| {
+                Ok((AreaRef { id: r.get(0)?, key: r.get(1)?, name: r.get(2)?, parent_area_id: r.get(3)? }, r.get::<_, Vec<u8>>(4)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|(a, wkb)| Ok((a, crate::geometry::from_wkb(&wkb)?))).collect()
+    }
+
+    /// All indicators with metadata, by topic and key.
+    pub fn indicators(&self) -> Result<Vec<IndicatorMeta>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, key, name, topic, unit, decimals, kind, numerator, denominator, aggregation, polarity, description, source
+             FROM indicator ORDER BY topic, id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(IndicatorMeta {
+                    id: r.get(0)?,
+                    key: r.get(1)?,
+                    name: r.get(2)?,
+                    topic: r.get(3)?,
+                    unit: r.get(4)?,
+                    decimals: r.get(5)?,
+                    kind: IndicatorKind::parse(&r.get::<_, String>(6)?).unwrap_or(IndicatorKind::Unspecified),
+                    numerator: r.get(7)?,
+                    denominator: r.get(8)?,
+                    aggregation: AggregationRule::parse(&r.get::<_, String>(9)?).unwrap_or(AggregationRule::Unspecified),
+                    polarity: Polarity::parse(&r.get::<_, String>(10)?).unwrap_or(Polarity::Neutral),
+                    description: r.get(11)?,
+                    source: r.get(12)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// One indicator by key, or a German error.
+    pub fn indicator(&self, key: &str) -> Result<IndicatorMeta> {
+        let all = self.indicators()?;
+        all.iter().find(|i| i.key == key).cloned().ok_or_else(|| Error::NotFound {
+            kind: "Indikator",
+            name: key.to_string(),
+            available: list_names(all.into_iter().map(|i| i.key)),
+        })
+    }
+
+    /// Changes an indicator's metadata in one transaction.
+    pub fn update_indicator(&mut self, key: &str, update: &IndicatorUpdate) -> Result<IndicatorMeta> {
+        let current = self.indicator(key)?;
+        let tx = self.conn.transaction()?;
+        apply_indicator_update(&tx, current.id, update)?;
+        log(&tx, "indicator_metadata", &format!("Metadaten von „{key}“ geändert"))?;
+        tx.commit()?;
+        self.indicator(key)
+    }
+
+    /// All periods, by date then label.
+    pub fn periods(&self) -> Result<Vec<Period>> {
+        let mut stmt = self.conn.prepare("SELECT id, label, date FROM period ORDER BY date IS NULL, date, label")?;
+        let rows = stmt
+            .query_map([], |r| Ok(Period { id: r.get(0)?, label: r.get(1)?, date: r.get(2)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// One period by label, or a German error.
+    pub fn period(&self, label: &str) -> Result<Period> {
+        let all = self.periods()?;
+        all.iter().find(|p| p.label == label.trim()).cloned().ok_or_else(|| Error::NotFound {
+            kind: "Zeitraum",
+            name: label.to_string(),
+            available: list_names(all.into_iter().map(|p| p.label)),
+        })
+    }
+
+    /// POI categories with their counts.
+    pub fn poi_categories(&self) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.name, COUNT(p.id) FROM poi_category c LEFT JOIN poi p ON p.category_id = c.id GROUP BY c.id ORDER BY c.name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The POIs of a category.
+    pub fn pois(&self, category: &str) -> Result<Vec<Poi>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.name, p.address, p.lon, p.lat, p.capacity, p.attributes FROM poi p
+             JOIN poi_category c ON c.id = p.category_id WHERE c.name = ?1 ORDER BY p.id",
+        )?;
+        let rows = stmt
+            .query_map([category], |r| {
+                Ok(Poi {
+                    name: r.get(0)?,
+                    address: r.get(1)?,
+                    lon: r.get(2)?,
+                    lat: r.get(3)?,
+                    capacity: r.get(4)?,
+                    attributes: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if rows.is_empty() && !self.poi_categories()?.iter().any(|(c, _)| c == category) {
+            return Err(Error::NotFound {
+                kind: "POI-Kategorie",
+                name: category.to_string(),
+                available: list_names(self.poi_categories()?.into_iter().map(|c| c.0)),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Values of one indicator at one level and period: area id → (value, text, status).
+    pub fn values(&self, indicator_id: i64, level_id: i64, period_id: i64) -> Result<HashMap<i64, crate::StoredValue>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.area_id, v.value, v.text_value, v.status, v.note FROM value v JOIN area a ON a.id = v.area_id
+             WHERE v.indicator_id = ?1 AND v.period_id = ?2 AND a.level_id = ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![indicator_id, period_id, level_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    crate::StoredValue {
+                        value: r.get(1)?,
+                        text: r.get(2)?,
+                        status: crate::model::ValueStatus::from_code(r.get(3)?),
+                        note: r.get(4)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(rows)
+    }
+
+    /// Sets the status of stored values (e.g. marks areas excluded by a method), in one transaction.
+    /// Returns how many values changed.
+    pub fn set_value_status(
+        &mut self,
+        indicator_id: i64,
+        period_id: i64,
+        area_ids: &[i64],
+        status: crate::model::ValueStatus,
+        note: &str,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut changed = 0;
+        {
+            let mut stmt = tx.prepare("UPDATE value SET status = ?1, note = ?2, value = CASE WHEN ?1 = 0 THEN value ELSE NULL END WHERE indicator_id = ?3 AND period_id = ?4 AND area_id = ?5")?;
+            for area in area_ids {
+                changed += stmt.execute(params![status.code(), note, indicator_id, period_id, area])?;
+            }
+        }
+        refresh_coverage(&tx, &[indicator_id], &[period_id])?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The audit log, newest first: (time, action, detail).
+    pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self.conn.prepare("SELECT time, action, detail FROM audit_log ORDER BY id DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// Writes one line to the audit log inside the caller's transaction.
+pub(crate) fn log(tx: &Transaction<'_>, action: &str, detail: &str) -> Result<()> {
+    tx.execute("INSERT INTO audit_log(action, detail) VALUES (?1, ?2)", params![action, detail])?;
+    Ok(())
+}
+
+/// Finds or creates a period by label.
+pub(crate) fn ensure_period(tx: &Transaction<'_>, label: &str) -> Result<i64> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(Error::Invalid("Der Zeitraum darf nicht leer sein (z. B. --period 2019)".into()));
+    }
+    if let Some(id) = tx.query_row("SELECT id FROM period WHERE label = ?1", [label], |r| r.get(0)).optional()? {
+        return Ok(id);
+    }
+    tx.execute("INSERT INTO period(label, date) VALUES (?1, ?2)", params![label, crate::model::period_date(label)])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Finds or creates an indicator by key; returns (id, created).
+pub(crate) fn ensure_indicator(tx: &Transaction<'_>, key: &str, kind: IndicatorKind) -> Result<(i64, bool)> {
+    if let Some(id) = tx.query_row("SELECT id FROM indicator WHERE key = ?1", [key], |r| r.get(0)).optional()? {
+        return Ok((id, false));
+    }
+    tx.execute(
+        "INSERT INTO indicator(key, name, kind, decimals) VALUES (?1, ?1, ?2, ?3)",
+        params![key, kind.as_str(), if kind == IndicatorKind::Categorical { 0 } else { 1 }],
+    )?;
+    Ok((tx.last_insert_rowid(), true))
+}
+
+pub(crate) fn apply_indicator_update(tx: &Transaction<'_>, id: i64, u: &IndicatorUpdate) -> Result<()> {
+    let opt = |s: &Option<String>| s.as_ref().map(|v| if v.trim().is_empty() { None } else { Some(v.trim().to_string()) });
+    let sets: Vec<(&str, rusqlite::types::Value)> = [
+        ("name", u.name.clone().map(Into::into)),
+        ("topic", u.topic.clone().map(Into::into)),
+        ("unit", u.unit.clone().map(Into::into)),
+        ("decimals", u.decimals.map(Into::into)),
+        ("kind", u.kind.map(|k| k.as_str().to_string().into())),
+        ("numerator", opt(&u.numerator).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into))),
+        ("denominator", opt(&u.denominator).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into))),
+        ("aggregation", u.aggregation.as_ref().map(|a| a.to_stored().into())),
+        ("polarity", u.polarity.map(|p| p.as_str().to_string().into())),
+        ("description", u.description.clone().map(Into::into)),
+        ("source", u.source.clone().map(Into::into)),
+    ]
+    .into_iter()
+    .filter_map(|(c, v)| v.map(|v| (c, v)))
+    .collect();
+    for (column, value) in sets {
+        tx.execute(&format!("UPDATE indicator SET {column} = ?1 WHERE id = ?2"), params![value, id])?;
+    }
+    Ok(())
+}
+
+/// Recomputes the coverage summary for the given indicators and periods.
+pub(crate) fn refresh_coverage(tx: &Transaction<'_>, indicator_ids: &[i64], period_ids: &[i64]) -> Result<()> {
+    let mut delete = tx.prepare_cached("DELETE FROM value_coverage WHERE indicator_id = ?1 AND period_id = ?2")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO value_coverage SELECT v.indicator_id, v.period_id, a.level_id, SUM(v.status = 0), COUNT(*)
+         FROM value v JOIN area a ON a.id = v.area_id WHERE v.indicator_id = ?1 AND v.period_id = ?2 GROUP BY a.level_id",
+    )?;
+    for i in indicator_ids {
+        for p in period_ids {
+            delete.execute(params![i, p])?;
+            insert.execute(params![i, p])?;
+        }
+    }
+    Ok(())
+}

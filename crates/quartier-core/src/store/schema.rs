@@ -1,0 +1,119 @@
+//! The atlas file's schema and its forward-only migrations.
+//!
+//! `PRAGMA user_version` holds the schema version; `PRAGMA application_id` marks the
+//! file as a Quartier atlas. Each entry of [`MIGRATIONS`] takes a file from version
+//! `i` to `i + 1`; files of every earlier version are opened by running the rest.
+
+/// `PRAGMA application_id` of every atlas: "QRTR".
+pub const APPLICATION_ID: i64 = 0x5152_5452;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // Version 1: the core data model.
+    r#"
+    CREATE TABLE atlas_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE spatial_level (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        parent_level_id INTEGER REFERENCES spatial_level(id),
+        sort_order INTEGER NOT NULL DEFAULT 0,
+        internal INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE area (
+        id INTEGER PRIMARY KEY,
+        level_id INTEGER NOT NULL REFERENCES spatial_level(id),
+        key TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        parent_area_id INTEGER REFERENCES area(id),
+        geometry BLOB,
+        area_m2 REAL,
+        min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL,
+        UNIQUE (level_id, key)
+    );
+    CREATE TABLE topic (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        parent_id INTEGER REFERENCES topic(id),
+        UNIQUE (name, parent_id)
+    );
+    CREATE TABLE indicator (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        topic TEXT NOT NULL DEFAULT '',
+        unit TEXT NOT NULL DEFAULT '',
+        decimals INTEGER NOT NULL DEFAULT 1,
+        kind TEXT NOT NULL DEFAULT 'unspecified',
+        numerator TEXT,
+        denominator TEXT,
+        aggregation TEXT NOT NULL DEFAULT '',
+        polarity TEXT NOT NULL DEFAULT 'neutral',
+        description TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE period (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL UNIQUE,
+        date TEXT
+    );
+    CREATE TABLE value (
+        indicator_id INTEGER NOT NULL REFERENCES indicator(id),
+        period_id INTEGER NOT NULL REFERENCES period(id),
+        area_id INTEGER NOT NULL REFERENCES area(id),
+        value REAL,
+        text_value TEXT,
+        status INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        PRIMARY KEY (indicator_id, period_id, area_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE poi_category (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE poi (
+        id INTEGER PRIMARY KEY,
+        category_id INTEGER NOT NULL REFERENCES poi_category(id),
+        name TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        capacity REAL,
+        attributes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX poi_by_category ON poi(category_id);
+    "#,
+    // Version 2: provenance and publication flags, and a coverage summary so that
+    // `info` and the app's start need not scan every value.
+    r#"
+    CREATE TABLE derived_run (
+        id INTEGER PRIMARY KEY,
+        indicator_id INTEGER REFERENCES indicator(id),
+        method TEXT NOT NULL,
+        parameters TEXT NOT NULL DEFAULT '{}',
+        inputs TEXT NOT NULL DEFAULT '[]',
+        created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    ALTER TABLE indicator ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE indicator ADD COLUMN suppression_threshold INTEGER;
+    ALTER TABLE poi_category ADD COLUMN public INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE value_coverage (
+        indicator_id INTEGER NOT NULL REFERENCES indicator(id),
+        period_id INTEGER NOT NULL REFERENCES period(id),
+        level_id INTEGER NOT NULL REFERENCES spatial_level(id),
+        values_ok INTEGER NOT NULL,
+        values_total INTEGER NOT NULL,
+        PRIMARY KEY (indicator_id, period_id, level_id)
+    ) WITHOUT ROWID;
+    INSERT INTO value_coverage
+        SELECT v.indicator_id, v.period_id, a.level_id, SUM(v.status = 0), COUNT(*)
+        FROM value v JOIN area a ON a.id = v.area_id
+        GROUP BY v.indicator_id, v.period_id, a.level_id;
+    CREATE INDEX area_by_parent ON area(parent_area_id);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,232 @@
+//! Reading CSV and spreadsheet files into a plain grid of cells with their line numbers.
+//!
+//! CSV: the delimiter (`;`, `,`, tab) is detected from the header line; the encoding is
+//! UTF-8 (with or without BOM) or, when the bytes are not valid UTF-8, Windows-1252, as
+//! Excel writes it in Germany. Spreadsheets (XLSX, XLS, ODS) are read with calamine.
+
+use std::path::Path;
+
+use calamine::{Data, Reader};
+
+use crate::{Error, Result};
+
+/// One cell as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCell {
+    /// Text, untrimmed.
+    Text(String),
+    /// A number typed in a spreadsheet.
+    Number(f64),
+    /// Nothing.
+    Empty,
+}
+
+impl RawCell {
+    /// The cell as text; numbers without a spurious `.0`.
+    pub fn as_text(&self) -> String {
+        match self {
+            RawCell::Text(s) => s.clone(),
+            RawCell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            RawCell::Number(n) => format!("{n}"),
+            RawCell::Empty => String::new(),
+        }
+    }
+}
+
+/// One data row with the line (CSV) or row number (spreadsheet) a user sees.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// 1-based line number in the file, counting the header.
+    pub line: usize,
+    /// The cells, as many as there are headers.
+    pub cells: Vec<RawCell>,
+}
+
+/// A table as read from a file.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// The file name, for messages.
+    pub source: String,
+    /// Column headers, trimmed.
+    pub headers: Vec<String>,
+    /// Data rows.
+    pub rows: Vec<RawRow>,
+    /// What encoding was used (CSV only).
+    pub encoding: &'static str,
+}
+
+impl RawTable {
+    /// Finds a column by header, exactly after trimming or else ignoring case.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        let n = name.trim();
+        self.headers
+            .iter()
+            .position(|h| h == n)
+            .or_else(|| self.headers.iter().position(|h| h.eq_ignore_ascii_case(n) || h.to_lowercase() == n.to_lowercase()))
+    }
+
+    /// Like [`RawTable::column`], but a German error that lists the available columns.
+    pub fn require_column(&self, name: &str, flag: &str) -> Result<usize> {
+        self.column(name).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: Spalte „{name}“ ({flag}) nicht gefunden. Vorhandene Spalten: {}",
+                self.source,
+                self.headers.iter().map(|h| format!("„{h}“")).collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+}
+
+/// Reads a CSV, TSV, XLSX, XLS or ODS file. `sheet` picks a worksheet by name (default: the first).
+pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path, sheet),
+        "csv" | "txt" | "tsv" | "tab" => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            read_csv_bytes(&bytes, &file_name(path))
+        }
+        _ => Err(Error::Invalid(format!(
+            "{}: unbekanntes Tabellenformat „.{ext}“ (erwartet .csv, .xlsx, .xls oder .ods)",
+            path.display()
+        ))),
+    }
+}
+
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Decodes bytes as UTF-8 (BOM stripped) or, failing that, Windows-1252.
+pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), "UTF-8"),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            (text.into_owned(), "Windows-1252")
+        }
+    }
+}
+
+/// Parses CSV bytes, detecting encoding and delimiter.
+pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
+    let (text, encoding) = decode_text(bytes);
+    let header_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = [b';', b'\t', b',', b'|']
+        .into_iter()
+        .max_by_key(|d| header_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b';');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let mut headers = None;
+    let mut rows = Vec::new();
+    while let Some(record) = records.next() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            Error::Invalid(format!("{source}, Zeile {line}: CSV nicht lesbar: {e}"))
+        })?;
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match &headers {
+            None => headers = Some(record.iter().map(|h| h.trim().to_string()).collect::<Vec<_>>()),
+            Some(h) => {
+                let mut cells: Vec<RawCell> = record
+                    .iter()
+                    .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
+                    .collect();
+                if cells.len() > h.len() && cells[h.len()..].iter().any(|c| *c != RawCell::Empty) {
+                    return Err(Error::Invalid(format!(
+                        "{source}, Zeile {line}: {} Felder, aber nur {} Spaltenüberschriften",
+                        cells.len(),
+                        h.len()
+                    )));
+                }
+                cells.resize(h.len(), RawCell::Empty);
+                rows.push(RawRow { line, cells });
+            }
+        }
+    }
+    let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}: die Datei ist leer")))?;
+    Ok(RawTable { source: source.to_string(), headers, rows, encoding })
+}
+
+fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    let source = file_name(path);
+    let mut workbook = calamine::open_workbook_auto(path)
+        .map_err(|e| Error::Invalid(format!("{source}: Arbeitsmappe nicht lesbar: {e}")))?;
+    let names = workbook.sheet_names();
+    let sheet_name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s || n.eq_ignore_ascii_case(s))
+            .cloned()
+            .ok_or_else(|| Error::Invalid(format!("{source}: Tabellenblatt „{s}“ nicht gefunden. Vorhanden: {}", names.join(", "))))?,
+        None => names.first().cloned().ok_or_else(|| Error::Invalid(format!("{source}: keine Tabellenblätter")))?,
+    };
+    let range = workbook
+        .worksheet_range(&sheet_name)
+        .map_err(|e| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: nicht lesbar: {e}")))?;
+    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for (i, row) in range.rows().enumerate() {
+        let line = start_row + i + 1;
+        let cells: Vec<RawCell> = row
+            .iter()
+            .map(|d| match d {
+                Data::Empty => RawCell::Empty,
+                Data::String(s) if s.trim().is_empty() => RawCell::Empty,
+                Data::String(s) => RawCell::Text(s.clone()),
+                Data::Float(f) => RawCell::Number(*f),
+                Data::Int(i) => RawCell::Number(*i as f64),
+                Data::Bool(b) => RawCell::Text(if *b { "wahr".into() } else { "falsch".into() }),
+                Data::DateTime(dt) => RawCell::Number(dt.as_f64()),
+                Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
+                Data::Error(e) => RawCell::Text(format!("#{e:?}")),
+            })
+            .collect();
+        if cells.iter().all(|c| *c == RawCell::Empty) {
+            continue;
+        }
+        match &headers {
+            None => headers = Some(cells.iter().map(|c| c.as_text().trim().to_string()).collect()),
+            Some(h) => {
+                let mut cells = cells;
+                cells.resize(h.len(), RawCell::Empty);
+                rows.push(RawRow { line, cells });
+            }
+        }
+    }
+    let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: das Blatt ist leer")))?;
+    Ok(RawTable { source, headers, rows, encoding: "XLSX" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_csv_with_umlauts_and_semicolons() {
+        let bytes = b"Schl\xfcssel;Name;Wert\n01;K\xf6penick;1,5\n";
+        let t = read_csv_bytes(bytes, "t.csv").unwrap();
+        assert_eq!(t.encoding, "Windows-1252");
+        assert_eq!(t.headers, ["Schlüssel", "Name", "Wert"]);
+        assert_eq!(t.rows[0].cells[1], RawCell::Text("Köpenick".into()));
+        assert_eq!(t.rows[0].line, 2);
+    }
+
+    #[test]
+    fn utf8_bom_and_comma_delimiter() {
+        let t = read_csv_bytes("\u{feff}id,name\n1,Mitte\n\n2,Süd\n".as_bytes(), "t.csv").unwrap();
+        assert_eq!(t.headers, ["id", "name"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].line, 4, "line numbers count blank lines as the user sees them");
+    }
+}

@@ -1,0 +1,509 @@
+//! The command line: typed arguments (clap), then one function per verb that calls the engine.
+//!
+//! Exit codes: 0 success, 1 bad input (German message on stderr), 2 internal error.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use quartier_core::export::{export_values, ExportFormat};
+use quartier_core::import::geometry::{import_geometry, GeometryImport};
+use quartier_core::import::metadata::{import_metadata, MetadataImport};
+use quartier_core::import::pois::{import_pois, PoiImport};
+use quartier_core::import::values::{import_values, LongForm, MatchBy, UnmatchedPolicy, ValuesImport};
+use quartier_core::numbers::DecimalSeparator;
+use quartier_core::progress::ProgressFn;
+use quartier_core::{info::atlas_info, Atlas};
+
+/// Quartier: Werkbank für kleinräumiges Monitoring. Ohne Befehl öffnet sich die App.
+#[derive(Debug, Parser)]
+#[command(name = "quartier", version, about)]
+pub struct Cli {
+    /// Der Befehl; ohne Befehl startet die App mit dem Beispielatlas.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Legt einen neuen, leeren Atlas an.
+    New {
+        /// Atlasdatei (.quartier)
+        atlas: PathBuf,
+        /// Name der Kommune
+        #[arg(long)]
+        name: String,
+        /// Amtlicher Gemeindeschlüssel (8 Ziffern)
+        #[arg(long)]
+        ags: Option<String>,
+        /// Ausgabe als JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Baut den Beispielatlas Berlin aus sample_data/.
+    Sample {
+        /// Zieldatei
+        #[arg(long)]
+        out: PathBuf,
+        /// Vorhandene Datei ersetzen
+        #[arg(long)]
+        force: bool,
+        /// Ausgabe als JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Importiert Geometrie, Werte, Einrichtungen oder Metadaten.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Zeigt Ebenen, Indikatoren mit Zeiträumen und Abdeckung, Einrichtungen.
+    Info {
+        /// Atlasdatei
+        atlas: PathBuf,
+        /// Ausgabe als JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exportiert Tabellen.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Öffnet die App mit einem Atlas.
+    Open {
+        /// Atlasdatei
+        atlas: PathBuf,
+    },
+}
+
+/// `quartier import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Flächen einer Ebene aus GeoJSON oder (gezipptem) Shapefile.
+    Geometry(GeometryArgs),
+    /// Indikatorwerte aus CSV oder XLSX.
+    Values(ValuesArgs),
+    /// Einrichtungen (POIs) aus GeoJSON, CSV oder XLSX.
+    Pois(PoiArgs),
+    /// Indikator-Metadaten aus einem Metadatenblatt.
+    Metadata(MetadataArgs),
+}
+
+/// `quartier import geometry`
+#[derive(Debug, Args)]
+pub struct GeometryArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Ebene (wird angelegt, wenn neu)
+    #[arg(long)]
+    pub level: String,
+    /// .geojson, .zip (ein Shapefile) oder .shp
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Attribut mit dem Gebietsschlüssel
+    #[arg(long)]
+    pub key_column: String,
+    /// Attribut mit dem Gebietsnamen
+    #[arg(long)]
+    pub name_column: Option<String>,
+    /// Übergeordnete Ebene
+    #[arg(long)]
+    pub parent_level: Option<String>,
+    /// Attribut mit dem Schlüssel des übergeordneten Gebiets (sonst Punkt-in-Polygon)
+    #[arg(long, requires = "parent_level")]
+    pub parent_key_column: Option<String>,
+    /// Bezugssystem, z. B. EPSG:25832 (sonst aus .prj bzw. GeoJSON)
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Match mode on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MatchArg {
+    /// über den Gebietsschlüssel
+    Key,
+    /// über den Gebietsnamen
+    Name,
+}
+
+/// Decimal separator on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DecimalArg {
+    /// 1.234,5
+    Comma,
+    /// 1234.5
+    Point,
+}
+
+/// `quartier import values`
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .csv, .xlsx, .xls oder .ods
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Ebene der Gebiete
+    #[arg(long)]
+    pub level: String,
+    /// Spalte mit dem Gebietsschlüssel (oder -namen, mit --match-by name)
+    #[arg(long)]
+    pub key_column: String,
+    /// Spalte mit dem Gebietsnamen
+    #[arg(long)]
+    pub name_column: Option<String>,
+    /// Zeitraum der Tabelle, z. B. 2019 oder 31.12.2019 (lange Form: aus --period-column)
+    #[arg(long, required_unless_present = "long")]
+    pub period: Option<String>,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Nur diese Spalten, je SPALTE oder SPALTE=INDIKATOR
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Lange Form: Gebiet, Indikator, Zeitraum, Wert je Zeile
+    #[arg(long, requires_all = ["indicator_column", "period_column", "value_column"])]
+    pub long: bool,
+    /// Lange Form: Spalte mit dem Indikatorschlüssel
+    #[arg(long)]
+    pub indicator_column: Option<String>,
+    /// Lange Form: Spalte mit dem Zeitraum
+    #[arg(long)]
+    pub period_column: Option<String>,
+    /// Lange Form: Spalte mit dem Wert
+    #[arg(long)]
+    pub value_column: Option<String>,
+    /// Zeilen ohne passendes Gebiet überspringen und melden
+    #[arg(long, conflicts_with = "create_missing")]
+    pub skip_unmatched: bool,
+    /// Für Zeilen ohne passendes Gebiet Gebiete ohne Geometrie anlegen
+    #[arg(long)]
+    pub create_missing: bool,
+    /// Zuordnung über Schlüssel (Standard) oder Namen
+    #[arg(long, value_enum, default_value = "key")]
+    pub match_by: MatchArg,
+    /// Dezimaltrennzeichen erzwingen (sonst erkannt)
+    #[arg(long, value_enum)]
+    pub decimal: Option<DecimalArg>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier import pois`
+#[derive(Debug, Args)]
+pub struct PoiArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .geojson, .csv oder .xlsx
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Kategorie, z. B. Kita (eine vorhandene Kategorie wird ersetzt)
+    #[arg(long)]
+    pub category: String,
+    /// Spalte mit x bzw. Länge
+    #[arg(long, requires = "y_column")]
+    pub x_column: Option<String>,
+    /// Spalte mit y bzw. Breite
+    #[arg(long, requires = "x_column")]
+    pub y_column: Option<String>,
+    /// Bezugssystem der Koordinaten, z. B. EPSG:25833
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Spalte mit dem Namen
+    #[arg(long)]
+    pub name_column: Option<String>,
+    /// Spalte mit der Kapazität (Plätze)
+    #[arg(long)]
+    pub capacity_column: Option<String>,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier import metadata`
+#[derive(Debug, Args)]
+pub struct MetadataArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Metadatenblatt (.csv oder .xlsx)
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Wertetabelle einer Ebene und eines Zeitraums.
+    Values {
+        /// Atlasdatei
+        atlas: PathBuf,
+        /// Ebene
+        #[arg(long)]
+        level: String,
+        /// Zeitraum
+        #[arg(long)]
+        period: String,
+        /// Format
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// Zieldatei
+        #[arg(long)]
+        out: PathBuf,
+        /// Ausgabe als JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Export format on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// CSV für Excel (Semikolon, Dezimalkomma)
+    Csv,
+    /// Excel-Arbeitsmappe
+    Xlsx,
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn open(atlas: &std::path::Path) -> Result<Atlas> {
+    Atlas::open(atlas).with_context(|| format!("Atlas {} öffnen", atlas.display()))
+}
+
+/// Progress on stderr, one line per stage, for interactive use.
+fn stderr_progress(enabled: bool) -> ProgressFn<'static, impl Fn(f32, &str)> {
+    let last = std::cell::RefCell::new(String::new());
+    ProgressFn {
+        callback: move |fraction: f32, stage: &str| {
+            if enabled && *last.borrow() != stage {
+                eprintln!("[{:>3} %] {stage}", (fraction * 100.0).round() as i32);
+                *last.borrow_mut() = stage.to_string();
+            }
+        },
+        cancel: None,
+    }
+}
+
+/// Runs one verb. `Ok(())` is exit code 0.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::New { atlas, name, ags, json } => {
+            let a = Atlas::create(&atlas, &name, ags.as_deref())?;
+            if json {
+                print_json(&serde_json::json!({ "file": atlas.display().to_string(), "name": name.trim(), "ags": ags, "schema_version": a.schema_version()? }))?;
+            } else {
+                println!("Atlas „{}“ angelegt: {}", name.trim(), atlas.display());
+            }
+        }
+        Command::Sample { out, force, json } => {
+            let dir = crate::paths::sample_data_dir()
+                .context("Die Quellen des Beispielatlas (sample_data/) wurden nicht gefunden; QUARTIER_SAMPLE_DATA setzen")?;
+            let s = quartier_core::sample::build_sample_atlas(&dir, &out, force, &stderr_progress(!json))?;
+            if json {
+                print_json(&s)?;
+            } else {
+                println!("Beispielatlas gebaut: {}", s.file);
+                for (l, n) in &s.levels {
+                    println!("  {l}: {n} Gebiete");
+                }
+                println!("  {} Werte, davon {} als „x“ markiert (unter 300 Einwohnern)", s.values, s.excluded_small_areas);
+                for (c, n) in &s.pois {
+                    println!("  {c}: {n} Einrichtungen");
+                }
+            }
+        }
+        Command::Import(ImportCommand::Geometry(a)) => {
+            let mut atlas = open(&a.atlas)?;
+            let s = import_geometry(
+                &mut atlas,
+                &GeometryImport {
+                    level: a.level,
+                    file: a.file,
+                    key_column: a.key_column,
+                    name_column: a.name_column,
+                    parent_level: a.parent_level,
+                    parent_key_column: a.parent_key_column,
+                    crs: a.crs,
+                },
+                &stderr_progress(!a.json),
+            )?;
+            if a.json {
+                print_json(&s)?;
+            } else {
+                println!(
+                    "{}: {} Flächen auf Ebene „{}“ ({} neu, {} ersetzt), Bezugssystem {} ({}), Gesamtfläche {:.1} km²",
+                    s.file, s.areas_read, s.level, s.areas_created, s.areas_updated, s.crs, s.crs_source, s.total_area_km2
+                );
+                if s.keys_padded > 0 {
+                    println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
+                }
+                if let Some(p) = &s.parent_level {
+                    println!("  übergeordnete Ebene „{p}“; ohne übergeordnetes Gebiet: {}", if s.without_parent.is_empty() { "keine".into() } else { s.without_parent.join(", ") });
+                }
+            }
+        }
+        Command::Import(ImportCommand::Values(a)) => {
+            let mut atlas = open(&a.atlas)?;
+            let long = a.long.then(|| LongForm {
+                indicator_column: a.indicator_column.clone().unwrap_or_default(),
+                period_column: a.period_column.clone().unwrap_or_default(),
+                value_column: a.value_column.clone().unwrap_or_default(),
+            });
+            let s = import_values(
+                &mut atlas,
+                &ValuesImport {
+                    file: a.file,
+                    level: a.level,
+                    key_column: a.key_column,
+                    name_column: a.name_column,
+                    period: a.period,
+                    sheet: a.sheet,
+                    columns: a.columns,
+                    long,
+                    unmatched: if a.skip_unmatched {
+                        UnmatchedPolicy::Skip
+                    } else if a.create_missing {
+                        UnmatchedPolicy::CreateMissing
+                    } else {
+                        UnmatchedPolicy::Abort
+                    },
+                    match_by: match a.match_by {
+                        MatchArg::Key => MatchBy::Key,
+                        MatchArg::Name => MatchBy::Name,
+                    },
+                    decimal: a.decimal.map(|d| match d {
+                        DecimalArg::Comma => DecimalSeparator::Comma,
+                        DecimalArg::Point => DecimalSeparator::Point,
+                    }),
+                },
+                &stderr_progress(!a.json),
+            )?;
+            if a.json {
+                print_json(&s)?;
+            } else {
+                let st = &s.values_by_status;
+                println!(
+                    "{}: {} Werte aus {} von {} Zeilen auf Ebene „{}“, Zeitraum {} ({} Zahlen, {} fehlend, {} geheim/k. A., {} nicht sinnvoll)",
+                    s.file, s.values_written, s.rows_imported, s.rows_read, s.level, s.periods.join(", "), st.ok, st.missing, st.suppressed, st.not_applicable
+                );
+                println!("  Indikatoren: {} (neu: {})", s.indicators.join(", "), if s.indicators_created.is_empty() { "keine".into() } else { s.indicators_created.join(", ") });
+                if !s.categorical.is_empty() {
+                    println!("  kategorial (Text): {}", s.categorical.join(", "));
+                }
+                if s.keys_padded > 0 {
+                    println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
+                }
+                for (title, rows) in [("Summenzeilen (nicht importiert)", &s.total_rows), ("Zusammengefasste Gebiete (nicht importiert)", &s.merged_rows), ("Ohne passendes Gebiet (übersprungen)", &s.unmatched)] {
+                    if !rows.is_empty() {
+                        println!("  {title}:");
+                        for r in rows {
+                            println!("    Zeile {}: „{}“ – {}", r.line, r.key, r.reason);
+                        }
+                    }
+                }
+                if !s.areas_created.is_empty() {
+                    println!("  Gebiete ohne Geometrie angelegt: {}", s.areas_created.join(", "));
+                }
+            }
+        }
+        Command::Import(ImportCommand::Pois(a)) => {
+            let mut atlas = open(&a.atlas)?;
+            let s = import_pois(
+                &mut atlas,
+                &PoiImport {
+                    file: a.file,
+                    category: a.category,
+                    x_column: a.x_column,
+                    y_column: a.y_column,
+                    crs: a.crs,
+                    name_column: a.name_column,
+                    capacity_column: a.capacity_column,
+                    sheet: a.sheet,
+                },
+                &stderr_progress(!a.json),
+            )?;
+            if a.json {
+                print_json(&s)?;
+            } else {
+                println!("{}: {} Einrichtungen der Kategorie „{}“ ({}), {} mit Kapazität, {} ersetzt", s.file, s.pois_imported, s.category, s.crs, s.with_capacity, s.pois_replaced);
+                if !s.outside_atlas.is_empty() {
+                    println!("  {} außerhalb der Gebiete des Atlas: {}", s.outside_atlas.len(), s.outside_atlas.join(", "));
+                }
+            }
+        }
+        Command::Import(ImportCommand::Metadata(a)) => {
+            let mut atlas = open(&a.atlas)?;
+            let s = import_metadata(&mut atlas, &MetadataImport { file: a.file, sheet: a.sheet })?;
+            if a.json {
+                print_json(&s)?;
+            } else {
+                println!("{}: Metadaten für {} Indikatoren ({} neu)", s.file, s.indicators.len(), s.created.len());
+            }
+        }
+        Command::Info { atlas, json } => {
+            let atlas = open(&atlas)?;
+            let info = atlas_info(&atlas)?;
+            if json {
+                print_json(&info)?;
+            } else {
+                print_info(&info);
+            }
+        }
+        Command::Export(ExportCommand::Values { atlas, level, period, format, out, json }) => {
+            let atlas = open(&atlas)?;
+            let format = match format {
+                FormatArg::Csv => ExportFormat::Csv,
+                FormatArg::Xlsx => ExportFormat::Xlsx,
+            };
+            let s = export_values(&atlas, &level, &period, format, &out)?;
+            if json {
+                print_json(&s)?;
+            } else {
+                println!("{}: {} Gebiete, {} Indikatoren, Ebene „{}“, Zeitraum {}", s.file, s.areas, s.indicators.len(), s.level, s.period);
+            }
+        }
+        Command::Open { .. } => unreachable!("handled by main"),
+    }
+    Ok(())
+}
+
+fn print_info(info: &quartier_core::info::AtlasInfo) {
+    println!("{} ({}){}", info.name, info.file, info.ags.as_ref().map(|a| format!(", AGS {a}")).unwrap_or_default());
+    println!("\nEbenen:");
+    for l in &info.levels {
+        println!(
+            "  {:<24} {:>6} Gebiete ({} mit Geometrie){}",
+            l.name,
+            l.areas,
+            l.areas_with_geometry,
+            l.parent.as_ref().map(|p| format!(", gehört zu „{p}“")).unwrap_or_default()
+        );
+    }
+    println!("\nZeiträume: {}", info.periods.join(", "));
+    println!("\nIndikatoren:");
+    for i in &info.indicators {
+        let cov: Vec<String> = i.coverage.iter().map(|c| format!("{} {}: {}/{}", c.level, c.period, c.values_ok, c.areas)).collect();
+        println!("  {:<12} {}{} – {}", i.key, i.name, if i.unit.is_empty() { String::new() } else { format!(" [{}]", i.unit) }, if cov.is_empty() { "keine Werte".into() } else { cov.join("; ") });
+    }
+    println!("\nEinrichtungen:");
+    if info.poi_categories.is_empty() {
+        println!("  keine");
+    }
+    for c in &info.poi_categories {
+        println!("  {:<24} {:>6}", c.name, c.count);
+    }
+}

@@ -1,0 +1,46 @@
+//! `quartier`: the desktop app, and with a verb, the command line.
+
+mod app;
+mod cli;
+mod paths;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        None => app::run_with_sample(),
+        Some(cli::Command::Open { atlas }) => app::run(atlas),
+        Some(command) => cli::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let core = e.chain().find_map(|c| c.downcast_ref::<quartier_core::Error>());
+            let json_problems = match core {
+                Some(quartier_core::Error::Import(report)) if std::env::args().any(|a| a == "--json") => Some(report),
+                _ => None,
+            };
+            if let Some(report) = json_problems {
+                let out = serde_json::json!({ "error": "import_failed", "file": report.file, "problems": report.problems });
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            }
+            eprintln!("Fehler: {}", e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").trim_end());
+            match core {
+                Some(err) if !err.is_user_error() => ExitCode::from(2),
+                Some(_) => ExitCode::from(1),
+                None if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some()) => ExitCode::from(1),
+                None => ExitCode::from(2),
+            }
+        }
+    }
+}
