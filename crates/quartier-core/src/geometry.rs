@@ -2,7 +2,7 @@
 //!
 //! Geometry is stored as little-endian WKB in WGS84 (longitude, latitude in degrees).
 
-use geo::{BoundingRect, GeodesicArea, InteriorPoint, MultiPolygon, Point, Validation};
+use geo::{BoundingRect, GeodesicArea, InteriorPoint, MultiPolygon, Orient, Point, Validation};
 use geo_traits::to_geo::ToGeoGeometry;
 
 use crate::{Error, Result};
@@ -52,7 +52,14 @@ pub fn geometry_problem(geometry: &MultiPolygon<f64>) -> Option<String> {
     None
 }
 
+/// The same geometry with exterior rings counter-clockwise and holes clockwise (the
+/// orientation geodesic area and most consumers expect; files come either way).
+pub fn oriented(geometry: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    geometry.orient(geo::orient::Direction::Default)
+}
+
 /// Area on the ellipsoid in square metres.
+/// The geometry must be oriented (see [`oriented`]).
 pub fn area_m2(geometry: &MultiPolygon<f64>) -> f64 {
     geometry.geodesic_area_unsigned()
 }

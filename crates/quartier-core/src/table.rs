@@ -174,10 +174,8 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         .worksheet_range(&sheet_name)
         .map_err(|e| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: nicht lesbar: {e}")))?;
     let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut headers: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
+    let mut all: Vec<RawRow> = Vec::new();
     for (i, row) in range.rows().enumerate() {
-        let line = start_row + i + 1;
         let cells: Vec<RawCell> = row
             .iter()
             .map(|d| match d {
@@ -192,20 +190,54 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
                 Data::Error(e) => RawCell::Text(format!("#{e:?}")),
             })
             .collect();
-        if cells.iter().all(|c| *c == RawCell::Empty) {
-            continue;
-        }
-        match &headers {
-            None => headers = Some(cells.iter().map(|c| c.as_text().trim().to_string()).collect()),
-            Some(h) => {
-                let mut cells = cells;
-                cells.resize(h.len(), RawCell::Empty);
-                rows.push(RawRow { line, cells });
-            }
+        if cells.iter().any(|c| *c != RawCell::Empty) {
+            all.push(RawRow { line: start_row + i + 1, cells });
         }
     }
+    let (headers, data_start) = detect_header(&all)
+        .ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: keine Spaltenüberschriften gefunden")))?;
+    let rows = all
+        .into_iter()
+        .skip(data_start)
+        .map(|mut r| {
+            r.cells.resize(headers.len(), RawCell::Empty);
+            r
+        })
+        .collect();
+    let headers = Some(headers);
     let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: das Blatt ist leer")))?;
     Ok(RawTable { source, headers, rows, encoding: "XLSX" })
+}
+
+/// Finds the header of a spreadsheet: title rows and description rows are common above the data.
+///
+/// The first data row is the first row with at least two numbers that make up most of its
+/// cells after the first. Above it, the header is the row with the most labels (the first
+/// of equals); a column without a label there takes the nearest label above it.
+/// Returns the headers and the index of the first data row.
+fn detect_header(rows: &[RawRow]) -> Option<(Vec<String>, usize)> {
+    let is_data = |r: &RawRow| {
+        let rest: Vec<&RawCell> = r.cells.iter().skip(1).filter(|c| **c != RawCell::Empty).collect();
+        let numbers = rest.iter().filter(|c| matches!(c, RawCell::Number(_))).count();
+        numbers >= 2 && numbers * 2 >= rest.len()
+    };
+    let first_data = rows.iter().position(is_data).unwrap_or(rows.len().min(1));
+    if first_data == 0 {
+        // No numeric rows, or numbers right at the top: the first row is the header.
+        let first = rows.first()?;
+        return Some((first.cells.iter().map(|c| c.as_text().trim().to_string()).collect(), 1));
+    }
+    let block = &rows[..first_data];
+    let labels = |r: &RawRow| r.cells.iter().filter(|c| matches!(c, RawCell::Text(_))).count();
+    let best = (0..block.len()).max_by_key(|i| (labels(&block[*i]), std::cmp::Reverse(*i)))?;
+    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    let headers = (0..width)
+        .map(|c| {
+            let at = |r: &RawRow| r.cells.get(c).map(|x| x.as_text().trim().to_string()).filter(|t| !t.is_empty());
+            at(&block[best]).or_else(|| block[..best].iter().rev().find_map(at)).unwrap_or_default()
+        })
+        .collect();
+    Some((headers, first_data))
 }
 
 #[cfg(test)]

@@ -182,7 +182,7 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
             }
         };
         let geometry = match transform_multipolygon(&source_geometry, &transform) {
-            Ok(g) => g,
+            Ok(g) => crate::geometry::oriented(&g),
             Err(e) => {
                 problems.push(Problem::at(row, &opts.key_column, &key, e.to_string()));
                 continue;

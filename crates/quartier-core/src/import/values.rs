@@ -302,6 +302,27 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
     }
 
+    // By position: unmatched rows after the last ordinary area row belong to the block of
+    // totals at the end of the table when that block holds a recognised total.
+    let ordinary = |i: usize| -> bool {
+        matches!(matches[i].1, RowMatch::Area(id) if !is_total[i] && area_rows[&id].iter().find(|r| !is_total[**r]) == Some(&i))
+    };
+    if let Some(last_ordinary) = (0..table.rows.len()).rev().find(|i| ordinary(*i)) {
+        if (last_ordinary + 1..table.rows.len()).any(|i| is_total[i]) {
+            for i in last_ordinary + 1..table.rows.len() {
+                if !is_total[i] && !matches!(matches[i].1, RowMatch::Area(_)) && !matches[i].0.is_empty() {
+                    is_total[i] = true;
+                    total_rows.push(SkippedRow {
+                        line: table.rows[i].line,
+                        key: matches[i].0.clone(),
+                        reason: "Summenzeile: steht im Block der Summenzeilen am Tabellenende".into(),
+                    });
+                }
+            }
+            total_rows.sort_by_key(|r| r.line);
+        }
+    }
+
     let mut unmatched = Vec::new();
     let mut merged_rows = Vec::new();
     let mut to_create: Vec<(usize, String, String)> = Vec::new();
