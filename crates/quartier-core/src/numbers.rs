@@ -168,7 +168,7 @@ pub fn detect_decimal_separator<'a>(cells: impl IntoIterator<Item = &'a str>) ->
 ///
 /// ```
 /// assert_eq!(quartier_core::numbers::format_german(1234.5, 2), "1.234,50");
-/// assert_eq!(quartier_core::numbers::format_german(-0.25, 1), "-0,3");
+/// assert_eq!(quartier_core::numbers::format_german(-0.26, 1), "-0,3");
 /// ```
 pub fn format_german(value: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, value.abs());

@@ -122,6 +122,7 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let mut records = reader.records();
     let mut headers = None;
     let mut rows = Vec::new();
@@ -130,7 +131,16 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             Error::Invalid(format!("{source}, Zeile {line}: CSV nicht lesbar: {e}"))
         })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        // The csv crate does not count blank lines; count newlines up to the record instead.
+        // A record's position may point at the blank lines before it: skip them.
+        let line = record
+            .position()
+            .map(|p| {
+                let start = p.byte() as usize;
+                let skipped = text.as_bytes().get(start..).map_or(0, |rest| rest.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count());
+                line_starts.partition_point(|&s| s <= start + skipped)
+            })
+            .unwrap_or(0);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

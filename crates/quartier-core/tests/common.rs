@@ -1,0 +1,59 @@
+//! Shared helpers for the engine's integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use quartier_core::import::geometry::{import_geometry, GeometryImport};
+use quartier_core::{Atlas, NoProgress};
+
+/// `../shared/realdata` beside the repository (CI clones it there).
+pub fn realdata() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata");
+    assert!(p.join("berlin").exists(), "real data expected at {} (shared/ beside the repository)", p.display());
+    p
+}
+
+/// The repository's sample_data folder.
+pub fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample_data")
+}
+
+pub fn new_atlas(dir: &Path, name: &str) -> Atlas {
+    Atlas::create(&dir.join("test.quartier"), name, None).unwrap()
+}
+
+pub fn import_level(atlas: &mut Atlas, level: &str, file: PathBuf, parent: Option<&str>) {
+    import_geometry(
+        atlas,
+        &GeometryImport {
+            level: level.into(),
+            file,
+            key_column: "id".into(),
+            name_column: Some("name".into()),
+            parent_level: parent.map(str::to_string),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+}
+
+/// Every value of the atlas as sorted text lines: the atlas's content, for before/after comparisons.
+pub fn value_dump(atlas: &Atlas) -> Vec<String> {
+    let mut out = Vec::new();
+    for level in atlas.levels().unwrap() {
+        let areas = atlas.areas(level.id).unwrap();
+        for ind in atlas.indicators().unwrap() {
+            for p in atlas.periods().unwrap() {
+                let values = atlas.values(ind.id, level.id, p.id).unwrap();
+                for a in &areas {
+                    if let Some(v) = values.get(&a.id) {
+                        out.push(format!("{}|{}|{}|{}|{:?}|{:?}|{:?}", level.name, ind.key, p.label, a.key, v.value, v.text, v.status));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}

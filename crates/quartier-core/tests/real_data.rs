@@ -1,0 +1,221 @@
+//! Import → store round trips on the real Berlin and Hamburg open data.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use geo::{Contains, Distance, Haversine, MultiPolygon, Point};
+use quartier_core::import::pois::{import_pois, PoiImport};
+use quartier_core::import::values::{import_values, MatchBy, UnmatchedPolicy, ValuesImport};
+use quartier_core::model::ValueStatus;
+use quartier_core::{Error, NoProgress};
+
+fn distance_to_boundary_m(p: Point<f64>, g: &MultiPolygon<f64>) -> f64 {
+    use geo::ClosestPoint;
+    match g.closest_point(&p) {
+        geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => Haversine.distance(p, q),
+        geo::Closest::Indeterminate => f64::MAX,
+    }
+}
+
+#[test]
+fn kitas_2022_in_epsg25833_land_in_their_own_bezirk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    let data = realdata();
+    import_level(&mut atlas, "Bezirk", data.join("berlin/geometry/berlin-lor-districts.geojson"), None);
+    let summary = import_pois(
+        &mut atlas,
+        &PoiImport { file: data.join("berlin/poi/kitas-2022-epsg25833.geojson"), category: "Kita".into(), ..Default::default() },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(summary.crs, "EPSG:25833");
+    assert_eq!(summary.pois_imported, 2880);
+    assert_eq!(summary.capacity_column.as_deref(), Some("e_platz"));
+
+    let level = atlas.level("Bezirk").unwrap();
+    let bezirke = atlas.area_geometries(level.id).unwrap();
+    assert_eq!(bezirke.len(), 12);
+    let kitas = atlas.pois("Kita").unwrap();
+    let (mut same, mut on_border) = (0, 0);
+    for k in &kitas {
+        let p = Point::new(k.lon, k.lat);
+        let found = bezirke.iter().find(|(_, g)| g.contains(&p));
+        let bezirk = match found {
+            Some((a, _)) => a.key.clone(),
+            None => {
+                let (a, d) = bezirke
+                    .iter()
+                    .map(|(a, g)| (a, distance_to_boundary_m(p, g)))
+                    .min_by(|x, y| x.1.total_cmp(&y.1))
+                    .unwrap();
+                assert!(d < 50.0, "Kita {} lies {d:.0} m outside Berlin's Bezirke", k.name);
+                on_border += 1;
+                a.key.clone()
+            }
+        };
+        let stated = k.attributes["e_bez_nr"].as_str().unwrap().to_string();
+        if bezirk == stated {
+            same += 1;
+        }
+    }
+    assert!(on_border <= 10, "{on_border} Kitas only within 50 m of the border");
+    let share = same as f64 / kitas.len() as f64;
+    assert!(share >= 0.99, "only {:.2} % in their stated Bezirk", share * 100.0);
+}
+
+fn hamburg(file: &str) -> (quartier_core::import::values::ValuesImportSummary, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Hamburg");
+    let data = realdata().join("hamburg");
+    import_level(&mut atlas, "Stadtteil", data.join("hamburg-district-regions.geojson"), None);
+    let opts = ValuesImport {
+        file: data.join(file),
+        level: "Stadtteil".into(),
+        key_column: "Stadtgebiet".into(),
+        period: Some("2014".into()),
+        match_by: MatchBy::Name,
+        ..Default::default()
+    };
+    // Without --skip-unmatched the merged rows stop the import and nothing is written.
+    let err = import_values(&mut atlas, &opts, &NoProgress).unwrap_err();
+    let Error::Import(report) = err else { panic!("expected an import report") };
+    assert_eq!(report.problems.len(), 4, "{report}");
+    assert!(report.problems.iter().all(|p| p.reason.contains("zusammengefasste Gebiete")));
+    assert!(value_dump(&atlas).is_empty());
+
+    let summary = import_values(&mut atlas, &ValuesImport { unmatched: UnmatchedPolicy::Skip, ..opts }, &NoProgress).unwrap();
+    (summary, value_dump(&atlas))
+}
+
+#[test]
+fn hamburg_stadtteil_profile_csv_and_xlsx_import_alike_with_totals_and_merged_rows_reported() {
+    let (csv, csv_values) = hamburg("Daten_fuer_die_Stadtteilprofile_2014.csv");
+    let (xlsx, xlsx_values) = hamburg("Daten_fuer_die_Stadtteilprofile_2014.xlsx");
+    for s in [&csv, &xlsx] {
+        assert_eq!(s.rows_read, 107);
+        assert_eq!(s.rows_imported, 95);
+        let merged: Vec<&str> = s.merged_rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(merged, ["Kleiner Grasbrook und Steinwerder", "Waltershof und Finkenwerder", "Neuland und Gut Moor", "Moorburg und Altenwerder"]);
+        let totals: Vec<&str> = s.total_rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(totals, ["Hamburg-Mitte", "Altona", "Eimsbüttel", "Hamburg-Nord", "Wandsbek", "Bergedorf", "Harburg", "Hamburg"]);
+        assert!(s.unmatched.is_empty());
+        assert!(s.values_by_status.suppressed > 0, "the '.' cells are suppressed values");
+        assert!(s.categorical.is_empty());
+    }
+    assert_eq!(csv.decimal_separator, quartier_core::numbers::DecimalSeparator::Comma);
+    // Spot checks against the file: space thousands, decimal comma, a negative balance, "." markers.
+    let find = |dump: &[String], ind: &str, area: &str| dump.iter().find(|l| l.contains(&format!("|{ind}|2014|{area}|"))).cloned().unwrap();
+    let altstadt = "0101";
+    assert!(find(&csv_values, "Bevölkerung", altstadt).contains("Some(1675.0)"));
+    assert!(find(&csv_values, "Anteil der unter 18-Jährigen in %", altstadt).contains("Some(9.7)"));
+    assert!(find(&csv_values, "Wanderungssaldo", altstadt).contains("Some(-23.0)"));
+    assert!(find(&csv_values, "Preise für Grundstücke in EUR/m² (Jan 2014)", altstadt).contains("Suppressed"));
+    // Eimsbüttel the Stadtteil (56 097), not Eimsbüttel the Bezirk (252 340).
+    let eimsbuettel = csv_values.iter().find(|l| l.starts_with("Stadtteil|Bevölkerung|2014|") && l.contains("56097")).is_some();
+    assert!(eimsbuettel);
+    // The XLSX holds the same numbers; the CSV rounds some columns (area in km² to one decimal),
+    // so the two agree within the CSV's rounding, and their statuses agree exactly.
+    let parse = |dump: &[String]| -> Vec<(String, Option<f64>, String)> {
+        dump.iter()
+            .map(|l| {
+                let p: Vec<&str> = l.split('|').collect();
+                let v = p[4].trim_start_matches("Some(").trim_end_matches(')').parse::<f64>().ok();
+                (format!("{}|{}", p[3], p[1]), v, p[6].to_string())
+            })
+            .collect()
+    };
+    let (a, b) = (parse(&csv_values), parse(&xlsx_values));
+    assert_eq!(a.len(), b.len());
+    let mut compared = 0;
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.0, y.0);
+        if x.2 != y.2 {
+            // Official notation: the CSV's "–" ("nichts vorhanden") is a 0 in the XLSX.
+            assert_eq!((x.2.as_str(), y.1), ("Missing", Some(0.0)), "{}", x.0);
+            continue;
+        }
+        if let (Some(u), Some(v)) = (x.1, y.1) {
+            assert!((u - v).abs() <= 0.5, "{}: CSV {u} vs XLSX {v}", x.0);
+            compared += 1;
+        }
+    }
+    assert!(compared > 6000);
+}
+
+#[test]
+fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
+    // The MSS 2019 table as Excel saves it after reading the keys as numbers: 1011101 for 01011101.
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    import_level(&mut atlas, "Planungsraum", sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"), None);
+    let text = std::fs::read_to_string(realdata().join("berlin/mss/berlin-lor-monitoring-social-urban-development-2019-00-2-1.csv")).unwrap();
+    let mut stripped = 0;
+    let body: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i > 0 && l.starts_with('0') {
+                stripped += 1;
+                l[1..].to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let csv = dir.path().join("mss-2019-zahlen.csv");
+    std::fs::write(&csv, body.join("\n")).unwrap();
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport { file: csv, level: "Planungsraum".into(), key_column: "id".into(), name_column: Some("name".into()), period: Some("2019".into()), ..Default::default() },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.rows_imported, 447);
+    assert_eq!(s.keys_padded, stripped);
+    assert!(stripped > 250, "Bezirke 01–09 lose their leading zero: {stripped}");
+    let ind = atlas.indicator("s1_percentage_unemployed").unwrap();
+    let level = atlas.level("Planungsraum").unwrap();
+    let values = atlas.values(ind.id, level.id, atlas.period("2019").unwrap().id).unwrap();
+    let area = atlas.areas(level.id).unwrap().into_iter().find(|a| a.key == "01011101").unwrap();
+    assert_eq!(values[&area.id].value, Some(2.7978));
+    assert_eq!(values[&area.id].status, ValueStatus::Ok);
+}
+
+#[test]
+fn one_bad_row_among_many_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    import_level(&mut atlas, "Planungsraum", sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"), None);
+    let mss = |y: &str| realdata().join(format!("berlin/mss/berlin-lor-monitoring-social-urban-development-{y}-00-2-1.csv"));
+    let opts = |file| ValuesImport { file, level: "Planungsraum".into(), key_column: "id".into(), name_column: Some("name".into()), period: Some("2019".into()), ..Default::default() };
+    import_values(&mut atlas, &opts(mss("2019")), &NoProgress).unwrap();
+    let before = value_dump(&atlas);
+    let log_before = atlas.audit_log().unwrap().len();
+    assert_eq!(before.len(), 447 * 7);
+
+    // The 2017 edition with one damaged cell on line 201: re-importing as 2019 must fail whole.
+    let text = std::fs::read_to_string(mss("2017")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<String> = lines[200].split(',').map(str::to_string).collect();
+    cells[3] = "12.3x".into();
+    lines[200] = cells.join(",");
+    let bad = dir.path().join("mss-kaputt.csv");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let err = import_values(&mut atlas, &opts(bad), &NoProgress).unwrap_err();
+    let Error::Import(report) = err else { panic!("expected an import report") };
+    assert_eq!(report.problems.len(), 1, "{report}");
+    let p = &report.problems[0];
+    assert_eq!(p.row, Some(201));
+    assert_eq!(p.column.as_deref(), Some("s1_percentage_unemployed"));
+    assert!(report.to_string().contains("mss-kaputt.csv") && report.to_string().contains("keine Zahl"), "{report}");
+    assert_eq!(value_dump(&atlas), before);
+    assert_eq!(atlas.audit_log().unwrap().len(), log_before);
+
+    // The same period re-imported from a good file replaces exactly those values.
+    let s = import_values(&mut atlas, &opts(mss("2017")), &NoProgress).unwrap();
+    assert!(s.periods_added.is_empty());
+    let after = value_dump(&atlas);
+    assert_eq!(after.len(), before.len() + 447 * 2, "2017 adds s2 and d2");
+}
