@@ -304,14 +304,17 @@ pub fn run(command: Command) -> Result<()> {
         Command::New { atlas, name, ags, json } => {
             let a = Atlas::create(&atlas, &name, ags.as_deref())?;
             if json {
-                print_json(&serde_json::json!({ "file": atlas.display().to_string(), "name": name.trim(), "ags": ags, "schema_version": a.schema_version()? }))?;
+                print_json(
+                    &serde_json::json!({ "file": atlas.display().to_string(), "name": name.trim(), "ags": ags, "schema_version": a.schema_version()? }),
+                )?;
             } else {
                 println!("Atlas „{}“ angelegt: {}", name.trim(), atlas.display());
             }
         }
         Command::Sample { out, force, json } => {
-            let dir = crate::paths::sample_data_dir()
-                .context("Die Quellen des Beispielatlas (sample_data/) wurden nicht gefunden; QUARTIER_SAMPLE_DATA setzen")?;
+            let dir = crate::paths::sample_data_dir().context(
+                "Die Quellen des Beispielatlas (sample_data/) wurden nicht gefunden; QUARTIER_SAMPLE_DATA setzen",
+            )?;
             let s = quartier_core::sample::build_sample_atlas(&dir, &out, force, &stderr_progress(!json))?;
             if json {
                 print_json(&s)?;
@@ -320,7 +323,10 @@ pub fn run(command: Command) -> Result<()> {
                 for (l, n) in &s.levels {
                     println!("  {l}: {n} Gebiete");
                 }
-                println!("  {} Werte, davon {} als „x“ markiert (unter 300 Einwohnern)", s.values, s.excluded_small_areas);
+                println!(
+                    "  {} Werte, davon {} als „x“ markiert (unter 300 Einwohnern)",
+                    s.values, s.excluded_small_areas
+                );
                 for (c, n) in &s.pois {
                     println!("  {c}: {n} Einrichtungen");
                 }
@@ -346,13 +352,27 @@ pub fn run(command: Command) -> Result<()> {
             } else {
                 println!(
                     "{}: {} Flächen auf Ebene „{}“ ({} neu, {} ersetzt), Bezugssystem {} ({}), Gesamtfläche {:.1} km²",
-                    s.file, s.areas_read, s.level, s.areas_created, s.areas_updated, s.crs, s.crs_source, s.total_area_km2
+                    s.file,
+                    s.areas_read,
+                    s.level,
+                    s.areas_created,
+                    s.areas_updated,
+                    s.crs,
+                    s.crs_source,
+                    s.total_area_km2
                 );
                 if s.keys_padded > 0 {
                     println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
                 }
                 if let Some(p) = &s.parent_level {
-                    println!("  übergeordnete Ebene „{p}“; ohne übergeordnetes Gebiet: {}", if s.without_parent.is_empty() { "keine".into() } else { s.without_parent.join(", ") });
+                    println!(
+                        "  übergeordnete Ebene „{p}“; ohne übergeordnetes Gebiet: {}",
+                        if s.without_parent.is_empty() {
+                            "keine".into()
+                        } else {
+                            s.without_parent.join(", ")
+                        }
+                    );
                 }
             }
         }
@@ -400,14 +420,26 @@ pub fn run(command: Command) -> Result<()> {
                     "{}: {} Werte aus {} von {} Zeilen auf Ebene „{}“, Zeitraum {} ({} Zahlen, {} fehlend, {} geheim/k. A., {} nicht sinnvoll)",
                     s.file, s.values_written, s.rows_imported, s.rows_read, s.level, s.periods.join(", "), st.ok, st.missing, st.suppressed, st.not_applicable
                 );
-                println!("  Indikatoren: {} (neu: {})", s.indicators.join(", "), if s.indicators_created.is_empty() { "keine".into() } else { s.indicators_created.join(", ") });
+                println!(
+                    "  Indikatoren: {} (neu: {})",
+                    s.indicators.join(", "),
+                    if s.indicators_created.is_empty() {
+                        "keine".into()
+                    } else {
+                        s.indicators_created.join(", ")
+                    }
+                );
                 if !s.categorical.is_empty() {
                     println!("  kategorial (Text): {}", s.categorical.join(", "));
                 }
                 if s.keys_padded > 0 {
                     println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
                 }
-                for (title, rows) in [("Summenzeilen (nicht importiert)", &s.total_rows), ("Zusammengefasste Gebiete (nicht importiert)", &s.merged_rows), ("Ohne passendes Gebiet (übersprungen)", &s.unmatched)] {
+                for (title, rows) in [
+                    ("Summenzeilen (nicht importiert)", &s.total_rows),
+                    ("Zusammengefasste Gebiete (nicht importiert)", &s.merged_rows),
+                    ("Ohne passendes Gebiet (übersprungen)", &s.unmatched),
+                ] {
                     if !rows.is_empty() {
                         println!("  {title}:");
                         for r in rows {
@@ -439,19 +471,37 @@ pub fn run(command: Command) -> Result<()> {
             if a.json {
                 print_json(&s)?;
             } else {
-                println!("{}: {} Einrichtungen der Kategorie „{}“ ({}), {} mit Kapazität, {} ersetzt", s.file, s.pois_imported, s.category, s.crs, s.with_capacity, s.pois_replaced);
+                println!(
+                    "{}: {} Einrichtungen der Kategorie „{}“ ({}), {} mit Kapazität, {} ersetzt",
+                    s.file, s.pois_imported, s.category, s.crs, s.with_capacity, s.pois_replaced
+                );
                 if !s.outside_atlas.is_empty() {
-                    println!("  {} außerhalb der Gebiete des Atlas: {}", s.outside_atlas.len(), s.outside_atlas.join(", "));
+                    println!(
+                        "  {} außerhalb der Gebiete des Atlas: {}",
+                        s.outside_atlas.len(),
+                        s.outside_atlas.join(", ")
+                    );
                 }
             }
         }
         Command::Import(ImportCommand::Metadata(a)) => {
             let mut atlas = open(&a.atlas)?;
-            let s = import_metadata(&mut atlas, &MetadataImport { file: a.file, sheet: a.sheet })?;
+            let s = import_metadata(
+                &mut atlas,
+                &MetadataImport {
+                    file: a.file,
+                    sheet: a.sheet,
+                },
+            )?;
             if a.json {
                 print_json(&s)?;
             } else {
-                println!("{}: Metadaten für {} Indikatoren ({} neu)", s.file, s.indicators.len(), s.created.len());
+                println!(
+                    "{}: Metadaten für {} Indikatoren ({} neu)",
+                    s.file,
+                    s.indicators.len(),
+                    s.created.len()
+                );
             }
         }
         Command::Info { atlas, json } => {
@@ -463,7 +513,14 @@ pub fn run(command: Command) -> Result<()> {
                 print_info(&info);
             }
         }
-        Command::Export(ExportCommand::Values { atlas, level, period, format, out, json }) => {
+        Command::Export(ExportCommand::Values {
+            atlas,
+            level,
+            period,
+            format,
+            out,
+            json,
+        }) => {
             let atlas = open(&atlas)?;
             let format = match format {
                 FormatArg::Csv => ExportFormat::Csv,
@@ -473,7 +530,14 @@ pub fn run(command: Command) -> Result<()> {
             if json {
                 print_json(&s)?;
             } else {
-                println!("{}: {} Gebiete, {} Indikatoren, Ebene „{}“, Zeitraum {}", s.file, s.areas, s.indicators.len(), s.level, s.period);
+                println!(
+                    "{}: {} Gebiete, {} Indikatoren, Ebene „{}“, Zeitraum {}",
+                    s.file,
+                    s.areas,
+                    s.indicators.len(),
+                    s.level,
+                    s.period
+                );
             }
         }
         Command::Open { .. } => unreachable!("handled by main"),
@@ -482,7 +546,12 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 fn print_info(info: &quartier_core::info::AtlasInfo) {
-    println!("{} ({}){}", info.name, info.file, info.ags.as_ref().map(|a| format!(", AGS {a}")).unwrap_or_default());
+    println!(
+        "{} ({}){}",
+        info.name,
+        info.file,
+        info.ags.as_ref().map(|a| format!(", AGS {a}")).unwrap_or_default()
+    );
     println!("\nEbenen:");
     for l in &info.levels {
         println!(
@@ -490,14 +559,35 @@ fn print_info(info: &quartier_core::info::AtlasInfo) {
             l.name,
             l.areas,
             l.areas_with_geometry,
-            l.parent.as_ref().map(|p| format!(", gehört zu „{p}“")).unwrap_or_default()
+            l.parent
+                .as_ref()
+                .map(|p| format!(", gehört zu „{p}“"))
+                .unwrap_or_default()
         );
     }
     println!("\nZeiträume: {}", info.periods.join(", "));
     println!("\nIndikatoren:");
     for i in &info.indicators {
-        let cov: Vec<String> = i.coverage.iter().map(|c| format!("{} {}: {}/{}", c.level, c.period, c.values_ok, c.areas)).collect();
-        println!("  {:<12} {}{} – {}", i.key, i.name, if i.unit.is_empty() { String::new() } else { format!(" [{}]", i.unit) }, if cov.is_empty() { "keine Werte".into() } else { cov.join("; ") });
+        let cov: Vec<String> = i
+            .coverage
+            .iter()
+            .map(|c| format!("{} {}: {}/{}", c.level, c.period, c.values_ok, c.areas))
+            .collect();
+        println!(
+            "  {:<12} {}{} – {}",
+            i.key,
+            i.name,
+            if i.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", i.unit)
+            },
+            if cov.is_empty() {
+                "keine Werte".into()
+            } else {
+                cov.join("; ")
+            }
+        );
     }
     println!("\nEinrichtungen:");
     if info.poi_categories.is_empty() {

@@ -31,10 +31,18 @@ fn main() -> ExitCode {
                 _ => None,
             };
             if let Some(report) = json_problems {
-                let out = serde_json::json!({ "error": "import_failed", "file": report.file, "problems": report.problems });
+                let out =
+                    serde_json::json!({ "error": "import_failed", "file": report.file, "problems": report.problems });
                 println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             }
-            eprintln!("Fehler: {}", e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").trim_end());
+            eprintln!(
+                "Fehler: {}",
+                e.chain()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(": ")
+                    .trim_end()
+            );
             match core {
                 Some(err) if !err.is_user_error() => ExitCode::from(2),
                 Some(_) => ExitCode::from(1),

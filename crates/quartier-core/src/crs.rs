@@ -27,11 +27,19 @@ pub const SUPPORTED: &[(u16, &str)] = &[
 ];
 
 fn supported_list() -> String {
-    SUPPORTED.iter().map(|(c, _)| format!("EPSG:{c}")).collect::<Vec<_>>().join(", ")
+    SUPPORTED
+        .iter()
+        .map(|(c, _)| format!("EPSG:{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unknown(source_name: &str, detail: impl Into<String>) -> Error {
-    Error::UnknownCrs { source_name: source_name.to_string(), detail: detail.into(), supported: supported_list() }
+    Error::UnknownCrs {
+        source_name: source_name.to_string(),
+        detail: detail.into(),
+        supported: supported_list(),
+    }
 }
 
 /// Parses `EPSG:25833`, `epsg:25833`, `25833`, `urn:ogc:def:crs:EPSG::25833` or the CRS84 URN.
@@ -48,8 +56,16 @@ pub fn parse_epsg(text: &str, source_name: &str) -> Result<u16> {
     if lower.ends_with("crs84") || lower == "wgs84" {
         return Ok(4326);
     }
-    let digits: String = lower.rsplit(':').next().unwrap_or("").chars().filter(|c| c.is_ascii_digit()).collect();
-    let code: u16 = digits.parse().map_err(|_| unknown(source_name, format!("„{t}“ ist kein EPSG-Code")))?;
+    let digits: String = lower
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
+    let code: u16 = digits
+        .parse()
+        .map_err(|_| unknown(source_name, format!("„{t}“ ist kein EPSG-Code")))?;
     if SUPPORTED.iter().any(|(c, _)| *c == code) {
         Ok(code)
     } else {
@@ -70,7 +86,11 @@ pub fn crs_from_prj(text: &str, source_name: &str) -> Result<u16> {
     // The outermost AUTHORITY is the last one in the text.
     if let Some(pos) = t.rfind("AUTHORITY[\"EPSG\",") {
         let rest = &t[pos + 17..];
-        let code: String = rest.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect();
+        let code: String = rest
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         if let Ok(code) = code.parse::<u16>() {
             if SUPPORTED.iter().any(|(c, _)| *c == code) {
                 return Ok(code);
@@ -79,7 +99,11 @@ pub fn crs_from_prj(text: &str, source_name: &str) -> Result<u16> {
     }
     let compact: String = t.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let first_name = t.split('"').nth(1).unwrap_or("").to_string();
-    let name: String = first_name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let name: String = first_name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     let is_projected = t.to_uppercase().starts_with("PROJCS");
     if is_projected {
         for (needle, code) in [
@@ -102,7 +126,10 @@ pub fn crs_from_prj(text: &str, source_name: &str) -> Result<u16> {
         if name.contains("dhdn") || name.contains("gauss") || name.contains("gk") {
             for zone in 2..=5u16 {
                 let z = zone.to_string();
-                if name.ends_with(&format!("zone{z}")) || name.ends_with(&format!("gk{z}")) || name.ends_with(&format!("streifen{z}")) {
+                if name.ends_with(&format!("zone{z}"))
+                    || name.ends_with(&format!("gk{z}"))
+                    || name.ends_with(&format!("streifen{z}"))
+                {
                     return Ok(31464 + zone);
                 }
             }
@@ -120,7 +147,10 @@ pub fn crs_from_prj(text: &str, source_name: &str) -> Result<u16> {
             return Ok(4326);
         }
     }
-    Err(unknown(source_name, format!("„{}“", t.chars().take(120).collect::<String>())))
+    Err(unknown(
+        source_name,
+        format!("„{}“", t.chars().take(120).collect::<String>()),
+    ))
 }
 
 fn wkt_parameter(text: &str, name: &str) -> Option<f64> {
@@ -151,7 +181,13 @@ fn crs_from_parameters(text: &str, compact: &str, source_name: &str) -> Result<u
                     None
                 }
             };
-            let code = if grs80 { zone_code(25800) } else if wgs84 { zone_code(32600) } else { None };
+            let code = if grs80 {
+                zone_code(25800)
+            } else if wgs84 {
+                zone_code(32600)
+            } else {
+                None
+            };
             if let Some(code) = code {
                 return Ok(code);
             }
@@ -168,7 +204,10 @@ fn crs_from_parameters(text: &str, compact: &str, source_name: &str) -> Result<u
             format!("Transversale Mercator-Projektion mit Mittelmeridian {cm}°, False Easting {fe} und Maßstab {k} passt zu keinem unterstützten System"),
         ));
     }
-    Err(unknown(source_name, format!("„{}“", text.chars().take(120).collect::<String>())))
+    Err(unknown(
+        source_name,
+        format!("„{}“", text.chars().take(120).collect::<String>()),
+    ))
 }
 
 /// Transforms coordinates of one CRS to WGS84 longitude/latitude in degrees.
@@ -187,9 +226,14 @@ impl std::fmt::Debug for ToWgs84 {
 impl ToWgs84 {
     /// Prepares the transformation from `epsg` (one of [`SUPPORTED`]).
     pub fn new(epsg: u16) -> Result<Self> {
-        let internal = |e: proj4rs::errors::Error| Error::Invalid(format!("Transformation EPSG:{epsg} nicht verfügbar: {e}"));
+        let internal =
+            |e: proj4rs::errors::Error| Error::Invalid(format!("Transformation EPSG:{epsg} nicht verfügbar: {e}"));
         let target = Proj::from_epsg_code(4326).map_err(internal)?;
-        let source = if epsg == 4326 { None } else { Some(Proj::from_epsg_code(epsg).map_err(internal)?) };
+        let source = if epsg == 4326 {
+            None
+        } else {
+            Some(Proj::from_epsg_code(epsg).map_err(internal)?)
+        };
         Ok(ToWgs84 { epsg, source, target })
     }
 
@@ -203,9 +247,17 @@ impl ToWgs84 {
         let Some(source) = &self.source else {
             return Ok((x, y));
         };
-        let mut p = if source.is_latlong() { (x.to_radians(), y.to_radians(), 0.0) } else { (x, y, 0.0) };
-        proj4rs::transform::transform(source, &self.target, &mut p)
-            .map_err(|e| Error::Invalid(format!("Koordinate ({x}, {y}) lässt sich aus EPSG:{} nicht umrechnen: {e}", self.epsg)))?;
+        let mut p = if source.is_latlong() {
+            (x.to_radians(), y.to_radians(), 0.0)
+        } else {
+            (x, y, 0.0)
+        };
+        proj4rs::transform::transform(source, &self.target, &mut p).map_err(|e| {
+            Error::Invalid(format!(
+                "Koordinate ({x}, {y}) lässt sich aus EPSG:{} nicht umrechnen: {e}",
+                self.epsg
+            ))
+        })?;
         Ok((p.0.to_degrees(), p.1.to_degrees()))
     }
 }
@@ -251,12 +303,18 @@ mod tests {
         let mut p = (lon0.to_radians(), lat0.to_radians(), 0.0);
         proj4rs::transform::transform(&wgs, &gk4, &mut p).unwrap();
         // 1.378° east of the zone's 12° meridian at 52.5° N is about 93.4 km: R ≈ 4 593 400, H ≈ 5 821 200.
-        assert!((p.0 - 4_593_400.0).abs() < 1_000.0 && (p.1 - 5_821_200.0).abs() < 1_000.0, "GK4 {p:?}");
+        assert!(
+            (p.0 - 4_593_400.0).abs() < 1_000.0 && (p.1 - 5_821_200.0).abs() < 1_000.0,
+            "GK4 {p:?}"
+        );
         let (lon, lat) = ToWgs84::new(31468).unwrap().lon_lat(p.0, p.1).unwrap();
         assert!((lon - lon0).abs() < 1e-8 && (lat - lat0).abs() < 1e-8);
         // The same GK coordinates read without the Potsdam datum shift land far away:
         // that is the error an ESRI .prj without TOWGS84 would cause.
-        let no_shift = Proj::from_proj_string("+proj=tmerc +lat_0=0 +lon_0=12 +k=1 +x_0=4500000 +y_0=0 +ellps=bessel +units=m +no_defs").unwrap();
+        let no_shift = Proj::from_proj_string(
+            "+proj=tmerc +lat_0=0 +lon_0=12 +k=1 +x_0=4500000 +y_0=0 +ellps=bessel +units=m +no_defs",
+        )
+        .unwrap();
         let mut q = (p.0, p.1, 0.0);
         proj4rs::transform::transform(&no_shift, &wgs, &mut q).unwrap();
         let dx = (q.0.to_degrees() - lon0) * 111_320.0 * lat0.to_radians().cos();
@@ -269,6 +327,9 @@ mod tests {
         let t = ToWgs84::new(25833).unwrap();
         // Kita F.A.I.R.play, Albrechtstr. 20, Berlin: stated lat/lon 52.52251, 13.38439.
         let (lon, lat) = t.lon_lat(390_387.4, 5_820_383.1).unwrap();
-        assert!((lon - 13.38439).abs() < 0.0003 && (lat - 52.52251).abs() < 0.0003, "{lon} {lat}");
+        assert!(
+            (lon - 13.38439).abs() < 0.0003 && (lat - 52.52251).abs() < 0.0003,
+            "{lon} {lat}"
+        );
     }
 }

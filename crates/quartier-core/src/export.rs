@@ -46,25 +46,51 @@ enum Cell {
 }
 
 /// Writes the values of one level and period.
-pub fn export_values(atlas: &Atlas, level: &str, period: &str, format: ExportFormat, out: &Path) -> Result<ValuesExportSummary> {
+pub fn export_values(
+    atlas: &Atlas,
+    level: &str,
+    period: &str,
+    format: ExportFormat,
+    out: &Path,
+) -> Result<ValuesExportSummary> {
     let level = atlas.level(level)?;
     let period = atlas.period(period)?;
     let areas = atlas.areas(level.id)?;
     let present: Vec<i64> = {
-        let mut stmt = atlas.conn.prepare("SELECT indicator_id FROM value_coverage WHERE level_id = ?1 AND period_id = ?2 AND values_total > 0")?;
-        let ids = stmt.query_map([level.id, period.id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+        let mut stmt = atlas.conn.prepare(
+            "SELECT indicator_id FROM value_coverage WHERE level_id = ?1 AND period_id = ?2 AND values_total > 0",
+        )?;
+        let ids = stmt
+            .query_map([level.id, period.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
         ids
     };
-    let indicators: Vec<_> = atlas.indicators()?.into_iter().filter(|i| present.contains(&i.id)).collect();
+    let indicators: Vec<_> = atlas
+        .indicators()?
+        .into_iter()
+        .filter(|i| present.contains(&i.id))
+        .collect();
     if indicators.is_empty() {
-        return Err(Error::Invalid(format!("Für Ebene „{}“ und Zeitraum „{}“ gibt es keine Werte", level.name, period.label)));
+        return Err(Error::Invalid(format!(
+            "Für Ebene „{}“ und Zeitraum „{}“ gibt es keine Werte",
+            level.name, period.label
+        )));
     }
     let meta = atlas.meta()?;
 
     let mut header = vec!["Schlüssel".to_string(), "Name".to_string()];
-    header.extend(indicators.iter().map(|i| if i.unit.is_empty() { i.name.clone() } else { format!("{} ({})", i.name, i.unit) }));
+    header.extend(indicators.iter().map(|i| {
+        if i.unit.is_empty() {
+            i.name.clone()
+        } else {
+            format!("{} ({})", i.name, i.unit)
+        }
+    }));
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut reference_row = vec![Cell::Text(String::new()), Cell::Text(format!("{} (Referenz)", meta.name))];
+    let mut reference_row = vec![
+        Cell::Text(String::new()),
+        Cell::Text(format!("{} (Referenz)", meta.name)),
+    ];
     let mut methods = Vec::new();
     let mut columns = Vec::new();
     for ind in &indicators {
@@ -82,7 +108,9 @@ pub fn export_values(atlas: &Atlas, level: &str, period: &str, format: ExportFor
         for (ind, values) in indicators.iter().zip(&columns) {
             row.push(match values.get(&area.id) {
                 Some(v) if v.status == ValueStatus::Ok => match (&v.value, &v.text) {
-                    (Some(n), _) if ind.kind != IndicatorKind::Categorical => Cell::Number(*n, ind.decimals.max(0) as usize),
+                    (Some(n), _) if ind.kind != IndicatorKind::Categorical => {
+                        Cell::Number(*n, ind.decimals.max(0) as usize)
+                    }
                     (_, Some(t)) => Cell::Text(t.clone()),
                     (Some(n), None) => Cell::Number(*n, ind.decimals.max(0) as usize),
                     (None, None) => Cell::Text(String::new()),
@@ -147,7 +175,13 @@ fn write_xlsx(
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_text_wrap();
     let number_formats: Vec<Format> = (0..=6)
-        .map(|d| Format::new().set_num_format(if d == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(d)) }))
+        .map(|d| {
+            Format::new().set_num_format(if d == 0 {
+                "#,##0".to_string()
+            } else {
+                format!("#,##0.{}", "0".repeat(d))
+            })
+        })
         .collect();
     let ws = wb.add_worksheet();
     ws.set_name("Werte").map_err(x)?;
@@ -159,7 +193,9 @@ fn write_xlsx(
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
             match cell {
-                Cell::Number(v, d) => ws.write_number_with_format(r, c, *v, &number_formats[(*d).min(6)]).map(|_| ()),
+                Cell::Number(v, d) => ws
+                    .write_number_with_format(r, c, *v, &number_formats[(*d).min(6)])
+                    .map(|_| ()),
                 Cell::Text(t) if r == 1 => ws.write_string_with_format(r, c, t, &bold).map(|_| ()),
                 Cell::Text(t) => ws.write_string(r, c, t).map(|_| ()),
             }
@@ -174,12 +210,25 @@ fn write_xlsx(
     let notes = wb.add_worksheet();
     notes.set_name("Hinweise").map_err(x)?;
     notes.write_string_with_format(0, 0, format!("Ebene: {level}, Zeitraum: {period}. „k. A.“ = keine Angabe (Datenschutz), „–“ = fehlt, „x“ = nicht sinnvoll."), &bold).map_err(x)?;
-    for (c, h) in ["Schlüssel", "Name", "Einheit", "Referenzzeile", "Beschreibung", "Quelle"].iter().enumerate() {
+    for (c, h) in [
+        "Schlüssel",
+        "Name",
+        "Einheit",
+        "Referenzzeile",
+        "Beschreibung",
+        "Quelle",
+    ]
+    .iter()
+    .enumerate()
+    {
         notes.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
     }
     for (r, (ind, method)) in indicators.iter().zip(methods).enumerate() {
         let r = r as u32 + 3;
-        for (c, t) in [&ind.key, &ind.name, &ind.unit, method, &ind.description, &ind.source].iter().enumerate() {
+        for (c, t) in [&ind.key, &ind.name, &ind.unit, method, &ind.description, &ind.source]
+            .iter()
+            .enumerate()
+        {
             notes.write_string(r, c as u16, t.as_str()).map_err(x)?;
         }
     }

@@ -13,7 +13,9 @@ pub fn to_wkb(geometry: &MultiPolygon<f64>) -> Result<Vec<u8>> {
     wkb::writer::write_geometry(
         &mut buf,
         &geo::Geometry::MultiPolygon(geometry.clone()),
-        &wkb::writer::WriteOptions { endianness: wkb::Endianness::LittleEndian },
+        &wkb::writer::WriteOptions {
+            endianness: wkb::Endianness::LittleEndian,
+        },
     )
     .map_err(|e| Error::Invalid(format!("Geometrie nicht speicherbar: {e}")))?;
     Ok(buf)
@@ -21,7 +23,8 @@ pub fn to_wkb(geometry: &MultiPolygon<f64>) -> Result<Vec<u8>> {
 
 /// Decodes WKB written by [`to_wkb`] (a polygon is widened to a multipolygon).
 pub fn from_wkb(bytes: &[u8]) -> Result<MultiPolygon<f64>> {
-    let wkb = wkb::reader::read_wkb(bytes).map_err(|e| Error::Invalid(format!("gespeicherte Geometrie beschädigt: {e}")))?;
+    let wkb =
+        wkb::reader::read_wkb(bytes).map_err(|e| Error::Invalid(format!("gespeicherte Geometrie beschädigt: {e}")))?;
     match wkb.try_to_geometry() {
         Some(geo::Geometry::MultiPolygon(mp)) => Ok(mp),
         Some(geo::Geometry::Polygon(p)) => Ok(MultiPolygon(vec![p])),
@@ -35,12 +38,20 @@ pub fn geometry_problem(geometry: &MultiPolygon<f64>) -> Option<String> {
         return Some("leere Geometrie".into());
     }
     for polygon in &geometry.0 {
-        for coord in polygon.exterior().0.iter().chain(polygon.interiors().iter().flat_map(|r| r.0.iter())) {
+        for coord in polygon
+            .exterior()
+            .0
+            .iter()
+            .chain(polygon.interiors().iter().flat_map(|r| r.0.iter()))
+        {
             if !coord.x.is_finite() || !coord.y.is_finite() {
                 return Some("Koordinate ist keine Zahl".into());
             }
             if !crate::crs::looks_like_lon_lat(coord.x, coord.y) {
-                return Some(format!("Koordinate ({}, {}) liegt nach der Umrechnung nicht auf der Erde – falsches Bezugssystem?", coord.x, coord.y));
+                return Some(format!(
+                    "Koordinate ({}, {}) liegt nach der Umrechnung nicht auf der Erde – falsches Bezugssystem?",
+                    coord.x, coord.y
+                ));
             }
         }
     }
@@ -71,7 +82,9 @@ pub fn interior_point(geometry: &MultiPolygon<f64>) -> Option<Point<f64>> {
 
 /// Bounding box as `[min_lon, min_lat, max_lon, max_lat]`.
 pub fn bbox(geometry: &MultiPolygon<f64>) -> Option<[f64; 4]> {
-    geometry.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    geometry
+        .bounding_rect()
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
 #[cfg(test)]
@@ -90,6 +103,9 @@ mod tests {
         assert!((a - 680.0 * 1113.0).abs() / a < 0.01, "{a}");
         let bow = polygon![(x: 13.0, y: 52.0), (x: 13.01, y: 52.01), (x: 13.01, y: 52.0), (x: 13.0, y: 52.01), (x: 13.0, y: 52.0)];
         assert!(geometry_problem(&MultiPolygon(vec![bow])).unwrap().contains("ungültig"));
-        assert_eq!(geometry_problem(&MultiPolygon(vec![])).as_deref(), Some("leere Geometrie"));
+        assert_eq!(
+            geometry_problem(&MultiPolygon(vec![])).as_deref(),
+            Some("leere Geometrie")
+        );
     }
 }

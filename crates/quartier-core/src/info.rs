@@ -97,9 +97,20 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
          FROM spatial_level l LEFT JOIN spatial_level p ON p.id = l.parent_level_id ORDER BY l.sort_order, l.id",
     )?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, LevelInfo { name: r.get(1)?, parent: r.get(2)?, areas: r.get(3)?, areas_with_geometry: r.get(4)? })))?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                LevelInfo {
+                    name: r.get(1)?,
+                    parent: r.get(2)?,
+                    areas: r.get(3)?,
+                    areas_with_geometry: r.get(4)?,
+                },
+            ))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let level_by_id: HashMap<i64, (String, i64)> = rows.iter().map(|(id, l)| (*id, (l.name.clone(), l.areas))).collect();
+    let level_by_id: HashMap<i64, (String, i64)> =
+        rows.iter().map(|(id, l)| (*id, (l.name.clone(), l.areas))).collect();
     let level_order: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let levels = rows.into_iter().map(|(_, l)| l).collect();
 
@@ -108,7 +119,8 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
     let period_label: HashMap<i64, String> = periods.iter().map(|p| (p.id, p.label.clone())).collect();
 
     let mut coverage: HashMap<i64, Vec<(usize, usize, Coverage)>> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT indicator_id, period_id, level_id, values_ok, values_total FROM value_coverage")?;
+    let mut stmt =
+        conn.prepare("SELECT indicator_id, period_id, level_id, values_ok, values_total FROM value_coverage")?;
     let mut q = stmt.query([])?;
     while let Some(r) = q.next()? {
         let (ind, per, lev): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
@@ -137,7 +149,10 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
             period_idx.sort_unstable();
             period_idx.dedup();
             IndicatorInfo {
-                periods: period_idx.iter().filter_map(|p| periods.get(*p).map(|x| x.label.clone())).collect(),
+                periods: period_idx
+                    .iter()
+                    .filter_map(|p| periods.get(*p).map(|x| x.label.clone()))
+                    .collect(),
                 coverage: cov.into_iter().map(|(_, _, c)| c).collect(),
                 key: i.key,
                 name: i.name,
@@ -155,6 +170,10 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
         levels,
         periods: periods.into_iter().map(|p| p.label).collect(),
         indicators,
-        poi_categories: atlas.poi_categories()?.into_iter().map(|(name, count)| PoiCategoryInfo { name, count }).collect(),
+        poi_categories: atlas
+            .poi_categories()?
+            .into_iter()
+            .map(|(name, count)| PoiCategoryInfo { name, count })
+            .collect(),
     })
 }

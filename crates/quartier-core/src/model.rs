@@ -125,7 +125,12 @@ impl AggregationRule {
     pub fn parse(text: &str) -> Option<Self> {
         let t = text.trim();
         let lower = t.to_lowercase();
-        for prefix in ["weighted_mean:", "gewichtetes mittel:", "gewichtet:", "weighted mean by "] {
+        for prefix in [
+            "weighted_mean:",
+            "gewichtetes mittel:",
+            "gewichtet:",
+            "weighted mean by ",
+        ] {
             if lower.starts_with(prefix) {
                 return Some(AggregationRule::WeightedMean(t[prefix.len()..].trim().to_string()));
             }
@@ -166,7 +171,9 @@ impl Polarity {
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text.trim().to_lowercase().as_str() {
             "higher_is_better" | "+" | "positiv" | "hoch ist gut" | "höher ist besser" => Polarity::HigherIsBetter,
-            "higher_is_worse" | "-" | "negativ" | "hoch ist schlecht" | "höher ist schlechter" => Polarity::HigherIsWorse,
+            "higher_is_worse" | "-" | "negativ" | "hoch ist schlecht" | "höher ist schlechter" => {
+                Polarity::HigherIsWorse
+            }
             "neutral" | "" | "0" => Polarity::Neutral,
             _ => return None,
         })
@@ -240,8 +247,16 @@ pub struct Period {
 pub fn period_date(label: &str) -> Option<String> {
     let t = label.trim();
     let parts: Vec<&str> = t.split('.').collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
-        let (d, m, y) = (parts[0].parse::<u32>().ok()?, parts[1].parse::<u32>().ok()?, parts[2].parse::<u32>().ok()?);
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        let (d, m, y) = (
+            parts[0].parse::<u32>().ok()?,
+            parts[1].parse::<u32>().ok()?,
+            parts[2].parse::<u32>().ok()?,
+        );
         if (1..=31).contains(&d) && (1..=12).contains(&m) && y >= 1800 {
             return Some(format!("{y:04}-{m:02}-{d:02}"));
         }

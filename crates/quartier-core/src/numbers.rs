@@ -43,7 +43,11 @@ pub enum ParsedCell {
 /// ```
 pub fn marker_status(text: &str) -> Option<ValueStatus> {
     let t = text.trim();
-    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let compact: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
     match compact.as_str() {
         "" | "-" | "–" | "—" | "..." | "…" | "na" | "n/a" | "nan" => Some(ValueStatus::Missing),
         "k.a." | "k.a" | "ka" | "." | "*" | "(.)" | "geheim" => Some(ValueStatus::Suppressed),
@@ -64,7 +68,10 @@ pub fn marker_status(text: &str) -> Option<ValueStatus> {
 /// ```
 pub fn parse_cell(text: &str, decimal: DecimalSeparator) -> ParsedCell {
     if let Some(status) = marker_status(text) {
-        return ParsedCell::Marker { status, marker: text.trim().to_string() };
+        return ParsedCell::Marker {
+            status,
+            marker: text.trim().to_string(),
+        };
     }
     match parse_number(text, decimal) {
         Some(n) => ParsedCell::Number(n),
@@ -122,10 +129,7 @@ fn valid_grouping(s: &str, thousands: char) -> bool {
     let int_part = s.split(decimal_char).next().unwrap_or("");
     let int_part = int_part.trim_start_matches(['-', '+']);
     let groups: Vec<&str> = int_part.split(thousands).collect();
-    groups.len() > 1
-        && !groups[0].is_empty()
-        && groups[0].len() <= 3
-        && groups[1..].iter().all(|g| g.len() == 3)
+    groups.len() > 1 && !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)
 }
 
 /// Decides the decimal separator of a file from its cells.
@@ -140,7 +144,10 @@ pub fn detect_decimal_separator<'a>(cells: impl IntoIterator<Item = &'a str>) ->
         if t.is_empty() || marker_status(&t).is_some() {
             continue;
         }
-        if !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '%')) {
+        if !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '%'))
+        {
             continue;
         }
         if let Some(pos) = t.rfind(',') {
@@ -200,12 +207,34 @@ mod tests {
         assert_eq!(parse_number("26 493", c), Some(26_493.0));
         assert_eq!(parse_number("60,0", c), Some(60.0));
         assert_eq!(parse_number("1.234.567,89", c), Some(1_234_567.89));
-        assert_eq!(parse_number("12.34", c), None, "a point that is no thousands group is not a German number");
+        assert_eq!(
+            parse_number("12.34", c),
+            None,
+            "a point that is no thousands group is not a German number"
+        );
         assert_eq!(parse_number("abc", c), None);
         assert_eq!(parse_number("1,2,3", c), None);
-        assert_eq!(parse_cell("x", c), ParsedCell::Marker { status: ValueStatus::NotApplicable, marker: "x".into() });
-        assert_eq!(parse_cell("", c), ParsedCell::Marker { status: ValueStatus::Missing, marker: "".into() });
-        assert_eq!(parse_cell("k.A.", c), ParsedCell::Marker { status: ValueStatus::Suppressed, marker: "k.A.".into() });
+        assert_eq!(
+            parse_cell("x", c),
+            ParsedCell::Marker {
+                status: ValueStatus::NotApplicable,
+                marker: "x".into()
+            }
+        );
+        assert_eq!(
+            parse_cell("", c),
+            ParsedCell::Marker {
+                status: ValueStatus::Missing,
+                marker: "".into()
+            }
+        );
+        assert_eq!(
+            parse_cell("k.A.", c),
+            ParsedCell::Marker {
+                status: ValueStatus::Suppressed,
+                marker: "k.A.".into()
+            }
+        );
     }
 
     #[test]
@@ -219,8 +248,14 @@ mod tests {
 
     #[test]
     fn separator_detection() {
-        assert_eq!(detect_decimal_separator(["3384.0", "2.7978", "0"]), DecimalSeparator::Point);
-        assert_eq!(detect_decimal_separator([" 9,7 ", "1 675", "."]), DecimalSeparator::Comma);
+        assert_eq!(
+            detect_decimal_separator(["3384.0", "2.7978", "0"]),
+            DecimalSeparator::Point
+        );
+        assert_eq!(
+            detect_decimal_separator([" 9,7 ", "1 675", "."]),
+            DecimalSeparator::Comma
+        );
         assert_eq!(detect_decimal_separator(["1.234", "5.678"]), DecimalSeparator::Comma);
     }
 

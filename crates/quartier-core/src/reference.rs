@@ -19,11 +19,20 @@ pub struct ReferenceValue {
 }
 
 fn none(method: impl Into<String>) -> ReferenceValue {
-    ReferenceValue { value: None, method: method.into(), areas_used: 0 }
+    ReferenceValue {
+        value: None,
+        method: method.into(),
+        areas_used: 0,
+    }
 }
 
 /// The reference value of `indicator` over all areas of a level at one period.
-pub fn reference_value(atlas: &Atlas, indicator: &IndicatorMeta, level_id: i64, period_id: i64) -> Result<ReferenceValue> {
+pub fn reference_value(
+    atlas: &Atlas,
+    indicator: &IndicatorMeta,
+    level_id: i64,
+    period_id: i64,
+) -> Result<ReferenceValue> {
     let values = |i: &IndicatorMeta| atlas.values(i.id, level_id, period_id);
     match &indicator.aggregation {
         AggregationRule::Sum => {
@@ -31,12 +40,21 @@ pub fn reference_value(atlas: &Atlas, indicator: &IndicatorMeta, level_id: i64, 
             if v.is_empty() {
                 return Ok(none("keine Werte"));
             }
-            let incomplete = v.values().filter(|x| x.status != ValueStatus::Ok && x.status != ValueStatus::NotApplicable).count();
+            let incomplete = v
+                .values()
+                .filter(|x| x.status != ValueStatus::Ok && x.status != ValueStatus::NotApplicable)
+                .count();
             if incomplete > 0 {
-                return Ok(none(format!("Summe nicht berechenbar: {incomplete} Werte fehlen oder sind geheim")));
+                return Ok(none(format!(
+                    "Summe nicht berechenbar: {incomplete} Werte fehlen oder sind geheim"
+                )));
             }
             let sum: f64 = v.values().filter_map(|x| x.value).sum();
-            Ok(ReferenceValue { value: Some(sum), method: "Summe der Gebiete".into(), areas_used: v.len() })
+            Ok(ReferenceValue {
+                value: Some(sum),
+                method: "Summe der Gebiete".into(),
+                areas_used: v.len(),
+            })
         }
         AggregationRule::RatioOfSums => {
             let (Some(nk), Some(dk)) = (&indicator.numerator, &indicator.denominator) else {
@@ -44,9 +62,14 @@ pub fn reference_value(atlas: &Atlas, indicator: &IndicatorMeta, level_id: i64, 
             };
             let (num, den) = (atlas.indicator(nk)?, atlas.indicator(dk)?);
             let (nv, dv) = (values(&num)?, values(&den)?);
-            let complete = |m: &std::collections::HashMap<i64, crate::StoredValue>| m.values().all(|x| x.status == ValueStatus::Ok || x.status == ValueStatus::NotApplicable);
+            let complete = |m: &std::collections::HashMap<i64, crate::StoredValue>| {
+                m.values()
+                    .all(|x| x.status == ValueStatus::Ok || x.status == ValueStatus::NotApplicable)
+            };
             if nv.is_empty() || dv.is_empty() || !complete(&nv) || !complete(&dv) {
-                return Ok(none(format!("Quotient der Summen: Werte von „{nk}“ oder „{dk}“ fehlen")));
+                return Ok(none(format!(
+                    "Quotient der Summen: Werte von „{nk}“ oder „{dk}“ fehlen"
+                )));
             }
             let n: f64 = nv.values().filter_map(|x| x.value).sum();
             let d: f64 = dv.values().filter_map(|x| x.value).sum();
@@ -58,7 +81,11 @@ pub fn reference_value(atlas: &Atlas, indicator: &IndicatorMeta, level_id: i64, 
             if d == 0.0 {
                 return Ok(none("Quotient der Summen: Nenner ist 0"));
             }
-            Ok(ReferenceValue { value: Some(n / d * factor), method: format!("Σ {nk} / Σ {dk}"), areas_used: nv.len() })
+            Ok(ReferenceValue {
+                value: Some(n / d * factor),
+                method: format!("Σ {nk} / Σ {dk}"),
+                areas_used: nv.len(),
+            })
         }
         AggregationRule::WeightedMean(by) => {
             let weight = atlas.indicator(by)?;
@@ -77,9 +104,15 @@ pub fn reference_value(atlas: &Atlas, indicator: &IndicatorMeta, level_id: i64, 
                 }
             }
             if blocked > 0 || wsum == 0.0 {
-                return Ok(none(format!("gewichtetes Mittel nicht berechenbar: {blocked} Werte oder Gewichte fehlen")));
+                return Ok(none(format!(
+                    "gewichtetes Mittel nicht berechenbar: {blocked} Werte oder Gewichte fehlen"
+                )));
             }
-            Ok(ReferenceValue { value: Some(sum / wsum), method: format!("mit „{by}“ gewichtetes Mittel"), areas_used: used })
+            Ok(ReferenceValue {
+                value: Some(sum / wsum),
+                method: format!("mit „{by}“ gewichtetes Mittel"),
+                areas_used: used,
+            })
         }
         AggregationRule::NotAggregable => Ok(none("nicht aggregierbar")),
         AggregationRule::Unspecified => Ok(none("keine Aggregationsregel festgelegt")),

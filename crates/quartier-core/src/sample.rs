@@ -50,8 +50,10 @@ const POPULATION_T2_COLUMNS: &[(&str, &str)] = &[
     ("inhabitants_age_above_65_percentage", "anteil_65plus"),
     ("inhabitants_foreigners_percentage", "anteil_ausl"),
 ];
-const POPULATION_T1_COLUMNS: &[(&str, &str)] =
-    &[("inhabitants_with_migration_background", "ew_mh"), ("inhabitants_with_migration_background_percentage", "anteil_mh")];
+const POPULATION_T1_COLUMNS: &[(&str, &str)] = &[
+    ("inhabitants_with_migration_background", "ew_mh"),
+    ("inhabitants_with_migration_background_percentage", "anteil_mh"),
+];
 
 /// What the build produced.
 #[derive(Debug, Clone, Serialize)]
@@ -70,9 +72,16 @@ pub struct SampleSummary {
 
 /// Builds the sample atlas at `out` from `source_dir` (the `sample_data/` folder).
 /// Refuses to overwrite an existing file unless `overwrite` is set.
-pub fn build_sample_atlas(source_dir: &Path, out: &Path, overwrite: bool, progress: &dyn Progress) -> Result<SampleSummary> {
+pub fn build_sample_atlas(
+    source_dir: &Path,
+    out: &Path,
+    overwrite: bool,
+    progress: &dyn Progress,
+) -> Result<SampleSummary> {
     if out.exists() && !overwrite {
-        return Err(Error::AlreadyExists { path: out.to_path_buf() });
+        return Err(Error::AlreadyExists {
+            path: out.to_path_buf(),
+        });
     }
     let required = source_dir.join("indikatoren.csv");
     if !required.exists() {
@@ -113,8 +122,16 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
     step(0.0, "Ebenen werden importiert")?;
     let levels = [
         ("Bezirk", "berlin-lor-districts.geojson", None),
-        ("Bezirksregion", "berlin-lor-district-regions-until-2020.geojson", Some("Bezirk")),
-        ("Planungsraum", "berlin-lor-planning-areas-until-2020.geojson", Some("Bezirksregion")),
+        (
+            "Bezirksregion",
+            "berlin-lor-district-regions-until-2020.geojson",
+            Some("Bezirk"),
+        ),
+        (
+            "Planungsraum",
+            "berlin-lor-planning-areas-until-2020.geojson",
+            Some("Bezirksregion"),
+        ),
     ];
     let mut level_counts = Vec::new();
     for (i, (level, file, parent)) in levels.iter().enumerate() {
@@ -135,13 +152,21 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
     }
 
     step(0.35, "Metadaten")?;
-    import_metadata(&mut atlas, &MetadataImport { file: dir.join("indikatoren.csv"), sheet: None })?;
+    import_metadata(
+        &mut atlas,
+        &MetadataImport {
+            file: dir.join("indikatoren.csv"),
+            sheet: None,
+        },
+    )?;
 
     let mut values = 0;
     for (i, edition) in MSS_EDITIONS.iter().enumerate() {
         step(0.4 + 0.08 * i as f32, &format!("MSS {edition}"))?;
         for (suffix, level) in [("1", "Planungsraum"), ("2", "Bezirksregion"), ("3", "Bezirk")] {
-            let file = dir.join("mss").join(format!("berlin-lor-monitoring-social-urban-development-{edition}-00-2-{suffix}.csv"));
+            let file = dir.join("mss").join(format!(
+                "berlin-lor-monitoring-social-urban-development-{edition}-00-2-{suffix}.csv"
+            ));
             values += import_mapped(&mut atlas, &file, level, edition, MSS_COLUMNS)?;
         }
     }
@@ -150,7 +175,9 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
     for (i, year) in POPULATION_PERIODS.iter().enumerate() {
         step(0.75 + 0.05 * i as f32, &format!("Einwohner {year}"))?;
         for (table, columns) in [("t2", POPULATION_T2_COLUMNS), ("t1", POPULATION_T1_COLUMNS)] {
-            let file = dir.join("population").join(format!("berlin-lor-population-{year}-02-{table}-planning-areas.csv"));
+            let file = dir
+                .join("population")
+                .join(format!("berlin-lor-population-{year}-02-{table}-planning-areas.csv"));
             values += import_mapped(&mut atlas, &file, "Planungsraum", year, columns)?;
         }
     }
@@ -176,13 +203,23 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
     }
     atlas.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     progress.report(1.0, "Beispielatlas fertig");
-    Ok(SampleSummary { file: path.display().to_string(), levels: level_counts, values, pois, excluded_small_areas: excluded })
+    Ok(SampleSummary {
+        file: path.display().to_string(),
+        levels: level_counts,
+        values,
+        pois,
+        excluded_small_areas: excluded,
+    })
 }
 
 /// Imports the mapped columns that the file has (editions differ: s2/d2 end in 2017).
 fn import_mapped(atlas: &mut Atlas, file: &Path, level: &str, period: &str, mapping: &[(&str, &str)]) -> Result<usize> {
     let header = crate::table::read_table(file, None)?.headers;
-    let columns = mapping.iter().filter(|(src, _)| header.iter().any(|h| h == src)).map(|(s, k)| format!("{s}={k}")).collect();
+    let columns = mapping
+        .iter()
+        .filter(|(src, _)| header.iter().any(|h| h == src))
+        .map(|(s, k)| format!("{s}={k}"))
+        .collect();
     let s = import_values(
         atlas,
         &ValuesImport {

@@ -59,10 +59,11 @@ impl RawTable {
     /// Finds a column by header, exactly after trimming or else ignoring case.
     pub fn column(&self, name: &str) -> Option<usize> {
         let n = name.trim();
-        self.headers
-            .iter()
-            .position(|h| h == n)
-            .or_else(|| self.headers.iter().position(|h| h.eq_ignore_ascii_case(n) || h.to_lowercase() == n.to_lowercase()))
+        self.headers.iter().position(|h| h == n).or_else(|| {
+            self.headers
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(n) || h.to_lowercase() == n.to_lowercase())
+        })
     }
 
     /// Like [`RawTable::column`], but a German error that lists the available columns.
@@ -71,7 +72,11 @@ impl RawTable {
             Error::Invalid(format!(
                 "{}: Spalte „{name}“ ({flag}) nicht gefunden. Vorhandene Spalten: {}",
                 self.source,
-                self.headers.iter().map(|h| format!("„{h}“")).collect::<Vec<_>>().join(", ")
+                self.headers
+                    .iter()
+                    .map(|h| format!("„{h}“"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })
     }
@@ -94,7 +99,9 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
 }
 
 pub(crate) fn file_name(path: &Path) -> String {
-    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Decodes bytes as UTF-8 (BOM stripped) or, failing that, Windows-1252.
@@ -122,11 +129,12 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let mut records = reader.records();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut headers = None;
     let mut rows = Vec::new();
-    while let Some(record) = records.next() {
+    for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             Error::Invalid(format!("{source}, Zeile {line}: CSV nicht lesbar: {e}"))
@@ -137,7 +145,10 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
             .position()
             .map(|p| {
                 let start = p.byte() as usize;
-                let skipped = text.as_bytes().get(start..).map_or(0, |rest| rest.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count());
+                let skipped = text
+                    .as_bytes()
+                    .get(start..)
+                    .map_or(0, |rest| rest.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count());
                 line_starts.partition_point(|&s| s <= start + skipped)
             })
             .unwrap_or(0);
@@ -149,7 +160,13 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
             Some(h) => {
                 let mut cells: Vec<RawCell> = record
                     .iter()
-                    .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
+                    .map(|c| {
+                        if c.trim().is_empty() {
+                            RawCell::Empty
+                        } else {
+                            RawCell::Text(c.to_string())
+                        }
+                    })
                     .collect();
                 if cells.len() > h.len() && cells[h.len()..].iter().any(|c| *c != RawCell::Empty) {
                     return Err(Error::Invalid(format!(
@@ -164,7 +181,12 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
         }
     }
     let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}: die Datei ist leer")))?;
-    Ok(RawTable { source: source.to_string(), headers, rows, encoding })
+    Ok(RawTable {
+        source: source.to_string(),
+        headers,
+        rows,
+        encoding,
+    })
 }
 
 fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
@@ -177,8 +199,16 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             .iter()
             .find(|n| n.as_str() == s || n.eq_ignore_ascii_case(s))
             .cloned()
-            .ok_or_else(|| Error::Invalid(format!("{source}: Tabellenblatt „{s}“ nicht gefunden. Vorhanden: {}", names.join(", "))))?,
-        None => names.first().cloned().ok_or_else(|| Error::Invalid(format!("{source}: keine Tabellenblätter")))?,
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{source}: Tabellenblatt „{s}“ nicht gefunden. Vorhanden: {}",
+                    names.join(", ")
+                ))
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::Invalid(format!("{source}: keine Tabellenblätter")))?,
     };
     let range = workbook
         .worksheet_range(&sheet_name)
@@ -201,11 +231,17 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             })
             .collect();
         if cells.iter().any(|c| *c != RawCell::Empty) {
-            all.push(RawRow { line: start_row + i + 1, cells });
+            all.push(RawRow {
+                line: start_row + i + 1,
+                cells,
+            });
         }
     }
-    let (headers, data_start) = detect_header(&all)
-        .ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: keine Spaltenüberschriften gefunden")))?;
+    let (headers, data_start) = detect_header(&all).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{source}, Blatt „{sheet_name}“: keine Spaltenüberschriften gefunden"
+        ))
+    })?;
     let rows = all
         .into_iter()
         .skip(data_start)
@@ -215,8 +251,14 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         })
         .collect();
     let headers = Some(headers);
-    let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: das Blatt ist leer")))?;
-    Ok(RawTable { source, headers, rows, encoding: "XLSX" })
+    let headers =
+        headers.ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: das Blatt ist leer")))?;
+    Ok(RawTable {
+        source,
+        headers,
+        rows,
+        encoding: "XLSX",
+    })
 }
 
 /// Finds the header of a spreadsheet: title rows and description rows are common above the data.
@@ -243,8 +285,15 @@ fn detect_header(rows: &[RawRow]) -> Option<(Vec<String>, usize)> {
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
     let headers = (0..width)
         .map(|c| {
-            let at = |r: &RawRow| r.cells.get(c).map(|x| x.as_text().trim().to_string()).filter(|t| !t.is_empty());
-            at(&block[best]).or_else(|| block[..best].iter().rev().find_map(at)).unwrap_or_default()
+            let at = |r: &RawRow| {
+                r.cells
+                    .get(c)
+                    .map(|x| x.as_text().trim().to_string())
+                    .filter(|t| !t.is_empty())
+            };
+            at(&block[best])
+                .or_else(|| block[..best].iter().rev().find_map(at))
+                .unwrap_or_default()
         })
         .collect();
     Some((headers, first_data))
@@ -269,6 +318,9 @@ mod tests {
         let t = read_csv_bytes("\u{feff}id,name\n1,Mitte\n\n2,Süd\n".as_bytes(), "t.csv").unwrap();
         assert_eq!(t.headers, ["id", "name"]);
         assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[1].line, 4, "line numbers count blank lines as the user sees them");
+        assert_eq!(
+            t.rows[1].line, 4,
+            "line numbers count blank lines as the user sees them"
+        );
     }
 }

@@ -9,7 +9,11 @@ use quartier_core::{Atlas, NoProgress};
 /// `../shared/realdata` beside the repository (CI clones it there).
 pub fn realdata() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata");
-    assert!(p.join("berlin").exists(), "real data expected at {} (shared/ beside the repository)", p.display());
+    assert!(
+        p.join("berlin").exists(),
+        "real data expected at {} (shared/ beside the repository)",
+        p.display()
+    );
     p
 }
 
@@ -48,7 +52,10 @@ pub fn value_dump(atlas: &Atlas) -> Vec<String> {
                 let values = atlas.values(ind.id, level.id, p.id).unwrap();
                 for a in &areas {
                     if let Some(v) = values.get(&a.id) {
-                        out.push(format!("{}|{}|{}|{}|{:?}|{:?}|{:?}", level.name, ind.key, p.label, a.key, v.value, v.text, v.status));
+                        out.push(format!(
+                            "{}|{}|{}|{}|{:?}|{:?}|{:?}",
+                            level.name, ind.key, p.label, a.key, v.value, v.text, v.status
+                        ));
                     }
                 }
             }

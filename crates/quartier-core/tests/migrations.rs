@@ -34,7 +34,10 @@ fn a_version_1_file_opens_after_all_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("alt.quartier");
     std::fs::copy(FIXTURE, &copy).unwrap();
-    let version: i64 = rusqlite::Connection::open(&copy).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: i64 = rusqlite::Connection::open(&copy)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(version, 1, "the fixture must stay at version 1");
     let atlas = Atlas::open(&copy).unwrap();
     assert_eq!(atlas.schema_version().unwrap(), LATEST_VERSION);
@@ -43,9 +46,17 @@ fn a_version_1_file_opens_after_all_migrations() {
     assert_eq!(info.levels[0].areas, 2);
     let ew = info.indicators.iter().find(|i| i.key == "ew").unwrap();
     assert_eq!(ew.periods, ["2019"]);
-    assert_eq!((ew.coverage[0].values, ew.coverage[0].values_ok), (2, 1), "the migration fills the coverage summary");
+    assert_eq!(
+        (ew.coverage[0].values, ew.coverage[0].values_ok),
+        (2, 1),
+        "the migration fills the coverage summary"
+    );
     assert_eq!(info.poi_categories[0].count, 1);
-    assert!(atlas.audit_log().unwrap().iter().any(|(_, a, d)| a == "migration" && d.contains("1 → ")));
+    assert!(atlas
+        .audit_log()
+        .unwrap()
+        .iter()
+        .any(|(_, a, d)| a == "migration" && d.contains("1 → ")));
 }
 
 #[test]
@@ -53,7 +64,10 @@ fn a_newer_file_and_a_foreign_file_are_refused_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let newer = dir.path().join("neu.quartier");
     std::fs::copy(FIXTURE, &newer).unwrap();
-    rusqlite::Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let before = std::fs::read(&newer).unwrap();
     let err = Atlas::open(&newer).err().unwrap();
     assert!(matches!(err, Error::NewerSchema { found: 99, .. }), "{err}");
@@ -61,7 +75,10 @@ fn a_newer_file_and_a_foreign_file_are_refused_unchanged() {
     assert_eq!(std::fs::read(&newer).unwrap(), before);
 
     let foreign = dir.path().join("fremd.sqlite");
-    rusqlite::Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t(x);").unwrap();
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x);")
+        .unwrap();
     assert!(matches!(Atlas::open(&foreign), Err(Error::NotAnAtlas { .. })));
     let text = dir.path().join("text.quartier");
     std::fs::write(&text, "kein Atlas").unwrap();

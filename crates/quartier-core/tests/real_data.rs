@@ -23,10 +23,19 @@ fn kitas_2022_in_epsg25833_land_in_their_own_bezirk() {
     let dir = tempfile::tempdir().unwrap();
     let mut atlas = new_atlas(dir.path(), "Berlin");
     let data = realdata();
-    import_level(&mut atlas, "Bezirk", data.join("berlin/geometry/berlin-lor-districts.geojson"), None);
+    import_level(
+        &mut atlas,
+        "Bezirk",
+        data.join("berlin/geometry/berlin-lor-districts.geojson"),
+        None,
+    );
     let summary = import_pois(
         &mut atlas,
-        &PoiImport { file: data.join("berlin/poi/kitas-2022-epsg25833.geojson"), category: "Kita".into(), ..Default::default() },
+        &PoiImport {
+            file: data.join("berlin/poi/kitas-2022-epsg25833.geojson"),
+            category: "Kita".into(),
+            ..Default::default()
+        },
         &NoProgress,
     )
     .unwrap();
@@ -69,7 +78,12 @@ fn hamburg(file: &str) -> (quartier_core::import::values::ValuesImportSummary, V
     let dir = tempfile::tempdir().unwrap();
     let mut atlas = new_atlas(dir.path(), "Hamburg");
     let data = realdata().join("hamburg");
-    import_level(&mut atlas, "Stadtteil", data.join("hamburg-district-regions.geojson"), None);
+    import_level(
+        &mut atlas,
+        "Stadtteil",
+        data.join("hamburg-district-regions.geojson"),
+        None,
+    );
     let opts = ValuesImport {
         file: data.join(file),
         level: "Stadtteil".into(),
@@ -80,12 +94,25 @@ fn hamburg(file: &str) -> (quartier_core::import::values::ValuesImportSummary, V
     };
     // Without --skip-unmatched the merged rows stop the import and nothing is written.
     let err = import_values(&mut atlas, &opts, &NoProgress).unwrap_err();
-    let Error::Import(report) = err else { panic!("expected an import report") };
+    let Error::Import(report) = err else {
+        panic!("expected an import report")
+    };
     assert_eq!(report.problems.len(), 4, "{report}");
-    assert!(report.problems.iter().all(|p| p.reason.contains("zusammengefasste Gebiete")));
+    assert!(report
+        .problems
+        .iter()
+        .all(|p| p.reason.contains("zusammengefasste Gebiete")));
     assert!(value_dump(&atlas).is_empty());
 
-    let summary = import_values(&mut atlas, &ValuesImport { unmatched: UnmatchedPolicy::Skip, ..opts }, &NoProgress).unwrap();
+    let summary = import_values(
+        &mut atlas,
+        &ValuesImport {
+            unmatched: UnmatchedPolicy::Skip,
+            ..opts
+        },
+        &NoProgress,
+    )
+    .unwrap();
     (summary, value_dump(&atlas))
 }
 
@@ -97,23 +124,51 @@ fn hamburg_stadtteil_profile_csv_and_xlsx_import_alike_with_totals_and_merged_ro
         assert_eq!(s.rows_read, 107);
         assert_eq!(s.rows_imported, 95);
         let merged: Vec<&str> = s.merged_rows.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(merged, ["Kleiner Grasbrook und Steinwerder", "Waltershof und Finkenwerder", "Neuland und Gut Moor", "Moorburg und Altenwerder"]);
+        assert_eq!(
+            merged,
+            [
+                "Kleiner Grasbrook und Steinwerder",
+                "Waltershof und Finkenwerder",
+                "Neuland und Gut Moor",
+                "Moorburg und Altenwerder"
+            ]
+        );
         let totals: Vec<&str> = s.total_rows.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(totals, ["Hamburg-Mitte", "Altona", "Eimsbüttel", "Hamburg-Nord", "Wandsbek", "Bergedorf", "Harburg", "Hamburg"]);
+        assert_eq!(
+            totals,
+            [
+                "Hamburg-Mitte",
+                "Altona",
+                "Eimsbüttel",
+                "Hamburg-Nord",
+                "Wandsbek",
+                "Bergedorf",
+                "Harburg",
+                "Hamburg"
+            ]
+        );
         assert!(s.unmatched.is_empty());
         assert!(s.values_by_status.suppressed > 0, "the '.' cells are suppressed values");
         assert!(s.categorical.is_empty());
     }
     assert_eq!(csv.decimal_separator, quartier_core::numbers::DecimalSeparator::Comma);
     // Spot checks against the file: space thousands, decimal comma, a negative balance, "." markers.
-    let find = |dump: &[String], ind: &str, area: &str| dump.iter().find(|l| l.contains(&format!("|{ind}|2014|{area}|"))).cloned().unwrap();
+    let find = |dump: &[String], ind: &str, area: &str| {
+        dump.iter()
+            .find(|l| l.contains(&format!("|{ind}|2014|{area}|")))
+            .cloned()
+            .unwrap()
+    };
     let altstadt = "0101";
     assert!(find(&csv_values, "Bevölkerung", altstadt).contains("Some(1675.0)"));
     assert!(find(&csv_values, "Anteil der unter 18-Jährigen in %", altstadt).contains("Some(9.7)"));
     assert!(find(&csv_values, "Wanderungssaldo", altstadt).contains("Some(-23.0)"));
     assert!(find(&csv_values, "Preise für Grundstücke in EUR/m² (Jan 2014)", altstadt).contains("Suppressed"));
     // Eimsbüttel the Stadtteil (56 097), not Eimsbüttel the Bezirk (252 340).
-    let eimsbuettel = csv_values.iter().find(|l| l.starts_with("Stadtteil|Bevölkerung|2014|") && l.contains("56097")).is_some();
+    let eimsbuettel = csv_values
+        .iter()
+        .find(|l| l.starts_with("Stadtteil|Bevölkerung|2014|") && l.contains("56097"))
+        .is_some();
     assert!(eimsbuettel);
     // The XLSX holds the same numbers; the CSV rounds some columns (area in km² to one decimal),
     // so the two agree within the CSV's rounding, and their statuses agree exactly.
@@ -121,7 +176,11 @@ fn hamburg_stadtteil_profile_csv_and_xlsx_import_alike_with_totals_and_merged_ro
         dump.iter()
             .map(|l| {
                 let p: Vec<&str> = l.split('|').collect();
-                let v = p[4].trim_start_matches("Some(").trim_end_matches(')').parse::<f64>().ok();
+                let v = p[4]
+                    .trim_start_matches("Some(")
+                    .trim_end_matches(')')
+                    .parse::<f64>()
+                    .ok();
                 (format!("{}|{}", p[3], p[1]), v, p[6].to_string())
             })
             .collect()
@@ -149,8 +208,16 @@ fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
     // The MSS 2019 table as Excel saves it after reading the keys as numbers: 1011101 for 01011101.
     let dir = tempfile::tempdir().unwrap();
     let mut atlas = new_atlas(dir.path(), "Berlin");
-    import_level(&mut atlas, "Planungsraum", sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"), None);
-    let text = std::fs::read_to_string(realdata().join("berlin/mss/berlin-lor-monitoring-social-urban-development-2019-00-2-1.csv")).unwrap();
+    import_level(
+        &mut atlas,
+        "Planungsraum",
+        sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"),
+        None,
+    );
+    let text = std::fs::read_to_string(
+        realdata().join("berlin/mss/berlin-lor-monitoring-social-urban-development-2019-00-2-1.csv"),
+    )
+    .unwrap();
     let mut stripped = 0;
     let body: Vec<String> = text
         .lines()
@@ -168,7 +235,14 @@ fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
     std::fs::write(&csv, body.join("\n")).unwrap();
     let s = import_values(
         &mut atlas,
-        &ValuesImport { file: csv, level: "Planungsraum".into(), key_column: "id".into(), name_column: Some("name".into()), period: Some("2019".into()), ..Default::default() },
+        &ValuesImport {
+            file: csv,
+            level: "Planungsraum".into(),
+            key_column: "id".into(),
+            name_column: Some("name".into()),
+            period: Some("2019".into()),
+            ..Default::default()
+        },
         &NoProgress,
     )
     .unwrap();
@@ -177,8 +251,15 @@ fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
     assert!(stripped > 250, "Bezirke 01–09 lose their leading zero: {stripped}");
     let ind = atlas.indicator("s1_percentage_unemployed").unwrap();
     let level = atlas.level("Planungsraum").unwrap();
-    let values = atlas.values(ind.id, level.id, atlas.period("2019").unwrap().id).unwrap();
-    let area = atlas.areas(level.id).unwrap().into_iter().find(|a| a.key == "01011101").unwrap();
+    let values = atlas
+        .values(ind.id, level.id, atlas.period("2019").unwrap().id)
+        .unwrap();
+    let area = atlas
+        .areas(level.id)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.key == "01011101")
+        .unwrap();
     assert_eq!(values[&area.id].value, Some(2.7978));
     assert_eq!(values[&area.id].status, ValueStatus::Ok);
 }
@@ -187,9 +268,25 @@ fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
 fn one_bad_row_among_many_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut atlas = new_atlas(dir.path(), "Berlin");
-    import_level(&mut atlas, "Planungsraum", sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"), None);
-    let mss = |y: &str| realdata().join(format!("berlin/mss/berlin-lor-monitoring-social-urban-development-{y}-00-2-1.csv"));
-    let opts = |file| ValuesImport { file, level: "Planungsraum".into(), key_column: "id".into(), name_column: Some("name".into()), period: Some("2019".into()), ..Default::default() };
+    import_level(
+        &mut atlas,
+        "Planungsraum",
+        sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"),
+        None,
+    );
+    let mss = |y: &str| {
+        realdata().join(format!(
+            "berlin/mss/berlin-lor-monitoring-social-urban-development-{y}-00-2-1.csv"
+        ))
+    };
+    let opts = |file| ValuesImport {
+        file,
+        level: "Planungsraum".into(),
+        key_column: "id".into(),
+        name_column: Some("name".into()),
+        period: Some("2019".into()),
+        ..Default::default()
+    };
     import_values(&mut atlas, &opts(mss("2019")), &NoProgress).unwrap();
     let before = value_dump(&atlas);
     let log_before = atlas.audit_log().unwrap().len();
@@ -204,12 +301,17 @@ fn one_bad_row_among_many_changes_nothing() {
     let bad = dir.path().join("mss-kaputt.csv");
     std::fs::write(&bad, lines.join("\n")).unwrap();
     let err = import_values(&mut atlas, &opts(bad), &NoProgress).unwrap_err();
-    let Error::Import(report) = err else { panic!("expected an import report") };
+    let Error::Import(report) = err else {
+        panic!("expected an import report")
+    };
     assert_eq!(report.problems.len(), 1, "{report}");
     let p = &report.problems[0];
     assert_eq!(p.row, Some(201));
     assert_eq!(p.column.as_deref(), Some("s1_percentage_unemployed"));
-    assert!(report.to_string().contains("mss-kaputt.csv") && report.to_string().contains("keine Zahl"), "{report}");
+    assert!(
+        report.to_string().contains("mss-kaputt.csv") && report.to_string().contains("keine Zahl"),
+        "{report}"
+    );
     assert_eq!(value_dump(&atlas), before);
     assert_eq!(atlas.audit_log().unwrap().len(), log_before);
 

@@ -88,14 +88,21 @@ struct SourceLayer {
 }
 
 /// Imports the areas of one level. All or nothing.
-pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn Progress) -> Result<GeometryImportSummary> {
+pub fn import_geometry(
+    atlas: &mut Atlas,
+    opts: &GeometryImport,
+    progress: &dyn Progress,
+) -> Result<GeometryImportSummary> {
     let file = file_name(&opts.file);
     progress.report(0.0, "Geometrie wird gelesen");
     let layer = read_layer(&opts.file, opts.crs.as_deref())?;
     check_cancel(progress)?;
     let transform = ToWgs84::new(layer.epsg)?;
 
-    let existing_level = atlas.levels()?.into_iter().find(|l| l.name.to_lowercase() == opts.level.trim().to_lowercase());
+    let existing_level = atlas
+        .levels()?
+        .into_iter()
+        .find(|l| l.name.to_lowercase() == opts.level.trim().to_lowercase());
     let parent_level = match (&opts.parent_level, &existing_level) {
         (Some(p), _) => Some(atlas.level(p)?),
         (None, Some(l)) => match l.parent_level_id {
@@ -132,10 +139,23 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
     } else {
         return Err(Error::Invalid(format!("{file}: die Datei enthält keine Flächen")));
     }
-    let width = numeric_key_width(existing_keys.iter().map(String::as_str).chain(raw_keys.iter().map(String::as_str).filter(|k| !k.is_empty()))).or_else(|| {
+    let width = numeric_key_width(
+        existing_keys
+            .iter()
+            .map(String::as_str)
+            .chain(raw_keys.iter().map(String::as_str).filter(|k| !k.is_empty())),
+    )
+    .or_else(|| {
         let max = raw_keys.iter().map(String::len).max()?;
         numeric_key_width(raw_keys.iter().map(String::as_str).filter(|k| !k.is_empty())).or(
-            if raw_keys.iter().all(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_digit())) { Some(max) } else { None },
+            if raw_keys
+                .iter()
+                .all(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_digit()))
+            {
+                Some(max)
+            } else {
+                None
+            },
         )
     });
     let mut keys_padded = 0;
@@ -161,7 +181,12 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
         let (key, padded) = pad_key(&raw_key, width);
         keys_padded += usize::from(padded);
         if let Some(first) = seen.insert(key.clone(), row) {
-            problems.push(Problem::at(row, &opts.key_column, &key, format!("Schlüssel doppelt (schon in Fläche {first})")));
+            problems.push(Problem::at(
+                row,
+                &opts.key_column,
+                &key,
+                format!("Schlüssel doppelt (schon in Fläche {first})"),
+            ));
             continue;
         }
         let name = match &opts.name_column {
@@ -173,7 +198,10 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
             }
             None => String::new(),
         };
-        let parent_key = opts.parent_key_column.as_ref().map(|c| clean_key(&json_text(feature.properties.get(c))));
+        let parent_key = opts
+            .parent_key_column
+            .as_ref()
+            .map(|c| clean_key(&json_text(feature.properties.get(c))));
         let source_geometry = match feature.rings {
             Ok(g) => g,
             Err(reason) => {
@@ -192,7 +220,12 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
             problems.push(Problem::at(row, &opts.key_column, &key, reason));
             continue;
         }
-        prepared.push(Prepared { key, name, parent_key, geometry });
+        prepared.push(Prepared {
+            key,
+            name,
+            parent_key,
+            geometry,
+        });
     }
     fail_on_problems(&file, problems)?;
     check_cancel(progress)?;
@@ -236,7 +269,8 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
                     .iter()
                     .enumerate()
                     .filter_map(|(i, (_, g))| {
-                        crate::geometry::bbox(g).map(|b| GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i))
+                        crate::geometry::bbox(g)
+                            .map(|b| GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i))
                     })
                     .collect(),
             );
@@ -261,9 +295,14 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
 
     // Write.
     progress.report(0.8, "Flächen werden gespeichert");
-    let level_name = existing_level.as_ref().map(|l| l.name.clone()).unwrap_or_else(|| opts.level.trim().to_string());
+    let level_name = existing_level
+        .as_ref()
+        .map(|l| l.name.clone())
+        .unwrap_or_else(|| opts.level.trim().to_string());
     if level_name.is_empty() {
-        return Err(Error::Invalid("Der Name der Ebene darf nicht leer sein (--level)".into()));
+        return Err(Error::Invalid(
+            "Der Name der Ebene darf nicht leer sein (--level)".into(),
+        ));
     }
     let mut total_area = 0.0;
     let (mut created, mut updated) = (0, 0);
@@ -271,12 +310,17 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
     let level_id = match &existing_level {
         Some(l) => {
             if let Some(p) = &parent_level {
-                tx.execute("UPDATE spatial_level SET parent_level_id = ?1 WHERE id = ?2", params![p.id, l.id])?;
+                tx.execute(
+                    "UPDATE spatial_level SET parent_level_id = ?1 WHERE id = ?2",
+                    params![p.id, l.id],
+                )?;
             }
             l.id
         }
         None => {
-            let order: i64 = tx.query_row("SELECT COALESCE(MAX(sort_order), -1) + 1 FROM spatial_level", [], |r| r.get(0))?;
+            let order: i64 = tx.query_row("SELECT COALESCE(MAX(sort_order), -1) + 1 FROM spatial_level", [], |r| {
+                r.get(0)
+            })?;
             tx.execute(
                 "INSERT INTO spatial_level(name, parent_level_id, sort_order) VALUES (?1, ?2, ?3)",
                 params![level_name, parent_level.as_ref().map(|p| p.id), order],
@@ -299,19 +343,31 @@ pub fn import_geometry(atlas: &mut Atlas, opts: &GeometryImport, progress: &dyn 
             let area = crate::geometry::area_m2(&p.geometry);
             total_area += area;
             let b = crate::geometry::bbox(&p.geometry).unwrap_or([0.0; 4]);
-            match find.query_row(params![level_id, p.key], |r| r.get::<_, i64>(0)).optional()? {
+            match find
+                .query_row(params![level_id, p.key], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
                 Some(id) => {
                     update.execute(params![id, p.name, parent_id, wkb, area, b[0], b[1], b[2], b[3]])?;
                     updated += 1;
                 }
                 None => {
-                    insert.execute(params![level_id, p.key, p.name, parent_id, wkb, area, b[0], b[1], b[2], b[3]])?;
+                    insert.execute(params![
+                        level_id, p.key, p.name, parent_id, wkb, area, b[0], b[1], b[2], b[3]
+                    ])?;
                     created += 1;
                 }
             }
         }
     }
-    log(&tx, "import_geometry", &format!("{file}: {created} neue, {updated} ersetzte Flächen auf Ebene „{level_name}“ (EPSG:{})", layer.epsg))?;
+    log(
+        &tx,
+        "import_geometry",
+        &format!(
+            "{file}: {created} neue, {updated} ersetzte Flächen auf Ebene „{level_name}“ (EPSG:{})",
+            layer.epsg
+        ),
+    )?;
     check_cancel(progress)?;
     tx.commit()?;
     progress.report(1.0, "Fertig");
@@ -338,10 +394,18 @@ fn transform_multipolygon(g: &MultiPolygon<f64>, t: &ToWgs84) -> Result<MultiPol
         return Ok(g.clone());
     }
     let ring = |ls: &LineString<f64>| -> Result<LineString<f64>> {
-        ls.0.iter().map(|c| t.lon_lat(c.x, c.y).map(|(x, y)| Coord { x, y })).collect::<Result<Vec<_>>>().map(LineString)
+        ls.0.iter()
+            .map(|c| t.lon_lat(c.x, c.y).map(|(x, y)| Coord { x, y }))
+            .collect::<Result<Vec<_>>>()
+            .map(LineString)
     };
     g.0.iter()
-        .map(|p| Ok(Polygon::new(ring(p.exterior())?, p.interiors().iter().map(ring).collect::<Result<Vec<_>>>()?)))
+        .map(|p| {
+            Ok(Polygon::new(
+                ring(p.exterior())?,
+                p.interiors().iter().map(ring).collect::<Result<Vec<_>>>()?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()
         .map(MultiPolygon)
 }
@@ -359,7 +423,12 @@ fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<SourceLayer> {
                 Some(e) => (e, "--crs".to_string()),
                 None => (epsg, crs_source),
             };
-            Ok(SourceLayer { features, epsg, crs_source, encoding: None })
+            Ok(SourceLayer {
+                features,
+                epsg,
+                crs_source,
+                encoding: None,
+            })
         }
         "zip" => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -368,7 +437,9 @@ fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<SourceLayer> {
         }
         "shp" => {
             let sibling = |e: &str| -> Option<Vec<u8>> {
-                [e.to_string(), e.to_uppercase()].iter().find_map(|x| std::fs::read(path.with_extension(x)).ok())
+                [e.to_string(), e.to_uppercase()]
+                    .iter()
+                    .find_map(|x| std::fs::read(path.with_extension(x)).ok())
             };
             let shp = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             let parts = ShapefileParts {
@@ -408,7 +479,9 @@ pub(crate) fn read_geojson(text: &str, file: &str) -> Result<(geojson::FeatureCo
         geojson::GeoJson::FeatureCollection(fc) => fc,
         geojson::GeoJson::Feature(f) => geojson::FeatureCollection::new([f]),
         geojson::GeoJson::Geometry(_) => {
-            return Err(Error::Invalid(format!("{file}: eine FeatureCollection mit Attributen wird erwartet, keine einzelne Geometrie")))
+            return Err(Error::Invalid(format!(
+                "{file}: eine FeatureCollection mit Attributen wird erwartet, keine einzelne Geometrie"
+            )))
         }
     };
     let (epsg, source) = geojson_crs(fc.foreign_members.as_ref(), file)?;
@@ -433,7 +506,6 @@ fn read_geojson_polygons(text: &str, file: &str) -> Result<(Vec<SourceFeature>, 
     Ok((features, epsg, source))
 }
 
-
 fn positions_to_ring(ring: &[geojson::Position]) -> LineString<f64> {
     LineString(ring.iter().map(|p| Coord { x: p[0], y: p[1] }).collect())
 }
@@ -444,15 +516,24 @@ fn geojson_to_multipolygon(value: &geojson::GeometryValue) -> std::result::Resul
             return Err("Koordinate mit weniger als zwei Werten".into());
         }
         let mut it = rings.iter();
-        let exterior = it.next().map(|r| positions_to_ring(r)).unwrap_or_else(|| LineString(vec![]));
+        let exterior = it
+            .next()
+            .map(|r| positions_to_ring(r))
+            .unwrap_or_else(|| LineString(vec![]));
         Ok(Polygon::new(exterior, it.map(|r| positions_to_ring(r)).collect()))
     };
     match value {
         geojson::GeometryValue::Polygon { coordinates } => Ok(MultiPolygon(vec![polygon(coordinates)?])),
-        geojson::GeometryValue::MultiPolygon { coordinates } => {
-            Ok(MultiPolygon(coordinates.iter().map(polygon).collect::<std::result::Result<Vec<_>, _>>()?))
-        }
-        other => Err(format!("Geometrietyp {} statt (Multi-)Polygon; Punkte als POIs importieren", geojson_type_name(other))),
+        geojson::GeometryValue::MultiPolygon { coordinates } => Ok(MultiPolygon(
+            coordinates
+                .iter()
+                .map(polygon)
+                .collect::<std::result::Result<Vec<_>, _>>()?,
+        )),
+        other => Err(format!(
+            "Geometrietyp {} statt (Multi-)Polygon; Punkte als POIs importieren",
+            geojson_type_name(other)
+        )),
     }
 }
 
@@ -486,10 +567,18 @@ pub(crate) fn shapefile_parts_from_zip(bytes: &[u8], file: &str) -> Result<Shape
         .map(|n| n.map(|c| c.into_owned()))
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| Error::Invalid(format!("{file}: ZIP-Verzeichnis beschädigt ({e})")))?;
-    let shps: Vec<&String> = names.iter().filter(|n| n.to_lowercase().ends_with(".shp") && !n.contains("__MACOSX")).collect();
+    let shps: Vec<&String> = names
+        .iter()
+        .filter(|n| n.to_lowercase().ends_with(".shp") && !n.contains("__MACOSX"))
+        .collect();
     let shp_name = match shps.as_slice() {
         [one] => (*one).clone(),
-        [] => return Err(Error::Invalid(format!("{file}: im ZIP ist keine .shp-Datei (enthalten: {})", names.join(", ")))),
+        [] => {
+            return Err(Error::Invalid(format!(
+                "{file}: im ZIP ist keine .shp-Datei (enthalten: {})",
+                names.join(", ")
+            )))
+        }
         many => {
             return Err(Error::Invalid(format!(
                 "{file}: im ZIP sind {} Shapefiles ({}); bitte eine ZIP-Datei je Ebene",
@@ -500,12 +589,20 @@ pub(crate) fn shapefile_parts_from_zip(bytes: &[u8], file: &str) -> Result<Shape
     };
     let stem = &shp_name[..shp_name.len() - 4];
     let mut read = |ext: &str| -> Result<Option<Vec<u8>>> {
-        let Some(name) = names.iter().find(|n| n.len() == stem.len() + 4 && n.starts_with(stem) && n.to_lowercase().ends_with(ext)).cloned() else {
+        let Some(name) = names
+            .iter()
+            .find(|n| n.len() == stem.len() + 4 && n.starts_with(stem) && n.to_lowercase().ends_with(ext))
+            .cloned()
+        else {
             return Ok(None);
         };
-        let mut entry = archive.by_name(&name).map_err(|e| Error::Invalid(format!("{file}: {name} nicht lesbar ({e})")))?;
+        let mut entry = archive
+            .by_name(&name)
+            .map_err(|e| Error::Invalid(format!("{file}: {name} nicht lesbar ({e})")))?;
         let mut buf = Vec::new();
-        entry.read_to_end(&mut buf).map_err(|e| Error::Invalid(format!("{file}: {name} beschädigt ({e})")))?;
+        entry
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Invalid(format!("{file}: {name} beschädigt ({e})")))?;
         Ok(Some(buf))
     };
     let shp = read(".shp")?.unwrap_or_default();
@@ -513,7 +610,13 @@ pub(crate) fn shapefile_parts_from_zip(bytes: &[u8], file: &str) -> Result<Shape
     let dbf = read(".dbf")?;
     let prj = read(".prj")?.map(|b| crate::table::decode_text(&b).0);
     let cpg = read(".cpg")?.map(|b| crate::table::decode_text(&b).0);
-    Ok(ShapefileParts { shp, shx, dbf, prj, cpg })
+    Ok(ShapefileParts {
+        shp,
+        shx,
+        dbf,
+        prj,
+        cpg,
+    })
 }
 
 /// The encoding of a shapefile's `.dbf`: the `.cpg` if present, else UTF-8 when the bytes
@@ -528,22 +631,38 @@ fn dbf_encoding(cpg: Option<&str>, dbf: &[u8], file: &str) -> Result<&'static en
             "iso-8859-15" | "885915" | "8859_15" | "iso885915" => Some(encoding_rs::ISO_8859_15),
             other => encoding_rs::Encoding::for_label(other.as_bytes()),
         };
-        return enc.ok_or_else(|| Error::Invalid(format!("{file}: Zeichensatz „{}“ aus der .cpg-Datei unbekannt", cpg.trim())));
+        return enc.ok_or_else(|| {
+            Error::Invalid(format!(
+                "{file}: Zeichensatz „{}“ aus der .cpg-Datei unbekannt",
+                cpg.trim()
+            ))
+        });
     }
-    let header_len = dbf.get(8..10).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize).unwrap_or(0);
+    let header_len = dbf
+        .get(8..10)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+        .unwrap_or(0);
     let body = dbf.get(header_len..).unwrap_or(&[]);
-    Ok(if std::str::from_utf8(body).is_ok() { encoding_rs::UTF_8 } else { encoding_rs::WINDOWS_1252 })
+    Ok(if std::str::from_utf8(body).is_ok() {
+        encoding_rs::UTF_8
+    } else {
+        encoding_rs::WINDOWS_1252
+    })
 }
 
 fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>) -> Result<SourceLayer> {
-    let dbf = parts
-        .dbf
-        .ok_or_else(|| Error::Invalid(format!("{file}: die .dbf-Datei (Attributtabelle) fehlt; ohne sie gibt es keine Schlüssel")))?;
+    let dbf = parts.dbf.ok_or_else(|| {
+        Error::Invalid(format!(
+            "{file}: die .dbf-Datei (Attributtabelle) fehlt; ohne sie gibt es keine Schlüssel"
+        ))
+    })?;
     let (epsg, crs_source) = match (override_epsg, &parts.prj) {
         (Some(e), _) => (e, "--crs".to_string()),
         (None, Some(prj)) => (crs_from_prj(prj, &format!("{file} (.prj)"))?, ".prj-Datei".to_string()),
         (None, None) => {
-            return Err(Error::Invalid(format!("{file}: die .prj-Datei fehlt; das Bezugssystem mit --crs EPSG:nnnn angeben")))
+            return Err(Error::Invalid(format!(
+                "{file}: die .prj-Datei fehlt; das Bezugssystem mit --crs EPSG:nnnn angeben"
+            )))
         }
     };
     let encoding = dbf_encoding(parts.cpg.as_deref(), &dbf, file)?;
@@ -559,11 +678,21 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
     let mut reader = shapefile::Reader::new(shape_reader, dbase_reader);
     let mut features = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
-        let (shape, record) = item.map_err(|e| Error::Invalid(format!("{file}: Fläche {} nicht lesbar ({e})", i + 1)))?;
+        let (shape, record) =
+            item.map_err(|e| Error::Invalid(format!("{file}: Fläche {} nicht lesbar ({e})", i + 1)))?;
         let properties = record.into_iter().map(|(k, v)| (k, dbase_value_to_json(v))).collect();
-        features.push(SourceFeature { number: i + 1, properties, rings: shape_to_multipolygon(shape) });
+        features.push(SourceFeature {
+            number: i + 1,
+            properties,
+            rings: shape_to_multipolygon(shape),
+        });
     }
-    Ok(SourceLayer { features, epsg, crs_source, encoding: Some(encoding.name().to_string()) })
+    Ok(SourceLayer {
+        features,
+        epsg,
+        crs_source,
+        encoding: Some(encoding.name().to_string()),
+    })
 }
 
 fn dbase_value_to_json(v: dbase::FieldValue) -> serde_json::Value {
@@ -596,13 +725,19 @@ fn rings_to_multipolygon(rings: Vec<(bool, LineString<f64>)>) -> std::result::Re
         let owner = polygons
             .iter()
             .position(|(ext, _)| Polygon::new(ext.clone(), vec![]).contains(&geo::Point::from(first)))
-            .or(if polygons.is_empty() { None } else { Some(polygons.len() - 1) });
+            .or(if polygons.is_empty() {
+                None
+            } else {
+                Some(polygons.len() - 1)
+            });
         match owner {
             Some(i) => polygons[i].1.push(hole),
             None => return Err("Loch ohne äußeren Ring".into()),
         }
     }
-    Ok(MultiPolygon(polygons.into_iter().map(|(e, h)| Polygon::new(e, h)).collect()))
+    Ok(MultiPolygon(
+        polygons.into_iter().map(|(e, h)| Polygon::new(e, h)).collect(),
+    ))
 }
 
 fn shape_to_multipolygon(shape: shapefile::Shape) -> std::result::Result<MultiPolygon<f64>, String> {
@@ -615,7 +750,17 @@ fn shape_to_multipolygon(shape: shapefile::Shape) -> std::result::Result<MultiPo
                     PolygonRing::Outer(p) => (true, p),
                     PolygonRing::Inner(p) => (false, p),
                 };
-                (outer, LineString(pts.iter().map(|p| { let (x, y) = xy(p); Coord { x, y } }).collect()))
+                (
+                    outer,
+                    LineString(
+                        pts.iter()
+                            .map(|p| {
+                                let (x, y) = xy(p);
+                                Coord { x, y }
+                            })
+                            .collect(),
+                    ),
+                )
             })
             .collect()
     }
@@ -624,7 +769,9 @@ fn shape_to_multipolygon(shape: shapefile::Shape) -> std::result::Result<MultiPo
         Shape::PolygonM(p) => rings_to_multipolygon(collect(p.rings(), |q| (q.x, q.y))),
         Shape::PolygonZ(p) => rings_to_multipolygon(collect(p.rings(), |q| (q.x, q.y))),
         Shape::NullShape => Err("leere Geometrie".into()),
-        other => Err(format!("Geometrietyp {} statt Polygon; Punkte als POIs importieren", other.shapetype())),
+        other => Err(format!(
+            "Geometrietyp {} statt Polygon; Punkte als POIs importieren",
+            other.shapetype()
+        )),
     }
 }
-

@@ -37,15 +37,21 @@ pub struct MetadataImportSummary {
 }
 
 fn find(headers: &[String], names: &[&str]) -> Option<usize> {
-    headers.iter().position(|h| names.iter().any(|n| h.trim().to_lowercase() == *n))
+    headers
+        .iter()
+        .position(|h| names.iter().any(|n| h.trim().to_lowercase() == *n))
 }
 
 /// Imports metadata. All or nothing.
 pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<MetadataImportSummary> {
     let table = read_table(&opts.file, opts.sheet.as_deref())?;
     let h = &table.headers;
-    let key_col = find(h, &["key", "schlüssel", "schluessel", "kennung", "indikator"])
-        .ok_or_else(|| Error::Invalid(format!("{}: Spalte „Schlüssel“ (oder „key“) fehlt im Metadatenblatt", table.source)))?;
+    let key_col = find(h, &["key", "schlüssel", "schluessel", "kennung", "indikator"]).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{}: Spalte „Schlüssel“ (oder „key“) fehlt im Metadatenblatt",
+            table.source
+        ))
+    })?;
     let col = |names: &[&str]| find(h, names);
     let c_name = col(&["name", "bezeichnung"]);
     let c_topic = col(&["topic", "thema", "themenfeld"]);
@@ -83,7 +89,12 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
             if !t.trim().is_empty() {
                 match t.trim().parse::<i64>() {
                     Ok(d) if (0..=6).contains(&d) => u.decimals = Some(d),
-                    _ => problems.push(Problem::at(row.line, &h[c], t, "Nachkommastellen müssen eine ganze Zahl von 0 bis 6 sein")),
+                    _ => problems.push(Problem::at(
+                        row.line,
+                        &h[c],
+                        t,
+                        "Nachkommastellen müssen eine ganze Zahl von 0 bis 6 sein",
+                    )),
                 }
             }
         }
@@ -91,7 +102,12 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
             let t = row.cells[c].as_text();
             match IndicatorKind::parse(&t) {
                 Some(k) => u.kind = Some(k),
-                None => problems.push(Problem::at(row.line, &h[c], t, "unbekannte Art (Anzahl, Anteil, Rate je 1000, Verhältnis, kategorial)")),
+                None => problems.push(Problem::at(
+                    row.line,
+                    &h[c],
+                    t,
+                    "unbekannte Art (Anzahl, Anteil, Rate je 1000, Verhältnis, kategorial)",
+                )),
             }
         }
         if let Some(c) = c_agg {
@@ -105,7 +121,12 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
             let t = row.cells[c].as_text();
             match Polarity::parse(&t) {
                 Some(p) => u.polarity = Some(p),
-                None => problems.push(Problem::at(row.line, &h[c], t, "unbekannte Polarität (higher_is_better, higher_is_worse, neutral oder +, -, 0)")),
+                None => problems.push(Problem::at(
+                    row.line,
+                    &h[c],
+                    t,
+                    "unbekannte Polarität (higher_is_better, higher_is_worse, neutral oder +, -, 0)",
+                )),
             }
         }
         updates.push((key, u));
@@ -120,7 +141,15 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
         }
         apply_indicator_update(&tx, id, u)?;
     }
-    log(&tx, "import_metadata", &format!("{}: Metadaten für {} Indikatoren", table.source, updates.len()))?;
+    log(
+        &tx,
+        "import_metadata",
+        &format!("{}: Metadaten für {} Indikatoren", table.source, updates.len()),
+    )?;
     tx.commit()?;
-    Ok(MetadataImportSummary { file: table.source, indicators: updates.into_iter().map(|(k, _)| k).collect(), created })
+    Ok(MetadataImportSummary {
+        file: table.source,
+        indicators: updates.into_iter().map(|(k, _)| k).collect(),
+        created,
+    })
 }

@@ -32,11 +32,21 @@ pub struct Problem {
 impl Problem {
     /// A problem at a row, column and value.
     pub fn at(row: usize, column: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> Self {
-        Problem { row: Some(row), column: Some(column.into()), value: Some(value.into()), reason: reason.into() }
+        Problem {
+            row: Some(row),
+            column: Some(column.into()),
+            value: Some(value.into()),
+            reason: reason.into(),
+        }
     }
     /// A problem of a whole row.
     pub fn row(row: usize, reason: impl Into<String>) -> Self {
-        Problem { row: Some(row), column: None, value: None, reason: reason.into() }
+        Problem {
+            row: Some(row),
+            column: None,
+            value: None,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -79,7 +89,11 @@ impl std::fmt::Display for ImportReport {
             f,
             "Import von {} abgebrochen, der Atlas bleibt unverändert. {} gefunden:",
             self.file,
-            if n == 1 { "1 Problem".to_string() } else { format!("{n} Probleme") }
+            if n == 1 {
+                "1 Problem".to_string()
+            } else {
+                format!("{n} Probleme")
+            }
         )?;
         for p in self.problems.iter().take(SHOWN_PROBLEMS) {
             writeln!(f, "  {}: {p}", self.file)?;
@@ -96,7 +110,11 @@ pub(crate) fn fail_on_problems(file: &str, problems: Vec<Problem>) -> crate::Res
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(ImportReport { file: file.to_string(), problems }.into())
+        Err(ImportReport {
+            file: file.to_string(),
+            problems,
+        }
+        .into())
     }
 }
 

@@ -62,7 +62,16 @@ pub struct PoiImportSummary {
 }
 
 const NAME_COLUMNS: &[&str] = &["name", "e_name", "bezeichnung", "einrichtung", "titel", "title"];
-const CAPACITY_COLUMNS: &[&str] = &["places", "e_platz", "plaetze", "plätze", "kapazitaet", "kapazität", "capacity", "platzzahl"];
+const CAPACITY_COLUMNS: &[&str] = &[
+    "places",
+    "e_platz",
+    "plaetze",
+    "plätze",
+    "kapazitaet",
+    "kapazität",
+    "capacity",
+    "platzzahl",
+];
 const STREET_COLUMNS: &[&str] = &["street", "strasse", "straße", "e_strasse", "str"];
 const HOUSE_COLUMNS: &[&str] = &["hnr", "hausnr", "hausnummer", "e_hnr", "housenumber"];
 const ZIP_COLUMNS: &[&str] = &["zip_code", "plz", "e_plz", "postcode"];
@@ -77,10 +86,12 @@ struct SourcePoi {
     attributes: serde_json::Map<String, serde_json::Value>,
 }
 
-fn pick<'a>(explicit: Option<&'a str>, candidates: &[&str], names: &[String]) -> Option<String> {
+fn pick(explicit: Option<&str>, candidates: &[&str], names: &[String]) -> Option<String> {
     match explicit {
         Some(e) => Some(e.to_string()),
-        None => candidates.iter().find_map(|c| names.iter().find(|n| n.to_lowercase() == *c).cloned()),
+        None => candidates
+            .iter()
+            .find_map(|c| names.iter().find(|n| n.to_lowercase() == *c).cloned()),
     }
 }
 
@@ -91,7 +102,12 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         return Err(Error::Invalid("Die Kategorie darf nicht leer sein (--category)".into()));
     }
     progress.report(0.0, "Punkte werden gelesen");
-    let ext = opts.file.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    let ext = opts
+        .file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
     let mut problems = Vec::new();
     let (points, epsg, columns) = if ext == "geojson" || ext == "json" {
         let text = std::fs::read_to_string(&opts.file).map_err(|e| Error::io(&opts.file, e))?;
@@ -110,8 +126,12 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
                 }
             }
             let (x, y) = match f.geometry.map(|g| g.value) {
-                Some(geojson::GeometryValue::Point { coordinates }) if coordinates.as_slice().len() >= 2 => (Some(coordinates[0]), Some(coordinates[1])),
-                Some(geojson::GeometryValue::MultiPoint { coordinates }) if coordinates.len() == 1 && coordinates[0].as_slice().len() >= 2 => {
+                Some(geojson::GeometryValue::Point { coordinates }) if coordinates.as_slice().len() >= 2 => {
+                    (Some(coordinates[0]), Some(coordinates[1]))
+                }
+                Some(geojson::GeometryValue::MultiPoint { coordinates })
+                    if coordinates.len() == 1 && coordinates[0].as_slice().len() >= 2 =>
+                {
                     (Some(coordinates[0][0]), Some(coordinates[0][1]))
                 }
                 Some(_) => {
@@ -123,7 +143,12 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
                     (None, None)
                 }
             };
-            points.push(SourcePoi { row: i + 1, x, y, attributes });
+            points.push(SourcePoi {
+                row: i + 1,
+                x,
+                y,
+                attributes,
+            });
         }
         (points, epsg, columns)
     } else {
@@ -132,18 +157,28 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
             Some(c) => table.require_column(c, "--x-column")?,
             None => pick(None, X_COLUMNS, &table.headers)
                 .and_then(|c| table.column(&c))
-                .ok_or_else(|| Error::Invalid(format!("{file}: keine Koordinatenspalten erkannt; mit --x-column und --y-column angeben")))?,
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "{file}: keine Koordinatenspalten erkannt; mit --x-column und --y-column angeben"
+                    ))
+                })?,
         };
         let yc = match &opts.y_column {
             Some(c) => table.require_column(c, "--y-column")?,
             None => pick(None, Y_COLUMNS, &table.headers)
                 .and_then(|c| table.column(&c))
-                .ok_or_else(|| Error::Invalid(format!("{file}: keine Koordinatenspalten erkannt; mit --x-column und --y-column angeben")))?,
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "{file}: keine Koordinatenspalten erkannt; mit --x-column und --y-column angeben"
+                    ))
+                })?,
         };
-        let decimal = detect_decimal_separator(table.rows.iter().flat_map(|r| [xc, yc].map(|c| match &r.cells[c] {
-            RawCell::Text(t) => t.as_str(),
-            _ => "",
-        })));
+        let decimal = detect_decimal_separator(table.rows.iter().flat_map(|r| {
+            [xc, yc].map(|c| match &r.cells[c] {
+                RawCell::Text(t) => t.as_str(),
+                _ => "",
+            })
+        }));
         let coord = |cell: &RawCell| match cell {
             RawCell::Number(n) => Some(*n),
             RawCell::Text(t) => parse_number(t, decimal),
@@ -153,10 +188,20 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         for row in &table.rows {
             let (x, y) = (coord(&row.cells[xc]), coord(&row.cells[yc]));
             if x.is_none() {
-                problems.push(Problem::at(row.line, &table.headers[xc], row.cells[xc].as_text(), "keine Koordinate"));
+                problems.push(Problem::at(
+                    row.line,
+                    &table.headers[xc],
+                    row.cells[xc].as_text(),
+                    "keine Koordinate",
+                ));
             }
             if y.is_none() {
-                problems.push(Problem::at(row.line, &table.headers[yc], row.cells[yc].as_text(), "keine Koordinate"));
+                problems.push(Problem::at(
+                    row.line,
+                    &table.headers[yc],
+                    row.cells[yc].as_text(),
+                    "keine Koordinate",
+                ));
             }
             let attributes = table
                 .headers
@@ -164,7 +209,12 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
                 .zip(&row.cells)
                 .map(|(h, c)| (h.clone(), serde_json::Value::String(c.as_text().trim().to_string())))
                 .collect();
-            points.push(SourcePoi { row: row.line, x, y, attributes });
+            points.push(SourcePoi {
+                row: row.line,
+                x,
+                y,
+                attributes,
+            });
         }
         let epsg = match &opts.crs {
             Some(c) => parse_epsg(c, "--crs")?,
@@ -180,10 +230,16 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
     check_cancel(progress)?;
     let name_column = pick(opts.name_column.as_deref(), NAME_COLUMNS, &columns);
     let capacity_column = pick(opts.capacity_column.as_deref(), CAPACITY_COLUMNS, &columns);
-    for (flag, col) in [("--name-column", &opts.name_column), ("--capacity-column", &opts.capacity_column)] {
+    for (flag, col) in [
+        ("--name-column", &opts.name_column),
+        ("--capacity-column", &opts.capacity_column),
+    ] {
         if let Some(c) = col {
             if !columns.contains(c) {
-                return Err(Error::Invalid(format!("{file}: Spalte „{c}“ ({flag}) nicht gefunden. Vorhanden: {}", columns.join(", "))));
+                return Err(Error::Invalid(format!(
+                    "{file}: Spalte „{c}“ ({flag}) nicht gefunden. Vorhanden: {}",
+                    columns.join(", ")
+                )));
             }
         }
     }
@@ -210,18 +266,29 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         let (lon, lat) = match transform.lon_lat(x, y) {
             Ok(c) if looks_like_lon_lat(c.0, c.1) && c.0.is_finite() && c.1.is_finite() => c,
             _ => {
-                problems.push(Problem::at(p.row, "Koordinaten", format!("{x}, {y}"), format!("liegt in EPSG:{epsg} nicht auf der Erde – falsches Bezugssystem?")));
+                problems.push(Problem::at(
+                    p.row,
+                    "Koordinaten",
+                    format!("{x}, {y}"),
+                    format!("liegt in EPSG:{epsg} nicht auf der Erde – falsches Bezugssystem?"),
+                ));
                 continue;
             }
         };
-        let text = |c: &Option<String>| c.as_ref().map(|c| json_text(p.attributes.get(c)).trim().to_string()).unwrap_or_default();
+        let text = |c: &Option<String>| {
+            c.as_ref()
+                .map(|c| json_text(p.attributes.get(c)).trim().to_string())
+                .unwrap_or_default()
+        };
         let name = text(&name_column);
         let capacity = match &capacity_column {
             Some(c) => {
                 let raw = json_text(p.attributes.get(c));
                 match raw.trim() {
                     "" => None,
-                    t => match parse_number(t, crate::numbers::DecimalSeparator::Comma).or_else(|| parse_number(t, crate::numbers::DecimalSeparator::Point)) {
+                    t => match parse_number(t, crate::numbers::DecimalSeparator::Comma)
+                        .or_else(|| parse_number(t, crate::numbers::DecimalSeparator::Point))
+                    {
                         Some(v) => Some(v),
                         None => {
                             problems.push(Problem::at(p.row, c, t, "Kapazität ist keine Zahl"));
@@ -235,18 +302,41 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         let address = match &address_column {
             Some(_) => text(&address_column),
             None => {
-                let line1 = [text(&street), text(&house)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-                let line2 = [text(&zip), text(&city)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-                [line1, line2].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+                let line1 = [text(&street), text(&house)]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let line2 = [text(&zip), text(&city)]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                [line1, line2]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         };
         if let Some([a, b, c, d]) = extent {
             let margin = 0.05;
             if lon < a - margin || lon > c + margin || lat < b - margin || lat > d + margin {
-                outside.push(if name.is_empty() { format!("Zeile {}", p.row) } else { name.clone() });
+                outside.push(if name.is_empty() {
+                    format!("Zeile {}", p.row)
+                } else {
+                    name.clone()
+                });
             }
         }
-        ready.push(Ready { name, address, lon, lat, capacity, attributes: serde_json::Value::Object(p.attributes).to_string() });
+        ready.push(Ready {
+            name,
+            address,
+            lon,
+            lat,
+            capacity,
+            attributes: serde_json::Value::Object(p.attributes).to_string(),
+        });
     }
     fail_on_problems(&file, problems)?;
     if ready.is_empty() {
@@ -257,7 +347,12 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
     progress.report(0.6, "Punkte werden gespeichert");
     let category = opts.category.trim();
     let tx = atlas.conn.transaction()?;
-    let category_id = match tx.query_row("SELECT id FROM poi_category WHERE name = ?1", [category], |r| r.get::<_, i64>(0)).optional()? {
+    let category_id = match tx
+        .query_row("SELECT id FROM poi_category WHERE name = ?1", [category], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+    {
         Some(id) => id,
         None => {
             tx.execute("INSERT INTO poi_category(name) VALUES (?1)", [category])?;
@@ -268,10 +363,25 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
     {
         let mut insert = tx.prepare("INSERT INTO poi(category_id, name, address, lon, lat, capacity, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
         for p in &ready {
-            insert.execute(params![category_id, p.name, p.address, p.lon, p.lat, p.capacity, p.attributes])?;
+            insert.execute(params![
+                category_id,
+                p.name,
+                p.address,
+                p.lon,
+                p.lat,
+                p.capacity,
+                p.attributes
+            ])?;
         }
     }
-    log(&tx, "import_pois", &format!("{file}: {} Punkte der Kategorie „{category}“ (EPSG:{epsg}), {replaced} ersetzt", ready.len()))?;
+    log(
+        &tx,
+        "import_pois",
+        &format!(
+            "{file}: {} Punkte der Kategorie „{category}“ (EPSG:{epsg}), {replaced} ersetzt",
+            ready.len()
+        ),
+    )?;
     tx.commit()?;
     progress.report(1.0, "Fertig");
     Ok(PoiImportSummary {
@@ -292,7 +402,14 @@ fn atlas_extent(atlas: &Atlas) -> Result<Option<[f64; 4]>> {
     let r = atlas.conn.query_row(
         "SELECT MIN(min_lon), MIN(min_lat), MAX(max_lon), MAX(max_lat) FROM area WHERE geometry IS NOT NULL",
         [],
-        |r| Ok((r.get::<_, Option<f64>>(0)?, r.get::<_, Option<f64>>(1)?, r.get::<_, Option<f64>>(2)?, r.get::<_, Option<f64>>(3)?)),
+        |r| {
+            Ok((
+                r.get::<_, Option<f64>>(0)?,
+                r.get::<_, Option<f64>>(1)?,
+                r.get::<_, Option<f64>>(2)?,
+                r.get::<_, Option<f64>>(3)?,
+            ))
+        },
     )?;
     Ok(match r {
         (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),

@@ -152,7 +152,15 @@ pub struct ValuesImportSummary {
 }
 
 /// Words that mark a row as a total.
-const TOTAL_WORDS: &[&str] = &["insgesamt", "summe", "gesamt", "gesamtstadt", "total", "zusammen", "stadt insgesamt"];
+const TOTAL_WORDS: &[&str] = &[
+    "insgesamt",
+    "summe",
+    "gesamt",
+    "gesamtstadt",
+    "total",
+    "zusammen",
+    "stadt insgesamt",
+];
 
 struct AreaIndex {
     by_key: HashMap<String, i64>,
@@ -189,7 +197,11 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     };
     let atlas_name = name_match_form(&atlas.meta()?.name);
     let key_col = table.require_column(&opts.key_column, "--key-column")?;
-    let name_col = opts.name_column.as_deref().map(|c| table.require_column(c, "--name-column")).transpose()?;
+    let name_col = opts
+        .name_column
+        .as_deref()
+        .map(|c| table.require_column(c, "--name-column"))
+        .transpose()?;
 
     // Which columns hold values, and under which indicator key.
     let (value_columns, long_cols) = match &opts.long {
@@ -201,14 +213,19 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         None => {
             if opts.period.as_deref().is_none_or(|p| p.trim().is_empty()) {
-                return Err(Error::Invalid("Für eine Tabelle in breiter Form ist --period nötig (z. B. --period 2019)".into()));
+                return Err(Error::Invalid(
+                    "Für eine Tabelle in breiter Form ist --period nötig (z. B. --period 2019)".into(),
+                ));
             }
             let mut cols = Vec::new();
             if opts.columns.is_empty() {
                 for (i, h) in table.headers.iter().enumerate() {
                     if i != key_col && Some(i) != name_col {
                         if h.is_empty() {
-                            return Err(Error::Invalid(format!("{file}: Spalte {} hat keine Überschrift", i + 1)));
+                            return Err(Error::Invalid(format!(
+                                "{file}: Spalte {} hat keine Überschrift",
+                                i + 1
+                            )));
                         }
                         cols.push((i, h.clone()));
                     }
@@ -223,7 +240,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 }
             }
             if cols.is_empty() {
-                return Err(Error::Invalid(format!("{file}: außer Schlüssel und Name keine Spalten mit Werten")));
+                return Err(Error::Invalid(format!(
+                    "{file}: außer Schlüssel und Name keine Spalten mit Werten"
+                )));
             }
             (cols, None)
         }
@@ -231,7 +250,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let mut seen_keys = BTreeSet::new();
     for (_, key) in &value_columns {
         if !key.is_empty() && !seen_keys.insert(key.clone()) {
-            return Err(Error::Invalid(format!("{file}: Indikator „{key}“ kommt in mehreren Spalten vor")));
+            return Err(Error::Invalid(format!(
+                "{file}: Indikator „{key}“ kommt in mehreren Spalten vor"
+            )));
         }
     }
 
@@ -290,15 +311,25 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             continue;
         }
         let form = name_match_form(raw);
-        let by_word = form == atlas_name || TOTAL_WORDS.iter().any(|w| form == *w || form.starts_with(&format!("{w} ")));
+        let by_word = form == atlas_name
+            || TOTAL_WORDS
+                .iter()
+                .any(|w| form == *w || form.starts_with(&format!("{w} ")));
         let by_sum = total_of_earlier_rows(&table, &count_columns, decimal, i);
         if by_word || by_sum.is_some() {
             is_total[i] = true;
             let reason = match by_sum {
-                Some((a, b)) => format!("Summenzeile: Summe der Zeilen {}–{}", table.rows[a].line, table.rows[b].line),
+                Some((a, b)) => format!(
+                    "Summenzeile: Summe der Zeilen {}–{}",
+                    table.rows[a].line, table.rows[b].line
+                ),
                 None => "Summenzeile (Gesamtwert)".to_string(),
             };
-            total_rows.push(SkippedRow { line: table.rows[i].line, key: raw.clone(), reason });
+            total_rows.push(SkippedRow {
+                line: table.rows[i].line,
+                key: raw.clone(),
+                reason,
+            });
         }
     }
 
@@ -336,7 +367,12 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         match m {
             RowMatch::Area(id) => {
                 if let Some(first) = first_row_of_area.insert(*id, line) {
-                    problems.push(Problem::at(line, &opts.key_column, raw, format!("Gebiet doppelt (schon in Zeile {first})")));
+                    problems.push(Problem::at(
+                        line,
+                        &opts.key_column,
+                        raw,
+                        format!("Gebiet doppelt (schon in Zeile {first})"),
+                    ));
                 } else {
                     row_area[i] = Some(RowTarget::Existing(*id));
                 }
@@ -345,14 +381,30 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 line,
                 &opts.key_column,
                 raw,
-                format!("{n} Gebiete der Ebene „{}“ tragen diesen Namen; über den Schlüssel zuordnen", level.name),
+                format!(
+                    "{n} Gebiete der Ebene „{}“ tragen diesen Namen; über den Schlüssel zuordnen",
+                    level.name
+                ),
             )),
-            RowMatch::Unmatched if raw.is_empty() => problems.push(Problem::at(line, &opts.key_column, "", "leerer Schlüssel")),
+            RowMatch::Unmatched if raw.is_empty() => {
+                problems.push(Problem::at(line, &opts.key_column, "", "leerer Schlüssel"))
+            }
             RowMatch::Unmatched => {
                 let parts = merged_parts(raw, &index);
                 let reason = match &parts {
-                    Some(p) => format!("zusammengefasste Gebiete ({}); Werte lassen sich nicht aufteilen", p.join(" + ")),
-                    None => format!("kein Gebiet der Ebene „{}“ mit diesem {}", level.name, if opts.match_by == MatchBy::Key { "Schlüssel" } else { "Namen" }),
+                    Some(p) => format!(
+                        "zusammengefasste Gebiete ({}); Werte lassen sich nicht aufteilen",
+                        p.join(" + ")
+                    ),
+                    None => format!(
+                        "kein Gebiet der Ebene „{}“ mit diesem {}",
+                        level.name,
+                        if opts.match_by == MatchBy::Key {
+                            "Schlüssel"
+                        } else {
+                            "Namen"
+                        }
+                    ),
                 };
                 match (opts.unmatched, parts.is_some()) {
                     (UnmatchedPolicy::Abort, _) => problems.push(Problem::at(
@@ -362,12 +414,22 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                         format!("{reason} (mit --skip-unmatched überspringen oder mit --create-missing anlegen)"),
                     )),
                     (UnmatchedPolicy::Skip, true) | (UnmatchedPolicy::CreateMissing, true) => {
-                        merged_rows.push(SkippedRow { line, key: raw.clone(), reason })
+                        merged_rows.push(SkippedRow {
+                            line,
+                            key: raw.clone(),
+                            reason,
+                        })
                     }
-                    (UnmatchedPolicy::Skip, false) => unmatched.push(SkippedRow { line, key: raw.clone(), reason }),
+                    (UnmatchedPolicy::Skip, false) => unmatched.push(SkippedRow {
+                        line,
+                        key: raw.clone(),
+                        reason,
+                    }),
                     (UnmatchedPolicy::CreateMissing, false) => {
                         let key = pad_key(&clean_key(raw), index.width).0;
-                        let name = name_col.map(|c| table.rows[i].cells[c].as_text().trim().to_string()).unwrap_or_default();
+                        let name = name_col
+                            .map(|c| table.rows[i].cells[c].as_text().trim().to_string())
+                            .unwrap_or_default();
                         row_area[i] = Some(RowTarget::Created(to_create.len()));
                         to_create.push((i, key, name));
                     }
@@ -407,28 +469,52 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         for (col, key) in &value_columns {
             let (indicator_key, period_label) = match long_cols {
-                Some((ic, pc)) => (row.cells[ic].as_text().trim().to_string(), row.cells[pc].as_text().trim().to_string()),
+                Some((ic, pc)) => (
+                    row.cells[ic].as_text().trim().to_string(),
+                    row.cells[pc].as_text().trim().to_string(),
+                ),
                 None => (key.clone(), wide_period.clone()),
             };
             if indicator_key.is_empty() {
-                problems.push(Problem::at(row.line, &table.headers[long_cols.map_or(*col, |l| l.0)], "", "leerer Indikatorschlüssel"));
+                problems.push(Problem::at(
+                    row.line,
+                    &table.headers[long_cols.map_or(*col, |l| l.0)],
+                    "",
+                    "leerer Indikatorschlüssel",
+                ));
                 continue;
             }
             if period_label.is_empty() {
-                problems.push(Problem::at(row.line, &table.headers[long_cols.map_or(*col, |l| l.1)], "", "leerer Zeitraum"));
+                problems.push(Problem::at(
+                    row.line,
+                    &table.headers[long_cols.map_or(*col, |l| l.1)],
+                    "",
+                    "leerer Zeitraum",
+                ));
                 continue;
             }
             let ind = intern(&mut indicator_keys, &mut indicator_index, &indicator_key);
             let per = intern(&mut period_labels, &mut period_index, &period_label);
             let parsed = match &row.cells[*col] {
                 RawCell::Number(n) => ParsedCell::Number(*n),
-                RawCell::Empty => ParsedCell::Marker { status: ValueStatus::Missing, marker: String::new() },
+                RawCell::Empty => ParsedCell::Marker {
+                    status: ValueStatus::Missing,
+                    marker: String::new(),
+                },
                 RawCell::Text(t) => parse_cell(t, decimal),
             };
             let cell = match parsed {
                 ParsedCell::Number(n) => {
                     *numbers_by_indicator.entry(ind).or_default() += 1;
-                    Cell { row: i, indicator: ind, period: per, value: Some(n), text: None, status: ValueStatus::Ok, note: None }
+                    Cell {
+                        row: i,
+                        indicator: ind,
+                        period: per,
+                        value: Some(n),
+                        text: None,
+                        status: ValueStatus::Ok,
+                        note: None,
+                    }
                 }
                 ParsedCell::Marker { status, marker } => Cell {
                     row: i,
@@ -440,8 +526,19 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     note: if marker.is_empty() { None } else { Some(marker) },
                 },
                 ParsedCell::Text(t) => {
-                    texts_by_indicator.entry(ind).or_default().push((row.line, table.headers[*col].clone(), t.clone()));
-                    Cell { row: i, indicator: ind, period: per, value: None, text: Some(t), status: ValueStatus::Ok, note: None }
+                    texts_by_indicator
+                        .entry(ind)
+                        .or_default()
+                        .push((row.line, table.headers[*col].clone(), t.clone()));
+                    Cell {
+                        row: i,
+                        indicator: ind,
+                        period: per,
+                        value: None,
+                        text: Some(t),
+                        status: ValueStatus::Ok,
+                        note: None,
+                    }
                 }
             };
             cells.push(cell);
@@ -454,7 +551,12 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             categorical.insert(*ind);
         } else {
             for (line, column, text) in texts {
-                problems.push(Problem::at(*line, column, text, "keine Zahl in einer Zahlenspalte (fehlende Werte als leer, „–“, „.“ oder „k. A.“ angeben)"));
+                problems.push(Problem::at(
+                    *line,
+                    column,
+                    text,
+                    "keine Zahl in einer Zahlenspalte (fehlende Werte als leer, „–“, „.“ oder „k. A.“ angeben)",
+                ));
             }
         }
     }
@@ -470,7 +572,10 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             if let Some(first) = seen.insert((area, c.indicator, c.period), table.rows[c.row].line) {
                 problems.push(Problem::row(
                     table.rows[c.row].line,
-                    format!("Wert für Gebiet, Indikator „{}“ und Zeitraum „{}“ doppelt (schon in Zeile {first})", indicator_keys[c.indicator], period_labels[c.period]),
+                    format!(
+                        "Wert für Gebiet, Indikator „{}“ und Zeitraum „{}“ doppelt (schon in Zeile {first})",
+                        indicator_keys[c.indicator], period_labels[c.period]
+                    ),
                 ));
             }
         }
@@ -493,7 +598,11 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let mut indicator_ids = Vec::new();
     let mut indicators_created = Vec::new();
     for (i, key) in indicator_keys.iter().enumerate() {
-        let kind = if categorical.contains(&i) { IndicatorKind::Categorical } else { IndicatorKind::Unspecified };
+        let kind = if categorical.contains(&i) {
+            IndicatorKind::Categorical
+        } else {
+            IndicatorKind::Unspecified
+        };
         let (id, created) = ensure_indicator(&tx, key, kind)?;
         if created {
             indicators_created.push(key.clone());
@@ -504,14 +613,15 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let mut periods_added = Vec::new();
     for label in &period_labels {
         let id = ensure_period(&tx, label)?;
-        let existing: i64 = tx.query_row(
-            &format!(
+        let existing: i64 =
+            tx.query_row(
+                &format!(
                 "SELECT COUNT(*) FROM value_coverage WHERE period_id = ?1 AND level_id = ?2 AND indicator_id IN ({})",
                 indicator_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
             ),
-            params![id, level.id],
-            |r| r.get(0),
-        )?;
+                params![id, level.id],
+                |r| r.get(0),
+            )?;
         if existing == 0 {
             periods_added.push(label.clone());
         }
@@ -535,7 +645,15 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 Some(RowTarget::Created(n)) => created_area_ids[n],
                 None => continue,
             };
-            insert.execute(params![indicator_ids[c.indicator], period_ids[c.period], area, c.value, c.text, c.status.code(), c.note])?;
+            insert.execute(params![
+                indicator_ids[c.indicator],
+                period_ids[c.period],
+                area,
+                c.value,
+                c.text,
+                c.status.code(),
+                c.note
+            ])?;
             match c.status {
                 ValueStatus::Ok => counts.ok += 1,
                 ValueStatus::Missing => counts.missing += 1,
@@ -548,7 +666,13 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     log(
         &tx,
         "import_values",
-        &format!("{file}: {} Werte, {} Indikatoren, Zeiträume {} auf Ebene „{}“", cells.len(), indicator_keys.len(), period_labels.join(", "), level.name),
+        &format!(
+            "{file}: {} Werte, {} Indikatoren, Zeiträume {} auf Ebene „{}“",
+            cells.len(),
+            indicator_keys.len(),
+            period_labels.join(", "),
+            level.name
+        ),
     )?;
     check_cancel(progress)?;
     tx.commit()?;
@@ -606,7 +730,12 @@ fn number_at(cell: &RawCell, decimal: DecimalSeparator) -> Option<f64> {
 
 /// If row `i` holds, in every count column, the sum of a contiguous run of two or more
 /// earlier rows, returns the run (first, last row index).
-fn total_of_earlier_rows(table: &RawTable, count_columns: &[usize], decimal: DecimalSeparator, i: usize) -> Option<(usize, usize)> {
+fn total_of_earlier_rows(
+    table: &RawTable,
+    count_columns: &[usize],
+    decimal: DecimalSeparator,
+    i: usize,
+) -> Option<(usize, usize)> {
     let first_col = *count_columns.first()?;
     let target = number_at(&table.rows[i].cells[first_col], decimal)?;
     if target <= 0.0 {
@@ -626,8 +755,12 @@ fn total_of_earlier_rows(table: &RawTable, count_columns: &[usize], decimal: Dec
             }
             if (sum - target).abs() < 0.5 {
                 let confirmed = count_columns[1..].iter().all(|c| {
-                    let Some(t) = number_at(&table.rows[i].cells[*c], decimal) else { return true };
-                    let s: f64 = (start..end).filter_map(|j| number_at(&table.rows[j].cells[*c], decimal)).sum();
+                    let Some(t) = number_at(&table.rows[i].cells[*c], decimal) else {
+                        return true;
+                    };
+                    let s: f64 = (start..end)
+                        .filter_map(|j| number_at(&table.rows[j].cells[*c], decimal))
+                        .sum();
                     (s - t).abs() < 0.5
                 });
                 if confirmed {
@@ -643,8 +776,16 @@ fn total_of_earlier_rows(table: &RawTable, count_columns: &[usize], decimal: Dec
 fn merged_parts(raw: &str, index: &AreaIndex) -> Option<Vec<String>> {
     for sep in [" und ", " u. ", "/", " + ", ", ", " & "] {
         if raw.contains(sep) {
-            let parts: Vec<String> = raw.split(sep).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
-            if parts.len() >= 2 && parts.iter().all(|p| index.by_name.contains_key(&name_match_form(p)) || index.by_key.contains_key(p)) {
+            let parts: Vec<String> = raw
+                .split(sep)
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+            if parts.len() >= 2
+                && parts
+                    .iter()
+                    .all(|p| index.by_name.contains_key(&name_match_form(p)) || index.by_key.contains_key(p))
+            {
                 return Some(parts);
             }
         }

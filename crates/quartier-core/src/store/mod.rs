@@ -107,7 +107,9 @@ impl Atlas {
     #[doc(hidden)]
     pub fn create_at_version(path: &Path, name: &str, ags: Option<&str>, version: i64) -> Result<Self> {
         if path.exists() {
-            return Err(Error::AlreadyExists { path: path.to_path_buf() });
+            return Err(Error::AlreadyExists {
+                path: path.to_path_buf(),
+            });
         }
         if name.trim().is_empty() {
             return Err(Error::Invalid("Der Name des Atlas darf nicht leer sein".into()));
@@ -140,7 +142,10 @@ impl Atlas {
         )?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
-        Ok(Atlas { conn, path: path.to_path_buf() })
+        Ok(Atlas {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Opens an atlas, migrating an older file to the current schema in one transaction.
@@ -151,21 +156,38 @@ impl Atlas {
             let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let n = f.read(&mut header).map_err(|e| Error::io(path, e))?;
             if n < 16 || &header != b"SQLite format 3\0" {
-                return Err(Error::NotAnAtlas { path: path.to_path_buf() });
+                return Err(Error::NotAnAtlas {
+                    path: path.to_path_buf(),
+                });
             }
         }
-        let not_atlas = |_| Error::NotAnAtlas { path: path.to_path_buf() };
-        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(not_atlas)?;
+        let not_atlas = |_| Error::NotAnAtlas {
+            path: path.to_path_buf(),
+        };
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let app_id: i64 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(not_atlas)?;
         if app_id != APPLICATION_ID {
-            return Err(Error::NotAnAtlas { path: path.to_path_buf() });
+            return Err(Error::NotAnAtlas {
+                path: path.to_path_buf(),
+            });
         }
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > LATEST_VERSION {
-            return Err(Error::NewerSchema { path: path.to_path_buf(), found: version, supported: LATEST_VERSION });
+            return Err(Error::NewerSchema {
+                path: path.to_path_buf(),
+                found: version,
+                supported: LATEST_VERSION,
+            });
         }
         if version < 1 {
-            return Err(Error::NotAnAtlas { path: path.to_path_buf() });
+            return Err(Error::NotAnAtlas {
+                path: path.to_path_buf(),
+            });
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -181,7 +203,10 @@ impl Atlas {
             )?;
             tx.commit()?;
         }
-        Ok(Atlas { conn, path: path.to_path_buf() })
+        Ok(Atlas {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The file this atlas lives in.
@@ -197,8 +222,9 @@ impl Atlas {
     /// Name, AGS and creation time.
     pub fn meta(&self) -> Result<AtlasMeta> {
         let mut stmt = self.conn.prepare("SELECT key, value FROM atlas_meta")?;
-        let map: HashMap<String, String> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let map: HashMap<String, String> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(AtlasMeta {
             name: map.get("name").cloned().unwrap_or_default(),
             ags: map.get("ags").cloned(),
@@ -208,9 +234,18 @@ impl Atlas {
 
     /// All spatial levels, coarse to fine.
     pub fn levels(&self) -> Result<Vec<Level>> {
-        let mut stmt = self.conn.prepare("SELECT id, name, parent_level_id, sort_order FROM spatial_level ORDER BY sort_order, id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, parent_level_id, sort_order FROM spatial_level ORDER BY sort_order, id")?;
         let levels = stmt
-            .query_map([], |r| Ok(Level { id: r.get(0)?, name: r.get(1)?, parent_level_id: r.get(2)?, sort_order: r.get(3)? }))?
+            .query_map([], |r| {
+                Ok(Level {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    parent_level_id: r.get(2)?,
+                    sort_order: r.get(3)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(levels)
     }
@@ -221,16 +256,33 @@ impl Atlas {
         levels
             .iter()
             .find(|l| l.name == name)
-            .or_else(|| levels.iter().find(|l| l.name.to_lowercase() == name.trim().to_lowercase()))
+            .or_else(|| {
+                levels
+                    .iter()
+                    .find(|l| l.name.to_lowercase() == name.trim().to_lowercase())
+            })
             .cloned()
-            .ok_or_else(|| Error::NotFound { kind: "Ebene", name: name.to_string(), available: list_names(levels.into_iter().map(|l| l.name)) })
+            .ok_or_else(|| Error::NotFound {
+                kind: "Ebene",
+                name: name.to_string(),
+                available: list_names(levels.into_iter().map(|l| l.name)),
+            })
     }
 
     /// The areas of a level, by key.
     pub fn areas(&self, level_id: i64) -> Result<Vec<AreaRef>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, key, name, parent_area_id FROM area WHERE level_id = ?1 ORDER BY key")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, key, name, parent_area_id FROM area WHERE level_id = ?1 ORDER BY key")?;
         let areas = stmt
-            .query_map([level_id], |r| Ok(AreaRef { id: r.get(0)?, key: r.get(1)?, name: r.get(2)?, parent_area_id: r.get(3)? }))?
+            .query_map([level_id], |r| {
+                Ok(AreaRef {
+                    id: r.get(0)?,
+                    key: r.get(1)?,
+                    name: r.get(2)?,
+                    parent_area_id: r.get(3)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(areas)
     }
@@ -242,10 +294,20 @@ impl Atlas {
         )?;
         let rows = stmt
             .query_map([level_id], |r| {
-                Ok((AreaRef { id: r.get(0)?, key: r.get(1)?, name: r.get(2)?, parent_area_id: r.get(3)? }, r.get::<_, Vec<u8>>(4)?))
+                Ok((
+                    AreaRef {
+                        id: r.get(0)?,
+                        key: r.get(1)?,
+                        name: r.get(2)?,
+                        parent_area_id: r.get(3)?,
+                    },
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().map(|(a, wkb)| Ok((a, crate::geometry::from_wkb(&wkb)?))).collect()
+        rows.into_iter()
+            .map(|(a, wkb)| Ok((a, crate::geometry::from_wkb(&wkb)?)))
+            .collect()
     }
 
     /// All indicators with metadata, by topic and key.
@@ -266,7 +328,8 @@ impl Atlas {
                     kind: IndicatorKind::parse(&r.get::<_, String>(6)?).unwrap_or(IndicatorKind::Unspecified),
                     numerator: r.get(7)?,
                     denominator: r.get(8)?,
-                    aggregation: AggregationRule::parse(&r.get::<_, String>(9)?).unwrap_or(AggregationRule::Unspecified),
+                    aggregation: AggregationRule::parse(&r.get::<_, String>(9)?)
+                        .unwrap_or(AggregationRule::Unspecified),
                     polarity: Polarity::parse(&r.get::<_, String>(10)?).unwrap_or(Polarity::Neutral),
                     description: r.get(11)?,
                     source: r.get(12)?,
@@ -279,11 +342,14 @@ impl Atlas {
     /// One indicator by key, or a German error.
     pub fn indicator(&self, key: &str) -> Result<IndicatorMeta> {
         let all = self.indicators()?;
-        all.iter().find(|i| i.key == key).cloned().ok_or_else(|| Error::NotFound {
-            kind: "Indikator",
-            name: key.to_string(),
-            available: list_names(all.into_iter().map(|i| i.key)),
-        })
+        all.iter()
+            .find(|i| i.key == key)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                kind: "Indikator",
+                name: key.to_string(),
+                available: list_names(all.into_iter().map(|i| i.key)),
+            })
     }
 
     /// Changes an indicator's metadata in one transaction.
@@ -298,9 +364,17 @@ impl Atlas {
 
     /// All periods, by date then label.
     pub fn periods(&self) -> Result<Vec<Period>> {
-        let mut stmt = self.conn.prepare("SELECT id, label, date FROM period ORDER BY date IS NULL, date, label")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, label, date FROM period ORDER BY date IS NULL, date, label")?;
         let rows = stmt
-            .query_map([], |r| Ok(Period { id: r.get(0)?, label: r.get(1)?, date: r.get(2)? }))?
+            .query_map([], |r| {
+                Ok(Period {
+                    id: r.get(0)?,
+                    label: r.get(1)?,
+                    date: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -308,11 +382,14 @@ impl Atlas {
     /// One period by label, or a German error.
     pub fn period(&self, label: &str) -> Result<Period> {
         let all = self.periods()?;
-        all.iter().find(|p| p.label == label.trim()).cloned().ok_or_else(|| Error::NotFound {
-            kind: "Zeitraum",
-            name: label.to_string(),
-            available: list_names(all.into_iter().map(|p| p.label)),
-        })
+        all.iter()
+            .find(|p| p.label == label.trim())
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                kind: "Zeitraum",
+                name: label.to_string(),
+                available: list_names(all.into_iter().map(|p| p.label)),
+            })
     }
 
     /// POI categories with their counts.
@@ -320,7 +397,9 @@ impl Atlas {
         let mut stmt = self.conn.prepare(
             "SELECT c.name, COUNT(p.id) FROM poi_category c LEFT JOIN poi p ON p.category_id = c.id GROUP BY c.id ORDER BY c.name",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -399,15 +478,22 @@ impl Atlas {
 
     /// The audit log, newest first: (time, action, detail).
     pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
-        let mut stmt = self.conn.prepare("SELECT time, action, detail FROM audit_log ORDER BY id DESC")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT time, action, detail FROM audit_log ORDER BY id DESC")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }
 
 /// Writes one line to the audit log inside the caller's transaction.
 pub(crate) fn log(tx: &Transaction<'_>, action: &str, detail: &str) -> Result<()> {
-    tx.execute("INSERT INTO audit_log(action, detail) VALUES (?1, ?2)", params![action, detail])?;
+    tx.execute(
+        "INSERT INTO audit_log(action, detail) VALUES (?1, ?2)",
+        params![action, detail],
+    )?;
     Ok(())
 }
 
@@ -415,37 +501,66 @@ pub(crate) fn log(tx: &Transaction<'_>, action: &str, detail: &str) -> Result<()
 pub(crate) fn ensure_period(tx: &Transaction<'_>, label: &str) -> Result<i64> {
     let label = label.trim();
     if label.is_empty() {
-        return Err(Error::Invalid("Der Zeitraum darf nicht leer sein (z. B. --period 2019)".into()));
+        return Err(Error::Invalid(
+            "Der Zeitraum darf nicht leer sein (z. B. --period 2019)".into(),
+        ));
     }
-    if let Some(id) = tx.query_row("SELECT id FROM period WHERE label = ?1", [label], |r| r.get(0)).optional()? {
+    if let Some(id) = tx
+        .query_row("SELECT id FROM period WHERE label = ?1", [label], |r| r.get(0))
+        .optional()?
+    {
         return Ok(id);
     }
-    tx.execute("INSERT INTO period(label, date) VALUES (?1, ?2)", params![label, crate::model::period_date(label)])?;
+    tx.execute(
+        "INSERT INTO period(label, date) VALUES (?1, ?2)",
+        params![label, crate::model::period_date(label)],
+    )?;
     Ok(tx.last_insert_rowid())
 }
 
 /// Finds or creates an indicator by key; returns (id, created).
 pub(crate) fn ensure_indicator(tx: &Transaction<'_>, key: &str, kind: IndicatorKind) -> Result<(i64, bool)> {
-    if let Some(id) = tx.query_row("SELECT id FROM indicator WHERE key = ?1", [key], |r| r.get(0)).optional()? {
+    if let Some(id) = tx
+        .query_row("SELECT id FROM indicator WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?
+    {
         return Ok((id, false));
     }
     tx.execute(
         "INSERT INTO indicator(key, name, kind, decimals) VALUES (?1, ?1, ?2, ?3)",
-        params![key, kind.as_str(), if kind == IndicatorKind::Categorical { 0 } else { 1 }],
+        params![
+            key,
+            kind.as_str(),
+            if kind == IndicatorKind::Categorical { 0 } else { 1 }
+        ],
     )?;
     Ok((tx.last_insert_rowid(), true))
 }
 
 pub(crate) fn apply_indicator_update(tx: &Transaction<'_>, id: i64, u: &IndicatorUpdate) -> Result<()> {
-    let opt = |s: &Option<String>| s.as_ref().map(|v| if v.trim().is_empty() { None } else { Some(v.trim().to_string()) });
+    let opt = |s: &Option<String>| {
+        s.as_ref().map(|v| {
+            if v.trim().is_empty() {
+                None
+            } else {
+                Some(v.trim().to_string())
+            }
+        })
+    };
     let sets: Vec<(&str, rusqlite::types::Value)> = [
         ("name", u.name.clone().map(Into::into)),
         ("topic", u.topic.clone().map(Into::into)),
         ("unit", u.unit.clone().map(Into::into)),
         ("decimals", u.decimals.map(Into::into)),
         ("kind", u.kind.map(|k| k.as_str().to_string().into())),
-        ("numerator", opt(&u.numerator).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into))),
-        ("denominator", opt(&u.denominator).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into))),
+        (
+            "numerator",
+            opt(&u.numerator).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into)),
+        ),
+        (
+            "denominator",
+            opt(&u.denominator).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into)),
+        ),
         ("aggregation", u.aggregation.as_ref().map(|a| a.to_stored().into())),
         ("polarity", u.polarity.map(|p| p.as_str().to_string().into())),
         ("description", u.description.clone().map(Into::into)),
@@ -455,7 +570,10 @@ pub(crate) fn apply_indicator_update(tx: &Transaction<'_>, id: i64, u: &Indicato
     .filter_map(|(c, v)| v.map(|v| (c, v)))
     .collect();
     for (column, value) in sets {
-        tx.execute(&format!("UPDATE indicator SET {column} = ?1 WHERE id = ?2"), params![value, id])?;
+        tx.execute(
+            &format!("UPDATE indicator SET {column} = ?1 WHERE id = ?2"),
+            params![value, id],
+        )?;
     }
     Ok(())
 }
