@@ -305,7 +305,8 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let mut is_total = vec![false; table.rows.len()];
     for i in 0..table.rows.len() {
         let (raw, m) = &matches[i];
-        let duplicate = matches!(m, RowMatch::Area(id) if area_rows[id].len() > 1);
+        // In long form an area has many rows; only wide tables hold each area once.
+        let duplicate = long_cols.is_none() && matches!(m, RowMatch::Area(id) if area_rows[id].len() > 1);
         let candidate = duplicate || !matches!(m, RowMatch::Area(_));
         if !candidate {
             continue;
@@ -336,7 +337,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     // By position: unmatched rows after the last ordinary area row belong to the block of
     // totals at the end of the table when that block holds a recognised total.
     let ordinary = |i: usize| -> bool {
-        matches!(matches[i].1, RowMatch::Area(id) if !is_total[i] && area_rows[&id].iter().find(|r| !is_total[**r]) == Some(&i))
+        matches!(matches[i].1, RowMatch::Area(id) if !is_total[i] && (long_cols.is_some() || area_rows[&id].iter().find(|r| !is_total[**r]) == Some(&i)))
     };
     if let Some(last_ordinary) = (0..table.rows.len()).rev().find(|i| ordinary(*i)) {
         if (last_ordinary + 1..table.rows.len()).any(|i| is_total[i]) {
@@ -365,6 +366,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         let line = table.rows[i].line;
         match m {
+            RowMatch::Area(id) if long_cols.is_some() => row_area[i] = Some(RowTarget::Existing(*id)),
             RowMatch::Area(id) => {
                 if let Some(first) = first_row_of_area.insert(*id, line) {
                     problems.push(Problem::at(
@@ -427,11 +429,22 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     }),
                     (UnmatchedPolicy::CreateMissing, false) => {
                         let key = pad_key(&clean_key(raw), index.width).0;
-                        let name = name_col
-                            .map(|c| table.rows[i].cells[c].as_text().trim().to_string())
-                            .unwrap_or_default();
-                        row_area[i] = Some(RowTarget::Created(to_create.len()));
-                        to_create.push((i, key, name));
+                        match to_create.iter().position(|(_, k, _)| *k == key) {
+                            Some(n) if long_cols.is_some() => row_area[i] = Some(RowTarget::Created(n)),
+                            Some(n) => problems.push(Problem::at(
+                                line,
+                                &opts.key_column,
+                                raw,
+                                format!("Gebiet doppelt (schon in Zeile {})", table.rows[to_create[n].0].line),
+                            )),
+                            None => {
+                                let name = name_col
+                                    .map(|c| table.rows[i].cells[c].as_text().trim().to_string())
+                                    .unwrap_or_default();
+                                row_area[i] = Some(RowTarget::Created(to_create.len()));
+                                to_create.push((i, key, name));
+                            }
+                        }
                     }
                 }
             }

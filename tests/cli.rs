@@ -1,0 +1,578 @@
+//! End-to-end tests of the `quartier` binary: the CLI contract, its JSON and its exit codes.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn quartier(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = quartier(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    serde_json::from_str(&ok(&a)).unwrap()
+}
+
+fn fails(args: &[&str], code: i32) -> String {
+    let out = quartier(args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_planner_builds_an_atlas_from_files_and_exports_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("berlin.quartier");
+    let a = s(&atlas);
+    let created = json(&["new", a, "--name", "Berlin", "--ags", "11000000"]);
+    assert_eq!(created["schema_version"], 2);
+
+    let geo = repo().join("sample_data/geometry");
+    let g = json(&[
+        "import",
+        "geometry",
+        a,
+        "--level",
+        "Bezirk",
+        "--file",
+        s(&geo.join("berlin-lor-districts.geojson")),
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+    ]);
+    assert_eq!(g["areas_created"], 12);
+    assert!(
+        (g["total_area_km2"].as_f64().unwrap() - 891.0).abs() < 5.0,
+        "Berlin is about 891 km²: {}",
+        g["total_area_km2"]
+    );
+    let g = json(&[
+        "import",
+        "geometry",
+        a,
+        "--level",
+        "Bezirksregion",
+        "--file",
+        s(&geo.join("berlin-lor-district-regions-until-2020.geojson")),
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+        "--parent-level",
+        "Bezirk",
+    ]);
+    assert_eq!(g["parent_method"], "point_in_polygon");
+    assert_eq!(g["without_parent"].as_array().unwrap().len(), 0);
+
+    // Wide form, two editions: the second adds a period; importing the first again replaces it.
+    let mss = |y: &str| {
+        repo().join(format!(
+            "sample_data/mss/berlin-lor-monitoring-social-urban-development-{y}-00-2-3.csv"
+        ))
+    };
+    let cols = "inhabitants=ew_mss,s1_percentage_unemployed=s1,s3_percentage_transfer_payments_recipients=s3";
+    let v = json(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&mss("2019")),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+        "--period",
+        "2019",
+        "--columns",
+        cols,
+    ]);
+    assert_eq!(v["values_written"], 36);
+    assert_eq!(v["periods_added"], serde_json::json!(["2019"]));
+    assert_eq!(v["decimal_separator"], "Point");
+    let v = json(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&mss("2017")),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--period",
+        "2017",
+        "--columns",
+        cols,
+    ]);
+    assert_eq!(v["periods_added"], serde_json::json!(["2017"]));
+    let v = json(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&mss("2019")),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--period",
+        "2019",
+        "--columns",
+        cols,
+    ]);
+    assert_eq!(v["periods_added"], serde_json::json!([]));
+    assert_eq!(v["indicators_created"], serde_json::json!([]));
+
+    // Metadata sheet, then POIs from a CSV with lat/lon.
+    let meta = dir.path().join("meta.csv");
+    std::fs::write(&meta, "Schlüssel;Name;Einheit;Nachkommastellen;Art;Aggregation;Polarität\new_mss;Einwohner;Personen;0;Anzahl;Summe;neutral\ns1;Arbeitslosigkeit;%;2;Anteil;gewichtetes Mittel:ew_mss;-\n").unwrap();
+    let m = json(&["import", "metadata", a, "--file", s(&meta)]);
+    assert_eq!(m["indicators"], serde_json::json!(["ew_mss", "s1"]));
+    let kitas = repo().join("../shared/realdata/berlin/poi/berlin-daycare-centers-2025-09.csv");
+    let p = json(&["import", "pois", a, "--file", s(&kitas), "--category", "Kita"]);
+    assert_eq!(p["crs"], "EPSG:4326");
+    assert_eq!(p["capacity_column"], "places");
+    assert!(p["pois_imported"].as_u64().unwrap() > 2800);
+
+    let info = json(&["info", a]);
+    assert_eq!(info["name"], "Berlin");
+    assert_eq!(info["ags"], "11000000");
+    assert_eq!(info["levels"][0]["name"], "Bezirk");
+    assert_eq!(info["levels"][1]["parent"], "Bezirk");
+    assert_eq!(info["levels"][1]["areas"], 138);
+    assert_eq!(info["periods"], serde_json::json!(["2017", "2019"]));
+    let s1 = info["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "s1")
+        .unwrap();
+    assert_eq!(s1["name"], "Arbeitslosigkeit");
+    assert_eq!(s1["coverage"][0]["values_ok"], 12);
+    assert_eq!(s1["coverage"][0]["share_ok"], 1.0);
+    assert_eq!(info["poi_categories"][0]["name"], "Kita");
+    assert!(ok(&["info", a]).contains("Bezirksregion"));
+
+    // CSV for German Excel: BOM, semicolons, decimal comma, reference row on top.
+    let out = dir.path().join("bezirke.csv");
+    let e = json(&[
+        "export",
+        "values",
+        a,
+        "--level",
+        "Bezirk",
+        "--period",
+        "2019",
+        "--format",
+        "csv",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(e["areas"], 12);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 14, "header, reference row, 12 Bezirke");
+    assert!(lines[0].starts_with("Schlüssel;Name;"), "{}", lines[0]);
+    assert!(lines[1].starts_with(";Berlin (Referenz);"), "{}", lines[1]);
+    let mitte = lines.iter().find(|l| l.starts_with("01;Mitte;")).unwrap();
+    assert!(mitte.contains(','), "decimal comma: {mitte}");
+    // The reference population is the sum of the Bezirke.
+    let header: Vec<&str> = lines[0].split(';').collect();
+    let col = header.iter().position(|h| h.starts_with("Einwohner")).unwrap();
+    let sum: f64 = lines[2..]
+        .iter()
+        .map(|l| l.split(';').nth(col).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(lines[1].split(';').nth(col).unwrap().parse::<f64>().unwrap(), sum);
+
+    let xlsx = dir.path().join("bezirke.xlsx");
+    json(&[
+        "export",
+        "values",
+        a,
+        "--level",
+        "Bezirk",
+        "--period",
+        "2019",
+        "--format",
+        "xlsx",
+        "--out",
+        s(&xlsx),
+    ]);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+}
+
+#[test]
+fn long_form_categorical_columns_and_created_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("a.quartier");
+    let a = s(&atlas);
+    ok(&["new", a, "--name", "Musterstadt"]);
+    let geo = repo().join("sample_data/geometry/berlin-lor-districts.geojson");
+    ok(&[
+        "import",
+        "geometry",
+        a,
+        "--level",
+        "Bezirk",
+        "--file",
+        s(&geo),
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+    ]);
+    let long = dir.path().join("lang.csv");
+    std::fs::write(&long, "Gebiet;Merkmal;Jahr;Wert\n1;kitas;2022;12\n1;kitas;2023;14\n2;kitas;2022;k. A.\n2;kitas;2023;–\n3;kitas;2023;1.234\n").unwrap();
+    let v = json(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&long),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "Gebiet",
+        "--long",
+        "--indicator-column",
+        "Merkmal",
+        "--period-column",
+        "Jahr",
+        "--value-column",
+        "Wert",
+    ]);
+    assert_eq!(v["periods"], serde_json::json!(["2022", "2023"]));
+    assert_eq!(
+        v["values_by_status"],
+        serde_json::json!({"ok": 3, "missing": 1, "suppressed": 1, "not_applicable": 0})
+    );
+    assert_eq!(v["keys_padded"], 5);
+    // Long form with an unknown area on two rows creates it once.
+    let more = dir.path().join("neu.csv");
+    std::fs::write(&more, "Gebiet;Merkmal;Jahr;Wert\n77;kitas;2022;1\n77;kitas;2023;2\n").unwrap();
+    let v = json(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&more),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "Gebiet",
+        "--long",
+        "--indicator-column",
+        "Merkmal",
+        "--period-column",
+        "Jahr",
+        "--value-column",
+        "Wert",
+        "--create-missing",
+    ]);
+    assert_eq!(v["areas_created"], serde_json::json!(["77"]));
+    assert_eq!(v["values_written"], 2);
+
+    let wide = dir.path().join("typ.csv");
+    std::fs::write(
+        &wide,
+        "id;name;Typ;Fläche\n01;Mitte;innerstädtisch;39,5\n99;Neubaugebiet;Stadtrand;3,2\n",
+    )
+    .unwrap();
+    let err = fails(
+        &[
+            "import",
+            "values",
+            a,
+            "--file",
+            s(&wide),
+            "--level",
+            "Bezirk",
+            "--key-column",
+            "id",
+            "--period",
+            "2024",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("Zeile 3") && err.contains("„99“") && err.contains("--skip-unmatched"),
+        "{err}"
+    );
+    let v = json(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&wide),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+        "--period",
+        "2024",
+        "--create-missing",
+    ]);
+    assert_eq!(v["categorical"], serde_json::json!(["Typ"]));
+    assert_eq!(v["areas_created"], serde_json::json!(["99"]));
+    let info = json(&["info", a]);
+    assert_eq!(info["levels"][0]["areas"], 14);
+    assert_eq!(info["levels"][0]["areas_with_geometry"], 12);
+}
+
+#[test]
+fn bad_input_exits_1_with_a_german_message_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("a.quartier");
+    let a = s(&atlas);
+    ok(&["new", a, "--name", "Berlin"]);
+    let err = fails(&["new", a, "--name", "Berlin"], 1);
+    assert!(err.contains("existiert bereits"), "{err}");
+    assert!(fails(
+        &["new", s(&dir.path().join("b.quartier")), "--name", "X", "--ags", "123"],
+        1
+    )
+    .contains("8 Ziffern"));
+    assert!(fails(&["info", a, "--gibtsnicht"], 1).contains("--gibtsnicht"));
+
+    let geo = repo().join("sample_data/geometry/berlin-lor-districts.geojson");
+    ok(&[
+        "import",
+        "geometry",
+        a,
+        "--level",
+        "Bezirk",
+        "--file",
+        s(&geo),
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+    ]);
+    let before = ok(&["info", a, "--json"]);
+
+    let bad = dir.path().join("werte.csv");
+    std::fs::write(&bad, "id;ew;quote\n01;1.000;12,5\n02;zwölf;3,1\n03;900;abc\n01;5;1\n").unwrap();
+    let out = quartier(&[
+        "import",
+        "values",
+        a,
+        "--file",
+        s(&bad),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--period",
+        "2020",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["error"], "import_failed");
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert_eq!(
+        (
+            problems[0]["row"].as_u64(),
+            problems[0]["column"].as_str(),
+            problems[0]["value"].as_str()
+        ),
+        (Some(3), Some("ew"), Some("zwölf"))
+    );
+    assert_eq!(problems[1]["column"], "quote");
+    assert!(problems[2]["reason"].as_str().unwrap().contains("doppelt"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("werte.csv") && stderr.contains("unverändert"),
+        "{stderr}"
+    );
+    assert_eq!(ok(&["info", a, "--json"]), before);
+
+    let err = fails(
+        &[
+            "import",
+            "values",
+            a,
+            "--file",
+            s(&bad),
+            "--level",
+            "Quartier",
+            "--key-column",
+            "id",
+            "--period",
+            "2020",
+        ],
+        1,
+    );
+    assert!(err.contains("Ebene „Quartier“") && err.contains("„Bezirk“"), "{err}");
+    let err = fails(
+        &[
+            "import",
+            "values",
+            a,
+            "--file",
+            s(&bad),
+            "--level",
+            "Bezirk",
+            "--key-column",
+            "Schluessel",
+            "--period",
+            "2020",
+        ],
+        1,
+    );
+    assert!(err.contains("Spalte „Schluessel“") && err.contains("„id“"), "{err}");
+    let err = fails(
+        &[
+            "export",
+            "values",
+            a,
+            "--level",
+            "Bezirk",
+            "--period",
+            "1999",
+            "--format",
+            "csv",
+            "--out",
+            s(&dir.path().join("x.csv")),
+        ],
+        1,
+    );
+    assert!(err.contains("Zeitraum „1999“"), "{err}");
+    let err = fails(
+        &[
+            "import",
+            "geometry",
+            a,
+            "--level",
+            "X",
+            "--file",
+            s(&geo),
+            "--key-column",
+            "id",
+            "--crs",
+            "EPSG:2056",
+        ],
+        1,
+    );
+    assert!(err.contains("EPSG:2056 wird nicht unterstützt"), "{err}");
+
+    let not_atlas = dir.path().join("notizen.quartier");
+    std::fs::write(&not_atlas, "Das ist eine Notiz.").unwrap();
+    assert!(fails(&["info", s(&not_atlas)], 1).contains("keine Quartier-Atlasdatei"));
+    assert!(fails(&["info", s(&dir.path().join("fehlt.quartier"))], 1).contains("fehlt.quartier"));
+    assert_eq!(ok(&["info", a, "--json"]), before);
+}
+
+#[test]
+fn the_sample_atlas_builds_from_the_shipped_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("beispiel.quartier");
+    let a = s(&atlas);
+    let built = json(&["sample", "--out", a]);
+    assert_eq!(
+        built["levels"],
+        serde_json::json!([["Bezirk", 12], ["Bezirksregion", 138], ["Planungsraum", 448]])
+    );
+    assert_eq!(
+        built["pois"],
+        serde_json::json!([["Kita", 2880], ["Schule", 902], ["Spielplatz", 886]])
+    );
+    assert!(fails(&["sample", "--out", a], 1).contains("existiert bereits"));
+    let info = json(&["info", a]);
+    assert_eq!(
+        info["periods"],
+        serde_json::json!(["2013", "2015", "2017", "2018", "2019", "2020"])
+    );
+    let ind = |k: &str| {
+        info["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == k)
+            .unwrap()
+            .clone()
+    };
+    for k in ["s1", "s3", "s4", "d1", "d3", "d4"] {
+        assert_eq!(
+            ind(k)["periods"],
+            serde_json::json!(["2013", "2015", "2017", "2019"]),
+            "{k}"
+        );
+        let levels: std::collections::BTreeSet<String> = ind(k)["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["level"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(levels.len(), 3, "{k} at all three levels");
+    }
+    assert_eq!(ind("s2")["periods"], serde_json::json!(["2013", "2015", "2017"]));
+    assert_eq!(ind("s1")["unit"], "%");
+    assert_eq!(ind("ew_u6")["periods"], serde_json::json!(["2018", "2020"]));
+    // Planungsräume under 300 inhabitants carry no MSS value (the files have zeros there).
+    let plr2019 = ind("s1")["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["level"] == "Planungsraum" && c["period"] == "2019")
+        .unwrap()
+        .clone();
+    assert_eq!(plr2019["values"], 447);
+    assert!(plr2019["values_ok"].as_i64().unwrap() < 447);
+    let out = dir.path().join("plr.csv");
+    ok(&[
+        "export",
+        "values",
+        a,
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2019",
+        "--format",
+        "csv",
+        "--out",
+        s(&out),
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let tiergarten = text.lines().find(|l| l.starts_with("01011102;")).unwrap();
+    assert!(
+        tiergarten.contains(";x;"),
+        "Großer Tiergarten (196 inhabitants) is excluded: {tiergarten}"
+    );
+}
