@@ -58,7 +58,7 @@ pub fn export_values(
     let areas = atlas.areas(level.id)?;
     let present: Vec<i64> = {
         let mut stmt = atlas.conn.prepare(
-            "SELECT indicator_id FROM value_coverage WHERE level_id = ?1 AND period_id = ?2 AND values_total > 0",
+            "SELECT indicator_id FROM value_series WHERE level_id = ?1 AND period_id = ?2 AND values_total > 0",
         )?;
         let ids = stmt
             .query_map([level.id, period.id], |r| r.get(0))?

@@ -1,6 +1,6 @@
 //! What an atlas holds: levels, indicators with periods and coverage, POI categories.
 //!
-//! Reads only summary tables (`value_coverage`), so it is fast on large atlases.
+//! Reads only the series counts (`value_series`), never the values, so it is fast on large atlases.
 
 use std::collections::HashMap;
 
@@ -120,7 +120,7 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
 
     let mut coverage: HashMap<i64, Vec<(usize, usize, Coverage)>> = HashMap::new();
     let mut stmt =
-        conn.prepare("SELECT indicator_id, period_id, level_id, values_ok, values_total FROM value_coverage")?;
+        conn.prepare("SELECT indicator_id, period_id, level_id, values_ok, values_total FROM value_series")?;
     let mut q = stmt.query([])?;
     while let Some(r) = q.next()? {
         let (ind, per, lev): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);

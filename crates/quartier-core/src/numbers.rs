@@ -81,6 +81,27 @@ pub fn parse_cell(text: &str, decimal: DecimalSeparator) -> ParsedCell {
 
 /// Parses a number, or `None`. Spaces (also non-breaking) are thousands separators.
 pub fn parse_number(text: &str, decimal: DecimalSeparator) -> Option<f64> {
+    // Fast path without allocation: digits with at most one decimal separator and a sign.
+    let t = text.trim();
+    let sep = match decimal {
+        DecimalSeparator::Comma => b',',
+        DecimalSeparator::Point => b'.',
+    };
+    let b = t.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    if !digits.is_empty()
+        && digits[0].is_ascii_digit()
+        && digits.iter().all(|c| c.is_ascii_digit() || *c == sep)
+        && digits.iter().filter(|c| **c == sep).count() <= 1
+        && *digits.last().unwrap_or(&0) != sep
+    {
+        let parsed = if sep == b',' {
+            t.replacen(',', ".", 1).parse::<f64>()
+        } else {
+            t.parse::<f64>()
+        };
+        return parsed.ok().filter(|v| v.is_finite());
+    }
     let mut s: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\'')

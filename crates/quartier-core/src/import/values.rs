@@ -20,9 +20,9 @@ use crate::keys::{clean_key, name_match_form, numeric_key_width, pad_key};
 use crate::model::{IndicatorKind, ValueStatus};
 use crate::numbers::{detect_decimal_separator, parse_cell, DecimalSeparator, ParsedCell};
 use crate::progress::{check_cancel, Progress};
-use crate::store::{ensure_indicator, ensure_period, log, refresh_coverage, Atlas};
+use crate::store::{ensure_indicator, ensure_period, log, read_series, write_series, Atlas};
 use crate::table::{read_table, RawCell, RawTable};
-use crate::{Error, Result};
+use crate::{Error, Result, StoredValue};
 
 /// What to do with rows whose key matches no area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -300,7 +300,8 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             area_rows.entry(*id).or_default().push(i);
         }
     }
-    let count_columns = count_like_columns(&table, &value_columns, decimal);
+    // Only computed when some row is a candidate: it parses every value column once more.
+    let count_columns = std::cell::OnceCell::new();
     let mut total_rows = Vec::new();
     let mut is_total = vec![false; table.rows.len()];
     for i in 0..table.rows.len() {
@@ -316,7 +317,8 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             || TOTAL_WORDS
                 .iter()
                 .any(|w| form == *w || form.starts_with(&format!("{w} ")));
-        let by_sum = total_of_earlier_rows(&table, &count_columns, decimal, i);
+        let count_columns = count_columns.get_or_init(|| count_like_columns(&table, &value_columns, decimal));
+        let by_sum = total_of_earlier_rows(&table, count_columns, decimal, i);
         if by_word || by_sum.is_some() {
             is_total[i] = true;
             let reason = match by_sum {
@@ -622,60 +624,54 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         indicator_ids.push(id);
     }
-    let mut period_ids = Vec::new();
-    let mut periods_added = Vec::new();
-    for label in &period_labels {
-        let id = ensure_period(&tx, label)?;
-        let existing: i64 =
-            tx.query_row(
-                &format!(
-                "SELECT COUNT(*) FROM value_coverage WHERE period_id = ?1 AND level_id = ?2 AND indicator_id IN ({})",
-                indicator_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
-            ),
-                params![id, level.id],
-                |r| r.get(0),
-            )?;
-        if existing == 0 {
-            periods_added.push(label.clone());
-        }
-        period_ids.push(id);
-    }
+    let period_ids = period_labels
+        .iter()
+        .map(|l| ensure_period(&tx, l))
+        .collect::<Result<Vec<_>>>()?;
+    // One series per indicator and period: existing values of other areas stay, the file's
+    // areas are replaced.
     let mut counts = StatusCounts::default();
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO value(indicator_id, period_id, area_id, value, text_value, status, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(indicator_id, period_id, area_id) DO UPDATE SET value = excluded.value, text_value = excluded.text_value,
-             status = excluded.status, note = excluded.note",
-        )?;
-        let total = cells.len().max(1);
-        for (n, c) in cells.iter().enumerate() {
-            if n % 100_000 == 0 {
-                progress.report(0.5 + 0.45 * n as f32 / total as f32, "Werte werden gespeichert");
-                check_cancel(progress)?;
-            }
-            let area = match row_area[c.row] {
-                Some(RowTarget::Existing(id)) => id,
-                Some(RowTarget::Created(n)) => created_area_ids[n],
-                None => continue,
-            };
-            insert.execute(params![
-                indicator_ids[c.indicator],
-                period_ids[c.period],
-                area,
-                c.value,
-                c.text,
-                c.status.code(),
-                c.note
-            ])?;
-            match c.status {
-                ValueStatus::Ok => counts.ok += 1,
-                ValueStatus::Missing => counts.missing += 1,
-                ValueStatus::Suppressed => counts.suppressed += 1,
-                ValueStatus::NotApplicable => counts.not_applicable += 1,
-            }
+    let mut series: BTreeMap<(usize, usize), BTreeMap<i64, StoredValue>> = BTreeMap::new();
+    for c in &cells {
+        let area = match row_area[c.row] {
+            Some(RowTarget::Existing(id)) => id,
+            Some(RowTarget::Created(n)) => created_area_ids[n],
+            None => continue,
+        };
+        match c.status {
+            ValueStatus::Ok => counts.ok += 1,
+            ValueStatus::Missing => counts.missing += 1,
+            ValueStatus::Suppressed => counts.suppressed += 1,
+            ValueStatus::NotApplicable => counts.not_applicable += 1,
         }
+        series.entry((c.indicator, c.period)).or_default().insert(
+            area,
+            StoredValue {
+                value: c.value,
+                text: c.text.clone(),
+                status: c.status,
+                note: c.note.clone(),
+            },
+        );
     }
-    refresh_coverage(&tx, &indicator_ids, &period_ids)?;
+    let mut period_had_values = vec![false; period_ids.len()];
+    let total = series.len().max(1);
+    for (n, ((ind, per), new_values)) in series.into_iter().enumerate() {
+        if n % 10 == 0 {
+            progress.report(0.5 + 0.45 * n as f32 / total as f32, "Werte werden gespeichert");
+            check_cancel(progress)?;
+        }
+        let mut stored = read_series(&tx, indicator_ids[ind], period_ids[per], level.id)?;
+        period_had_values[per] |= !stored.is_empty();
+        stored.extend(new_values);
+        write_series(&tx, indicator_ids[ind], period_ids[per], level.id, &stored)?;
+    }
+    let periods_added: Vec<String> = period_labels
+        .iter()
+        .zip(&period_had_values)
+        .filter(|(_, had)| !**had)
+        .map(|(l, _)| l.clone())
+        .collect();
     log(
         &tx,
         "import_values",

@@ -4,8 +4,9 @@
 //! module needs. Writes happen in one transaction per user action.
 
 pub mod schema;
+mod series;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
@@ -127,11 +128,11 @@ impl Atlas {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
         let tx = conn.transaction()?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        for migration in &MIGRATIONS[..version as usize] {
-            tx.execute_batch(migration)?;
-        }
+        migrate(&tx, 0, version)?;
         tx.execute("INSERT INTO atlas_meta(key, value) VALUES ('name', ?1)", [name.trim()])?;
         if let Some(ags) = ags {
             tx.execute("INSERT INTO atlas_meta(key, value) VALUES ('ags', ?1)", [ags])?;
@@ -191,11 +192,11 @@ impl Atlas {
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 64 MB page cache: imports of millions of values stay in memory until commit.
+        conn.pragma_update(None, "cache_size", -65_536)?;
         if version < LATEST_VERSION {
             let tx = conn.transaction()?;
-            for migration in &MIGRATIONS[version as usize..] {
-                tx.execute_batch(migration)?;
-            }
+            migrate(&tx, version, LATEST_VERSION)?;
             tx.pragma_update(None, "user_version", LATEST_VERSION)?;
             tx.execute(
                 "INSERT INTO audit_log(action, detail) VALUES ('migration', ?1)",
@@ -431,26 +432,11 @@ impl Atlas {
         Ok(rows)
     }
 
-    /// Values of one indicator at one level and period: area id → (value, text, status).
+    /// Values of one indicator at one level and period: area id → value and status.
     pub fn values(&self, indicator_id: i64, level_id: i64, period_id: i64) -> Result<HashMap<i64, crate::StoredValue>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.area_id, v.value, v.text_value, v.status, v.note FROM value v JOIN area a ON a.id = v.area_id
-             WHERE v.indicator_id = ?1 AND v.period_id = ?2 AND a.level_id = ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![indicator_id, period_id, level_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    crate::StoredValue {
-                        value: r.get(1)?,
-                        text: r.get(2)?,
-                        status: crate::model::ValueStatus::from_code(r.get(3)?),
-                        note: r.get(4)?,
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
-        Ok(rows)
+        Ok(read_series(&self.conn, indicator_id, period_id, level_id)?
+            .into_iter()
+            .collect())
     }
 
     /// Sets the status of stored values (e.g. marks areas excluded by a method), in one transaction.
@@ -465,13 +451,28 @@ impl Atlas {
     ) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut changed = 0;
-        {
-            let mut stmt = tx.prepare("UPDATE value SET status = ?1, note = ?2, value = CASE WHEN ?1 = 0 THEN value ELSE NULL END WHERE indicator_id = ?3 AND period_id = ?4 AND area_id = ?5")?;
+        let levels: Vec<i64> = {
+            let mut stmt =
+                tx.prepare("SELECT level_id FROM value_series WHERE indicator_id = ?1 AND period_id = ?2")?;
+            let ids = stmt
+                .query_map(params![indicator_id, period_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            ids
+        };
+        for level in levels {
+            let mut series = read_series(&tx, indicator_id, period_id, level)?;
             for area in area_ids {
-                changed += stmt.execute(params![status.code(), note, indicator_id, period_id, area])?;
+                if let Some(v) = series.get_mut(area) {
+                    v.status = status;
+                    v.note = Some(note.to_string());
+                    if status != crate::model::ValueStatus::Ok {
+                        v.value = None;
+                    }
+                    changed += 1;
+                }
             }
+            write_series(&tx, indicator_id, period_id, level, &series)?;
         }
-        refresh_coverage(&tx, &[indicator_id], &[period_id])?;
         tx.commit()?;
         Ok(changed)
     }
@@ -578,18 +579,90 @@ pub(crate) fn apply_indicator_update(tx: &Transaction<'_>, id: i64, u: &Indicato
     Ok(())
 }
 
-/// Recomputes the coverage summary for the given indicators and periods.
-pub(crate) fn refresh_coverage(tx: &Transaction<'_>, indicator_ids: &[i64], period_ids: &[i64]) -> Result<()> {
-    let mut delete = tx.prepare_cached("DELETE FROM value_coverage WHERE indicator_id = ?1 AND period_id = ?2")?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO value_coverage SELECT v.indicator_id, v.period_id, a.level_id, SUM(v.status = 0), COUNT(*)
-         FROM value v JOIN area a ON a.id = v.area_id WHERE v.indicator_id = ?1 AND v.period_id = ?2 GROUP BY a.level_id",
-    )?;
-    for i in indicator_ids {
-        for p in period_ids {
-            delete.execute(params![i, p])?;
-            insert.execute(params![i, p])?;
+/// Reads one series (empty when there is none).
+pub(crate) fn read_series(
+    conn: &Connection,
+    indicator_id: i64,
+    period_id: i64,
+    level_id: i64,
+) -> Result<BTreeMap<i64, crate::StoredValue>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT data FROM value_series WHERE indicator_id = ?1 AND period_id = ?2 AND level_id = ?3")?;
+    match stmt
+        .query_row(params![indicator_id, period_id, level_id], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?
+    {
+        Some(bytes) => series::decode(&bytes),
+        None => Ok(BTreeMap::new()),
+    }
+}
+
+/// Writes one series with its counts (an empty series is removed).
+pub(crate) fn write_series(
+    tx: &Transaction<'_>,
+    indicator_id: i64,
+    period_id: i64,
+    level_id: i64,
+    values: &BTreeMap<i64, crate::StoredValue>,
+) -> Result<()> {
+    if values.is_empty() {
+        tx.execute(
+            "DELETE FROM value_series WHERE indicator_id = ?1 AND period_id = ?2 AND level_id = ?3",
+            params![indicator_id, period_id, level_id],
+        )?;
+        return Ok(());
+    }
+    let (ok, total) = series::counts(values);
+    tx.prepare_cached(
+        "INSERT INTO value_series(indicator_id, period_id, level_id, values_ok, values_total, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(indicator_id, period_id, level_id) DO UPDATE SET values_ok = excluded.values_ok,
+         values_total = excluded.values_total, data = excluded.data",
+    )?
+    .execute(params![indicator_id, period_id, level_id, ok, total, series::encode(values)])?;
+    Ok(())
+}
+
+/// Runs the migrations from schema version `from` to `to` inside the caller's transaction.
+fn migrate(tx: &Transaction<'_>, from: i64, to: i64) -> Result<()> {
+    for version in from..to {
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        if version + 1 == 2 {
+            convert_value_rows(tx)?;
         }
     }
+    Ok(())
+}
+
+/// Schema 1 → 2: the per-value rows become one series per indicator, period and level.
+fn convert_value_rows(tx: &Transaction<'_>) -> Result<()> {
+    let rows = {
+        let mut stmt = tx.prepare(
+            "SELECT v.indicator_id, v.period_id, a.level_id, v.area_id, v.value, v.text_value, v.status, v.note
+             FROM value v JOIN area a ON a.id = v.area_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    (r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?),
+                    r.get::<_, i64>(3)?,
+                    crate::StoredValue {
+                        value: r.get(4)?,
+                        text: r.get(5)?,
+                        status: crate::model::ValueStatus::from_code(r.get(6)?),
+                        note: r.get(7)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    let mut grouped: BTreeMap<(i64, i64, i64), BTreeMap<i64, crate::StoredValue>> = BTreeMap::new();
+    for (key, area, value) in rows {
+        grouped.entry(key).or_default().insert(area, value);
+    }
+    for ((indicator, period, level), values) in &grouped {
+        write_series(tx, *indicator, *period, *level, values)?;
+    }
+    tx.execute_batch("DROP TABLE value;")?;
     Ok(())
 }

@@ -79,8 +79,10 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX poi_by_category ON poi(category_id);
     "#,
-    // Version 2: provenance and publication flags, and a coverage summary so that
-    // `info` and the app's start need not scan every value.
+    // Version 2: provenance and publication flags; values stored as one row per series
+    // (indicator × period × level, see `series.rs`) with its counts, so that imports of
+    // millions of values and `info` stay fast. The v1 `value` rows are converted in Rust
+    // (`store::convert_value_rows`) right after this script.
     r#"
     CREATE TABLE derived_run (
         id INTEGER PRIMARY KEY,
@@ -99,18 +101,16 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE indicator ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE indicator ADD COLUMN suppression_threshold INTEGER;
     ALTER TABLE poi_category ADD COLUMN public INTEGER NOT NULL DEFAULT 1;
-    CREATE TABLE value_coverage (
+    CREATE TABLE value_series (
+        id INTEGER PRIMARY KEY,
         indicator_id INTEGER NOT NULL REFERENCES indicator(id),
         period_id INTEGER NOT NULL REFERENCES period(id),
         level_id INTEGER NOT NULL REFERENCES spatial_level(id),
         values_ok INTEGER NOT NULL,
         values_total INTEGER NOT NULL,
-        PRIMARY KEY (indicator_id, period_id, level_id)
-    ) WITHOUT ROWID;
-    INSERT INTO value_coverage
-        SELECT v.indicator_id, v.period_id, a.level_id, SUM(v.status = 0), COUNT(*)
-        FROM value v JOIN area a ON a.id = v.area_id
-        GROUP BY v.indicator_id, v.period_id, a.level_id;
+        data BLOB NOT NULL,
+        UNIQUE (indicator_id, period_id, level_id)
+    );
     CREATE INDEX area_by_parent ON area(parent_area_id);
     "#,
 ];
