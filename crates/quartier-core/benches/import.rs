@@ -35,33 +35,7 @@ fn real_berlin(dir: &Path) {
     let path = dir.join("berlin.quartier");
     let t = Instant::now();
     let mut atlas = Atlas::create(&path, "Berlin", Some("11000000")).expect("create");
-    for (level, file, parent) in [
-        ("Bezirk", "berlin-lor-districts.geojson", None),
-        (
-            "Bezirksregion",
-            "berlin-lor-district-regions-until-2020.geojson",
-            Some("Bezirk"),
-        ),
-        (
-            "Planungsraum",
-            "berlin-lor-planning-areas-until-2020.geojson",
-            Some("Bezirksregion"),
-        ),
-    ] {
-        import_geometry(
-            &mut atlas,
-            &GeometryImport {
-                level: level.into(),
-                file: sample.join("geometry").join(file),
-                key_column: "id".into(),
-                name_column: Some("name".into()),
-                parent_level: parent.map(str::to_string),
-                ..Default::default()
-            },
-            &NoProgress,
-        )
-        .expect("geometry");
-    }
+    quartier_core::sample::import_levels(&mut atlas, &sample, &NoProgress).expect("geometry");
     let t_geo = t.elapsed();
     let mut values = 0;
     for year in ["2013", "2015", "2017", "2019"] {

@@ -120,36 +120,7 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
     };
 
     step(0.0, "Ebenen werden importiert")?;
-    let levels = [
-        ("Bezirk", "berlin-lor-districts.geojson", None),
-        (
-            "Bezirksregion",
-            "berlin-lor-district-regions-until-2020.geojson",
-            Some("Bezirk"),
-        ),
-        (
-            "Planungsraum",
-            "berlin-lor-planning-areas-until-2020.geojson",
-            Some("Bezirksregion"),
-        ),
-    ];
-    let mut level_counts = Vec::new();
-    for (i, (level, file, parent)) in levels.iter().enumerate() {
-        step(0.05 + 0.1 * i as f32, &format!("Geometrie: {level}"))?;
-        let s = import_geometry(
-            &mut atlas,
-            &GeometryImport {
-                level: level.to_string(),
-                file: dir.join("geometry").join(file),
-                key_column: "id".into(),
-                name_column: Some("name".into()),
-                parent_level: parent.map(str::to_string),
-                ..Default::default()
-            },
-            &quiet,
-        )?;
-        level_counts.push((level.to_string(), s.areas_read));
-    }
+    let level_counts = import_levels(&mut atlas, dir, progress)?;
 
     step(0.35, "Metadaten")?;
     import_metadata(
@@ -210,6 +181,45 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
         pois,
         excluded_small_areas: excluded,
     })
+}
+
+/// The sample's three levels, coarse to fine: Bezirk → Bezirksregion → Planungsraum.
+const LEVELS: [(&str, &str, Option<&str>); 3] = [
+    ("Bezirk", "berlin-lor-districts.geojson", None),
+    (
+        "Bezirksregion",
+        "berlin-lor-district-regions-until-2020.geojson",
+        Some("Bezirk"),
+    ),
+    (
+        "Planungsraum",
+        "berlin-lor-planning-areas-until-2020.geojson",
+        Some("Bezirksregion"),
+    ),
+];
+
+/// Imports the three Berlin levels from `source_dir/geometry` (parents by point-in-polygon);
+/// returns the areas per level. Used by the sample build and the import benchmark.
+pub fn import_levels(atlas: &mut Atlas, source_dir: &Path, progress: &dyn Progress) -> Result<Vec<(String, usize)>> {
+    let mut level_counts = Vec::new();
+    for (i, (level, file, parent)) in LEVELS.iter().enumerate() {
+        progress.report(0.05 + 0.1 * i as f32, &format!("Geometrie: {level}"));
+        check_cancel(progress)?;
+        let s = import_geometry(
+            atlas,
+            &GeometryImport {
+                level: level.to_string(),
+                file: source_dir.join("geometry").join(file),
+                key_column: "id".into(),
+                name_column: Some("name".into()),
+                parent_level: parent.map(str::to_string),
+                ..Default::default()
+            },
+            &NoProgress,
+        )?;
+        level_counts.push((level.to_string(), s.areas_read));
+    }
+    Ok(level_counts)
 }
 
 /// Imports the mapped columns that the file has (editions differ: s2/d2 end in 2017).
