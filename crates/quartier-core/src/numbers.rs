@@ -43,6 +43,10 @@ pub enum ParsedCell {
 /// ```
 pub fn marker_status(text: &str) -> Option<ValueStatus> {
     let t = text.trim();
+    // No marker starts with a digit; numbers, the common case, need no allocation here.
+    if t.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     let compact: String = t
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -67,6 +71,12 @@ pub fn marker_status(text: &str) -> Option<ValueStatus> {
 /// assert!(matches!(parse_cell(".", DecimalSeparator::Comma), ParsedCell::Marker { .. }));
 /// ```
 pub fn parse_cell(text: &str, decimal: DecimalSeparator) -> ParsedCell {
+    // No marker starts with a digit: numbers skip the marker check (the common case).
+    if text.trim_start().as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        if let Some(n) = parse_number(text, decimal) {
+            return ParsedCell::Number(n);
+        }
+    }
     if let Some(status) = marker_status(text) {
         return ParsedCell::Marker {
             status,
@@ -95,12 +105,19 @@ pub fn parse_number(text: &str, decimal: DecimalSeparator) -> Option<f64> {
         && digits.iter().filter(|c| **c == sep).count() <= 1
         && *digits.last().unwrap_or(&0) != sep
     {
-        let parsed = if sep == b',' {
-            t.replacen(',', ".", 1).parse::<f64>()
-        } else {
-            t.parse::<f64>()
+        // The decimal comma becomes a point in a stack buffer: no allocation per cell.
+        let mut buf = [0u8; 64];
+        let parsed = match b.len() {
+            n if sep == b',' && n <= buf.len() => {
+                for (to, from) in buf.iter_mut().zip(b) {
+                    *to = if *from == b',' { b'.' } else { *from };
+                }
+                std::str::from_utf8(&buf[..n]).ok().and_then(|s| s.parse::<f64>().ok())
+            }
+            _ if sep == b',' => t.replacen(',', ".", 1).parse::<f64>().ok(),
+            _ => t.parse::<f64>().ok(),
         };
-        return parsed.ok().filter(|v| v.is_finite());
+        return parsed.filter(|v| v.is_finite());
     }
     let mut s: String = text
         .chars()
@@ -161,7 +178,11 @@ fn valid_grouping(s: &str, thousands: char) -> bool {
 pub fn detect_decimal_separator<'a>(cells: impl IntoIterator<Item = &'a str>) -> DecimalSeparator {
     let (mut comma, mut point) = (0usize, 0usize);
     for cell in cells {
-        let t: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+        let t: std::borrow::Cow<str> = if cell.contains(char::is_whitespace) {
+            cell.chars().filter(|c| !c.is_whitespace()).collect::<String>().into()
+        } else {
+            cell.into()
+        };
         if t.is_empty() || marker_status(&t).is_some() {
             continue;
         }

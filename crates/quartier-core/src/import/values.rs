@@ -9,7 +9,7 @@
 //! and reported, never imported as areas; merged areas ("A und B") are reported too.
 //! Re-importing a period replaces exactly the values of the file, in one transaction.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use rusqlite::params;
@@ -453,122 +453,116 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
     }
 
-    // Parse the cells.
+    // Parse the cells straight into series: one per indicator and period, in row order.
     progress.report(0.35, "Werte werden geprüft");
-    struct Cell {
-        row: usize,
-        indicator: usize,
-        period: usize,
-        value: Option<f64>,
-        text: Option<String>,
-        status: ValueStatus,
-        note: Option<String>,
-    }
     let mut indicator_keys: Vec<String> = Vec::new();
     let mut indicator_index: HashMap<String, usize> = HashMap::new();
     let mut period_labels: Vec<String> = Vec::new();
     let mut period_index: HashMap<String, usize> = HashMap::new();
     let intern = |keys: &mut Vec<String>, idx: &mut HashMap<String, usize>, k: &str| -> usize {
-        *idx.entry(k.to_string()).or_insert_with(|| {
-            keys.push(k.to_string());
-            keys.len() - 1
-        })
-    };
-    let mut cells: Vec<Cell> = Vec::new();
-    let mut texts_by_indicator: BTreeMap<usize, Vec<(usize, String, String)>> = BTreeMap::new();
-    let mut numbers_by_indicator: HashMap<usize, usize> = HashMap::new();
-    let wide_period = opts.period.as_deref().unwrap_or("").trim().to_string();
-    for (i, row) in table.rows.iter().enumerate() {
-        if row_area[i].is_none() {
-            continue;
+        if let Some(i) = idx.get(k) {
+            return *i;
         }
-        for (col, key) in &value_columns {
-            let (indicator_key, period_label) = match long_cols {
-                Some((ic, pc)) => (
-                    row.cells[ic].as_text().trim().to_string(),
-                    row.cells[pc].as_text().trim().to_string(),
-                ),
-                None => (key.clone(), wide_period.clone()),
-            };
-            if indicator_key.is_empty() {
-                problems.push(Problem::at(
-                    row.line,
-                    &table.headers[long_cols.map_or(*col, |l| l.0)],
-                    "",
-                    "leerer Indikatorschlüssel",
-                ));
-                continue;
+        keys.push(k.to_string());
+        idx.insert(k.to_string(), keys.len() - 1);
+        keys.len() - 1
+    };
+    let imported_rows: Vec<usize> = (0..table.rows.len()).filter(|i| row_area[*i].is_some()).collect();
+    let mut series: Vec<ParsedSeries> = Vec::new();
+    match long_cols {
+        None => {
+            // Wide form: each column is one indicator at the file's period; the columns are
+            // parsed on all cores.
+            let period = intern(
+                &mut period_labels,
+                &mut period_index,
+                opts.period.as_deref().unwrap_or("").trim(),
+            );
+            let columns: Vec<(usize, usize)> = value_columns
+                .iter()
+                .map(|(col, key)| (*col, intern(&mut indicator_keys, &mut indicator_index, key)))
+                .collect();
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(columns.len());
+            let chunk = columns.len().div_ceil(threads.max(1));
+            let (table, rows) = (&table, &imported_rows);
+            let parsed: Vec<Option<Vec<ParsedSeries>>> = std::thread::scope(|s| {
+                let workers: Vec<_> = columns
+                    .chunks(chunk)
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.iter()
+                                .map(|&(column, indicator)| ParsedSeries {
+                                    indicator,
+                                    period,
+                                    column,
+                                    values: rows
+                                        .iter()
+                                        .map(|&row| (row, parse_raw_cell(&table.rows[row].cells[column], decimal)))
+                                        .collect(),
+                                })
+                                .collect()
+                        })
+                    })
+                    .collect();
+                workers.into_iter().map(|w| w.join().ok()).collect()
+            });
+            for part in parsed {
+                series
+                    .extend(part.ok_or_else(|| Error::Invalid(format!("{file}: Werte konnten nicht gelesen werden")))?);
             }
-            if period_label.is_empty() {
-                problems.push(Problem::at(
-                    row.line,
-                    &table.headers[long_cols.map_or(*col, |l| l.1)],
-                    "",
-                    "leerer Zeitraum",
-                ));
-                continue;
+        }
+        Some((ic, pc)) => {
+            let (vc, _) = value_columns[0];
+            let mut series_index: HashMap<(usize, usize), usize> = HashMap::new();
+            for &i in &imported_rows {
+                let row = &table.rows[i];
+                let indicator_key = row.cells[ic].as_text();
+                let period_label = row.cells[pc].as_text();
+                if indicator_key.trim().is_empty() {
+                    problems.push(Problem::at(
+                        row.line,
+                        &table.headers[ic],
+                        "",
+                        "leerer Indikatorschlüssel",
+                    ));
+                    continue;
+                }
+                if period_label.trim().is_empty() {
+                    problems.push(Problem::at(row.line, &table.headers[pc], "", "leerer Zeitraum"));
+                    continue;
+                }
+                let indicator = intern(&mut indicator_keys, &mut indicator_index, indicator_key.trim());
+                let period = intern(&mut period_labels, &mut period_index, period_label.trim());
+                let n = *series_index.entry((indicator, period)).or_insert_with(|| {
+                    series.push(ParsedSeries {
+                        indicator,
+                        period,
+                        column: vc,
+                        values: Vec::new(),
+                    });
+                    series.len() - 1
+                });
+                series[n].values.push((i, parse_raw_cell(&row.cells[vc], decimal)));
             }
-            let ind = intern(&mut indicator_keys, &mut indicator_index, &indicator_key);
-            let per = intern(&mut period_labels, &mut period_index, &period_label);
-            let parsed = match &row.cells[*col] {
-                RawCell::Number(n) => ParsedCell::Number(*n),
-                RawCell::Empty => ParsedCell::Marker {
-                    status: ValueStatus::Missing,
-                    marker: String::new(),
-                },
-                RawCell::Text(t) => parse_cell(t, decimal),
-            };
-            let cell = match parsed {
-                ParsedCell::Number(n) => {
-                    *numbers_by_indicator.entry(ind).or_default() += 1;
-                    Cell {
-                        row: i,
-                        indicator: ind,
-                        period: per,
-                        value: Some(n),
-                        text: None,
-                        status: ValueStatus::Ok,
-                        note: None,
-                    }
-                }
-                ParsedCell::Marker { status, marker } => Cell {
-                    row: i,
-                    indicator: ind,
-                    period: per,
-                    value: None,
-                    text: None,
-                    status,
-                    note: if marker.is_empty() { None } else { Some(marker) },
-                },
-                ParsedCell::Text(t) => {
-                    texts_by_indicator
-                        .entry(ind)
-                        .or_default()
-                        .push((row.line, table.headers[*col].clone(), t.clone()));
-                    Cell {
-                        row: i,
-                        indicator: ind,
-                        period: per,
-                        value: None,
-                        text: Some(t),
-                        status: ValueStatus::Ok,
-                        note: None,
-                    }
-                }
-            };
-            cells.push(cell);
         }
     }
     // A column with text but no number is categorical; text in a numeric column is an error.
+    let mut numbers_by_indicator = vec![0usize; indicator_keys.len()];
+    for s in &series {
+        numbers_by_indicator[s.indicator] += s.values.iter().filter(|(_, v)| v.value.is_some()).count();
+    }
     let mut categorical = BTreeSet::new();
-    for (ind, texts) in &texts_by_indicator {
-        if numbers_by_indicator.get(ind).copied().unwrap_or(0) == 0 {
-            categorical.insert(*ind);
-        } else {
-            for (line, column, text) in texts {
+    for s in &series {
+        for (row, v) in &s.values {
+            let Some(text) = &v.text else { continue };
+            if numbers_by_indicator[s.indicator] == 0 {
+                categorical.insert(s.indicator);
+            } else {
                 problems.push(Problem::at(
-                    *line,
-                    column,
+                    table.rows[*row].line,
+                    &table.headers[s.column],
                     text,
                     "keine Zahl in einer Zahlenspalte (fehlende Werte als leer, „–“, „.“ oder „k. A.“ angeben)",
                 ));
@@ -577,21 +571,23 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     }
     // Long form: the same area, indicator and period twice.
     if long_cols.is_some() {
-        let mut seen: HashMap<(i64, usize, usize), usize> = HashMap::new();
-        for c in &cells {
-            let area = match row_area[c.row] {
-                Some(RowTarget::Existing(id)) => id,
-                Some(RowTarget::Created(n)) => -(n as i64) - 1,
-                None => continue,
-            };
-            if let Some(first) = seen.insert((area, c.indicator, c.period), table.rows[c.row].line) {
-                problems.push(Problem::row(
-                    table.rows[c.row].line,
-                    format!(
-                        "Wert für Gebiet, Indikator „{}“ und Zeitraum „{}“ doppelt (schon in Zeile {first})",
-                        indicator_keys[c.indicator], period_labels[c.period]
-                    ),
-                ));
+        for s in &series {
+            let mut seen: HashMap<i64, usize> = HashMap::new();
+            for (row, _) in &s.values {
+                let area = match row_area[*row] {
+                    Some(RowTarget::Existing(id)) => id,
+                    Some(RowTarget::Created(n)) => -(n as i64) - 1,
+                    None => continue,
+                };
+                if let Some(first) = seen.insert(area, table.rows[*row].line) {
+                    problems.push(Problem::row(
+                        table.rows[*row].line,
+                        format!(
+                            "Wert für Gebiet, Indikator „{}“ und Zeitraum „{}“ doppelt (schon in Zeile {first})",
+                            indicator_keys[s.indicator], period_labels[s.period]
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -631,40 +627,41 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     // One series per indicator and period: existing values of other areas stay, the file's
     // areas are replaced.
     let mut counts = StatusCounts::default();
-    let mut series: BTreeMap<(usize, usize), BTreeMap<i64, StoredValue>> = BTreeMap::new();
-    for c in &cells {
-        let area = match row_area[c.row] {
-            Some(RowTarget::Existing(id)) => id,
-            Some(RowTarget::Created(n)) => created_area_ids[n],
-            None => continue,
-        };
-        match c.status {
-            ValueStatus::Ok => counts.ok += 1,
-            ValueStatus::Missing => counts.missing += 1,
-            ValueStatus::Suppressed => counts.suppressed += 1,
-            ValueStatus::NotApplicable => counts.not_applicable += 1,
-        }
-        series.entry((c.indicator, c.period)).or_default().insert(
-            area,
-            StoredValue {
-                value: c.value,
-                text: c.text.clone(),
-                status: c.status,
-                note: c.note.clone(),
-            },
-        );
-    }
+    let mut values_written = 0;
+    series.sort_unstable_by_key(|s| (s.indicator, s.period));
     let mut period_had_values = vec![false; period_ids.len()];
     let total = series.len().max(1);
-    for (n, ((ind, per), new_values)) in series.into_iter().enumerate() {
+    for (n, s) in series.into_iter().enumerate() {
         if n % 10 == 0 {
             progress.report(0.5 + 0.45 * n as f32 / total as f32, "Werte werden gespeichert");
             check_cancel(progress)?;
         }
-        let mut stored = read_series(&tx, indicator_ids[ind], period_ids[per], level.id)?;
-        period_had_values[per] |= !stored.is_empty();
-        stored.extend(new_values);
-        write_series(&tx, indicator_ids[ind], period_ids[per], level.id, &stored)?;
+        let mut new_values = Vec::with_capacity(s.values.len());
+        for (row, value) in s.values {
+            let area = match row_area[row] {
+                Some(RowTarget::Existing(id)) => id,
+                Some(RowTarget::Created(n)) => created_area_ids[n],
+                None => continue,
+            };
+            match value.status {
+                ValueStatus::Ok => counts.ok += 1,
+                ValueStatus::Missing => counts.missing += 1,
+                ValueStatus::Suppressed => counts.suppressed += 1,
+                ValueStatus::NotApplicable => counts.not_applicable += 1,
+            }
+            new_values.push((area, value));
+        }
+        values_written += new_values.len();
+        let (ind, per) = (indicator_ids[s.indicator], period_ids[s.period]);
+        let mut stored = read_series(&tx, ind, per, level.id)?;
+        period_had_values[s.period] |= !stored.is_empty();
+        if stored.is_empty() {
+            // Sorted bulk build; `extend` would insert one by one.
+            stored = new_values.into_iter().collect();
+        } else {
+            stored.extend(new_values);
+        }
+        write_series(&tx, ind, per, level.id, &stored)?;
     }
     let periods_added: Vec<String> = period_labels
         .iter()
@@ -677,7 +674,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         "import_values",
         &format!(
             "{file}: {} Werte, {} Indikatoren, Zeiträume {} auf Ebene „{}“",
-            cells.len(),
+            values_written,
             indicator_keys.len(),
             period_labels.join(", "),
             level.name
@@ -694,7 +691,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         periods_added,
         rows_read: table.rows.len(),
         rows_imported,
-        values_written: cells.len(),
+        values_written,
         values_by_status: counts,
         categorical: categorical.iter().map(|i| indicator_keys[*i].clone()).collect(),
         indicators: indicator_keys,
@@ -707,6 +704,52 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         merged_rows,
         areas_created: to_create.into_iter().map(|(_, k, _)| k).collect(),
     })
+}
+
+/// The values of one indicator at one period, as parsed from the file.
+struct ParsedSeries {
+    indicator: usize,
+    period: usize,
+    /// The column the values stand in.
+    column: usize,
+    /// Row index into the table, and the value.
+    values: Vec<(usize, StoredValue)>,
+}
+
+/// A number, a marker (as a status with the marker kept as note) or a text.
+fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator) -> StoredValue {
+    let parsed = match cell {
+        RawCell::Number(n) => ParsedCell::Number(*n),
+        RawCell::Empty => {
+            return StoredValue {
+                value: None,
+                text: None,
+                status: ValueStatus::Missing,
+                note: None,
+            }
+        }
+        RawCell::Text(t) => parse_cell(t, decimal),
+    };
+    match parsed {
+        ParsedCell::Number(n) => StoredValue {
+            value: Some(n),
+            text: None,
+            status: ValueStatus::Ok,
+            note: None,
+        },
+        ParsedCell::Marker { status, marker } => StoredValue {
+            value: None,
+            text: None,
+            status,
+            note: (!marker.is_empty()).then_some(marker),
+        },
+        ParsedCell::Text(t) => StoredValue {
+            value: None,
+            text: Some(t),
+            status: ValueStatus::Ok,
+            note: None,
+        },
+    }
 }
 
 /// Value columns whose numbers are all non-negative integers: counts that sum up.

@@ -1,0 +1,147 @@
+//! Values import: what the parser reports per cell, in wide and long form.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use quartier_core::import::values::{import_values, LongForm, ValuesImport};
+use quartier_core::model::{IndicatorKind, ValueStatus};
+use quartier_core::{Error, NoProgress};
+
+fn berlin_bezirke() -> (tempfile::TempDir, quartier_core::Atlas) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    import_level(
+        &mut atlas,
+        "Bezirk",
+        sample_data().join("geometry/berlin-lor-districts.geojson"),
+        None,
+    );
+    (dir, atlas)
+}
+
+#[test]
+fn long_form_reports_a_value_given_twice_with_both_lines() {
+    let (dir, mut atlas) = berlin_bezirke();
+    let file = dir.path().join("lang.csv");
+    std::fs::write(
+        &file,
+        "id;ind;jahr;wert\n01;ew;2020;100\n02;ew;2020;200\n01;ew;2021;110\n01;ew;2020;105\n",
+    )
+    .unwrap();
+    let before = value_dump(&atlas);
+    let err = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            long: Some(LongForm {
+                indicator_column: "ind".into(),
+                period_column: "jahr".into(),
+                value_column: "wert".into(),
+            }),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap_err();
+    let Error::Import(report) = err else {
+        panic!("expected an import report, got {err}")
+    };
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].row, Some(5));
+    assert!(
+        report.problems[0].reason.contains("„ew“") && report.problems[0].reason.contains("schon in Zeile 2"),
+        "{}",
+        report.problems[0].reason
+    );
+    assert_eq!(value_dump(&atlas), before);
+}
+
+#[test]
+fn wide_form_text_columns_become_categorical_and_stray_text_is_reported_per_cell() {
+    let (dir, mut atlas) = berlin_bezirke();
+    let good = dir.path().join("breit.csv");
+    std::fs::write(
+        &good,
+        "id;typ;quote;ew\n01;Innenstadt;12,5;k. A.\n02;Stadtrand;–;1 234\n03;Stadtrand;7,25;x\n",
+    )
+    .unwrap();
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: good,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.categorical, ["typ"]);
+    assert_eq!(s.values_written, 9);
+    assert_eq!(
+        (
+            s.values_by_status.ok,
+            s.values_by_status.missing,
+            s.values_by_status.suppressed,
+            s.values_by_status.not_applicable
+        ),
+        (6, 1, 1, 1)
+    );
+    assert_eq!(atlas.indicator("typ").unwrap().kind, IndicatorKind::Categorical);
+    let level = atlas.level("Bezirk").unwrap();
+    let period = atlas.period("2020").unwrap();
+    let areas = atlas.areas(level.id).unwrap();
+    let id_of = |key: &str| areas.iter().find(|a| a.key == key).unwrap().id;
+    let ew = atlas
+        .values(atlas.indicator("ew").unwrap().id, level.id, period.id)
+        .unwrap();
+    assert_eq!(ew[&id_of("02")].value, Some(1234.0));
+    assert_eq!(ew[&id_of("01")].status, ValueStatus::Suppressed);
+    assert_eq!(ew[&id_of("01")].note.as_deref(), Some("k. A."));
+    assert_eq!(ew[&id_of("03")].status, ValueStatus::NotApplicable);
+    let quote = atlas
+        .values(atlas.indicator("quote").unwrap().id, level.id, period.id)
+        .unwrap();
+    assert_eq!(quote[&id_of("03")].value, Some(7.25));
+    let typ = atlas
+        .values(atlas.indicator("typ").unwrap().id, level.id, period.id)
+        .unwrap();
+    assert_eq!(typ[&id_of("02")].text.as_deref(), Some("Stadtrand"));
+
+    // Text in two numeric columns: each cell reported with its line and column, nothing written.
+    let bad = dir.path().join("falsch.csv");
+    std::fs::write(&bad, "id;quote;ew\n01;12,5;100\n02;zwölf;200\n03;7,25;viele\n").unwrap();
+    let before = value_dump(&atlas);
+    let err = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: bad,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            period: Some("2021".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap_err();
+    let Error::Import(report) = err else {
+        panic!("expected an import report, got {err}")
+    };
+    let cells: Vec<(Option<usize>, Option<&str>, Option<&str>)> = report
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_deref(), p.value.as_deref()))
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            (Some(3), Some("quote"), Some("zwölf")),
+            (Some(4), Some("ew"), Some("viele"))
+        ]
+    );
+    assert_eq!(value_dump(&atlas), before);
+}
