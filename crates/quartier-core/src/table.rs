@@ -8,6 +8,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
+use crate::import::{fail_on_problems, Problem};
 use crate::{Error, Result};
 
 /// One cell as read.
@@ -134,6 +135,7 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
         .collect();
     let mut headers = None;
     let mut rows = Vec::new();
+    let mut problems = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -168,12 +170,16 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
                         }
                     })
                     .collect();
-                if cells.len() > h.len() && cells[h.len()..].iter().any(|c| *c != RawCell::Empty) {
-                    return Err(Error::Invalid(format!(
-                        "{source}, Zeile {line}: {} Felder, aber nur {} Spaltenüberschriften",
-                        cells.len(),
-                        h.len()
-                    )));
+                if let Some(extra) = cells
+                    .get(h.len()..)
+                    .and_then(|rest| rest.iter().find(|c| **c != RawCell::Empty))
+                {
+                    problems.push(Problem::at(
+                        line,
+                        format!("Feld {}", h.len() + 1),
+                        extra.as_text(),
+                        format!("{} Felder, aber nur {} Spaltenüberschriften", cells.len(), h.len()),
+                    ));
                 }
                 cells.resize(h.len(), RawCell::Empty);
                 rows.push(RawRow { line, cells });
@@ -181,6 +187,7 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
         }
     }
     let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}: die Datei ist leer")))?;
+    fail_on_problems(source, problems)?;
     Ok(RawTable {
         source: source.to_string(),
         headers,
@@ -322,5 +329,19 @@ mod tests {
             t.rows[1].line, 4,
             "line numbers count blank lines as the user sees them"
         );
+    }
+
+    #[test]
+    fn rows_with_extra_fields_are_all_reported_with_line_and_value() {
+        let err = read_csv_bytes(b"id;wert\n01;1\n02;2;;9\n03;3\n04;4;x\n05;5;\n", "t.csv").unwrap_err();
+        let Error::Import(report) = err else {
+            panic!("expected a report, got {err}")
+        };
+        let found: Vec<(Option<usize>, Option<&str>)> =
+            report.problems.iter().map(|p| (p.row, p.value.as_deref())).collect();
+        assert_eq!(found, [(Some(3), Some("9")), (Some(5), Some("x"))]);
+        assert!(report.problems[0]
+            .reason
+            .contains("4 Felder, aber nur 2 Spaltenüberschriften"));
     }
 }
