@@ -145,3 +145,28 @@ fn wide_form_text_columns_become_categorical_and_stray_text_is_reported_per_cell
     );
     assert_eq!(value_dump(&atlas), before);
 }
+
+#[test]
+fn create_missing_keeps_every_row_when_one_count_column_sums_by_chance() {
+    // MSS 2021 (new LOR): 537 Planungsräume, inhabitants the only count column. Some areas'
+    // inhabitants equal the sum of a run of earlier rows; they are areas, not totals.
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    atlas.create_level("Planungsraum 2021", None).unwrap();
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: realdata().join("berlin/mss/berlin-lor-monitoring-social-urban-development-2021-00-2-1.csv"),
+            level: "Planungsraum 2021".into(),
+            key_column: "id".into(),
+            name_column: Some("name".into()),
+            period: Some("2021".into()),
+            unmatched: quartier_core::import::values::UnmatchedPolicy::CreateMissing,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(s.total_rows.is_empty(), "{:?}", s.total_rows);
+    assert_eq!((s.rows_read, s.rows_imported, s.areas_created.len()), (536, 536, 536));
+}

@@ -317,16 +317,7 @@ pub fn import_geometry(
             }
             l.id
         }
-        None => {
-            let order: i64 = tx.query_row("SELECT COALESCE(MAX(sort_order), -1) + 1 FROM spatial_level", [], |r| {
-                r.get(0)
-            })?;
-            tx.execute(
-                "INSERT INTO spatial_level(name, parent_level_id, sort_order) VALUES (?1, ?2, ?3)",
-                params![level_name, parent_level.as_ref().map(|p| p.id), order],
-            )?;
-            tx.last_insert_rowid()
-        }
+        None => crate::store::insert_level(&tx, &level_name, parent_level.as_ref().map(|p| p.id))?,
     };
     {
         let mut find = tx.prepare("SELECT id FROM area WHERE level_id = ?1 AND key = ?2")?;

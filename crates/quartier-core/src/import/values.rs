@@ -782,6 +782,10 @@ fn number_at(cell: &RawCell, decimal: DecimalSeparator) -> Option<f64> {
 
 /// If row `i` holds, in every count column, the sum of a contiguous run of two or more
 /// earlier rows, returns the run (first, last row index).
+///
+/// With a single count column, a sum of some run of earlier rows is often a coincidence
+/// (537 Berlin Planungsräume hold many runs whose inhabitants add up to another area's);
+/// then only the run directly above the row counts, as subtotals are laid out.
 fn total_of_earlier_rows(
     table: &RawTable,
     count_columns: &[usize],
@@ -799,7 +803,8 @@ fn total_of_earlier_rows(
     for j in 0..i {
         prefix[j + 1] = prefix[j] + number_at(&table.rows[j].cells[first_col], decimal).unwrap_or(0.0);
     }
-    for end in (1..=i).rev() {
+    let lowest_end = if count_columns.len() >= 2 { 1 } else { i };
+    for end in (lowest_end..=i).rev() {
         for start in (0..end.saturating_sub(1)).rev() {
             let sum = prefix[end] - prefix[start];
             if sum > target + 0.5 {

@@ -89,6 +89,29 @@ pub struct IndicatorUpdate {
     pub source: Option<String>,
 }
 
+/// How a set of derived indicators was computed: stored as one `derived_run` row per
+/// indicator, so every figure can be explained and recomputed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DerivedRun {
+    /// The method, e.g. `status_dynamics`.
+    pub method: String,
+    /// The parameters as given (level, period, thresholds …).
+    pub parameters: serde_json::Value,
+    /// The input indicator keys.
+    pub inputs: Vec<String>,
+}
+
+/// One derived indicator with its metadata and its values at one level and period.
+#[derive(Debug, Clone)]
+pub struct DerivedSeries {
+    /// The indicator key; an existing indicator of that key is overwritten at this level and period.
+    pub key: String,
+    /// Its metadata (name, unit, decimals, kind, topic, description …).
+    pub meta: IndicatorUpdate,
+    /// Area id → value.
+    pub values: BTreeMap<i64, crate::StoredValue>,
+}
+
 fn list_names<I: IntoIterator<Item = String>>(names: I) -> String {
     let v: Vec<String> = names.into_iter().map(|n| format!("„{n}“")).collect();
     if v.is_empty() {
@@ -477,6 +500,90 @@ impl Atlas {
         Ok(changed)
     }
 
+    /// Creates an empty level without geometry, for tables whose areas have no boundaries
+    /// (values imported with `--create-missing` fill it). Refuses an existing name.
+    pub fn create_level(&mut self, name: &str, parent: Option<&str>) -> Result<Level> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("Der Name der Ebene darf nicht leer sein".into()));
+        }
+        if self.levels()?.iter().any(|l| l.name == name) {
+            return Err(Error::Invalid(format!("Die Ebene „{name}“ gibt es schon")));
+        }
+        let parent_id = parent.map(|p| self.level(p)).transpose()?.map(|l| l.id);
+        let tx = self.conn.transaction()?;
+        insert_level(&tx, name, parent_id)?;
+        log(&tx, "create_level", &format!("Ebene „{name}“ angelegt"))?;
+        tx.commit()?;
+        self.level(name)
+    }
+
+    /// Stores derived indicators at one level and period, each with its `derived_run` record,
+    /// in one transaction. The series of these indicators at this level and period are
+    /// replaced whole; other levels and periods stay.
+    pub fn save_derived(
+        &mut self,
+        level_id: i64,
+        period_id: i64,
+        run: &DerivedRun,
+        outputs: &[DerivedSeries],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let parameters = serde_json::to_string(&run.parameters).unwrap_or_else(|_| "{}".into());
+        let inputs = serde_json::to_string(&run.inputs).unwrap_or_else(|_| "[]".into());
+        for out in outputs {
+            let kind = out.meta.kind.unwrap_or(IndicatorKind::Unspecified);
+            let (id, _) = ensure_indicator(&tx, &out.key, kind)?;
+            apply_indicator_update(&tx, id, &out.meta)?;
+            write_series(&tx, id, period_id, level_id, &out.values)?;
+            tx.execute(
+                "INSERT INTO derived_run(indicator_id, method, parameters, inputs) VALUES (?1, ?2, ?3, ?4)",
+                params![id, run.method, parameters, inputs],
+            )?;
+        }
+        log(
+            &tx,
+            &run.method,
+            &format!(
+                "abgeleitete Indikatoren {} aus {}",
+                list_names(outputs.iter().map(|o| o.key.clone())),
+                list_names(run.inputs.iter().cloned())
+            ),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest `derived_run` record of an indicator: (method, parameters, inputs, time).
+    pub fn derived_run(&self, indicator_key: &str) -> Result<Option<(DerivedRun, String)>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT r.method, r.parameters, r.inputs, r.created FROM derived_run r
+                 JOIN indicator i ON i.id = r.indicator_id WHERE i.key = ?1 ORDER BY r.id DESC LIMIT 1",
+                [indicator_key],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(row.map(|(method, parameters, inputs, created)| {
+            (
+                DerivedRun {
+                    method,
+                    parameters: serde_json::from_str(&parameters).unwrap_or_default(),
+                    inputs: serde_json::from_str(&inputs).unwrap_or_default(),
+                },
+                created,
+            )
+        }))
+    }
+
     /// The audit log, newest first: (time, action, detail).
     pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
         let mut stmt = self
@@ -496,6 +603,18 @@ pub(crate) fn log(tx: &Transaction<'_>, action: &str, detail: &str) -> Result<()
         params![action, detail],
     )?;
     Ok(())
+}
+
+/// Inserts a new level after the existing ones; returns its id.
+pub(crate) fn insert_level(tx: &Transaction<'_>, name: &str, parent_level_id: Option<i64>) -> Result<i64> {
+    let order: i64 = tx.query_row("SELECT COALESCE(MAX(sort_order), -1) + 1 FROM spatial_level", [], |r| {
+        r.get(0)
+    })?;
+    tx.execute(
+        "INSERT INTO spatial_level(name, parent_level_id, sort_order) VALUES (?1, ?2, ?3)",
+        params![name, parent_level_id, order],
+    )?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// Finds or creates a period by label.
