@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use quartier_core::analysis::status_dynamics::{
+    save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, Preset, StatusClass,
+    StatusDynamicsConfig, StatusDynamicsResult, Thresholds,
+};
 use quartier_core::export::{export_values, ExportFormat};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
@@ -67,6 +71,8 @@ pub enum Command {
     /// Exportiert Tabellen.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
+    StatusDynamics(StatusDynamicsArgs),
     /// Öffnet die App mit einem Atlas.
     Open {
         /// Atlasdatei
@@ -241,6 +247,209 @@ pub struct MetadataArgs {
     pub json: bool,
 }
 
+/// `quartier status-dynamics`
+#[derive(Debug, Args)]
+pub struct StatusDynamicsArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Ebene der Gebiete
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum (Ausgabe), z. B. 2019
+    #[arg(long)]
+    pub period: String,
+    /// Vorlage: berlin-mss, hamburg-rise oder solingen
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Statusindikatoren, je SCHLÜSSEL[:+|-][:GEWICHT] (+ = hoch ist günstig)
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Dynamikindikatoren (Veränderungen), je SCHLÜSSEL[:+|-][:GEWICHT]
+    #[arg(long, value_delimiter = ',')]
+    pub dynamics: Vec<String>,
+    /// Dynamik als Veränderung der Statusindikatoren seit diesem Zeitraum
+    #[arg(long)]
+    pub compare_period: Option<String>,
+    /// Gebiete mit weniger Einwohnern nehmen nicht teil (Berlin: 300)
+    #[arg(long)]
+    pub min_population: Option<f64>,
+    /// Indikator mit der Einwohnerzahl für --min-population
+    #[arg(long)]
+    pub population_indicator: Option<String>,
+    /// Von Hand ausgeschlossene Gebiete (Schlüssel)
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Indikatoren einer Vorlage zuordnen: VORLAGE=ATLAS, z. B. anteil_sgb2=sgb2_quote
+    #[arg(long = "map", value_delimiter = ',')]
+    pub mapping: Vec<String>,
+    /// Statusgrenzen a,b,c (Standard -1,1,1.5)
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub status_thresholds: Vec<f64>,
+    /// Dynamikgrenzen a,b (Standard -1,1)
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub dynamics_thresholds: Vec<f64>,
+    /// Ergebnis als abgeleitete Indikatoren speichern
+    #[arg(long)]
+    pub save: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A user error (exit code 1) with a German message.
+fn invalid(message: impl Into<String>) -> anyhow::Error {
+    quartier_core::Error::Invalid(message.into()).into()
+}
+
+/// Resolves the typed arguments into a run configuration (the second stage of parsing).
+fn status_dynamics_config(atlas: &Atlas, a: &StatusDynamicsArgs) -> Result<StatusDynamicsConfig> {
+    let parse_list = |specs: &[String]| -> Result<Vec<IndicatorChoice>> {
+        Ok(specs
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| IndicatorChoice::parse(s))
+            .collect::<quartier_core::Result<_>>()?)
+    };
+    let mut mapping = std::collections::HashMap::new();
+    for m in &a.mapping {
+        let (from, to) = m.split_once('=').ok_or_else(|| {
+            invalid(format!(
+                "--map „{m}“: erwartet VORLAGE=ATLAS, z. B. anteil_sgb2=sgb2_quote"
+            ))
+        })?;
+        mapping.insert(from.trim().to_string(), to.trim().to_string());
+    }
+    let mut config = match &a.preset {
+        Some(name) => Preset::parse(name)?.config(atlas, &a.level, &a.period, a.compare_period.as_deref(), &mapping)?,
+        None => {
+            if a.status.is_empty() {
+                return Err(invalid(
+                    "Ohne --preset sind --status und --dynamics (oder --compare-period) nötig".to_string(),
+                ));
+            }
+            let dynamics = match (&a.compare_period, a.dynamics.is_empty()) {
+                (Some(p), true) => DynamicsSource::ChangeOfStatus {
+                    compare_period: p.clone(),
+                },
+                (None, false) => DynamicsSource::Indicators {
+                    indicators: parse_list(&a.dynamics)?,
+                },
+                (Some(_), false) => {
+                    return Err(invalid(
+                        "--dynamics und --compare-period schließen sich aus".to_string(),
+                    ))
+                }
+                (None, true) => {
+                    return Err(invalid(
+                        "Dynamik fehlt: --dynamics J1,J2,… oder --compare-period ZEITRAUM angeben".to_string(),
+                    ))
+                }
+            };
+            StatusDynamicsConfig {
+                level: a.level.clone(),
+                period: a.period.clone(),
+                preset: None,
+                status: Vec::new(),
+                dynamics,
+                min_population: None,
+                exclude: Vec::new(),
+                thresholds: Thresholds::default(),
+            }
+        }
+    };
+    if !a.status.is_empty() {
+        config.status = parse_list(&a.status)?;
+    }
+    if a.preset.is_some() && !a.dynamics.is_empty() {
+        config.dynamics = DynamicsSource::Indicators {
+            indicators: parse_list(&a.dynamics)?,
+        };
+    }
+    match (a.min_population, &a.population_indicator, &mut config.min_population) {
+        (None, None, _) => {}
+        (Some(minimum), Some(indicator), rule) => {
+            *rule = Some(MinPopulation {
+                indicator: indicator.clone(),
+                minimum,
+            })
+        }
+        (Some(minimum), None, Some(rule)) => rule.minimum = minimum,
+        (None, Some(indicator), Some(rule)) => rule.indicator = indicator.clone(),
+        (Some(_), None, None) => return Err(invalid("--min-population braucht --population-indicator".to_string())),
+        (None, Some(_), None) => return Err(invalid("--population-indicator braucht --min-population".to_string())),
+    }
+    for key in &a.exclude {
+        if !key.trim().is_empty() && !config.exclude.contains(&key.trim().to_string()) {
+            config.exclude.push(key.trim().to_string());
+        }
+    }
+    match a.status_thresholds.as_slice() {
+        [] => {}
+        [x, y, z] => config.thresholds.status = [*x, *y, *z],
+        other => {
+            return Err(invalid(format!(
+                "--status-thresholds braucht drei Grenzen a,b,c, nicht {}",
+                other.len()
+            )))
+        }
+    }
+    match a.dynamics_thresholds.as_slice() {
+        [] => {}
+        [x, y] => config.thresholds.dynamics = [*x, *y],
+        other => {
+            return Err(invalid(format!(
+                "--dynamics-thresholds braucht zwei Grenzen a,b, nicht {}",
+                other.len()
+            )))
+        }
+    }
+    Ok(config)
+}
+
+fn print_status_dynamics(r: &StatusDynamicsResult) {
+    println!(
+        "Status/Dynamik{} auf Ebene „{}“, {}{}: {} gültige Gebiete, {} ausgeschlossen",
+        r.preset.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(),
+        r.level,
+        r.period,
+        r.compare_period
+            .as_deref()
+            .map(|c| format!(" (Dynamik seit {c})"))
+            .unwrap_or_default(),
+        r.valid_areas,
+        r.excluded.len()
+    );
+    println!("  Status:  {}", r.status_indicators.join(", "));
+    println!("  Dynamik: {}", r.dynamics_indicators.join(", "));
+    println!(
+        "\n  {:<16} {:>8} {:>8} {:>8} {:>8}",
+        "Status \\ Dynamik", "positiv", "stabil", "negativ", "Summe"
+    );
+    for (class, row) in StatusClass::ALL.iter().zip(&r.matrix) {
+        println!(
+            "  {:<16} {:>8} {:>8} {:>8} {:>8}",
+            format!("{} {}", class.number(), class.label_de()),
+            row[0],
+            row[1],
+            row[2],
+            row.iter().sum::<usize>()
+        );
+    }
+    println!(
+        "  {:<16} {:>8} {:>8} {:>8} {:>8}",
+        "Summe", r.dynamics_counts[0], r.dynamics_counts[1], r.dynamics_counts[2], r.valid_areas
+    );
+    if !r.excluded.is_empty() {
+        println!("\n  Ausgeschlossen:");
+        for e in &r.excluded {
+            println!("    {} {}: {}", e.key, e.name, e.reason);
+        }
+    }
+    if !r.saved.is_empty() {
+        println!("\n  Gespeichert als {}", r.saved.join(", "));
+    }
+}
+
 /// `quartier export …`
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -327,6 +536,9 @@ pub fn run(command: Command) -> Result<()> {
                     "  {} Werte, davon {} als „x“ markiert (unter 300 Einwohnern)",
                     s.values, s.excluded_small_areas
                 );
+                for d in &s.duplicate_sources {
+                    println!("  ausgelassen, da Kopie einer anderen Ausgabe: {d}");
+                }
                 for (c, n) in &s.pois {
                     println!("  {c}: {n} Einrichtungen");
                 }
@@ -538,6 +750,20 @@ pub fn run(command: Command) -> Result<()> {
                     s.level,
                     s.period
                 );
+            }
+        }
+        Command::StatusDynamics(a) => {
+            let mut atlas = open(&a.atlas)?;
+            let config = status_dynamics_config(&atlas, &a)?;
+            let result = if a.save {
+                save_status_dynamics(&mut atlas, &config)?
+            } else {
+                status_dynamics(&atlas, &config)?
+            };
+            if a.json {
+                print_json(&result)?;
+            } else {
+                print_status_dynamics(&result);
             }
         }
         Command::Open { .. } => unreachable!("handled by main"),

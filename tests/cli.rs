@@ -576,3 +576,125 @@ fn the_sample_atlas_builds_from_the_shipped_sources() {
         "Großer Tiergarten (196 inhabitants) is excluded: {tiergarten}"
     );
 }
+
+#[test]
+fn status_dynamics_classifies_bezirksregionen_and_saves_derived_indicators() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("berlin.quartier");
+    let a = s(&atlas);
+    ok(&["new", a, "--name", "Berlin"]);
+    let sample = repo().join("sample_data");
+    let geo = sample.join("geometry/berlin-lor-district-regions-until-2020.geojson");
+    ok(&[
+        "import",
+        "geometry",
+        a,
+        "--level",
+        "Bezirksregion",
+        "--file",
+        s(&geo),
+        "--key-column",
+        "id",
+    ]);
+    for year in ["2015", "2019"] {
+        let mss = sample.join(format!(
+            "mss/berlin-lor-monitoring-social-urban-development-{year}-00-2-2.csv"
+        ));
+        ok(&[
+            "import",
+            "values",
+            a,
+            "--level",
+            "Bezirksregion",
+            "--file",
+            s(&mss),
+            "--key-column",
+            "id",
+            "--name-column",
+            "name",
+            "--period",
+            year,
+            "--columns",
+            "inhabitants=ew,s1_percentage_unemployed=s1,s3_percentage_transfer_payments_recipients=s3,d1_percentage_unemployed=d1,d3_percentage_transfer_payments_recipients=d3",
+        ]);
+    }
+
+    let base = ["status-dynamics", a, "--level", "Bezirksregion", "--period", "2019"];
+    let args = [
+        &base[..],
+        &["--status", "s1,s3", "--dynamics", "d1,d3", "--exclude", "010111"],
+    ]
+    .concat();
+    let r = json(&args);
+    let areas = r["areas"].as_array().unwrap();
+    assert_eq!(areas.len() + r["excluded"].as_array().unwrap().len(), 138);
+    assert_eq!(r["excluded"][0]["key"], "010111");
+    assert!(r["excluded"][0]["reason"].as_str().unwrap().contains("von Hand"));
+    for area in areas {
+        assert!(area["key"].is_string() && area["status_index"].is_f64() && area["dynamics_index"].is_f64());
+        let status = area["status_class"].as_str().unwrap();
+        assert!(
+            ["hoch", "mittel", "niedrig", "sehr niedrig"].contains(&status),
+            "{status}"
+        );
+        let dynamics = area["dynamics_class"].as_str().unwrap();
+        assert!(["positiv", "stabil", "negativ"].contains(&dynamics), "{dynamics}");
+        let index = area["status_index"].as_f64().unwrap();
+        assert_eq!(status == "hoch", index < -1.0);
+        assert_eq!(status == "sehr niedrig", index > 1.5);
+    }
+    let counts: Vec<u64> = r["status_counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), areas.len() as u64);
+
+    // Dynamics from the change 2015 → 2019, saved as derived indicators with a population rule.
+    let args = [
+        &base[..],
+        &[
+            "--status",
+            "s1,s3",
+            "--compare-period",
+            "2015",
+            "--min-population",
+            "300",
+            "--population-indicator",
+            "ew",
+            "--save",
+        ],
+    ]
+    .concat();
+    let r = json(&args);
+    assert_eq!(r["compare_period"], "2015");
+    assert_eq!(r["dynamics_indicators"], serde_json::json!(["Δ s1", "Δ s3"]));
+    assert_eq!(r["saved"][0], "sd_status_index");
+    let info = json(&["info", a]);
+    let saved: Vec<&str> = info["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .filter(|k| k.starts_with("sd_"))
+        .collect();
+    assert_eq!(saved.len(), 5, "{saved:?}");
+
+    // Bad input: German message, exit code 1.
+    let err = fails(
+        &[
+            &base[..],
+            &["--status", "s1", "--dynamics", "d1", "--status-thresholds", "1,-1,2"],
+        ]
+        .concat(),
+        1,
+    );
+    assert!(err.contains("aufsteigen"), "{err}");
+    let err = fails(&[&base[..], &["--status", "s1:?"]].concat(), 1);
+    assert!(err.contains("Dynamik fehlt") || err.contains("Richtung"), "{err}");
+    let err = fails(&[&base[..], &["--preset", "berlin-mss"]].concat(), 1);
+    assert!(err.contains("s4") && err.contains("--map"), "{err}");
+    let err = fails(&[&base[..], &["--status", "s9", "--dynamics", "d1"]].concat(), 1);
+    assert!(err.contains("s9"), "{err}");
+}

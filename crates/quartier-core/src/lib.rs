@@ -8,11 +8,13 @@
 //! - [`import`]: geometry, values, points of interest and metadata, each all-or-nothing.
 //! - [`info`]: what an atlas holds.
 //! - [`export`]: value tables for Excel (CSV, XLSX).
+//! - [`analysis`]: analyses on stored values (status and dynamics), stored as derived indicators.
 //! - [`reference`]: the reference row (Gesamtstadt) by each indicator's aggregation rule.
 //! - [`sample`]: builds the shipped Berlin sample atlas from its sources.
 //! - [`crs`], [`numbers`], [`keys`], [`table`], [`geometry`]: the building blocks.
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod crs;
 pub mod error;
 pub mod export;

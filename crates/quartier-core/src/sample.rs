@@ -68,6 +68,8 @@ pub struct SampleSummary {
     pub pois: Vec<(String, usize)>,
     /// Planungsraum values marked as excluded (fewer than 300 inhabitants).
     pub excluded_small_areas: usize,
+    /// Source files left out because they repeat another edition's file byte for byte.
+    pub duplicate_sources: Vec<String>,
 }
 
 /// Builds the sample atlas at `out` from `source_dir` (the `sample_data/` folder).
@@ -132,12 +134,23 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
     )?;
 
     let mut values = 0;
-    for (i, edition) in MSS_EDITIONS.iter().enumerate() {
+    let mut duplicate_sources = Vec::new();
+    let mut seen: Vec<(Vec<u8>, String)> = Vec::new();
+    // Newest first: of two identical files the later edition's is the genuine one (the 2017
+    // copy lacks s2, which the 2017 edition still had).
+    for (i, edition) in MSS_EDITIONS.iter().rev().enumerate() {
         step(0.4 + 0.08 * i as f32, &format!("MSS {edition}"))?;
         for (suffix, level) in [("1", "Planungsraum"), ("2", "Bezirksregion"), ("3", "Bezirk")] {
-            let file = dir.join("mss").join(format!(
-                "berlin-lor-monitoring-social-urban-development-{edition}-00-2-{suffix}.csv"
-            ));
+            let name = format!("berlin-lor-monitoring-social-urban-development-{edition}-00-2-{suffix}.csv");
+            let file = dir.join("mss").join(&name);
+            // The published 2017 Bezirksregion file is a byte-for-byte copy of 2019's: a
+            // delivery error, whose values would pass for 2017's. Such a copy is left out.
+            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            if let Some((_, first)) = seen.iter().find(|(b, _)| *b == bytes) {
+                duplicate_sources.push(format!("{name} (gleich {first})"));
+                continue;
+            }
+            seen.push((bytes, name));
             values += import_mapped(&mut atlas, &file, level, edition, MSS_COLUMNS)?;
         }
     }
@@ -180,6 +193,7 @@ fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<Sample
         values,
         pois,
         excluded_small_areas: excluded,
+        duplicate_sources,
     })
 }
 

@@ -1,0 +1,9 @@
+//! Analyses on stored values. Each reads series from the atlas, computes, and can store its
+//! results as derived indicators with a `derived_run` record ([`crate::store::DerivedRun`]).
+//!
+//! - [`status_dynamics`]: status and dynamics indices and their 4 × 3 classes (Berlin MSS,
+//!   Hamburg RISE, Solingen), with presets.
+//! - [`stats`]: the shared statistics (population z-scores).
+
+pub mod stats;
+pub mod status_dynamics;

@@ -1,0 +1,1014 @@
+//! Status and dynamics classification of areas, as the Berlin "Monitoring Soziale
+//! Stadtentwicklung" (MSS), Hamburg's RISE Sozialmonitoring and Solingen do it.
+//!
+//! The method (MSS, as officially documented):
+//!
+//! 1. Only valid areas take part: areas below a minimum population and areas excluded by
+//!    hand are left out of every mean and standard deviation, and so are areas with a
+//!    missing, suppressed or not applicable input value (each reported with its reason).
+//! 2. Each indicator is z-standardised over the valid areas, unweighted, with the population
+//!    standard deviation (divided by n). An indicator where high is favourable enters with a
+//!    negative sign; optional weights multiply the z-values.
+//! 3. The sum of the status z-values is standardised again the same way: the status index.
+//!    The same for the dynamics indicators gives the dynamics index. A higher index means
+//!    more disadvantage.
+//! 4. Classes: status **hoch** if index < −1, **mittel** if −1 ≤ index ≤ +1, **niedrig** if
+//!    +1 < index ≤ +1.5, **sehr niedrig** if index > +1.5; dynamics **positiv** if index < −1,
+//!    **stabil** if −1 ≤ index ≤ +1, **negativ** if index > +1 (thresholds editable). The
+//!    combined code is the status number and the dynamics sign, e.g. `2+/-`.
+//!
+//! Dynamics come either from given change indicators (MSS: d1, d3, d4, changes in
+//! percentage points) or are computed as the difference of the status indicators between
+//! a comparison period and the period (Solingen, RISE).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::stats::population_z_scores;
+use crate::model::{IndicatorKind, Polarity, ValueStatus};
+use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
+use crate::{Atlas, Error, Result, StoredValue};
+
+/// One input indicator with its direction and weight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorChoice {
+    /// The indicator key in the atlas.
+    pub key: String,
+    /// Whether high is good; `None` takes the indicator's declared polarity (neutral counts
+    /// as "higher is worse", the usual reading of social indicators).
+    pub polarity: Option<Polarity>,
+    /// Weight of its z-value in the sum (1 for the MSS).
+    pub weight: f64,
+}
+
+impl IndicatorChoice {
+    /// An indicator with its declared polarity and weight 1.
+    pub fn new(key: &str) -> Self {
+        IndicatorChoice {
+            key: key.to_string(),
+            polarity: None,
+            weight: 1.0,
+        }
+    }
+
+    /// Parses `KEY`, `KEY:+` (high is favourable), `KEY:-` (high is unfavourable) and
+    /// `KEY:±:WEIGHT` (German or English decimals).
+    ///
+    /// ```
+    /// use quartier_core::analysis::status_dynamics::IndicatorChoice;
+    /// use quartier_core::model::Polarity;
+    /// let c = IndicatorChoice::parse("wohndauer:+:0,5").unwrap();
+    /// assert_eq!((c.key.as_str(), c.polarity, c.weight), ("wohndauer", Some(Polarity::HigherIsBetter), 0.5));
+    /// assert!(IndicatorChoice::parse("s1:?").is_err());
+    /// ```
+    pub fn parse(spec: &str) -> Result<Self> {
+        let mut parts = spec.split(':').map(str::trim);
+        let key = parts.next().unwrap_or("").to_string();
+        if key.is_empty() {
+            return Err(Error::Invalid(format!("Indikatorangabe „{spec}“ ohne Schlüssel")));
+        }
+        let polarity = match parts.next() {
+            None | Some("") => None,
+            Some("+") => Some(Polarity::HigherIsBetter),
+            Some("-") => Some(Polarity::HigherIsWorse),
+            Some(other) => {
+                return Err(Error::Invalid(format!(
+                "Indikatorangabe „{spec}“: Richtung „{other}“ unbekannt (+ = hoch ist günstig, - = hoch ist ungünstig)"
+            )))
+            }
+        };
+        let weight = match parts.next() {
+            None | Some("") => 1.0,
+            Some(w) => w
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|w| w.is_finite() && *w > 0.0)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "Indikatorangabe „{spec}“: Gewicht „{w}“ ist keine positive Zahl"
+                    ))
+                })?,
+        };
+        if parts.next().is_some() {
+            return Err(Error::Invalid(format!(
+                "Indikatorangabe „{spec}“: erwartet SCHLÜSSEL[:+|-][:GEWICHT]"
+            )));
+        }
+        Ok(IndicatorChoice { key, polarity, weight })
+    }
+}
+
+/// Where the dynamics come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "from")]
+pub enum DynamicsSource {
+    /// Given change indicators (MSS: d1, d3, d4).
+    Indicators {
+        /// The change indicators.
+        indicators: Vec<IndicatorChoice>,
+    },
+    /// The change of each status indicator from `compare_period` to the period.
+    ChangeOfStatus {
+        /// The earlier period.
+        compare_period: String,
+    },
+}
+
+/// Minimum population for an area to take part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MinPopulation {
+    /// The population indicator (at the same level and period).
+    pub indicator: String,
+    /// Areas with fewer inhabitants are left out (Berlin: 300).
+    pub minimum: f64,
+}
+
+/// Class boundaries of the indices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// hoch < a ≤ mittel ≤ b < niedrig ≤ c < sehr niedrig (MSS: −1, +1, +1.5).
+    pub status: [f64; 3],
+    /// positiv < a ≤ stabil ≤ b < negativ (MSS: −1, +1).
+    pub dynamics: [f64; 2],
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            status: [-1.0, 1.0, 1.5],
+            dynamics: [-1.0, 1.0],
+        }
+    }
+}
+
+/// A complete run description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusDynamicsConfig {
+    /// The spatial level of the areas.
+    pub level: String,
+    /// The period of the status (and of the change indicators).
+    pub period: String,
+    /// The preset this came from, if any.
+    pub preset: Option<String>,
+    /// The status indicators.
+    pub status: Vec<IndicatorChoice>,
+    /// The dynamics.
+    pub dynamics: DynamicsSource,
+    /// Minimum population, if any.
+    pub min_population: Option<MinPopulation>,
+    /// Area keys excluded by hand (outliers).
+    pub exclude: Vec<String>,
+    /// Class boundaries.
+    pub thresholds: Thresholds,
+}
+
+/// Status class; higher index = more disadvantage = lower status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum StatusClass {
+    /// Index below the first threshold (class 1).
+    #[serde(rename = "hoch")]
+    High,
+    /// Between the first and the second threshold (class 2).
+    #[serde(rename = "mittel")]
+    Medium,
+    /// Between the second and the third threshold (class 3).
+    #[serde(rename = "niedrig")]
+    Low,
+    /// Above the third threshold (class 4).
+    #[serde(rename = "sehr niedrig")]
+    VeryLow,
+}
+
+impl StatusClass {
+    /// All classes, 1 to 4.
+    pub const ALL: [StatusClass; 4] = [
+        StatusClass::High,
+        StatusClass::Medium,
+        StatusClass::Low,
+        StatusClass::VeryLow,
+    ];
+
+    /// The class number 1–4.
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    /// German label.
+    pub fn label_de(self) -> &'static str {
+        ["hoch", "mittel", "niedrig", "sehr niedrig"][self as usize]
+    }
+}
+
+/// Dynamics class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum DynamicsClass {
+    /// Improving (index below the first threshold).
+    #[serde(rename = "positiv")]
+    Positive,
+    /// Stable.
+    #[serde(rename = "stabil")]
+    Stable,
+    /// Worsening.
+    #[serde(rename = "negativ")]
+    Negative,
+}
+
+impl DynamicsClass {
+    /// All classes.
+    pub const ALL: [DynamicsClass; 3] = [DynamicsClass::Positive, DynamicsClass::Stable, DynamicsClass::Negative];
+
+    /// The sign used in the combined code: `+`, `+/-`, `-`.
+    pub fn sign(self) -> &'static str {
+        ["+", "+/-", "-"][self as usize]
+    }
+
+    /// German label.
+    pub fn label_de(self) -> &'static str {
+        ["positiv", "stabil", "negativ"][self as usize]
+    }
+}
+
+/// The result for one valid area.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaResult {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// Status index (standardised sum of status z-values).
+    pub status_index: f64,
+    /// Dynamics index.
+    pub dynamics_index: f64,
+    /// Status class.
+    pub status_class: StatusClass,
+    /// Dynamics class.
+    pub dynamics_class: DynamicsClass,
+    /// Combined code, e.g. `2+/-`.
+    pub code: String,
+}
+
+/// An area that took no part, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExcludedArea {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// Why, in German.
+    pub reason: String,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusDynamicsResult {
+    /// The level.
+    pub level: String,
+    /// The period.
+    pub period: String,
+    /// The comparison period of computed dynamics.
+    pub compare_period: Option<String>,
+    /// The preset, if any.
+    pub preset: Option<String>,
+    /// Status indicator keys used.
+    pub status_indicators: Vec<String>,
+    /// Dynamics indicator keys used (for computed dynamics: `Δ key`).
+    pub dynamics_indicators: Vec<String>,
+    /// Number of valid areas.
+    pub valid_areas: usize,
+    /// Per valid area, in key order.
+    pub areas: Vec<AreaResult>,
+    /// Areas left out, in key order.
+    pub excluded: Vec<ExcludedArea>,
+    /// Areas per status class (hoch, mittel, niedrig, sehr niedrig).
+    pub status_counts: [usize; 4],
+    /// Areas per dynamics class (positiv, stabil, negativ).
+    pub dynamics_counts: [usize; 3],
+    /// The 4 × 3 matrix: rows status classes, columns dynamics classes.
+    pub matrix: [[usize; 3]; 4],
+    /// The thresholds used.
+    pub thresholds: Thresholds,
+    /// Derived indicator keys written (with `save`).
+    pub saved: Vec<String>,
+}
+
+/// A named preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// Berlin, Monitoring Soziale Stadtentwicklung.
+    BerlinMss,
+    /// Hamburg, RISE Sozialmonitoring.
+    HamburgRise,
+    /// Solingen, Sozialraummonitoring.
+    Solingen,
+}
+
+/// One indicator a preset needs: its default key, what it means, whether high is good.
+#[derive(Debug, Clone, Copy)]
+pub struct PresetIndicator {
+    /// The key the preset looks for (mappable to another key).
+    pub key: &'static str,
+    /// What it is, in German, for the mapping dialog.
+    pub meaning: &'static str,
+    /// True where a high value is favourable.
+    pub higher_is_better: bool,
+    /// Only used where the atlas has values at the level and period (MSS s2/d2 until 2017).
+    pub optional: bool,
+}
+
+const fn need(key: &'static str, meaning: &'static str) -> PresetIndicator {
+    PresetIndicator {
+        key,
+        meaning,
+        higher_is_better: false,
+        optional: false,
+    }
+}
+
+const fn optional(key: &'static str, meaning: &'static str) -> PresetIndicator {
+    PresetIndicator {
+        key,
+        meaning,
+        higher_is_better: false,
+        optional: true,
+    }
+}
+
+const MSS_STATUS: &[PresetIndicator] = &[
+    need("s1", "Anteil Arbeitslose (SGB II und III)"),
+    optional("s2", "Anteil Langzeitarbeitslose (bis 2017)"),
+    need("s3", "Anteil Transferbeziehende (SGB II und XII)"),
+    need("s4", "Anteil Transferbeziehende unter 15 Jahren"),
+];
+const MSS_DYNAMICS: &[PresetIndicator] = &[
+    need("d1", "Veränderung Arbeitslose (Prozentpunkte)"),
+    optional("d2", "Veränderung Langzeitarbeitslose (bis 2017)"),
+    need("d3", "Veränderung Transferbeziehende"),
+    need("d4", "Veränderung Transferbeziehende unter 15 Jahren"),
+];
+const RISE_STATUS: &[PresetIndicator] = &[
+    need(
+        "rise_kinder_mh",
+        "Anteil Kinder und Jugendliche mit Migrationshintergrund",
+    ),
+    need("rise_kinder_alleinerziehende", "Anteil Kinder von Alleinerziehenden"),
+    need("rise_sgb2", "Anteil SGB-II-Empfängerinnen und -Empfänger"),
+    need("rise_arbeitslose", "Anteil Arbeitslose (SGB II und III)"),
+    need(
+        "rise_kinder_mindestsicherung",
+        "Anteil Kinder und Jugendliche in Mindestsicherung",
+    ),
+    need("rise_mindestsicherung_alter", "Anteil Mindestsicherung im Alter"),
+    need(
+        "rise_schulabschluss",
+        "Anteil Schulentlassene ohne oder mit erstem allgemeinbildenden Schulabschluss",
+    ),
+];
+const SOLINGEN_STATUS: &[PresetIndicator] = &[
+    need("anteil_auslaender", "Anteil Ausländerinnen und Ausländer"),
+    need("anteil_migranten", "Anteil Migrantinnen und Migranten"),
+    need(
+        "anteil_migranten_u15",
+        "Anteil Migrantinnen und Migranten unter 15 Jahren",
+    ),
+    need("anteil_sgb2", "Anteil SGB-II-Empfängerinnen und -Empfänger"),
+    need(
+        "anteil_sgb2_u15",
+        "Anteil SGB-II-Empfängerinnen und -Empfänger unter 15 Jahren",
+    ),
+    need("anteil_alleinerziehende_hh", "Anteil Alleinerziehenden-Haushalte"),
+    need(
+        "anteil_alleinerziehende_bg",
+        "Anteil Alleinerziehenden-Bedarfsgemeinschaften",
+    ),
+    PresetIndicator {
+        key: "anteil_wohndauer_5j",
+        meaning: "Anteil Personen mit Wohndauer über 5 Jahre an derselben Adresse",
+        higher_is_better: true,
+        optional: false,
+    },
+    need("wanderungsanteil", "Wanderungsanteil (Zu- und Fortzüge je Einwohner)"),
+];
+
+impl Preset {
+    /// Every preset with its command-line name.
+    pub const ALL: [(Preset, &'static str); 3] = [
+        (Preset::BerlinMss, "berlin-mss"),
+        (Preset::HamburgRise, "hamburg-rise"),
+        (Preset::Solingen, "solingen"),
+    ];
+
+    /// Parses the command-line name.
+    pub fn parse(name: &str) -> Result<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, n)| *n == name.trim())
+            .map(|(p, _)| *p)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "Vorlage „{name}“ unbekannt; vorhanden: berlin-mss, hamburg-rise, solingen"
+                ))
+            })
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(p, _)| *p == self).map_or("", |(_, n)| n)
+    }
+
+    /// Key prefix of the derived indicators this preset saves.
+    fn save_prefix(self) -> &'static str {
+        match self {
+            Preset::BerlinMss => "mss",
+            Preset::HamburgRise => "rise",
+            Preset::Solingen => "solingen",
+        }
+    }
+
+    /// The status indicators the preset needs.
+    pub fn status_indicators(self) -> &'static [PresetIndicator] {
+        match self {
+            Preset::BerlinMss => MSS_STATUS,
+            Preset::HamburgRise => RISE_STATUS,
+            Preset::Solingen => SOLINGEN_STATUS,
+        }
+    }
+
+    /// Given change indicators (MSS), or `None` where the dynamics are the change of the status
+    /// indicators between two periods.
+    pub fn dynamics_indicators(self) -> Option<&'static [PresetIndicator]> {
+        match self {
+            Preset::BerlinMss => Some(MSS_DYNAMICS),
+            Preset::HamburgRise | Preset::Solingen => None,
+        }
+    }
+
+    /// Years between the comparison period and the period where the preset fixes them
+    /// (RISE: three years); Solingen leaves the choice to the user.
+    fn dynamics_years(self) -> Option<i32> {
+        match self {
+            Preset::HamburgRise => Some(3),
+            Preset::BerlinMss | Preset::Solingen => None,
+        }
+    }
+
+    /// The population rule: default population key and minimum.
+    fn min_population(self) -> Option<(&'static str, f64)> {
+        match self {
+            Preset::BerlinMss => Some(("ew_mss", 300.0)),
+            Preset::HamburgRise => Some(("ew", 300.0)),
+            Preset::Solingen => None,
+        }
+    }
+
+    /// Areas the published edition excludes by hand as outliers. Only the 2019 edition's list
+    /// is published with its distribution; other editions take `--exclude`.
+    fn excluded_by_hand(self, period: &str) -> &'static [&'static str] {
+        match (self, period.trim()) {
+            (Preset::BerlinMss, "2019") => &["10010203", "04041239"],
+            _ => &[],
+        }
+    }
+
+    /// Builds a run configuration for an atlas. `mapping` maps a preset key to the atlas's
+    /// key; a needed indicator that the atlas lacks is an error that lists every missing
+    /// indicator with its meaning, so the user can map them.
+    pub fn config(
+        self,
+        atlas: &Atlas,
+        level: &str,
+        period: &str,
+        compare_period: Option<&str>,
+        mapping: &HashMap<String, String>,
+    ) -> Result<StatusDynamicsConfig> {
+        let level_ref = atlas.level(level)?;
+        let period_ref = atlas.period(period)?;
+        let mapped = |k: &str| mapping.get(k).cloned().unwrap_or_else(|| k.to_string());
+        let mut missing = Vec::new();
+        let mut choose = |list: &[PresetIndicator]| -> Result<Vec<IndicatorChoice>> {
+            let mut out = Vec::new();
+            for p in list {
+                let key = mapped(p.key);
+                let has_values = match atlas.indicator(&key) {
+                    Ok(meta) => !atlas.values(meta.id, level_ref.id, period_ref.id)?.is_empty(),
+                    Err(Error::NotFound { .. }) => false,
+                    Err(e) => return Err(e),
+                };
+                if has_values {
+                    out.push(IndicatorChoice {
+                        key,
+                        polarity: Some(if p.higher_is_better {
+                            Polarity::HigherIsBetter
+                        } else {
+                            Polarity::HigherIsWorse
+                        }),
+                        weight: 1.0,
+                    });
+                } else if !p.optional {
+                    missing.push(*p);
+                }
+            }
+            Ok(out)
+        };
+        let status = choose(self.status_indicators())?;
+        let given_dynamics = match self.dynamics_indicators() {
+            Some(list) => Some(choose(list)?),
+            None => None,
+        };
+        if let Some(first) = missing.first() {
+            return Err(Error::Invalid(format!(
+                "Die Vorlage „{}“ braucht Indikatoren, die auf Ebene „{level}“ für {period} fehlen: {}. \
+                 Mit --map VORLAGE=ATLAS zuordnen (z. B. --map {}=mein_schluessel) oder mit --status/--dynamics eigene wählen.",
+                self.name(),
+                missing
+                    .iter()
+                    .map(|p| format!("„{}“ ({})", p.key, p.meaning))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                first.key
+            )));
+        }
+        let dynamics = match given_dynamics {
+            Some(indicators) => DynamicsSource::Indicators { indicators },
+            None => {
+                let compare = match (compare_period, self.dynamics_years()) {
+                    (Some(c), _) => c.trim().to_string(),
+                    (None, Some(years)) => years_before(atlas, period, years)?,
+                    (None, None) => {
+                        return Err(Error::Invalid(format!(
+                            "Die Vorlage „{}“ berechnet die Dynamik als Veränderung zwischen zwei Zeiträumen: --compare-period angeben (z. B. 2010)",
+                            self.name()
+                        )))
+                    }
+                };
+                DynamicsSource::ChangeOfStatus {
+                    compare_period: compare,
+                }
+            }
+        };
+        Ok(StatusDynamicsConfig {
+            level: level.to_string(),
+            period: period.to_string(),
+            preset: Some(self.name().to_string()),
+            status,
+            dynamics,
+            min_population: self.min_population().map(|(k, minimum)| MinPopulation {
+                indicator: mapped(k),
+                minimum,
+            }),
+            // The published outliers are keys of the finest level; other levels have none.
+            exclude: {
+                let keys: HashSet<String> = atlas.areas(level_ref.id)?.into_iter().map(|a| a.key).collect();
+                self.excluded_by_hand(period)
+                    .iter()
+                    .filter(|k| keys.contains(**k))
+                    .map(|k| k.to_string())
+                    .collect()
+            },
+            thresholds: Thresholds::default(),
+        })
+    }
+}
+
+/// The period whose label is `years` years before `period` (labels read as years).
+fn years_before(atlas: &Atlas, period: &str, years: i32) -> Result<String> {
+    let year: i32 = crate::model::period_date(period)
+        .and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
+        .ok_or_else(|| Error::Invalid(format!("Zeitraum „{period}“ nennt kein Jahr; --compare-period angeben")))?;
+    let wanted = year - years;
+    atlas
+        .periods()?
+        .into_iter()
+        .find(|p| {
+            p.date
+                .as_deref()
+                .and_then(|d| d.get(..4))
+                .and_then(|y| y.parse::<i32>().ok())
+                == Some(wanted)
+        })
+        .map(|p| p.label)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "Für die Dynamik über {years} Jahre fehlt der Zeitraum {wanted}; --compare-period angeben"
+            ))
+        })
+}
+
+/// The sign with which an indicator enters: +1 where high is unfavourable (or neutral), −1 where high is favourable.
+fn direction(choice: &IndicatorChoice, declared: Polarity) -> f64 {
+    match choice.polarity.unwrap_or(declared) {
+        Polarity::HigherIsBetter => -1.0,
+        Polarity::HigherIsWorse | Polarity::Neutral => 1.0,
+    }
+}
+
+/// One input column: values per area id, direction and weight.
+struct Input {
+    label: String,
+    values: HashMap<i64, StoredValue>,
+    sign: f64,
+    weight: f64,
+}
+
+fn status_word(v: Option<&StoredValue>) -> Option<&'static str> {
+    match v {
+        None => Some("fehlt"),
+        Some(v) if v.status == ValueStatus::Ok && v.value.is_some() => None,
+        Some(v) if v.status == ValueStatus::Ok => Some("keine Zahl"),
+        Some(v) => Some(match v.status {
+            ValueStatus::Suppressed => "k. A.",
+            ValueStatus::NotApplicable => "x (nicht sinnvoll)",
+            _ => "fehlt",
+        }),
+    }
+}
+
+/// Runs the classification. Reads only; see [`save_status_dynamics`] to store the result.
+pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<StatusDynamicsResult> {
+    if config.status.is_empty() {
+        return Err(Error::Invalid(
+            "Keine Statusindikatoren angegeben (--status oder --preset)".into(),
+        ));
+    }
+    let t = &config.thresholds;
+    if !(t.status[0] <= t.status[1] && t.status[1] <= t.status[2] && t.dynamics[0] <= t.dynamics[1]) {
+        return Err(Error::Invalid(format!(
+            "Schwellenwerte müssen aufsteigen: Status {:?}, Dynamik {:?}",
+            t.status, t.dynamics
+        )));
+    }
+    let level = atlas.level(&config.level)?;
+    let period = atlas.period(&config.period)?;
+    let areas = atlas.areas(level.id)?;
+    let load = |choice: &IndicatorChoice, period_id: i64| -> Result<(HashMap<i64, StoredValue>, Polarity)> {
+        let meta = atlas.indicator(&choice.key)?;
+        if meta.kind == IndicatorKind::Categorical {
+            return Err(Error::Invalid(format!(
+                "Indikator „{}“ ist kategorial und kann nicht standardisiert werden",
+                choice.key
+            )));
+        }
+        let values = atlas.values(meta.id, level.id, period_id)?;
+        if values.is_empty() {
+            let label = atlas
+                .periods()?
+                .into_iter()
+                .find(|p| p.id == period_id)
+                .map(|p| p.label);
+            return Err(Error::Invalid(format!(
+                "Indikator „{}“ hat auf Ebene „{}“ für {} keine Werte",
+                choice.key,
+                level.name,
+                label.unwrap_or_default()
+            )));
+        }
+        Ok((values, meta.polarity))
+    };
+    let mut status_inputs = Vec::new();
+    for c in &config.status {
+        let (values, declared) = load(c, period.id)?;
+        status_inputs.push(Input {
+            label: c.key.clone(),
+            values,
+            sign: direction(c, declared),
+            weight: c.weight,
+        });
+    }
+    let (dynamics_inputs, compare_period) = match &config.dynamics {
+        DynamicsSource::Indicators { indicators } => {
+            if indicators.is_empty() {
+                return Err(Error::Invalid(
+                    "Keine Dynamikindikatoren angegeben (--dynamics oder --compare-period)".into(),
+                ));
+            }
+            let mut inputs = Vec::new();
+            for c in indicators {
+                let (values, declared) = load(c, period.id)?;
+                inputs.push(Input {
+                    label: c.key.clone(),
+                    values,
+                    sign: direction(c, declared),
+                    weight: c.weight,
+                });
+            }
+            (inputs, None)
+        }
+        DynamicsSource::ChangeOfStatus { compare_period } => {
+            let earlier = atlas.period(compare_period)?;
+            if earlier.id == period.id {
+                return Err(Error::Invalid(format!(
+                    "Vergleichszeitraum und Zeitraum sind gleich ({compare_period})"
+                )));
+            }
+            let mut inputs = Vec::new();
+            for (c, now) in config.status.iter().zip(&status_inputs) {
+                let (before, _) = load(c, earlier.id)?;
+                // The change keeps the status indicator's direction: a rising share of
+                // transfer recipients is a negative dynamic.
+                let values = now
+                    .values
+                    .iter()
+                    .map(|(area, v)| {
+                        let change = match (v.status, v.value, before.get(area)) {
+                            (ValueStatus::Ok, Some(x), Some(b)) if b.status == ValueStatus::Ok && b.value.is_some() => {
+                                StoredValue {
+                                    value: b.value.map(|y| x - y),
+                                    text: None,
+                                    status: ValueStatus::Ok,
+                                    note: None,
+                                }
+                            }
+                            (ValueStatus::Ok, Some(_), b) => StoredValue {
+                                value: None,
+                                text: None,
+                                status: b.map_or(ValueStatus::Missing, |b| {
+                                    if b.status == ValueStatus::Ok {
+                                        ValueStatus::Missing
+                                    } else {
+                                        b.status
+                                    }
+                                }),
+                                note: Some(format!("{compare_period}: {}", status_word(b).unwrap_or("fehlt"))),
+                            },
+                            _ => v.clone(),
+                        };
+                        (*area, change)
+                    })
+                    .collect();
+                inputs.push(Input {
+                    label: format!("Δ {}", c.key),
+                    values,
+                    sign: now.sign,
+                    weight: now.weight,
+                });
+            }
+            (inputs, Some(compare_period.clone()))
+        }
+    };
+
+    // Which areas take part.
+    let keys: HashSet<&str> = areas.iter().map(|a| a.key.as_str()).collect();
+    if let Some(unknown) = config.exclude.iter().find(|k| !keys.contains(k.as_str())) {
+        return Err(Error::Invalid(format!(
+            "Auszuschließendes Gebiet „{unknown}“ gibt es auf Ebene „{}“ nicht",
+            level.name
+        )));
+    }
+    let population = match &config.min_population {
+        Some(rule) => {
+            let meta = atlas.indicator(&rule.indicator)?;
+            Some((rule, atlas.values(meta.id, level.id, period.id)?))
+        }
+        None => None,
+    };
+    let mut valid = Vec::new();
+    let mut excluded = Vec::new();
+    for area in &areas {
+        let reason = if config.exclude.contains(&area.key) {
+            Some("von Hand ausgeschlossen (Ausreißer)".to_string())
+        } else if let Some((rule, values)) = &population {
+            match values.get(&area.id).and_then(|v| v.value) {
+                Some(p) if p < rule.minimum => Some(format!(
+                    "unter {} Einwohnern ({} laut „{}“)",
+                    crate::numbers::format_german(rule.minimum, 0),
+                    crate::numbers::format_german(p, 0),
+                    rule.indicator
+                )),
+                Some(_) => None,
+                None => Some(format!("Einwohnerzahl „{}“ fehlt", rule.indicator)),
+            }
+        } else {
+            None
+        };
+        let reason = reason.or_else(|| {
+            let gaps: Vec<String> = status_inputs
+                .iter()
+                .chain(&dynamics_inputs)
+                .filter_map(|i| status_word(i.values.get(&area.id)).map(|w| format!("{} {w}", i.label)))
+                .collect();
+            (!gaps.is_empty()).then(|| format!("Werte fehlen: {}", gaps.join(", ")))
+        });
+        match reason {
+            Some(reason) => excluded.push(ExcludedArea {
+                key: area.key.clone(),
+                name: area.name.clone(),
+                reason,
+            }),
+            None => valid.push(area),
+        }
+    }
+    if valid.len() < 3 {
+        return Err(Error::Invalid(format!(
+            "Nur {} gültige Gebiete auf Ebene „{}“ für {}: zu wenige für eine Standardisierung",
+            valid.len(),
+            level.name,
+            config.period
+        )));
+    }
+    let index = |inputs: &[Input]| -> Result<Vec<f64>> {
+        let mut sum = vec![0.0; valid.len()];
+        for input in inputs {
+            let column: Vec<f64> = valid
+                .iter()
+                .map(|a| input.values.get(&a.id).and_then(|v| v.value).unwrap_or(f64::NAN))
+                .collect();
+            let z = population_z_scores(&column).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "Indikator „{}“ streut über die {} gültigen Gebiete nicht (alle Werte gleich)",
+                    input.label,
+                    valid.len()
+                ))
+            })?;
+            for (s, z) in sum.iter_mut().zip(z) {
+                *s += input.sign * input.weight * z;
+            }
+        }
+        population_z_scores(&sum).ok_or_else(|| Error::Invalid("Die Indexsumme streut nicht".into()))
+    };
+    let status_index = index(&status_inputs)?;
+    let dynamics_index = index(&dynamics_inputs)?;
+
+    let mut result_areas = Vec::with_capacity(valid.len());
+    let mut status_counts = [0; 4];
+    let mut dynamics_counts = [0; 3];
+    let mut matrix = [[0; 3]; 4];
+    for ((area, s), d) in valid.iter().zip(&status_index).zip(&dynamics_index) {
+        let sc = classify_status(*s, &t.status);
+        let dc = classify_dynamics(*d, &t.dynamics);
+        status_counts[sc as usize] += 1;
+        dynamics_counts[dc as usize] += 1;
+        matrix[sc as usize][dc as usize] += 1;
+        result_areas.push(AreaResult {
+            key: area.key.clone(),
+            name: area.name.clone(),
+            status_index: *s,
+            dynamics_index: *d,
+            status_class: sc,
+            dynamics_class: dc,
+            code: format!("{}{}", sc.number(), dc.sign()),
+        });
+    }
+    Ok(StatusDynamicsResult {
+        level: level.name,
+        period: period.label,
+        compare_period,
+        preset: config.preset.clone(),
+        status_indicators: status_inputs.iter().map(|i| i.label.clone()).collect(),
+        dynamics_indicators: dynamics_inputs.iter().map(|i| i.label.clone()).collect(),
+        valid_areas: result_areas.len(),
+        areas: result_areas,
+        excluded,
+        status_counts,
+        dynamics_counts,
+        matrix,
+        thresholds: config.thresholds.clone(),
+        saved: Vec::new(),
+    })
+}
+
+/// The status class of an index: `< a` hoch, `a ..= b` mittel, `(b, c]` niedrig, `> c` sehr niedrig.
+///
+/// ```
+/// use quartier_core::analysis::status_dynamics::{classify_status, StatusClass};
+/// let t = [-1.0, 1.0, 1.5];
+/// assert_eq!(classify_status(-1.0, &t), StatusClass::Medium);
+/// assert_eq!(classify_status(1.5, &t), StatusClass::Low);
+/// assert_eq!(classify_status(1.51, &t), StatusClass::VeryLow);
+/// ```
+pub fn classify_status(index: f64, t: &[f64; 3]) -> StatusClass {
+    if index < t[0] {
+        StatusClass::High
+    } else if index <= t[1] {
+        StatusClass::Medium
+    } else if index <= t[2] {
+        StatusClass::Low
+    } else {
+        StatusClass::VeryLow
+    }
+}
+
+/// The dynamics class: `< a` positiv, `a ..= b` stabil, `> b` negativ.
+pub fn classify_dynamics(index: f64, t: &[f64; 2]) -> DynamicsClass {
+    if index < t[0] {
+        DynamicsClass::Positive
+    } else if index <= t[1] {
+        DynamicsClass::Stable
+    } else {
+        DynamicsClass::Negative
+    }
+}
+
+/// Runs the classification and stores five derived indicators at the level and period:
+/// `PREFIX_status_index`, `PREFIX_dynamics_index`, `PREFIX_status_class`,
+/// `PREFIX_dynamics_class` and `PREFIX_code` (prefix `mss`, `rise`, `solingen`, or `sd` for
+/// own indicator sets), each with its `derived_run` record. Excluded areas get "x" with the
+/// reason as note.
+pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) -> Result<StatusDynamicsResult> {
+    let mut result = status_dynamics(atlas, config)?;
+    let level = atlas.level(&config.level)?;
+    let period = atlas.period(&config.period)?;
+    let ids: HashMap<String, i64> = atlas.areas(level.id)?.into_iter().map(|a| (a.key, a.id)).collect();
+    let prefix = config
+        .preset
+        .as_deref()
+        .and_then(|p| Preset::parse(p).ok())
+        .map_or("sd", Preset::save_prefix);
+    let title = config
+        .preset
+        .as_deref()
+        .map_or("Status/Dynamik".to_string(), |p| format!("Status/Dynamik ({p})"));
+    type Extract = fn(&AreaResult) -> (Option<f64>, Option<String>);
+    let outputs: [(&str, &str, IndicatorKind, i64, Extract); 5] = [
+        ("status_index", "Statusindex", IndicatorKind::Ratio, 2, |r| {
+            (Some(r.status_index), None)
+        }),
+        ("dynamics_index", "Dynamikindex", IndicatorKind::Ratio, 2, |r| {
+            (Some(r.dynamics_index), None)
+        }),
+        ("status_class", "Statusklasse", IndicatorKind::Categorical, 0, |r| {
+            (
+                None,
+                Some(format!("{} {}", r.status_class.number(), r.status_class.label_de())),
+            )
+        }),
+        ("dynamics_class", "Dynamikklasse", IndicatorKind::Categorical, 0, |r| {
+            (None, Some(r.dynamics_class.label_de().to_string()))
+        }),
+        ("code", "Status/Dynamik-Gruppe", IndicatorKind::Categorical, 0, |r| {
+            (None, Some(r.code.clone()))
+        }),
+    ];
+    let mut series = Vec::new();
+    for (suffix, name, kind, decimals, extract) in outputs {
+        let mut values = BTreeMap::new();
+        for r in &result.areas {
+            let (value, text) = extract(r);
+            values.insert(
+                ids[&r.key],
+                StoredValue {
+                    value,
+                    text,
+                    status: ValueStatus::Ok,
+                    note: None,
+                },
+            );
+        }
+        for e in &result.excluded {
+            values.insert(
+                ids[&e.key],
+                StoredValue {
+                    value: None,
+                    text: None,
+                    status: ValueStatus::NotApplicable,
+                    note: Some(e.reason.clone()),
+                },
+            );
+        }
+        series.push(DerivedSeries {
+            key: format!("{prefix}_{suffix}"),
+            meta: IndicatorUpdate {
+                name: Some(format!("{name} ({title})")),
+                topic: Some(format!("Abgeleitet/{title}")),
+                unit: Some(if kind == IndicatorKind::Ratio { "z".into() } else { String::new() }),
+                decimals: Some(decimals),
+                kind: Some(kind),
+                aggregation: Some(crate::model::AggregationRule::NotAggregable),
+                polarity: Some(if kind == IndicatorKind::Ratio {
+                    Polarity::HigherIsWorse
+                } else {
+                    Polarity::Neutral
+                }),
+                description: Some(format!(
+                    "{name}: Summe der z-standardisierten Indikatoren {}, erneut z-standardisiert über {} gültige Gebiete \
+                     (Populationsstandardabweichung). Höher = größere Benachteiligung.",
+                    if suffix.starts_with("dynamics") {
+                        result.dynamics_indicators.join(", ")
+                    } else {
+                        result.status_indicators.join(", ")
+                    },
+                    result.valid_areas
+                )),
+                ..Default::default()
+            },
+            values,
+        });
+    }
+    let run = DerivedRun {
+        method: "status_dynamics".into(),
+        parameters: serde_json::to_value(config).unwrap_or_default(),
+        inputs: config
+            .status
+            .iter()
+            .map(|c| c.key.clone())
+            .chain(match &config.dynamics {
+                DynamicsSource::Indicators { indicators } => indicators.iter().map(|c| c.key.clone()).collect(),
+                DynamicsSource::ChangeOfStatus { .. } => Vec::new(),
+            })
+            .chain(config.min_population.iter().map(|m| m.indicator.clone()))
+            .collect(),
+    };
+    atlas.save_derived(level.id, period.id, &run, &series)?;
+    result.saved = series.into_iter().map(|s| s.key).collect();
+    Ok(result)
+}
