@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL};
 use quartier_core::analysis::status_dynamics::{
     save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, Preset, StatusClass,
     StatusDynamicsConfig, StatusDynamicsResult, Thresholds,
@@ -71,6 +72,8 @@ pub enum Command {
     /// Exportiert Tabellen.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Klassen für eine Karte (gleiche Intervalle, Quantile, natürliche Unterbrechungen …).
+    Classify(ClassifyArgs),
     /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
     StatusDynamics(StatusDynamicsArgs),
     /// Öffnet die App mit einem Atlas.
@@ -245,6 +248,98 @@ pub struct MetadataArgs {
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `quartier classify`
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Indikator
+    #[arg(long)]
+    pub indicator: String,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Verfahren
+    #[arg(long, value_enum, default_value = "equal-interval")]
+    pub method: MethodArg,
+    /// Klassenanzahl (KECK-Standard: 6)
+    #[arg(long, default_value_t = 6)]
+    pub classes: usize,
+    /// Manuelle Klassengrenzen a,b,… (mit --method manual)
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub breaks: Vec<f64>,
+    /// Klassenbreite in Standardabweichungen (mit --method stddev)
+    #[arg(long, default_value_t = 1.0)]
+    pub width: f64,
+    /// Mitte divergierender Klassen: „reference“ (Gesamtstadtwert) oder eine Zahl (mit --method diverging)
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    pub center: String,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Classification methods on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MethodArg {
+    /// Gleiche Intervalle vom Minimum zum Maximum
+    EqualInterval,
+    /// Quantile (gleich viele Gebiete je Klasse)
+    Quantile,
+    /// Natürliche Unterbrechungen (exaktes Fisher–Jenks)
+    Jenks,
+    /// Standardabweichung um den Mittelwert
+    Stddev,
+    /// Runde Grenzen
+    Pretty,
+    /// Eigene Grenzen (--breaks)
+    Manual,
+    /// Boxplot mit 1,5- und 3-fachem Quartilsabstand
+    Boxplot,
+    /// Symmetrisch um eine Mitte (--center)
+    Diverging,
+}
+
+/// Resolves the classification arguments into an engine method.
+fn classify_method(atlas: &Atlas, a: &ClassifyArgs) -> Result<Method> {
+    Ok(match a.method {
+        MethodArg::EqualInterval => Method::EqualInterval,
+        MethodArg::Quantile => Method::Quantile,
+        MethodArg::Jenks => Method::Jenks,
+        MethodArg::Stddev => Method::StdDev { width: a.width },
+        MethodArg::Pretty => Method::Pretty,
+        MethodArg::Boxplot => Method::BoxPlot,
+        MethodArg::Manual => {
+            if a.breaks.is_empty() {
+                return Err(invalid("--method manual braucht --breaks a,b,…"));
+            }
+            Method::Manual {
+                breaks: a.breaks.clone(),
+            }
+        }
+        MethodArg::Diverging => {
+            let center = if a.center.trim() == "reference" {
+                let meta = atlas.indicator(&a.indicator)?;
+                let level = atlas.level(&a.level)?;
+                let period = atlas.period(&a.period)?;
+                let r = quartier_core::reference::reference_value(atlas, &meta, level.id, period.id)?;
+                r.value
+                    .ok_or_else(|| invalid(format!("Kein Gesamtstadtwert für „{}“: {}", a.indicator, r.method)))?
+            } else {
+                a.center
+                    .trim()
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .map_err(|_| invalid(format!("--center „{}“: „reference“ oder eine Zahl angeben", a.center)))?
+            };
+            Method::Diverging { center }
+        }
+    })
 }
 
 /// `quartier status-dynamics`
@@ -750,6 +845,20 @@ pub fn run(command: Command) -> Result<()> {
                     s.level,
                     s.period
                 );
+            }
+        }
+        Command::Classify(a) => {
+            let atlas = open(&a.atlas)?;
+            let method = classify_method(&atlas, &a)?;
+            let c = classify_series(&atlas, &a.indicator, &a.level, &a.period, &method, a.classes)?;
+            if a.json {
+                print_json(&c)?;
+            } else {
+                println!("„{}“ auf Ebene „{}“, {}:", c.indicator, c.level, c.period);
+                for (label, n) in c.labels.iter().zip(&c.counts) {
+                    println!("  {label:<28} {n:>6} Gebiete");
+                }
+                println!("  {:<28} {:>6} Gebiete", NO_DATA_LABEL, c.no_data);
             }
         }
         Command::StatusDynamics(a) => {

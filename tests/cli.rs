@@ -698,3 +698,95 @@ fn status_dynamics_classifies_bezirksregionen_and_saves_derived_indicators() {
     let err = fails(&[&base[..], &["--status", "s9", "--dynamics", "d1"]].concat(), 1);
     assert!(err.contains("s9"), "{err}");
 }
+
+#[test]
+fn classify_gives_breaks_labels_and_a_k_a_class_per_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("berlin.quartier");
+    let a = s(&atlas);
+    ok(&["new", a, "--name", "Berlin"]);
+    let geo = repo().join("sample_data/geometry/berlin-lor-districts.geojson");
+    ok(&[
+        "import",
+        "geometry",
+        a,
+        "--level",
+        "Bezirk",
+        "--file",
+        s(&geo),
+        "--key-column",
+        "id",
+        "--name-column",
+        "name",
+    ]);
+    let csv = dir.path().join("quote.csv");
+    std::fs::write(
+        &csv,
+        "id;quote\n01;10,0\n02;12,5\n03;k. A.\n04;20,0\n05;21,0\n06;–\n07;30,0\n08;31,5\n09;40,0\n10;41,0\n11;44,0\n12;50,0\n",
+    )
+    .unwrap();
+    ok(&[
+        "import",
+        "values",
+        a,
+        "--level",
+        "Bezirk",
+        "--file",
+        s(&csv),
+        "--key-column",
+        "id",
+        "--period",
+        "2020",
+    ]);
+
+    let base = [
+        "classify",
+        a,
+        "--indicator",
+        "quote",
+        "--level",
+        "Bezirk",
+        "--period",
+        "2020",
+    ];
+    let c = json(&[&base[..], &["--method", "equal-interval", "--classes", "4"]].concat());
+    assert_eq!(c["breaks"], serde_json::json!([10.0, 20.0, 30.0, 40.0, 50.0]));
+    assert_eq!(c["labels"][0], "10,0 < 20,0");
+    assert_eq!(c["counts"], serde_json::json!([2, 2, 2, 4]));
+    assert_eq!(c["no_data"], 2);
+    let areas = c["areas"].as_array().unwrap();
+    let class_of = |key: &str| areas.iter().find(|x| x["key"] == key).unwrap()["class"].clone();
+    assert_eq!(
+        class_of("03"),
+        serde_json::Value::Null,
+        "k. A. is its own class, never class 1"
+    );
+    assert_eq!(areas.iter().find(|x| x["key"] == "06").unwrap()["label"], "k. A.");
+    assert_eq!(class_of("04"), 2, "[20, 30) holds 20");
+    assert_eq!(class_of("12"), 4, "the last class is closed");
+
+    let j = json(&[&base[..], &["--method", "jenks", "--classes", "3"]].concat());
+    // The exact optimum for 10 12.5 | 20 21 | 30 31.5 ... has its breaks at class starts.
+    assert_eq!(j["breaks"].as_array().unwrap().len(), 4);
+    let m = json(&[&base[..], &["--method", "manual", "--breaks", "25,45"]].concat());
+    assert_eq!(m["counts"], serde_json::json!([4, 5, 1]));
+
+    let err = fails(&[&base[..], &["--method", "manual"]].concat(), 1);
+    assert!(err.contains("--breaks"), "{err}");
+    let err = fails(&[&base[..], &["--method", "manual", "--breaks", "30,20"]].concat(), 1);
+    assert!(err.contains("aufsteigen"), "{err}");
+    let err = fails(
+        &[
+            "classify",
+            a,
+            "--indicator",
+            "quote",
+            "--level",
+            "Bezirk",
+            "--period",
+            "1999",
+        ],
+        1,
+    );
+    assert!(err.contains("1999"), "{err}");
+}

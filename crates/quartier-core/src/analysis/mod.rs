@@ -3,7 +3,10 @@
 //!
 //! - [`status_dynamics`]: status and dynamics indices and their 4 × 3 classes (Berlin MSS,
 //!   Hamburg RISE, Solingen), with presets.
+//! - [`classify`]: map classes (equal interval, quantile, exact Jenks, standard deviation,
+//!   pretty, manual, box plot, diverging) with German legend labels and the "k. A." class.
 //! - [`stats`]: the shared statistics (population z-scores).
 
+pub mod classify;
 pub mod stats;
 pub mod status_dynamics;
