@@ -1,0 +1,223 @@
+//! Analysis benchmark on a generated level of 20,000 areas, with a peer in the same run.
+//!
+//! `cargo bench -p quartier-core --bench analysis`
+//!
+//! Measures status/dynamics (MSS method, 3 + 3 indicators, minimum population) and map
+//! classification (Jenks with 7 classes, quantiles) through the engine, reading from the atlas.
+//! Targets: each well under 100 ms; exact Jenks on 20,000 values under 1 s.
+//!
+//! Peer: `peer_analysis.py` (numpy for the z-score indices, mapclassify for quantiles and the
+//! exact Fisher–Jenks). mapclassify's exact Fisher–Jenks is quadratic in pure Python, so the
+//! peer runs it on the first `JENKS_PEER_N` values and Quartier does the same for the
+//! comparison; both print their time and the largest difference of their results.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use quartier_core::analysis::classify::{classify, classify_series, Method};
+use quartier_core::analysis::status_dynamics::{
+    status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, StatusDynamicsConfig, Thresholds,
+};
+use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
+use quartier_core::{Atlas, NoProgress};
+
+const AREAS: usize = 20_000;
+const JENKS_PEER_N: usize = 2_000;
+const RUNS: usize = 5;
+
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[RUNS / 2]
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A reproducible table: population and six shares per area (linear congruential generator).
+    let mut state: u64 = 7;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let csv = dir.path().join("bloecke.csv");
+    let mut text = String::from("id;ew;s1;s2;s3;d1;d2;d3\n");
+    for n in 1..=AREAS {
+        let ew = (next() * 3000.0).round();
+        let _ = write!(text, "{n:05};{ew}");
+        for scale in [15.0, 8.0, 30.0] {
+            let _ = write!(text, ";{:.4}", next() * next() * scale);
+        }
+        for _ in 0..3 {
+            let _ = write!(text, ";{:.4}", (next() - 0.5) * 4.0);
+        }
+        text.push('\n');
+    }
+    std::fs::write(&csv, &text).expect("write csv");
+
+    let mut atlas = Atlas::create(&dir.path().join("bench.quartier"), "Bench", None).expect("atlas");
+    atlas.create_level("Block", None).expect("level");
+    import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: csv.clone(),
+            level: "Block".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            unmatched: UnmatchedPolicy::CreateMissing,
+            decimal: Some(quartier_core::numbers::DecimalSeparator::Point),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .expect("values");
+
+    let choices = |keys: [&str; 3]| keys.iter().map(|k| IndicatorChoice::new(k)).collect::<Vec<_>>();
+    let config = StatusDynamicsConfig {
+        level: "Block".into(),
+        period: "2020".into(),
+        preset: None,
+        status: choices(["s1", "s2", "s3"]),
+        dynamics: DynamicsSource::Indicators {
+            indicators: choices(["d1", "d2", "d3"]),
+        },
+        min_population: Some(MinPopulation {
+            indicator: "ew".into(),
+            minimum: 300.0,
+        }),
+        exclude: vec![],
+        thresholds: Thresholds::default(),
+    };
+    let mut sd = None;
+    let t_sd = median_ms(|| sd = Some(status_dynamics(&atlas, &config).expect("status/dynamics")));
+    let sd = sd.expect("ran");
+    let t_jenks = median_ms(|| {
+        classify_series(&atlas, "s1", "Block", "2020", &Method::Jenks, 7).expect("jenks");
+    });
+    let t_quantile = median_ms(|| {
+        classify_series(&atlas, "s1", "Block", "2020", &Method::Quantile, 7).expect("quantile");
+    });
+    let s1: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(';').nth(2)?.parse().ok())
+        .collect();
+    let sub = &s1[..JENKS_PEER_N];
+    let mut jenks_sub = None;
+    let t_jenks_sub = median_ms(|| jenks_sub = Some(classify(sub, &Method::Jenks, 7, 4).expect("jenks")));
+
+    println!(
+        "Generated level: {AREAS} areas (median of {RUNS} runs; targets: each < 100 ms, exact Jenks on 20,000 < 1 s)"
+    );
+    println!(
+        "  status/dynamics, 3 + 3 indicators, {} valid areas:  {t_sd:>8.1} ms",
+        sd.valid_areas
+    );
+    println!("  classify Jenks (exact), 7 classes, {AREAS} values:   {t_jenks:>8.1} ms");
+    println!("  classify quantiles, 7 classes:                       {t_quantile:>8.1} ms");
+    println!("  Jenks on the first {JENKS_PEER_N} values (for the peer):    {t_jenks_sub:>8.1} ms");
+
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_analysis.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&csv)
+        .arg(JENKS_PEER_N.to_string())
+        .output();
+    let peer: serde_json::Value = match out {
+        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_default(),
+        Ok(o) => {
+            println!("  Peer failed: {}", String::from_utf8_lossy(&o.stderr));
+            return;
+        }
+        Err(e) => {
+            println!("  Peer not run (python3 missing: {e})");
+            return;
+        }
+    };
+    if let Some(missing) = peer["missing"].as_str() {
+        println!("  Peer not run: {missing} (pip install numpy mapclassify)");
+        return;
+    }
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default()
+    };
+    let max_diff = |a: &[f64], b: &[f64]| -> f64 {
+        if a.len() != b.len() {
+            return f64::INFINITY;
+        }
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    };
+    let ours_status: Vec<f64> = sd.areas.iter().map(|a| a.status_index).collect();
+    let ours_dynamics: Vec<f64> = sd.areas.iter().map(|a| a.dynamics_index).collect();
+    // mapclassify's bins are class upper bounds; ours are edges, so compare the inner ones:
+    // our class start is the smallest value of a class, theirs the largest of the class below.
+    let jenks_edges = jenks_sub.expect("ran").edges;
+    let peer_jenks = floats(&peer["jenks_bins"]);
+    let mut sorted = sub.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Sum of squared deviations from the class means: the quantity Fisher–Jenks minimises.
+    // `starts` are the sorted positions where classes begin.
+    let sse = |starts: &[usize]| -> f64 {
+        let mut bounds = starts.to_vec();
+        bounds.push(sorted.len());
+        bounds
+            .windows(2)
+            .map(|w| {
+                let class = &sorted[w[0]..w[1]];
+                let mean = class.iter().sum::<f64>() / class.len().max(1) as f64;
+                class.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+            })
+            .sum()
+    };
+    let ours_starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            jenks_edges[1..jenks_edges.len() - 1]
+                .iter()
+                .map(|e| sorted.partition_point(|v| v < e)),
+        )
+        .collect();
+    // mapclassify's bins are class upper bounds (closed): a class starts after the bound below.
+    let peer_starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            peer_jenks[..peer_jenks.len() - 1]
+                .iter()
+                .map(|b| sorted.partition_point(|v| v <= b)),
+        )
+        .collect();
+    let peer_quantiles = floats(&peer["quantile_bins"]);
+    let quantiles = classify(&s1, &Method::Quantile, 7, 4).expect("quantiles").edges;
+    let p = |k: &str| peer[k].as_f64().unwrap_or(f64::NAN) * 1e3;
+    println!("  Peer (numpy; mapclassify FisherJenks and Quantiles):");
+    println!(
+        "    status/dynamics:  {:>8.1} ms (Quartier / peer: {:.2}); largest index difference {:.1e}",
+        p("status_dynamics_s"),
+        t_sd / p("status_dynamics_s"),
+        max_diff(&ours_status, &floats(&peer["status_index"]))
+            .max(max_diff(&ours_dynamics, &floats(&peer["dynamics_index"])))
+    );
+    println!(
+        "    quantiles:        {:>8.1} ms (Quartier / peer: {:.2}); largest break difference {:.1e}",
+        p("quantile_s"),
+        t_quantile / p("quantile_s"),
+        max_diff(
+            &quantiles[1..quantiles.len() - 1],
+            &peer_quantiles[..peer_quantiles.len() - 1]
+        )
+    );
+    println!(
+        "    exact Jenks on {JENKS_PEER_N}: {:>8.1} ms (Quartier / peer: {:.4}); within-class squared deviation Quartier {:.4}, peer {:.4}",
+        p("jenks_s"),
+        t_jenks_sub / p("jenks_s"),
+        sse(&ours_starts),
+        sse(&peer_starts)
+    );
+}
