@@ -23,7 +23,9 @@ pub const POPULATION_PERIODS: [&str; 2] = ["2018", "2020"];
 /// The method's minimum population for a valid Planungsraum.
 pub const MSS_MIN_INHABITANTS: f64 = 300.0;
 
-const MSS_COLUMNS: &[(&str, &str)] = &[
+/// MSS file columns and the indicator keys the atlas gives them (editions differ: s2 and d2
+/// end in 2017).
+pub const MSS_COLUMNS: &[(&str, &str)] = &[
     ("inhabitants", "ew_mss"),
     ("s1_percentage_unemployed", "s1"),
     ("s2_percentage_long_term_unemployed", "s2"),

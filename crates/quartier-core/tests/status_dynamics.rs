@@ -13,20 +13,9 @@ use quartier_core::analysis::status_dynamics::{
 };
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::model::ValueStatus;
+use quartier_core::sample::MSS_COLUMNS;
 use quartier_core::table::read_table;
 use quartier_core::{Atlas, Error, NoProgress};
-
-const COLUMNS: &[(&str, &str)] = &[
-    ("inhabitants", "ew_mss"),
-    ("s1_percentage_unemployed", "s1"),
-    ("s2_percentage_long_term_unemployed", "s2"),
-    ("s3_percentage_transfer_payments_recipients", "s3"),
-    ("s4_percentage_transfer_payments_recipients_below_15_years", "s4"),
-    ("d1_percentage_unemployed", "d1"),
-    ("d2_percentage_long_term_unemployed", "d2"),
-    ("d3_percentage_transfer_payments_recipients", "d3"),
-    ("d4_percentage_transfer_payments_recipients_below_15_years", "d4"),
-];
 
 fn mss_file(year: &str) -> PathBuf {
     realdata().join(format!(
@@ -79,7 +68,7 @@ fn atlas_with_all_editions(dir: &std::path::Path) -> Atlas {
                 key_column: "id".into(),
                 name_column: Some("name".into()),
                 period: Some(year.into()),
-                columns: COLUMNS
+                columns: MSS_COLUMNS
                     .iter()
                     .filter(|(c, _)| header.iter().any(|h| h == c))
                     .map(|(c, k)| format!("{c}={k}"))
