@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
 use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL};
 use quartier_core::analysis::status_dynamics::{
     save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, Preset, StatusClass,
@@ -72,6 +73,8 @@ pub enum Command {
     /// Exportiert Tabellen.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Aggregiert Indikatoren auf eine gröbere Ebene oder die Gesamtstadt (nach ihrer Regel).
+    Aggregate(AggregateArgs),
     /// Klassen für eine Karte (gleiche Intervalle, Quantile, natürliche Unterbrechungen …).
     Classify(ClassifyArgs),
     /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
@@ -245,6 +248,34 @@ pub struct MetadataArgs {
     /// Tabellenblatt
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier aggregate`
+#[derive(Debug, Args)]
+pub struct AggregateArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Feinere Ebene
+    #[arg(long)]
+    pub from_level: String,
+    /// Gröbere Ebene (ohne Angabe: Gesamtstadt)
+    #[arg(long)]
+    pub to_level: Option<String>,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Indikatoren (ohne Angabe: alle mit Werten auf der feineren Ebene)
+    #[arg(long, value_delimiter = ',')]
+    pub indicators: Vec<String>,
+    /// Über die ersten N Zeichen des Schlüssels gruppieren statt über die Gebietshierarchie
+    #[arg(long)]
+    pub key_prefix: Option<usize>,
+    /// Anteile und gewichtete Mittel auch bei Lücken, mit Angabe der Abdeckung
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -845,6 +876,44 @@ pub fn run(command: Command) -> Result<()> {
                     s.level,
                     s.period
                 );
+            }
+        }
+        Command::Aggregate(a) => {
+            let atlas = open(&a.atlas)?;
+            let r = aggregate(
+                &atlas,
+                &AggregateRequest {
+                    from_level: a.from_level,
+                    to_level: a.to_level,
+                    period: a.period,
+                    indicators: a.indicators,
+                    key_prefix: a.key_prefix,
+                    allow_partial: a.allow_partial,
+                },
+            )?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                println!("„{}“ → „{}“, {} ({}):", r.from_level, r.to_level, r.period, r.grouping);
+                for ind in &r.indicators {
+                    println!("  {} ({})", ind.key, ind.rule);
+                    for area in &ind.areas {
+                        let value = area
+                            .combined
+                            .value
+                            .map_or("k. A.".to_string(), |v| quartier_core::numbers::format_german(v, 2));
+                        println!(
+                            "    {:<10} {:<32} {:>14}  {} von {} Teilgebieten; {}",
+                            area.key, area.name, value, area.combined.used, area.combined.total, area.combined.note
+                        );
+                    }
+                }
+                for refused in &r.refused {
+                    println!("  nicht aggregiert: {}: {}", refused.key, refused.reason);
+                }
+                if !r.unassigned.is_empty() {
+                    println!("  ohne übergeordnetes Gebiet: {}", r.unassigned.join(", "));
+                }
             }
         }
         Command::Classify(a) => {

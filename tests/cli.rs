@@ -790,3 +790,38 @@ fn classify_gives_breaks_labels_and_a_k_a_class_per_area() {
     );
     assert!(err.contains("1999"), "{err}");
 }
+
+#[test]
+fn aggregate_without_parent_links_asks_for_a_key_prefix_and_then_sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("berlin.quartier");
+    let a = s(&atlas);
+    ok(&["new", a, "--name", "Berlin"]);
+    let geo = repo().join("sample_data/geometry");
+    for (level, file) in [("Bezirk", "berlin-lor-districts.geojson"), ("Bezirksregion", "berlin-lor-district-regions-until-2020.geojson")] {
+        let f = geo.join(file);
+        ok(&["import", "geometry", a, "--level", level, "--file", s(&f), "--key-column", "id", "--name-column", "name"]);
+    }
+    let mss = repo().join("sample_data/mss/berlin-lor-monitoring-social-urban-development-2019-00-2-2.csv");
+    ok(&[
+        "import", "values", a, "--level", "Bezirksregion", "--file", s(&mss), "--key-column", "id", "--period", "2019",
+        "--columns", "inhabitants=ew",
+    ]);
+    let base = ["aggregate", a, "--from-level", "Bezirksregion", "--to-level", "Bezirk", "--period", "2019"];
+    // No metadata yet: the rule is undeclared, and the areas have no parent links.
+    let err = fails(&base, 1);
+    assert!(err.contains("--key-prefix"), "{err}");
+    let meta = dir.path().join("meta.csv");
+    std::fs::write(&meta, "Schlüssel;Name;Art;Aggregation\new;Einwohner;Anzahl;Summe\n").unwrap();
+    ok(&["import", "metadata", a, "--file", s(&meta)]);
+    let r = json(&[&base[..], &["--key-prefix", "2"]].concat());
+    assert_eq!(r["grouping"], "Schlüsselpräfix 2");
+    let areas = r["indicators"][0]["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 12);
+    assert_eq!(r["indicators"][0]["rule"], "sum");
+    let total: f64 = areas.iter().map(|x| x["value"].as_f64().unwrap()).sum();
+    let city = json(&["aggregate", a, "--from-level", "Bezirksregion", "--period", "2019"]);
+    assert_eq!(city["to_level"], "Gesamtstadt");
+    assert_eq!(city["indicators"][0]["areas"][0]["value"].as_f64().unwrap(), total);
+    assert_eq!(areas[0]["used"], areas[0]["total"]);
+}

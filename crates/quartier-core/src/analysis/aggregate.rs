@@ -1,0 +1,371 @@
+//! Aggregation of an indicator from a level to a coarser level or to the whole municipality,
+//! by the indicator's declared rule:
+//!
+//! - **sum** (counts): the sum of the parts; a missing or suppressed part makes the result
+//!   missing, always (a partial sum is an undercount);
+//! - **ratio of sums** (shares, rates): Σ numerator / Σ denominator × 100 (share) or × 1,000
+//!   (rate), never the mean of the parts' shares;
+//! - **weighted mean by X**: Σ value·X / Σ X, only where declared;
+//! - **not aggregable** and undeclared rules refuse, with the reason.
+//!
+//! Parts with status "x" (not applicable) take no part. With `allow_partial`, ratios and
+//! weighted means use the parts that have values and report the coverage; sums never do.
+//! The reference row (Gesamtstadt) is the same aggregation over all areas of a level
+//! ([`crate::reference`]).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, ValueStatus};
+use crate::{Atlas, Error, Result, StoredValue};
+
+/// An indicator's inputs at one level and period, loaded once for all groups.
+pub(crate) struct RuleInputs {
+    rule: AggregationRule,
+    /// Method text, e.g. "Σ ew_u6 / Σ ew".
+    method: String,
+    values: HashMap<i64, StoredValue>,
+    numerator: HashMap<i64, StoredValue>,
+    denominator: HashMap<i64, StoredValue>,
+    weights: HashMap<i64, StoredValue>,
+    factor: f64,
+}
+
+impl RuleInputs {
+    /// Loads what the rule needs; `Err(reason)` inside `Ok` when the rule refuses.
+    pub(crate) fn load(
+        atlas: &Atlas,
+        indicator: &IndicatorMeta,
+        level_id: i64,
+        period_id: i64,
+    ) -> Result<std::result::Result<Self, String>> {
+        let values_of = |key: &str| -> Result<HashMap<i64, StoredValue>> {
+            let meta = atlas.indicator(key)?;
+            atlas.values(meta.id, level_id, period_id)
+        };
+        let empty = HashMap::new;
+        let (method, numerator, denominator, weights) = match &indicator.aggregation {
+            AggregationRule::Sum => ("Summe der Gebiete".to_string(), empty(), empty(), empty()),
+            AggregationRule::RatioOfSums => {
+                let (Some(nk), Some(dk)) = (&indicator.numerator, &indicator.denominator) else {
+                    return Ok(Err("Quotient der Summen: Zähler oder Nenner nicht angegeben".into()));
+                };
+                (format!("Σ {nk} / Σ {dk}"), values_of(nk)?, values_of(dk)?, empty())
+            }
+            AggregationRule::WeightedMean(by) => (
+                format!("mit „{by}“ gewichtetes Mittel"),
+                empty(),
+                empty(),
+                values_of(by)?,
+            ),
+            AggregationRule::NotAggregable => return Ok(Err("nicht aggregierbar".into())),
+            AggregationRule::Unspecified => return Ok(Err("keine Aggregationsregel festgelegt".into())),
+        };
+        Ok(Ok(RuleInputs {
+            rule: indicator.aggregation.clone(),
+            method,
+            values: atlas.values(indicator.id, level_id, period_id)?,
+            numerator,
+            denominator,
+            weights,
+            factor: match indicator.kind {
+                IndicatorKind::Share => 100.0,
+                IndicatorKind::RatePer1000 => 1000.0,
+                _ => 1.0,
+            },
+        }))
+    }
+
+    /// The indicator's own stored values.
+    pub(crate) fn values(&self) -> &HashMap<i64, StoredValue> {
+        &self.values
+    }
+
+    /// Combines the parts `members` (area ids of the loaded level).
+    pub(crate) fn combine(&self, members: &[i64], allow_partial: bool) -> Combined {
+        let ok = |m: &HashMap<i64, StoredValue>, id: &i64| {
+            m.get(id).filter(|v| v.status == ValueStatus::Ok).and_then(|v| v.value)
+        };
+        let not_applicable =
+            |m: &HashMap<i64, StoredValue>, id: &i64| m.get(id).is_some_and(|v| v.status == ValueStatus::NotApplicable);
+        let (mut top, mut bottom, mut used, mut gaps, mut skipped) = (0.0, 0.0, 0, 0, 0);
+        for id in members {
+            let part = match &self.rule {
+                AggregationRule::Sum if not_applicable(&self.values, id) => None,
+                AggregationRule::Sum => Some(ok(&self.values, id).map(|v| (v, 0.0))),
+                AggregationRule::RatioOfSums
+                    if not_applicable(&self.numerator, id) || not_applicable(&self.denominator, id) =>
+                {
+                    None
+                }
+                AggregationRule::RatioOfSums => Some(ok(&self.numerator, id).zip(ok(&self.denominator, id))),
+                AggregationRule::WeightedMean(_) if not_applicable(&self.values, id) => None,
+                AggregationRule::WeightedMean(_) => {
+                    Some(ok(&self.values, id).zip(ok(&self.weights, id)).map(|(v, w)| (v * w, w)))
+                }
+                AggregationRule::NotAggregable | AggregationRule::Unspecified => Some(None),
+            };
+            match part {
+                None => skipped += 1,
+                Some(Some((t, b))) => {
+                    top += t;
+                    bottom += b;
+                    used += 1;
+                }
+                Some(None) => gaps += 1,
+            }
+        }
+        let total = members.len() - skipped;
+        let none = |note: String| Combined {
+            value: None,
+            used,
+            total,
+            note,
+        };
+        let partial_ok = allow_partial && !matches!(self.rule, AggregationRule::Sum) && used > 0;
+        if gaps > 0 && !partial_ok {
+            return none(match self.rule {
+                AggregationRule::Sum => format!("Summe nicht berechenbar: {gaps} Werte fehlen oder sind geheim"),
+                AggregationRule::RatioOfSums => format!("{}: {gaps} Teilgebiete ohne Zähler oder Nenner", self.method),
+                _ => format!("{} nicht berechenbar: {gaps} Werte oder Gewichte fehlen", self.method),
+            });
+        }
+        if used == 0 {
+            return none("keine Werte".into());
+        }
+        let value = match self.rule {
+            AggregationRule::Sum => top,
+            _ if bottom == 0.0 => return none(format!("{}: Nenner ist 0", self.method)),
+            AggregationRule::RatioOfSums => top / bottom * self.factor,
+            _ => top / bottom,
+        };
+        Combined {
+            value: Some(value),
+            used,
+            total,
+            note: if gaps > 0 {
+                format!("{} über {used} von {total} Teilgebieten", self.method)
+            } else {
+                self.method.clone()
+            },
+        }
+    }
+}
+
+/// One combined value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Combined {
+    /// The value, or `None` when it cannot be computed honestly.
+    pub value: Option<f64>,
+    /// Parts whose values entered.
+    pub used: usize,
+    /// Parts that count (all but those with "x").
+    pub total: usize,
+    /// How it was computed, or why not (German).
+    pub note: String,
+}
+
+/// What to aggregate.
+#[derive(Debug, Clone, Default)]
+pub struct AggregateRequest {
+    /// The finer level.
+    pub from_level: String,
+    /// The coarser level; `None` for the whole municipality.
+    pub to_level: Option<String>,
+    /// The period.
+    pub period: String,
+    /// Indicator keys; empty: every indicator with values at the finer level.
+    pub indicators: Vec<String>,
+    /// Group by the first N characters of the key instead of the parent links (e.g. 3-digit
+    /// Ortsteil keys whose first digit is the Bezirk: 1).
+    pub key_prefix: Option<usize>,
+    /// Ratios and weighted means over the parts that have values, with the coverage stated.
+    pub allow_partial: bool,
+}
+
+/// One aggregated area.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AggregatedArea {
+    /// Key of the coarser area.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// The value, coverage and method.
+    #[serde(flatten)]
+    pub combined: Combined,
+}
+
+/// One indicator's aggregation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AggregatedIndicator {
+    /// Indicator key.
+    pub key: String,
+    /// The rule, as stored.
+    pub rule: String,
+    /// Per coarser area, in key order.
+    pub areas: Vec<AggregatedArea>,
+}
+
+/// An indicator that was not aggregated, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refused {
+    /// Indicator key.
+    pub key: String,
+    /// Why, in German.
+    pub reason: String,
+}
+
+/// The outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Aggregation {
+    /// The finer level.
+    pub from_level: String,
+    /// The coarser level, or "Gesamtstadt".
+    pub to_level: String,
+    /// The period.
+    pub period: String,
+    /// How parts were grouped: "Gebietshierarchie", "Schlüsselpräfix N", "Gesamtstadt".
+    pub grouping: String,
+    /// Aggregated indicators.
+    pub indicators: Vec<AggregatedIndicator>,
+    /// Indicators refused (not aggregable, no rule, no values).
+    pub refused: Vec<Refused>,
+    /// Keys of finer areas that belong to no coarser area.
+    pub unassigned: Vec<String>,
+}
+
+/// Aggregates indicators from a finer level to a coarser one (or the whole municipality).
+pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregation> {
+    let from = atlas.level(&request.from_level)?;
+    let period = atlas.period(&request.period)?;
+    let parts = atlas.areas(from.id)?;
+    // Group the finer areas: (coarser key, name) → member ids.
+    let mut groups: Vec<(String, String, Vec<i64>)> = Vec::new();
+    let mut unassigned = Vec::new();
+    let (to_name, grouping) = match &request.to_level {
+        None => {
+            groups.push((String::new(), atlas.meta()?.name, parts.iter().map(|a| a.id).collect()));
+            ("Gesamtstadt".to_string(), "Gesamtstadt".to_string())
+        }
+        Some(to_level) => {
+            let to = atlas.level(to_level)?;
+            if to.id == from.id {
+                return Err(Error::Invalid(format!(
+                    "Von- und Nach-Ebene sind gleich („{}“)",
+                    to.name
+                )));
+            }
+            let coarse = atlas.areas(to.id)?;
+            let index_of: HashMap<i64, usize> = coarse.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+            let by_key: HashMap<&str, usize> = coarse.iter().enumerate().map(|(i, a)| (a.key.as_str(), i)).collect();
+            groups = coarse
+                .iter()
+                .map(|a| (a.key.clone(), a.name.clone(), Vec::new()))
+                .collect();
+            let grouping = match request.key_prefix {
+                Some(n) => {
+                    for a in &parts {
+                        match a.key.get(..n).and_then(|p| by_key.get(p)) {
+                            Some(i) => groups[*i].2.push(a.id),
+                            None => unassigned.push(a.key.clone()),
+                        }
+                    }
+                    format!("Schlüsselpräfix {n}")
+                }
+                None => {
+                    // Walk the parent links up until an area of the coarser level.
+                    let mut parent: HashMap<i64, Option<i64>> = HashMap::new();
+                    for level in atlas.levels()? {
+                        for a in atlas.areas(level.id)? {
+                            parent.insert(a.id, a.parent_area_id);
+                        }
+                    }
+                    for a in &parts {
+                        let mut at = a.parent_area_id;
+                        let mut steps = 0;
+                        while let Some(id) = at {
+                            if index_of.contains_key(&id) || steps > 16 {
+                                break;
+                            }
+                            at = parent.get(&id).copied().flatten();
+                            steps += 1;
+                        }
+                        match at.and_then(|id| index_of.get(&id)) {
+                            Some(i) => groups[*i].2.push(a.id),
+                            None => unassigned.push(a.key.clone()),
+                        }
+                    }
+                    if unassigned.len() == parts.len() && !parts.is_empty() {
+                        return Err(Error::Invalid(format!(
+                            "Die Gebiete der Ebene „{}“ sind keinem Gebiet der Ebene „{}“ zugeordnet; \
+                             beim Geometrie-Import --parent-level angeben oder mit --key-prefix N über den Schlüssel gruppieren",
+                            from.name, to.name
+                        )));
+                    }
+                    "Gebietshierarchie".to_string()
+                }
+            };
+            (to.name, grouping)
+        }
+    };
+    let keys: Vec<String> = if request.indicators.is_empty() {
+        let mut keys = Vec::new();
+        for meta in atlas.indicators()? {
+            if meta.kind != IndicatorKind::Categorical && !atlas.values(meta.id, from.id, period.id)?.is_empty() {
+                keys.push(meta.key);
+            }
+        }
+        keys
+    } else {
+        request.indicators.clone()
+    };
+    let mut indicators = Vec::new();
+    let mut refused = Vec::new();
+    for key in keys {
+        let meta = atlas.indicator(&key)?;
+        let inputs = match RuleInputs::load(atlas, &meta, from.id, period.id)? {
+            Ok(inputs) => inputs,
+            Err(reason) => {
+                refused.push(Refused { key, reason });
+                continue;
+            }
+        };
+        if inputs.values().is_empty() && !matches!(meta.aggregation, AggregationRule::RatioOfSums) {
+            refused.push(Refused {
+                key,
+                reason: format!("keine Werte auf Ebene „{}“ für {}", from.name, period.label),
+            });
+            continue;
+        }
+        indicators.push(AggregatedIndicator {
+            rule: meta.aggregation.to_stored(),
+            areas: groups
+                .iter()
+                .map(|(k, name, members)| AggregatedArea {
+                    key: k.clone(),
+                    name: name.clone(),
+                    combined: inputs.combine(members, request.allow_partial),
+                })
+                .collect(),
+            key,
+        });
+    }
+    if !request.indicators.is_empty() && indicators.is_empty() {
+        if let Some(r) = refused.first() {
+            return Err(Error::Invalid(format!(
+                "„{}“ wird nicht aggregiert: {}",
+                r.key, r.reason
+            )));
+        }
+    }
+    Ok(Aggregation {
+        from_level: from.name,
+        to_level: to_name,
+        period: period.label,
+        grouping,
+        indicators,
+        refused,
+        unassigned,
+    })
+}
