@@ -798,16 +798,51 @@ fn aggregate_without_parent_links_asks_for_a_key_prefix_and_then_sums() {
     let a = s(&atlas);
     ok(&["new", a, "--name", "Berlin"]);
     let geo = repo().join("sample_data/geometry");
-    for (level, file) in [("Bezirk", "berlin-lor-districts.geojson"), ("Bezirksregion", "berlin-lor-district-regions-until-2020.geojson")] {
+    for (level, file) in [
+        ("Bezirk", "berlin-lor-districts.geojson"),
+        ("Bezirksregion", "berlin-lor-district-regions-until-2020.geojson"),
+    ] {
         let f = geo.join(file);
-        ok(&["import", "geometry", a, "--level", level, "--file", s(&f), "--key-column", "id", "--name-column", "name"]);
+        ok(&[
+            "import",
+            "geometry",
+            a,
+            "--level",
+            level,
+            "--file",
+            s(&f),
+            "--key-column",
+            "id",
+            "--name-column",
+            "name",
+        ]);
     }
     let mss = repo().join("sample_data/mss/berlin-lor-monitoring-social-urban-development-2019-00-2-2.csv");
     ok(&[
-        "import", "values", a, "--level", "Bezirksregion", "--file", s(&mss), "--key-column", "id", "--period", "2019",
-        "--columns", "inhabitants=ew",
+        "import",
+        "values",
+        a,
+        "--level",
+        "Bezirksregion",
+        "--file",
+        s(&mss),
+        "--key-column",
+        "id",
+        "--period",
+        "2019",
+        "--columns",
+        "inhabitants=ew",
     ]);
-    let base = ["aggregate", a, "--from-level", "Bezirksregion", "--to-level", "Bezirk", "--period", "2019"];
+    let base = [
+        "aggregate",
+        a,
+        "--from-level",
+        "Bezirksregion",
+        "--to-level",
+        "Bezirk",
+        "--period",
+        "2019",
+    ];
     // No metadata yet: the rule is undeclared, and the areas have no parent links.
     let err = fails(&base, 1);
     assert!(err.contains("--key-prefix"), "{err}");

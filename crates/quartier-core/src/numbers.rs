@@ -71,12 +71,6 @@ pub fn marker_status(text: &str) -> Option<ValueStatus> {
 /// assert!(matches!(parse_cell(".", DecimalSeparator::Comma), ParsedCell::Marker { .. }));
 /// ```
 pub fn parse_cell(text: &str, decimal: DecimalSeparator) -> ParsedCell {
-    // No marker starts with a digit: numbers skip the marker check (the common case).
-    if text.trim_start().as_bytes().first().is_some_and(u8::is_ascii_digit) {
-        if let Some(n) = parse_number(text, decimal) {
-            return ParsedCell::Number(n);
-        }
-    }
     if let Some(status) = marker_status(text) {
         return ParsedCell::Marker {
             status,

@@ -112,7 +112,8 @@ fn pretty_step(range: f64, k: usize) -> f64 {
     let raw = range / k as f64;
     let magnitude = 10f64.powf(raw.log10().floor());
     let residual = raw / magnitude;
-    // R's thresholds (high.u.bias = 1.5): 1 below 1.5·1... chosen as the nearest nice factor.
+    // The raw step's leading digits decide the nice factor: below 1.5 → 1, below 3 → 2,
+    // below 7 → 5, else 10 (R's `pretty` leans to the smaller steps the same way).
     let nice = if residual < 1.5 {
         1.0
     } else if residual < 3.0 {

@@ -406,9 +406,8 @@ impl Preset {
             .find(|(_, n)| *n == name.trim())
             .map(|(p, _)| *p)
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "Vorlage „{name}“ unbekannt; vorhanden: berlin-mss, hamburg-rise, solingen"
-                ))
+                let names: Vec<&str> = Self::ALL.iter().map(|(_, n)| *n).collect();
+                Error::Invalid(format!("Vorlage „{name}“ unbekannt; vorhanden: {}", names.join(", ")))
             })
     }
 
@@ -719,6 +718,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                                     note: None,
                                 }
                             }
+                            // No earlier number: the change takes the earlier status.
                             (ValueStatus::Ok, Some(_), b) => StoredValue {
                                 value: None,
                                 text: None,
@@ -729,7 +729,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                                         b.status
                                     }
                                 }),
-                                note: Some(format!("{compare_period}: {}", status_word(b).unwrap_or("fehlt"))),
+                                note: None,
                             },
                             _ => v.clone(),
                         };
