@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
+use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest};
 use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL};
 use quartier_core::analysis::status_dynamics::{
     save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, Preset, StatusClass,
@@ -276,6 +276,12 @@ pub struct AggregateArgs {
     /// Anteile und gewichtete Mittel auch bei Lücken, mit Angabe der Abdeckung
     #[arg(long)]
     pub allow_partial: bool,
+    /// Ergebnisse auf der gröberen Ebene als abgeleitete Werte speichern
+    #[arg(long)]
+    pub save: bool,
+    /// Beim Speichern an den Schlüssel anhängen (z. B. _agg), statt unter dem eigenen zu speichern
+    #[arg(long, requires = "save")]
+    pub save_suffix: Option<String>,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -879,18 +885,20 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Aggregate(a) => {
-            let atlas = open(&a.atlas)?;
-            let r = aggregate(
-                &atlas,
-                &AggregateRequest {
-                    from_level: a.from_level,
-                    to_level: a.to_level,
-                    period: a.period,
-                    indicators: a.indicators,
-                    key_prefix: a.key_prefix,
-                    allow_partial: a.allow_partial,
-                },
-            )?;
+            let mut atlas = open(&a.atlas)?;
+            let request = AggregateRequest {
+                from_level: a.from_level,
+                to_level: a.to_level,
+                period: a.period,
+                indicators: a.indicators,
+                key_prefix: a.key_prefix,
+                allow_partial: a.allow_partial,
+            };
+            let r = if a.save {
+                save_aggregation(&mut atlas, &request, a.save_suffix.as_deref())?
+            } else {
+                aggregate(&atlas, &request)?
+            };
             if a.json {
                 print_json(&r)?;
             } else {
@@ -913,6 +921,9 @@ pub fn run(command: Command) -> Result<()> {
                 }
                 if !r.unassigned.is_empty() {
                     println!("  ohne übergeordnetes Gebiet: {}", r.unassigned.join(", "));
+                }
+                if !r.saved.is_empty() {
+                    println!("  gespeichert als {}", r.saved.join(", "));
                 }
             }
         }

@@ -859,4 +859,31 @@ fn aggregate_without_parent_links_asks_for_a_key_prefix_and_then_sums() {
     assert_eq!(city["to_level"], "Gesamtstadt");
     assert_eq!(city["indicators"][0]["areas"][0]["value"].as_f64().unwrap(), total);
     assert_eq!(areas[0]["used"], areas[0]["total"]);
+
+    // Saved, the sums are Bezirk values that classify reads like any other.
+    let saved = json(&[&base[..], &["--key-prefix", "2", "--save"]].concat());
+    assert_eq!(saved["saved"], serde_json::json!(["ew"]));
+    let classes = json(&[
+        "classify",
+        a,
+        "--indicator",
+        "ew",
+        "--level",
+        "Bezirk",
+        "--period",
+        "2019",
+        "--method",
+        "quantile",
+        "--classes",
+        "4",
+    ]);
+    let stored: f64 = classes["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["value"].as_f64().unwrap())
+        .sum();
+    assert_eq!(stored, total);
+    let again = fails(&[&base[..], &["--key-prefix", "2", "--save"]].concat(), 1);
+    assert!(again.contains("nicht überschrieben"), "{again}");
 }

@@ -3,10 +3,11 @@
 //! `cargo bench -p quartier-core --bench analysis`
 //!
 //! Measures status/dynamics (MSS method, 3 + 3 indicators, minimum population) and map
-//! classification (Jenks with 7 classes, quantiles) through the engine, reading from the atlas.
+//! classification (Jenks with 7 classes, quantiles) and aggregation (a sum and a weighted mean
+//! to 201 groups by key prefix) through the engine, reading from the atlas.
 //! Targets: each well under 100 ms; exact Jenks on 20,000 values under 1 s.
 //!
-//! Peer: `peer_analysis.py` (numpy for the z-score indices, mapclassify for quantiles and the
+//! Peer: `peer_analysis.py` (numpy for the z-score indices and the group sums, mapclassify for quantiles and the
 //! exact Fisher–Jenks). mapclassify's exact Fisher–Jenks is quadratic in pure Python, so the
 //! peer runs it on the first `JENKS_PEER_N` values and Quartier does the same for the
 //! comparison; both print their time and the largest difference of their results.
@@ -14,11 +15,14 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
 use quartier_core::analysis::classify::{classify, classify_series, Method};
 use quartier_core::analysis::status_dynamics::{
     status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, StatusDynamicsConfig, Thresholds,
 };
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
+use quartier_core::model::AggregationRule;
+use quartier_core::store::IndicatorUpdate;
 use quartier_core::{Atlas, NoProgress};
 
 const AREAS: usize = 20_000;
@@ -79,6 +83,46 @@ fn main() {
     )
     .expect("values");
 
+    // A coarser level of 201 groups keyed by the first three digits, for the aggregation.
+    let groups_csv = dir.path().join("gruppen.csv");
+    let mut groups = String::from("id;flaeche\n");
+    for g in 0..=AREAS / 100 {
+        let _ = writeln!(groups, "{g:03};1");
+    }
+    std::fs::write(&groups_csv, &groups).expect("write groups");
+    atlas.create_level("Gruppe", None).expect("level");
+    import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: groups_csv,
+            level: "Gruppe".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            unmatched: UnmatchedPolicy::CreateMissing,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .expect("groups");
+    atlas
+        .update_indicator(
+            "ew",
+            &IndicatorUpdate {
+                aggregation: Some(AggregationRule::Sum),
+                ..Default::default()
+            },
+        )
+        .expect("rule");
+    atlas
+        .update_indicator(
+            "s1",
+            &IndicatorUpdate {
+                aggregation: Some(AggregationRule::WeightedMean("ew".into())),
+                ..Default::default()
+            },
+        )
+        .expect("rule");
+
     let choices = |keys: [&str; 3]| keys.iter().map(|k| IndicatorChoice::new(k)).collect::<Vec<_>>();
     let config = StatusDynamicsConfig {
         level: "Block".into(),
@@ -104,6 +148,17 @@ fn main() {
     let t_quantile = median_ms(|| {
         classify_series(&atlas, "s1", "Block", "2020", &Method::Quantile, 7).expect("quantile");
     });
+    let aggregate_request = AggregateRequest {
+        from_level: "Block".into(),
+        to_level: Some("Gruppe".into()),
+        period: "2020".into(),
+        indicators: vec!["ew".into(), "s1".into()],
+        key_prefix: Some(3),
+        allow_partial: false,
+    };
+    let mut aggregation = None;
+    let t_aggregate = median_ms(|| aggregation = Some(aggregate(&atlas, &aggregate_request).expect("aggregate")));
+    let aggregation = aggregation.expect("ran");
     let s1: Vec<f64> = text
         .lines()
         .skip(1)
@@ -122,6 +177,10 @@ fn main() {
     );
     println!("  classify Jenks (exact), 7 classes, {AREAS} values:   {t_jenks:>8.1} ms");
     println!("  classify quantiles, 7 classes:                       {t_quantile:>8.1} ms");
+    println!(
+        "  aggregate ew and s1 (weighted by ew), {} groups:   {t_aggregate:>8.1} ms",
+        aggregation.indicators[0].areas.len()
+    );
     println!("  Jenks on the first {JENKS_PEER_N} values (for the peer):    {t_jenks_sub:>8.1} ms");
 
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_analysis.py");
@@ -196,6 +255,15 @@ fn main() {
     let peer_quantiles = floats(&peer["quantile_bins"]);
     let quantiles = classify(&s1, &Method::Quantile, 7, 4).expect("quantiles").edges;
     let p = |k: &str| peer[k].as_f64().unwrap_or(f64::NAN) * 1e3;
+    let ours_aggregates: Vec<f64> = aggregation
+        .indicators
+        .iter()
+        .flat_map(|i| i.areas.iter().map(|a| a.combined.value.unwrap_or(f64::NAN)))
+        .collect();
+    let peer_aggregates: Vec<f64> = floats(&peer["group_sum"])
+        .into_iter()
+        .chain(floats(&peer["group_weighted_mean"]))
+        .collect();
     println!("  Peer (numpy; mapclassify FisherJenks and Quantiles):");
     println!(
         "    status/dynamics:  {:>8.1} ms (Quartier / peer: {:.2}); largest index difference {:.1e}",
@@ -203,6 +271,12 @@ fn main() {
         t_sd / p("status_dynamics_s"),
         max_diff(&ours_status, &floats(&peer["status_index"]))
             .max(max_diff(&ours_dynamics, &floats(&peer["dynamics_index"])))
+    );
+    println!(
+        "    aggregation:      {:>8.1} ms (Quartier / peer: {:.2}); largest value difference {:.1e}",
+        p("aggregate_s"),
+        t_aggregate / p("aggregate_s"),
+        max_diff(&ours_aggregates, &peer_aggregates)
     );
     println!(
         "    quantiles:        {:>8.1} ms (Quartier / peer: {:.2}); largest break difference {:.1e}",

@@ -24,6 +24,12 @@ def index(cols):
 status, dynamics = index(["s1", "s2", "s3"]), index(["d1", "d2", "d3"])
 t_sd = time.perf_counter() - t0
 
+t0 = time.perf_counter()
+group = data["id"].astype(np.int64) // 100  # first three of five digits
+group_sum = np.bincount(group, weights=data["ew"])
+group_weighted_mean = np.bincount(group, weights=data["s1"] * data["ew"]) / group_sum
+t_aggregate = time.perf_counter() - t0
+
 values = data["s1"]
 t0 = time.perf_counter()
 q = mapclassify.Quantiles(values, k=7)
@@ -38,6 +44,9 @@ print(json.dumps({
     "status_dynamics_s": t_sd,
     "status_index": status.tolist(),
     "dynamics_index": dynamics.tolist(),
+    "aggregate_s": t_aggregate,
+    "group_sum": group_sum.tolist(),
+    "group_weighted_mean": group_weighted_mean.tolist(),
     "quantile_s": t_quantile,
     "quantile_bins": q.bins.tolist(),
     "jenks_s": t_jenks,

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
+use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest};
 use quartier_core::model::ValueStatus;
 use quartier_core::reference::reference_value;
 use quartier_core::sample::build_sample_atlas;
@@ -171,4 +171,59 @@ fn counts_sum_and_shares_are_ratios_of_sums_by_hierarchy_or_key_prefix() {
         },
     );
     assert!(matches!(same, Err(Error::Invalid(m)) if m.contains("gleich")));
+}
+
+#[test]
+fn saved_aggregates_land_at_the_coarser_level_with_their_run_and_never_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
+    let mut atlas = quartier_core::Atlas::open(&path).unwrap();
+    let expected = population_by_bezirk();
+    let request = AggregateRequest {
+        from_level: "Planungsraum".into(),
+        to_level: Some("Bezirk".into()),
+        period: "2020".into(),
+        indicators: vec!["ew".into(), "ew_u6".into(), "anteil_u6".into()],
+        ..Default::default()
+    };
+    let saved = save_aggregation(&mut atlas, &request, None).unwrap();
+    assert_eq!(saved.saved, ["ew", "ew_u6", "anteil_u6"]);
+    let bezirk = atlas.level("Bezirk").unwrap();
+    let period = atlas.period("2020").unwrap();
+    let stored = atlas
+        .values(atlas.indicator("ew").unwrap().id, bezirk.id, period.id)
+        .unwrap();
+    assert_eq!(stored.len(), 12);
+    for area in atlas.areas(bezirk.id).unwrap() {
+        assert_eq!(stored[&area.id].value, Some(expected[&area.key].0), "{}", area.key);
+    }
+    let (run, _) = atlas.derived_run("anteil_u6").unwrap().unwrap();
+    assert_eq!(run.method, "aggregate");
+    assert_eq!(run.parameters["from_level"], "Planungsraum");
+    assert_eq!(run.parameters["grouping"], "Gebietshierarchie");
+
+    // Now the Bezirk level holds "ew": saving under the same key again is refused.
+    let again = save_aggregation(&mut atlas, &request, None);
+    assert!(matches!(again, Err(Error::Invalid(m)) if m.contains("nicht überschrieben")));
+    // With a suffix the aggregates are new indicators; the share's numerator and denominator
+    // point to the aggregates saved alongside.
+    let suffixed = save_aggregation(&mut atlas, &request, Some("_agg")).unwrap();
+    assert_eq!(suffixed.saved, ["ew_agg", "ew_u6_agg", "anteil_u6_agg"]);
+    let share = atlas.indicator("anteil_u6_agg").unwrap();
+    assert_eq!(
+        (share.numerator.as_deref(), share.denominator.as_deref()),
+        (Some("ew_u6_agg"), Some("ew_agg"))
+    );
+    assert_eq!(share.kind, atlas.indicator("anteil_u6").unwrap().kind);
+    // The whole-city aggregate is the reference row and is not stored.
+    let city = save_aggregation(
+        &mut atlas,
+        &AggregateRequest {
+            to_level: None,
+            ..request.clone()
+        },
+        None,
+    );
+    assert!(matches!(city, Err(Error::Invalid(m)) if m.contains("Referenzzeile")));
 }

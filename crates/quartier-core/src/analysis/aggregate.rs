@@ -13,7 +13,7 @@
 //! The reference row (Gesamtstadt) is the same aggregation over all areas of a level
 //! ([`crate::reference`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -233,6 +233,8 @@ pub struct Aggregation {
     pub refused: Vec<Refused>,
     /// Keys of finer areas that belong to no coarser area.
     pub unassigned: Vec<String>,
+    /// Keys under which the aggregates were stored (empty unless saved).
+    pub saved: Vec<String>,
 }
 
 /// Aggregates indicators from a finer level to a coarser one (or the whole municipality).
@@ -367,5 +369,113 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
         indicators,
         refused,
         unassigned,
+        saved: Vec::new(),
     })
+}
+
+/// Aggregates and stores the results at the coarser level as derived values, each
+/// indicator with a `derived_run` record (method `aggregate`, levels, period, grouping).
+///
+/// Without `key_suffix` the aggregates go under the indicator's own key, which is refused
+/// when the coarser level already holds values of it for that period (imported figures are
+/// never overwritten); with a suffix (e.g. `_agg`) they go under `KEY_agg`, with the
+/// indicator's metadata. Saving the whole-municipality aggregate is refused: that is the
+/// reference row, computed on demand.
+pub fn save_aggregation(
+    atlas: &mut Atlas,
+    request: &AggregateRequest,
+    key_suffix: Option<&str>,
+) -> Result<Aggregation> {
+    let Some(to_level) = &request.to_level else {
+        return Err(Error::Invalid(
+            "Die Gesamtstadt-Aggregation ist die Referenzzeile und wird nicht gespeichert; \
+             zum Speichern eine gröbere Ebene angeben (--to-level)"
+                .into(),
+        ));
+    };
+    let mut result = aggregate(atlas, request)?;
+    let to = atlas.level(to_level)?;
+    let period = atlas.period(&request.period)?;
+    let ids: HashMap<String, i64> = atlas.areas(to.id)?.into_iter().map(|a| (a.key, a.id)).collect();
+    let suffix = key_suffix.map(str::trim).filter(|s| !s.is_empty());
+    let saved_keys: HashSet<&str> = result.indicators.iter().map(|i| i.key.as_str()).collect();
+    let with_suffix = |key: &Option<String>| match (key, suffix) {
+        (Some(k), Some(s)) if saved_keys.contains(k.as_str()) => format!("{k}{s}"),
+        _ => String::new(),
+    };
+    let mut outputs = Vec::new();
+    for ind in &result.indicators {
+        let meta = atlas.indicator(&ind.key)?;
+        let key = format!("{}{}", ind.key, suffix.unwrap_or(""));
+        if let Ok(existing) = atlas.indicator(&key) {
+            if !atlas.values(existing.id, to.id, period.id)?.is_empty() && suffix.is_none() {
+                return Err(Error::Invalid(format!(
+                    "„{key}“ hat auf Ebene „{}“ für {} schon Werte; sie werden nicht überschrieben. \
+                     Mit einem Schlüsselzusatz (z. B. --save-suffix _agg) unter neuem Schlüssel speichern",
+                    to.name, period.label
+                )));
+            }
+        }
+        let values = ind
+            .areas
+            .iter()
+            .filter_map(|a| {
+                let id = *ids.get(&a.key)?;
+                let status = if a.combined.value.is_some() {
+                    ValueStatus::Ok
+                } else {
+                    ValueStatus::Missing
+                };
+                Some((
+                    id,
+                    StoredValue {
+                        value: a.combined.value,
+                        text: None,
+                        status,
+                        note: Some(a.combined.note.clone()),
+                    },
+                ))
+            })
+            .collect();
+        let update = match suffix {
+            None => crate::store::IndicatorUpdate::default(),
+            Some(_) => crate::store::IndicatorUpdate {
+                name: Some(format!("{} (aggregiert)", meta.name)),
+                topic: Some(meta.topic.clone()),
+                unit: Some(meta.unit.clone()),
+                decimals: Some(meta.decimals),
+                kind: Some(meta.kind),
+                // Numerator and denominator point to their aggregates only when saved alongside.
+                numerator: Some(with_suffix(&meta.numerator)),
+                denominator: Some(with_suffix(&meta.denominator)),
+                aggregation: Some(meta.aggregation.clone()),
+                polarity: Some(meta.polarity),
+                description: Some(format!(
+                    "Aus Ebene „{}“ aggregiert ({}). {}",
+                    result.from_level, ind.rule, meta.description
+                )),
+                source: Some(meta.source.clone()),
+                ..Default::default()
+            },
+        };
+        outputs.push(crate::store::DerivedSeries {
+            key,
+            meta: update,
+            values,
+        });
+    }
+    let run = crate::store::DerivedRun {
+        method: "aggregate".into(),
+        parameters: serde_json::json!({
+            "from_level": result.from_level,
+            "to_level": result.to_level,
+            "period": result.period,
+            "grouping": result.grouping,
+            "allow_partial": request.allow_partial,
+        }),
+        inputs: result.indicators.iter().map(|i| i.key.clone()).collect(),
+    };
+    atlas.save_derived(to.id, period.id, &run, &outputs)?;
+    result.saved = outputs.into_iter().map(|o| o.key).collect();
+    Ok(result)
 }
