@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest};
-use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL};
+use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL, SMALL_AREA_LABEL};
 use quartier_core::analysis::status_dynamics::{
-    save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, Preset, StatusClass,
-    StatusDynamicsConfig, StatusDynamicsResult, Thresholds,
+    save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, Preset, StatusClass, StatusDynamicsConfig,
+    StatusDynamicsResult, Thresholds,
 };
+use quartier_core::analysis::suppress::{suppress, Reason, SuppressRequest, SuppressionReport};
+use quartier_core::analysis::MinPopulation;
 use quartier_core::export::{export_values, ExportFormat};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
@@ -77,6 +79,8 @@ pub enum Command {
     Aggregate(AggregateArgs),
     /// Klassen für eine Karte (gleiche Intervalle, Quantile, natürliche Unterbrechungen …).
     Classify(ClassifyArgs),
+    /// Geheimhaltung: welche Werte „k. A.“ werden müssen und warum (primär, abgeleitet, sekundär).
+    Suppress(SuppressArgs),
     /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
     StatusDynamics(StatusDynamicsArgs),
     /// Öffnet die App mit einem Atlas.
@@ -316,6 +320,12 @@ pub struct ClassifyArgs {
     /// Mitte divergierender Klassen: „reference“ (Gesamtstadtwert) oder eine Zahl (mit --method diverging)
     #[arg(long, default_value = "0", allow_hyphen_values = true)]
     pub center: String,
+    /// Gebiete mit weniger Einwohnern erhalten keine Klasse (z. B. 300)
+    #[arg(long, requires = "population_indicator")]
+    pub min_population: Option<f64>,
+    /// Indikator mit der Einwohnerzahl für --min-population
+    #[arg(long, requires = "min_population")]
+    pub population_indicator: Option<String>,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -423,6 +433,40 @@ pub struct StatusDynamicsArgs {
     /// Ergebnis als abgeleitete Indikatoren speichern
     #[arg(long)]
     pub save: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier suppress`
+#[derive(Debug, Args)]
+pub struct SuppressArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Feinste Ebene (ihre übergeordneten Gebiete bis zur Gesamtstadt werden mitgeprüft)
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Fallzahlen von 1 bis T werden „k. A.“ (Standard: Vorgabe des Atlas, sonst 3)
+    #[arg(long, allow_hyphen_values = true)]
+    pub threshold: Option<i64>,
+    /// Auch 0 wird „k. A.“
+    #[arg(long)]
+    pub suppress_zero: bool,
+    /// Indikatoren (ohne Angabe: alle mit Werten auf der Ebene)
+    #[arg(long, value_delimiter = ',')]
+    pub indicators: Vec<String>,
+    /// Gebiete mit weniger Einwohnern kennzeichnen (z. B. 300)
+    #[arg(long, requires = "population_indicator")]
+    pub min_population: Option<f64>,
+    /// Indikator mit der Einwohnerzahl für --min-population
+    #[arg(long, requires = "min_population")]
+    pub population_indicator: Option<String>,
+    /// --threshold und --suppress-zero als Vorgabe des Atlas speichern
+    #[arg(long)]
+    pub set_default: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -536,6 +580,41 @@ fn status_dynamics_config(atlas: &Atlas, a: &StatusDynamicsArgs) -> Result<Statu
         }
     }
     Ok(config)
+}
+
+fn print_suppression(r: &SuppressionReport) {
+    println!(
+        "Geheimhaltung „{}“, {} (Ebenen {}; Fallzahlen {} bis {} werden „k. A.“):",
+        r.level,
+        r.period,
+        r.levels.join(" → "),
+        if r.rules.suppress_zero { 0 } else { 1 },
+        r.rules.threshold
+    );
+    for ind in &r.indicators {
+        println!(
+            "  {:<14} Schwelle {}: {} primär, {} abgeleitet, {} sekundär, {} schon in der Quelle",
+            ind.key, ind.threshold, ind.primary, ind.derived, ind.secondary, ind.source
+        );
+    }
+    for cell in &r.cells {
+        let reason = match cell.reason {
+            Reason::Source => "Quelle",
+            Reason::Primary => "primär",
+            Reason::Derived => "abgeleitet",
+            Reason::Secondary => "sekundär",
+        };
+        println!(
+            "    {:<14} {:<14} {:<10} {:<30} {:<10} {}",
+            cell.indicator, cell.level, cell.key, cell.name, reason, cell.detail
+        );
+    }
+    for n in &r.not_checked {
+        println!("  nicht geprüft: {}: {}", n.key, n.reason);
+    }
+    for a in &r.small_areas {
+        println!("  kleines Gebiet: {} {}: {}", a.key, a.name, a.reason);
+    }
 }
 
 fn print_status_dynamics(r: &StatusDynamicsResult) {
@@ -930,7 +1009,19 @@ pub fn run(command: Command) -> Result<()> {
         Command::Classify(a) => {
             let atlas = open(&a.atlas)?;
             let method = classify_method(&atlas, &a)?;
-            let c = classify_series(&atlas, &a.indicator, &a.level, &a.period, &method, a.classes)?;
+            let min_population = a
+                .min_population
+                .zip(a.population_indicator.clone())
+                .map(|(minimum, indicator)| MinPopulation { indicator, minimum });
+            let c = classify_series(
+                &atlas,
+                &a.indicator,
+                &a.level,
+                &a.period,
+                &method,
+                a.classes,
+                min_population.as_ref(),
+            )?;
             if a.json {
                 print_json(&c)?;
             } else {
@@ -939,6 +1030,41 @@ pub fn run(command: Command) -> Result<()> {
                     println!("  {label:<28} {n:>6} Gebiete");
                 }
                 println!("  {:<28} {:>6} Gebiete", NO_DATA_LABEL, c.no_data);
+                if c.small_areas > 0 {
+                    println!("  {:<28} {:>6} Gebiete", SMALL_AREA_LABEL, c.small_areas);
+                }
+            }
+        }
+        Command::Suppress(a) => {
+            let mut atlas = open(&a.atlas)?;
+            let mut rules = atlas.suppression_rules()?;
+            if let Some(t) = a.threshold {
+                if t < 0 {
+                    return Err(invalid(format!("--threshold muss 0 oder größer sein, nicht {t}")));
+                }
+                rules.threshold = t;
+            }
+            rules.suppress_zero |= a.suppress_zero;
+            if a.set_default {
+                atlas.set_suppression_rules(&rules)?;
+            }
+            let report = suppress(
+                &atlas,
+                &SuppressRequest {
+                    level: a.level,
+                    period: a.period,
+                    indicators: a.indicators,
+                    rules: Some(rules),
+                    min_population: a
+                        .min_population
+                        .zip(a.population_indicator)
+                        .map(|(minimum, indicator)| MinPopulation { indicator, minimum }),
+                },
+            )?;
+            if a.json {
+                print_json(&report)?;
+            } else {
+                print_suppression(&report);
             }
         }
         Command::StatusDynamics(a) => {

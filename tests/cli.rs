@@ -575,6 +575,52 @@ fn the_sample_atlas_builds_from_the_shipped_sources() {
         tiergarten.contains(";x;"),
         "Großer Tiergarten (196 inhabitants) is excluded: {tiergarten}"
     );
+
+    // Suppression: the report names each cell and why; the threshold can become the default.
+    let base = ["suppress", a, "--level", "Planungsraum", "--period", "2020"];
+    let r = json(&[&base[..], &["--indicators", "ew_6_15,anteil_u6", "--suppress-zero"]].concat());
+    assert_eq!(
+        r["levels"],
+        serde_json::json!(["Planungsraum", "Bezirksregion", "Bezirk", "Gesamtstadt"])
+    );
+    assert_eq!(r["rules"], serde_json::json!({"threshold": 3, "suppress_zero": true}));
+    let cells = r["cells"].as_array().unwrap();
+    let reasons: std::collections::BTreeSet<&str> = cells.iter().map(|c| c["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["derived", "primary", "secondary"].into());
+    let forst = cells
+        .iter()
+        .find(|c| c["indicator"] == "ew_6_15" && c["key"] == "04061757")
+        .unwrap();
+    assert_eq!(
+        (forst["value"].as_f64(), forst["reason"].as_str()),
+        (Some(3.0), Some("primary"))
+    );
+    assert!(cells.iter().all(|c| !c["detail"].as_str().unwrap().is_empty()));
+    assert_eq!(r["indicators"][0]["key"], "ew_6_15");
+    ok(&[&base[..], &["--threshold", "5", "--set-default"]].concat());
+    let r = json(&[&base[..], &["--indicators", "ew_6_15"]].concat());
+    assert_eq!(r["rules"]["threshold"], 5);
+    let err = fails(&[&base[..], &["--threshold", "-2"]].concat(), 1);
+    assert!(err.contains("0 oder größer"), "{err}");
+    let small = json(
+        &[
+            &base[..],
+            &[
+                "--min-population",
+                "300",
+                "--population-indicator",
+                "ew",
+                "--indicators",
+                "ew",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(small["small_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["key"] == "01011102"));
 }
 
 #[test]

@@ -18,8 +18,9 @@ use std::time::Instant;
 use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
 use quartier_core::analysis::classify::{classify, classify_series, Method};
 use quartier_core::analysis::status_dynamics::{
-    status_dynamics, DynamicsSource, IndicatorChoice, MinPopulation, StatusDynamicsConfig, Thresholds,
+    status_dynamics, DynamicsSource, IndicatorChoice, StatusDynamicsConfig, Thresholds,
 };
+use quartier_core::analysis::MinPopulation;
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::model::AggregationRule;
 use quartier_core::store::IndicatorUpdate;
@@ -143,10 +144,10 @@ fn main() {
     let t_sd = median_ms(|| sd = Some(status_dynamics(&atlas, &config).expect("status/dynamics")));
     let sd = sd.expect("ran");
     let t_jenks = median_ms(|| {
-        classify_series(&atlas, "s1", "Block", "2020", &Method::Jenks, 7).expect("jenks");
+        classify_series(&atlas, "s1", "Block", "2020", &Method::Jenks, 7, None).expect("jenks");
     });
     let t_quantile = median_ms(|| {
-        classify_series(&atlas, "s1", "Block", "2020", &Method::Quantile, 7).expect("quantile");
+        classify_series(&atlas, "s1", "Block", "2020", &Method::Quantile, 7, None).expect("quantile");
     });
     let aggregate_request = AggregateRequest {
         from_level: "Block".into(),

@@ -222,6 +222,8 @@ pub struct IndicatorMeta {
     pub description: String,
     /// Data holder and source.
     pub source: String,
+    /// Counts from 1 to this many are suppressed ("k. A."); `None`: the atlas default, 0: never.
+    pub suppression_threshold: Option<i64>,
 }
 
 /// A reference period (Stichtag) with its label.

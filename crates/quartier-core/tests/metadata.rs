@@ -61,13 +61,13 @@ fn a_sheet_with_bad_entries_reports_them_all_and_writes_nothing() {
     let sheet = dir.path().join("meta.csv");
     std::fs::write(
         &sheet,
-        "key;name;decimals;kind;polarity\na;A;zwei;Anteil;+\nb;B;1;Prozentsatz;+\nc;C;1;Anzahl;oben\n",
+        "key;name;decimals;kind;polarity;Geheimhaltungsschwelle\na;A;zwei;Anteil;+;\nb;B;1;Prozentsatz;+;5\nc;C;1;Anzahl;oben;drei\n",
     )
     .unwrap();
     let Err(Error::Import(report)) = import_metadata(
         &mut atlas,
         &MetadataImport {
-            file: sheet,
+            file: sheet.clone(),
             sheet: None,
         },
     ) else {
@@ -80,8 +80,29 @@ fn a_sheet_with_bad_entries_reports_them_all_and_writes_nothing() {
         [
             (Some(2), Some("decimals")),
             (Some(3), Some("kind")),
-            (Some(4), Some("polarity"))
+            (Some(4), Some("polarity")),
+            (Some(4), Some("Geheimhaltungsschwelle"))
         ]
     );
     assert!(atlas.indicators().unwrap().is_empty());
+
+    // Corrected, the thresholds stick: a number, or empty for the atlas default.
+    std::fs::write(
+        &sheet,
+        "key;name;kind;Geheimhaltungsschwelle\na;A;Anzahl;\nb;B;Anzahl;5\nc;C;Anzahl;0\n",
+    )
+    .unwrap();
+    import_metadata(
+        &mut atlas,
+        &MetadataImport {
+            file: sheet,
+            sheet: None,
+        },
+    )
+    .unwrap();
+    let thresholds: Vec<Option<i64>> = ["a", "b", "c"]
+        .iter()
+        .map(|k| atlas.indicator(k).unwrap().suppression_threshold)
+        .collect();
+    assert_eq!(thresholds, [None, Some(5), Some(0)]);
 }

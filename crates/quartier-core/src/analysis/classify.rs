@@ -95,6 +95,9 @@ impl Classes {
 /// The label of the "k. A." class (missing, suppressed, not applicable).
 pub const NO_DATA_LABEL: &str = "k. A.";
 
+/// The legend label of areas left out by a minimum population rule.
+pub const SMALL_AREA_LABEL: &str = "zu wenige Einwohner";
+
 /// Quantile `p` (0–1) of sorted values, numpy's default definition (linear, type 7).
 ///
 /// ```
@@ -388,7 +391,7 @@ pub struct AreaClass {
     pub name: String,
     /// The value, if it is a number.
     pub value: Option<f64>,
-    /// Class number 1…k, or `None` for "k. A.".
+    /// Class number 1…k, or `None` for "k. A." and areas below the minimum population.
     pub class: Option<usize>,
     /// The class's legend label, or "k. A.".
     pub label: String,
@@ -413,12 +416,15 @@ pub struct SeriesClasses {
     pub counts: Vec<usize>,
     /// Areas in the "k. A." class (missing, suppressed, not applicable).
     pub no_data: usize,
+    /// Areas left out by the minimum population rule (no class, label [`SMALL_AREA_LABEL`]).
+    pub small_areas: usize,
     /// Per area, in key order.
     pub areas: Vec<AreaClass>,
 }
 
 /// Classifies an indicator of the atlas at one level and period. Areas without a number are
-/// the "k. A." class. Labels use the indicator's decimals.
+/// the "k. A." class. Labels use the indicator's decimals. With a minimum population rule,
+/// smaller areas take no part in the breaks and get no class (label [`SMALL_AREA_LABEL`]).
 pub fn classify_series(
     atlas: &crate::Atlas,
     indicator: &str,
@@ -426,6 +432,7 @@ pub fn classify_series(
     period: &str,
     method: &Method,
     k: usize,
+    min_population: Option<&crate::analysis::MinPopulation>,
 ) -> Result<SeriesClasses> {
     let meta = atlas.indicator(indicator)?;
     if meta.kind == crate::model::IndicatorKind::Categorical {
@@ -437,13 +444,21 @@ pub fn classify_series(
     let period = atlas.period(period)?;
     let values = atlas.values(meta.id, level.id, period.id)?;
     let areas = atlas.areas(level.id)?;
+    let small = match min_population {
+        Some(rule) => rule.small_areas(atlas, level.id, period.id)?,
+        None => Default::default(),
+    };
     let number = |id: &i64| {
         values
             .get(id)
             .filter(|v| v.status == crate::model::ValueStatus::Ok)
             .and_then(|v| v.value)
     };
-    let numbers: Vec<f64> = areas.iter().filter_map(|a| number(&a.id)).collect();
+    let numbers: Vec<f64> = areas
+        .iter()
+        .filter(|a| !small.contains_key(&a.id))
+        .filter_map(|a| number(&a.id))
+        .collect();
     let classes = classify(&numbers, method, k, meta.decimals.max(0) as usize).map_err(|e| match e {
         Error::Invalid(m) => Error::Invalid(format!(
             "„{indicator}“ auf Ebene „{}“, {}: {m}",
@@ -455,13 +470,18 @@ pub fn classify_series(
         .into_iter()
         .map(|a| {
             let value = number(&a.id);
-            let class = value.map(|v| classes.class_of(v));
+            let is_small = small.contains_key(&a.id);
+            let class = value.filter(|_| !is_small).map(|v| classes.class_of(v));
             AreaClass {
                 key: a.key,
                 name: a.name,
                 value,
                 class: class.map(|c| c + 1),
-                label: class.map_or(NO_DATA_LABEL.to_string(), |c| classes.labels[c].clone()),
+                label: match class {
+                    Some(c) => classes.labels[c].clone(),
+                    None if is_small => SMALL_AREA_LABEL.to_string(),
+                    None => NO_DATA_LABEL.to_string(),
+                },
             }
         })
         .collect();
@@ -470,7 +490,8 @@ pub fn classify_series(
         level: level.name,
         period: period.label,
         method: method.clone(),
-        no_data: areas.iter().filter(|a| a.class.is_none()).count(),
+        no_data: areas.iter().filter(|a| a.label == NO_DATA_LABEL).count(),
+        small_areas: areas.iter().filter(|a| a.label == SMALL_AREA_LABEL).count(),
         breaks: classes.edges,
         labels: classes.labels,
         counts: classes.counts,

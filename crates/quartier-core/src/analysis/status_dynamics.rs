@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::stats::population_z_scores;
+use crate::analysis::MinPopulation;
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
 use crate::{Atlas, Error, Result, StoredValue};
@@ -114,15 +115,6 @@ pub enum DynamicsSource {
         /// The earlier period.
         compare_period: String,
     },
-}
-
-/// Minimum population for an area to take part.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MinPopulation {
-    /// The population indicator (at the same level and period).
-    pub indicator: String,
-    /// Areas with fewer inhabitants are left out (Berlin: 300).
-    pub minimum: f64,
 }
 
 /// Class boundaries of the indices.
@@ -755,31 +747,17 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
             level.name
         )));
     }
-    let population = match &config.min_population {
-        Some(rule) => {
-            let meta = atlas.indicator(&rule.indicator)?;
-            Some((rule, atlas.values(meta.id, level.id, period.id)?))
-        }
-        None => None,
+    let too_small = match &config.min_population {
+        Some(rule) => rule.small_areas(atlas, level.id, period.id)?,
+        None => Default::default(),
     };
     let mut valid = Vec::new();
     let mut excluded = Vec::new();
     for area in &areas {
         let reason = if config.exclude.contains(&area.key) {
             Some("von Hand ausgeschlossen (Ausreißer)".to_string())
-        } else if let Some((rule, values)) = &population {
-            match values.get(&area.id).and_then(|v| v.value) {
-                Some(p) if p < rule.minimum => Some(format!(
-                    "unter {} Einwohnern ({} laut „{}“)",
-                    crate::numbers::format_german(rule.minimum, 0),
-                    crate::numbers::format_german(p, 0),
-                    rule.indicator
-                )),
-                Some(_) => None,
-                None => Some(format!("Einwohnerzahl „{}“ fehlt", rule.indicator)),
-            }
         } else {
-            None
+            too_small.get(&area.id).cloned()
         };
         let reason = reason.or_else(|| {
             let gaps: Vec<String> = status_inputs

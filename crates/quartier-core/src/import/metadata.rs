@@ -3,7 +3,8 @@
 //! Recognised columns (German or English headers): `key`/`Schlüssel`, `name`/`Name`,
 //! `topic`/`Thema`, `unit`/`Einheit`, `decimals`/`Nachkommastellen`, `kind`/`Art`,
 //! `numerator`/`Zähler`, `denominator`/`Nenner`, `aggregation`/`Aggregation`,
-//! `polarity`/`Polarität`, `description`/`Beschreibung`, `source`/`Quelle`.
+//! `polarity`/`Polarität`, `description`/`Beschreibung`, `source`/`Quelle`,
+//! `suppression_threshold`/`Geheimhaltungsschwelle` (empty: the atlas default; 0: never).
 //! Indicators that do not exist yet are created; the sheet can be re-imported to edit.
 
 use std::path::PathBuf;
@@ -64,6 +65,7 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
     let c_pol = col(&["polarity", "polarität", "polaritaet", "richtung"]);
     let c_desc = col(&["description", "beschreibung", "definition"]);
     let c_src = col(&["source", "quelle", "datenquelle"]);
+    let c_threshold = col(&["suppression_threshold", "geheimhaltungsschwelle", "geheimhaltung"]);
 
     let mut problems = Vec::new();
     let mut updates = Vec::new();
@@ -127,6 +129,23 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                     t,
                     "unbekannte Polarität (higher_is_better, higher_is_worse, neutral oder +, -, 0)",
                 )),
+            }
+        }
+        if let Some(c) = c_threshold {
+            let t = row.cells[c].as_text();
+            let t = t.trim();
+            if t.is_empty() {
+                u.suppression_threshold = Some(None);
+            } else {
+                match t.parse::<i64>() {
+                    Ok(n) if n >= 0 => u.suppression_threshold = Some(Some(n)),
+                    _ => problems.push(Problem::at(
+                        row.line,
+                        &h[c],
+                        t,
+                        "Geheimhaltungsschwelle muss eine ganze Zahl ab 0 sein (leer: Vorgabe des Atlas)",
+                    )),
+                }
             }
         }
         updates.push((key, u));

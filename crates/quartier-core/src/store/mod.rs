@@ -87,6 +87,8 @@ pub struct IndicatorUpdate {
     pub description: Option<String>,
     /// New source.
     pub source: Option<String>,
+    /// New suppression threshold; `Some(None)` returns to the atlas default.
+    pub suppression_threshold: Option<Option<i64>>,
 }
 
 /// How a set of derived indicators was computed: stored as one `derived_run` row per
@@ -256,6 +258,55 @@ impl Atlas {
         })
     }
 
+    /// The atlas's default suppression rules (threshold 3, zero not suppressed, unless set).
+    pub fn suppression_rules(&self) -> Result<crate::analysis::suppress::SuppressionRules> {
+        let get = |key: &str| -> Result<Option<String>> {
+            Ok(self
+                .conn
+                .query_row("SELECT value FROM atlas_meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?)
+        };
+        let mut rules = crate::analysis::suppress::SuppressionRules::default();
+        if let Some(t) = get("suppression_threshold")?.and_then(|t| t.parse().ok()) {
+            rules.threshold = t;
+        }
+        if let Some(z) = get("suppress_zero")? {
+            rules.suppress_zero = z == "1";
+        }
+        Ok(rules)
+    }
+
+    /// Stores the atlas's default suppression rules.
+    pub fn set_suppression_rules(&mut self, rules: &crate::analysis::suppress::SuppressionRules) -> Result<()> {
+        if rules.threshold < 0 {
+            return Err(Error::Invalid(format!(
+                "Die Geheimhaltungsschwelle muss 0 oder größer sein, nicht {}",
+                rules.threshold
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        for (key, value) in [
+            ("suppression_threshold", rules.threshold.to_string()),
+            ("suppress_zero", if rules.suppress_zero { "1" } else { "0" }.to_string()),
+        ] {
+            tx.execute(
+                "INSERT INTO atlas_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+        }
+        log(
+            &tx,
+            "suppression_rules",
+            &format!(
+                "Geheimhaltung: Werte 1 bis {}{} werden „k. A.“",
+                rules.threshold,
+                if rules.suppress_zero { " und 0" } else { "" }
+            ),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// All spatial levels, coarse to fine.
     pub fn levels(&self) -> Result<Vec<Level>> {
         let mut stmt = self
@@ -337,7 +388,8 @@ impl Atlas {
     /// All indicators with metadata, by topic and key.
     pub fn indicators(&self) -> Result<Vec<IndicatorMeta>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, key, name, topic, unit, decimals, kind, numerator, denominator, aggregation, polarity, description, source
+            "SELECT id, key, name, topic, unit, decimals, kind, numerator, denominator, aggregation, polarity, description, source,
+                    suppression_threshold
              FROM indicator ORDER BY topic, id",
         )?;
         let rows = stmt
@@ -357,6 +409,7 @@ impl Atlas {
                     polarity: Polarity::parse(&r.get::<_, String>(10)?).unwrap_or(Polarity::Neutral),
                     description: r.get(11)?,
                     source: r.get(12)?,
+                    suppression_threshold: r.get(13)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -685,6 +738,11 @@ pub(crate) fn apply_indicator_update(tx: &Transaction<'_>, id: i64, u: &Indicato
         ("polarity", u.polarity.map(|p| p.as_str().to_string().into())),
         ("description", u.description.clone().map(Into::into)),
         ("source", u.source.clone().map(Into::into)),
+        (
+            "suppression_threshold",
+            u.suppression_threshold
+                .map(|t| t.map_or(rusqlite::types::Value::Null, Into::into)),
+        ),
     ]
     .into_iter()
     .filter_map(|(c, v)| v.map(|v| (c, v)))

@@ -1,0 +1,676 @@
+//! Suppression for data protection ("k. A."), computed as a view: stored values stay as they
+//! are, and exports of the public subset apply the report.
+//!
+//! - **Primary:** counts from 1 to the threshold T (default 3; per atlas, per indicator; 0
+//!   optionally too) are suppressed.
+//! - **Secondary:** every area with children carries the equation *area = Σ children*, up to
+//!   the whole municipality. A suppressed cell must not be the only unknown of any such
+//!   equation, or it could be recomputed as the parent minus its siblings. Where it is, the
+//!   smallest published sibling is suppressed as well (or the parent, when there is no
+//!   sibling), until no equation has exactly one unknown. On a hierarchy that is enough: the
+//!   unknowns then form chains and cycles that no linear combination of published figures
+//!   resolves (tested by brute force on generated hierarchies).
+//! - **Derived:** a share or rate is suppressed wherever its numerator or denominator is,
+//!   and where no numerator is stored, the count implied by share × denominator goes through
+//!   the same primary and secondary rules.
+//!
+//! Values that are already "k. A." in the source count as unknown; missing values count as
+//! unknown too (they are not published either), so they protect their siblings.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::analysis::MinPopulation;
+use crate::model::{IndicatorKind, IndicatorMeta, ValueStatus};
+use crate::{Atlas, Error, Result, StoredValue};
+
+/// The suppression rules of an atlas or a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SuppressionRules {
+    /// Counts from 1 to this many are suppressed; 0 suppresses none.
+    pub threshold: i64,
+    /// Whether a count of 0 is suppressed too.
+    pub suppress_zero: bool,
+}
+
+impl Default for SuppressionRules {
+    fn default() -> Self {
+        SuppressionRules {
+            threshold: 3,
+            suppress_zero: false,
+        }
+    }
+}
+
+impl SuppressionRules {
+    /// Whether a count falls under primary suppression.
+    ///
+    /// ```
+    /// let rules = quartier_core::analysis::suppress::SuppressionRules::default();
+    /// assert!(rules.is_small(3.0) && rules.is_small(1.0));
+    /// assert!(!rules.is_small(0.0) && !rules.is_small(4.0));
+    /// ```
+    pub fn is_small(&self, count: f64) -> bool {
+        (count == 0.0 && self.suppress_zero) || (count > 0.0 && count <= self.threshold as f64)
+    }
+
+    /// "1 bis 3" or "0 bis 3", for messages.
+    fn range_de(&self) -> String {
+        format!("{} bis {}", if self.suppress_zero { 0 } else { 1 }, self.threshold)
+    }
+}
+
+/// Why a cell is suppressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Already "k. A." in the source.
+    Source,
+    /// A small count.
+    Primary,
+    /// A share or rate whose numerator or denominator is suppressed.
+    Derived,
+    /// Suppressed so that another cell cannot be recomputed as a difference.
+    Secondary,
+}
+
+/// One cell of a count table on a hierarchy, as input to [`protect_hierarchy`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    /// A published number unless suppressed here.
+    Value(f64),
+    /// "k. A." in the source.
+    Suppressed,
+    /// Not known (missing); not published either.
+    Unknown,
+}
+
+/// A suppressed cell of [`protect_hierarchy`]'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hidden {
+    /// Why.
+    pub reason: Reason,
+    /// For secondary suppression: the cell it protects (the only other unknown of an equation).
+    pub protects: Option<usize>,
+    /// For secondary suppression: the node whose equation (node = Σ children) it closes.
+    pub within: Option<usize>,
+}
+
+/// Primary and secondary suppression of one count table on a hierarchy.
+///
+/// `parent[i]` is the node that node `i` belongs to; each node with children carries the
+/// equation node = Σ children. Include the whole municipality as the root node when its
+/// total is published. Ties between equally small siblings go to the lower index, so pass
+/// nodes in key order. Returns per node whether and why it is suppressed; unknown input
+/// cells are `None` but count as unknown.
+pub fn protect_hierarchy(parent: &[Option<usize>], cells: &[Cell], rules: &SuppressionRules) -> Vec<Option<Hidden>> {
+    let n = cells.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, p) in parent.iter().enumerate() {
+        if let Some(p) = *p {
+            children[p].push(i);
+        }
+    }
+    let mut hidden: Vec<Option<Hidden>> = cells
+        .iter()
+        .map(|c| match c {
+            Cell::Suppressed => Some(Hidden {
+                reason: Reason::Source,
+                protects: None,
+                within: None,
+            }),
+            Cell::Value(v) if rules.is_small(*v) => Some(Hidden {
+                reason: Reason::Primary,
+                protects: None,
+                within: None,
+            }),
+            _ => None,
+        })
+        .collect();
+    let unknown = |hidden: &[Option<Hidden>], i: usize| hidden[i].is_some() || cells[i] == Cell::Unknown;
+    // Equations to check: every node with children. A newly suppressed cell puts the
+    // equations it appears in (its own and its parent's) back on the list.
+    let mut pending: Vec<usize> = (0..n).filter(|&i| !children[i].is_empty()).collect();
+    while let Some(eq) = pending.pop() {
+        let members = std::iter::once(eq).chain(children[eq].iter().copied());
+        let unknowns: Vec<usize> = members.filter(|&i| unknown(&hidden, i)).collect();
+        let [lonely] = unknowns[..] else { continue };
+        let value = |i: usize| match cells[i] {
+            Cell::Value(v) => v,
+            _ => f64::INFINITY,
+        };
+        let sibling = children[eq]
+            .iter()
+            .copied()
+            .filter(|&c| !unknown(&hidden, c))
+            .min_by(|&a, &b| value(a).total_cmp(&value(b)).then(a.cmp(&b)));
+        let Some(chosen) = sibling.or((!unknown(&hidden, eq)).then_some(eq)) else {
+            continue;
+        };
+        hidden[chosen] = Some(Hidden {
+            reason: Reason::Secondary,
+            protects: Some(lonely),
+            within: Some(eq),
+        });
+        if !children[chosen].is_empty() {
+            pending.push(chosen);
+        }
+        if let Some(p) = parent[chosen] {
+            pending.push(p);
+        }
+        pending.push(eq);
+    }
+    hidden
+}
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct SuppressRequest {
+    /// The finest level; its parent areas up to the whole municipality are checked with it.
+    pub level: String,
+    /// The period.
+    pub period: String,
+    /// Indicator keys; empty: every count, share and rate with values at the level.
+    pub indicators: Vec<String>,
+    /// Rules for this run; `None`: the atlas's rules. Per-indicator thresholds apply either way.
+    pub rules: Option<SuppressionRules>,
+    /// Flag areas below a minimum population.
+    pub min_population: Option<MinPopulation>,
+}
+
+/// One suppressed cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuppressedCell {
+    /// Indicator key.
+    pub indicator: String,
+    /// Level name, or "Gesamtstadt".
+    pub level: String,
+    /// Area key (empty for the whole municipality).
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// The value that is hidden (`null` when already hidden in the source).
+    pub value: Option<f64>,
+    /// Why: `source`, `primary`, `derived`, `secondary`.
+    pub reason: Reason,
+    /// The reason in words (German).
+    pub detail: String,
+}
+
+/// Per indicator: the threshold used and how many cells were suppressed for which reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorSuppression {
+    /// Indicator key.
+    pub key: String,
+    /// The threshold that applied (the indicator's own or the run's).
+    pub threshold: i64,
+    /// Already "k. A." in the source.
+    pub source: usize,
+    /// Small counts.
+    pub primary: usize,
+    /// Shares or rates of suppressed counts.
+    pub derived: usize,
+    /// Protecting other cells.
+    pub secondary: usize,
+}
+
+/// An indicator that could not be checked, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotChecked {
+    /// Indicator key.
+    pub key: String,
+    /// Why, in German.
+    pub reason: String,
+}
+
+/// An area below the minimum population.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmallArea {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// Why (German), e.g. "unter 300 Einwohnern (212 laut „ew“)".
+    pub reason: String,
+}
+
+/// The outcome of [`suppress`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuppressionReport {
+    /// The finest level.
+    pub level: String,
+    /// The period.
+    pub period: String,
+    /// The levels checked together, fine to coarse, ending with "Gesamtstadt".
+    pub levels: Vec<String>,
+    /// The run's rules.
+    pub rules: SuppressionRules,
+    /// Every suppressed cell, by indicator, level (fine first) and key.
+    pub cells: Vec<SuppressedCell>,
+    /// Per indicator.
+    pub indicators: Vec<IndicatorSuppression>,
+    /// Indicators that were not checked (ratios, categories, shares without numerator or
+    /// denominator), with the reason.
+    pub not_checked: Vec<NotChecked>,
+    /// Areas below the minimum population, when a rule was given.
+    pub small_areas: Vec<SmallArea>,
+}
+
+impl SuppressionReport {
+    /// Why a cell is suppressed, if it is.
+    pub fn reason(&self, indicator: &str, level: &str, key: &str) -> Option<Reason> {
+        self.cells
+            .iter()
+            .find(|c| c.indicator == indicator && c.level == level && c.key == key)
+            .map(|c| c.reason)
+    }
+}
+
+/// The hierarchy from a level up to the whole municipality, as nodes for
+/// [`protect_hierarchy`]: the level's areas first (by key), then their parent areas finest
+/// level first, then the root.
+struct Tree {
+    /// (level id, area id) per node; the root is `None`.
+    nodes: Vec<Option<(i64, i64)>>,
+    parent: Vec<Option<usize>>,
+    /// Nodes ordered so that children come before their parents.
+    bottom_up: Vec<usize>,
+    labels: Vec<(String, String, String)>,
+    levels: Vec<String>,
+}
+
+impl Tree {
+    fn build(atlas: &Atlas, level_id: i64) -> Result<Self> {
+        let levels = atlas.levels()?;
+        let mut area_info: HashMap<i64, (i64, crate::store::AreaRef)> = HashMap::new();
+        for level in &levels {
+            for a in atlas.areas(level.id)? {
+                area_info.insert(a.id, (level.id, a));
+            }
+        }
+        let level_name = |id: i64| {
+            levels
+                .iter()
+                .find(|l| l.id == id)
+                .map_or(String::new(), |l| l.name.clone())
+        };
+        let sort_order = |id: i64| levels.iter().find(|l| l.id == id).map_or(0, |l| l.sort_order);
+        let mut nodes: Vec<Option<(i64, i64)>> = Vec::new();
+        let mut index: HashMap<i64, usize> = HashMap::new();
+        for a in atlas.areas(level_id)? {
+            index.insert(a.id, nodes.len());
+            nodes.push(Some((level_id, a.id)));
+        }
+        // Ancestors, finest level first, by key within a level.
+        let mut ancestors: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        for node in nodes.clone().into_iter().flatten() {
+            let mut at = area_info.get(&node.1).and_then(|(_, a)| a.parent_area_id);
+            let mut steps = 0;
+            while let Some(id) = at.filter(|_| steps < 16) {
+                let Some((lvl, a)) = area_info.get(&id) else { break };
+                ancestors.insert((-sort_order(*lvl), a.key.clone()), (*lvl, id));
+                at = a.parent_area_id;
+                steps += 1;
+            }
+        }
+        for (lvl, id) in ancestors.into_values() {
+            if let std::collections::hash_map::Entry::Vacant(e) = index.entry(id) {
+                e.insert(nodes.len());
+                nodes.push(Some((lvl, id)));
+            }
+        }
+        let root = nodes.len();
+        nodes.push(None);
+        let parent: Vec<Option<usize>> = nodes
+            .iter()
+            .map(|node| {
+                node.map(|(_, id)| {
+                    area_info
+                        .get(&id)
+                        .and_then(|(_, a)| a.parent_area_id)
+                        .and_then(|p| index.get(&p).copied())
+                        .unwrap_or(root)
+                })
+            })
+            .collect();
+        let depth = |mut i: usize| {
+            let mut d = 0;
+            while let Some(p) = parent[i] {
+                i = p;
+                d += 1;
+            }
+            d
+        };
+        let mut bottom_up: Vec<usize> = (0..nodes.len()).collect();
+        bottom_up.sort_by_key(|&i| std::cmp::Reverse(depth(i)));
+        let municipality = atlas.meta()?.name;
+        let labels = nodes
+            .iter()
+            .map(|node| match node {
+                None => ("Gesamtstadt".to_string(), String::new(), municipality.clone()),
+                Some((lvl, id)) => {
+                    let a = &area_info[id].1;
+                    (level_name(*lvl), a.key.clone(), a.name.clone())
+                }
+            })
+            .collect();
+        let mut chain: Vec<String> = Vec::new();
+        for &i in &bottom_up {
+            if let Some((lvl, _)) = nodes[i] {
+                let name = level_name(lvl);
+                if !chain.contains(&name) {
+                    chain.push(name);
+                }
+            }
+        }
+        chain.push("Gesamtstadt".into());
+        Ok(Tree {
+            nodes,
+            parent,
+            bottom_up,
+            labels,
+            levels: chain,
+        })
+    }
+
+    /// The cells of one indicator: stored values where present, else (for counts,
+    /// `sum_children`) the sum of the children when all of them are known, as the reference
+    /// row and aggregation compute it.
+    fn cells(&self, stored: impl Fn(i64, i64) -> Option<StoredValue>, sum_children: bool) -> Vec<Cell> {
+        let mut cells = vec![Cell::Unknown; self.nodes.len()];
+        let mut sums: Vec<Option<f64>> = vec![Some(0.0); self.nodes.len()];
+        let mut has_children = vec![false; self.nodes.len()];
+        for &i in &self.bottom_up {
+            let own = self.nodes[i].and_then(|(lvl, id)| stored(lvl, id));
+            cells[i] = match own {
+                Some(v) if v.status == ValueStatus::Ok => v.value.map_or(Cell::Unknown, Cell::Value),
+                Some(v) if v.status == ValueStatus::NotApplicable => Cell::Value(0.0),
+                Some(v) if v.status == ValueStatus::Suppressed => Cell::Suppressed,
+                Some(_) => Cell::Unknown,
+                None if has_children[i] && sum_children => sums[i].map_or(Cell::Unknown, Cell::Value),
+                None => Cell::Unknown,
+            };
+            if let Some(p) = self.parent[i] {
+                has_children[p] = true;
+                sums[p] = match (sums[p], cells[i]) {
+                    (Some(s), Cell::Value(v)) => Some(s + v),
+                    _ => None,
+                };
+            }
+        }
+        cells
+    }
+}
+
+/// Stored series at every level of the tree and each count's protection, loaded once.
+struct Tables<'a> {
+    atlas: &'a Atlas,
+    tree: &'a Tree,
+    period_id: i64,
+    series: HashMap<i64, HashMap<(i64, i64), StoredValue>>,
+    protected: HashMap<i64, (Vec<Cell>, Vec<Option<Hidden>>)>,
+}
+
+impl Tables<'_> {
+    /// (level id, area id) → stored value, for every level of the tree.
+    fn series(&mut self, meta: &IndicatorMeta) -> Result<&HashMap<(i64, i64), StoredValue>> {
+        if !self.series.contains_key(&meta.id) {
+            let mut levels: Vec<i64> = self.tree.nodes.iter().flatten().map(|(l, _)| *l).collect();
+            levels.sort_unstable();
+            levels.dedup();
+            let mut all = HashMap::new();
+            for l in levels {
+                for (area, v) in self.atlas.values(meta.id, l, self.period_id)? {
+                    all.insert((l, area), v);
+                }
+            }
+            self.series.insert(meta.id, all);
+        }
+        Ok(&self.series[&meta.id])
+    }
+
+    fn cells(&mut self, meta: &IndicatorMeta, sum_children: bool) -> Result<Vec<Cell>> {
+        let tree = self.tree;
+        let series = self.series(meta)?;
+        Ok(tree.cells(|l, id| series.get(&(l, id)).cloned(), sum_children))
+    }
+
+    /// A count's cells and their protection under `rules`.
+    fn protect(&mut self, meta: &IndicatorMeta, rules: &SuppressionRules) -> Result<(Vec<Cell>, Vec<Option<Hidden>>)> {
+        if !self.protected.contains_key(&meta.id) {
+            let cells = self.cells(meta, true)?;
+            let hidden = protect_hierarchy(&self.tree.parent, &cells, rules);
+            self.protected.insert(meta.id, (cells, hidden));
+        }
+        Ok(self.protected[&meta.id].clone())
+    }
+}
+
+/// Checks a level and its parent areas for one period: which cells must be "k. A." and why.
+pub fn suppress(atlas: &Atlas, request: &SuppressRequest) -> Result<SuppressionReport> {
+    let level = atlas.level(&request.level)?;
+    let period = atlas.period(&request.period)?;
+    let rules = match request.rules {
+        Some(r) => r,
+        None => atlas.suppression_rules()?,
+    };
+    if rules.threshold < 0 {
+        return Err(Error::Invalid(format!(
+            "Die Geheimhaltungsschwelle muss 0 oder größer sein, nicht {}",
+            rules.threshold
+        )));
+    }
+    let tree = Tree::build(atlas, level.id)?;
+    let all = atlas.indicators()?;
+    let by_key: HashMap<&str, &IndicatorMeta> = all.iter().map(|m| (m.key.as_str(), m)).collect();
+    let has_values =
+        |meta: &IndicatorMeta| -> Result<bool> { Ok(!atlas.values(meta.id, level.id, period.id)?.is_empty()) };
+    let mut metas: Vec<&IndicatorMeta> = Vec::new();
+    if request.indicators.is_empty() {
+        for m in &all {
+            if has_values(m)? {
+                metas.push(m);
+            }
+        }
+    } else {
+        for key in &request.indicators {
+            metas.push(by_key.get(key.as_str()).copied().ok_or_else(|| {
+                Error::NotFound {
+                    kind: "Indikator",
+                    name: key.clone(),
+                    available: all
+                        .iter()
+                        .map(|m| format!("„{}“", m.key))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            })?);
+        }
+    }
+    let rules_of = |meta: &IndicatorMeta| SuppressionRules {
+        threshold: meta.suppression_threshold.unwrap_or(rules.threshold),
+        ..rules
+    };
+    let mut tables = Tables {
+        atlas,
+        tree: &tree,
+        period_id: period.id,
+        series: HashMap::new(),
+        protected: HashMap::new(),
+    };
+    let mut report = SuppressionReport {
+        level: level.name.clone(),
+        period: period.label.clone(),
+        levels: tree.levels.clone(),
+        rules,
+        cells: Vec::new(),
+        indicators: Vec::new(),
+        not_checked: Vec::new(),
+        small_areas: Vec::new(),
+    };
+    let name_of = |i: usize| {
+        let (lvl, _, name) = &tree.labels[i];
+        if lvl == "Gesamtstadt" {
+            format!("der Gesamtstadt {name}")
+        } else {
+            format!("„{name}“ ({lvl})")
+        }
+    };
+    let value_text = |cell: Cell| match cell {
+        Cell::Value(v) => crate::numbers::format_german(v, 0),
+        _ => "?".into(),
+    };
+    // Primary and secondary reasons of a count, in words.
+    let explain = |hidden: &Option<Hidden>, cell: Cell, rules: &SuppressionRules| {
+        hidden.map(|h| {
+            let detail = match (h.reason, h.protects, h.within) {
+                (Reason::Primary, ..) => format!("Fallzahl {} im Bereich {}", value_text(cell), rules.range_de()),
+                (Reason::Secondary, Some(p), Some(w)) if p == w => {
+                    format!("schützt {}: sonst als Summe seiner Teilgebiete berechenbar", name_of(p))
+                }
+                (Reason::Secondary, Some(p), Some(w)) => format!(
+                    "schützt {}: sonst aus {} minus den übrigen Teilgebieten berechenbar",
+                    name_of(p),
+                    name_of(w)
+                ),
+                (Reason::Secondary, ..) => "schützt ein Nachbargebiet".into(),
+                _ => "in der Quelle „k. A.“".into(),
+            };
+            (h.reason, detail)
+        })
+    };
+    for meta in metas {
+        let hidden: Vec<Option<(Reason, String)>>;
+        let cells: Vec<Cell>;
+        let rules = rules_of(meta);
+        match meta.kind {
+            IndicatorKind::Count => {
+                let (c, h) = tables.protect(meta, &rules)?;
+                hidden = h.iter().zip(&c).map(|(h, c)| explain(h, *c, &rules)).collect();
+                cells = c;
+            }
+            IndicatorKind::Share | IndicatorKind::RatePer1000 => {
+                let factor = if meta.kind == IndicatorKind::Share {
+                    100.0
+                } else {
+                    1000.0
+                };
+                let Some(den_meta) = meta.denominator.as_deref().and_then(|d| by_key.get(d)).copied() else {
+                    report.not_checked.push(NotChecked {
+                        key: meta.key.clone(),
+                        reason: "Nenner nicht angegeben: Fallzahlen nicht rückrechenbar, nicht geprüft".into(),
+                    });
+                    continue;
+                };
+                let (_, den_hidden) = tables.protect(den_meta, &rules_of(den_meta))?;
+                let stored_numerator = match meta.numerator.as_deref().and_then(|k| by_key.get(k)).copied() {
+                    Some(m) if has_values(m)? => Some(m),
+                    _ => None,
+                };
+                // The numerator: stored, or the count implied by share × denominator.
+                let (num_cells, num_hidden) = match stored_numerator {
+                    Some(m) => tables.protect(m, &rules_of(m))?,
+                    None => {
+                        let share = tables.series(meta)?.clone();
+                        let den = tables.series(den_meta)?;
+                        let implied = tree.cells(
+                            |l, id| {
+                                let s = share.get(&(l, id))?.clone();
+                                if s.status != ValueStatus::Ok {
+                                    return Some(s);
+                                }
+                                let d = den.get(&(l, id)).filter(|d| d.status == ValueStatus::Ok)?;
+                                Some(StoredValue {
+                                    value: Some((s.value? * d.value? / factor).round()),
+                                    ..s
+                                })
+                            },
+                            true,
+                        );
+                        let hidden = protect_hierarchy(&tree.parent, &implied, &rules);
+                        (implied, hidden)
+                    }
+                };
+                cells = tables.cells(meta, false)?;
+                let num_key = meta.numerator.clone().unwrap_or_default();
+                hidden = (0..tree.nodes.len())
+                    .map(|i| {
+                        if cells[i] == Cell::Suppressed {
+                            return Some((Reason::Source, "in der Quelle „k. A.“".into()));
+                        }
+                        let why = match (num_hidden[i], den_hidden[i]) {
+                            (Some(h), _) if stored_numerator.is_none() => format!(
+                                "Anteil × Nenner ergibt die Fallzahl {}{}",
+                                value_text(num_cells[i]),
+                                if h.reason == Reason::Secondary {
+                                    " (sekundär geschützt)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            (Some(_), _) => format!("Zähler „{num_key}“ ist „k. A.“"),
+                            (None, Some(_)) => format!("Nenner „{}“ ist „k. A.“", den_meta.key),
+                            (None, None) => return None,
+                        };
+                        Some((Reason::Derived, why))
+                    })
+                    .collect();
+            }
+            IndicatorKind::Categorical | IndicatorKind::Ratio | IndicatorKind::Unspecified => {
+                report.not_checked.push(NotChecked {
+                    key: meta.key.clone(),
+                    reason: match meta.kind {
+                        IndicatorKind::Categorical => "kategorial: keine Fallzahlen".into(),
+                        IndicatorKind::Ratio => "Verhältniszahl ohne Fallzahlbezug: nicht geprüft".into(),
+                        _ => "Art nicht angegeben: als Anzahl oder Anteil erklären, damit geprüft wird".into(),
+                    },
+                });
+                continue;
+            }
+        }
+        let mut counts = IndicatorSuppression {
+            key: meta.key.clone(),
+            threshold: rules.threshold,
+            source: 0,
+            primary: 0,
+            derived: 0,
+            secondary: 0,
+        };
+        for (i, (reason, detail)) in hidden.into_iter().enumerate().filter_map(|(i, h)| Some((i, h?))) {
+            *match reason {
+                Reason::Source => &mut counts.source,
+                Reason::Primary => &mut counts.primary,
+                Reason::Derived => &mut counts.derived,
+                Reason::Secondary => &mut counts.secondary,
+            } += 1;
+            let (lvl, key, name) = tree.labels[i].clone();
+            report.cells.push(SuppressedCell {
+                indicator: meta.key.clone(),
+                level: lvl,
+                key,
+                name,
+                value: match cells[i] {
+                    Cell::Value(v) => Some(v),
+                    _ => None,
+                },
+                reason,
+                detail,
+            });
+        }
+        report.indicators.push(counts);
+    }
+    if let Some(rule) = &request.min_population {
+        let small = rule.small_areas(atlas, level.id, period.id)?;
+        for a in atlas.areas(level.id)? {
+            if let Some(reason) = small.get(&a.id) {
+                report.small_areas.push(SmallArea {
+                    key: a.key,
+                    name: a.name,
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    Ok(report)
+}
