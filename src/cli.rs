@@ -8,12 +8,16 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest};
 use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL, SMALL_AREA_LABEL};
+use quartier_core::analysis::index::{
+    composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
+    Uncertainty,
+};
 use quartier_core::analysis::status_dynamics::{
-    save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, Preset, StatusClass, StatusDynamicsConfig,
+    save_status_dynamics, status_dynamics, DynamicsSource, Preset, StatusClass, StatusDynamicsConfig,
     StatusDynamicsResult, Thresholds,
 };
 use quartier_core::analysis::suppress::{suppress, Reason, SuppressRequest, SuppressionReport};
-use quartier_core::analysis::MinPopulation;
+use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::export::{export_values, ExportFormat};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
@@ -79,6 +83,8 @@ pub enum Command {
     Aggregate(AggregateArgs),
     /// Klassen für eine Karte (gleiche Intervalle, Quantile, natürliche Unterbrechungen …).
     Classify(ClassifyArgs),
+    /// Zusammengesetzter Index mit Normierung, Gewichten, Prüfungen und Unsicherheitsanalyse.
+    Index(IndexArgs),
     /// Geheimhaltung: welche Werte „k. A.“ werden müssen und warum (primär, abgeleitet, sekundär).
     Suppress(SuppressArgs),
     /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
@@ -436,6 +442,221 @@ pub struct StatusDynamicsArgs {
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `quartier index`
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Indikatoren, je SCHLÜSSEL[:+|-][:GEWICHT] (+ = hoch ist günstig; ohne Gewicht: gleich)
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub indicators: Vec<String>,
+    /// Normierung: z, minmax, rank, percentile, reference (Gesamtstadtwert), target (--targets)
+    #[arg(long, default_value = "z")]
+    pub normalise: String,
+    /// Aggregation: arithmetic oder geometric
+    #[arg(long, default_value = "arithmetic")]
+    pub aggregate: String,
+    /// Die Gewichte sind Budgetpunkte (zusammen 100)
+    #[arg(long)]
+    pub budget: bool,
+    /// Zielwerte für --normalise target: SCHLÜSSEL=WERT,…
+    #[arg(long, value_delimiter = ',')]
+    pub targets: Vec<String>,
+    /// Fehlende Werte: exclude (Gebiet ohne Index) oder available (über die vorhandenen)
+    #[arg(long, default_value = "exclude")]
+    pub missing: String,
+    /// Mindestanteil vorhandener Indikatoren bei --missing available (0–1)
+    #[arg(long, default_value_t = 0.75)]
+    pub min_coverage: f64,
+    /// Gebiete mit weniger Einwohnern nehmen nicht teil
+    #[arg(long, requires = "population_indicator")]
+    pub min_population: Option<f64>,
+    /// Indikator mit der Einwohnerzahl für --min-population
+    #[arg(long, requires = "min_population")]
+    pub population_indicator: Option<String>,
+    /// Von Hand ausgeschlossene Gebiete (Schlüssel)
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Unsicherheitsanalyse mit N Monte-Carlo-Läufen
+    #[arg(long)]
+    pub uncertainty: Option<usize>,
+    /// Spanne der Gewichte in der Unsicherheitsanalyse (0,25 = ± 25 %)
+    #[arg(long, default_value_t = 0.25)]
+    pub weight_range: f64,
+    /// Normierungen der Unsicherheitsanalyse (Standard: die gewählte, z, minmax, rank)
+    #[arg(long, value_delimiter = ',')]
+    pub uncertainty_normalise: Vec<String>,
+    /// Aggregationen der Unsicherheitsanalyse (Standard: arithmetic, geometric)
+    #[arg(long, value_delimiter = ',')]
+    pub uncertainty_aggregate: Vec<String>,
+    /// Startwert des Zufallsgenerators (gleicher Wert, gleiches Ergebnis)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Als abgeleitete Indikatoren KEY, KEY_rank (…) speichern
+    #[arg(long)]
+    pub save: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Resolves the index arguments into a run configuration.
+fn index_config(a: &IndexArgs) -> Result<IndexConfig> {
+    let normalisation = Normalisation::parse(&a.normalise)?;
+    let aggregation = Aggregation::parse(&a.aggregate)?;
+    let mut targets = std::collections::BTreeMap::new();
+    for t in a.targets.iter().filter(|t| !t.trim().is_empty()) {
+        let (key, value) = t
+            .split_once('=')
+            .ok_or_else(|| invalid(format!("--targets „{t}“: erwartet SCHLÜSSEL=WERT")))?;
+        let value = quartier_core::numbers::parse_number(value.trim(), DecimalSeparator::Point)
+            .ok_or_else(|| invalid(format!("--targets „{t}“: „{value}“ ist keine Zahl")))?;
+        targets.insert(key.trim().to_string(), value);
+    }
+    let missing = match a.missing.trim() {
+        "exclude" | "ausschließen" => MissingPolicy::Exclude,
+        "available" | "vorhandene" => MissingPolicy::Available {
+            min_coverage: a.min_coverage,
+        },
+        other => return Err(invalid(format!("--missing „{other}“ unbekannt (exclude, available)"))),
+    };
+    let uncertainty = match a.uncertainty {
+        None => None,
+        Some(runs) => {
+            let normalisations = if a.uncertainty_normalise.is_empty() {
+                let mut v = vec![normalisation];
+                for n in [Normalisation::Z, Normalisation::MinMax, Normalisation::Rank] {
+                    if !v.contains(&n) {
+                        v.push(n);
+                    }
+                }
+                v
+            } else {
+                a.uncertainty_normalise
+                    .iter()
+                    .map(|n| Normalisation::parse(n))
+                    .collect::<quartier_core::Result<_>>()?
+            };
+            let aggregations = if a.uncertainty_aggregate.is_empty() {
+                vec![Aggregation::Arithmetic, Aggregation::Geometric]
+            } else {
+                a.uncertainty_aggregate
+                    .iter()
+                    .map(|n| Aggregation::parse(n))
+                    .collect::<quartier_core::Result<_>>()?
+            };
+            Some(Uncertainty {
+                runs,
+                weight_range: a.weight_range,
+                normalisations,
+                aggregations,
+                seed: a.seed,
+            })
+        }
+    };
+    Ok(IndexConfig {
+        level: a.level.clone(),
+        period: a.period.clone(),
+        indicators: a
+            .indicators
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| IndicatorChoice::parse(s))
+            .collect::<quartier_core::Result<_>>()?,
+        budget: a.budget,
+        normalisation,
+        aggregation,
+        targets,
+        missing,
+        min_population: a
+            .min_population
+            .zip(a.population_indicator.clone())
+            .map(|(minimum, indicator)| MinPopulation { indicator, minimum }),
+        exclude: a
+            .exclude
+            .iter()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        uncertainty,
+    })
+}
+
+fn print_index(r: &IndexResult) {
+    let de = |v: f64, d: usize| quartier_core::numbers::format_german(v, d);
+    println!(
+        "Index auf Ebene „{}“, {} ({}; {}; Gewichte {}):",
+        r.level, r.period, r.normalisation_note, r.direction, r.weighting
+    );
+    for i in &r.indicators {
+        println!(
+            "  {:<14} {}  Gewicht {} ({} %)",
+            i.key,
+            i.polarity,
+            de(i.weight, 2),
+            de(i.weight_share * 100.0, 1)
+        );
+    }
+    println!("  {}", r.compensability);
+    println!();
+    for a in &r.areas {
+        let interval = match (a.rank_p05, a.rank_median, a.rank_p95) {
+            (Some(lo), Some(med), Some(hi)) => format!("  Median {} [{} – {}]", de(med, 0), de(lo, 0), de(hi, 0)),
+            _ => String::new(),
+        };
+        let coverage = if a.used < a.total {
+            format!("  ({} von {} Indikatoren)", a.used, a.total)
+        } else {
+            String::new()
+        };
+        println!(
+            "  {:>4}. {:<10} {:<32} {:>10}{interval}{coverage}",
+            a.rank,
+            a.key,
+            a.name,
+            de(a.index, 3)
+        );
+    }
+    for e in &r.excluded {
+        println!("  ohne Index: {} {}: {}", e.key, e.name, e.reason);
+    }
+    println!("\nPrüfungen über {} vollständige Gebiete:", r.checks.complete_areas);
+    if let Some(a) = r.checks.cronbach_alpha {
+        println!("  Cronbachs Alpha (standardisiert): {}", de(a, 2));
+    }
+    if let Some(p) = r.checks.first_component_share {
+        println!("  Erste Hauptkomponente: {} % der Varianz", de(p * 100.0, 1));
+    }
+    for n in &r.checks.notes {
+        println!("  {n}");
+    }
+    if let Some(u) = &r.uncertainty {
+        println!(
+            "\nUnsicherheit: {} Läufe (Startwert {}), Gewichte ± {} %, mittlere Breite des 5–95-%-Rangintervalls {} Ränge",
+            u.settings.runs,
+            u.settings.seed,
+            de(u.settings.weight_range * 100.0, 0),
+            de(u.mean_interval_width, 1)
+        );
+        for s in &u.sensitivity {
+            println!(
+                "  {:<24} erklärt {} % der Rangvarianz",
+                s.factor,
+                de(s.share * 100.0, 1)
+            );
+        }
+    }
+    if !r.saved.is_empty() {
+        println!("\nGespeichert als {}", r.saved.join(", "));
+    }
 }
 
 /// `quartier suppress`
@@ -1033,6 +1254,19 @@ pub fn run(command: Command) -> Result<()> {
                 if c.small_areas > 0 {
                     println!("  {:<28} {:>6} Gebiete", SMALL_AREA_LABEL, c.small_areas);
                 }
+            }
+        }
+        Command::Index(a) => {
+            let mut atlas = open(&a.atlas)?;
+            let config = index_config(&a)?;
+            let result = match &a.save {
+                Some(key) => save_composite_index(&mut atlas, &config, key)?,
+                None => composite_index(&atlas, &config)?,
+            };
+            if a.json {
+                print_json(&result)?;
+            } else {
+                print_index(&result);
             }
         }
         Command::Suppress(a) => {

@@ -743,6 +743,60 @@ fn status_dynamics_classifies_bezirksregionen_and_saves_derived_indicators() {
     assert!(err.contains("s4") && err.contains("--map"), "{err}");
     let err = fails(&[&base[..], &["--status", "s9", "--dynamics", "d1"]].concat(), 1);
     assert!(err.contains("s9"), "{err}");
+
+    // A composite index over the same Bezirksregionen, with rank intervals, saved.
+    let index = [
+        "index",
+        a,
+        "--level",
+        "Bezirksregion",
+        "--period",
+        "2019",
+        "--indicators",
+        "s1:-:2,s3:-:1,d1:-:1",
+    ];
+    let r = json(
+        &[
+            &index[..],
+            &["--normalise", "minmax", "--uncertainty", "100", "--save", "sozialindex"],
+        ]
+        .concat(),
+    );
+    for field in [
+        "level",
+        "period",
+        "direction",
+        "indicators",
+        "weighting",
+        "normalisation",
+        "aggregation",
+        "compensability",
+        "missing",
+        "areas",
+        "excluded",
+        "checks",
+        "uncertainty",
+        "saved",
+    ] {
+        assert!(r.get(field).is_some(), "{field}");
+    }
+    assert_eq!(r["normalisation"], "min_max");
+    assert_eq!(r["indicators"][0]["weight_share"], 0.5);
+    let areas = r["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 138);
+    assert_eq!(areas[0]["rank"], 1);
+    assert!(areas
+        .iter()
+        .all(|x| x["rank_p05"].as_f64().unwrap() <= x["rank_p95"].as_f64().unwrap()));
+    assert_eq!(r["uncertainty"]["runs"], 100);
+    assert!(!r["uncertainty"]["sensitivity"].as_array().unwrap().is_empty());
+    assert_eq!(r["saved"][0], "sozialindex");
+    let again = json(&[&index[..], &["--normalise", "minmax", "--uncertainty", "100"]].concat());
+    assert_eq!(again["areas"], r["areas"], "seeded: the same result twice");
+    let err = fails(&[&index[..], &["--normalise", "log"]].concat(), 1);
+    assert!(err.contains("Normierung „log“"), "{err}");
+    let err = fails(&[&index[..], &["--budget"]].concat(), 1);
+    assert!(err.contains("100 Punkte"), "{err}");
 }
 
 #[test]

@@ -17,10 +17,8 @@ use std::time::Instant;
 
 use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
 use quartier_core::analysis::classify::{classify, classify_series, Method};
-use quartier_core::analysis::status_dynamics::{
-    status_dynamics, DynamicsSource, IndicatorChoice, StatusDynamicsConfig, Thresholds,
-};
-use quartier_core::analysis::MinPopulation;
+use quartier_core::analysis::status_dynamics::{status_dynamics, DynamicsSource, StatusDynamicsConfig, Thresholds};
+use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::model::AggregationRule;
 use quartier_core::store::IndicatorUpdate;

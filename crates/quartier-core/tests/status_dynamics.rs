@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use common::*;
 use quartier_core::analysis::status_dynamics::{
-    save_status_dynamics, status_dynamics, DynamicsSource, IndicatorChoice, Preset, StatusDynamicsConfig, Thresholds,
+    save_status_dynamics, status_dynamics, DynamicsSource, Preset, StatusDynamicsConfig, Thresholds,
 };
+use quartier_core::analysis::IndicatorChoice;
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::model::ValueStatus;
 use quartier_core::sample::MSS_COLUMNS;

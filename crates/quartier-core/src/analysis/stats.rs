@@ -32,3 +32,69 @@ pub fn population_z_scores(values: &[f64]) -> Option<Vec<f64>> {
     }
     Some(values.iter().map(|v| (v - mean) / sd).collect())
 }
+
+/// Ranks with ties: rank 1 for the largest value, equal values share the best rank of their
+/// group ("1, 2, 2, 4"), as in German league tables. `NaN` gets no rank.
+///
+/// ```
+/// let r = quartier_core::analysis::stats::ranks_descending(&[5.0, 7.0, 5.0, 1.0]);
+/// assert_eq!(r, vec![Some(2), Some(1), Some(2), Some(4)]);
+/// ```
+pub fn ranks_descending(values: &[f64]) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let mut ranks = vec![None; values.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        let rank = match pos {
+            0 => 1,
+            _ if values[order[pos - 1]] == values[i] => ranks[order[pos - 1]].unwrap_or(pos + 1),
+            _ => pos + 1,
+        };
+        ranks[i] = Some(rank);
+    }
+    ranks
+}
+
+/// Pearson correlation of two equally long series; `None` when one does not vary.
+pub fn correlation(x: &[f64], y: &[f64]) -> Option<f64> {
+    let (mx, sx) = mean_and_population_sd(x)?;
+    let (my, sy) = mean_and_population_sd(y)?;
+    if sx == 0.0 || sy == 0.0 || x.len() != y.len() {
+        return None;
+    }
+    let cov = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>() / x.len() as f64;
+    Some(cov / (sx * sy))
+}
+
+/// A small, seeded random number generator (SplitMix64) for Monte Carlo runs and permutation
+/// tests. Written here rather than taken from `rand` because results must stay reproducible
+/// for a given seed across versions and platforms, which `rand`'s standard generators do not
+/// promise.
+#[derive(Debug, Clone)]
+pub struct SeededRng(u64);
+
+impl SeededRng {
+    /// A generator for a seed.
+    pub fn new(seed: u64) -> Self {
+        SeededRng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform integer in 0..n (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+}

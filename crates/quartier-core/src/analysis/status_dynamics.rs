@@ -26,80 +26,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::stats::population_z_scores;
-use crate::analysis::MinPopulation;
+use crate::analysis::{IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
 use crate::{Atlas, Error, Result, StoredValue};
-
-/// One input indicator with its direction and weight.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IndicatorChoice {
-    /// The indicator key in the atlas.
-    pub key: String,
-    /// Whether high is good; `None` takes the indicator's declared polarity (neutral counts
-    /// as "higher is worse", the usual reading of social indicators).
-    pub polarity: Option<Polarity>,
-    /// Weight of its z-value in the sum (1 for the MSS).
-    pub weight: f64,
-}
-
-impl IndicatorChoice {
-    /// An indicator with its declared polarity and weight 1.
-    pub fn new(key: &str) -> Self {
-        IndicatorChoice {
-            key: key.to_string(),
-            polarity: None,
-            weight: 1.0,
-        }
-    }
-
-    /// Parses `KEY`, `KEY:+` (high is favourable), `KEY:-` (high is unfavourable) and
-    /// `KEY:±:WEIGHT` (German or English decimals).
-    ///
-    /// ```
-    /// use quartier_core::analysis::status_dynamics::IndicatorChoice;
-    /// use quartier_core::model::Polarity;
-    /// let c = IndicatorChoice::parse("wohndauer:+:0,5").unwrap();
-    /// assert_eq!((c.key.as_str(), c.polarity, c.weight), ("wohndauer", Some(Polarity::HigherIsBetter), 0.5));
-    /// assert!(IndicatorChoice::parse("s1:?").is_err());
-    /// ```
-    pub fn parse(spec: &str) -> Result<Self> {
-        let mut parts = spec.split(':').map(str::trim);
-        let key = parts.next().unwrap_or("").to_string();
-        if key.is_empty() {
-            return Err(Error::Invalid(format!("Indikatorangabe „{spec}“ ohne Schlüssel")));
-        }
-        let polarity = match parts.next() {
-            None | Some("") => None,
-            Some("+") => Some(Polarity::HigherIsBetter),
-            Some("-") => Some(Polarity::HigherIsWorse),
-            Some(other) => {
-                return Err(Error::Invalid(format!(
-                "Indikatorangabe „{spec}“: Richtung „{other}“ unbekannt (+ = hoch ist günstig, - = hoch ist ungünstig)"
-            )))
-            }
-        };
-        let weight = match parts.next() {
-            None | Some("") => 1.0,
-            Some(w) => w
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|w| w.is_finite() && *w > 0.0)
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "Indikatorangabe „{spec}“: Gewicht „{w}“ ist keine positive Zahl"
-                    ))
-                })?,
-        };
-        if parts.next().is_some() {
-            return Err(Error::Invalid(format!(
-                "Indikatorangabe „{spec}“: erwartet SCHLÜSSEL[:+|-][:GEWICHT]"
-            )));
-        }
-        Ok(IndicatorChoice { key, polarity, weight })
-    }
-}
 
 /// Where the dynamics come from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -586,14 +516,6 @@ fn years_before(atlas: &Atlas, period: &str, years: i32) -> Result<String> {
         })
 }
 
-/// The sign with which an indicator enters: +1 where high is unfavourable (or neutral), −1 where high is favourable.
-fn direction(choice: &IndicatorChoice, declared: Polarity) -> f64 {
-    match choice.polarity.unwrap_or(declared) {
-        Polarity::HigherIsBetter => -1.0,
-        Polarity::HigherIsWorse | Polarity::Neutral => 1.0,
-    }
-}
-
 /// One input column: values per area id, direction and weight.
 struct Input {
     label: String,
@@ -662,7 +584,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
         status_inputs.push(Input {
             label: c.key.clone(),
             values,
-            sign: direction(c, declared),
+            sign: c.unfavourable_sign(declared),
             weight: c.weight,
         });
     }
@@ -679,7 +601,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                 inputs.push(Input {
                     label: c.key.clone(),
                     values,
-                    sign: direction(c, declared),
+                    sign: c.unfavourable_sign(declared),
                     weight: c.weight,
                 });
             }
