@@ -12,6 +12,8 @@ use quartier_core::analysis::index::{
     composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
     Uncertainty,
 };
+use quartier_core::analysis::lisa::{lisa, save_lisa, LisaClass, LisaRequest};
+use quartier_core::analysis::ranking::rank;
 use quartier_core::analysis::status_dynamics::{
     save_status_dynamics, status_dynamics, DynamicsSource, Preset, StatusClass, StatusDynamicsConfig,
     StatusDynamicsResult, Thresholds,
@@ -85,6 +87,10 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Zusammengesetzter Index mit Normierung, Gewichten, Prüfungen und Unsicherheitsanalyse.
     Index(IndexArgs),
+    /// Rangfolge der Gebiete mit Abweichung vom Gesamtstadtwert.
+    Rank(RankArgs),
+    /// Räumliche Cluster: Moran's I und LISA-Klassen (Hotspots, Coldspots, Ausreißer).
+    Hotspots(HotspotArgs),
     /// Geheimhaltung: welche Werte „k. A.“ werden müssen und warum (primär, abgeleitet, sekundär).
     Suppress(SuppressArgs),
     /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
@@ -657,6 +663,59 @@ fn print_index(r: &IndexResult) {
     if !r.saved.is_empty() {
         println!("\nGespeichert als {}", r.saved.join(", "));
     }
+}
+
+/// `quartier rank`
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Indikator
+    #[arg(long)]
+    pub indicator: String,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Rang 1 für den niedrigsten Wert
+    #[arg(long)]
+    pub ascending: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier hotspots`
+#[derive(Debug, Args)]
+pub struct HotspotArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Indikator
+    #[arg(long)]
+    pub indicator: String,
+    /// Ebene (mit Flächen)
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Zahl der Permutationen
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Startwert des Zufallsgenerators
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Signifikanzniveau
+    #[arg(long, default_value_t = 0.05)]
+    pub significance: f64,
+    /// Klassen und p-Werte als INDIKATOR_lisa und INDIKATOR_lisa_p speichern
+    #[arg(long)]
+    pub save: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `quartier suppress`
@@ -1253,6 +1312,78 @@ pub fn run(command: Command) -> Result<()> {
                 println!("  {:<28} {:>6} Gebiete", NO_DATA_LABEL, c.no_data);
                 if c.small_areas > 0 {
                     println!("  {:<28} {:>6} Gebiete", SMALL_AREA_LABEL, c.small_areas);
+                }
+            }
+        }
+        Command::Rank(a) => {
+            let atlas = open(&a.atlas)?;
+            let r = rank(&atlas, &a.indicator, &a.level, &a.period, a.ascending)?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                let de = |v: Option<f64>, d: usize| {
+                    v.map_or("k. A.".to_string(), |v| quartier_core::numbers::format_german(v, d))
+                };
+                println!("„{}“ auf Ebene „{}“, {} ({}):", r.indicator, r.level, r.period, r.order);
+                println!("  Gesamtstadt: {} ({})", de(r.reference, 2), r.reference_method);
+                for x in &r.areas {
+                    println!(
+                        "  {:>4}. {:<10} {:<32} {:>12} {:>+10} {:>8} %  Index {}",
+                        x.rank,
+                        x.key,
+                        x.name,
+                        de(Some(x.value), 2),
+                        de(x.deviation, 2),
+                        de(x.deviation_percent, 1),
+                        de(x.index, 1)
+                    );
+                }
+                if !r.without_value.is_empty() {
+                    println!("  ohne Wert: {}", r.without_value.join(", "));
+                }
+            }
+        }
+        Command::Hotspots(a) => {
+            let mut atlas = open(&a.atlas)?;
+            let request = LisaRequest {
+                indicator: a.indicator,
+                level: a.level,
+                period: a.period,
+                permutations: a.permutations,
+                seed: a.seed,
+                significance: a.significance,
+            };
+            let r = if a.save {
+                save_lisa(&mut atlas, &request)?
+            } else {
+                lisa(&atlas, &request)?
+            };
+            if a.json {
+                print_json(&r)?;
+            } else {
+                let de = |v: f64, d: usize| quartier_core::numbers::format_german(v, d);
+                println!(
+                    "„{}“ auf Ebene „{}“, {}: Moran's I = {} (Erwartung {}, p = {}), {} Gebiete mit im Mittel {} Nachbarn",
+                    r.request.indicator,
+                    r.request.level,
+                    r.request.period,
+                    de(r.moran_i, 3),
+                    de(r.moran_expected, 3),
+                    de(r.moran_p, 3),
+                    r.areas.len(),
+                    de(r.mean_neighbours, 1)
+                );
+                for (label, n) in &r.counts {
+                    println!("  {label:<28} {n:>6}");
+                }
+                for x in r.areas.iter().filter(|x| !matches!(x.class, LisaClass::NotSignificant)) {
+                    println!("    {:<10} {:<32} {:<28} p = {}", x.key, x.name, x.label, de(x.p, 3));
+                }
+                for (key, why) in &r.left_out {
+                    println!("  nicht berücksichtigt: {key} ({why})");
+                }
+                if !r.saved.is_empty() {
+                    println!("  gespeichert als {}", r.saved.join(", "));
                 }
             }
         }

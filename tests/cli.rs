@@ -602,6 +602,73 @@ fn the_sample_atlas_builds_from_the_shipped_sources() {
     assert_eq!(r["rules"]["threshold"], 5);
     let err = fails(&[&base[..], &["--threshold", "-2"]].concat(), 1);
     assert!(err.contains("0 oder größer"), "{err}");
+
+    // Ranking against the Gesamtstadt, and hot spots with their classes, saved.
+    let ranked = json(&[
+        "rank",
+        a,
+        "--indicator",
+        "anteil_u6",
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2020",
+    ]);
+    assert_eq!(ranked["areas"][0]["rank"], 1);
+    assert!(ranked["reference"].as_f64().unwrap() > 0.0);
+    for field in [
+        "key",
+        "name",
+        "value",
+        "rank",
+        "deviation",
+        "deviation_percent",
+        "index",
+    ] {
+        assert!(ranked["areas"][0].get(field).is_some(), "{field}");
+    }
+    let hot = json(&[
+        "hotspots",
+        a,
+        "--indicator",
+        "s1",
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2019",
+        "--permutations",
+        "199",
+        "--save",
+    ]);
+    assert!(hot["moran_i"].as_f64().unwrap() > 0.3);
+    assert_eq!(hot["permutations"], 199);
+    assert_eq!(hot["saved"], serde_json::json!(["s1_lisa", "s1_lisa_p"]));
+    let classes: std::collections::BTreeSet<&str> = hot["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["class"].as_str().unwrap())
+        .collect();
+    assert!(
+        classes.contains("high-high") && classes.contains("low-low"),
+        "{classes:?}"
+    );
+    let err = fails(
+        &[
+            "hotspots",
+            a,
+            "--indicator",
+            "s1",
+            "--level",
+            "Planungsraum",
+            "--period",
+            "2019",
+            "--permutations",
+            "5",
+        ],
+        1,
+    );
+    assert!(err.contains("99 Permutationen"), "{err}");
     let small = json(
         &[
             &base[..],

@@ -4,10 +4,12 @@
 //!
 //! Measures status/dynamics (MSS method, 3 + 3 indicators, minimum population) and map
 //! classification (Jenks with 7 classes, quantiles) and aggregation (a sum and a weighted mean
-//! to 201 groups by key prefix) through the engine, reading from the atlas.
+//! to 201 groups by key prefix) through the engine, reading from the atlas; Moran's I and LISA
+//! with 999 permutations on the blocks laid out as a grid of squares.
 //! Targets: each well under 100 ms; exact Jenks on 20,000 values under 1 s.
 //!
-//! Peer: `peer_analysis.py` (numpy for the z-score indices and the group sums, mapclassify for quantiles and the
+//! Peer: `peer_analysis.py` (numpy for the z-score indices and the group sums, esda for
+//! Moran's I and LISA on libpysal's queen lattice, mapclassify for quantiles and the
 //! exact Fisher–Jenks). mapclassify's exact Fisher–Jenks is quadratic in pure Python, so the
 //! peer runs it on the first `JENKS_PEER_N` values and Quartier does the same for the
 //! comparison; both print their time and the largest difference of their results.
@@ -17,14 +19,18 @@ use std::time::Instant;
 
 use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
 use quartier_core::analysis::classify::{classify, classify_series, Method};
+use quartier_core::analysis::lisa::{lisa, LisaRequest};
 use quartier_core::analysis::status_dynamics::{status_dynamics, DynamicsSource, StatusDynamicsConfig, Thresholds};
 use quartier_core::analysis::{IndicatorChoice, MinPopulation};
+use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::model::AggregationRule;
 use quartier_core::store::IndicatorUpdate;
 use quartier_core::{Atlas, NoProgress};
 
 const AREAS: usize = 20_000;
+/// The blocks lie on a grid of this many columns (row by row), for the neighbourhoods.
+const GRID_COLUMNS: usize = 125;
 const JENKS_PEER_N: usize = 2_000;
 const RUNS: usize = 5;
 
@@ -51,7 +57,7 @@ fn main() {
         (state >> 33) as f64 / (1u64 << 31) as f64
     };
     let csv = dir.path().join("bloecke.csv");
-    let mut text = String::from("id;ew;s1;s2;s3;d1;d2;d3\n");
+    let mut text = String::from("id;ew;s1;s2;s3;d1;d2;d3;welle\n");
     for n in 1..=AREAS {
         let ew = (next() * 3000.0).round();
         let _ = write!(text, "{n:05};{ew}");
@@ -61,6 +67,13 @@ fn main() {
         for _ in 0..3 {
             let _ = write!(text, ";{:.4}", (next() - 0.5) * 4.0);
         }
+        // A smooth wave over the grid plus noise: spatially clustered, for Moran's I.
+        let (row, col) = ((n - 1) / GRID_COLUMNS, (n - 1) % GRID_COLUMNS);
+        let _ = write!(
+            text,
+            ";{:.4}",
+            (row as f64 / 12.0).sin() + (col as f64 / 9.0).cos() + next() - 0.5
+        );
         text.push('\n');
     }
     std::fs::write(&csv, &text).expect("write csv");
@@ -81,6 +94,37 @@ fn main() {
         &NoProgress,
     )
     .expect("values");
+
+    // Square blocks on a grid, for Moran's I with queen contiguity.
+    let geojson = dir.path().join("bloecke.geojson");
+    let mut features = Vec::with_capacity(AREAS);
+    for n in 1..=AREAS {
+        let (row, col) = ((n - 1) / GRID_COLUMNS, (n - 1) % GRID_COLUMNS);
+        let (x0, y0) = (13.0 + col as f64 * 0.001, 52.3 + row as f64 * 0.001);
+        let (x1, y1) = (13.0 + (col + 1) as f64 * 0.001, 52.3 + (row + 1) as f64 * 0.001);
+        features.push(format!(
+            r#"{{"type":"Feature","properties":{{"id":"{n:05}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+        ));
+    }
+    std::fs::write(
+        &geojson,
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")),
+    )
+    .expect("write geojson");
+    import_geometry(
+        &mut atlas,
+        &GeometryImport {
+            level: "Block".into(),
+            file: geojson,
+            key_column: "id".into(),
+            name_column: None,
+            parent_level: None,
+            parent_key_column: None,
+            crs: None,
+        },
+        &NoProgress,
+    )
+    .expect("geometry");
 
     // A coarser level of 201 groups keyed by the first three digits, for the aggregation.
     let groups_csv = dir.path().join("gruppen.csv");
@@ -158,6 +202,17 @@ fn main() {
     let mut aggregation = None;
     let t_aggregate = median_ms(|| aggregation = Some(aggregate(&atlas, &aggregate_request).expect("aggregate")));
     let aggregation = aggregation.expect("ran");
+    let lisa_request = LisaRequest {
+        indicator: "welle".into(),
+        level: "Block".into(),
+        period: "2020".into(),
+        permutations: 999,
+        seed: 1,
+        significance: 0.05,
+    };
+    let t = Instant::now();
+    let hotspots = lisa(&atlas, &lisa_request).expect("lisa");
+    let t_lisa = t.elapsed().as_secs_f64() * 1e3;
     let s1: Vec<f64> = text
         .lines()
         .skip(1)
@@ -180,6 +235,10 @@ fn main() {
         "  aggregate ew and s1 (weighted by ew), {} groups:   {t_aggregate:>8.1} ms",
         aggregation.indicators[0].areas.len()
     );
+    println!(
+        "  Moran's I and LISA, queen, 999 permutations (one run): {t_lisa:>8.1} ms (Moran's I {:.6})",
+        hotspots.moran_i
+    );
     println!("  Jenks on the first {JENKS_PEER_N} values (for the peer):    {t_jenks_sub:>8.1} ms");
 
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_analysis.py");
@@ -187,6 +246,7 @@ fn main() {
         .arg(&script)
         .arg(&csv)
         .arg(JENKS_PEER_N.to_string())
+        .arg(GRID_COLUMNS.to_string())
         .output();
     let peer: serde_json::Value = match out {
         Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_default(),
@@ -277,6 +337,15 @@ fn main() {
         t_aggregate / p("aggregate_s"),
         max_diff(&ours_aggregates, &peer_aggregates)
     );
+    match peer["moran_i"].as_f64() {
+        Some(peer_i) => println!(
+            "    Moran/LISA:       {:>8.1} ms (esda Moran + Moran_Local, 999 permutations; Quartier / peer: {:.2}); Moran's I difference {:.1e}",
+            p("lisa_s"),
+            t_lisa / p("lisa_s"),
+            (hotspots.moran_i - peer_i).abs()
+        ),
+        None => println!("    Moran/LISA: esda missing (pip install esda libpysal)"),
+    }
     println!(
         "    quantiles:        {:>8.1} ms (Quartier / peer: {:.2}); largest break difference {:.1e}",
         p("quantile_s"),

@@ -2,7 +2,8 @@
 exact Fisher–Jenks breaks and quantiles, on the same generated table. Prints JSON with times
 and results so the benchmark can compare them.
 
-Needs numpy and mapclassify (PyPI); without them it prints {"missing": "..."}.
+Needs numpy and mapclassify (PyPI); without them it prints {"missing": "..."}. esda and
+libpysal (PyPI) add Moran's I and LISA on the same grid.
 """
 import json, sys, time
 
@@ -10,10 +11,11 @@ try:
     import numpy as np
     import mapclassify
 except ImportError as e:  # the benchmark reports this instead of failing
-    print(json.dumps({"missing": str(e)}))
+    print(json.dumps({
+    **lisa,"missing": str(e)}))
     sys.exit(0)
 
-path, jenks_n = sys.argv[1], int(sys.argv[2])
+path, jenks_n, columns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 data = np.genfromtxt(path, delimiter=";", names=True, dtype=None, encoding="utf-8")
 
 t0 = time.perf_counter()
@@ -31,6 +33,19 @@ group_weighted_mean = np.bincount(group, weights=data["s1"] * data["ew"]) / grou
 t_aggregate = time.perf_counter() - t0
 
 values = data["s1"]
+lisa = {}
+try:  # optional: esda and libpysal
+    import esda, libpysal
+    t0 = time.perf_counter()
+    w = libpysal.weights.lat2W(len(values) // columns, columns, rook=False)  # queen, row by row
+    w.transform = "r"
+    wave = data["welle"]
+    moran = esda.Moran(wave, w, permutations=999)
+    local = esda.Moran_Local(wave, w, permutations=999, seed=1)
+    lisa = {"lisa_s": time.perf_counter() - t0, "moran_i": float(moran.I)}
+except ImportError:
+    pass
+
 t0 = time.perf_counter()
 q = mapclassify.Quantiles(values, k=7)
 t_quantile = time.perf_counter() - t0
@@ -41,6 +56,7 @@ fj = mapclassify.FisherJenks(sub, k=7)
 t_jenks = time.perf_counter() - t0
 
 print(json.dumps({
+    **lisa,
     "status_dynamics_s": t_sd,
     "status_index": status.tolist(),
     "dynamics_index": dynamics.tolist(),

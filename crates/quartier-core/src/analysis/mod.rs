@@ -1,12 +1,19 @@
 //! Analyses on stored values. Each reads series from the atlas, computes, and can store its
 //! results as derived indicators with a `derived_run` record ([`crate::store::DerivedRun`]).
 //!
-//! - [`status_dynamics`]: status and dynamics indices and their 4 × 3 classes (Berlin MSS,
-//!   Hamburg RISE, Solingen), with presets.
 //! - [`aggregate`]: an indicator to a coarser level or the whole municipality by its rule.
+//! - [`suppress`]: primary, derived and secondary suppression along the area hierarchy.
 //! - [`classify`]: map classes (equal interval, quantile, exact Jenks, standard deviation,
 //!   pretty, manual, box plot, diverging) with German legend labels and the "k. A." class.
-//! - [`stats`]: the shared statistics (population z-scores).
+//! - [`status_dynamics`]: status and dynamics indices and their 4 × 3 classes (Berlin MSS,
+//!   Hamburg RISE, Solingen), with presets.
+//! - [`index`]: composite indices (OECD/JRC) with checks and Monte Carlo uncertainty.
+//! - [`ranking`]: ranks with ties and deviations from the reference value.
+//! - [`lisa`]: queen contiguity, Moran's I and LISA cluster classes.
+//! - [`stats`]: the shared statistics (z-scores, ranks, correlation, a seeded generator).
+//!
+//! Shared inputs live here: [`IndicatorChoice`] (key, polarity, weight) and
+//! [`MinPopulation`] (the minimum population rule).
 
 use std::collections::BTreeMap;
 
@@ -18,6 +25,8 @@ use crate::{Atlas, Error, Result};
 pub mod aggregate;
 pub mod classify;
 pub mod index;
+pub mod lisa;
+pub mod ranking;
 pub mod stats;
 pub mod status_dynamics;
 pub mod suppress;

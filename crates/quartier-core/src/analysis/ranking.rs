@@ -1,0 +1,113 @@
+//! Ranking of areas with ties, and each area's deviation from the reference value (the
+//! Gesamtstadt value by the indicator's aggregation rule): absolute, in percent, and as an
+//! index with the reference = 100.
+
+use serde::Serialize;
+
+use super::stats::ranks_descending;
+use crate::model::{IndicatorKind, ValueStatus};
+use crate::{Atlas, Error, Result};
+
+/// One area's rank and deviation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankedArea {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// The value.
+    pub value: f64,
+    /// Rank; equal values share the best rank of their group ("1, 2, 2, 4").
+    pub rank: usize,
+    /// Value − reference.
+    pub deviation: Option<f64>,
+    /// (Value − reference) / reference × 100.
+    pub deviation_percent: Option<f64>,
+    /// Value / reference × 100 (reference = 100).
+    pub index: Option<f64>,
+}
+
+/// The outcome of [`rank`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranking {
+    /// Indicator key.
+    pub indicator: String,
+    /// Level.
+    pub level: String,
+    /// Period.
+    pub period: String,
+    /// "Rang 1 = höchster Wert" or "Rang 1 = niedrigster Wert".
+    pub order: String,
+    /// The reference value, if it can be computed.
+    pub reference: Option<f64>,
+    /// How the reference was computed, or why not.
+    pub reference_method: String,
+    /// Ranked areas, by rank then key.
+    pub areas: Vec<RankedArea>,
+    /// Areas without a value ("k. A.", missing, "x"), by key.
+    pub without_value: Vec<String>,
+}
+
+/// Ranks the areas of a level by an indicator; `ascending` gives rank 1 to the lowest value.
+pub fn rank(atlas: &Atlas, indicator: &str, level: &str, period: &str, ascending: bool) -> Result<Ranking> {
+    let meta = atlas.indicator(indicator)?;
+    if meta.kind == IndicatorKind::Categorical {
+        return Err(Error::Invalid(format!(
+            "Indikator „{indicator}“ ist kategorial und hat keine Rangfolge"
+        )));
+    }
+    let level = atlas.level(level)?;
+    let period = atlas.period(period)?;
+    let values = atlas.values(meta.id, level.id, period.id)?;
+    if values.is_empty() {
+        return Err(Error::Invalid(format!(
+            "Indikator „{indicator}“ hat auf Ebene „{}“ für {} keine Werte",
+            level.name, period.label
+        )));
+    }
+    let reference = crate::reference::reference_value(atlas, &meta, level.id, period.id)?;
+    let mut with_value = Vec::new();
+    let mut without_value = Vec::new();
+    for a in atlas.areas(level.id)? {
+        match values
+            .get(&a.id)
+            .filter(|v| v.status == ValueStatus::Ok)
+            .and_then(|v| v.value)
+        {
+            Some(v) => with_value.push((a, v)),
+            None => without_value.push(a.key),
+        }
+    }
+    let sign = if ascending { -1.0 } else { 1.0 };
+    let ranks = ranks_descending(&with_value.iter().map(|(_, v)| sign * v).collect::<Vec<_>>());
+    let r = reference.value;
+    let mut areas: Vec<RankedArea> = with_value
+        .into_iter()
+        .zip(ranks)
+        .map(|((a, value), rank)| RankedArea {
+            key: a.key,
+            name: a.name,
+            value,
+            rank: rank.unwrap_or(0),
+            deviation: r.map(|r| value - r),
+            deviation_percent: r.filter(|r| *r != 0.0).map(|r| (value - r) / r * 100.0),
+            index: r.filter(|r| *r != 0.0).map(|r| value / r * 100.0),
+        })
+        .collect();
+    areas.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.key.cmp(&b.key)));
+    Ok(Ranking {
+        indicator: meta.key,
+        level: level.name,
+        period: period.label,
+        order: if ascending {
+            "Rang 1 = niedrigster Wert"
+        } else {
+            "Rang 1 = höchster Wert"
+        }
+        .into(),
+        reference: reference.value,
+        reference_method: reference.method,
+        areas,
+        without_value,
+    })
+}
