@@ -292,6 +292,9 @@ pub struct AggregateArgs {
     /// Anteile und gewichtete Mittel auch bei Lücken, mit Angabe der Abdeckung
     #[arg(long)]
     pub allow_partial: bool,
+    /// Zum Vergleich auch das ungewichtete Mittel der Teilgebiete zeigen (nie die Referenz)
+    #[arg(long)]
+    pub unweighted_mean: bool,
     /// Ergebnisse auf der gröberen Ebene als abgeleitete Werte speichern
     #[arg(long)]
     pub save: bool,
@@ -1252,6 +1255,7 @@ pub fn run(command: Command) -> Result<()> {
                 indicators: a.indicators,
                 key_prefix: a.key_prefix,
                 allow_partial: a.allow_partial,
+                unweighted_mean: a.unweighted_mean,
             };
             let r = if a.save {
                 save_aggregation(&mut atlas, &request, a.save_suffix.as_deref())?
@@ -1273,6 +1277,16 @@ pub fn run(command: Command) -> Result<()> {
                             "    {:<10} {:<32} {:>14}  {} von {} Teilgebieten; {}",
                             area.key, area.name, value, area.combined.used, area.combined.total, area.combined.note
                         );
+                        if let Some(alt) = &area.alternative {
+                            println!(
+                                "    {:<10} {:<32} {:>14}  {}",
+                                "",
+                                "",
+                                alt.value
+                                    .map_or("k. A.".to_string(), |v| quartier_core::numbers::format_german(v, 2)),
+                                alt.label
+                            );
+                        }
                     }
                 }
                 for refused in &r.refused {

@@ -198,6 +198,7 @@ fn main() {
         indicators: vec!["ew".into(), "s1".into()],
         key_prefix: Some(3),
         allow_partial: false,
+        unweighted_mean: false,
     };
     let mut aggregation = None;
     let t_aggregate = median_ms(|| aggregation = Some(aggregate(&atlas, &aggregate_request).expect("aggregate")));

@@ -78,6 +78,39 @@ fn counts_sum_and_shares_are_ratios_of_sums_by_hierarchy_or_key_prefix() {
     .unwrap();
     assert_eq!(by_prefix.grouping, "Schlüsselpräfix 2");
     assert_eq!(by_prefix.indicators, by_hierarchy.indicators);
+    assert!(
+        by_hierarchy.indicators[1].areas[0].alternative.is_none(),
+        "only when asked"
+    );
+
+    // The unweighted mean of the Planungsräume' shares is a labelled alternative, and differs.
+    let with_mean = aggregate(
+        &atlas,
+        &AggregateRequest {
+            unweighted_mean: true,
+            ..request.clone()
+        },
+    )
+    .unwrap();
+    let mitte = &with_mean.indicators[1].areas[0];
+    let alt = mitte.alternative.as_ref().unwrap();
+    assert!(alt.label.contains("nicht die Referenz"), "{}", alt.label);
+    let shares: Vec<f64> = {
+        let level = atlas.level("Planungsraum").unwrap();
+        let period = atlas.period("2020").unwrap();
+        let values = atlas
+            .values(atlas.indicator("anteil_u6").unwrap().id, level.id, period.id)
+            .unwrap();
+        atlas
+            .areas(level.id)
+            .unwrap()
+            .iter()
+            .filter(|a| a.key.starts_with(&mitte.key))
+            .filter_map(|a| values[&a.id].value)
+            .collect()
+    };
+    assert!((alt.value.unwrap() - shares.iter().sum::<f64>() / shares.len() as f64).abs() < 1e-9);
+    assert!((alt.value.unwrap() - mitte.combined.value.unwrap()).abs() > 0.01);
 
     // The reference row is the same aggregation over the whole city.
     let level = atlas.level("Planungsraum").unwrap();

@@ -182,6 +182,9 @@ pub struct AggregateRequest {
     pub key_prefix: Option<usize>,
     /// Ratios and weighted means over the parts that have values, with the coverage stated.
     pub allow_partial: bool,
+    /// Also give the unweighted mean of the parts, labelled as an alternative (never the
+    /// reference).
+    pub unweighted_mean: bool,
 }
 
 /// One aggregated area.
@@ -194,6 +197,37 @@ pub struct AggregatedArea {
     /// The value, coverage and method.
     #[serde(flatten)]
     pub combined: Combined,
+    /// The unweighted mean of the parts' values, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Alternative>,
+}
+
+/// A labelled alternative to the rule's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alternative {
+    /// What it is (German).
+    pub label: String,
+    /// The value, `None` without any part value.
+    pub value: Option<f64>,
+}
+
+/// The label of the unweighted mean of areas.
+pub const UNWEIGHTED_MEAN_LABEL: &str = "ungewichtetes Mittel der Gebiete (nur zum Vergleich, nicht die Referenz)";
+
+impl RuleInputs {
+    /// The unweighted mean of the members' own values (status ok), as a labelled alternative.
+    pub(crate) fn unweighted_mean(&self, members: &[i64]) -> Alternative {
+        let values: Vec<f64> = members
+            .iter()
+            .filter_map(|id| self.values.get(id))
+            .filter(|v| v.status == ValueStatus::Ok)
+            .filter_map(|v| v.value)
+            .collect();
+        Alternative {
+            label: UNWEIGHTED_MEAN_LABEL.into(),
+            value: (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64),
+        }
+    }
 }
 
 /// One indicator's aggregation.
@@ -348,6 +382,7 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
                     key: k.clone(),
                     name: name.clone(),
                     combined: inputs.combine(members, request.allow_partial),
+                    alternative: request.unweighted_mean.then(|| inputs.unweighted_mean(members)),
                 })
                 .collect(),
             key,
