@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest};
-use quartier_core::analysis::classify::{classify_series, Method, NO_DATA_LABEL, SMALL_AREA_LABEL};
+use quartier_core::analysis::classify::{classify_series, save_classes, Method, NO_DATA_LABEL, SMALL_AREA_LABEL};
 use quartier_core::analysis::index::{
     composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
     Uncertainty,
 };
 use quartier_core::analysis::lisa::{lisa, save_lisa, LisaClass, LisaRequest};
-use quartier_core::analysis::ranking::rank;
+use quartier_core::analysis::ranking::{rank, save_ranking};
 use quartier_core::analysis::status_dynamics::{
     save_status_dynamics, status_dynamics, DynamicsSource, Preset, StatusClass, StatusDynamicsConfig,
     StatusDynamicsResult, Thresholds,
@@ -341,6 +341,9 @@ pub struct ClassifyArgs {
     /// Indikator mit der Einwohnerzahl für --min-population
     #[arg(long, requires = "min_population")]
     pub population_indicator: Option<String>,
+    /// Klassen als INDIKATOR_class speichern
+    #[arg(long)]
+    pub save: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -685,6 +688,9 @@ pub struct RankArgs {
     /// Rang 1 für den niedrigsten Wert
     #[arg(long)]
     pub ascending: bool,
+    /// Rang und Verhältnis zur Gesamtstadt als INDIKATOR_rank und INDIKATOR_ref100 speichern
+    #[arg(long)]
+    pub save: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -1301,21 +1307,33 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Classify(a) => {
-            let atlas = open(&a.atlas)?;
+            let mut atlas = open(&a.atlas)?;
             let method = classify_method(&atlas, &a)?;
             let min_population = a
                 .min_population
                 .zip(a.population_indicator.clone())
                 .map(|(minimum, indicator)| MinPopulation { indicator, minimum });
-            let c = classify_series(
-                &atlas,
-                &a.indicator,
-                &a.level,
-                &a.period,
-                &method,
-                a.classes,
-                min_population.as_ref(),
-            )?;
+            let c = if a.save {
+                save_classes(
+                    &mut atlas,
+                    &a.indicator,
+                    &a.level,
+                    &a.period,
+                    &method,
+                    a.classes,
+                    min_population.as_ref(),
+                )?
+            } else {
+                classify_series(
+                    &atlas,
+                    &a.indicator,
+                    &a.level,
+                    &a.period,
+                    &method,
+                    a.classes,
+                    min_population.as_ref(),
+                )?
+            };
             if a.json {
                 print_json(&c)?;
             } else {
@@ -1327,11 +1345,18 @@ pub fn run(command: Command) -> Result<()> {
                 if c.small_areas > 0 {
                     println!("  {:<28} {:>6} Gebiete", SMALL_AREA_LABEL, c.small_areas);
                 }
+                if !c.saved.is_empty() {
+                    println!("  gespeichert als {}", c.saved.join(", "));
+                }
             }
         }
         Command::Rank(a) => {
-            let atlas = open(&a.atlas)?;
-            let r = rank(&atlas, &a.indicator, &a.level, &a.period, a.ascending)?;
+            let mut atlas = open(&a.atlas)?;
+            let r = if a.save {
+                save_ranking(&mut atlas, &a.indicator, &a.level, &a.period, a.ascending)?
+            } else {
+                rank(&atlas, &a.indicator, &a.level, &a.period, a.ascending)?
+            };
             if a.json {
                 print_json(&r)?;
             } else {
@@ -1354,6 +1379,9 @@ pub fn run(command: Command) -> Result<()> {
                 }
                 if !r.without_value.is_empty() {
                     println!("  ohne Wert: {}", r.without_value.join(", "));
+                }
+                if !r.saved.is_empty() {
+                    println!("  gespeichert als {}", r.saved.join(", "));
                 }
             }
         }

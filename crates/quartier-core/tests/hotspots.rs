@@ -6,8 +6,10 @@ mod common;
 
 use common::*;
 use geo::{polygon, MultiPolygon};
+use quartier_core::analysis::classify::{save_classes, Method, SMALL_AREA_LABEL};
 use quartier_core::analysis::lisa::{lisa, local_moran, queen_contiguity, save_lisa, LisaClass, LisaRequest};
-use quartier_core::analysis::ranking::rank;
+use quartier_core::analysis::ranking::{rank, save_ranking};
+use quartier_core::analysis::MinPopulation;
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
@@ -155,6 +157,57 @@ fn berlin_unemployment_clusters_and_the_ranking_against_the_city() {
         .areas
         .windows(2)
         .all(|w| w[0].value >= w[1].value && w[0].rank <= w[1].rank));
+
+    // Saved: the rank and the ratio to the city as derived indicators; map classes likewise.
+    let saved = save_ranking(&mut atlas, "anteil_u6", "Planungsraum", "2020", false).unwrap();
+    assert_eq!(saved.saved, ["anteil_u6_rank", "anteil_u6_ref100"]);
+    let plr = atlas.level("Planungsraum").unwrap();
+    let y2020 = atlas.period("2020").unwrap();
+    let stored = |atlas: &Atlas, key: &str| {
+        atlas
+            .values(atlas.indicator(key).unwrap().id, plr.id, y2020.id)
+            .unwrap()
+    };
+    let ranks = stored(&atlas, "anteil_u6_rank");
+    let first = atlas
+        .areas(plr.id)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.key == r.areas[0].key)
+        .unwrap();
+    assert_eq!(ranks[&first.id].value, Some(1.0));
+    assert_eq!(atlas.derived_run("anteil_u6_ref100").unwrap().unwrap().0.method, "rank");
+    let rule = MinPopulation {
+        indicator: "ew".into(),
+        minimum: 300.0,
+    };
+    let classes = save_classes(
+        &mut atlas,
+        "anteil_u6",
+        "Planungsraum",
+        "2020",
+        &Method::Jenks,
+        5,
+        Some(&rule),
+    )
+    .unwrap();
+    let labels = stored(&atlas, "anteil_u6_class");
+    for (i, label) in classes.labels.iter().enumerate() {
+        let n = labels
+            .values()
+            .filter(|v| v.text.as_deref() == Some(&format!("{} {label}", i + 1)))
+            .count();
+        assert_eq!(n, classes.counts[i], "{label}");
+    }
+    let small = labels
+        .values()
+        .filter(|v| v.note.as_deref() == Some(SMALL_AREA_LABEL))
+        .count();
+    assert_eq!(small, classes.small_areas);
+    assert_eq!(
+        atlas.derived_run("anteil_u6_class").unwrap().unwrap().0.parameters["breaks"],
+        serde_json::json!(classes.breaks)
+    );
 
     let request = LisaRequest {
         indicator: "s1".into(),

@@ -420,6 +420,8 @@ pub struct SeriesClasses {
     pub small_areas: usize,
     /// Per area, in key order.
     pub areas: Vec<AreaClass>,
+    /// Keys saved (empty unless saved).
+    pub saved: Vec<String>,
 }
 
 /// Classifies an indicator of the atlas at one level and period. Areas without a number are
@@ -496,5 +498,76 @@ pub fn classify_series(
         labels: classes.labels,
         counts: classes.counts,
         areas,
+        saved: Vec::new(),
     })
+}
+
+/// Classifies like [`classify_series`] and stores each area's class label as the categorical
+/// indicator `INDICATOR_class` (areas without class are "x" with "k. A." or the minimum
+/// population reason), with a `derived_run` record holding the method, breaks and labels.
+pub fn save_classes(
+    atlas: &mut crate::Atlas,
+    indicator: &str,
+    level: &str,
+    period: &str,
+    method: &Method,
+    k: usize,
+    min_population: Option<&crate::analysis::MinPopulation>,
+) -> Result<SeriesClasses> {
+    let mut result = classify_series(atlas, indicator, level, period, method, k, min_population)?;
+    let level_ref = atlas.level(level)?;
+    let period_ref = atlas.period(period)?;
+    let ids = super::area_ids(atlas, level_ref.id)?;
+    let values = super::derived_values(
+        &ids,
+        result.areas.iter().filter(|a| a.class.is_some()).map(|a| {
+            (
+                a.key.as_str(),
+                None,
+                Some(format!("{} {}", a.class.unwrap_or(0), a.label)),
+            )
+        }),
+        result
+            .areas
+            .iter()
+            .filter(|a| a.class.is_none())
+            .map(|a| (a.key.as_str(), a.label.as_str())),
+    );
+    let key = format!("{}_class", result.indicator);
+    let outputs = [crate::store::DerivedSeries {
+        key: key.clone(),
+        meta: crate::store::IndicatorUpdate {
+            name: Some(format!("Kartenklasse von {}", result.indicator)),
+            topic: Some("Abgeleitet/Kartenklassen".into()),
+            unit: Some(String::new()),
+            decimals: Some(0),
+            kind: Some(crate::model::IndicatorKind::Categorical),
+            aggregation: Some(crate::model::AggregationRule::NotAggregable),
+            description: Some(format!(
+                "Klassen von „{}“ auf Ebene „{}“, {}: {}",
+                result.indicator,
+                result.level,
+                result.period,
+                result.labels.join("; ")
+            )),
+            ..Default::default()
+        },
+        values,
+    }];
+    let run = crate::store::DerivedRun {
+        method: "classify".into(),
+        parameters: serde_json::json!({
+            "level": result.level,
+            "period": result.period,
+            "method": result.method,
+            "classes": k,
+            "breaks": result.breaks,
+            "labels": result.labels,
+            "min_population": min_population,
+        }),
+        inputs: vec![result.indicator.clone()],
+    };
+    atlas.save_derived(level_ref.id, period_ref.id, &run, &outputs)?;
+    result.saved = vec![key];
+    Ok(result)
 }

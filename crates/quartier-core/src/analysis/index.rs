@@ -15,10 +15,10 @@ use serde::Serialize;
 
 use super::classify::quantile_sorted;
 use super::stats::{correlation, mean_and_population_sd, ranks_descending, SeededRng};
-use super::{IndicatorChoice, MinPopulation};
+use super::{area_ids, derived_values, IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
-use crate::{Atlas, Error, Result, StoredValue};
+use crate::{Atlas, Error, Result};
 
 /// How indicator values are made comparable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -923,34 +923,13 @@ pub fn save_composite_index(atlas: &mut Atlas, config: &IndexConfig, key: &str) 
     let mut result = composite_index(atlas, config)?;
     let level = atlas.level(&config.level)?;
     let period = atlas.period(&config.period)?;
-    let ids: HashMap<String, i64> = atlas.areas(level.id)?.into_iter().map(|a| (a.key, a.id)).collect();
-    let not_applicable = |reason: &str| StoredValue {
-        value: None,
-        text: None,
-        status: ValueStatus::NotApplicable,
-        note: Some(reason.to_string()),
-    };
-    let column = |pick: &dyn Fn(&IndexArea) -> Option<f64>| -> BTreeMap<i64, StoredValue> {
-        let mut values = BTreeMap::new();
-        for a in &result.areas {
-            if let (Some(id), Some(v)) = (ids.get(&a.key), pick(a)) {
-                values.insert(
-                    *id,
-                    StoredValue {
-                        value: Some(v),
-                        text: None,
-                        status: ValueStatus::Ok,
-                        note: None,
-                    },
-                );
-            }
-        }
-        for e in &result.excluded {
-            if let Some(id) = ids.get(&e.key) {
-                values.insert(*id, not_applicable(&e.reason));
-            }
-        }
-        values
+    let ids = area_ids(atlas, level.id)?;
+    let column = |pick: &dyn Fn(&IndexArea) -> Option<f64>| {
+        derived_values(
+            &ids,
+            result.areas.iter().map(|a| (a.key.as_str(), pick(a), None)),
+            result.excluded.iter().map(|e| (e.key.as_str(), e.reason.as_str())),
+        )
     };
     let inputs = result
         .indicators

@@ -9,9 +9,10 @@ use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
 use super::stats::SeededRng;
+use super::{area_ids, derived_values};
 use crate::model::{IndicatorKind, ValueStatus};
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
-use crate::{Atlas, Error, Result, StoredValue};
+use crate::{Atlas, Error, Result};
 
 /// Queen contiguity: two areas are neighbours when their boundaries share at least one
 /// vertex (as PySAL's `Queen` builds it). Coordinates are compared after rounding to 1e-9
@@ -376,42 +377,22 @@ pub fn save_lisa(atlas: &mut Atlas, request: &LisaRequest) -> Result<LisaResult>
     let mut result = lisa(atlas, request)?;
     let level = atlas.level(&request.level)?;
     let period = atlas.period(&request.period)?;
-    let ids: HashMap<String, i64> = atlas.areas(level.id)?.into_iter().map(|a| (a.key, a.id)).collect();
+    let ids = area_ids(atlas, level.id)?;
     let key = &result.request.indicator;
     let description = format!(
         "Lokales Moran's I von „{key}“, Queen-Nachbarschaft aus den Flächen, zeilenstandardisiert, \
          {} bedingte Permutationen (Startwert {}), Signifikanzniveau {}.",
         request.permutations, request.seed, request.significance
     );
-    let series = |text: bool| -> BTreeMap<i64, StoredValue> {
-        let mut values = BTreeMap::new();
-        for a in &result.areas {
-            if let Some(id) = ids.get(&a.key) {
-                values.insert(
-                    *id,
-                    StoredValue {
-                        value: (!text).then_some(a.p),
-                        text: text.then(|| a.label.clone()),
-                        status: ValueStatus::Ok,
-                        note: None,
-                    },
-                );
-            }
-        }
-        for (k, reason) in &result.left_out {
-            if let Some(id) = ids.get(k) {
-                values.insert(
-                    *id,
-                    StoredValue {
-                        value: None,
-                        text: None,
-                        status: ValueStatus::NotApplicable,
-                        note: Some(reason.clone()),
-                    },
-                );
-            }
-        }
-        values
+    let series = |text: bool| {
+        derived_values(
+            &ids,
+            result
+                .areas
+                .iter()
+                .map(|a| (a.key.as_str(), (!text).then_some(a.p), text.then(|| a.label.clone()))),
+            result.left_out.iter().map(|(k, why)| (k.as_str(), why.as_str())),
+        )
     };
     let meta = |name: String, kind: IndicatorKind, decimals: i64| IndicatorUpdate {
         name: Some(name),

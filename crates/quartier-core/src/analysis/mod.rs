@@ -15,12 +15,12 @@
 //! Shared inputs live here: [`IndicatorChoice`] (key, polarity, weight) and
 //! [`MinPopulation`] (the minimum population rule).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::model::Polarity;
-use crate::{Atlas, Error, Result};
+use crate::model::{Polarity, ValueStatus};
+use crate::{Atlas, Error, Result, StoredValue};
 
 pub mod aggregate;
 pub mod classify;
@@ -142,4 +142,47 @@ impl IndicatorChoice {
             Polarity::HigherIsWorse | Polarity::Neutral => 1.0,
         }
     }
+}
+
+/// The stored values of one derived indicator from per-area results by area key: computed
+/// areas get their number or class text with status ok; areas left out get "x" with the
+/// reason as note. Keys not in `ids` are skipped.
+pub(crate) fn derived_values<'a>(
+    ids: &HashMap<String, i64>,
+    computed: impl IntoIterator<Item = (&'a str, Option<f64>, Option<String>)>,
+    left_out: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<i64, StoredValue> {
+    let mut values = BTreeMap::new();
+    for (key, value, text) in computed {
+        if let Some(id) = ids.get(key) {
+            values.insert(
+                *id,
+                StoredValue {
+                    value,
+                    text,
+                    status: ValueStatus::Ok,
+                    note: None,
+                },
+            );
+        }
+    }
+    for (key, reason) in left_out {
+        if let Some(id) = ids.get(key) {
+            values.insert(
+                *id,
+                StoredValue {
+                    value: None,
+                    text: None,
+                    status: ValueStatus::NotApplicable,
+                    note: Some(reason.to_string()),
+                },
+            );
+        }
+    }
+    values
+}
+
+/// Area key → id of a level, for saving derived values.
+pub(crate) fn area_ids(atlas: &Atlas, level_id: i64) -> Result<HashMap<String, i64>> {
+    Ok(atlas.areas(level_id)?.into_iter().map(|a| (a.key, a.id)).collect())
 }

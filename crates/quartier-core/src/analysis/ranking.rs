@@ -46,6 +46,8 @@ pub struct Ranking {
     pub areas: Vec<RankedArea>,
     /// Areas without a value ("k. A.", missing, "x"), by key.
     pub without_value: Vec<String>,
+    /// Keys saved (empty unless saved).
+    pub saved: Vec<String>,
 }
 
 /// Ranks the areas of a level by an indicator; `ascending` gives rank 1 to the lowest value.
@@ -109,5 +111,68 @@ pub fn rank(atlas: &Atlas, indicator: &str, level: &str, period: &str, ascending
         reference_method: reference.method,
         areas,
         without_value,
+        saved: Vec::new(),
     })
+}
+
+/// Ranks like [`rank`] and stores `INDICATOR_rank` and, when the reference exists,
+/// `INDICATOR_ref100` (value / Gesamtstadt × 100), each with a `derived_run` record.
+pub fn save_ranking(atlas: &mut Atlas, indicator: &str, level: &str, period: &str, ascending: bool) -> Result<Ranking> {
+    let mut result = rank(atlas, indicator, level, period, ascending)?;
+    let level_ref = atlas.level(level)?;
+    let period_ref = atlas.period(period)?;
+    let ids = super::area_ids(atlas, level_ref.id)?;
+    let left_out = || result.without_value.iter().map(|k| (k.as_str(), "kein Wert"));
+    let meta = |name: String, decimals: i64, description: String| crate::store::IndicatorUpdate {
+        name: Some(name),
+        topic: Some("Abgeleitet/Rangfolgen".into()),
+        unit: Some(String::new()),
+        decimals: Some(decimals),
+        kind: Some(IndicatorKind::Ratio),
+        aggregation: Some(crate::model::AggregationRule::NotAggregable),
+        description: Some(description),
+        ..Default::default()
+    };
+    let mut outputs = vec![crate::store::DerivedSeries {
+        key: format!("{}_rank", result.indicator),
+        meta: meta(
+            format!("Rang nach {}", result.indicator),
+            0,
+            format!("{}; gleiche Werte teilen den besten Rang", result.order),
+        ),
+        values: super::derived_values(
+            &ids,
+            result.areas.iter().map(|a| (a.key.as_str(), Some(a.rank as f64), None)),
+            left_out(),
+        ),
+    }];
+    if result.reference.is_some() {
+        outputs.push(crate::store::DerivedSeries {
+            key: format!("{}_ref100", result.indicator),
+            meta: meta(
+                format!("{} im Verhältnis zur Gesamtstadt (= 100)", result.indicator),
+                1,
+                format!("Wert / Gesamtstadtwert × 100; Gesamtstadt: {}", result.reference_method),
+            ),
+            values: super::derived_values(
+                &ids,
+                result.areas.iter().map(|a| (a.key.as_str(), a.index, None)),
+                left_out(),
+            ),
+        });
+    }
+    let run = crate::store::DerivedRun {
+        method: "rank".into(),
+        parameters: serde_json::json!({
+            "level": result.level,
+            "period": result.period,
+            "order": result.order,
+            "reference": result.reference,
+            "reference_method": result.reference_method,
+        }),
+        inputs: vec![result.indicator.clone()],
+    };
+    atlas.save_derived(level_ref.id, period_ref.id, &run, &outputs)?;
+    result.saved = outputs.into_iter().map(|o| o.key).collect();
+    Ok(result)
 }

@@ -21,12 +21,12 @@
 //! percentage points) or are computed as the difference of the status indicators between
 //! a comparison period and the period (Solingen, RISE).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::stats::population_z_scores;
-use crate::analysis::{IndicatorChoice, MinPopulation};
+use crate::analysis::{area_ids, derived_values, IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
 use crate::{Atlas, Error, Result, StoredValue};
@@ -808,7 +808,7 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
     let mut result = status_dynamics(atlas, config)?;
     let level = atlas.level(&config.level)?;
     let period = atlas.period(&config.period)?;
-    let ids: HashMap<String, i64> = atlas.areas(level.id)?.into_iter().map(|a| (a.key, a.id)).collect();
+    let ids = area_ids(atlas, level.id)?;
     let prefix = config
         .preset
         .as_deref()
@@ -841,30 +841,14 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
     ];
     let mut series = Vec::new();
     for (suffix, name, kind, decimals, extract) in outputs {
-        let mut values = BTreeMap::new();
-        for r in &result.areas {
-            let (value, text) = extract(r);
-            values.insert(
-                ids[&r.key],
-                StoredValue {
-                    value,
-                    text,
-                    status: ValueStatus::Ok,
-                    note: None,
-                },
-            );
-        }
-        for e in &result.excluded {
-            values.insert(
-                ids[&e.key],
-                StoredValue {
-                    value: None,
-                    text: None,
-                    status: ValueStatus::NotApplicable,
-                    note: Some(e.reason.clone()),
-                },
-            );
-        }
+        let values = derived_values(
+            &ids,
+            result.areas.iter().map(|r| {
+                let (value, text) = extract(r);
+                (r.key.as_str(), value, text)
+            }),
+            result.excluded.iter().map(|e| (e.key.as_str(), e.reason.as_str())),
+        );
         series.push(DerivedSeries {
             key: format!("{prefix}_{suffix}"),
             meta: IndicatorUpdate {
