@@ -335,12 +335,9 @@ pub struct ClassifyArgs {
     /// Mitte divergierender Klassen: „reference“ (Gesamtstadtwert) oder eine Zahl (mit --method diverging)
     #[arg(long, default_value = "0", allow_hyphen_values = true)]
     pub center: String,
-    /// Gebiete mit weniger Einwohnern erhalten keine Klasse (z. B. 300)
-    #[arg(long, requires = "population_indicator")]
-    pub min_population: Option<f64>,
-    /// Indikator mit der Einwohnerzahl für --min-population
-    #[arg(long, requires = "min_population")]
-    pub population_indicator: Option<String>,
+    /// Mindesteinwohnerzahl
+    #[command(flatten)]
+    pub population: MinPopulationArgs,
     /// Klassen als INDIKATOR_class speichern
     #[arg(long)]
     pub save: bool,
@@ -430,12 +427,9 @@ pub struct StatusDynamicsArgs {
     /// Dynamik als Veränderung der Statusindikatoren seit diesem Zeitraum
     #[arg(long)]
     pub compare_period: Option<String>,
-    /// Gebiete mit weniger Einwohnern nehmen nicht teil (Berlin: 300)
-    #[arg(long)]
-    pub min_population: Option<f64>,
-    /// Indikator mit der Einwohnerzahl für --min-population
-    #[arg(long)]
-    pub population_indicator: Option<String>,
+    /// Mindesteinwohnerzahl
+    #[command(flatten)]
+    pub population: MinPopulationArgs,
     /// Von Hand ausgeschlossene Gebiete (Schlüssel)
     #[arg(long, value_delimiter = ',')]
     pub exclude: Vec<String>,
@@ -488,12 +482,9 @@ pub struct IndexArgs {
     /// Mindestanteil vorhandener Indikatoren bei --missing available (0–1)
     #[arg(long, default_value_t = 0.75)]
     pub min_coverage: f64,
-    /// Gebiete mit weniger Einwohnern nehmen nicht teil
-    #[arg(long, requires = "population_indicator")]
-    pub min_population: Option<f64>,
-    /// Indikator mit der Einwohnerzahl für --min-population
-    #[arg(long, requires = "min_population")]
-    pub population_indicator: Option<String>,
+    /// Mindesteinwohnerzahl
+    #[command(flatten)]
+    pub population: MinPopulationArgs,
     /// Von Hand ausgeschlossene Gebiete (Schlüssel)
     #[arg(long, value_delimiter = ',')]
     pub exclude: Vec<String>,
@@ -588,10 +579,7 @@ fn index_config(a: &IndexArgs) -> Result<IndexConfig> {
         aggregation,
         targets,
         missing,
-        min_population: a
-            .min_population
-            .zip(a.population_indicator.clone())
-            .map(|(minimum, indicator)| MinPopulation { indicator, minimum }),
+        min_population: a.population.rule()?,
         exclude: a
             .exclude
             .iter()
@@ -747,18 +735,41 @@ pub struct SuppressArgs {
     /// Indikatoren (ohne Angabe: alle mit Werten auf der Ebene)
     #[arg(long, value_delimiter = ',')]
     pub indicators: Vec<String>,
-    /// Gebiete mit weniger Einwohnern kennzeichnen (z. B. 300)
-    #[arg(long, requires = "population_indicator")]
-    pub min_population: Option<f64>,
-    /// Indikator mit der Einwohnerzahl für --min-population
-    #[arg(long, requires = "min_population")]
-    pub population_indicator: Option<String>,
+    /// Mindesteinwohnerzahl
+    #[command(flatten)]
+    pub population: MinPopulationArgs,
     /// --threshold und --suppress-zero als Vorgabe des Atlas speichern
     #[arg(long)]
     pub set_default: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--min-population N --population-indicator I`, shared by the verbs that apply the rule.
+#[derive(Debug, Args)]
+pub struct MinPopulationArgs {
+    /// Gebiete mit weniger Einwohnern nehmen nicht teil (z. B. 300; Arbeitsagentur-Daten 1000)
+    #[arg(long)]
+    pub min_population: Option<f64>,
+    /// Indikator mit der Einwohnerzahl für --min-population
+    #[arg(long)]
+    pub population_indicator: Option<String>,
+}
+
+impl MinPopulationArgs {
+    /// The rule, when both flags are given; one without the other is an error.
+    fn rule(&self) -> Result<Option<MinPopulation>> {
+        match (self.min_population, &self.population_indicator) {
+            (Some(minimum), Some(indicator)) => Ok(Some(MinPopulation {
+                indicator: indicator.clone(),
+                minimum,
+            })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(invalid("--min-population braucht --population-indicator")),
+            (None, Some(_)) => Err(invalid("--population-indicator braucht --min-population")),
+        }
+    }
 }
 
 /// A user error (exit code 1) with a German message.
@@ -830,7 +841,11 @@ fn status_dynamics_config(atlas: &Atlas, a: &StatusDynamicsArgs) -> Result<Statu
             indicators: parse_list(&a.dynamics)?,
         };
     }
-    match (a.min_population, &a.population_indicator, &mut config.min_population) {
+    match (
+        a.population.min_population,
+        &a.population.population_indicator,
+        &mut config.min_population,
+    ) {
         (None, None, _) => {}
         (Some(minimum), Some(indicator), rule) => {
             *rule = Some(MinPopulation {
@@ -1309,10 +1324,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Classify(a) => {
             let mut atlas = open(&a.atlas)?;
             let method = classify_method(&atlas, &a)?;
-            let min_population = a
-                .min_population
-                .zip(a.population_indicator.clone())
-                .map(|(minimum, indicator)| MinPopulation { indicator, minimum });
+            let min_population = a.population.rule()?;
             let c = if a.save {
                 save_classes(
                     &mut atlas,
@@ -1462,10 +1474,7 @@ pub fn run(command: Command) -> Result<()> {
                     period: a.period,
                     indicators: a.indicators,
                     rules: Some(rules),
-                    min_population: a
-                        .min_population
-                        .zip(a.population_indicator)
-                        .map(|(minimum, indicator)| MinPopulation { indicator, minimum }),
+                    min_population: a.population.rule()?,
                 },
             )?;
             if a.json {
