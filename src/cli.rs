@@ -309,17 +309,9 @@ pub struct AggregateArgs {
 /// `quartier classify`
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// Atlasdatei
-    pub atlas: PathBuf,
-    /// Indikator
-    #[arg(long)]
-    pub indicator: String,
-    /// Ebene
-    #[arg(long)]
-    pub level: String,
-    /// Zeitraum
-    #[arg(long)]
-    pub period: String,
+    /// Atlas, Indikator, Ebene und Zeitraum
+    #[command(flatten)]
+    pub series: SeriesArgs,
     /// Verfahren
     #[arg(long, value_enum, default_value = "equal-interval")]
     pub method: MethodArg,
@@ -386,12 +378,16 @@ fn classify_method(atlas: &Atlas, a: &ClassifyArgs) -> Result<Method> {
         }
         MethodArg::Diverging => {
             let center = if a.center.trim() == "reference" {
-                let meta = atlas.indicator(&a.indicator)?;
-                let level = atlas.level(&a.level)?;
-                let period = atlas.period(&a.period)?;
+                let meta = atlas.indicator(&a.series.indicator)?;
+                let level = atlas.level(&a.series.level)?;
+                let period = atlas.period(&a.series.period)?;
                 let r = quartier_core::reference::reference_value(atlas, &meta, level.id, period.id)?;
-                r.value
-                    .ok_or_else(|| invalid(format!("Kein Gesamtstadtwert für „{}“: {}", a.indicator, r.method)))?
+                r.value.ok_or_else(|| {
+                    invalid(format!(
+                        "Kein Gesamtstadtwert für „{}“: {}",
+                        a.series.indicator, r.method
+                    ))
+                })?
             } else {
                 a.center
                     .trim()
@@ -662,17 +658,9 @@ fn print_index(r: &IndexResult) {
 /// `quartier rank`
 #[derive(Debug, Args)]
 pub struct RankArgs {
-    /// Atlasdatei
-    pub atlas: PathBuf,
-    /// Indikator
-    #[arg(long)]
-    pub indicator: String,
-    /// Ebene
-    #[arg(long)]
-    pub level: String,
-    /// Zeitraum
-    #[arg(long)]
-    pub period: String,
+    /// Atlas, Indikator, Ebene und Zeitraum
+    #[command(flatten)]
+    pub series: SeriesArgs,
     /// Rang 1 für den niedrigsten Wert
     #[arg(long)]
     pub ascending: bool,
@@ -687,17 +675,9 @@ pub struct RankArgs {
 /// `quartier hotspots`
 #[derive(Debug, Args)]
 pub struct HotspotArgs {
-    /// Atlasdatei
-    pub atlas: PathBuf,
-    /// Indikator
-    #[arg(long)]
-    pub indicator: String,
-    /// Ebene (mit Flächen)
-    #[arg(long)]
-    pub level: String,
-    /// Zeitraum
-    #[arg(long)]
-    pub period: String,
+    /// Atlas, Indikator, Ebene (mit Flächen) und Zeitraum
+    #[command(flatten)]
+    pub series: SeriesArgs,
     /// Zahl der Permutationen
     #[arg(long, default_value_t = 999)]
     pub permutations: usize,
@@ -744,6 +724,22 @@ pub struct SuppressArgs {
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `ATLAS --indicator I --level L --period P`, shared by the verbs on one series.
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Indikator
+    #[arg(long)]
+    pub indicator: String,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
 }
 
 /// `--min-population N --population-indicator I`, shared by the verbs that apply the rule.
@@ -1322,15 +1318,15 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Classify(a) => {
-            let mut atlas = open(&a.atlas)?;
+            let mut atlas = open(&a.series.atlas)?;
             let method = classify_method(&atlas, &a)?;
             let min_population = a.population.rule()?;
             let c = if a.save {
                 save_classes(
                     &mut atlas,
-                    &a.indicator,
-                    &a.level,
-                    &a.period,
+                    &a.series.indicator,
+                    &a.series.level,
+                    &a.series.period,
                     &method,
                     a.classes,
                     min_population.as_ref(),
@@ -1338,9 +1334,9 @@ pub fn run(command: Command) -> Result<()> {
             } else {
                 classify_series(
                     &atlas,
-                    &a.indicator,
-                    &a.level,
-                    &a.period,
+                    &a.series.indicator,
+                    &a.series.level,
+                    &a.series.period,
                     &method,
                     a.classes,
                     min_population.as_ref(),
@@ -1363,11 +1359,23 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Rank(a) => {
-            let mut atlas = open(&a.atlas)?;
+            let mut atlas = open(&a.series.atlas)?;
             let r = if a.save {
-                save_ranking(&mut atlas, &a.indicator, &a.level, &a.period, a.ascending)?
+                save_ranking(
+                    &mut atlas,
+                    &a.series.indicator,
+                    &a.series.level,
+                    &a.series.period,
+                    a.ascending,
+                )?
             } else {
-                rank(&atlas, &a.indicator, &a.level, &a.period, a.ascending)?
+                rank(
+                    &atlas,
+                    &a.series.indicator,
+                    &a.series.level,
+                    &a.series.period,
+                    a.ascending,
+                )?
             };
             if a.json {
                 print_json(&r)?;
@@ -1398,11 +1406,11 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Hotspots(a) => {
-            let mut atlas = open(&a.atlas)?;
+            let mut atlas = open(&a.series.atlas)?;
             let request = LisaRequest {
-                indicator: a.indicator,
-                level: a.level,
-                period: a.period,
+                indicator: a.series.indicator,
+                level: a.series.level,
+                period: a.series.period,
                 permutations: a.permutations,
                 seed: a.seed,
                 significance: a.significance,

@@ -510,7 +510,6 @@ pub fn save_aggregation(
         }),
         inputs: result.indicators.iter().map(|i| i.key.clone()).collect(),
     };
-    atlas.save_derived(to.id, period.id, &run, &outputs)?;
-    result.saved = outputs.into_iter().map(|o| o.key).collect();
+    result.saved = atlas.save_derived(to.id, period.id, &run, &outputs)?;
     Ok(result)
 }

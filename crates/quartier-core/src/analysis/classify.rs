@@ -567,7 +567,6 @@ pub fn save_classes(
         }),
         inputs: vec![result.indicator.clone()],
     };
-    atlas.save_derived(level_ref.id, period_ref.id, &run, &outputs)?;
-    result.saved = vec![key];
+    result.saved = atlas.save_derived(level_ref.id, period_ref.id, &run, &outputs)?;
     Ok(result)
 }

@@ -1018,7 +1018,6 @@ pub fn save_composite_index(atlas: &mut Atlas, config: &IndexConfig, key: &str) 
         }),
         inputs: config.indicators.iter().map(|c| c.key.clone()).collect(),
     };
-    atlas.save_derived(level.id, period.id, &run, &outputs)?;
-    result.saved = outputs.into_iter().map(|o| o.key).collect();
+    result.saved = atlas.save_derived(level.id, period.id, &run, &outputs)?;
     Ok(result)
 }

@@ -430,7 +430,6 @@ pub fn save_lisa(atlas: &mut Atlas, request: &LisaRequest) -> Result<LisaResult>
         }),
         inputs: vec![key.clone()],
     };
-    atlas.save_derived(level.id, period.id, &run, &outputs)?;
-    result.saved = outputs.into_iter().map(|o| o.key).collect();
+    result.saved = atlas.save_derived(level.id, period.id, &run, &outputs)?;
     Ok(result)
 }

@@ -172,7 +172,6 @@ pub fn save_ranking(atlas: &mut Atlas, indicator: &str, level: &str, period: &st
         }),
         inputs: vec![result.indicator.clone()],
     };
-    atlas.save_derived(level_ref.id, period_ref.id, &run, &outputs)?;
-    result.saved = outputs.into_iter().map(|o| o.key).collect();
+    result.saved = atlas.save_derived(level_ref.id, period_ref.id, &run, &outputs)?;
     Ok(result)
 }

@@ -892,7 +892,6 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             .chain(config.min_population.iter().map(|m| m.indicator.clone()))
             .collect(),
     };
-    atlas.save_derived(level.id, period.id, &run, &series)?;
-    result.saved = series.into_iter().map(|s| s.key).collect();
+    result.saved = atlas.save_derived(level.id, period.id, &run, &series)?;
     Ok(result)
 }

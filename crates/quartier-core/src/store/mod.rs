@@ -572,15 +572,15 @@ impl Atlas {
     }
 
     /// Stores derived indicators at one level and period, each with its `derived_run` record,
-    /// in one transaction. The series of these indicators at this level and period are
-    /// replaced whole; other levels and periods stay.
+    /// in one transaction, and returns their keys. The series of these indicators at this
+    /// level and period are replaced whole; other levels and periods stay.
     pub fn save_derived(
         &mut self,
         level_id: i64,
         period_id: i64,
         run: &DerivedRun,
         outputs: &[DerivedSeries],
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         let tx = self.conn.transaction()?;
         let parameters = serde_json::to_string(&run.parameters).unwrap_or_else(|_| "{}".into());
         let inputs = serde_json::to_string(&run.inputs).unwrap_or_else(|_| "[]".into());
@@ -604,7 +604,7 @@ impl Atlas {
             ),
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(outputs.iter().map(|o| o.key.clone()).collect())
     }
 
     /// The newest `derived_run` record of an indicator: (method, parameters, inputs, time).
