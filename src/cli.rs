@@ -1415,10 +1415,11 @@ pub fn run(command: Command) -> Result<()> {
                 seed: a.seed,
                 significance: a.significance,
             };
+            let progress = stderr_progress(!a.json);
             let r = if a.save {
-                save_lisa(&mut atlas, &request)?
+                save_lisa(&mut atlas, &request, &progress)?
             } else {
-                lisa(&atlas, &request)?
+                lisa(&atlas, &request, &progress)?
             };
             if a.json {
                 print_json(&r)?;
@@ -1453,8 +1454,8 @@ pub fn run(command: Command) -> Result<()> {
             let mut atlas = open(&a.atlas)?;
             let config = index_config(&a)?;
             let result = match &a.save {
-                Some(key) => save_composite_index(&mut atlas, &config, key)?,
-                None => composite_index(&atlas, &config)?,
+                Some(key) => save_composite_index(&mut atlas, &config, key, &stderr_progress(!a.json))?,
+                None => composite_index(&atlas, &config, &stderr_progress(!a.json))?,
             };
             if a.json {
                 print_json(&result)?;

@@ -212,7 +212,7 @@ fn main() {
         significance: 0.05,
     };
     let t = Instant::now();
-    let hotspots = lisa(&atlas, &lisa_request).expect("lisa");
+    let hotspots = lisa(&atlas, &lisa_request, &NoProgress).expect("lisa");
     let t_lisa = t.elapsed().as_secs_f64() * 1e3;
     let s1: Vec<f64> = text
         .lines()

@@ -75,12 +75,16 @@ pub enum Error {
     /// The user cancelled a long operation; nothing was written.
     #[error("Abgebrochen; es wurde nichts geändert")]
     Cancelled,
+
+    /// A bug: a worker thread failed. Not the user's input.
+    #[error("Interner Fehler: {0}")]
+    Internal(String),
 }
 
 impl Error {
     /// True when the error comes from the user's input (exit code 1), false for internal errors (exit code 2).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Error::Sqlite(_))
+        !matches!(self, Error::Sqlite(_) | Error::Internal(_))
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

@@ -57,7 +57,7 @@ fn morans_i_matches_the_textbook_formula_and_permutations_are_seeded() {
             (if c < 5 { 20.0 } else { 5.0 }) + ((c * 7 + r * 3) % 5) as f64
         })
         .collect();
-    let m = local_moran(&values, &neighbours, 999, 42).unwrap();
+    let m = local_moran(&values, &neighbours, 999, 42, &NoProgress).unwrap();
     // I = n / S0 · Σᵢ Σⱼ wᵢⱼ (xᵢ − x̄)(xⱼ − x̄) / Σ (xᵢ − x̄)², wᵢⱼ = 1 / |N(i)|.
     let mean = values.iter().sum::<f64>() / 100.0;
     let dev: Vec<f64> = values.iter().map(|v| v - mean).collect();
@@ -80,9 +80,9 @@ fn morans_i_matches_the_textbook_formula_and_permutations_are_seeded() {
     assert_eq!(class(5 * 10 + 8), LisaClass::LowLow);
     assert!(m.p.iter().all(|p| *p >= 0.001 && *p <= 0.501));
 
-    let again = local_moran(&values, &neighbours, 999, 42).unwrap();
+    let again = local_moran(&values, &neighbours, 999, 42, &NoProgress).unwrap();
     assert_eq!(again, m);
-    let other = local_moran(&values, &neighbours, 999, 43).unwrap();
+    let other = local_moran(&values, &neighbours, 999, 43, &NoProgress).unwrap();
     assert_ne!(other.p, m.p);
 
     // A random pattern shows no clear autocorrelation.
@@ -93,9 +93,9 @@ fn morans_i_matches_the_textbook_formula_and_permutations_are_seeded() {
             (state >> 33) as f64
         })
         .collect();
-    let r = local_moran(&noise, &neighbours, 999, 1).unwrap();
+    let r = local_moran(&noise, &neighbours, 999, 1, &NoProgress).unwrap();
     assert!(r.moran_i.abs() < 0.2 && r.moran_p > 0.01, "{} {}", r.moran_i, r.moran_p);
-    assert!(local_moran(&[1.0; 5], &queen_contiguity(&grid(5, 1)), 99, 1).is_err());
+    assert!(local_moran(&[1.0; 5], &queen_contiguity(&grid(5, 1)), 99, 1, &NoProgress).is_err());
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn berlin_unemployment_clusters_and_the_ranking_against_the_city() {
         seed: 1,
         significance: 0.05,
     };
-    let l = lisa(&atlas, &request).unwrap();
+    let l = lisa(&atlas, &request, &NoProgress).unwrap();
     // Moran's I as PySAL computes it for the same 438 Planungsräume (esda 2.9.0 `Moran` with
     // libpysal `Queen.from_dataframe` on the shipped GeoJSON, transform "r"): 0.3941624757658621.
     assert!((l.moran_i - 0.394_162_475_765_862_1).abs() < 1e-12, "{}", l.moran_i);
@@ -232,7 +232,7 @@ fn berlin_unemployment_clusters_and_the_ranking_against_the_city() {
     assert!(l.left_out.iter().any(|(k, why)| k == "01011102" && why == "kein Wert"));
     assert_eq!(class_of("01011102"), None);
 
-    let saved = save_lisa(&mut atlas, &request).unwrap();
+    let saved = save_lisa(&mut atlas, &request, &NoProgress).unwrap();
     assert_eq!(saved.saved, ["s1_lisa", "s1_lisa_p"]);
     let level = atlas.level("Planungsraum").unwrap();
     let period = atlas.period("2019").unwrap();

@@ -16,6 +16,7 @@ use quartier_core::analysis::status_dynamics::{status_dynamics, Preset};
 use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::sample::build_sample_atlas;
+use quartier_core::progress::ProgressFn;
 use quartier_core::{Atlas, Error, NoProgress};
 
 /// Five Quartiere: x (high is favourable), y (high is unfavourable); E has no y.
@@ -77,6 +78,7 @@ fn normalisations_and_aggregations_match_hand_computation() {
     let r = composite_index(
         &atlas,
         &config(&["x:+", "y:-"], Normalisation::MinMax, Aggregation::Arithmetic),
+        &NoProgress,
     )
     .unwrap();
     let m = by_key(&r);
@@ -102,6 +104,7 @@ fn normalisations_and_aggregations_match_hand_computation() {
     let w = composite_index(
         &atlas,
         &config(&["x:+:3", "y:-:1"], Normalisation::MinMax, Aggregation::Arithmetic),
+        &NoProgress,
     )
     .unwrap();
     assert!(close(by_key(&w)["B"].0, (3.0 / 3.0 + 0.75) / 4.0));
@@ -114,6 +117,7 @@ fn normalisations_and_aggregations_match_hand_computation() {
     let g = composite_index(
         &atlas,
         &config(&["x:+", "y:-"], Normalisation::MinMax, Aggregation::Geometric),
+        &NoProgress,
     )
     .unwrap();
     let gm = by_key(&g);
@@ -126,6 +130,7 @@ fn normalisations_and_aggregations_match_hand_computation() {
     let z = composite_index(
         &atlas,
         &config(&["x:+", "y:-"], Normalisation::Z, Aggregation::Arithmetic),
+        &NoProgress,
     )
     .unwrap();
     let zx = [
@@ -146,6 +151,7 @@ fn normalisations_and_aggregations_match_hand_computation() {
     let p = composite_index(
         &atlas,
         &config(&["x:+", "y:-"], Normalisation::Percentile, Aggregation::Arithmetic),
+        &NoProgress,
     )
     .unwrap();
     let pm = by_key(&p);
@@ -155,31 +161,46 @@ fn normalisations_and_aggregations_match_hand_computation() {
 
     // Distance to a target.
     let mut t = config(&["x:+", "y:-"], Normalisation::Target, Aggregation::Arithmetic);
-    assert!(matches!(composite_index(&atlas, &t), Err(Error::Invalid(m)) if m.contains("Zielwert für „x“")));
+    assert!(
+        matches!(composite_index(&atlas, &t, &NoProgress), Err(Error::Invalid(m)) if m.contains("Zielwert für „x“"))
+    );
     t.targets = BTreeMap::from([("x".to_string(), 20.0), ("y".to_string(), 2.0)]);
-    let tm = by_key(&composite_index(&atlas, &t).unwrap());
+    let tm = by_key(&composite_index(&atlas, &t, &NoProgress).unwrap());
     // A: x (10 − 20)/20 = −0.5; y oriented (−8 − −2)/2 = −3 → −1.75.
     assert!(close(tm["A"].0, -1.75), "{}", tm["A"].0);
 
     // Available cases: E enters with x alone (min-max 0.5) when half the indicators suffice.
     let mut available = config(&["x:+", "y:-"], Normalisation::MinMax, Aggregation::Arithmetic);
     available.missing = MissingPolicy::Available { min_coverage: 0.5 };
-    let a = composite_index(&atlas, &available).unwrap();
+    let a = composite_index(&atlas, &available, &NoProgress).unwrap();
     let e = a.areas.iter().find(|x| x.key == "E").unwrap();
     assert_eq!((e.used, e.total), (1, 2));
     assert!(close(e.index, 0.5));
     assert!(a.excluded.is_empty());
     available.missing = MissingPolicy::Available { min_coverage: 0.75 };
-    assert_eq!(composite_index(&atlas, &available).unwrap().excluded.len(), 1);
+    assert_eq!(
+        composite_index(&atlas, &available, &NoProgress).unwrap().excluded.len(),
+        1
+    );
 
     // Budget allocation must add up to 100 points.
     let mut budget = config(&["x:+:60", "y:-:30"], Normalisation::MinMax, Aggregation::Arithmetic);
     budget.budget = true;
-    assert!(matches!(composite_index(&atlas, &budget), Err(Error::Invalid(m)) if m.contains("100 Punkte")));
+    assert!(
+        matches!(composite_index(&atlas, &budget, &NoProgress), Err(Error::Invalid(m)) if m.contains("100 Punkte"))
+    );
     budget.indicators[1].weight = 40.0;
-    assert_eq!(composite_index(&atlas, &budget).unwrap().weighting, "Budget (Punkte)");
+    assert_eq!(
+        composite_index(&atlas, &budget, &NoProgress).unwrap().weighting,
+        "Budget (Punkte)"
+    );
     // One indicator is no index.
-    assert!(composite_index(&atlas, &config(&["x:+"], Normalisation::Z, Aggregation::Arithmetic)).is_err());
+    assert!(composite_index(
+        &atlas,
+        &config(&["x:+"], Normalisation::Z, Aggregation::Arithmetic),
+        &NoProgress
+    )
+    .is_err());
 }
 
 #[test]
@@ -189,6 +210,7 @@ fn checks_report_correlation_alpha_and_the_first_component() {
     let r = composite_index(
         &atlas,
         &config(&["x:+", "y:-"], Normalisation::Z, Aggregation::Arithmetic),
+        &NoProgress,
     )
     .unwrap();
     let (x, y) = ([10.0, 20.0, 30.0, 40.0], [-8.0, -2.0, -4.0, 0.0]);
@@ -214,7 +236,7 @@ fn monte_carlo_rank_intervals_are_reproducible_and_name_the_driving_choice() {
         aggregations: vec![Aggregation::Arithmetic],
         seed: 1,
     });
-    let fixed = composite_index(&atlas, &c).unwrap();
+    let fixed = composite_index(&atlas, &c, &NoProgress).unwrap();
     for a in &fixed.areas {
         assert_eq!(
             (a.rank_p05, a.rank_median, a.rank_p95),
@@ -229,8 +251,22 @@ fn monte_carlo_rank_intervals_are_reproducible_and_name_the_driving_choice() {
         aggregations: vec![Aggregation::Arithmetic, Aggregation::Geometric],
         seed: 7,
     });
-    let mc = composite_index(&atlas, &c).unwrap();
-    let again = composite_index(&atlas, &c).unwrap();
+    // Progress reaches the end; a cancel stops the runs.
+    let reports = std::cell::RefCell::new(Vec::new());
+    let watched = ProgressFn {
+        callback: |f: f32, stage: &str| reports.borrow_mut().push((f, stage.to_string())),
+        cancel: None,
+    };
+    composite_index(&atlas, &c, &watched).unwrap();
+    assert_eq!(reports.borrow().last().unwrap(), &(1.0, "Unsicherheitsanalyse".to_string()));
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let cancelled = ProgressFn {
+        callback: |_: f32, _: &str| {},
+        cancel: Some(&stop),
+    };
+    assert!(matches!(composite_index(&atlas, &c, &cancelled), Err(Error::Cancelled)));
+    let mc = composite_index(&atlas, &c, &NoProgress).unwrap();
+    let again = composite_index(&atlas, &c, &NoProgress).unwrap();
     assert_eq!(mc, again, "the same seed gives the same result");
     let area = |k: &str| mc.areas.iter().find(|a| a.key == k).unwrap().clone();
     assert_eq!((area("A").rank_p05, area("A").rank_p95), (Some(4.0), Some(4.0)));
@@ -249,6 +285,7 @@ fn monte_carlo_rank_intervals_are_reproducible_and_name_the_driving_choice() {
             }),
             ..c.clone()
         },
+        &NoProgress,
     )
     .unwrap();
     assert_ne!(other_seed.uncertainty, mc.uncertainty);
@@ -285,7 +322,7 @@ fn the_mss_status_index_is_a_special_case_on_the_berlin_data() {
         exclude: mss.exclude.clone(),
         uncertainty: None,
     };
-    let index = composite_index(&atlas, &config).unwrap();
+    let index = composite_index(&atlas, &config, &NoProgress).unwrap();
     assert_eq!(index.areas.len(), status.valid_areas);
     assert_eq!(index.areas.len(), 436);
     let status_of: BTreeMap<&str, f64> = status.areas.iter().map(|a| (a.key.as_str(), a.status_index)).collect();
@@ -309,7 +346,10 @@ fn the_mss_status_index_is_a_special_case_on_the_berlin_data() {
         }),
         ..config.clone()
     };
-    let u = composite_index(&atlas, &aggregation_only).unwrap().uncertainty.unwrap();
+    let u = composite_index(&atlas, &aggregation_only, &NoProgress)
+        .unwrap()
+        .uncertainty
+        .unwrap();
     assert_eq!(u.sensitivity.len(), 1);
     assert_eq!(u.sensitivity[0].factor, "Aggregation");
     assert!(close(u.sensitivity[0].share, 1.0), "{:?}", u.sensitivity);
@@ -326,7 +366,7 @@ fn the_mss_status_index_is_a_special_case_on_the_berlin_data() {
         }),
         ..config
     };
-    let saved = save_composite_index(&mut atlas, &with_mc, "sozialindex").unwrap();
+    let saved = save_composite_index(&mut atlas, &with_mc, "sozialindex", &NoProgress).unwrap();
     assert_eq!(
         saved.saved,
         [
@@ -351,7 +391,7 @@ fn the_mss_status_index_is_a_special_case_on_the_berlin_data() {
         assert!(a.rank_p05.unwrap() <= a.rank_median.unwrap() && a.rank_median.unwrap() <= a.rank_p95.unwrap());
     }
     assert!(matches!(
-        save_composite_index(&mut atlas, &with_mc, "s1"),
+        save_composite_index(&mut atlas, &with_mc, "s1", &NoProgress),
         Err(Error::Invalid(m)) if m.contains("Eingangsindikator")
     ));
 }

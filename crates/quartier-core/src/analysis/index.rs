@@ -17,8 +17,9 @@ use super::classify::quantile_sorted;
 use super::stats::{correlation, mean_and_population_sd, ranks_descending, SeededRng};
 use super::{area_ids, derived_values, IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
+use crate::progress::map_parallel;
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
-use crate::{Atlas, Error, Result};
+use crate::{Atlas, Error, Progress, Result};
 
 /// How indicator values are made comparable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -531,8 +532,9 @@ fn checks(oriented: &[Vec<f64>], keys: &[String]) -> IndexChecks {
     }
 }
 
-/// Computes the index. Reads only; see [`save_composite_index`] to store it.
-pub fn composite_index(atlas: &Atlas, config: &IndexConfig) -> Result<IndexResult> {
+/// Computes the index. Reads only; see [`save_composite_index`] to store it. The Monte Carlo
+/// runs report to `progress` and stop when it cancels.
+pub fn composite_index(atlas: &Atlas, config: &IndexConfig, progress: &dyn Progress) -> Result<IndexResult> {
     if config.indicators.len() < 2 {
         return Err(Error::Invalid(
             "Ein Index braucht mindestens zwei Indikatoren (--indicators I1:+:w1,I2:-:w2,…)".into(),
@@ -706,6 +708,7 @@ pub fn composite_index(atlas: &Atlas, config: &IndexConfig) -> Result<IndexResul
             &keys,
             &weights,
             &mut result_areas,
+            progress,
         )?),
         None => None,
     };
@@ -762,6 +765,7 @@ fn monte_carlo(
     keys: &[String],
     weights: &[f64],
     areas: &mut [IndexArea],
+    progress: &dyn Progress,
 ) -> Result<UncertaintyResult> {
     if u.runs < 10 {
         return Err(Error::Invalid(format!(
@@ -808,39 +812,20 @@ fn monte_carlo(
         .collect();
     let n_areas = areas.len();
     // ranks[run][area], computed on all cores.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(u.runs);
-    let chunk = u.runs.div_ceil(threads);
-    let ranks: Vec<Vec<u32>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = draws
-            .chunks(chunk)
-            .map(|part| {
-                let prepared = &prepared;
-                let aggregations = &u.aggregations;
-                scope.spawn(move || {
-                    let mut index = Vec::with_capacity(n_areas);
-                    part.iter()
-                        .map(|d| {
-                            let w: Vec<f64> = weights.iter().zip(&d.multipliers).map(|(w, m)| w * m).collect();
-                            combine(
-                                &prepared[&(d.normalisation, d.aggregation)],
-                                &w,
-                                aggregations[d.aggregation],
-                                &mut index,
-                            );
-                            ranks_descending(&index)
-                                .into_iter()
-                                .map(|r| r.unwrap_or(0) as u32)
-                                .collect::<Vec<u32>>()
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    if ranks.len() != u.runs {
-        return Err(Error::Invalid("Die Unsicherheitsanalyse ist abgebrochen".into()));
-    }
+    let ranks: Vec<Vec<u32>> = map_parallel(&draws, progress, "Unsicherheitsanalyse", |_, d| {
+        let w: Vec<f64> = weights.iter().zip(&d.multipliers).map(|(w, m)| w * m).collect();
+        let mut index = Vec::with_capacity(n_areas);
+        combine(
+            &prepared[&(d.normalisation, d.aggregation)],
+            &w,
+            u.aggregations[d.aggregation],
+            &mut index,
+        );
+        ranks_descending(&index)
+            .into_iter()
+            .map(|r| r.unwrap_or(0) as u32)
+            .collect()
+    })?;
     let mut widths = 0.0;
     for (a, area) in areas.iter_mut().enumerate() {
         let mut r: Vec<f64> = ranks.iter().map(|run| f64::from(run[a])).collect();
@@ -908,7 +893,12 @@ fn monte_carlo(
 /// Computes the index and stores it as derived indicators `KEY` (index) and `KEY_rank`, with
 /// the Monte Carlo `KEY_rank_median`, `KEY_rank_p05` and `KEY_rank_p95` when run; areas
 /// without index are "x" there. Each gets a `derived_run` record.
-pub fn save_composite_index(atlas: &mut Atlas, config: &IndexConfig, key: &str) -> Result<IndexResult> {
+pub fn save_composite_index(
+    atlas: &mut Atlas,
+    config: &IndexConfig,
+    key: &str,
+    progress: &dyn Progress,
+) -> Result<IndexResult> {
     let key = key.trim();
     if key.is_empty() || key.contains(char::is_whitespace) {
         return Err(Error::Invalid(format!(
@@ -920,7 +910,7 @@ pub fn save_composite_index(atlas: &mut Atlas, config: &IndexConfig, key: &str) 
             "Der Index darf nicht unter dem Eingangsindikator „{key}“ gespeichert werden"
         )));
     }
-    let mut result = composite_index(atlas, config)?;
+    let mut result = composite_index(atlas, config, progress)?;
     let level = atlas.level(&config.level)?;
     let period = atlas.period(&config.period)?;
     let ids = area_ids(atlas, level.id)?;

@@ -11,8 +11,9 @@ use serde::Serialize;
 use super::stats::SeededRng;
 use super::{area_ids, derived_values};
 use crate::model::{IndicatorKind, ValueStatus};
+use crate::progress::map_parallel;
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
-use crate::{Atlas, Error, Result};
+use crate::{Atlas, Error, Progress, Result};
 
 /// Queen contiguity: two areas are neighbours when their boundaries share at least one
 /// vertex (as PySAL's `Queen` builds it). Coordinates are compared after rounding to 1e-9
@@ -66,7 +67,14 @@ pub struct LocalMoran {
 
 /// Computes Moran's I and the LISA statistics. `permutations` ≥ 1; the same seed gives the
 /// same p-values regardless of the number of cores.
-pub fn local_moran(values: &[f64], neighbours: &[Vec<usize>], permutations: usize, seed: u64) -> Result<LocalMoran> {
+/// The local permutations report to `progress` and stop when it cancels.
+pub fn local_moran(
+    values: &[f64],
+    neighbours: &[Vec<usize>],
+    permutations: usize,
+    seed: u64,
+    progress: &dyn Progress,
+) -> Result<LocalMoran> {
     let n = values.len();
     if n < 3 || neighbours.len() != n {
         return Err(Error::Invalid(format!(
@@ -116,48 +124,30 @@ pub fn local_moran(values: &[f64], neighbours: &[Vec<usize>], permutations: usiz
     let moran_p = fold(larger);
 
     // Local: for each area, its neighbours' values drawn from the other n − 1 areas.
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n);
-    let chunk = n.div_ceil(threads);
-    let p: Vec<f64> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n)
-            .step_by(chunk)
-            .map(|start| {
-                let (z, lag) = (&z, &lag);
-                scope.spawn(move || {
-                    let mut drawn: Vec<usize> = Vec::new();
-                    (start..(start + chunk).min(n))
-                        .map(|i| {
-                            let k = neighbours[i].len();
-                            if k == 0 {
-                                return 1.0;
-                            }
-                            let mut rng = SeededRng::new(seed ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-                            let observed = z[i] * lag[i];
-                            let mut larger = 0;
-                            for _ in 0..permutations {
-                                drawn.clear();
-                                while drawn.len() < k {
-                                    let j = rng.below(n);
-                                    if j != i && !drawn.contains(&j) {
-                                        drawn.push(j);
-                                    }
-                                }
-                                let perm_lag = drawn.iter().map(|&j| z[j]).sum::<f64>() / k as f64;
-                                if z[i] * perm_lag >= observed {
-                                    larger += 1;
-                                }
-                            }
-                            fold(larger)
-                        })
-                        .collect::<Vec<f64>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    if p.len() != n {
-        return Err(Error::Invalid("Die Permutationen sind abgebrochen".into()));
-    }
+    let p = map_parallel(neighbours, progress, "Lokales Moran's I: Permutationen", |i, nb| {
+        let k = nb.len();
+        if k == 0 {
+            return 1.0;
+        }
+        let mut rng = SeededRng::new(seed ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let observed = z[i] * lag[i];
+        let mut drawn: Vec<usize> = Vec::with_capacity(k);
+        let mut larger = 0;
+        for _ in 0..permutations {
+            drawn.clear();
+            while drawn.len() < k {
+                let j = rng.below(n);
+                if j != i && !drawn.contains(&j) {
+                    drawn.push(j);
+                }
+            }
+            let perm_lag = drawn.iter().map(|&j| z[j]).sum::<f64>() / k as f64;
+            if z[i] * perm_lag >= observed {
+                larger += 1;
+            }
+        }
+        fold(larger)
+    })?;
     Ok(LocalMoran {
         moran_i,
         moran_expected: -1.0 / (n as f64 - 1.0),
@@ -281,7 +271,7 @@ pub struct LisaResult {
 }
 
 /// Moran's I and the LISA cluster classes of an indicator on a level.
-pub fn lisa(atlas: &Atlas, request: &LisaRequest) -> Result<LisaResult> {
+pub fn lisa(atlas: &Atlas, request: &LisaRequest, progress: &dyn Progress) -> Result<LisaResult> {
     if !(request.significance > 0.0 && request.significance < 1.0) {
         return Err(Error::Invalid(format!(
             "Das Signifikanzniveau muss zwischen 0 und 1 liegen, nicht {}",
@@ -333,7 +323,7 @@ pub fn lisa(atlas: &Atlas, request: &LisaRequest) -> Result<LisaResult> {
         }
     }
     let neighbours = queen_contiguity(&geometries);
-    let m = local_moran(&numbers, &neighbours, request.permutations, request.seed)?;
+    let m = local_moran(&numbers, &neighbours, request.permutations, request.seed, progress)?;
     let mut counts = BTreeMap::new();
     let result_areas: Vec<LisaArea> = areas
         .into_iter()
@@ -373,8 +363,8 @@ pub fn lisa(atlas: &Atlas, request: &LisaRequest) -> Result<LisaResult> {
 }
 
 /// Computes and stores `KEY_lisa` (the class, categorical) and `KEY_lisa_p` with their run.
-pub fn save_lisa(atlas: &mut Atlas, request: &LisaRequest) -> Result<LisaResult> {
-    let mut result = lisa(atlas, request)?;
+pub fn save_lisa(atlas: &mut Atlas, request: &LisaRequest, progress: &dyn Progress) -> Result<LisaResult> {
+    let mut result = lisa(atlas, request, progress)?;
     let level = atlas.level(&request.level)?;
     let period = atlas.period(&request.period)?;
     let ids = area_ids(atlas, level.id)?;

@@ -509,8 +509,11 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 workers.into_iter().map(|w| w.join().ok()).collect()
             });
             for part in parsed {
-                series
-                    .extend(part.ok_or_else(|| Error::Invalid(format!("{file}: Werte konnten nicht gelesen werden")))?);
+                series.extend(
+                    part.ok_or_else(|| {
+                        Error::Internal(format!("{file}: ein Rechenthread ist beim Lesen abgebrochen"))
+                    })?,
+                );
             }
         }
         Some((ic, pc)) => {
