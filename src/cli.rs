@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use quartier_core::analysis::access::{
+    distance, save_distance, Decay, DistanceRequest, DistanceResult, OriginKind, PlannedPoi, SupplyRequest,
+};
 use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest};
 use quartier_core::analysis::classify::{classify_series, save_classes, Method, NO_DATA_LABEL, SMALL_AREA_LABEL};
 use quartier_core::analysis::index::{
@@ -23,7 +26,7 @@ use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::export::{export_values, ExportFormat};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
-use quartier_core::import::pois::{import_pois, PoiImport};
+use quartier_core::import::pois::{import_pois, read_pois, PoiImport};
 use quartier_core::import::values::{import_values, LongForm, MatchBy, UnmatchedPolicy, ValuesImport};
 use quartier_core::numbers::DecimalSeparator;
 use quartier_core::progress::ProgressFn;
@@ -87,6 +90,8 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Zusammengesetzter Index mit Normierung, Gewichten, Prüfungen und Unsicherheitsanalyse.
     Index(IndexArgs),
+    /// Erreichbarkeit: Entfernung zur nächsten Einrichtung, Anteile im Umkreis, Versorgungsquote (2SFCA).
+    Distance(DistanceArgs),
     /// Rangfolge der Gebiete mit Abweichung vom Gesamtstadtwert.
     Rank(RankArgs),
     /// Räumliche Cluster: Moran's I und LISA-Klassen (Hotspots, Coldspots, Ausreißer).
@@ -652,6 +657,224 @@ fn print_index(r: &IndexResult) {
     }
     if !r.saved.is_empty() {
         println!("\nGespeichert als {}", r.saved.join(", "));
+    }
+}
+
+/// `quartier distance`
+#[derive(Debug, Args)]
+pub struct DistanceArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// POI-Kategorie, z. B. Kita (mehrfach möglich)
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// Weitere Kategorien (zusammen ausgewertet)
+    #[arg(long, value_delimiter = ',')]
+    pub categories: Vec<String>,
+    /// Ebene der Gebiete (mit Flächen)
+    #[arg(long)]
+    pub level: String,
+    /// Wohnorte: grid (Raster in den Flächen) oder centroids (ein Punkt je Fläche, grob)
+    #[arg(long, default_value = "grid")]
+    pub origins: String,
+    /// Rasterweite in Metern für --origins grid
+    #[arg(long, default_value_t = 100.0)]
+    pub grid_cell: f64,
+    /// Indikator mit den Einwohnern je Gebiet (z. B. ew_u6 für Kinder unter 6)
+    #[arg(long)]
+    pub population_indicator: Option<String>,
+    /// Zeitraum der Einwohnerzahlen
+    #[arg(long)]
+    pub period: String,
+    /// Radien in Metern
+    #[arg(long, value_delimiter = ',', default_value = "300,500,1000")]
+    pub radius: Vec<f64>,
+    /// Entfernungen im Straßennetz (braucht import network)
+    #[arg(long)]
+    pub network: bool,
+    /// Angebot je Einrichtung für die Versorgungsquote: capacity oder ein Attribut
+    #[arg(long)]
+    pub supply_attribute: Option<String>,
+    /// Nachfrage je Gebiet (Standard: --population-indicator)
+    #[arg(long)]
+    pub demand_indicator: Option<String>,
+    /// Einzugsradius der Versorgungsquote in Metern
+    #[arg(long, default_value_t = 1000.0)]
+    pub catchment: f64,
+    /// Entfernungsgewichtung im Einzugsbereich: none oder gaussian
+    #[arg(long, default_value = "none")]
+    pub decay: String,
+    /// Geplante Einrichtungen (GeoJSON/CSV/XLSX) als Szenario, nicht gespeichert
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Einrichtungen außerhalb aller Gebiete: keep (mitrechnen) oder exclude
+    #[arg(long, default_value = "keep")]
+    pub outside: String,
+    /// Ergebnisse als abgeleitete Indikatoren speichern
+    #[arg(long)]
+    pub save: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> {
+    let categories: Vec<String> = a
+        .category
+        .iter()
+        .chain(&a.categories)
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if categories.is_empty() {
+        return Err(invalid("Keine Kategorie angegeben: --category NAME"));
+    }
+    if a.network {
+        return Err(invalid(
+            "Netzentfernungen sind noch nicht verfügbar (import network folgt); ohne --network rechnen",
+        ));
+    }
+    let origins = match a.origins.trim() {
+        "grid" | "raster" => OriginKind::Grid { cell: a.grid_cell },
+        "centroids" | "schwerpunkte" => OriginKind::Centroids,
+        "addresses" | "adressen" => {
+            return Err(invalid(
+                "Adresspunkte sind noch nicht verfügbar (import addresses folgt); --origins grid oder centroids",
+            ))
+        }
+        other => return Err(invalid(format!("--origins „{other}“ unbekannt (grid, centroids)"))),
+    };
+    let population_indicator = a
+        .population_indicator
+        .clone()
+        .ok_or_else(|| invalid("--population-indicator fehlt, z. B. ew oder ew_u6"))?;
+    let decay = match a.decay.trim() {
+        "none" | "keine" => Decay::None,
+        "gaussian" | "gauss" => Decay::Gaussian,
+        other => return Err(invalid(format!("--decay „{other}“ unbekannt (none, gaussian)"))),
+    };
+    let keep_outside = match a.outside.trim() {
+        "keep" => true,
+        "exclude" => false,
+        other => return Err(invalid(format!("--outside „{other}“ unbekannt (keep, exclude)"))),
+    };
+    let supply = match (&a.supply_attribute, &a.demand_indicator) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(invalid(
+                "--demand-indicator braucht --supply-attribute (z. B. capacity)",
+            ))
+        }
+        (Some(attribute), demand) => Some(SupplyRequest {
+            attribute: attribute.clone(),
+            demand_indicator: demand.clone().unwrap_or_else(|| population_indicator.clone()),
+            catchment: a.catchment,
+            decay,
+        }),
+    };
+    let scenario = match &a.scenario {
+        None => Vec::new(),
+        Some(file) => read_pois(
+            atlas,
+            &PoiImport {
+                file: file.clone(),
+                category: "Szenario".into(),
+                ..Default::default()
+            },
+        )?
+        .pois
+        .into_iter()
+        .map(|p| PlannedPoi {
+            name: if p.name.is_empty() { "geplant".into() } else { p.name },
+            lon: p.lon,
+            lat: p.lat,
+            capacity: p.capacity,
+        })
+        .collect(),
+    };
+    Ok(DistanceRequest {
+        categories,
+        level: a.level.clone(),
+        period: a.period.clone(),
+        population_indicator,
+        origins,
+        radii: a.radius.clone(),
+        keep_outside,
+        supply,
+        scenario,
+    })
+}
+
+fn print_distance(r: &DistanceResult) {
+    let de = |v: Option<f64>, d: usize| v.map_or("k. A.".to_string(), |v| quartier_core::numbers::format_german(v, d));
+    println!(
+        "Erreichbarkeit „{}“ auf Ebene „{}“, {} ({}; {}; {} Wohnorte, {} Einrichtungen):",
+        r.request.categories.join(", "),
+        r.request.level,
+        r.request.period,
+        r.method,
+        r.origin_note,
+        r.origin_count,
+        r.pois_used
+    );
+    println!(
+        "  Gesamtstadt: im Mittel {} m zur nächsten Einrichtung",
+        de(r.overall_mean, 0)
+    );
+    let radii: Vec<String> = r.request.radii.iter().map(|x| format!("≤ {x:.0} m")).collect();
+    println!(
+        "  {:<10} {:<30} {:>8} {:>8} {:>8}  {}  {}",
+        "Schlüssel",
+        "Name",
+        "Mittel",
+        "Median",
+        "90 %",
+        radii.join(" / "),
+        if r.request.supply.is_some() { "je 100" } else { "" }
+    );
+    for (i, a) in r.areas.iter().enumerate() {
+        let within: Vec<String> = a.within.iter().map(|w| format!("{} %", de(*w, 0))).collect();
+        let change = match &r.baseline {
+            Some(b) => match (a.mean, b[i].mean) {
+                (Some(now), Some(before)) if (now - before).abs() > 0.5 => {
+                    format!("  (vorher {} m)", de(Some(before), 0))
+                }
+                _ => String::new(),
+            },
+            None => String::new(),
+        };
+        println!(
+            "  {:<10} {:<30} {:>8} {:>8} {:>8}  {}  {}{change}",
+            a.key,
+            a.name,
+            de(a.mean, 0),
+            de(a.median, 0),
+            de(a.p90, 0),
+            within.join(" / "),
+            if r.request.supply.is_some() {
+                de(a.supply_per_100, 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if !r.no_residents.is_empty() {
+        println!("  ohne Einwohner (k. A.): {}", r.no_residents.join(", "));
+    }
+    if !r.pois_outside.is_empty() {
+        println!(
+            "  {} Einrichtungen außerhalb aller Gebiete ({}): {}",
+            r.pois_outside.len(),
+            if r.request.keep_outside {
+                "mitgerechnet"
+            } else {
+                "ausgelassen"
+            },
+            r.pois_outside.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !r.saved.is_empty() {
+        println!("  gespeichert als {}", r.saved.join(", "));
     }
 }
 
@@ -1356,6 +1579,21 @@ pub fn run(command: Command) -> Result<()> {
                 if !c.saved.is_empty() {
                     println!("  gespeichert als {}", c.saved.join(", "));
                 }
+            }
+        }
+        Command::Distance(a) => {
+            let mut atlas = open(&a.atlas)?;
+            let request = distance_request(&atlas, &a)?;
+            let progress = stderr_progress(!a.json);
+            let r = if a.save {
+                save_distance(&mut atlas, &request, &progress)?
+            } else {
+                distance(&atlas, &request, &progress)?
+            };
+            if a.json {
+                print_json(&r)?;
+            } else {
+                print_distance(&r);
             }
         }
         Command::Rank(a) => {

@@ -603,6 +603,77 @@ fn the_sample_atlas_builds_from_the_shipped_sources() {
     let err = fails(&[&base[..], &["--threshold", "-2"]].concat(), 1);
     assert!(err.contains("0 oder größer"), "{err}");
 
+    // Accessibility of Kitas for children under 6, with a planned Kita as a scenario.
+    let dist = [
+        "distance",
+        a,
+        "--category",
+        "Kita",
+        "--level",
+        "Planungsraum",
+        "--population-indicator",
+        "ew_u6",
+        "--period",
+        "2020",
+        "--origins",
+        "centroids",
+    ];
+    let plan = dir.path().join("plan.csv");
+    std::fs::write(&plan, "name;lon;lat;plaetze\nNeue Kita;13.4050;52.5200;80\n").unwrap();
+    let r = json(
+        &[
+            &dist[..],
+            &[
+                "--supply-attribute",
+                "capacity",
+                "--decay",
+                "gaussian",
+                "--scenario",
+                s(&plan),
+            ],
+        ]
+        .concat(),
+    );
+    for field in [
+        "request",
+        "method",
+        "origin_note",
+        "origin_count",
+        "pois_used",
+        "pois_outside",
+        "areas",
+        "overall_mean",
+        "no_residents",
+        "baseline",
+        "saved",
+    ] {
+        assert!(r.get(field).is_some(), "{field}");
+    }
+    assert_eq!(r["pois_used"], 2881);
+    assert_eq!(r["request"]["scenario"][0]["capacity"], 80.0);
+    let first = &r["areas"][0];
+    for field in [
+        "key",
+        "name",
+        "residents",
+        "mean",
+        "median",
+        "p90",
+        "within",
+        "pois_in_area",
+        "reachable",
+        "supply_per_100",
+    ] {
+        assert!(first.get(field).is_some(), "{field}");
+    }
+    assert_eq!(first["within"].as_array().unwrap().len(), 3);
+    let saved = json(&[&dist[..], &["--save"]].concat());
+    assert_eq!(saved["saved"][0], "kita_dist_mean");
+    let err = fails(&[&dist[..], &["--network"]].concat(), 1);
+    assert!(err.contains("noch nicht verfügbar"), "{err}");
+    let err = fails(&[&dist[..], &["--category", "Bad"]].concat(), 1);
+    assert!(err.contains("Bad"), "{err}");
+
     // Ranking against the Gesamtstadt, and hot spots with their classes, saved.
     let ranked = json(&[
         "rank",

@@ -262,6 +262,82 @@ impl ToWgs84 {
     }
 }
 
+/// The metric projection for distances and grids: ETRS89 / UTM in the zone of the
+/// municipality (Germany: 32 west of 12° E, 33 east of it), as DESIGN § 8 prescribes.
+pub struct Metric {
+    zone: u8,
+    wgs84: Proj,
+    utm: Proj,
+}
+
+impl std::fmt::Debug for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Metric(UTM {})", self.zone)
+    }
+}
+
+impl Metric {
+    /// The UTM zone of a longitude in degrees.
+    ///
+    /// ```
+    /// assert_eq!(quartier_core::crs::Metric::zone_of(13.4), 33); // Berlin
+    /// assert_eq!(quartier_core::crs::Metric::zone_of(10.0), 32); // Hamburg
+    /// ```
+    pub fn zone_of(lon: f64) -> u8 {
+        (((lon + 180.0) / 6.0).floor() as i64 + 1).clamp(1, 60) as u8
+    }
+
+    /// The projection for a municipality centred at `lon` degrees.
+    pub fn for_longitude(lon: f64) -> Result<Self> {
+        let zone = Self::zone_of(lon);
+        let internal = |e: proj4rs::errors::Error| Error::Invalid(format!("UTM-Zone {zone} nicht verfügbar: {e}"));
+        Ok(Metric {
+            zone,
+            wgs84: Proj::from_epsg_code(4326).map_err(internal)?,
+            utm: Proj::from_proj_string(&format!("+proj=utm +zone={zone} +ellps=GRS80 +units=m +no_defs"))
+                .map_err(internal)?,
+        })
+    }
+
+    /// How distances are measured, for reports (German).
+    pub fn describe_de(&self) -> String {
+        let epsg = match self.zone {
+            32 => " (EPSG:25832)".to_string(),
+            33 => " (EPSG:25833)".to_string(),
+            _ => String::new(),
+        };
+        format!("Luftlinie, eben in ETRS89 / UTM Zone {}N{epsg}", self.zone)
+    }
+
+    /// (lon, lat) in degrees → (easting, northing) in metres.
+    pub fn project(&self, lon: f64, lat: f64) -> Result<(f64, f64)> {
+        let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+        proj4rs::transform::transform(&self.wgs84, &self.utm, &mut p).map_err(|e| {
+            Error::Invalid(format!(
+                "Koordinate ({lon}, {lat}) lässt sich nicht nach UTM umrechnen: {e}"
+            ))
+        })?;
+        Ok((p.0, p.1))
+    }
+
+    /// (easting, northing) in metres → (lon, lat) in degrees.
+    pub fn unproject(&self, x: f64, y: f64) -> Result<(f64, f64)> {
+        let mut p = (x, y, 0.0);
+        proj4rs::transform::transform(&self.utm, &self.wgs84, &mut p)
+            .map_err(|e| Error::Invalid(format!("UTM-Koordinate ({x}, {y}) lässt sich nicht zurückrechnen: {e}")))?;
+        Ok((p.0.to_degrees(), p.1.to_degrees()))
+    }
+
+    /// A multipolygon in degrees, projected.
+    pub fn project_polygons(&self, g: &geo::MultiPolygon<f64>) -> Result<geo::MultiPolygon<f64>> {
+        use geo::MapCoords;
+        g.try_map_coords(|c| {
+            let (x, y) = self.project(c.x, c.y)?;
+            Ok(geo::coord! { x: x, y: y })
+        })
+    }
+}
+
 /// Plausibility of WGS84 coordinates for a German municipality: inside the world, and not
 /// obviously projected metres.
 pub fn looks_like_lon_lat(x: f64, y: f64) -> bool {
@@ -292,6 +368,23 @@ mod tests {
         let swiss = r#"PROJCS["CH1903+_LV95",GEOGCS["GCS_CH1903+",DATUM["D_CH1903+",SPHEROID["Bessel_1841",6377397.155,299.1528128]]],PROJECTION["Hotine_Oblique_Mercator_Azimuth_Center"],PARAMETER["False_Easting",2600000.0]]"#;
         let err = crs_from_prj(swiss, "kreis.prj").unwrap_err().to_string();
         assert!(err.contains("kreis.prj") && err.contains("nicht erkannt"), "{err}");
+    }
+
+    #[test]
+    fn metric_projection_matches_epsg_25833_and_round_trips() {
+        // Brandenburger Tor: ETRS89 / UTM 33N 389,950 / 5,819,650 (about).
+        let m = Metric::for_longitude(13.4).unwrap();
+        let (x, y) = m.project(13.377_704, 52.516_275).unwrap();
+        let epsg = ToWgs84::new(25833).unwrap();
+        let (lon, lat) = epsg.lon_lat(x, y).unwrap();
+        assert!((lon - 13.377_704).abs() < 1e-7 && (lat - 52.516_275).abs() < 1e-7);
+        assert!(
+            (389_000.0..391_000.0).contains(&x) && (5_819_000.0..5_821_000.0).contains(&y),
+            "{x} {y}"
+        );
+        let (lon2, lat2) = m.unproject(x, y).unwrap();
+        assert!((lon2 - 13.377_704).abs() < 1e-9 && (lat2 - 52.516_275).abs() < 1e-9);
+        assert!(m.describe_de().contains("EPSG:25833"));
     }
 
     #[test]

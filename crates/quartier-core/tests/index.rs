@@ -15,8 +15,8 @@ use quartier_core::analysis::index::{
 use quartier_core::analysis::status_dynamics::{status_dynamics, Preset};
 use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
-use quartier_core::sample::build_sample_atlas;
 use quartier_core::progress::ProgressFn;
+use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
 
 /// Five Quartiere: x (high is favourable), y (high is unfavourable); E has no y.
@@ -258,7 +258,10 @@ fn monte_carlo_rank_intervals_are_reproducible_and_name_the_driving_choice() {
         cancel: None,
     };
     composite_index(&atlas, &c, &watched).unwrap();
-    assert_eq!(reports.borrow().last().unwrap(), &(1.0, "Unsicherheitsanalyse".to_string()));
+    assert_eq!(
+        reports.borrow().last().unwrap(),
+        &(1.0, "Unsicherheitsanalyse".to_string())
+    );
     let stop = std::sync::atomic::AtomicBool::new(true);
     let cancelled = ProgressFn {
         callback: |_: f32, _: &str| {},

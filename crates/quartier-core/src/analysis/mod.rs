@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::model::{Polarity, ValueStatus};
 use crate::{Atlas, Error, Result, StoredValue};
 
+pub mod access;
 pub mod aggregate;
 pub mod classify;
 pub mod index;

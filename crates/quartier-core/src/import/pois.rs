@@ -13,6 +13,7 @@ use super::{fail_on_problems, json_text, Problem};
 use crate::crs::{looks_like_lon_lat, parse_epsg, ToWgs84};
 use crate::numbers::{detect_decimal_separator, parse_number};
 use crate::progress::{check_cancel, Progress};
+use crate::store::Poi;
 use crate::store::{log, Atlas};
 use crate::table::{file_name, read_table, RawCell};
 use crate::{Error, Result};
@@ -102,6 +103,107 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         return Err(Error::Invalid("Die Kategorie darf nicht leer sein (--category)".into()));
     }
     progress.report(0.0, "Punkte werden gelesen");
+    let PoisRead {
+        pois: ready,
+        epsg,
+        name_column,
+        capacity_column,
+        outside,
+    } = read_pois(atlas, opts)?;
+    check_cancel(progress)?;
+
+    progress.report(0.6, "Punkte werden gespeichert");
+    let category = opts.category.trim();
+    let tx = atlas.conn.transaction()?;
+    let category_id = match tx
+        .query_row("SELECT id FROM poi_category WHERE name = ?1", [category], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+    {
+        Some(id) => id,
+        None => {
+            tx.execute("INSERT INTO poi_category(name) VALUES (?1)", [category])?;
+            tx.last_insert_rowid()
+        }
+    };
+    let replaced = tx.execute("DELETE FROM poi WHERE category_id = ?1", [category_id])?;
+    {
+        let mut insert = tx.prepare("INSERT INTO poi(category_id, name, address, lon, lat, capacity, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        for p in &ready {
+            insert.execute(params![
+                category_id,
+                p.name,
+                p.address,
+                p.lon,
+                p.lat,
+                p.capacity,
+                p.attributes.to_string()
+            ])?;
+        }
+    }
+    log(
+        &tx,
+        "import_pois",
+        &format!(
+            "{file}: {} Punkte der Kategorie „{category}“ (EPSG:{epsg}), {replaced} ersetzt",
+            ready.len()
+        ),
+    )?;
+    tx.commit()?;
+    progress.report(1.0, "Fertig");
+    Ok(PoiImportSummary {
+        file,
+        category: category.to_string(),
+        crs: format!("EPSG:{epsg}"),
+        pois_imported: ready.len(),
+        pois_replaced: replaced,
+        with_capacity: ready.iter().filter(|p| p.capacity.is_some()).count(),
+        name_column,
+        capacity_column,
+        outside_atlas: outside,
+    })
+}
+
+/// The bounding box of all areas with geometry, if any.
+fn atlas_extent(atlas: &Atlas) -> Result<Option<[f64; 4]>> {
+    let r = atlas.conn.query_row(
+        "SELECT MIN(min_lon), MIN(min_lat), MAX(max_lon), MAX(max_lat) FROM area WHERE geometry IS NOT NULL",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Option<f64>>(0)?,
+                r.get::<_, Option<f64>>(1)?,
+                r.get::<_, Option<f64>>(2)?,
+                r.get::<_, Option<f64>>(3)?,
+            ))
+        },
+    )?;
+    Ok(match r {
+        (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+        _ => None,
+    })
+}
+
+/// Points read from a file, in WGS84, not yet stored.
+pub struct PoisRead {
+    /// The points.
+    pub pois: Vec<Poi>,
+    /// The source CRS.
+    pub epsg: u16,
+    /// The name column used.
+    pub name_column: Option<String>,
+    /// The capacity column used.
+    pub capacity_column: Option<String>,
+    /// Names of points far outside the atlas's areas.
+    pub outside: Vec<String>,
+}
+
+/// Reads and checks the points of a file without storing them (import, or planned
+/// facilities of a scenario). Every bad row is reported at once.
+pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
+    let file = file_name(&opts.file);
+
     let ext = opts
         .file
         .extension()
@@ -227,7 +329,6 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         };
         (points, epsg, table.headers.clone())
     };
-    check_cancel(progress)?;
     let name_column = pick(opts.name_column.as_deref(), NAME_COLUMNS, &columns);
     let capacity_column = pick(opts.capacity_column.as_deref(), CAPACITY_COLUMNS, &columns);
     for (flag, col) in [
@@ -251,14 +352,6 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
 
     let transform = ToWgs84::new(epsg)?;
     let extent = atlas_extent(atlas)?;
-    struct Ready {
-        name: String,
-        address: String,
-        lon: f64,
-        lat: f64,
-        capacity: Option<f64>,
-        attributes: String,
-    }
     let mut ready = Vec::new();
     let mut outside = Vec::new();
     for p in points {
@@ -329,90 +422,24 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
                 });
             }
         }
-        ready.push(Ready {
+        ready.push(Poi {
             name,
             address,
             lon,
             lat,
             capacity,
-            attributes: serde_json::Value::Object(p.attributes).to_string(),
+            attributes: serde_json::Value::Object(p.attributes),
         });
     }
     fail_on_problems(&file, problems)?;
     if ready.is_empty() {
         return Err(Error::Invalid(format!("{file}: keine Punkte gefunden")));
     }
-    check_cancel(progress)?;
-
-    progress.report(0.6, "Punkte werden gespeichert");
-    let category = opts.category.trim();
-    let tx = atlas.conn.transaction()?;
-    let category_id = match tx
-        .query_row("SELECT id FROM poi_category WHERE name = ?1", [category], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
-    {
-        Some(id) => id,
-        None => {
-            tx.execute("INSERT INTO poi_category(name) VALUES (?1)", [category])?;
-            tx.last_insert_rowid()
-        }
-    };
-    let replaced = tx.execute("DELETE FROM poi WHERE category_id = ?1", [category_id])?;
-    {
-        let mut insert = tx.prepare("INSERT INTO poi(category_id, name, address, lon, lat, capacity, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
-        for p in &ready {
-            insert.execute(params![
-                category_id,
-                p.name,
-                p.address,
-                p.lon,
-                p.lat,
-                p.capacity,
-                p.attributes
-            ])?;
-        }
-    }
-    log(
-        &tx,
-        "import_pois",
-        &format!(
-            "{file}: {} Punkte der Kategorie „{category}“ (EPSG:{epsg}), {replaced} ersetzt",
-            ready.len()
-        ),
-    )?;
-    tx.commit()?;
-    progress.report(1.0, "Fertig");
-    Ok(PoiImportSummary {
-        file,
-        category: category.to_string(),
-        crs: format!("EPSG:{epsg}"),
-        pois_imported: ready.len(),
-        pois_replaced: replaced,
-        with_capacity: ready.iter().filter(|p| p.capacity.is_some()).count(),
+    Ok(PoisRead {
+        pois: ready,
+        epsg,
         name_column,
         capacity_column,
-        outside_atlas: outside,
-    })
-}
-
-/// The bounding box of all areas with geometry, if any.
-fn atlas_extent(atlas: &Atlas) -> Result<Option<[f64; 4]>> {
-    let r = atlas.conn.query_row(
-        "SELECT MIN(min_lon), MIN(min_lat), MAX(max_lon), MAX(max_lat) FROM area WHERE geometry IS NOT NULL",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, Option<f64>>(0)?,
-                r.get::<_, Option<f64>>(1)?,
-                r.get::<_, Option<f64>>(2)?,
-                r.get::<_, Option<f64>>(3)?,
-            ))
-        },
-    )?;
-    Ok(match r {
-        (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-        _ => None,
+        outside,
     })
 }

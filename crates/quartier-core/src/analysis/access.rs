@@ -1,0 +1,807 @@
+//! Accessibility: distances from where people live to the nearest point of interest, the
+//! share of residents within given radii, POI counts, and the supply ratio by the two-step
+//! floating catchment area method (2SFCA, Luo & Wang 2003; Gaussian decay after Dai 2010).
+//!
+//! Everything is computed in metres in the municipality's UTM zone ([`crate::crs::Metric`]):
+//! straight-line ("Luftlinie") distances, planar. Origins are either a regular grid inside
+//! each area with the area's residents spread evenly over its cells, or the areas' interior
+//! points weighted by their residents (the crude fallback, labelled as such).
+
+use std::collections::HashMap;
+
+use geo::{BoundingRect, Contains, InteriorPoint, MultiPolygon, Point};
+use rstar::{primitives::GeomWithData, RTree};
+use serde::Serialize;
+
+use crate::crs::Metric;
+use crate::model::{IndicatorKind, ValueStatus};
+use crate::progress::{check_cancel, map_parallel};
+use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
+use crate::{Atlas, Error, Progress, Result};
+
+/// One origin: a point in metres with the residents it stands for and the area it lies in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Origin {
+    /// Easting in metres.
+    pub x: f64,
+    /// Northing in metres.
+    pub y: f64,
+    /// Residents (or demand) at this point.
+    pub weight: f64,
+    /// Index of its area.
+    pub area: usize,
+}
+
+/// A POI indexed by position, with its index in the caller's list.
+type IndexedPoint = GeomWithData<[f64; 2], usize>;
+
+/// Spatial index of POIs in metres.
+pub struct PoiIndex {
+    tree: RTree<IndexedPoint>,
+}
+
+impl PoiIndex {
+    /// Builds the index (bulk load).
+    pub fn new(points: &[[f64; 2]]) -> Self {
+        PoiIndex {
+            tree: RTree::bulk_load(
+                points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| GeomWithData::new(*p, i))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The nearest POI of a point: (its index, distance in metres); `None` without POIs.
+    pub fn nearest(&self, x: f64, y: f64) -> Option<(usize, f64)> {
+        self.tree.nearest_neighbor(&[x, y]).map(|p| {
+            let [px, py] = *p.geom();
+            (p.data, ((px - x).powi(2) + (py - y).powi(2)).sqrt())
+        })
+    }
+
+    /// All POIs within `radius` metres: (index, distance).
+    pub fn within(&self, x: f64, y: f64, radius: f64) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.tree.locate_within_distance([x, y], radius * radius).map(move |p| {
+            let [px, py] = *p.geom();
+            (p.data, ((px - x).powi(2) + (py - y).powi(2)).sqrt())
+        })
+    }
+}
+
+/// Spreads each area's residents evenly over the centres of a regular `cell` × `cell` metre
+/// grid that fall inside the area (grid aligned to multiples of `cell`). An area too small to
+/// hold a cell centre gets one origin at its interior point. Areas without residents (`None`
+/// or 0) get no origins.
+pub fn grid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>], cell: f64) -> Result<Vec<Origin>> {
+    let per_area = map_parallel(areas, &crate::NoProgress, "Raster", |i, area| {
+        let mut origins = Vec::new();
+        let Some(people) = residents[i].filter(|p| *p > 0.0) else {
+            return origins;
+        };
+        let Some(bbox) = area.bounding_rect() else {
+            return origins;
+        };
+        let x0 = (bbox.min().x / cell).floor() as i64;
+        let x1 = (bbox.max().x / cell).ceil() as i64;
+        let y0 = (bbox.min().y / cell).floor() as i64;
+        let y1 = (bbox.max().y / cell).ceil() as i64;
+        for gy in y0..y1 {
+            for gx in x0..x1 {
+                let (x, y) = ((gx as f64 + 0.5) * cell, (gy as f64 + 0.5) * cell);
+                if area.contains(&Point::new(x, y)) {
+                    origins.push(Origin {
+                        x,
+                        y,
+                        weight: 0.0,
+                        area: i,
+                    });
+                }
+            }
+        }
+        if origins.is_empty() {
+            if let Some(p) = area.interior_point() {
+                origins.push(Origin {
+                    x: p.x(),
+                    y: p.y(),
+                    weight: 0.0,
+                    area: i,
+                });
+            }
+        }
+        let share = people / origins.len().max(1) as f64;
+        for o in &mut origins {
+            o.weight = share;
+        }
+        origins
+    })?;
+    Ok(per_area.into_iter().flatten().collect())
+}
+
+/// One origin per area at its interior point, weighted by the area's residents.
+pub fn centroid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>]) -> Vec<Origin> {
+    areas
+        .iter()
+        .zip(residents)
+        .enumerate()
+        .filter_map(|(i, (area, people))| {
+            let people = people.filter(|p| *p > 0.0)?;
+            let p = area.interior_point()?;
+            Some(Origin {
+                x: p.x(),
+                y: p.y(),
+                weight: people,
+                area: i,
+            })
+        })
+        .collect()
+}
+
+/// The distance from each origin to its nearest POI, on all cores.
+pub fn nearest_distances(origins: &[Origin], pois: &PoiIndex) -> Result<Vec<f64>> {
+    map_parallel(origins, &crate::NoProgress, "Nächste Einrichtung", |_, o| {
+        pois.nearest(o.x, o.y).map_or(f64::INFINITY, |(_, d)| d)
+    })
+}
+
+/// For each origin, the number of POIs within each radius (one query with the largest).
+pub fn counts_within(origins: &[Origin], pois: &PoiIndex, radii: &[f64]) -> Result<Vec<Vec<u32>>> {
+    let largest = radii.iter().copied().fold(0.0, f64::max);
+    map_parallel(origins, &crate::NoProgress, "Erreichbare Einrichtungen", |_, o| {
+        let mut counts = vec![0u32; radii.len()];
+        for (_, d) in pois.within(o.x, o.y, largest) {
+            for (c, r) in counts.iter_mut().zip(radii) {
+                if d <= *r {
+                    *c += 1;
+                }
+            }
+        }
+        counts
+    })
+}
+
+/// The Gaussian distance decay of Dai (2010) inside a catchment of `radius` metres:
+/// 1 at the POI, 0 at the edge; `None` means no decay (1 throughout).
+pub fn gaussian_weight(distance: f64, radius: f64) -> f64 {
+    if distance > radius {
+        return 0.0;
+    }
+    let edge = (-0.5f64).exp();
+    ((-0.5 * (distance / radius).powi(2)).exp() - edge) / (1.0 - edge)
+}
+
+/// Distance decay in the catchment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decay {
+    /// Everyone inside the catchment counts fully.
+    None,
+    /// Gaussian decay to 0 at the catchment's edge (Dai 2010).
+    Gaussian,
+}
+
+impl Decay {
+    fn weight(self, distance: f64, radius: f64) -> f64 {
+        match self {
+            Decay::None if distance <= radius => 1.0,
+            Decay::None => 0.0,
+            Decay::Gaussian => gaussian_weight(distance, radius),
+        }
+    }
+}
+
+/// The 2SFCA accessibility per origin: step 1 divides each POI's supply by the (decayed)
+/// demand of the origins within the catchment; step 2 sums the ratios of the POIs within the
+/// catchment of each origin (decayed). Multiply by 100 for "places per 100 persons".
+/// POIs that nobody reaches keep their supply unused.
+pub fn two_step_fca(
+    origins: &[Origin],
+    pois: &[[f64; 2]],
+    supply: &[f64],
+    catchment: f64,
+    decay: Decay,
+) -> Result<Vec<f64>> {
+    let origin_index = PoiIndex::new(&origins.iter().map(|o| [o.x, o.y]).collect::<Vec<_>>());
+    let ratios: Vec<f64> = map_parallel(pois, &crate::NoProgress, "2SFCA Schritt 1", |j, p| {
+        let demand: f64 = origin_index
+            .within(p[0], p[1], catchment)
+            .map(|(k, d)| origins[k].weight * decay.weight(d, catchment))
+            .sum();
+        if demand > 0.0 {
+            supply[j] / demand
+        } else {
+            0.0
+        }
+    })?;
+    let poi_index = PoiIndex::new(pois);
+    map_parallel(origins, &crate::NoProgress, "2SFCA Schritt 2", |_, o| {
+        poi_index
+            .within(o.x, o.y, catchment)
+            .map(|(j, d)| ratios[j] * decay.weight(d, catchment))
+            .sum()
+    })
+}
+
+/// Per-area summary of origins' distances.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaDistances {
+    /// Residents represented.
+    pub residents: f64,
+    /// Population-weighted mean distance in metres.
+    pub mean: f64,
+    /// The distance within which half the residents live.
+    pub median: f64,
+    /// The distance within which 90 % of the residents live.
+    pub p90: f64,
+    /// Share of residents (0–100 %) within each radius, in the order of the radii.
+    pub within: Vec<f64>,
+}
+
+/// Summarises the origins' distances per area; areas without origins are `None`. Quantiles
+/// are weighted: the smallest distance at which the cumulative share of residents reaches q.
+pub fn summarise(origins: &[Origin], distances: &[f64], areas: usize, radii: &[f64]) -> Vec<Option<AreaDistances>> {
+    let mut by_area: Vec<Vec<(f64, f64)>> = vec![Vec::new(); areas];
+    for (o, d) in origins.iter().zip(distances) {
+        if o.weight > 0.0 && d.is_finite() {
+            by_area[o.area].push((*d, o.weight));
+        }
+    }
+    by_area
+        .into_iter()
+        .map(|mut pts| {
+            let total: f64 = pts.iter().map(|p| p.1).sum();
+            if pts.is_empty() || total <= 0.0 {
+                return None;
+            }
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let quantile = |q: f64| {
+                let mut acc = 0.0;
+                for (d, w) in &pts {
+                    acc += w;
+                    if acc >= q * total - 1e-9 * total {
+                        return *d;
+                    }
+                }
+                pts.last().map_or(0.0, |p| p.0)
+            };
+            Some(AreaDistances {
+                residents: total,
+                mean: pts.iter().map(|(d, w)| d * w).sum::<f64>() / total,
+                median: quantile(0.5),
+                p90: quantile(0.9),
+                within: radii
+                    .iter()
+                    .map(|r| pts.iter().filter(|(d, _)| d <= r).map(|p| p.1).sum::<f64>() / total * 100.0)
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Where the residents are placed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OriginKind {
+    /// A regular grid inside each area with this cell size in metres.
+    Grid {
+        /// Cell size in metres (100).
+        cell: f64,
+    },
+    /// The areas' interior points.
+    Centroids,
+}
+
+/// The supply ratio by 2SFCA.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SupplyRequest {
+    /// `capacity` (the POI's capacity) or the name of a numeric POI attribute.
+    pub attribute: String,
+    /// Demand: an indicator at the level and period, e.g. children under 6.
+    pub demand_indicator: String,
+    /// Catchment radius in metres.
+    pub catchment: f64,
+    /// Distance decay.
+    pub decay: Decay,
+}
+
+/// A hypothetical POI for a scenario, not stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedPoi {
+    /// Name.
+    pub name: String,
+    /// Longitude in degrees.
+    pub lon: f64,
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Capacity (places), for the supply ratio.
+    pub capacity: Option<f64>,
+}
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceRequest {
+    /// POI categories (their POIs together).
+    pub categories: Vec<String>,
+    /// Level of the areas.
+    pub level: String,
+    /// Period of the population figures.
+    pub period: String,
+    /// Residents per area (e.g. `ew`, or `ew_u6` for children).
+    pub population_indicator: String,
+    /// Origins.
+    pub origins: OriginKind,
+    /// Radii in metres for the shares within reach and the counts.
+    pub radii: Vec<f64>,
+    /// POIs outside all areas of the level take part (true) or are left out.
+    pub keep_outside: bool,
+    /// The supply ratio, if wanted.
+    pub supply: Option<SupplyRequest>,
+    /// Hypothetical POIs added for a scenario.
+    pub scenario: Vec<PlannedPoi>,
+}
+
+/// One area's accessibility.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaAccess {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// Residents (from the population indicator).
+    pub residents: Option<f64>,
+    /// Distances; `None` ("k. A.") for areas without residents.
+    pub mean: Option<f64>,
+    /// Median distance.
+    pub median: Option<f64>,
+    /// 90th percentile distance.
+    pub p90: Option<f64>,
+    /// Share of residents within each radius (%).
+    pub within: Vec<Option<f64>>,
+    /// POIs inside the area.
+    pub pois_in_area: usize,
+    /// Mean number of POIs within each radius of the residents.
+    pub reachable: Vec<Option<f64>>,
+    /// Places per 100 of the demand group (2SFCA), if asked.
+    pub supply_per_100: Option<f64>,
+}
+
+/// The outcome of [`distance`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceResult {
+    /// The request.
+    pub request: DistanceRequest,
+    /// How distances are measured.
+    pub method: String,
+    /// How origins were made (German).
+    pub origin_note: String,
+    /// Number of origins.
+    pub origin_count: usize,
+    /// POIs used (including scenario POIs).
+    pub pois_used: usize,
+    /// POIs outside every area of the level, by name.
+    pub pois_outside: Vec<String>,
+    /// Per area, by key.
+    pub areas: Vec<AreaAccess>,
+    /// Population-weighted mean distance over the whole municipality.
+    pub overall_mean: Option<f64>,
+    /// Areas without residents (distances "k. A."), by key.
+    pub no_residents: Vec<String>,
+    /// With a scenario: the same figures without the planned POIs, per area.
+    pub baseline: Option<Vec<AreaAccess>>,
+    /// Keys saved.
+    pub saved: Vec<String>,
+}
+
+/// The POIs of the request in degrees with their supply and names.
+struct PoiSet {
+    lon_lat: Vec<(f64, f64)>,
+    names: Vec<String>,
+    supply: Vec<Option<f64>>,
+}
+
+fn load_pois(atlas: &Atlas, request: &DistanceRequest) -> Result<PoiSet> {
+    if request.categories.is_empty() {
+        return Err(Error::Invalid("Keine POI-Kategorie angegeben (--category)".into()));
+    }
+    let mut set = PoiSet {
+        lon_lat: Vec::new(),
+        names: Vec::new(),
+        supply: Vec::new(),
+    };
+    for category in &request.categories {
+        let pois = atlas.pois(category)?;
+        if pois.is_empty() {
+            return Err(Error::Invalid(format!(
+                "Die Kategorie „{category}“ hat keine Einrichtungen"
+            )));
+        }
+        for p in pois {
+            let supply = request.supply.as_ref().and_then(|s| {
+                if s.attribute == "capacity" {
+                    p.capacity
+                } else {
+                    match &p.attributes[&s.attribute] {
+                        serde_json::Value::Number(n) => n.as_f64(),
+                        serde_json::Value::String(t) => {
+                            crate::numbers::parse_number(t, crate::numbers::DecimalSeparator::Comma)
+                                .or_else(|| t.trim().parse().ok())
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            set.lon_lat.push((p.lon, p.lat));
+            set.names.push(p.name);
+            set.supply.push(supply);
+        }
+    }
+    Ok(set)
+}
+
+/// Computes accessibility per area. Reads only; see [`save_distance`] to store it.
+pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progress) -> Result<DistanceResult> {
+    if request.radii.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
+        return Err(Error::Invalid(format!(
+            "Radien müssen positive Meterangaben sein: {:?}",
+            request.radii
+        )));
+    }
+    let level = atlas.level(&request.level)?;
+    let period = atlas.period(&request.period)?;
+    progress.report(0.0, "Flächen und Einrichtungen laden");
+    let geometries = atlas.area_geometries(level.id)?;
+    if geometries.is_empty() {
+        return Err(Error::Invalid(format!(
+            "Die Ebene „{}“ hat keine Flächen: Entfernungen brauchen Geometrie (import geometry)",
+            level.name
+        )));
+    }
+    let people_of = |key: &str| -> Result<Vec<Option<f64>>> {
+        let meta = atlas.indicator(key)?;
+        if meta.kind == IndicatorKind::Categorical {
+            return Err(Error::Invalid(format!("„{key}“ ist kategorial, keine Einwohnerzahl")));
+        }
+        let values = atlas.values(meta.id, level.id, period.id)?;
+        if values.is_empty() {
+            return Err(Error::Invalid(format!(
+                "„{key}“ hat auf Ebene „{}“ für {} keine Werte",
+                level.name, period.label
+            )));
+        }
+        Ok(geometries
+            .iter()
+            .map(|(a, _)| {
+                values
+                    .get(&a.id)
+                    .filter(|v| v.status == ValueStatus::Ok)
+                    .and_then(|v| v.value)
+            })
+            .collect())
+    };
+    let residents = people_of(&request.population_indicator)?;
+    let mut pois = load_pois(atlas, request)?;
+    let scenario_start = pois.lon_lat.len();
+    for planned in &request.scenario {
+        pois.lon_lat.push((planned.lon, planned.lat));
+        pois.names.push(planned.name.clone());
+        pois.supply.push(planned.capacity);
+    }
+    // Metric coordinates in the municipality's UTM zone.
+    let centre = geometries
+        .iter()
+        .filter_map(|(_, g)| g.bounding_rect())
+        .map(|r| (r.min().x + r.max().x) / 2.0)
+        .sum::<f64>()
+        / geometries.len() as f64;
+    let metric = Metric::for_longitude(centre)?;
+    let areas_m: Vec<MultiPolygon<f64>> = geometries
+        .iter()
+        .map(|(_, g)| metric.project_polygons(g))
+        .collect::<Result<_>>()?;
+    let pois_m: Vec<[f64; 2]> = pois
+        .lon_lat
+        .iter()
+        .map(|(lon, lat)| metric.project(*lon, *lat).map(|(x, y)| [x, y]))
+        .collect::<Result<_>>()?;
+    // Which area each POI lies in.
+    let area_tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+        areas_m
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let r = g.bounding_rect()?;
+                Some(GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i,
+                ))
+            })
+            .collect(),
+    );
+    let poi_area: Vec<Option<usize>> = pois_m
+        .iter()
+        .map(|p| {
+            area_tree
+                .locate_all_at_point(p)
+                .map(|r| r.data)
+                .find(|&i| areas_m[i].contains(&Point::new(p[0], p[1])))
+        })
+        .collect();
+    let pois_outside: Vec<String> = poi_area
+        .iter()
+        .zip(&pois.names)
+        .filter(|(a, _)| a.is_none())
+        .map(|(_, n)| n.clone())
+        .collect();
+    let used: Vec<usize> = (0..pois_m.len())
+        .filter(|&i| request.keep_outside || poi_area[i].is_some())
+        .collect();
+    if used.is_empty() {
+        return Err(Error::Invalid("Keine Einrichtung liegt im Gebiet der Kommune".into()));
+    }
+    check_cancel(progress)?;
+    progress.report(0.2, "Wohnorte verteilen");
+    let (origin_note, origins) = match request.origins {
+        OriginKind::Grid { cell } => {
+            if !(10.0..=1000.0).contains(&cell) {
+                return Err(Error::Invalid(format!(
+                    "Rasterweite {cell} m: erlaubt sind 10 bis 1.000 m"
+                )));
+            }
+            (
+                format!("Einwohner gleichmäßig auf ein {cell} m-Raster in den Flächen verteilt"),
+                grid_origins(&areas_m, &residents, cell)?,
+            )
+        }
+        OriginKind::Centroids => (
+            "grob: ein Punkt je Fläche (innerer Punkt), gewichtet mit den Einwohnern".to_string(),
+            centroid_origins(&areas_m, &residents),
+        ),
+    };
+    let demand = match &request.supply {
+        Some(s) if s.demand_indicator != request.population_indicator => Some(people_of(&s.demand_indicator)?),
+        _ => None,
+    };
+    let compute = |poi_ids: &[usize]| -> Result<Vec<AreaAccess>> {
+        let points: Vec<[f64; 2]> = poi_ids.iter().map(|&i| pois_m[i]).collect();
+        let index = PoiIndex::new(&points);
+        check_cancel(progress)?;
+        progress.report(0.4, "Nächste Einrichtung je Wohnort");
+        let distances = nearest_distances(&origins, &index)?;
+        let summary = summarise(&origins, &distances, areas_m.len(), &request.radii);
+        check_cancel(progress)?;
+        progress.report(0.6, "Erreichbare Einrichtungen zählen");
+        let mut reachable = vec![vec![0.0; request.radii.len()]; areas_m.len()];
+        for (o, counts) in origins.iter().zip(counts_within(&origins, &index, &request.radii)?) {
+            for (sum, c) in reachable[o.area].iter_mut().zip(counts) {
+                *sum += o.weight * f64::from(c);
+            }
+        }
+        let mut in_area = vec![0usize; areas_m.len()];
+        for &i in poi_ids {
+            if let Some(a) = poi_area[i] {
+                in_area[a] += 1;
+            }
+        }
+        let supply = match &request.supply {
+            None => None,
+            Some(s) => {
+                check_cancel(progress)?;
+                progress.report(0.8, "Versorgungsquote (2SFCA)");
+                let demand_origins: Vec<Origin> = match &demand {
+                    None => origins.clone(),
+                    Some(d) => match request.origins {
+                        OriginKind::Grid { cell } => grid_origins(&areas_m, d, cell)?,
+                        OriginKind::Centroids => centroid_origins(&areas_m, d),
+                    },
+                };
+                let capacity: Vec<f64> = poi_ids.iter().map(|&i| pois.supply[i].unwrap_or(0.0)).collect();
+                let access = two_step_fca(&demand_origins, &points, &capacity, s.catchment, s.decay)?;
+                let mut sum = vec![(0.0, 0.0); areas_m.len()];
+                for (o, a) in demand_origins.iter().zip(&access) {
+                    sum[o.area].0 += o.weight * a;
+                    sum[o.area].1 += o.weight;
+                }
+                Some(sum)
+            }
+        };
+        Ok(geometries
+            .iter()
+            .enumerate()
+            .map(|(i, (a, _))| {
+                let s = summary[i].as_ref();
+                AreaAccess {
+                    key: a.key.clone(),
+                    name: a.name.clone(),
+                    residents: residents[i],
+                    mean: s.map(|s| s.mean),
+                    median: s.map(|s| s.median),
+                    p90: s.map(|s| s.p90),
+                    within: request
+                        .radii
+                        .iter()
+                        .enumerate()
+                        .map(|(r, _)| s.map(|s| s.within[r]))
+                        .collect(),
+                    pois_in_area: in_area[i],
+                    reachable: reachable[i].iter().map(|c| s.map(|s| c / s.residents)).collect(),
+                    supply_per_100: supply
+                        .as_ref()
+                        .and_then(|sum| (sum[i].1 > 0.0).then(|| sum[i].0 / sum[i].1 * 100.0)),
+                }
+            })
+            .collect())
+    };
+    let areas = compute(&used)?;
+    let baseline = if request.scenario.is_empty() {
+        None
+    } else {
+        let without: Vec<usize> = used.iter().copied().filter(|&i| i < scenario_start).collect();
+        Some(compute(&without)?)
+    };
+    progress.report(1.0, "fertig");
+    let (sum, weight) = areas
+        .iter()
+        .filter_map(|a| Some((a.mean? * a.residents?, a.residents?)))
+        .fold((0.0, 0.0), |(s, w), (x, y)| (s + x, w + y));
+    let no_residents = areas
+        .iter()
+        .filter(|a| a.mean.is_none())
+        .map(|a| a.key.clone())
+        .collect();
+    Ok(DistanceResult {
+        request: request.clone(),
+        method: metric.describe_de(),
+        origin_note,
+        origin_count: origins.len(),
+        pois_used: used.len(),
+        pois_outside,
+        areas,
+        overall_mean: (weight > 0.0).then(|| sum / weight),
+        no_residents,
+        baseline,
+        saved: Vec::new(),
+    })
+}
+
+/// A key part from a category name: lower case ASCII letters and digits ("Kita" → `kita`).
+fn key_part(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ if !out.ends_with('_') => out.push('_'),
+            _ => {}
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// Computes and stores the figures as derived indicators `CATEGORY_dist_mean`,
+/// `_dist_median`, `_dist_p90`, `_within_R` (per radius), `_count` and, with a supply
+/// request, `_supply`, each with its `derived_run`. Scenarios are never stored.
+pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dyn Progress) -> Result<DistanceResult> {
+    if !request.scenario.is_empty() {
+        return Err(Error::Invalid(
+            "Szenarien mit geplanten Einrichtungen werden nicht gespeichert; ohne --save rechnen".into(),
+        ));
+    }
+    let mut result = distance(atlas, request, progress)?;
+    let level = atlas.level(&request.level)?;
+    let period = atlas.period(&request.period)?;
+    let ids: HashMap<String, i64> = super::area_ids(atlas, level.id)?;
+    let prefix = request
+        .categories
+        .iter()
+        .map(|c| key_part(c))
+        .collect::<Vec<_>>()
+        .join("_");
+    let label = request.categories.join(", ");
+    let left_out: Vec<(&str, &str)> = result
+        .areas
+        .iter()
+        .filter(|a| a.mean.is_none())
+        .map(|a| (a.key.as_str(), "keine Einwohner"))
+        .collect();
+    let series = |key: String, name: String, unit: &str, decimals: i64, pick: &dyn Fn(&AreaAccess) -> Option<f64>| {
+        DerivedSeries {
+            key,
+            meta: IndicatorUpdate {
+                name: Some(name),
+                topic: Some("Abgeleitet/Erreichbarkeit".into()),
+                unit: Some(unit.into()),
+                decimals: Some(decimals),
+                kind: Some(IndicatorKind::Ratio),
+                aggregation: Some(crate::model::AggregationRule::WeightedMean(
+                    request.population_indicator.clone(),
+                )),
+                description: Some(format!(
+                    "{}; {}; Einwohner: „{}“ {}.",
+                    result.method, result.origin_note, request.population_indicator, period.label
+                )),
+                ..Default::default()
+            },
+            values: super::derived_values(
+                &ids,
+                result.areas.iter().map(|a| (a.key.as_str(), pick(a), None)),
+                left_out.iter().copied(),
+            ),
+        }
+    };
+    let mut outputs = vec![
+        series(
+            format!("{prefix}_dist_mean"),
+            format!("Mittlere Entfernung zur nächsten Einrichtung ({label})"),
+            "m",
+            0,
+            &|a| a.mean,
+        ),
+        series(
+            format!("{prefix}_dist_median"),
+            format!("Median der Entfernung zur nächsten Einrichtung ({label})"),
+            "m",
+            0,
+            &|a| a.median,
+        ),
+        series(
+            format!("{prefix}_dist_p90"),
+            format!("90-%-Entfernung zur nächsten Einrichtung ({label})"),
+            "m",
+            0,
+            &|a| a.p90,
+        ),
+    ];
+    for (r, radius) in request.radii.iter().enumerate() {
+        outputs.push(series(
+            format!("{prefix}_within_{radius:.0}"),
+            format!("Anteil der Einwohner bis {radius:.0} m zur nächsten Einrichtung ({label})"),
+            "%",
+            1,
+            &move |a| a.within[r],
+        ));
+    }
+    let mut count = series(
+        format!("{prefix}_count"),
+        format!("Einrichtungen im Gebiet ({label})"),
+        "Anzahl",
+        0,
+        &|a| Some(a.pois_in_area as f64),
+    );
+    count.meta.kind = Some(IndicatorKind::Count);
+    count.meta.aggregation = Some(crate::model::AggregationRule::Sum);
+    outputs.push(count);
+    if let Some(s) = &request.supply {
+        let mut supply = series(
+            format!("{prefix}_supply"),
+            format!(
+                "Versorgungsquote 2SFCA ({label}): {} je 100 „{}“",
+                s.attribute, s.demand_indicator
+            ),
+            "je 100",
+            1,
+            &|a| a.supply_per_100,
+        );
+        supply.meta.aggregation = Some(crate::model::AggregationRule::WeightedMean(s.demand_indicator.clone()));
+        outputs.push(supply);
+    }
+    let run = DerivedRun {
+        method: "distance".into(),
+        parameters: serde_json::json!({
+            "request": request,
+            "method": result.method,
+            "origins": result.origin_note,
+            "origin_count": result.origin_count,
+            "pois_used": result.pois_used,
+        }),
+        inputs: std::iter::once(request.population_indicator.clone())
+            .chain(request.supply.iter().map(|s| s.demand_indicator.clone()))
+            .collect(),
+    };
+    result.saved = atlas.save_derived(level.id, period.id, &run, &outputs)?;
+    Ok(result)
+}
