@@ -115,7 +115,17 @@ fn grid_origins_spread_residents_and_quantiles_are_weighted() {
     assert_eq!(small.len(), 1, "too small for a cell centre: its interior point");
     assert_eq!(small[0].weight, 7.0);
     assert!(origins.iter().all(|o| o.area != 2), "no residents, no origins");
-    assert_eq!(centroid_origins(&[square], &[Some(3.0)])[0].weight, 3.0);
+    assert_eq!(centroid_origins(&[square.clone()], &[Some(3.0)])[0].weight, 3.0);
+    // Cell centres on the shared edge of two areas (x = 1050 lies on neither side's
+    // interior for areas split at 1050): each belongs to exactly one area.
+    let left = MultiPolygon(vec![polygon![
+        (x: 0.0, y: 0.0), (x: 1050.0, y: 0.0), (x: 1050.0, y: 1000.0), (x: 0.0, y: 1000.0), (x: 0.0, y: 0.0)
+    ]]);
+    let right = MultiPolygon(vec![polygon![
+        (x: 1050.0, y: 0.0), (x: 2000.0, y: 0.0), (x: 2000.0, y: 1000.0), (x: 1050.0, y: 1000.0), (x: 1050.0, y: 0.0)
+    ]]);
+    let split = grid_origins(&[left, right], &[Some(1.0), Some(1.0)], 100.0).unwrap();
+    assert_eq!(split.len(), 200, "every centre of the 2 km × 1 km block once");
 
     // Four origins: 10 people at 100 m, 30 at 200 m, 40 at 300 m, 20 at 900 m.
     let o = |w: f64| Origin {

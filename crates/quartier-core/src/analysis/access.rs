@@ -72,7 +72,8 @@ impl PoiIndex {
 }
 
 /// Spreads each area's residents evenly over the centres of a regular `cell` × `cell` metre
-/// grid that fall inside the area (grid aligned to multiples of `cell`). An area too small to
+/// grid that fall inside the area (grid aligned to multiples of `cell`; a centre on a shared
+/// boundary belongs to one of the areas). An area too small to
 /// hold a cell centre gets one origin at its interior point. Areas without residents (`None`
 /// or 0) get no origins.
 pub fn grid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>], cell: f64) -> Result<Vec<Origin>> {
@@ -91,7 +92,9 @@ pub fn grid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>], cell
         for gy in y0..y1 {
             for gx in x0..x1 {
                 let (x, y) = ((gx as f64 + 0.5) * cell, (gy as f64 + 0.5) * cell);
-                if area.contains(&Point::new(x, y)) {
+                // Tested a micrometre off the centre, so that a centre on the boundary of two
+                // areas belongs to exactly one of them (and is not lost to both).
+                if area.contains(&Point::new(x + 1e-6, y + 1.3e-6)) {
                     origins.push(Origin {
                         x,
                         y,
