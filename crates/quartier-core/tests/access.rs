@@ -115,7 +115,7 @@ fn grid_origins_spread_residents_and_quantiles_are_weighted() {
     assert_eq!(small.len(), 1, "too small for a cell centre: its interior point");
     assert_eq!(small[0].weight, 7.0);
     assert!(origins.iter().all(|o| o.area != 2), "no residents, no origins");
-    assert_eq!(centroid_origins(&[square.clone()], &[Some(3.0)])[0].weight, 3.0);
+    assert_eq!(centroid_origins(std::slice::from_ref(&square), &[Some(3.0)])[0].weight, 3.0);
     // Cell centres on the shared edge of two areas (x = 1050 lies on neither side's
     // interior for areas split at 1050): each belongs to exactly one area.
     let left = MultiPolygon(vec![polygon![
