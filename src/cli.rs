@@ -24,6 +24,7 @@ use quartier_core::analysis::status_dynamics::{
 use quartier_core::analysis::suppress::{suppress, Reason, SuppressRequest, SuppressionReport};
 use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::export::{export_values, ExportFormat};
+use quartier_core::import::addresses::{import_addresses, AddressImport};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
 use quartier_core::import::pois::{import_pois, read_pois, PoiImport};
@@ -118,6 +119,39 @@ pub enum ImportCommand {
     Pois(PoiArgs),
     /// Indikator-Metadaten aus einem Metadatenblatt.
     Metadata(MetadataArgs),
+    /// Adresspunkte mit Einwohnern (intern, für Entfernungen; ersetzt frühere).
+    Addresses(AddressArgs),
+}
+
+/// `quartier import addresses`
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .csv, .xlsx oder .geojson
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Spalte mit x bzw. Länge
+    #[arg(long, requires = "y_column")]
+    pub x_column: Option<String>,
+    /// Spalte mit y bzw. Breite
+    #[arg(long, requires = "x_column")]
+    pub y_column: Option<String>,
+    /// Bezugssystem der Koordinaten, z. B. EPSG:25832
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Spalte mit den Einwohnern je Adresse
+    #[arg(long)]
+    pub residents_column: String,
+    /// Spalten mit Einwohnern je Altersgruppe
+    #[arg(long, value_delimiter = ',')]
+    pub age_columns: Vec<String>,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `quartier import geometry`
@@ -674,9 +708,12 @@ pub struct DistanceArgs {
     /// Ebene der Gebiete (mit Flächen)
     #[arg(long)]
     pub level: String,
-    /// Wohnorte: grid (Raster in den Flächen) oder centroids (ein Punkt je Fläche, grob)
+    /// Wohnorte: grid (Raster in den Flächen), centroids (ein Punkt je Fläche, grob) oder addresses (Adresspunkte aus import addresses)
     #[arg(long, default_value = "grid")]
     pub origins: String,
+    /// Mit --origins addresses: eine Altersgruppe der Adressen statt aller Einwohner
+    #[arg(long)]
+    pub address_group: Option<String>,
     /// Rasterweite in Metern für --origins grid
     #[arg(long, default_value_t = 100.0)]
     pub grid_cell: f64,
@@ -695,7 +732,7 @@ pub struct DistanceArgs {
     /// Angebot je Einrichtung für die Versorgungsquote: capacity oder ein Attribut
     #[arg(long)]
     pub supply_attribute: Option<String>,
-    /// Nachfrage je Gebiet (Standard: --population-indicator)
+    /// Nachfrage je Gebiet (Standard: die Einwohner der Entfernungen; mit Adresspunkten eine Altersgruppe)
     #[arg(long)]
     pub demand_indicator: Option<String>,
     /// Einzugsradius der Versorgungsquote in Metern
@@ -737,17 +774,19 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
     let origins = match a.origins.trim() {
         "grid" | "raster" => OriginKind::Grid { cell: a.grid_cell },
         "centroids" | "schwerpunkte" => OriginKind::Centroids,
-        "addresses" | "adressen" => {
-            return Err(invalid(
-                "Adresspunkte sind noch nicht verfügbar (import addresses folgt); --origins grid oder centroids",
-            ))
+        "addresses" | "adressen" => OriginKind::Addresses {
+            group: a.address_group.clone(),
+        },
+        other => {
+            return Err(invalid(format!(
+                "--origins „{other}“ unbekannt (grid, centroids, addresses)"
+            )))
         }
-        other => return Err(invalid(format!("--origins „{other}“ unbekannt (grid, centroids)"))),
     };
-    let population_indicator = a
-        .population_indicator
-        .clone()
-        .ok_or_else(|| invalid("--population-indicator fehlt, z. B. ew oder ew_u6"))?;
+    if a.address_group.is_some() && !matches!(origins, OriginKind::Addresses { .. }) {
+        return Err(invalid("--address-group gilt nur mit --origins addresses"));
+    }
+    let population_indicator = a.population_indicator.clone();
     let decay = match a.decay.trim() {
         "none" | "keine" => Decay::None,
         "gaussian" | "gauss" => Decay::Gaussian,
@@ -767,7 +806,7 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
         }
         (Some(attribute), demand) => Some(SupplyRequest {
             attribute: attribute.clone(),
-            demand_indicator: demand.clone().unwrap_or_else(|| population_indicator.clone()),
+            demand_indicator: demand.clone(),
             catchment: a.catchment,
             decay,
         }),
@@ -1398,6 +1437,43 @@ pub fn run(command: Command) -> Result<()> {
                 }
             }
         }
+        Command::Import(ImportCommand::Addresses(a)) => {
+            let mut atlas = open(&a.atlas)?;
+            let s = import_addresses(
+                &mut atlas,
+                &AddressImport {
+                    file: a.file,
+                    x_column: a.x_column,
+                    y_column: a.y_column,
+                    crs: a.crs,
+                    residents_column: a.residents_column,
+                    age_columns: a.age_columns,
+                    sheet: a.sheet,
+                },
+                &stderr_progress(!a.json),
+            )?;
+            if a.json {
+                print_json(&s)?;
+            } else {
+                println!(
+                    "{}: {} Adressen mit {} Einwohnern ({}), {} frühere ersetzt",
+                    s.file,
+                    s.addresses,
+                    quartier_core::numbers::format_german(s.residents, 0),
+                    s.crs,
+                    s.replaced
+                );
+                for (g, n) in &s.groups {
+                    println!("  {g}: {}", quartier_core::numbers::format_german(*n, 0));
+                }
+                if !s.outside_atlas.is_empty() {
+                    println!(
+                        "  {} Adressen liegen außerhalb der Gebiete des Atlas",
+                        s.outside_atlas.len()
+                    );
+                }
+            }
+        }
         Command::Import(ImportCommand::Pois(a)) => {
             let mut atlas = open(&a.atlas)?;
             let s = import_pois(
@@ -1411,6 +1487,7 @@ pub fn run(command: Command) -> Result<()> {
                     name_column: a.name_column,
                     capacity_column: a.capacity_column,
                     sheet: a.sheet,
+                    ..Default::default()
                 },
                 &stderr_progress(!a.json),
             )?;

@@ -52,7 +52,7 @@ fn a_planner_builds_an_atlas_from_files_and_exports_a_table() {
     let atlas = dir.path().join("berlin.quartier");
     let a = s(&atlas);
     let created = json(&["new", a, "--name", "Berlin", "--ags", "11000000"]);
-    assert_eq!(created["schema_version"], 2);
+    assert_eq!(created["schema_version"], 3);
 
     let geo = repo().join("sample_data/geometry");
     let g = json(&[
@@ -669,6 +669,57 @@ fn the_sample_atlas_builds_from_the_shipped_sources() {
     assert_eq!(first["within"].as_array().unwrap().len(), 3);
     let saved = json(&[&dist[..], &["--save"]].concat());
     assert_eq!(saved["saved"][0], "kita_dist_mean");
+    // Address points with residents as origins.
+    let addresses = dir.path().join("adressen.csv");
+    std::fs::write(
+        &addresses,
+        "lon;lat;bewohner;u6\n13,4050;52,5200;12;2\n13,3000;52,4500;7;0\n",
+    )
+    .unwrap();
+    let imported = json(&[
+        "import",
+        "addresses",
+        a,
+        "--file",
+        s(&addresses),
+        "--residents-column",
+        "bewohner",
+        "--age-columns",
+        "u6",
+    ]);
+    assert_eq!(
+        (imported["addresses"].as_u64(), imported["residents"].as_f64()),
+        (Some(2), Some(19.0))
+    );
+    assert_eq!(imported["groups"]["u6"], 2.0);
+    let by_address = json(&[
+        "distance",
+        a,
+        "--category",
+        "Kita",
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2020",
+        "--origins",
+        "addresses",
+        "--address-group",
+        "u6",
+    ]);
+    assert_eq!(by_address["origin_count"], 1, "{}", by_address["origin_note"]);
+    let err = fails(
+        &[
+            "import",
+            "addresses",
+            a,
+            "--file",
+            s(&addresses),
+            "--residents-column",
+            "fehlt",
+        ],
+        1,
+    );
+    assert!(err.contains("fehlt"), "{err}");
     let err = fails(&[&dist[..], &["--network"]].concat(), 1);
     assert!(err.contains("noch nicht verfügbar"), "{err}");
     let err = fails(&[&dist[..], &["--category", "Bad"]].concat(), 1);

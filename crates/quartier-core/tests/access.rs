@@ -115,7 +115,10 @@ fn grid_origins_spread_residents_and_quantiles_are_weighted() {
     assert_eq!(small.len(), 1, "too small for a cell centre: its interior point");
     assert_eq!(small[0].weight, 7.0);
     assert!(origins.iter().all(|o| o.area != 2), "no residents, no origins");
-    assert_eq!(centroid_origins(std::slice::from_ref(&square), &[Some(3.0)])[0].weight, 3.0);
+    assert_eq!(
+        centroid_origins(std::slice::from_ref(&square), &[Some(3.0)])[0].weight,
+        3.0
+    );
     // Cell centres on the shared edge of two areas (x = 1050 lies on neither side's
     // interior for areas split at 1050): each belongs to exactly one area.
     let left = MultiPolygon(vec![polygon![
@@ -152,13 +155,13 @@ fn kita_request() -> DistanceRequest {
         categories: vec!["Kita".into()],
         level: "Planungsraum".into(),
         period: "2020".into(),
-        population_indicator: "ew_u6".into(),
+        population_indicator: Some("ew_u6".into()),
         origins: OriginKind::Grid { cell: 100.0 },
         radii: vec![300.0, 500.0, 1000.0],
         keep_outside: true,
         supply: Some(SupplyRequest {
             attribute: "capacity".into(),
-            demand_indicator: "ew_u6".into(),
+            demand_indicator: None,
             catchment: 1000.0,
             decay: Decay::Gaussian,
         }),
@@ -330,8 +333,153 @@ fn berlin_kitas_for_children_under_six_by_grid_and_by_centroid() {
     })
     .contains("Radien"));
     assert!(bad(DistanceRequest {
-        population_indicator: "s1".into(),
+        population_indicator: Some("s1".into()),
         ..kita_request()
     })
     .contains("keine Werte"));
+    assert!(bad(DistanceRequest {
+        population_indicator: None,
+        ..kita_request()
+    })
+    .contains("--population-indicator"));
+    assert!(bad(DistanceRequest {
+        origins: OriginKind::Addresses { group: None },
+        ..kita_request()
+    })
+    .contains("import addresses"));
+}
+
+#[test]
+fn address_points_carry_their_residents_to_the_nearest_kita() {
+    use quartier_core::crs::Metric;
+    use quartier_core::import::addresses::{import_addresses, AddressImport};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
+    let mut atlas = Atlas::open(&path).unwrap();
+    let level = atlas.level("Planungsraum").unwrap();
+    let geometries = atlas.area_geometries(level.id).unwrap();
+    let metric = Metric::for_longitude(13.4).unwrap();
+    let centre_of = |key: &str| {
+        let g = &geometries.iter().find(|(a, _)| a.key == key).unwrap().1;
+        let p = geo::InteriorPoint::interior_point(g).unwrap();
+        metric.project(p.x(), p.y()).unwrap()
+    };
+    let (x1, y1) = centre_of("01011101");
+    let (x2, y2) = centre_of("12214421");
+    let (xo, yo) = metric.project(14.3, 52.35).unwrap(); // Brandenburg, outside Berlin
+    let rows = [
+        (x1, y1, 10.0, 2.0),
+        (x1 + 30.0, y1, 4.0, 0.0),
+        (x1, y1 + 40.0, 6.0, 1.0),
+        (x2, y2, 20.0, 5.0),
+        (xo, yo, 3.0, 1.0),
+    ];
+    let mut csv = String::from("x;y;ew;unter_6\n");
+    for (x, y, ew, u6) in rows {
+        csv += &format!("{x:.2};{y:.2};{ew};{u6}\n");
+    }
+    let file = dir.path().join("adressen.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let import = AddressImport {
+        file: file.clone(),
+        x_column: Some("x".into()),
+        y_column: Some("y".into()),
+        crs: Some("EPSG:25833".into()),
+        residents_column: "ew".into(),
+        age_columns: vec!["unter_6".into()],
+        sheet: None,
+    };
+    // A bad file reports every bad cell with its line and writes nothing.
+    let bad = dir.path().join("kaputt.csv");
+    std::fs::write(
+        &bad,
+        "x;y;ew;unter_6\n390000;5819000;drei;1\n390100;5819000;;1\n390200;5819000;4;-2\n",
+    )
+    .unwrap();
+    let Err(Error::Import(report)) = import_addresses(
+        &mut atlas,
+        &AddressImport {
+            file: bad,
+            ..import.clone()
+        },
+        &NoProgress,
+    ) else {
+        panic!("expected a report")
+    };
+    let located: Vec<(Option<usize>, Option<&str>)> =
+        report.problems.iter().map(|p| (p.row, p.column.as_deref())).collect();
+    assert_eq!(
+        located,
+        [(Some(2), Some("ew")), (Some(3), Some("ew")), (Some(4), Some("unter_6"))]
+    );
+    assert!(atlas.address_points().unwrap().is_empty());
+
+    let summary = import_addresses(&mut atlas, &import, &NoProgress).unwrap();
+    assert_eq!((summary.addresses, summary.residents), (5, 43.0));
+    assert_eq!(summary.groups["unter_6"], 9.0);
+
+    let request = DistanceRequest {
+        origins: OriginKind::Addresses { group: None },
+        population_indicator: None,
+        ..kita_request()
+    };
+    let r = distance(&atlas, &request, &NoProgress).unwrap();
+    assert_eq!((r.origin_count, r.addresses_outside), (4, 1), "{}", r.origin_note);
+    // By hand: the nearest Kita of each address, in the same projection.
+    let kitas: Vec<(f64, f64)> = atlas
+        .pois("Kita")
+        .unwrap()
+        .iter()
+        .map(|p| metric.project(p.lon, p.lat).unwrap())
+        .collect();
+    let nearest = |x: f64, y: f64| {
+        kitas
+            .iter()
+            .map(|(a, b)| ((a - x).powi(2) + (b - y).powi(2)).sqrt())
+            .fold(f64::INFINITY, f64::min)
+    };
+    let expected = (10.0 * nearest(x1, y1) + 4.0 * nearest(x1 + 30.0, y1) + 6.0 * nearest(x1, y1 + 40.0)) / 20.0;
+    let area = r.areas.iter().find(|a| a.key == "01011101").unwrap();
+    assert_eq!(area.residents, Some(20.0));
+    assert!(
+        (area.mean.unwrap() - expected).abs() < 0.01,
+        "{:?} vs {expected}",
+        area.mean
+    );
+    let other = r.areas.iter().find(|a| a.key == "12214421").unwrap();
+    assert!((other.mean.unwrap() - nearest(x2, y2)).abs() < 0.01);
+    assert_eq!(
+        r.areas.iter().filter(|a| a.mean.is_some()).count(),
+        2,
+        "areas without addresses are k. A."
+    );
+
+    // Children under 6 only: the address without children drops out.
+    let children = distance(
+        &atlas,
+        &DistanceRequest {
+            origins: OriginKind::Addresses {
+                group: Some("unter_6".into()),
+            },
+            ..request.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let area = children.areas.iter().find(|a| a.key == "01011101").unwrap();
+    assert_eq!(area.residents, Some(3.0));
+    let err = distance(
+        &atlas,
+        &DistanceRequest {
+            origins: OriginKind::Addresses {
+                group: Some("ue65".into()),
+            },
+            ..request
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("„ue65“") && err.contains("„unter_6“"), "{err}");
 }

@@ -52,6 +52,10 @@ fn a_version_1_file_opens_after_all_migrations() {
         "the migration fills the coverage summary"
     );
     assert_eq!(info.poi_categories[0].count, 1);
+    assert!(
+        atlas.address_points().unwrap().is_empty(),
+        "version 3 adds the address table"
+    );
     assert!(atlas
         .audit_log()
         .unwrap()

@@ -284,7 +284,7 @@ pub fn summarise(origins: &[Origin], distances: &[f64], areas: usize, radii: &[f
 }
 
 /// Where the residents are placed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum OriginKind {
     /// A regular grid inside each area with this cell size in metres.
@@ -294,6 +294,11 @@ pub enum OriginKind {
     },
     /// The areas' interior points.
     Centroids,
+    /// The address points of the atlas with their residents (`import addresses`).
+    Addresses {
+        /// An age group column of the addresses instead of all residents.
+        group: Option<String>,
+    },
 }
 
 /// The supply ratio by 2SFCA.
@@ -301,8 +306,9 @@ pub enum OriginKind {
 pub struct SupplyRequest {
     /// `capacity` (the POI's capacity) or the name of a numeric POI attribute.
     pub attribute: String,
-    /// Demand: an indicator at the level and period, e.g. children under 6.
-    pub demand_indicator: String,
+    /// Demand: an indicator at the level and period (with address points: an age group of
+    /// the addresses), e.g. children under 6; `None`: the residents the distances use.
+    pub demand_indicator: Option<String>,
     /// Catchment radius in metres.
     pub catchment: f64,
     /// Distance decay.
@@ -331,8 +337,9 @@ pub struct DistanceRequest {
     pub level: String,
     /// Period of the population figures.
     pub period: String,
-    /// Residents per area (e.g. `ew`, or `ew_u6` for children).
-    pub population_indicator: String,
+    /// Residents per area (e.g. `ew`, or `ew_u6` for children); not used with address points,
+    /// which carry their residents.
+    pub population_indicator: Option<String>,
     /// Origins.
     pub origins: OriginKind,
     /// Radii in metres for the shares within reach and the counts.
@@ -385,6 +392,8 @@ pub struct DistanceResult {
     pub pois_used: usize,
     /// POIs outside every area of the level, by name.
     pub pois_outside: Vec<String>,
+    /// Address points outside every area (left out), with address origins.
+    pub addresses_outside: usize,
     /// Per area, by key.
     pub areas: Vec<AreaAccess>,
     /// Population-weighted mean distance over the whole municipality.
@@ -483,7 +492,6 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             })
             .collect())
     };
-    let residents = people_of(&request.population_indicator)?;
     let mut pois = load_pois(atlas, request)?;
     let scenario_start = pois.lon_lat.len();
     for planned in &request.scenario {
@@ -545,26 +553,116 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
     }
     check_cancel(progress)?;
     progress.report(0.2, "Wohnorte verteilen");
-    let (origin_note, origins) = match request.origins {
-        OriginKind::Grid { cell } => {
-            if !(10.0..=1000.0).contains(&cell) {
-                return Err(Error::Invalid(format!(
-                    "Rasterweite {cell} m: erlaubt sind 10 bis 1.000 m"
-                )));
-            }
-            (
-                format!("Einwohner gleichmäßig auf ein {cell} m-Raster in den Flächen verteilt"),
-                grid_origins(&areas_m, &residents, cell)?,
-            )
-        }
-        OriginKind::Centroids => (
-            "grob: ein Punkt je Fläche (innerer Punkt), gewichtet mit den Einwohnern".to_string(),
-            centroid_origins(&areas_m, &residents),
-        ),
+    let locate = |x: f64, y: f64| {
+        area_tree
+            .locate_all_at_point(&[x, y])
+            .map(|r| r.data)
+            .find(|&i| areas_m[i].contains(&Point::new(x, y)))
     };
-    let demand = match &request.supply {
-        Some(s) if s.demand_indicator != request.population_indicator => Some(people_of(&s.demand_indicator)?),
-        _ => None,
+    let population_indicator = || {
+        request.population_indicator.as_deref().ok_or_else(|| {
+            Error::Invalid("Einwohner je Gebiet fehlen: --population-indicator angeben (z. B. ew oder ew_u6)".into())
+        })
+    };
+    let spread = |people: &[Option<f64>]| -> Result<Vec<Origin>> {
+        Ok(match request.origins {
+            OriginKind::Grid { cell } => grid_origins(&areas_m, people, cell)?,
+            _ => centroid_origins(&areas_m, people),
+        })
+    };
+    let mut addresses_outside = 0;
+    let (origin_note, residents, origins, demand_origins) = match &request.origins {
+        OriginKind::Grid { .. } | OriginKind::Centroids => {
+            let note = match request.origins {
+                OriginKind::Grid { cell } => {
+                    if !(10.0..=1000.0).contains(&cell) {
+                        return Err(Error::Invalid(format!(
+                            "Rasterweite {cell} m: erlaubt sind 10 bis 1.000 m"
+                        )));
+                    }
+                    format!("Einwohner gleichmäßig auf ein {cell} m-Raster in den Flächen verteilt")
+                }
+                _ => "grob: ein Punkt je Fläche (innerer Punkt), gewichtet mit den Einwohnern".to_string(),
+            };
+            let key = population_indicator()?;
+            let residents = people_of(key)?;
+            let origins = spread(&residents)?;
+            let demand = match request.supply.as_ref().and_then(|s| s.demand_indicator.as_deref()) {
+                Some(d) if d != key => Some(spread(&people_of(d)?)?),
+                _ => None,
+            };
+            (note, residents, origins, demand)
+        }
+        OriginKind::Addresses { group } => {
+            let points = atlas.address_points()?;
+            if points.is_empty() {
+                return Err(Error::Invalid(
+                    "Der Atlas hat keine Adresspunkte: erst import addresses, oder --origins grid".into(),
+                ));
+            }
+            let projected: Vec<(f64, f64, Option<usize>)> = points
+                .iter()
+                .map(|p| {
+                    let (x, y) = metric.project(p.lon, p.lat)?;
+                    Ok((x, y, locate(x, y)))
+                })
+                .collect::<Result<_>>()?;
+            addresses_outside = projected.iter().filter(|p| p.2.is_none()).count();
+            let build = |group: Option<&str>| -> Result<Vec<Origin>> {
+                if let Some(g) = group {
+                    if !points.iter().any(|p| p.groups.contains_key(g)) {
+                        let known: Vec<String> = points[0].groups.keys().map(|k| format!("„{k}“")).collect();
+                        return Err(Error::Invalid(format!(
+                            "Die Adressen haben keine Gruppe „{g}“; vorhanden: {}",
+                            if known.is_empty() {
+                                "keine".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        )));
+                    }
+                }
+                Ok(points
+                    .iter()
+                    .zip(&projected)
+                    .filter_map(|(p, (x, y, area))| {
+                        let weight = match group {
+                            None => p.residents,
+                            Some(g) => p.groups.get(g).copied().unwrap_or(0.0),
+                        };
+                        Some(Origin {
+                            x: *x,
+                            y: *y,
+                            weight,
+                            area: (*area)?,
+                        })
+                    })
+                    .filter(|o| o.weight > 0.0)
+                    .collect())
+            };
+            let origins = build(group.as_deref())?;
+            let mut residents = vec![None; areas_m.len()];
+            for o in &origins {
+                *residents[o.area].get_or_insert(0.0) += o.weight;
+            }
+            let demand = match request.supply.as_ref().and_then(|s| s.demand_indicator.as_deref()) {
+                Some(d) if Some(d) != group.as_deref() => Some(build(Some(d))?),
+                _ => None,
+            };
+            let note = format!(
+                "{} Adresspunkte mit {}{}",
+                origins.len(),
+                group
+                    .as_ref()
+                    .map_or("ihren Einwohnern".to_string(), |g| format!("der Gruppe „{g}“")),
+                if addresses_outside > 0 {
+                    format!("; {addresses_outside} Adressen außerhalb aller Gebiete nicht berücksichtigt")
+                } else {
+                    String::new()
+                }
+            );
+            (note, residents, origins, demand)
+        }
     };
     let compute = |poi_ids: &[usize]| -> Result<Vec<AreaAccess>> {
         let points: Vec<[f64; 2]> = poi_ids.iter().map(|&i| pois_m[i]).collect();
@@ -592,15 +690,9 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             Some(s) => {
                 check_cancel(progress)?;
                 progress.report(0.8, "Versorgungsquote (2SFCA)");
-                let demand_origins: Vec<Origin> = match &demand {
-                    None => origins.clone(),
-                    Some(d) => match request.origins {
-                        OriginKind::Grid { cell } => grid_origins(&areas_m, d, cell)?,
-                        OriginKind::Centroids => centroid_origins(&areas_m, d),
-                    },
-                };
+                let demand_origins = demand_origins.as_ref().unwrap_or(&origins);
                 let capacity: Vec<f64> = poi_ids.iter().map(|&i| pois.supply[i].unwrap_or(0.0)).collect();
-                let access = two_step_fca(&demand_origins, &points, &capacity, s.catchment, s.decay)?;
+                let access = two_step_fca(demand_origins, &points, &capacity, s.catchment, s.decay)?;
                 let mut sum = vec![(0.0, 0.0); areas_m.len()];
                 for (o, a) in demand_origins.iter().zip(&access) {
                     sum[o.area].0 += o.weight * a;
@@ -660,6 +752,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         origin_count: origins.len(),
         pois_used: used.len(),
         pois_outside,
+        addresses_outside,
         areas,
         overall_mean: (weight > 0.0).then(|| sum / weight),
         no_residents,
@@ -711,6 +804,18 @@ pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dy
         .filter(|a| a.mean.is_none())
         .map(|a| (a.key.as_str(), "keine Einwohner"))
         .collect();
+    // The residents weight the means when they are an indicator of the atlas.
+    let weighted_by = |indicator: Option<&String>| match (&request.origins, indicator) {
+        (OriginKind::Addresses { .. }, _) | (_, None) => crate::model::AggregationRule::NotAggregable,
+        (_, Some(key)) => crate::model::AggregationRule::WeightedMean(key.clone()),
+    };
+    let residents_label = match &request.origins {
+        OriginKind::Addresses { group } => format!(
+            "Adresspunkte{}",
+            group.as_ref().map_or(String::new(), |g| format!(", Gruppe „{g}“"))
+        ),
+        _ => format!("„{}“", request.population_indicator.clone().unwrap_or_default()),
+    };
     let series = |key: String, name: String, unit: &str, decimals: i64, pick: &dyn Fn(&AreaAccess) -> Option<f64>| {
         DerivedSeries {
             key,
@@ -720,12 +825,10 @@ pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dy
                 unit: Some(unit.into()),
                 decimals: Some(decimals),
                 kind: Some(IndicatorKind::Ratio),
-                aggregation: Some(crate::model::AggregationRule::WeightedMean(
-                    request.population_indicator.clone(),
-                )),
+                aggregation: Some(weighted_by(request.population_indicator.as_ref())),
                 description: Some(format!(
-                    "{}; {}; Einwohner: „{}“ {}.",
-                    result.method, result.origin_note, request.population_indicator, period.label
+                    "{}; {}; Einwohner: {residents_label} {}.",
+                    result.method, result.origin_note, period.label
                 )),
                 ..Default::default()
             },
@@ -782,14 +885,19 @@ pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dy
         let mut supply = series(
             format!("{prefix}_supply"),
             format!(
-                "Versorgungsquote 2SFCA ({label}): {} je 100 „{}“",
-                s.attribute, s.demand_indicator
+                "Versorgungsquote 2SFCA ({label}): {} je 100 {}",
+                s.attribute,
+                s.demand_indicator
+                    .as_ref()
+                    .map_or(residents_label.clone(), |d| format!("„{d}“"))
             ),
             "je 100",
             1,
             &|a| a.supply_per_100,
         );
-        supply.meta.aggregation = Some(crate::model::AggregationRule::WeightedMean(s.demand_indicator.clone()));
+        supply.meta.aggregation = Some(weighted_by(
+            s.demand_indicator.as_ref().or(request.population_indicator.as_ref()),
+        ));
         outputs.push(supply);
     }
     let run = DerivedRun {
@@ -801,8 +909,11 @@ pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dy
             "origin_count": result.origin_count,
             "pois_used": result.pois_used,
         }),
-        inputs: std::iter::once(request.population_indicator.clone())
-            .chain(request.supply.iter().map(|s| s.demand_indicator.clone()))
+        inputs: request
+            .population_indicator
+            .iter()
+            .chain(request.supply.iter().filter_map(|s| s.demand_indicator.as_ref()))
+            .cloned()
             .collect(),
     };
     result.saved = atlas.save_derived(level.id, period.id, &run, &outputs)?;

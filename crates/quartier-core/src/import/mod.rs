@@ -4,11 +4,13 @@
 //! - [`geometry`]: area geometry per spatial level from GeoJSON or (zipped) shapefiles.
 //! - [`values`]: indicator values from CSV/XLSX in wide or long form.
 //! - [`pois`]: points of interest from GeoJSON, CSV or XLSX.
+//! - [`addresses`]: address points with residents (internal, for distances).
 //! - [`metadata`]: indicator metadata from a metadata sheet.
 //!
 //! Every importer collects all problems of a file before it decides; a file with
 //! problems writes nothing and returns [`crate::Error::Import`] with an [`ImportReport`].
 
+pub mod addresses;
 pub mod geometry;
 pub mod metadata;
 pub mod pois;

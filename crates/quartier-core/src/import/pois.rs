@@ -37,6 +37,10 @@ pub struct PoiImport {
     pub capacity_column: Option<String>,
     /// Worksheet of a spreadsheet.
     pub sheet: Option<String>,
+    /// Every row must have a capacity (for address points: their residents).
+    pub capacity_required: bool,
+    /// Further columns that must hold numbers (empty means 0), stored as JSON numbers.
+    pub numeric_columns: Vec<String>,
 }
 
 /// What an import did.
@@ -332,9 +336,12 @@ pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
     let name_column = pick(opts.name_column.as_deref(), NAME_COLUMNS, &columns);
     let capacity_column = pick(opts.capacity_column.as_deref(), CAPACITY_COLUMNS, &columns);
     for (flag, col) in [
-        ("--name-column", &opts.name_column),
-        ("--capacity-column", &opts.capacity_column),
-    ] {
+        ("--name-column", opts.name_column.as_ref()),
+        ("--capacity-column", opts.capacity_column.as_ref()),
+    ]
+    .into_iter()
+    .chain(opts.numeric_columns.iter().map(|c| ("--age-columns", Some(c))))
+    {
         if let Some(c) = col {
             if !columns.contains(c) {
                 return Err(Error::Invalid(format!(
@@ -374,17 +381,23 @@ pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
                 .unwrap_or_default()
         };
         let name = text(&name_column);
+        let number = |t: &str| {
+            parse_number(t, crate::numbers::DecimalSeparator::Comma)
+                .or_else(|| parse_number(t, crate::numbers::DecimalSeparator::Point))
+        };
         let capacity = match &capacity_column {
             Some(c) => {
                 let raw = json_text(p.attributes.get(c));
                 match raw.trim() {
+                    "" if opts.capacity_required => {
+                        problems.push(Problem::at(p.row, c, "", "Wert fehlt"));
+                        None
+                    }
                     "" => None,
-                    t => match parse_number(t, crate::numbers::DecimalSeparator::Comma)
-                        .or_else(|| parse_number(t, crate::numbers::DecimalSeparator::Point))
-                    {
-                        Some(v) => Some(v),
-                        None => {
-                            problems.push(Problem::at(p.row, c, t, "Kapazität ist keine Zahl"));
+                    t => match number(t) {
+                        Some(v) if v >= 0.0 => Some(v),
+                        _ => {
+                            problems.push(Problem::at(p.row, c, t, "keine Zahl ab 0"));
                             None
                         }
                     },
@@ -392,6 +405,20 @@ pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
             }
             None => None,
         };
+        let mut attributes = p.attributes.clone();
+        for c in &opts.numeric_columns {
+            let raw = json_text(attributes.get(c));
+            let value = match raw.trim() {
+                "" => Some(0.0),
+                t => number(t).filter(|v| *v >= 0.0),
+            };
+            match value.and_then(serde_json::Number::from_f64) {
+                Some(v) => {
+                    attributes.insert(c.clone(), serde_json::Value::Number(v));
+                }
+                None => problems.push(Problem::at(p.row, c, raw.trim(), "keine Zahl ab 0")),
+            }
+        }
         let address = match &address_column {
             Some(_) => text(&address_column),
             None => {
@@ -428,7 +455,7 @@ pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
             lon,
             lat,
             capacity,
-            attributes: serde_json::Value::Object(p.attributes),
+            attributes: serde_json::Value::Object(attributes),
         });
     }
     fail_on_problems(&file, problems)?;

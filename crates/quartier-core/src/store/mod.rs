@@ -62,6 +62,19 @@ pub struct Poi {
     pub attributes: serde_json::Value,
 }
 
+/// An address point with its residents (internal data: used for distances, never published).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AddressPoint {
+    /// WGS84 longitude in degrees.
+    pub lon: f64,
+    /// WGS84 latitude in degrees.
+    pub lat: f64,
+    /// Residents at the address.
+    pub residents: f64,
+    /// Residents by group (age columns), by column name.
+    pub groups: BTreeMap<String, f64>,
+}
+
 /// Changes to an indicator's metadata; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorUpdate {
@@ -635,6 +648,24 @@ impl Atlas {
                 created,
             )
         }))
+    }
+
+    /// All address points.
+    pub fn address_points(&self) -> Result<Vec<AddressPoint>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT lon, lat, residents, groups FROM address_point ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AddressPoint {
+                    lon: r.get(0)?,
+                    lat: r.get(1)?,
+                    residents: r.get(2)?,
+                    groups: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// The audit log, newest first: (time, action, detail).

@@ -113,6 +113,22 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX area_by_parent ON area(parent_area_id);
     "#,
+    // Version 3: address points with residents (internal only, never published) and the
+    // street network for distances.
+    r#"
+    CREATE TABLE address_point (
+        id INTEGER PRIMARY KEY,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        residents REAL NOT NULL,
+        groups TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE network_line (
+        id INTEGER PRIMARY KEY,
+        geometry BLOB NOT NULL,
+        attributes TEXT NOT NULL DEFAULT '{}'
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
