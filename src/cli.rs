@@ -27,6 +27,7 @@ use quartier_core::export::{export_values, ExportFormat};
 use quartier_core::import::addresses::{import_addresses, AddressImport};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
+use quartier_core::import::network::{import_network, NetworkImport};
 use quartier_core::import::pois::{import_pois, read_pois, PoiImport};
 use quartier_core::import::values::{import_values, LongForm, MatchBy, UnmatchedPolicy, ValuesImport};
 use quartier_core::numbers::DecimalSeparator;
@@ -121,6 +122,24 @@ pub enum ImportCommand {
     Metadata(MetadataArgs),
     /// Adresspunkte mit Einwohnern (intern, für Entfernungen; ersetzt frühere).
     Addresses(AddressArgs),
+    /// Straßennetz (Linien) für Fußwege; ersetzt ein früheres.
+    Network(NetworkArgs),
+}
+
+/// `quartier import network`
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .geojson mit Linien oder .zip mit einem Linien-Shapefile
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Bezugssystem, wenn die Datei keines nennt, z. B. EPSG:25833
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `quartier import addresses`
@@ -766,11 +785,6 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
     if categories.is_empty() {
         return Err(invalid("Keine Kategorie angegeben: --category NAME"));
     }
-    if a.network {
-        return Err(invalid(
-            "Netzentfernungen sind noch nicht verfügbar (import network folgt); ohne --network rechnen",
-        ));
-    }
     let origins = match a.origins.trim() {
         "grid" | "raster" => OriginKind::Grid { cell: a.grid_cell },
         "centroids" | "schwerpunkte" => OriginKind::Centroids,
@@ -839,6 +853,7 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
         origins,
         radii: a.radius.clone(),
         keep_outside,
+        network: a.network,
         supply,
         scenario,
     })
@@ -1434,6 +1449,37 @@ pub fn run(command: Command) -> Result<()> {
                 }
                 if !s.areas_created.is_empty() {
                     println!("  Gebiete ohne Geometrie angelegt: {}", s.areas_created.join(", "));
+                }
+            }
+        }
+        Command::Import(ImportCommand::Network(a)) => {
+            let mut atlas = open(&a.atlas)?;
+            let s = import_network(
+                &mut atlas,
+                &NetworkImport {
+                    file: a.file,
+                    crs: a.crs,
+                },
+                &stderr_progress(!a.json),
+            )?;
+            if a.json {
+                print_json(&s)?;
+            } else {
+                println!(
+                    "{}: {} Linien, {} km ({}), {} Knoten, {} zusammenhängende Teile, {} frühere ersetzt",
+                    s.file,
+                    s.lines,
+                    quartier_core::numbers::format_german(s.length_km, 1),
+                    s.crs,
+                    s.nodes,
+                    s.components,
+                    s.replaced
+                );
+                if s.unconnected_lines > 0 {
+                    println!(
+                        "  {} Linien hängen nicht am Hauptnetz und werden für Entfernungen nicht benutzt",
+                        s.unconnected_lines
+                    );
                 }
             }
         }

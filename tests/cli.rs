@@ -721,7 +721,7 @@ fn the_sample_atlas_builds_from_the_shipped_sources() {
     );
     assert!(err.contains("fehlt"), "{err}");
     let err = fails(&[&dist[..], &["--network"]].concat(), 1);
-    assert!(err.contains("noch nicht verfügbar"), "{err}");
+    assert!(err.contains("import network"), "{err}");
     let err = fails(&[&dist[..], &["--category", "Bad"]].concat(), 1);
     assert!(err.contains("Bad"), "{err}");
 

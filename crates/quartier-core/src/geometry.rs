@@ -21,6 +21,30 @@ pub fn to_wkb(geometry: &MultiPolygon<f64>) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Encodes a line as WKB (street networks).
+pub fn line_to_wkb(line: &geo::LineString<f64>) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    wkb::writer::write_geometry(
+        &mut buf,
+        &geo::Geometry::LineString(line.clone()),
+        &wkb::writer::WriteOptions {
+            endianness: wkb::Endianness::LittleEndian,
+        },
+    )
+    .map_err(|e| Error::Invalid(format!("Linie nicht speicherbar: {e}")))?;
+    Ok(buf)
+}
+
+/// Decodes a line written by [`line_to_wkb`].
+pub fn line_from_wkb(bytes: &[u8]) -> Result<geo::LineString<f64>> {
+    let wkb =
+        wkb::reader::read_wkb(bytes).map_err(|e| Error::Invalid(format!("gespeicherte Linie beschädigt: {e}")))?;
+    match wkb.try_to_geometry() {
+        Some(geo::Geometry::LineString(l)) => Ok(l),
+        _ => Err(Error::Invalid("gespeicherte Geometrie ist keine Linie".into())),
+    }
+}
+
 /// Decodes WKB written by [`to_wkb`] (a polygon is widened to a multipolygon).
 pub fn from_wkb(bytes: &[u8]) -> Result<MultiPolygon<f64>> {
     let wkb =

@@ -159,6 +159,7 @@ fn kita_request() -> DistanceRequest {
         origins: OriginKind::Grid { cell: 100.0 },
         radii: vec![300.0, 500.0, 1000.0],
         keep_outside: true,
+        network: false,
         supply: Some(SupplyRequest {
             attribute: "capacity".into(),
             demand_indicator: None,

@@ -346,6 +346,9 @@ pub struct DistanceRequest {
     pub radii: Vec<f64>,
     /// POIs outside all areas of the level take part (true) or are left out.
     pub keep_outside: bool,
+    /// Distances to the nearest POI along the street network (`import network`) instead of
+    /// the straight line.
+    pub network: bool,
     /// The supply ratio, if wanted.
     pub supply: Option<SupplyRequest>,
     /// Hypothetical POIs added for a scenario.
@@ -664,12 +667,49 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             (note, residents, origins, demand)
         }
     };
+    let network = if request.network {
+        let lines = atlas.network_lines()?;
+        if lines.is_empty() {
+            return Err(Error::Invalid(
+                "Der Atlas hat kein Straßennetz: erst import network, oder ohne --network (Luftlinie)".into(),
+            ));
+        }
+        progress.report(0.3, "Straßennetz aufbauen");
+        let projected = lines
+            .iter()
+            .map(|l| {
+                l.0.iter()
+                    .map(|c| metric.project(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))
+                    .collect::<Result<Vec<_>>>()
+                    .map(geo::LineString)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Some(super::network::Network::build(
+            &projected,
+            super::network::SNAP_TOLERANCE,
+        ))
+    } else {
+        None
+    };
+    let method = match &network {
+        None => metric.describe_de(),
+        Some(built) => format!(
+            "Fußweg im Straßennetz ({} km, ungerichtet; {} nicht angebundene Linien ausgelassen), Weg zur nächsten Straße in Luftlinie; \
+             Umkreise und Versorgungsquote: {}",
+            crate::numbers::format_german(built.network.total_length() / 1000.0, 1),
+            built.unconnected_lines,
+            metric.describe_de()
+        ),
+    };
     let compute = |poi_ids: &[usize]| -> Result<Vec<AreaAccess>> {
         let points: Vec<[f64; 2]> = poi_ids.iter().map(|&i| pois_m[i]).collect();
         let index = PoiIndex::new(&points);
         check_cancel(progress)?;
         progress.report(0.4, "Nächste Einrichtung je Wohnort");
-        let distances = nearest_distances(&origins, &index)?;
+        let distances = match &network {
+            None => nearest_distances(&origins, &index)?,
+            Some(built) => built.network.nearest_source_distances(&points, &origins)?,
+        };
         let summary = summarise(&origins, &distances, areas_m.len(), &request.radii);
         check_cancel(progress)?;
         progress.report(0.6, "Erreichbare Einrichtungen zählen");
@@ -747,7 +787,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         .collect();
     Ok(DistanceResult {
         request: request.clone(),
-        method: metric.describe_de(),
+        method,
         origin_note,
         origin_count: origins.len(),
         pois_used: used.len(),

@@ -27,6 +27,7 @@ pub mod aggregate;
 pub mod classify;
 pub mod index;
 pub mod lisa;
+pub mod network;
 pub mod ranking;
 pub mod stats;
 pub mod status_dynamics;

@@ -6,6 +6,7 @@
 //! - [`pois`]: points of interest from GeoJSON, CSV or XLSX.
 //! - [`addresses`]: address points with residents (internal, for distances).
 //! - [`metadata`]: indicator metadata from a metadata sheet.
+//! - [`network`]: a street network for walking distances.
 //!
 //! Every importer collects all problems of a file before it decides; a file with
 //! problems writes nothing and returns [`crate::Error::Import`] with an [`ImportReport`].
@@ -13,6 +14,7 @@
 pub mod addresses;
 pub mod geometry;
 pub mod metadata;
+pub mod network;
 pub mod pois;
 pub mod values;
 

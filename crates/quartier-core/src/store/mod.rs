@@ -668,6 +668,15 @@ impl Atlas {
         Ok(rows)
     }
 
+    /// The street network's lines in WGS84 (empty without `import network`).
+    pub fn network_lines(&self) -> Result<Vec<geo::LineString<f64>>> {
+        let mut stmt = self.conn.prepare("SELECT geometry FROM network_line ORDER BY id")?;
+        let blobs = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        blobs.iter().map(|b| crate::geometry::line_from_wkb(b)).collect()
+    }
+
     /// The audit log, newest first: (time, action, detail).
     pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
         let mut stmt = self
