@@ -748,6 +748,12 @@ pub struct DistanceArgs {
     /// Entfernungen im Straßennetz (braucht import network)
     #[arg(long)]
     pub network: bool,
+    /// Mit --network: Isochronen je Einrichtung als GeoJSON in diese Datei schreiben
+    #[arg(long, requires = "network")]
+    pub isochrones: Option<PathBuf>,
+    /// Fußweg der Isochronen in Metern
+    #[arg(long, default_value_t = 500.0)]
+    pub isochrone_radius: f64,
     /// Angebot je Einrichtung für die Versorgungsquote: capacity oder ein Attribut
     #[arg(long)]
     pub supply_attribute: Option<String>,
@@ -854,6 +860,7 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
         radii: a.radius.clone(),
         keep_outside,
         network: a.network,
+        isochrones: a.isochrones.as_ref().map(|_| a.isochrone_radius),
         supply,
         scenario,
     })
@@ -1713,6 +1720,12 @@ pub fn run(command: Command) -> Result<()> {
             } else {
                 distance(&atlas, &request, &progress)?
             };
+            if let (Some(file), Some(iso)) = (&a.isochrones, &r.isochrones) {
+                std::fs::write(file, serde_json::to_string(iso)?).map_err(|e| quartier_core::Error::Io {
+                    path: file.clone(),
+                    source: e,
+                })?;
+            }
             if a.json {
                 print_json(&r)?;
             } else {

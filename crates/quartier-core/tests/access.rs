@@ -10,7 +10,8 @@ use common::*;
 use geo::{polygon, MultiPolygon};
 use quartier_core::analysis::access::{
     centroid_origins, distance, gaussian_weight, grid_origins, nearest_distances, save_distance, summarise,
-    two_step_fca, Decay, DistanceRequest, Origin, OriginKind, PlannedPoi, PoiIndex, SupplyRequest,
+    two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest, Origin, OriginKind, PlannedPoi, PoiIndex,
+    SupplyRequest,
 };
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
@@ -86,6 +87,17 @@ fn two_step_floating_catchment_matches_the_hand_computation() {
     for (x, e) in g.iter().zip(expected) {
         assert!((x - e).abs() < 1e-12, "{g:?} vs {expected:?}");
     }
+    // From precomputed pairs (as the street network delivers them) the result is the same.
+    let pairs: Vec<(usize, usize, f64)> = origins
+        .iter()
+        .enumerate()
+        .flat_map(|(i, o)| pois.iter().enumerate().map(move |(j, p)| (i, j, (p[0] - o.x).abs())))
+        .filter(|p| p.2 <= 1_000.0)
+        .collect();
+    assert_eq!(
+        two_step_fca_from_pairs(&origins, &supply, &pairs, 1_000.0, Decay::Gaussian),
+        g
+    );
     // Every place is counted once: Σ demand × accessibility = Σ supply reached.
     for acc in [&a, &g] {
         let total: f64 = origins.iter().zip(acc.iter()).map(|(o, x)| o.weight * x).sum();
@@ -160,6 +172,7 @@ fn kita_request() -> DistanceRequest {
         radii: vec![300.0, 500.0, 1000.0],
         keep_outside: true,
         network: false,
+        isochrones: None,
         supply: Some(SupplyRequest {
             attribute: "capacity".into(),
             demand_indicator: None,

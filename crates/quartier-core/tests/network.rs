@@ -97,12 +97,17 @@ fn a_river_with_one_bridge_makes_the_way_long() {
     // The Kita stands 10 m north of the north bank's street, at x = 0.
     let (lon, lat) = at(&metric, 0.0, 210.0);
     let kita = dir.path().join("kita.csv");
-    std::fs::write(&kita, format!("name;lon;lat\nKita am Fluss;{lon:.10};{lat:.10}\n")).unwrap();
+    std::fs::write(
+        &kita,
+        format!("name;lon;lat;plaetze\nKita am Fluss;{lon:.10};{lat:.10};20\n"),
+    )
+    .unwrap();
     import_pois(
         &mut atlas,
         &PoiImport {
             file: kita,
             category: "Kita".into(),
+            capacity_column: Some("plaetze".into()),
             ..Default::default()
         },
         &NoProgress,
@@ -147,6 +152,7 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         radii: vec![500.0],
         keep_outside: true,
         network: false,
+        isochrones: None,
         supply: None,
         scenario: vec![],
     };
@@ -174,6 +180,90 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         "{}",
         by_foot.method
     );
+
+    // Within 500 m: the whole south bank by air, nobody on foot.
+    let south =
+        |r: &quartier_core::analysis::access::DistanceResult| r.areas.iter().find(|a| a.key == "S").unwrap().clone();
+    assert_eq!(
+        (south(&by_air).within[0], south(&by_foot).within[0]),
+        (Some(100.0), Some(0.0))
+    );
+    assert_eq!(
+        (south(&by_air).reachable[0], south(&by_foot).reachable[0]),
+        (Some(1.0), Some(0.0))
+    );
+
+    // 20 places: by air both banks (150 residents) share them, 13⅓ per 100; on foot only the
+    // north bank (50) reaches the Kita within 1 km: 40 per 100 there, 0 on the south bank.
+    let with_places = DistanceRequest {
+        supply: Some(quartier_core::analysis::access::SupplyRequest {
+            attribute: "capacity".into(),
+            demand_indicator: None,
+            catchment: 1000.0,
+            decay: quartier_core::analysis::access::Decay::None,
+        }),
+        ..request.clone()
+    };
+    let air_supply = distance(&atlas, &with_places, &NoProgress).unwrap();
+    let foot_supply = distance(
+        &atlas,
+        &DistanceRequest {
+            network: true,
+            ..with_places.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let per_100 = |r: &quartier_core::analysis::access::DistanceResult, key: &str| {
+        r.areas.iter().find(|a| a.key == key).unwrap().supply_per_100.unwrap()
+    };
+    assert!(
+        (per_100(&air_supply, "S") - 40.0 / 3.0).abs() < 1e-9 && (per_100(&air_supply, "N") - 40.0 / 3.0).abs() < 1e-9
+    );
+    assert!(
+        (per_100(&foot_supply, "N") - 40.0).abs() < 1e-9,
+        "{}",
+        per_100(&foot_supply, "N")
+    );
+    assert_eq!(per_100(&foot_supply, "S"), 0.0);
+
+    // The 500 m isochrone of the Kita covers the north bank, not the south bank.
+    let iso = distance(
+        &atlas,
+        &DistanceRequest {
+            network: true,
+            isochrones: Some(500.0),
+            ..request.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap()
+    .isochrones
+    .unwrap();
+    let ring: Vec<geo::Coord<f64>> = iso["features"][0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| geo::Coord {
+            x: c[0].as_f64().unwrap(),
+            y: c[1].as_f64().unwrap(),
+        })
+        .collect();
+    let polygon = geo::Polygon::new(geo::LineString(ring), vec![]);
+    use geo::Contains;
+    let (nx, ny) = at(&metric, 100.0, 203.0);
+    let (sx, sy) = at(&metric, 0.0, 0.0);
+    assert!(polygon.contains(&geo::Point::new(nx, ny)), "north bank inside");
+    assert!(!polygon.contains(&geo::Point::new(sx, sy)), "south bank outside");
+    assert!(distance(
+        &atlas,
+        &DistanceRequest {
+            isochrones: Some(500.0),
+            ..request.clone()
+        },
+        &NoProgress
+    )
+    .is_err());
 
     // Bad files: not lines, and unknown formats.
     let points = dir.path().join("punkte.geojson");

@@ -227,6 +227,31 @@ pub fn two_step_fca(
     })
 }
 
+/// 2SFCA from precomputed (origin, POI, distance) pairs within the catchment, e.g. walking
+/// distances on the street network; the same two steps as [`two_step_fca`].
+pub fn two_step_fca_from_pairs(
+    origins: &[Origin],
+    supply: &[f64],
+    pairs: &[(usize, usize, f64)],
+    catchment: f64,
+    decay: Decay,
+) -> Vec<f64> {
+    let mut demand = vec![0.0; supply.len()];
+    for &(i, j, d) in pairs {
+        demand[j] += origins[i].weight * decay.weight(d, catchment);
+    }
+    let ratios: Vec<f64> = supply
+        .iter()
+        .zip(&demand)
+        .map(|(s, d)| if *d > 0.0 { s / d } else { 0.0 })
+        .collect();
+    let mut access = vec![0.0; origins.len()];
+    for &(i, j, d) in pairs {
+        access[i] += ratios[j] * decay.weight(d, catchment);
+    }
+    access
+}
+
 /// Per-area summary of origins' distances.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaDistances {
@@ -346,9 +371,11 @@ pub struct DistanceRequest {
     pub radii: Vec<f64>,
     /// POIs outside all areas of the level take part (true) or are left out.
     pub keep_outside: bool,
-    /// Distances to the nearest POI along the street network (`import network`) instead of
-    /// the straight line.
+    /// Distances, counts and catchments along the street network (`import network`) instead
+    /// of the straight line.
     pub network: bool,
+    /// With the network: the walking isochrone of this many metres around each POI.
+    pub isochrones: Option<f64>,
     /// The supply ratio, if wanted.
     pub supply: Option<SupplyRequest>,
     /// Hypothetical POIs added for a scenario.
@@ -405,6 +432,8 @@ pub struct DistanceResult {
     pub no_residents: Vec<String>,
     /// With a scenario: the same figures without the planned POIs, per area.
     pub baseline: Option<Vec<AreaAccess>>,
+    /// Walking isochrones per POI as a GeoJSON FeatureCollection in WGS84, when asked.
+    pub isochrones: Option<serde_json::Value>,
     /// Keys saved.
     pub saved: Vec<String>,
 }
@@ -694,11 +723,10 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
     let method = match &network {
         None => metric.describe_de(),
         Some(built) => format!(
-            "Fußweg im Straßennetz ({} km, ungerichtet; {} nicht angebundene Linien ausgelassen), Weg zur nächsten Straße in Luftlinie; \
-             Umkreise und Versorgungsquote: {}",
+            "Fußweg im Straßennetz ({} km, ungerichtet; {} nicht angebundene Linien ausgelassen), Weg zur nächsten Straße \
+             in Luftlinie, Koordinaten in ETRS89 / UTM",
             crate::numbers::format_german(built.network.total_length() / 1000.0, 1),
             built.unconnected_lines,
-            metric.describe_de()
         ),
     };
     let compute = |poi_ids: &[usize]| -> Result<Vec<AreaAccess>> {
@@ -713,8 +741,23 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         let summary = summarise(&origins, &distances, areas_m.len(), &request.radii);
         check_cancel(progress)?;
         progress.report(0.6, "Erreichbare Einrichtungen zählen");
+        let counts = match &network {
+            None => counts_within(&origins, &index, &request.radii)?,
+            Some(built) => {
+                let largest = request.radii.iter().copied().fold(0.0, f64::max);
+                let mut counts = vec![vec![0u32; request.radii.len()]; origins.len()];
+                for (i, _, d) in built.network.pairs_within(&points, &origins, largest)? {
+                    for (c, r) in counts[i].iter_mut().zip(&request.radii) {
+                        if d <= *r {
+                            *c += 1;
+                        }
+                    }
+                }
+                counts
+            }
+        };
         let mut reachable = vec![vec![0.0; request.radii.len()]; areas_m.len()];
-        for (o, counts) in origins.iter().zip(counts_within(&origins, &index, &request.radii)?) {
+        for (o, counts) in origins.iter().zip(counts) {
             for (sum, c) in reachable[o.area].iter_mut().zip(counts) {
                 *sum += o.weight * f64::from(c);
             }
@@ -732,7 +775,16 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
                 progress.report(0.8, "Versorgungsquote (2SFCA)");
                 let demand_origins = demand_origins.as_ref().unwrap_or(&origins);
                 let capacity: Vec<f64> = poi_ids.iter().map(|&i| pois.supply[i].unwrap_or(0.0)).collect();
-                let access = two_step_fca(demand_origins, &points, &capacity, s.catchment, s.decay)?;
+                let access = match &network {
+                    None => two_step_fca(demand_origins, &points, &capacity, s.catchment, s.decay)?,
+                    Some(built) => two_step_fca_from_pairs(
+                        demand_origins,
+                        &capacity,
+                        &built.network.pairs_within(&points, demand_origins, s.catchment)?,
+                        s.catchment,
+                        s.decay,
+                    ),
+                };
                 let mut sum = vec![(0.0, 0.0); areas_m.len()];
                 for (o, a) in demand_origins.iter().zip(&access) {
                     sum[o.area].0 += o.weight * a;
@@ -769,6 +821,37 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             .collect())
     };
     let areas = compute(&used)?;
+    let isochrones = match (request.isochrones, &network) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(Error::Invalid("Isochronen brauchen das Straßennetz (--network)".into()));
+        }
+        (Some(radius), Some(built)) => {
+            progress.report(0.9, "Isochronen");
+            let mut features = Vec::new();
+            for &i in &used {
+                let Some(polygon) = built.network.isochrone(pois_m[i][0], pois_m[i][1], radius) else {
+                    continue;
+                };
+                let ring = polygon
+                    .exterior()
+                    .0
+                    .iter()
+                    .map(|c| {
+                        metric
+                            .unproject(c.x, c.y)
+                            .map(|(lon, lat)| serde_json::json!([lon, lat]))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                features.push(serde_json::json!({
+                    "type": "Feature",
+                    "properties": {"name": pois.names[i], "radius_m": radius},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }));
+            }
+            Some(serde_json::json!({"type": "FeatureCollection", "features": features}))
+        }
+    };
     let baseline = if request.scenario.is_empty() {
         None
     } else {
@@ -797,6 +880,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         overall_mean: (weight > 0.0).then(|| sum / weight),
         no_residents,
         baseline,
+        isochrones,
         saved: Vec::new(),
     })
 }

@@ -40,6 +40,10 @@ pub struct Network {
     edges: Vec<(usize, usize, f64)>,
     adjacency: Vec<Vec<(usize, f64)>>,
     segments: RTree<Segment>,
+    /// Node coordinates in metres.
+    positions: Vec<[f64; 2]>,
+    /// Node → the edges at it.
+    edge_index: HashMap<usize, Vec<usize>>,
 }
 
 /// The graph and what was left out.
@@ -144,9 +148,12 @@ impl Network {
             }
         }
         let mut adjacency = vec![Vec::new(); positions.len()];
-        for &(u, v, len) in &edges {
+        let mut edge_index: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (e, &(u, v, len)) in edges.iter().enumerate() {
             adjacency[u].push((v, len));
             adjacency[v].push((u, len));
+            edge_index.entry(u).or_default().push(e);
+            edge_index.entry(v).or_default().push(e);
         }
         Built {
             network: Network {
@@ -154,6 +161,8 @@ impl Network {
                 edges,
                 adjacency,
                 segments: RTree::bulk_load(segments),
+                positions,
+                edge_index,
             },
             components,
             unconnected_lines,
@@ -188,6 +197,130 @@ impl Network {
             along: start + t * len2.sqrt(),
             offset: ((x - px).powi(2) + (y - py).powi(2)).sqrt(),
         })
+    }
+
+    /// Dijkstra from one snapped point, up to `limit` metres: node → distance.
+    fn reach(&self, from: &Snap, limit: f64) -> HashMap<usize, f64> {
+        let (u, v, len) = self.edges[from.edge];
+        let mut dist: HashMap<usize, f64> = HashMap::new();
+        let mut heap = BinaryHeap::new();
+        for (node, d) in [
+            (u, from.offset + from.along),
+            (v, from.offset + (len - from.along).max(0.0)),
+        ] {
+            if d <= limit && d < *dist.get(&node).unwrap_or(&f64::INFINITY) {
+                dist.insert(node, d);
+                heap.push(Queued(d, node));
+            }
+        }
+        while let Some(Queued(d, node)) = heap.pop() {
+            if d > *dist.get(&node).unwrap_or(&f64::INFINITY) {
+                continue;
+            }
+            for &(next, l) in &self.adjacency[node] {
+                let nd = d + l;
+                if nd <= limit && nd < *dist.get(&next).unwrap_or(&f64::INFINITY) {
+                    dist.insert(next, nd);
+                    heap.push(Queued(nd, next));
+                }
+            }
+        }
+        dist
+    }
+
+    /// Every (origin, source, walking distance) with a distance up to `radius` metres: a
+    /// bounded search from each source, on all cores. For counts within radii and catchments.
+    pub fn pairs_within(
+        &self,
+        sources: &[[f64; 2]],
+        origins: &[Origin],
+        radius: f64,
+    ) -> crate::Result<Vec<(usize, usize, f64)>> {
+        let origin_snaps: Vec<Option<Snap>> = origins.iter().map(|o| self.snap(o.x, o.y)).collect();
+        let mut on_edge: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, s) in origin_snaps.iter().enumerate() {
+            if let Some(s) = s {
+                on_edge.entry(s.edge).or_default().push(i);
+            }
+        }
+        let per_source = crate::progress::map_parallel(sources, &crate::NoProgress, "Netz-Einzugsbereiche", |j, p| {
+            let mut pairs = Vec::new();
+            let Some(from) = self.snap(p[0], p[1]) else {
+                return pairs;
+            };
+            let reached = self.reach(&from, radius);
+            let mut edges: Vec<usize> = reached
+                .keys()
+                .flat_map(|&n| self.adjacency_edges(n))
+                .chain(std::iter::once(from.edge))
+                .collect();
+            edges.sort_unstable();
+            edges.dedup();
+            for e in edges {
+                let (u, v, len) = self.edges[e];
+                for &i in on_edge.get(&e).map_or(&[][..], Vec::as_slice) {
+                    let Some(s) = origin_snaps[i] else { continue };
+                    let mut d = s.offset
+                        + (reached.get(&u).map_or(f64::INFINITY, |du| du + s.along)).min(
+                            reached
+                                .get(&v)
+                                .map_or(f64::INFINITY, |dv| dv + (len - s.along).max(0.0)),
+                        );
+                    if e == from.edge {
+                        d = d.min(s.offset + (s.along - from.along).abs() + from.offset);
+                    }
+                    if d <= radius {
+                        pairs.push((i, j, d));
+                    }
+                }
+            }
+            pairs
+        })?;
+        Ok(per_source.into_iter().flatten().collect())
+    }
+
+    /// The edges at a node (indices), found through the adjacency of the graph.
+    fn adjacency_edges(&self, node: usize) -> Vec<usize> {
+        self.edge_index.get(&node).cloned().unwrap_or_default()
+    }
+
+    /// The area reachable on foot within `radius` metres of a point, as a concave hull of
+    /// the reached crossings and the points where the limit cuts the streets; `None` when the
+    /// point is off the network or reaches fewer than three points.
+    pub fn isochrone(&self, x: f64, y: f64, radius: f64) -> Option<geo::Polygon<f64>> {
+        use geo::ConcaveHull;
+        let from = self.snap(x, y)?;
+        if from.offset > radius {
+            return None;
+        }
+        let reached = self.reach(&from, radius);
+        let mut points: Vec<geo::Coord<f64>> = reached
+            .keys()
+            .map(|&n| geo::Coord {
+                x: self.positions[n][0],
+                y: self.positions[n][1],
+            })
+            .collect();
+        // Where the limit falls inside an edge: interpolate along the straight line between
+        // its ends (an approximation for curved streets).
+        for (&n, &d) in &reached {
+            for &(next, len) in &self.adjacency[n] {
+                let rest = radius - d;
+                if rest < len && len > 0.0 {
+                    let t = rest / len;
+                    let (a, b) = (self.positions[n], self.positions[next]);
+                    points.push(geo::Coord {
+                        x: a[0] + t * (b[0] - a[0]),
+                        y: a[1] + t * (b[1] - a[1]),
+                    });
+                }
+            }
+        }
+        points.push(geo::Coord { x, y });
+        if points.len() < 3 {
+            return None;
+        }
+        Some(points.concave_hull())
     }
 
     /// For each origin, the walking distance to the nearest source (POI): the way from the
