@@ -25,7 +25,7 @@ use quartier_core::analysis::suppress::{suppress, Reason, SuppressRequest, Suppr
 use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::export::{export_values, ExportFormat};
 use quartier_core::import::addresses::{import_addresses, AddressImport};
-use quartier_core::import::geometry::{import_geometry, GeometryImport};
+use quartier_core::import::geometry::{import_geometry, read_polygons, GeometryImport};
 use quartier_core::import::metadata::{import_metadata, MetadataImport};
 use quartier_core::import::network::{import_network, NetworkImport};
 use quartier_core::import::pois::{import_pois, read_pois, PoiImport};
@@ -736,6 +736,12 @@ pub struct DistanceArgs {
     /// Rasterweite in Metern für --origins grid
     #[arg(long, default_value_t = 100.0)]
     pub grid_cell: f64,
+    /// Mit --origins grid: nur Rasterzellen auf diesen Wohnbauflächen (GeoJSON oder Shapefile)
+    #[arg(long)]
+    pub residential: Option<PathBuf>,
+    /// Bezugssystem der Wohnbauflächen, wenn die Datei keines nennt
+    #[arg(long, requires = "residential")]
+    pub residential_crs: Option<String>,
     /// Indikator mit den Einwohnern je Gebiet (z. B. ew_u6 für Kinder unter 6)
     #[arg(long)]
     pub population_indicator: Option<String>,
@@ -792,7 +798,14 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
         return Err(invalid("Keine Kategorie angegeben: --category NAME"));
     }
     let origins = match a.origins.trim() {
-        "grid" | "raster" => OriginKind::Grid { cell: a.grid_cell },
+        "grid" | "raster" => OriginKind::Grid {
+            cell: a.grid_cell,
+            residential: a
+                .residential
+                .as_ref()
+                .map(|f| read_polygons(f, a.residential_crs.as_deref()))
+                .transpose()?,
+        },
         "centroids" | "schwerpunkte" => OriginKind::Centroids,
         "addresses" | "adressen" => OriginKind::Addresses {
             group: a.address_group.clone(),
@@ -803,6 +816,9 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
             )))
         }
     };
+    if a.residential.is_some() && !matches!(origins, OriginKind::Grid { .. }) {
+        return Err(invalid("--residential gilt nur mit --origins grid"));
+    }
     if a.address_group.is_some() && !matches!(origins, OriginKind::Addresses { .. }) {
         return Err(invalid("--address-group gilt nur mit --origins addresses"));
     }

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use common::*;
 use geo::{polygon, MultiPolygon};
 use quartier_core::analysis::access::{
-    centroid_origins, distance, gaussian_weight, grid_origins, nearest_distances, save_distance, summarise,
-    two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest, Origin, OriginKind, PlannedPoi, PoiIndex,
-    SupplyRequest,
+    centroid_origins, distance, gaussian_weight, grid_origins, grid_origins_masked, nearest_distances, save_distance,
+    summarise, two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest, Mask, Origin, OriginKind, PlannedPoi,
+    PoiIndex, SupplyRequest,
 };
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
@@ -142,6 +142,21 @@ fn grid_origins_spread_residents_and_quantiles_are_weighted() {
     let split = grid_origins(&[left, right], &[Some(1.0), Some(1.0)], 100.0).unwrap();
     assert_eq!(split.len(), 200, "every centre of the 2 km × 1 km block once");
 
+    // Residential land use on the western half of the first square only: its residents live
+    // there; the other square has none and keeps all its cells.
+    let housing = MultiPolygon(vec![polygon![
+        (x: 0.0, y: 0.0), (x: 500.0, y: 0.0), (x: 500.0, y: 1000.0), (x: 0.0, y: 1000.0), (x: 0.0, y: 0.0)
+    ]]);
+    let far = MultiPolygon(vec![polygon![
+        (x: 5000.0, y: 0.0), (x: 6000.0, y: 0.0), (x: 6000.0, y: 1000.0), (x: 5000.0, y: 1000.0), (x: 5000.0, y: 0.0)
+    ]]);
+    let mask = Mask::new(vec![housing]);
+    let masked = grid_origins_masked(&[square.clone(), far], &[Some(500.0), Some(100.0)], 100.0, Some(&mask)).unwrap();
+    let west: Vec<&Origin> = masked.iter().filter(|o| o.area == 0).collect();
+    assert_eq!(west.len(), 50);
+    assert!(west.iter().all(|o| o.x < 500.0 && o.weight == 10.0));
+    assert_eq!(masked.iter().filter(|o| o.area == 1).count(), 100);
+
     // Four origins: 10 people at 100 m, 30 at 200 m, 40 at 300 m, 20 at 900 m.
     let o = |w: f64| Origin {
         x: 0.0,
@@ -168,7 +183,10 @@ fn kita_request() -> DistanceRequest {
         level: "Planungsraum".into(),
         period: "2020".into(),
         population_indicator: Some("ew_u6".into()),
-        origins: OriginKind::Grid { cell: 100.0 },
+        origins: OriginKind::Grid {
+            cell: 100.0,
+            residential: None,
+        },
         radii: vec![300.0, 500.0, 1000.0],
         keep_outside: true,
         network: false,

@@ -293,4 +293,33 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         6,
         "a failed import keeps the network"
     );
+
+    // A file in UTM read as if it were Gauß-Krüger lands far away: a wrong CRS, refused.
+    let utm = dir.path().join("utm.geojson");
+    std::fs::write(
+        &utm,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[390000,5819000],[391000,5819000]]}}]}"#,
+    )
+    .unwrap();
+    let err = import_network(
+        &mut atlas,
+        &NetworkImport {
+            file: utm.clone(),
+            crs: Some("EPSG:31468".into()),
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("Bezugssystem"), "{err}");
+    let right = import_network(
+        &mut atlas,
+        &NetworkImport {
+            file: utm,
+            crs: Some("EPSG:25833".into()),
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((right.lines, right.outside_atlas), (1, 0));
 }

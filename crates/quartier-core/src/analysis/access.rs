@@ -77,6 +77,49 @@ impl PoiIndex {
 /// hold a cell centre gets one origin at its interior point. Areas without residents (`None`
 /// or 0) get no origins.
 pub fn grid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>], cell: f64) -> Result<Vec<Origin>> {
+    grid_origins_masked(areas, residents, cell, None)
+}
+
+/// Polygons where people live (residential land use), in the same metres as the areas.
+pub struct Mask {
+    tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
+    polygons: Vec<MultiPolygon<f64>>,
+}
+
+impl Mask {
+    /// Indexes the polygons.
+    pub fn new(polygons: Vec<MultiPolygon<f64>>) -> Self {
+        let tree = RTree::bulk_load(
+            polygons
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| {
+                    let r = g.bounding_rect()?;
+                    Some(GeomWithData::new(
+                        rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        i,
+                    ))
+                })
+                .collect(),
+        );
+        Mask { tree, polygons }
+    }
+
+    fn contains(&self, x: f64, y: f64) -> bool {
+        self.tree
+            .locate_all_at_point(&[x, y])
+            .any(|r| self.polygons[r.data].contains(&Point::new(x, y)))
+    }
+}
+
+/// Like [`grid_origins`], keeping only cells inside the mask (e.g. residential land use);
+/// an area without such cells keeps all its cells, so its residents are not lost.
+pub fn grid_origins_masked(
+    areas: &[MultiPolygon<f64>],
+    residents: &[Option<f64>],
+    cell: f64,
+    mask: Option<&Mask>,
+) -> Result<Vec<Origin>> {
     let per_area = map_parallel(areas, &crate::NoProgress, "Raster", |i, area| {
         let mut origins = Vec::new();
         let Some(people) = residents[i].filter(|p| *p > 0.0) else {
@@ -102,6 +145,12 @@ pub fn grid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>], cell
                         area: i,
                     });
                 }
+            }
+        }
+        if let Some(mask) = mask {
+            let inside: Vec<Origin> = origins.iter().copied().filter(|o| mask.contains(o.x, o.y)).collect();
+            if !inside.is_empty() {
+                origins = inside;
             }
         }
         if origins.is_empty() {
@@ -316,6 +365,10 @@ pub enum OriginKind {
     Grid {
         /// Cell size in metres (100).
         cell: f64,
+        /// Only cells in these polygons (WGS84), e.g. residential land use (not repeated in
+        /// the output; the origin note says it was used).
+        #[serde(skip)]
+        residential: Option<Vec<MultiPolygon<f64>>>,
     },
     /// The areas' interior points.
     Centroids,
@@ -596,23 +649,42 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             Error::Invalid("Einwohner je Gebiet fehlen: --population-indicator angeben (z. B. ew oder ew_u6)".into())
         })
     };
+    let mask = match &request.origins {
+        OriginKind::Grid {
+            residential: Some(polygons),
+            ..
+        } => Some(Mask::new(
+            polygons
+                .iter()
+                .map(|g| metric.project_polygons(g))
+                .collect::<Result<_>>()?,
+        )),
+        _ => None,
+    };
     let spread = |people: &[Option<f64>]| -> Result<Vec<Origin>> {
         Ok(match request.origins {
-            OriginKind::Grid { cell } => grid_origins(&areas_m, people, cell)?,
+            OriginKind::Grid { cell, .. } => grid_origins_masked(&areas_m, people, cell, mask.as_ref())?,
             _ => centroid_origins(&areas_m, people),
         })
     };
     let mut addresses_outside = 0;
     let (origin_note, residents, origins, demand_origins) = match &request.origins {
         OriginKind::Grid { .. } | OriginKind::Centroids => {
-            let note = match request.origins {
-                OriginKind::Grid { cell } => {
-                    if !(10.0..=1000.0).contains(&cell) {
+            let note = match &request.origins {
+                OriginKind::Grid { cell, residential } => {
+                    if !(10.0..=1000.0).contains(cell) {
                         return Err(Error::Invalid(format!(
                             "Rasterweite {cell} m: erlaubt sind 10 bis 1.000 m"
                         )));
                     }
-                    format!("Einwohner gleichmäßig auf ein {cell} m-Raster in den Flächen verteilt")
+                    format!(
+                        "Einwohner gleichmäßig auf ein {cell} m-Raster in den Flächen verteilt{}",
+                        if residential.is_some() {
+                            ", nur auf Wohnbauflächen (wo eine Fläche keine hat: überall)"
+                        } else {
+                            ""
+                        }
+                    )
                 }
                 _ => "grob: ein Punkt je Fläche (innerer Punkt), gewichtet mit den Einwohnern".to_string(),
             };

@@ -380,6 +380,27 @@ pub fn import_geometry(
     })
 }
 
+/// The polygons of a file (GeoJSON or shapefile) in WGS84, without attributes: for masks such
+/// as residential land use. Every unreadable feature is reported.
+pub fn read_polygons(path: &Path, crs: Option<&str>) -> Result<Vec<MultiPolygon<f64>>> {
+    let file = file_name(path);
+    let layer = read_layer(path, crs)?;
+    let transform = ToWgs84::new(layer.epsg)?;
+    let mut problems = Vec::new();
+    let mut polygons = Vec::new();
+    for f in layer.features {
+        match f.rings {
+            Ok(g) => polygons.push(transform_multipolygon(&g, &transform)?),
+            Err(reason) => problems.push(crate::import::Problem::row(f.number, reason)),
+        }
+    }
+    crate::import::fail_on_problems(&file, problems)?;
+    if polygons.is_empty() {
+        return Err(Error::Invalid(format!("{file}: keine Flächen gefunden")));
+    }
+    Ok(polygons)
+}
+
 fn transform_multipolygon(g: &MultiPolygon<f64>, t: &ToWgs84) -> Result<MultiPolygon<f64>> {
     if t.epsg() == 4326 {
         return Ok(g.clone());

@@ -48,6 +48,8 @@ pub struct NetworkImportSummary {
     pub unconnected_lines: usize,
     /// Lines replaced from the previous import.
     pub replaced: usize,
+    /// Lines entirely outside the atlas's areas (more than about 5 km away).
+    pub outside_atlas: usize,
 }
 
 /// Reads the lines of a file in the source CRS.
@@ -160,6 +162,25 @@ pub fn import_network(
             .collect::<Result<Vec<_>>>()?;
         wgs.push(LineString(coords));
     }
+    // Lines far from every area usually mean a wrong CRS.
+    let extent = super::pois::atlas_extent(atlas)?;
+    let outside_atlas = match extent {
+        None => 0,
+        Some([a, b, c, d]) => {
+            let margin = 0.05;
+            wgs.iter()
+                .filter(|l| {
+                    !l.0.iter()
+                        .any(|p| p.x >= a - margin && p.x <= c + margin && p.y >= b - margin && p.y <= d + margin)
+                })
+                .count()
+        }
+    };
+    if outside_atlas == wgs.len() && extent.is_some() {
+        return Err(Error::Invalid(format!(
+            "{file}: keine Linie liegt im Gebiet des Atlas – stimmt das Bezugssystem EPSG:{epsg}? (--crs)"
+        )));
+    }
     check_cancel(progress)?;
     progress.report(0.4, "Netz wird geprüft");
     let centre = wgs.iter().flat_map(|l| l.0.iter().map(|c| c.x)).sum::<f64>()
@@ -200,5 +221,6 @@ pub fn import_network(
         components: built.components,
         unconnected_lines: built.unconnected_lines,
         replaced,
+        outside_atlas,
     })
 }

@@ -170,7 +170,7 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
 }
 
 /// The bounding box of all areas with geometry, if any.
-fn atlas_extent(atlas: &Atlas) -> Result<Option<[f64; 4]>> {
+pub(crate) fn atlas_extent(atlas: &Atlas) -> Result<Option<[f64; 4]>> {
     let r = atlas.conn.query_row(
         "SELECT MIN(min_lon), MIN(min_lat), MAX(max_lon), MAX(max_lat) FROM area WHERE geometry IS NOT NULL",
         [],
