@@ -745,9 +745,9 @@ pub struct DistanceArgs {
     /// Indikator mit den Einwohnern je Gebiet (z. B. ew_u6 für Kinder unter 6)
     #[arg(long)]
     pub population_indicator: Option<String>,
-    /// Zeitraum der Einwohnerzahlen
+    /// Zeitraum der Einwohnerzahlen (mit Adresspunkten nur zum Speichern nötig)
     #[arg(long)]
-    pub period: String,
+    pub period: Option<String>,
     /// Radien in Metern
     #[arg(long, value_delimiter = ',', default_value = "300,500,1000")]
     pub radius: Vec<f64>,
@@ -885,10 +885,10 @@ fn distance_request(atlas: &Atlas, a: &DistanceArgs) -> Result<DistanceRequest> 
 fn print_distance(r: &DistanceResult) {
     let de = |v: Option<f64>, d: usize| v.map_or("k. A.".to_string(), |v| quartier_core::numbers::format_german(v, d));
     println!(
-        "Erreichbarkeit „{}“ auf Ebene „{}“, {} ({}; {}; {} Wohnorte, {} Einrichtungen):",
+        "Erreichbarkeit „{}“ auf Ebene „{}“{} ({}; {}; {} Wohnorte, {} Einrichtungen):",
         r.request.categories.join(", "),
         r.request.level,
-        r.request.period,
+        r.request.period.as_ref().map_or(String::new(), |p| format!(", {p}")),
         r.method,
         r.origin_note,
         r.origin_count,

@@ -181,7 +181,7 @@ fn kita_request() -> DistanceRequest {
     DistanceRequest {
         categories: vec!["Kita".into()],
         level: "Planungsraum".into(),
-        period: "2020".into(),
+        period: Some("2020".into()),
         population_indicator: Some("ew_u6".into()),
         origins: OriginKind::Grid {
             cell: 100.0,
@@ -486,6 +486,17 @@ fn address_points_carry_their_residents_to_the_nearest_kita() {
         2,
         "areas without addresses are k. A."
     );
+
+    // Address points need no period, except to save.
+    let timeless = DistanceRequest {
+        period: None,
+        ..request.clone()
+    };
+    assert_eq!(distance(&atlas, &timeless, &NoProgress).unwrap().areas, r.areas);
+    let err = save_distance(&mut atlas, &timeless, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--period"), "{err}");
 
     // Children under 6 only: the address without children drops out.
     let children = distance(

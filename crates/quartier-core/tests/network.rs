@@ -146,7 +146,7 @@ fn a_river_with_one_bridge_makes_the_way_long() {
     let request = DistanceRequest {
         categories: vec!["Kita".into()],
         level: "Quartier".into(),
-        period: "2024".into(),
+        period: Some("2024".into()),
         population_indicator: Some("ew".into()),
         origins: OriginKind::Centroids,
         radii: vec![500.0],

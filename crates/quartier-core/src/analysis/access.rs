@@ -413,8 +413,8 @@ pub struct DistanceRequest {
     pub categories: Vec<String>,
     /// Level of the areas.
     pub level: String,
-    /// Period of the population figures.
-    pub period: String,
+    /// Period of the population figures (needed with them, and for saving).
+    pub period: Option<String>,
     /// Residents per area (e.g. `ew`, or `ew_u6` for children); not used with address points,
     /// which carry their residents.
     pub population_indicator: Option<String>,
@@ -546,7 +546,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         )));
     }
     let level = atlas.level(&request.level)?;
-    let period = atlas.period(&request.period)?;
+    let period = request.period.as_deref().map(|p| atlas.period(p)).transpose()?;
     progress.report(0.0, "Flächen und Einrichtungen laden");
     let geometries = atlas.area_geometries(level.id)?;
     if geometries.is_empty() {
@@ -560,6 +560,11 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         if meta.kind == IndicatorKind::Categorical {
             return Err(Error::Invalid(format!("„{key}“ ist kategorial, keine Einwohnerzahl")));
         }
+        let period = period.as_ref().ok_or_else(|| {
+            Error::Invalid(format!(
+                "Für die Einwohnerzahlen „{key}“ den Zeitraum angeben (--period)"
+            ))
+        })?;
         let values = atlas.values(meta.id, level.id, period.id)?;
         if values.is_empty() {
             return Err(Error::Invalid(format!(
@@ -985,7 +990,12 @@ pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dy
     }
     let mut result = distance(atlas, request, progress)?;
     let level = atlas.level(&request.level)?;
-    let period = atlas.period(&request.period)?;
+    let period = atlas.period(
+        request
+            .period
+            .as_deref()
+            .ok_or_else(|| Error::Invalid("Zum Speichern den Zeitraum angeben (--period)".into()))?,
+    )?;
     let ids: HashMap<String, i64> = super::area_ids(atlas, level.id)?;
     let prefix = request
         .categories
