@@ -224,7 +224,7 @@ fn berlin_kitas_for_children_under_six_by_grid_and_by_centroid() {
     let mut atlas = Atlas::open(&path).unwrap();
     let grid = distance(&atlas, &kita_request(), &NoProgress).unwrap();
     assert!(grid.method.contains("UTM Zone 33N"), "{}", grid.method);
-    assert_eq!(grid.pois_used, 2880);
+    assert_eq!((grid.pois_used, grid.pois_without_supply), (2880, 0));
     // A city of Kitas: a few hundred metres on average.
     let mean = grid.overall_mean.unwrap();
     assert!((150.0..600.0).contains(&mean), "{mean}");
@@ -359,6 +359,19 @@ fn berlin_kitas_for_children_under_six_by_grid_and_by_centroid() {
         ..kita_request()
     })
     .contains("Bad"));
+    let unknown_supply = bad(DistanceRequest {
+        supply: Some(SupplyRequest {
+            attribute: "betten".into(),
+            demand_indicator: None,
+            catchment: 1000.0,
+            decay: Decay::None,
+        }),
+        ..kita_request()
+    });
+    assert!(
+        unknown_supply.contains("„betten“") && unknown_supply.contains("capacity"),
+        "{unknown_supply}"
+    );
     assert!(bad(DistanceRequest {
         radii: vec![-5.0],
         ..kita_request()

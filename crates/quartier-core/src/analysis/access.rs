@@ -483,6 +483,8 @@ pub struct DistanceResult {
     pub overall_mean: Option<f64>,
     /// Areas without residents (distances "k. A."), by key.
     pub no_residents: Vec<String>,
+    /// With a supply request: POIs without a supply figure (counted as 0 places).
+    pub pois_without_supply: usize,
     /// With a scenario: the same figures without the planned POIs, per area.
     pub baseline: Option<Vec<AreaAccess>>,
     /// Walking isochrones per POI as a GeoJSON FeatureCollection in WGS84, when asked.
@@ -514,24 +516,42 @@ fn load_pois(atlas: &Atlas, request: &DistanceRequest) -> Result<PoiSet> {
                 "Die Kategorie „{category}“ hat keine Einrichtungen"
             )));
         }
+        let mut attribute_names: Vec<String> = Vec::new();
         for p in pois {
             let supply = request.supply.as_ref().and_then(|s| {
-                if s.attribute == "capacity" {
-                    p.capacity
-                } else {
-                    match &p.attributes[&s.attribute] {
-                        serde_json::Value::Number(n) => n.as_f64(),
-                        serde_json::Value::String(t) => {
-                            crate::numbers::parse_number(t, crate::numbers::DecimalSeparator::Comma)
-                                .or_else(|| t.trim().parse().ok())
-                        }
-                        _ => None,
+                let value = match &p.attributes[&s.attribute] {
+                    serde_json::Value::Number(n) => n.as_f64(),
+                    serde_json::Value::String(t) => {
+                        crate::numbers::parse_number(t, crate::numbers::DecimalSeparator::Comma)
+                            .or_else(|| t.trim().parse().ok())
+                    }
+                    _ => None,
+                };
+                // "capacity" and its usual names mean the places from `import pois --capacity-column`.
+                let is_capacity = ["capacity", "places", "plätze", "plaetze", "kapazität", "kapazitaet"]
+                    .contains(&s.attribute.to_lowercase().as_str());
+                value.or(if is_capacity { p.capacity } else { None })
+            });
+            if let serde_json::Value::Object(map) = &p.attributes {
+                for k in map.keys() {
+                    if !attribute_names.contains(k) {
+                        attribute_names.push(k.clone());
                     }
                 }
-            });
+            }
             set.lon_lat.push((p.lon, p.lat));
             set.names.push(p.name);
             set.supply.push(supply);
+        }
+        if let Some(s) = &request.supply {
+            if set.supply.iter().all(Option::is_none) {
+                return Err(Error::Invalid(format!(
+                    "Keine Einrichtung der Kategorie „{category}“ hat eine Zahl in „{}“; \
+                     capacity (Plätze aus import pois --capacity-column) oder ein Attribut angeben: {}",
+                    s.attribute,
+                    attribute_names.join(", ")
+                )));
+            }
         }
     }
     Ok(set)
@@ -953,6 +973,11 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         pois_used: used.len(),
         pois_outside,
         addresses_outside,
+        pois_without_supply: if request.supply.is_some() {
+            used.iter().filter(|&&i| pois.supply[i].is_none()).count()
+        } else {
+            0
+        },
         areas,
         overall_mean: (weight > 0.0).then(|| sum / weight),
         no_residents,
