@@ -11,6 +11,8 @@
 //! weighted mean, geopandas `sjoin_nearest` for the same join), on the same points; it prints
 //! its times and results, and this bench the ratio and the largest difference (< 1 cm).
 
+mod common;
+
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -139,42 +141,14 @@ fn main() {
         let _ = writeln!(text, "{},{}", p[0], p[1]);
     }
     std::fs::write(dir.path().join("pois.csv"), &text).expect("write");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_access.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .arg(dir.path())
-        .arg(areas.len().to_string())
-        .output();
-    let peer: serde_json::Value = match out {
-        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_default(),
-        Ok(o) => {
-            println!("  Peer failed: {}", String::from_utf8_lossy(&o.stderr));
-            return;
-        }
-        Err(e) => {
-            println!("  Peer not run (python3 missing: {e})");
-            return;
-        }
-    };
-    if let Some(missing) = peer["missing"].as_str() {
-        println!("  Peer not run: {missing} (pip install numpy scipy geopandas)");
+    let Some(peer) = common::run_peer(
+        "peer_access.py",
+        &[dir.path().display().to_string(), areas.len().to_string()],
+        "numpy scipy geopandas",
+    ) else {
         return;
-    }
-    let floats = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array()
-            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
-            .unwrap_or_default()
     };
-    let largest = |a: &[f64], b: &[f64]| -> f64 {
-        if a.len() != b.len() {
-            return f64::INFINITY;
-        }
-        a.iter()
-            .zip(b)
-            .filter(|(x, y)| !(x.is_nan() && y.is_nan()))
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max)
-    };
+    let (floats, largest) = (common::floats, common::largest_difference);
     let ours_means: Vec<f64> = summary
         .iter()
         .map(|s| s.as_ref().map_or(f64::NAN, |s| s.mean))

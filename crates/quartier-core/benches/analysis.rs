@@ -14,6 +14,8 @@
 //! peer runs it on the first `JENKS_PEER_N` values and Quartier does the same for the
 //! comparison; both print their time and the largest difference of their results.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -242,39 +244,18 @@ fn main() {
     );
     println!("  Jenks on the first {JENKS_PEER_N} values (for the peer):    {t_jenks_sub:>8.1} ms");
 
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_analysis.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .arg(&csv)
-        .arg(JENKS_PEER_N.to_string())
-        .arg(GRID_COLUMNS.to_string())
-        .output();
-    let peer: serde_json::Value = match out {
-        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_default(),
-        Ok(o) => {
-            println!("  Peer failed: {}", String::from_utf8_lossy(&o.stderr));
-            return;
-        }
-        Err(e) => {
-            println!("  Peer not run (python3 missing: {e})");
-            return;
-        }
-    };
-    if let Some(missing) = peer["missing"].as_str() {
-        println!("  Peer not run: {missing} (pip install numpy mapclassify)");
+    let Some(peer) = common::run_peer(
+        "peer_analysis.py",
+        &[
+            csv.display().to_string(),
+            JENKS_PEER_N.to_string(),
+            GRID_COLUMNS.to_string(),
+        ],
+        "numpy mapclassify esda libpysal",
+    ) else {
         return;
-    }
-    let floats = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
-            .unwrap_or_default()
     };
-    let max_diff = |a: &[f64], b: &[f64]| -> f64 {
-        if a.len() != b.len() {
-            return f64::INFINITY;
-        }
-        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
-    };
+    let (floats, max_diff) = (common::floats, common::largest_difference);
     let ours_status: Vec<f64> = sd.areas.iter().map(|a| a.status_index).collect();
     let ours_dynamics: Vec<f64> = sd.areas.iter().map(|a| a.dynamics_index).collect();
     // mapclassify's bins are class upper bounds; ours are edges, so compare the inner ones:

@@ -10,8 +10,8 @@ use common::*;
 use geo::{polygon, MultiPolygon};
 use quartier_core::analysis::access::{
     centroid_origins, distance, gaussian_weight, grid_origins, grid_origins_masked, nearest_distances, save_distance,
-    summarise, two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest, Mask, Origin, OriginKind, PlannedPoi,
-    PoiIndex, SupplyRequest,
+    summarise, two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest, Origin, OriginKind, PlannedPoi, PoiIndex,
+    PolygonIndex, SupplyRequest,
 };
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
@@ -150,7 +150,7 @@ fn grid_origins_spread_residents_and_quantiles_are_weighted() {
     let far = MultiPolygon(vec![polygon![
         (x: 5000.0, y: 0.0), (x: 6000.0, y: 0.0), (x: 6000.0, y: 1000.0), (x: 5000.0, y: 1000.0), (x: 5000.0, y: 0.0)
     ]]);
-    let mask = Mask::new(vec![housing]);
+    let mask = PolygonIndex::new(vec![housing]);
     let masked = grid_origins_masked(&[square.clone(), far], &[Some(500.0), Some(100.0)], 100.0, Some(&mask)).unwrap();
     let west: Vec<&Origin> = masked.iter().filter(|o| o.area == 0).collect();
     assert_eq!(west.len(), 50);

@@ -80,13 +80,14 @@ pub fn grid_origins(areas: &[MultiPolygon<f64>], residents: &[Option<f64>], cell
     grid_origins_masked(areas, residents, cell, None)
 }
 
-/// Polygons where people live (residential land use), in the same metres as the areas.
-pub struct Mask {
+/// Polygons indexed for point lookups: the areas (which area a point lies in) or a mask such
+/// as residential land use.
+pub struct PolygonIndex {
     tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
     polygons: Vec<MultiPolygon<f64>>,
 }
 
-impl Mask {
+impl PolygonIndex {
     /// Indexes the polygons.
     pub fn new(polygons: Vec<MultiPolygon<f64>>) -> Self {
         let tree = RTree::bulk_load(
@@ -102,13 +103,20 @@ impl Mask {
                 })
                 .collect(),
         );
-        Mask { tree, polygons }
+        PolygonIndex { tree, polygons }
     }
 
-    fn contains(&self, x: f64, y: f64) -> bool {
+    /// The first polygon that contains the point.
+    pub fn find(&self, x: f64, y: f64) -> Option<usize> {
         self.tree
             .locate_all_at_point(&[x, y])
-            .any(|r| self.polygons[r.data].contains(&Point::new(x, y)))
+            .map(|r| r.data)
+            .find(|&i| self.polygons[i].contains(&Point::new(x, y)))
+    }
+
+    /// The polygons, in the order given.
+    pub fn polygons(&self) -> &[MultiPolygon<f64>] {
+        &self.polygons
     }
 }
 
@@ -118,7 +126,7 @@ pub fn grid_origins_masked(
     areas: &[MultiPolygon<f64>],
     residents: &[Option<f64>],
     cell: f64,
-    mask: Option<&Mask>,
+    mask: Option<&PolygonIndex>,
 ) -> Result<Vec<Origin>> {
     let per_area = map_parallel(areas, &crate::NoProgress, "Raster", |i, area| {
         let mut origins = Vec::new();
@@ -148,7 +156,11 @@ pub fn grid_origins_masked(
             }
         }
         if let Some(mask) = mask {
-            let inside: Vec<Origin> = origins.iter().copied().filter(|o| mask.contains(o.x, o.y)).collect();
+            let inside: Vec<Origin> = origins
+                .iter()
+                .copied()
+                .filter(|o| mask.find(o.x, o.y).is_some())
+                .collect();
             if !inside.is_empty() {
                 origins = inside;
             }
@@ -627,28 +639,9 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         .map(|(lon, lat)| metric.project(*lon, *lat).map(|(x, y)| [x, y]))
         .collect::<Result<_>>()?;
     // Which area each POI lies in.
-    let area_tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
-        areas_m
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                let r = g.bounding_rect()?;
-                Some(GeomWithData::new(
-                    rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
-            .collect(),
-    );
-    let poi_area: Vec<Option<usize>> = pois_m
-        .iter()
-        .map(|p| {
-            area_tree
-                .locate_all_at_point(p)
-                .map(|r| r.data)
-                .find(|&i| areas_m[i].contains(&Point::new(p[0], p[1])))
-        })
-        .collect();
+    let area_index = PolygonIndex::new(areas_m);
+    let areas_m = area_index.polygons();
+    let poi_area: Vec<Option<usize>> = pois_m.iter().map(|p| area_index.find(p[0], p[1])).collect();
     let pois_outside: Vec<String> = poi_area
         .iter()
         .zip(&pois.names)
@@ -663,12 +656,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
     }
     check_cancel(progress)?;
     progress.report(0.2, "Wohnorte verteilen");
-    let locate = |x: f64, y: f64| {
-        area_tree
-            .locate_all_at_point(&[x, y])
-            .map(|r| r.data)
-            .find(|&i| areas_m[i].contains(&Point::new(x, y)))
-    };
+    let locate = |x: f64, y: f64| area_index.find(x, y);
     let population_indicator = || {
         request.population_indicator.as_deref().ok_or_else(|| {
             Error::Invalid("Einwohner je Gebiet fehlen: --population-indicator angeben (z. B. ew oder ew_u6)".into())
@@ -678,7 +666,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         OriginKind::Grid {
             residential: Some(polygons),
             ..
-        } => Some(Mask::new(
+        } => Some(PolygonIndex::new(
             polygons
                 .iter()
                 .map(|g| metric.project_polygons(g))
@@ -688,8 +676,8 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
     };
     let spread = |people: &[Option<f64>]| -> Result<Vec<Origin>> {
         Ok(match request.origins {
-            OriginKind::Grid { cell, .. } => grid_origins_masked(&areas_m, people, cell, mask.as_ref())?,
-            _ => centroid_origins(&areas_m, people),
+            OriginKind::Grid { cell, .. } => grid_origins_masked(areas_m, people, cell, mask.as_ref())?,
+            _ => centroid_origins(areas_m, people),
         })
     };
     let mut addresses_outside = 0;
