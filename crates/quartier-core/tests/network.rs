@@ -240,7 +240,8 @@ fn a_river_with_one_bridge_makes_the_way_long() {
     .unwrap()
     .isochrones
     .unwrap();
-    let ring: Vec<geo::Coord<f64>> = iso["features"][0]["geometry"]["coordinates"][0]
+    assert_eq!(iso["features"][0]["geometry"]["type"], "MultiPolygon");
+    let ring: Vec<geo::Coord<f64>> = iso["features"][0]["geometry"]["coordinates"][0][0]
         .as_array()
         .unwrap()
         .iter()
@@ -251,8 +252,14 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         .collect();
     let polygon = geo::Polygon::new(geo::LineString(ring), vec![]);
     use geo::Contains;
-    let (nx, ny) = at(&metric, 100.0, 203.0);
+    // 490 m along the north street (10 m are the way from the door), 50 m wide either side.
+    let (nx, ny) = at(&metric, 450.0, 230.0);
     let (sx, sy) = at(&metric, 0.0, 0.0);
+    let (beyond_x, beyond_y) = at(&metric, 600.0, 200.0);
+    assert!(
+        !polygon.contains(&geo::Point::new(beyond_x, beyond_y)),
+        "beyond 500 m on foot"
+    );
     assert!(polygon.contains(&geo::Point::new(nx, ny)), "north bank inside");
     assert!(!polygon.contains(&geo::Point::new(sx, sy)), "south bank outside");
     assert!(distance(

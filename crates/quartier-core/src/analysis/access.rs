@@ -369,6 +369,9 @@ pub fn summarise(origins: &[Origin], distances: &[f64], areas: usize, radii: &[f
         .collect()
 }
 
+/// Half-width in metres of the street buffer that draws an isochrone.
+pub const ISOCHRONE_WIDTH: f64 = 50.0;
+
 /// Where the residents are placed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -915,23 +918,35 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             progress.report(0.9, "Isochronen");
             let mut features = Vec::new();
             for &i in &used {
-                let Some(polygon) = built.network.isochrone(pois_m[i][0], pois_m[i][1], radius) else {
+                let Some(area) = built
+                    .network
+                    .isochrone(pois_m[i][0], pois_m[i][1], radius, ISOCHRONE_WIDTH)
+                else {
                     continue;
                 };
-                let ring = polygon
-                    .exterior()
+                let ring = |ls: &geo::LineString<f64>| -> Result<Vec<serde_json::Value>> {
+                    ls.0.iter()
+                        .map(|c| {
+                            metric
+                                .unproject(c.x, c.y)
+                                .map(|(lon, lat)| serde_json::json!([lon, lat]))
+                        })
+                        .collect()
+                };
+                let polygons = area
                     .0
                     .iter()
-                    .map(|c| {
-                        metric
-                            .unproject(c.x, c.y)
-                            .map(|(lon, lat)| serde_json::json!([lon, lat]))
+                    .map(|p| {
+                        std::iter::once(p.exterior())
+                            .chain(p.interiors())
+                            .map(ring)
+                            .collect::<Result<Vec<_>>>()
                     })
                     .collect::<Result<Vec<_>>>()?;
                 features.push(serde_json::json!({
                     "type": "Feature",
                     "properties": {"name": pois.names[i], "radius_m": radius},
-                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    "geometry": {"type": "MultiPolygon", "coordinates": polygons},
                 }));
             }
             Some(serde_json::json!({"type": "FeatureCollection", "features": features}))

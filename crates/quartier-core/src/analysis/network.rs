@@ -284,43 +284,53 @@ impl Network {
         self.edge_index.get(&node).cloned().unwrap_or_default()
     }
 
-    /// The area reachable on foot within `radius` metres of a point, as a concave hull of
-    /// the reached crossings and the points where the limit cuts the streets; `None` when the
-    /// point is off the network or reaches fewer than three points.
-    pub fn isochrone(&self, x: f64, y: f64, radius: f64) -> Option<geo::Polygon<f64>> {
-        use geo::ConcaveHull;
+    /// The area reachable on foot within `radius` metres of a point: the reached streets
+    /// (up to where the limit cuts them, straight between crossings) and the way from the point
+    /// to its street, widened by `width` metres on each side (a street buffer, as service-area
+    /// maps draw it). `None` when the point is farther than `radius` from every street.
+    pub fn isochrone(&self, x: f64, y: f64, radius: f64, width: f64) -> Option<geo::MultiPolygon<f64>> {
+        use geo::Buffer;
         let from = self.snap(x, y)?;
         if from.offset > radius {
             return None;
         }
         let reached = self.reach(&from, radius);
-        let mut points: Vec<geo::Coord<f64>> = reached
-            .keys()
-            .map(|&n| geo::Coord {
-                x: self.positions[n][0],
-                y: self.positions[n][1],
-            })
-            .collect();
-        // Where the limit falls inside an edge: interpolate along the straight line between
-        // its ends (an approximation for curved streets).
+        let point = |p: [f64; 2]| geo::Coord { x: p[0], y: p[1] };
+        let mut pieces: Vec<LineString<f64>> = Vec::new();
+        // The start edge: from the snapped point along its edge as far as the limit allows.
+        let (u, v, len) = self.edges[from.edge];
+        let left = radius - from.offset;
+        let along_point = |t: f64| {
+            let (a, b) = (self.positions[u], self.positions[v]);
+            let f = if len > 0.0 { (t / len).clamp(0.0, 1.0) } else { 0.0 };
+            geo::Coord {
+                x: a[0] + f * (b[0] - a[0]),
+                y: a[1] + f * (b[1] - a[1]),
+            }
+        };
+        pieces.push(LineString(vec![
+            along_point((from.along - left).max(0.0)),
+            along_point((from.along + left).min(len)),
+        ]));
         for (&n, &d) in &reached {
-            for &(next, len) in &self.adjacency[n] {
+            for &(next, l) in &self.adjacency[n] {
                 let rest = radius - d;
-                if rest < len && len > 0.0 {
-                    let t = rest / len;
+                let end = if rest >= l || l == 0.0 {
+                    point(self.positions[next])
+                } else {
                     let (a, b) = (self.positions[n], self.positions[next]);
-                    points.push(geo::Coord {
+                    let t = rest / l;
+                    geo::Coord {
                         x: a[0] + t * (b[0] - a[0]),
                         y: a[1] + t * (b[1] - a[1]),
-                    });
-                }
+                    }
+                };
+                pieces.push(LineString(vec![point(self.positions[n]), end]));
             }
         }
-        points.push(geo::Coord { x, y });
-        if points.len() < 3 {
-            return None;
-        }
-        Some(points.concave_hull())
+        let snapped = along_point(from.along);
+        pieces.push(LineString(vec![geo::Coord { x, y }, snapped]));
+        Some(geo::MultiLineString(pieces).buffer(width))
     }
 
     /// For each origin, the walking distance to the nearest source (POI): the way from the
