@@ -111,6 +111,28 @@ pub fn bbox(geometry: &MultiPolygon<f64>) -> Option<[f64; 4]> {
         .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
+/// Triangles covering a multipolygon (holes respected), as flat vertex and index lists, for
+/// drawing filled areas: `(vertices, indices)` with three indices per triangle. Earcut from geo.
+///
+/// ```
+/// use geo::polygon;
+/// let square = geo::MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
+/// let (vertices, indices) = quartier_core::geometry::triangles(&square);
+/// assert_eq!((vertices.len(), indices.len()), (4, 6));
+/// ```
+pub fn triangles(g: &MultiPolygon<f64>) -> (Vec<[f64; 2]>, Vec<u32>) {
+    use geo::TriangulateEarcut;
+    let mut vertices = Vec::new();
+    let mut indices = Vec::new();
+    for p in &g.0 {
+        let raw = p.earcut_triangles_raw();
+        let offset = vertices.len() as u32;
+        indices.extend(raw.triangle_indices.iter().map(|i| offset + *i as u32));
+        vertices.extend(raw.vertices);
+    }
+    (vertices, indices)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
