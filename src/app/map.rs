@@ -8,8 +8,10 @@ use anyhow::Result;
 use eframe::egui;
 use quartier_core::Atlas;
 
+use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
+
 use super::palette;
-use super::state::Workbench;
+use super::state::{MapLayer, Workbench};
 
 /// One area's draw data in a local plane (x = (lon − λ₀) · cos φ₀, y = lat − φ₀).
 pub struct AreaShape {
@@ -176,31 +178,26 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
     let to_screen = |p: [f32; 2]| egui::pos2(centre.x + (p[0] - cx) * scale, centre.y - (p[1] - cy) * scale);
     let to_plane = |s: egui::Pos2| [(s.x - centre.x) / scale + cx, cy - (s.y - centre.y) / scale];
 
-    let classes: HashMap<&str, Option<usize>> = w
-        .classified
-        .as_ref()
-        .map(|c| c.areas.iter().map(|a| (a.key.as_str(), a.class)).collect())
-        .unwrap_or_default();
-    let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
-    let mut mesh = egui::Mesh::default();
-    for shape in &geometry.areas {
-        let colour = match classes.get(shape.key.as_str()).copied().flatten() {
-            Some(class) => palette::sequential(class, k),
-            None => palette::NO_DATA,
-        };
-        let base = mesh.vertices.len() as u32;
-        for v in &shape.vertices {
-            mesh.colored_vertex(to_screen(*v), colour);
+    let mesh = {
+        let colour_of = area_colours(w);
+        let mut mesh = egui::Mesh::default();
+        for shape in &geometry.areas {
+            let colour = colour_of(shape.key.as_str());
+            let base = mesh.vertices.len() as u32;
+            for v in &shape.vertices {
+                mesh.colored_vertex(to_screen(*v), colour);
+            }
+            for t in shape.indices.chunks(3) {
+                mesh.add_triangle(base + t[0], base + t[1], base + t[2]);
+            }
         }
-        for t in shape.indices.chunks(3) {
-            mesh.add_triangle(base + t[0], base + t[1], base + t[2]);
-        }
-    }
+        mesh
+    };
     painter.add(egui::Shape::mesh(mesh));
     let thin = egui::Stroke::new(0.5, egui::Color32::from_rgb(90, 90, 90));
     let strong = egui::Stroke::new(2.5, egui::Color32::from_rgb(20, 60, 160));
     for shape in &geometry.areas {
-        let selected = w.selection.contains(&shape.key) || w.hovered.as_deref() == Some(shape.key.as_str());
+        let selected = is_highlighted(w, &shape.key);
         for ring in &shape.rings {
             painter.add(egui::Shape::closed_line(
                 ring.iter().map(|p| to_screen(*p)).collect(),
@@ -213,11 +210,20 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
     if let Some(pos) = response.hover_pos() {
         if let Some(shape) = geometry.area_at(to_plane(pos)) {
             hovered = Some(shape.key.clone());
-            let value = w
-                .classified
-                .as_ref()
-                .and_then(|c| c.areas.iter().find(|a| a.key == shape.key))
-                .map_or("k. A.".to_string(), |a| w.format(a.value));
+            let value = match (w.layer, w.status_dynamics_of(&shape.key)) {
+                (MapLayer::StatusDynamics, Some(r)) => format!(
+                    "Status {} · Dynamik {} ({})",
+                    r.status_class.label_de(),
+                    r.dynamics_class.label_de(),
+                    r.code
+                ),
+                (MapLayer::StatusDynamics, None) => "nicht bewertet".to_string(),
+                _ => w
+                    .classified
+                    .as_ref()
+                    .and_then(|c| c.areas.iter().find(|a| a.key == shape.key))
+                    .map_or("k. A.".to_string(), |a| w.format(a.value)),
+            };
             egui::Tooltip::always_open(
                 ui.ctx().clone(),
                 ui.layer_id(),
@@ -234,10 +240,91 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
             }
         }
     }
-    if response.hovered() {
-        w.hovered = hovered;
+    if let Some(key) = hovered {
+        w.hover(&key);
     }
-    legend_ui(&painter, rect, w);
+    match w.layer {
+        MapLayer::StatusDynamics => status_dynamics_legend_ui(ui, rect, w),
+        MapLayer::Choropleth => legend_ui(&painter, rect, w),
+    }
+}
+
+/// The fill colour per area key for the shown layer; areas without a class are grey.
+fn area_colours(w: &Workbench) -> impl Fn(&str) -> egui::Color32 + '_ {
+    let classes: HashMap<&str, Option<usize>> = w
+        .classified
+        .as_ref()
+        .map(|c| c.areas.iter().map(|a| (a.key.as_str(), a.class)).collect())
+        .unwrap_or_default();
+    let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
+    move |key: &str| match w.layer {
+        MapLayer::StatusDynamics => w.status_dynamics_of(key).map_or(palette::NO_DATA, |r| {
+            palette::status_dynamics(r.status_class.number(), dynamics_column(r.dynamics_class))
+        }),
+        MapLayer::Choropleth => match classes.get(key).copied().flatten() {
+            Some(class) => palette::sequential(class, k),
+            None => palette::NO_DATA,
+        },
+    }
+}
+
+fn dynamics_column(d: DynamicsClass) -> usize {
+    DynamicsClass::ALL.iter().position(|x| *x == d).unwrap_or(1)
+}
+
+/// The 4 × 3 matrix legend of the status/dynamics map with the number of areas per cell;
+/// made of widgets (not painted) so that its labels are readable by screen readers and tests.
+fn status_dynamics_legend_ui(ui: &egui::Ui, rect: egui::Rect, w: &Workbench) {
+    let Some(r) = w.status_dynamics.as_ref().filter(|r| r.level == w.level_name()) else {
+        return;
+    };
+    egui::Area::new(ui.scope_id().with("status_dynamik_legende"))
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .fixed_pos(rect.left_bottom() + egui::vec2(10.0, -10.0))
+        .constrain_to(rect)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.strong(format!("Status/Dynamik {}", r.period));
+                egui::Grid::new("status_dynamik_matrix")
+                    .spacing(egui::vec2(2.0, 2.0))
+                    .show(ui, |ui| {
+                        ui.label("Status \\ Dynamik");
+                        for class in DynamicsClass::ALL {
+                            ui.label(class.label_de());
+                        }
+                        ui.end_row();
+                        for (s, status) in StatusClass::ALL.iter().enumerate() {
+                            ui.label(status.label_de());
+                            for d in 0..3 {
+                                let colour = palette::status_dynamics(status.number(), d);
+                                let ink = if colour.r() as u32 + colour.g() as u32 + colour.b() as u32 > 400 {
+                                    egui::Color32::BLACK
+                                } else {
+                                    egui::Color32::WHITE
+                                };
+                                egui::Frame::new().fill(colour).show(ui, |ui| {
+                                    ui.set_min_size(egui::vec2(48.0, 16.0));
+                                    ui.centered_and_justified(|ui| {
+                                        ui.label(egui::RichText::new(r.matrix[s][d].to_string()).color(ink));
+                                    });
+                                });
+                            }
+                            ui.end_row();
+                        }
+                    });
+                ui.horizontal(|ui| {
+                    let (swatch, _) = ui.allocate_exact_size(egui::vec2(22.0, 14.0), egui::Sense::hover());
+                    ui.painter().rect_filled(swatch, 0.0, palette::NO_DATA);
+                    ui.label(format!("nicht bewertet ({})", r.excluded.len()));
+                });
+                ui.label(format!("{} gültige Gebiete", r.valid_areas));
+            });
+        });
+}
+
+/// Whether the map draws an area with the selection outline.
+pub fn is_highlighted(w: &Workbench, key: &str) -> bool {
+    w.selection.contains(key) || w.hovered.as_deref() == Some(key)
 }
 
 /// The legend in the lower left corner: one swatch per class and the "k. A." class.

@@ -1,18 +1,42 @@
-//! The desktop workbench: a sidebar with levels, indicators (searchable), period and
-//! classification; the map and the table side by side, sharing one selection. Everything shown
-//! comes from the engine ([`state::Workbench`]); the panes only draw and dispatch.
+//! The desktop workbench: a menu bar, a sidebar with levels, indicators (searchable), period
+//! and classification; map, table and diagram in a dockable layout ([`panes`]), sharing one
+//! selection; dialogs for the analyses, which run off the UI thread ([`jobs`]). Everything
+//! shown comes from the engine ([`state::Workbench`]); the panes only draw and dispatch.
 
+mod diagram;
+mod dialogs;
+mod jobs;
 mod map;
 mod palette;
+mod panes;
+mod settings;
 mod state;
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
 use anyhow::{anyhow, Context, Result};
 use eframe::egui;
+use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
 use quartier_core::progress::ProgressFn;
 use quartier_core::Atlas;
+
+use panes::Pane;
+use state::{MapLayer, Mode};
+
+/// The keyboard shortcuts, as the about dialog lists them.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Strg+F", "Indikator suchen"),
+    ("Strg+E", "Einfache Ansicht / Expertenansicht"),
+    ("Strg+D", "Status und Dynamik …"),
+    ("Strg+G", "Auswahl als Gruppe speichern"),
+    ("Bild auf / Bild ab", "Zeitraum vor / zurück"),
+    ("F11", "Bereich maximieren / Aufteilung wiederherstellen"),
+    ("Esc", "Auswahl aufheben"),
+    ("F1", "Über Quartier"),
+];
 
 /// Opens the app on the sample atlas, building it on first run.
 pub fn run_with_sample() -> Result<()> {
@@ -34,18 +58,13 @@ pub fn run_with_sample() -> Result<()> {
 /// Opens the app on an atlas file.
 pub fn run(path: PathBuf) -> Result<()> {
     let atlas = Atlas::open(&path).with_context(|| format!("Atlas {} öffnen", path.display()))?;
-    let state = state::Workbench::new(atlas)?;
+    let settings_path = settings::settings_path(&crate::paths::data_dir(), &path);
+    let app = QuartierApp::new(state::Workbench::new(atlas)?, Some(settings_path));
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 800.0])
-            .with_title(format!("Quartier – {}", state.info.name)),
+            .with_title(format!("Quartier – {}", app.state.info.name)),
         ..Default::default()
-    };
-    let app = QuartierApp {
-        state,
-        geometry: None,
-        view: map::View::default(),
-        order: table::Order::default(),
     };
     eframe::run_native("Quartier", options, Box::new(|_cc| Ok(Box::new(app))))
         .map_err(|e| anyhow!("Das Fenster konnte nicht geöffnet werden: {e}"))
@@ -58,9 +77,321 @@ pub struct QuartierApp {
     geometry: Option<map::MapGeometry>,
     view: map::View,
     order: table::Order,
+    /// The expert layout (remembered per atlas).
+    layout: egui_tiles::Tree<Pane>,
+    /// The simple mode's layout: map and table.
+    simple_layout: egui_tiles::Tree<Pane>,
+    /// A pane shown alone.
+    maximised: Option<Pane>,
+    status_dialog: dialogs::StatusDialog,
+    group_dialog: dialogs::GroupDialog,
+    about_open: bool,
+    /// The running analysis.
+    job: Option<jobs::Job<StatusDynamicsResult>>,
+    /// Where the view of this atlas is remembered; `None` in tests.
+    settings_path: Option<PathBuf>,
+    /// Move the keyboard focus to the indicator search next frame.
+    focus_search: bool,
 }
 
 impl QuartierApp {
+    /// The app on a state, with the view remembered at `settings_path` (if any).
+    pub fn new(mut state: state::Workbench, settings_path: Option<PathBuf>) -> Self {
+        let remembered = match settings_path.as_deref().map(settings::load) {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                state.error = Some(format!("{e:#}"));
+                settings::AtlasSettings::default()
+            }
+            None => settings::AtlasSettings::default(),
+        };
+        state.simple_indicators = remembered.simple_indicators;
+        state.groups = remembered.groups;
+        state.diagram = remembered.diagram;
+        state.set_mode(remembered.mode);
+        QuartierApp {
+            state,
+            geometry: None,
+            view: map::View::default(),
+            order: table::Order::default(),
+            layout: remembered.layout.unwrap_or_else(panes::default_layout),
+            simple_layout: panes::simple_layout(),
+            maximised: None,
+            status_dialog: dialogs::StatusDialog::default(),
+            group_dialog: dialogs::GroupDialog::default(),
+            about_open: false,
+            job: None,
+            settings_path,
+            focus_search: false,
+        }
+    }
+
+    /// Stores the view of this atlas.
+    fn save_settings(&mut self) {
+        let Some(path) = &self.settings_path else { return };
+        let remembered = settings::AtlasSettings {
+            layout: Some(self.layout.clone()),
+            mode: self.state.mode,
+            diagram: self.state.diagram,
+            simple_indicators: self.state.simple_indicators.clone(),
+            groups: self.state.groups.clone(),
+        };
+        if let Err(e) = settings::save(path, &remembered) {
+            eprintln!("Fehler: {e:#}");
+        }
+    }
+
+    /// The whole window, for eframe and for the tests.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        // Simple mode: bigger controls throughout.
+        let zoom = if self.state.mode == Mode::Simple { 1.25 } else { 1.0 };
+        if ctx.zoom_factor() != zoom {
+            ctx.set_zoom_factor(zoom);
+        }
+        self.state.begin_frame();
+        self.shortcuts(&ctx);
+        self.poll_job();
+        egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::bottom("statusleiste").show(ui, |ui| self.status_bar_ui(ui));
+        let simple = self.state.mode == Mode::Simple;
+        egui::Panel::left("atlasbaum")
+            .default_size(if simple { 330.0 } else { 300.0 })
+            .show(ui, |ui| self.sidebar_ui(ui));
+        let level = self.state.level_name().to_string();
+        if self.geometry.as_ref().map(|g| g.level.as_str()) != Some(level.as_str()) {
+            match map::MapGeometry::build(&self.state.atlas, &level) {
+                Ok(g) => self.geometry = Some(g),
+                Err(e) => self.state.error = Some(e.to_string()),
+            }
+            self.view = map::View::default();
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            let mut context = panes::PaneContext {
+                state: &mut self.state,
+                geometry: self.geometry.as_ref(),
+                view: &mut self.view,
+                order: &mut self.order,
+                maximise: None,
+            };
+            match self.maximised {
+                Some(pane) => {
+                    ui.horizontal(|ui| {
+                        ui.strong(pane.title());
+                        if ui.button("Aufteilung wiederherstellen").clicked() {
+                            self.maximised = None;
+                        }
+                    });
+                    context.pane_content(ui, pane);
+                }
+                None => {
+                    let tree = if simple {
+                        &mut self.simple_layout
+                    } else {
+                        &mut self.layout
+                    };
+                    tree.ui(&mut context, ui);
+                    if context.maximise.is_some() {
+                        self.maximised = context.maximise;
+                    }
+                }
+            }
+        });
+        if let Some(job) = self.status_dialog.ui(&ctx, &self.state) {
+            self.job = Some(job);
+        }
+        self.group_dialog.ui(&ctx, &mut self.state);
+        dialogs::about_ui(&ctx, &mut self.about_open);
+        if let Some(job) = &self.job {
+            job.ui(&ctx);
+        }
+    }
+
+    /// Takes the result of a finished job.
+    fn poll_job(&mut self) {
+        let Some(outcome) = self.job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.job = None;
+        match outcome {
+            Ok(result) => {
+                if !result.saved.is_empty() {
+                    if let Ok(info) = quartier_core::info::atlas_info(&self.state.atlas) {
+                        self.state.info = info;
+                    }
+                }
+                self.state.show_status_dynamics(result);
+            }
+            Err(e) => {
+                let cancelled = e
+                    .downcast_ref::<quartier_core::Error>()
+                    .is_some_and(|c| matches!(c, quartier_core::Error::Cancelled));
+                self.status_dialog.message = Some(if cancelled {
+                    "Abgebrochen".to_string()
+                } else {
+                    format!("{e:#}")
+                });
+                self.status_dialog.open = true;
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)));
+        if pressed(Modifiers::COMMAND, Key::F) {
+            self.focus_search = true;
+        }
+        if pressed(Modifiers::COMMAND, Key::E) {
+            self.toggle_mode();
+        }
+        if pressed(Modifiers::COMMAND, Key::D) {
+            self.status_dialog.open_for(&self.state);
+        }
+        if pressed(Modifiers::COMMAND, Key::G) {
+            self.group_dialog.open = !self.state.selection.is_empty();
+        }
+        if pressed(Modifiers::NONE, Key::F1) {
+            self.about_open = true;
+        }
+        if pressed(Modifiers::NONE, Key::F11) {
+            self.maximised = match self.maximised {
+                Some(_) => None,
+                None => Some(Pane::Map),
+            };
+        }
+        if pressed(Modifiers::NONE, Key::Escape) {
+            self.state.selection.clear();
+        }
+        let step = if pressed(Modifiers::NONE, Key::PageUp) {
+            1
+        } else if pressed(Modifiers::NONE, Key::PageDown) {
+            -1
+        } else {
+            0
+        };
+        if step != 0 {
+            let periods = self.state.periods();
+            let now = self
+                .state
+                .period
+                .as_ref()
+                .and_then(|p| periods.iter().position(|x| x == p));
+            if let Some(i) = now {
+                let next = (i as i64 + step).clamp(0, periods.len() as i64 - 1) as usize;
+                let label = periods[next].clone();
+                self.state.choose_period(&label);
+            }
+        }
+    }
+
+    fn toggle_mode(&mut self) {
+        let mode = match self.state.mode {
+            Mode::Expert => Mode::Simple,
+            Mode::Simple => Mode::Expert,
+        };
+        self.state.set_mode(mode);
+        self.maximised = None;
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("Datei", |ui| {
+                if ui.button("Beenden").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("Analyse", |ui| {
+                if ui.button("Status und Dynamik …").clicked() {
+                    self.status_dialog.open_for(&self.state);
+                }
+                ui.separator();
+                let has_result = self.state.status_dynamics.is_some();
+                ui.radio_value(
+                    &mut self.state.layer,
+                    MapLayer::Choropleth,
+                    "Karte: gewählter Indikator",
+                );
+                ui.add_enabled_ui(has_result, |ui| {
+                    ui.radio_value(&mut self.state.layer, MapLayer::StatusDynamics, "Karte: Status/Dynamik");
+                });
+            });
+            ui.menu_button("Auswahl", |ui| {
+                if ui.button("Auswahl aufheben").clicked() {
+                    self.state.selection.clear();
+                }
+                if ui
+                    .add_enabled(
+                        !self.state.selection.is_empty(),
+                        egui::Button::new("Als Gruppe speichern …"),
+                    )
+                    .clicked()
+                {
+                    self.group_dialog.open = true;
+                }
+                if !self.state.groups.is_empty() {
+                    ui.separator();
+                    let names: Vec<String> = self.state.groups.iter().map(|g| g.name.clone()).collect();
+                    for name in names {
+                        if ui.button(format!("Gruppe „{name}“")).clicked() {
+                            self.state.select_group(&name);
+                        }
+                    }
+                }
+            });
+            ui.menu_button("Ansicht", |ui| {
+                for pane in Pane::ALL {
+                    let mut open = panes::is_open(&self.layout, pane);
+                    if ui.checkbox(&mut open, pane.title()).changed() {
+                        if open {
+                            panes::reopen(&mut self.layout, pane);
+                        } else if let Some(tile) = self.layout.tiles.find_pane(&pane) {
+                            self.layout.remove_recursively(tile);
+                        }
+                    }
+                }
+                ui.separator();
+                if ui.button("Aufteilung zurücksetzen").clicked() {
+                    self.layout = panes::default_layout();
+                    self.maximised = None;
+                }
+            });
+            ui.menu_button("Hilfe", |ui| {
+                if ui.button("Über Quartier").clicked() {
+                    self.about_open = true;
+                }
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let mut mode = self.state.mode;
+                ui.selectable_value(&mut mode, Mode::Expert, "Experte")
+                    .on_hover_text("Alle Indikatoren, Diagramme und Analysen (Strg+E)");
+                ui.selectable_value(&mut mode, Mode::Simple, "Einfach")
+                    .on_hover_text("Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)");
+                if mode != self.state.mode {
+                    self.state.set_mode(mode);
+                    self.maximised = None;
+                }
+            });
+        });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let w = &self.state;
+        ui.horizontal(|ui| {
+            ui.label(format!("Atlas: {}", w.info.name));
+            ui.separator();
+            ui.label(format!("Ebene: {}", w.level_name()));
+            ui.separator();
+            ui.label(format!("Zeitraum: {}", w.period.as_deref().unwrap_or("–")));
+            ui.separator();
+            ui.label(format!("Auswahl: {} Gebiete", w.selection.len()));
+            if let Some(e) = &w.error {
+                ui.separator();
+                ui.colored_label(egui::Color32::RED, e);
+            }
+        });
+    }
+
     /// The sidebar: levels, indicators with search, period, classification.
     fn sidebar_ui(&mut self, ui: &mut egui::Ui) {
         let w = &mut self.state;
@@ -99,13 +430,16 @@ impl QuartierApp {
         ui.separator();
         ui.strong("Klassen");
         let mut changed = false;
+        let label = ui.label("Verfahren");
         egui::ComboBox::from_id_salt("verfahren")
             .selected_text(state::METHODS[w.method].0)
             .show_ui(ui, |ui| {
                 for (i, (name, _)) in state::METHODS.iter().enumerate() {
                     changed |= ui.selectable_value(&mut w.method, i, *name).changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
         changed |= ui
             .add(egui::Slider::new(&mut w.classes, 2..=9).text("Klassen"))
             .changed();
@@ -114,9 +448,13 @@ impl QuartierApp {
         }
         ui.separator();
         ui.strong("Indikatoren");
-        ui.add(egui::TextEdit::singleline(&mut w.search).hint_text("Suchen …"));
+        let search_box = ui.add(egui::TextEdit::singleline(&mut w.search).hint_text("Suchen … (Strg+F)"));
+        if std::mem::take(&mut self.focus_search) {
+            search_box.request_focus();
+        }
         let search = w.search.to_lowercase();
         let mut chosen = None;
+        let mut curate = None;
         egui::ScrollArea::vertical().show(ui, |ui| {
             let mut topic = String::new();
             for i in w.indicators_on_level() {
@@ -136,57 +474,35 @@ impl QuartierApp {
                     format!(" [{}]", i.unit)
                 };
                 let on = w.indicator.as_deref() == Some(i.key.as_str());
-                if ui
+                let item = ui
                     .selectable_label(on, format!("{}{unit}", i.name))
-                    .on_hover_text(format!("{} · Zeiträume: {}", i.key, i.periods.join(", ")))
-                    .clicked()
-                {
+                    .on_hover_text(format!("{} · Zeiträume: {}", i.key, i.periods.join(", ")));
+                if item.clicked() {
                     chosen = Some(i.key.clone());
                 }
+                item.context_menu(|ui| {
+                    let mut offered = w.is_simple_indicator(i);
+                    if ui.checkbox(&mut offered, "In der einfachen Ansicht zeigen").changed() {
+                        curate = Some((i.key.clone(), offered));
+                    }
+                });
             }
         });
         if let Some(key) = chosen {
             w.choose_indicator(&key);
+        }
+        if let Some((key, offered)) = curate {
+            w.curate_simple_indicator(&key, offered);
         }
     }
 }
 
 impl eframe::App for QuartierApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::bottom("statusleiste").show(ui, |ui| {
-            let w = &self.state;
-            ui.horizontal(|ui| {
-                ui.label(format!("Atlas: {}", w.info.name));
-                ui.separator();
-                ui.label(format!("Ebene: {}", w.level_name()));
-                ui.separator();
-                ui.label(format!("Zeitraum: {}", w.period.as_deref().unwrap_or("–")));
-                ui.separator();
-                ui.label(format!("Auswahl: {} Gebiete", w.selection.len()));
-                if let Some(e) = &w.error {
-                    ui.separator();
-                    ui.colored_label(egui::Color32::RED, e);
-                }
-            });
-        });
-        egui::Panel::left("atlasbaum")
-            .default_size(300.0)
-            .show(ui, |ui| self.sidebar_ui(ui));
-        let level = self.state.level_name().to_string();
-        if self.geometry.as_ref().map(|g| g.level.as_str()) != Some(level.as_str()) {
-            match map::MapGeometry::build(&self.state.atlas, &level) {
-                Ok(g) => self.geometry = Some(g),
-                Err(e) => self.state.error = Some(e.to_string()),
-            }
-            self.view = map::View::default();
-        }
-        egui::Panel::right("tabelle")
-            .default_size(420.0)
-            .show(ui, |ui| table::table_ui(ui, &mut self.state, &mut self.order));
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(g) = &self.geometry {
-                map::map_ui(ui, &mut self.state, g, &mut self.view);
-            }
-        });
+        self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.save_settings();
     }
 }

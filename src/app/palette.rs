@@ -1,5 +1,6 @@
 //! Class colours: ColorBrewer's sequential YlOrRd (Cynthia Brewer, colorbrewer2.org) for 2 to 9
-//! classes, and the grey of the "k. A." class, which is never a value colour.
+//! classes, the 4 × 3 colours of the status/dynamics map, and the grey of the "k. A." class,
+//! which is never a value colour.
 
 use eframe::egui::Color32;
 
@@ -30,6 +31,41 @@ pub fn sequential(class: usize, k: usize) -> Color32 {
     Color32::from_rgb(r, g, b)
 }
 
+/// ColorBrewer's qualitative Dark2, for lines of different areas.
+const DARK2: [[u8; 3]; 8] = [
+    [27, 158, 119],
+    [217, 95, 2],
+    [117, 112, 179],
+    [231, 41, 138],
+    [102, 166, 30],
+    [230, 171, 2],
+    [166, 118, 29],
+    [102, 102, 102],
+];
+
+/// The colour of the `i`-th line of a chart (repeats after eight).
+pub fn series(i: usize) -> Color32 {
+    let [r, g, b] = DARK2[i % DARK2.len()];
+    Color32::from_rgb(r, g, b)
+}
+
+/// Status/dynamics colours, rows status hoch … sehr niedrig, columns dynamics positiv, stabil,
+/// negativ. The hue follows the status as in the Berlin MSS maps (green, yellow, orange,
+/// red); within a row, a positive dynamics is lighter and a negative one darker.
+const STATUS_DYNAMICS: [[[u8; 3]; 3]; 4] = [
+    [[199, 233, 192], [116, 196, 118], [35, 139, 69]],
+    [[255, 247, 188], [254, 227, 145], [236, 196, 68]],
+    [[253, 208, 162], [253, 141, 60], [217, 72, 1]],
+    [[252, 187, 161], [239, 59, 44], [153, 0, 13]],
+];
+
+/// The colour of a status class (1 = hoch … 4 = sehr niedrig) and a dynamics class
+/// (0 = positiv, 1 = stabil, 2 = negativ).
+pub fn status_dynamics(status: usize, dynamics: usize) -> Color32 {
+    let [r, g, b] = STATUS_DYNAMICS[status.clamp(1, 4) - 1][dynamics.min(2)];
+    Color32::from_rgb(r, g, b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +77,19 @@ mod tests {
         let all: Vec<Color32> = (1..=6).map(|c| sequential(c, 6)).collect();
         assert!(!all.contains(&NO_DATA));
         assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), 6);
+    }
+
+    #[test]
+    fn the_twelve_status_dynamics_colours_differ_and_darken_with_worse_dynamics() {
+        let all: Vec<Color32> = (1..=4)
+            .flat_map(|s| (0..3).map(move |d| status_dynamics(s, d)))
+            .collect();
+        assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), 12);
+        assert!(!all.contains(&NO_DATA));
+        let lightness = |c: Color32| c.r() as u32 + c.g() as u32 + c.b() as u32;
+        for s in 1..=4 {
+            assert!(lightness(status_dynamics(s, 0)) > lightness(status_dynamics(s, 1)));
+            assert!(lightness(status_dynamics(s, 1)) > lightness(status_dynamics(s, 2)));
+        }
     }
 }

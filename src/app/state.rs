@@ -5,10 +5,13 @@
 use std::collections::BTreeSet;
 
 use anyhow::Result;
+use quartier_core::analysis::chart::{age_structure, scatter, time_series, AgeStructure, Scatter, TimeSeries};
 use quartier_core::analysis::classify::{classify_series, Method, SeriesClasses};
+use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
 use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
 use quartier_core::reference::{reference_value, ReferenceValue};
 use quartier_core::Atlas;
+use serde::{Deserialize, Serialize};
 
 /// The classification methods offered in the map pane, with their German names.
 pub const METHODS: [(&str, Method); 4] = [
@@ -17,6 +20,73 @@ pub const METHODS: [(&str, Method); 4] = [
     ("Natürliche Unterbrechungen", Method::Jenks),
     ("Hübsche Grenzen", Method::Pretty),
 ];
+
+/// Who the workbench is set up for: occasional users see a curated list of indicators, map
+/// and table only, with big controls; analysts see everything.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub enum Mode {
+    /// Everything.
+    #[default]
+    Expert,
+    /// Curated indicators, map and table.
+    Simple,
+}
+
+/// What the map's areas are coloured by.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum MapLayer {
+    /// The chosen indicator's classes.
+    #[default]
+    Choropleth,
+    /// The status/dynamics result, 4 × 3 colours.
+    StatusDynamics,
+}
+
+/// The kinds of diagram.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub enum DiagramKind {
+    /// One bar per area, sorted, with the reference as a line.
+    #[default]
+    Bars,
+    /// The chosen indicator over a second one, with regression line and r.
+    Scatter,
+    /// The chosen indicator over all periods for the selection and the reference.
+    TimeSeries,
+    /// Age bands of the selection against the whole municipality.
+    AgeStructure,
+}
+
+impl DiagramKind {
+    /// All kinds with their German names.
+    pub const ALL: [(DiagramKind, &'static str); 4] = [
+        (DiagramKind::Bars, "Balken"),
+        (DiagramKind::Scatter, "Streudiagramm"),
+        (DiagramKind::TimeSeries, "Zeitreihe"),
+        (DiagramKind::AgeStructure, "Altersstruktur"),
+    ];
+}
+
+/// The engine's figures for the diagram shown.
+#[derive(Clone, Debug)]
+pub enum DiagramData {
+    /// For [`DiagramKind::Scatter`].
+    Scatter(Scatter),
+    /// For [`DiagramKind::TimeSeries`].
+    TimeSeries(TimeSeries),
+    /// For [`DiagramKind::AgeStructure`].
+    AgeStructure(AgeStructure),
+}
+
+/// A saved selection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SelectionGroup {
+    /// Its name, as the user typed it.
+    pub name: String,
+    /// Area keys.
+    pub keys: BTreeSet<String>,
+    /// The level the keys belong to.
+    pub level: String,
+}
 
 /// The workbench state.
 pub struct Workbench {
@@ -42,12 +112,30 @@ pub struct Workbench {
     pub decimals: usize,
     /// Selected area keys, shared by all panes.
     pub selection: BTreeSet<String>,
-    /// The area under the pointer, in any pane.
+    /// The area under the pointer in the last frame, in any pane.
     pub hovered: Option<String>,
+    /// The area under the pointer in this frame, as the panes report it.
+    hovered_now: Option<String>,
     /// Search text of the indicator list.
     pub search: String,
     /// The last problem, in German.
     pub error: Option<String>,
+    /// Simple or expert mode.
+    pub mode: Mode,
+    /// Indicators offered in simple mode; empty means all shares and rates.
+    pub simple_indicators: Vec<String>,
+    /// What the map colours by.
+    pub layer: MapLayer,
+    /// The last status/dynamics run.
+    pub status_dynamics: Option<StatusDynamicsResult>,
+    /// The diagram shown.
+    pub diagram: DiagramKind,
+    /// The second indicator (x axis of the scatter).
+    pub second_indicator: Option<String>,
+    /// Saved selections.
+    pub groups: Vec<SelectionGroup>,
+    /// The engine's figures for the diagram, with what they were computed for.
+    diagram_cache: Option<(String, DiagramData)>,
 }
 
 impl Workbench {
@@ -67,8 +155,17 @@ impl Workbench {
             decimals: 1,
             selection: BTreeSet::new(),
             hovered: None,
+            hovered_now: None,
             search: String::new(),
             error: None,
+            mode: Mode::Expert,
+            simple_indicators: Vec::new(),
+            layer: MapLayer::Choropleth,
+            status_dynamics: None,
+            diagram: DiagramKind::Bars,
+            second_indicator: None,
+            groups: Vec::new(),
+            diagram_cache: None,
         };
         if let Some(first) = state.indicators_on_level().first().map(|i| i.key.clone()) {
             state.choose_indicator(&first);
@@ -81,14 +178,55 @@ impl Workbench {
         self.info.levels.get(self.level).map_or("", |l| l.name.as_str())
     }
 
-    /// Indicators with values on the chosen level, in topic order.
+    /// Indicators with values on the chosen level, in topic order; in simple mode only the
+    /// curated ones.
     pub fn indicators_on_level(&self) -> Vec<&IndicatorInfo> {
         let level = self.level_name();
         self.info
             .indicators
             .iter()
             .filter(|i| i.kind != "categorical" && i.coverage.iter().any(|c| c.level == level && c.values_ok > 0))
+            .filter(|i| self.mode == Mode::Expert || self.is_simple_indicator(i))
             .collect()
+    }
+
+    /// Whether simple mode offers an indicator: the curated list, or without one every share
+    /// and rate (the figures that compare areas of different size).
+    pub fn is_simple_indicator(&self, i: &IndicatorInfo) -> bool {
+        if self.simple_indicators.is_empty() {
+            matches!(i.kind.as_str(), "share" | "rate_per_1000")
+        } else {
+            self.simple_indicators.contains(&i.key)
+        }
+    }
+
+    /// Adds an indicator to simple mode's list or takes it off. The first change turns the
+    /// default (all shares and rates) into an explicit list.
+    pub fn curate_simple_indicator(&mut self, key: &str, offered: bool) {
+        if self.simple_indicators.is_empty() {
+            self.simple_indicators = self
+                .info
+                .indicators
+                .iter()
+                .filter(|i| self.is_simple_indicator(i))
+                .map(|i| i.key.clone())
+                .collect();
+        }
+        self.simple_indicators.retain(|k| k != key);
+        if offered {
+            self.simple_indicators.push(key.to_string());
+        }
+    }
+
+    /// Switches between simple and expert mode; keeps the indicator when the mode offers it.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        let offered: Vec<String> = self.indicators_on_level().iter().map(|i| i.key.clone()).collect();
+        if !self.indicator.as_ref().is_some_and(|k| offered.contains(k)) {
+            if let Some(first) = offered.first() {
+                self.choose_indicator(first);
+            }
+        }
     }
 
     /// Periods of the chosen indicator on the chosen level, oldest first.
@@ -179,6 +317,96 @@ impl Workbench {
         value.map_or("k. A.".to_string(), |v| {
             quartier_core::numbers::format_german(v, self.decimals)
         })
+    }
+
+    /// The status/dynamics result of an area, when the last run covers the shown level.
+    pub fn status_dynamics_of(&self, key: &str) -> Option<&AreaResult> {
+        let r = self.status_dynamics.as_ref().filter(|r| r.level == self.level_name())?;
+        r.areas.iter().find(|a| a.key == key)
+    }
+
+    /// Takes a status/dynamics result and shows it on the map.
+    pub fn show_status_dynamics(&mut self, result: StatusDynamicsResult) {
+        if let Some(i) = self.info.levels.iter().position(|l| l.name == result.level) {
+            if i != self.level {
+                self.choose_level(i);
+            }
+        }
+        self.status_dynamics = Some(result);
+        self.layer = MapLayer::StatusDynamics;
+    }
+
+    /// The engine's figures for the chosen diagram (not needed for bars, which show the
+    /// classified values); computed again only when what they depend on changes.
+    pub fn diagram_data(&mut self) -> Option<&DiagramData> {
+        let indicator = self.indicator.clone()?;
+        let period = self.period.clone()?;
+        let level = self.level_name().to_string();
+        let keys: Vec<String> = self.selection.iter().cloned().collect();
+        let second = self.second_indicator.clone();
+        let cache_key = format!("{:?}|{indicator}|{period}|{level}|{keys:?}|{second:?}", self.diagram);
+        if self.diagram_cache.as_ref().map(|(k, _)| k) != Some(&cache_key) {
+            let computed = match self.diagram {
+                DiagramKind::Bars => return None,
+                DiagramKind::Scatter => {
+                    let x = second?;
+                    scatter(&self.atlas, &x, &indicator, &level, &period).map(DiagramData::Scatter)
+                }
+                DiagramKind::TimeSeries => {
+                    time_series(&self.atlas, &indicator, &level, &keys, &self.info.name).map(DiagramData::TimeSeries)
+                }
+                DiagramKind::AgeStructure => {
+                    age_structure(&self.atlas, &level, &period, &keys).map(DiagramData::AgeStructure)
+                }
+            };
+            match computed {
+                Ok(data) => self.diagram_cache = Some((cache_key, data)),
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    self.diagram_cache = None;
+                    return None;
+                }
+            }
+        }
+        self.diagram_cache.as_ref().map(|(_, d)| d)
+    }
+
+    /// Saves the selection under a name (replacing a group of the same name).
+    pub fn save_group(&mut self, name: &str) {
+        let name = name.trim();
+        if name.is_empty() || self.selection.is_empty() {
+            return;
+        }
+        self.groups.retain(|g| g.name != name);
+        self.groups.push(SelectionGroup {
+            name: name.to_string(),
+            keys: self.selection.clone(),
+            level: self.level_name().to_string(),
+        });
+    }
+
+    /// Selects a saved group, switching to its level.
+    pub fn select_group(&mut self, name: &str) {
+        let Some(group) = self.groups.iter().find(|g| g.name == name).cloned() else {
+            return;
+        };
+        if let Some(i) = self.info.levels.iter().position(|l| l.name == group.level) {
+            if i != self.level {
+                self.choose_level(i);
+            }
+        }
+        self.selection = group.keys;
+    }
+
+    /// A pane reports the area under the pointer.
+    pub fn hover(&mut self, key: &str) {
+        self.hovered_now = Some(key.to_string());
+    }
+
+    /// Starts a frame: what the panes reported last frame is what they highlight now, so
+    /// that leaving an area ends its highlight.
+    pub fn begin_frame(&mut self) {
+        self.hovered = self.hovered_now.take();
     }
 
     /// Selects only this area, or adds/removes it with `extend`.

@@ -80,7 +80,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, order: &mut Order) {
         let extend = ui.input(|i| i.modifiers.command || i.modifiers.shift);
         w.click(&key, extend);
     }
-    if hovered.is_some() {
-        w.hovered = hovered;
+    if let Some(key) = hovered {
+        w.hover(&key);
     }
 }

@@ -10,6 +10,7 @@
 //! - [`index`]: composite indices (OECD/JRC) with checks and Monte Carlo uncertainty.
 //! - [`ranking`]: ranks with ties and deviations from the reference value.
 //! - [`lisa`]: queen contiguity, Moran's I and LISA cluster classes.
+//! - [`chart`]: the figures behind the diagrams (scatter with regression, time series, age structure).
 //! - [`stats`]: the shared statistics (z-scores, ranks, correlation, a seeded generator).
 //!
 //! Shared inputs live here: [`IndicatorChoice`] (key, polarity, weight) and
@@ -24,6 +25,7 @@ use crate::{Atlas, Error, Result, StoredValue};
 
 pub mod access;
 pub mod aggregate;
+pub mod chart;
 pub mod classify;
 pub mod index;
 pub mod lisa;

@@ -1,0 +1,256 @@
+//! Dialogs: status/dynamics with presets and indicator mapping (run as a job off the UI
+//! thread), saving the selection as a group, and the about dialog with the data attribution.
+
+use std::collections::HashMap;
+
+use eframe::egui;
+use quartier_core::analysis::status_dynamics::{
+    save_status_dynamics, status_dynamics, Preset, PresetIndicator, StatusDynamicsResult,
+};
+
+use super::jobs::Job;
+use super::state::Workbench;
+
+/// The status/dynamics dialog's inputs.
+#[derive(Default)]
+pub struct StatusDialog {
+    /// Shown?
+    pub open: bool,
+    /// Index into [`Preset::ALL`].
+    pub preset: usize,
+    /// The period of the status.
+    pub period: String,
+    /// The comparison period, for presets that compute the change (Solingen).
+    pub compare_period: String,
+    /// Preset key → atlas key, where the atlas names an indicator differently.
+    pub mapping: HashMap<String, String>,
+    /// Store the results as derived indicators.
+    pub save: bool,
+    /// The last problem, in German.
+    pub message: Option<String>,
+}
+
+impl StatusDialog {
+    /// Opens the dialog on the shown level, with the newest period that has the preset's
+    /// first status indicator.
+    pub fn open_for(&mut self, w: &Workbench) {
+        self.open = true;
+        self.message = None;
+        if self.period.is_empty() {
+            let first = Preset::ALL[self.preset].0.status_indicators()[0].key;
+            let level = w.level_name();
+            self.period = w
+                .info
+                .indicators
+                .iter()
+                .find(|i| i.key == first)
+                .and_then(|i| i.coverage.iter().rfind(|c| c.level == level && c.values_ok > 0))
+                .map(|c| c.period.clone())
+                .or_else(|| w.period.clone())
+                .unwrap_or_default();
+        }
+    }
+
+    /// Draws the dialog; returns the job when the user starts the run.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Job<StatusDynamicsResult>> {
+        if !self.open {
+            return None;
+        }
+        let mut start = None;
+        let mut open = self.open;
+        egui::Window::new("Status und Dynamik")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(460.0)
+            .show(ctx, |ui| {
+                let (preset, _) = Preset::ALL[self.preset];
+                egui::Grid::new("status_eingaben").num_columns(2).show(ui, |ui| {
+                    let label = ui.label("Vorlage");
+                    egui::ComboBox::from_id_salt("vorlage")
+                        .selected_text(preset_label(preset))
+                        .show_ui(ui, |ui| {
+                            for (i, (p, _)) in Preset::ALL.iter().enumerate() {
+                                ui.selectable_value(&mut self.preset, i, preset_label(*p));
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    ui.end_row();
+                    ui.label("Ebene");
+                    ui.label(w.level_name());
+                    ui.end_row();
+                    let periods = w.info.periods.clone();
+                    let label = ui.label("Zeitraum");
+                    period_choice(ui, "zeitraum_status", &mut self.period, &periods, label.id);
+                    ui.end_row();
+                    if preset.dynamics_indicators().is_none() {
+                        let label = ui.label("Vergleichszeitraum");
+                        period_choice(ui, "vergleich_status", &mut self.compare_period, &periods, label.id);
+                        ui.end_row();
+                    }
+                    ui.label("");
+                    ui.checkbox(&mut self.save, "Ergebnis als Indikatoren speichern");
+                    ui.end_row();
+                });
+                ui.collapsing("Indikatoren zuordnen", |ui| {
+                    let options: Vec<(String, String)> = w
+                        .info
+                        .indicators
+                        .iter()
+                        .map(|i| (i.key.clone(), i.name.clone()))
+                        .collect();
+                    let mut needed: Vec<PresetIndicator> = preset.status_indicators().to_vec();
+                    needed.extend(preset.dynamics_indicators().unwrap_or_default());
+                    egui::Grid::new("zuordnung")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for p in needed {
+                                let current = self.mapping.get(p.key).cloned().unwrap_or_else(|| p.key.to_string());
+                                let found = options.iter().find(|(k, _)| *k == current);
+                                let label = ui.label(p.meaning).on_hover_text(p.key);
+                                let text =
+                                    found.map_or(format!("– fehlt ({current}) –"), |(k, n)| format!("{n} ({k})"));
+                                egui::ComboBox::from_id_salt(("zuordnung", p.key))
+                                    .selected_text(text)
+                                    .width(220.0)
+                                    .show_ui(ui, |ui| {
+                                        for (k, n) in &options {
+                                            if ui.selectable_label(*k == current, format!("{n} ({k})")).clicked() {
+                                                self.mapping.insert(p.key.to_string(), k.clone());
+                                            }
+                                        }
+                                    })
+                                    .response
+                                    .labelled_by(label.id);
+                                ui.end_row();
+                            }
+                        });
+                });
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(180, 30, 30), m);
+                }
+                ui.separator();
+                if ui.button("Berechnen").clicked() {
+                    start = Some(self.job(ctx, w));
+                }
+            });
+        self.open = open && start.is_none();
+        start
+    }
+
+    /// The job for the current inputs.
+    fn job(&self, ctx: &egui::Context, w: &Workbench) -> Job<StatusDynamicsResult> {
+        let (preset, _) = Preset::ALL[self.preset];
+        let level = w.level_name().to_string();
+        let period = self.period.clone();
+        let compare = Some(self.compare_period.clone()).filter(|c| !c.trim().is_empty());
+        let mapping = self.mapping.clone();
+        let save = self.save;
+        Job::start(
+            "Status und Dynamik berechnen",
+            w.atlas.path().to_path_buf(),
+            ctx.clone(),
+            move |atlas, progress| {
+                progress.report(0.1, "Indikatoren zuordnen");
+                let config = preset.config(atlas, &level, &period, compare.as_deref(), &mapping)?;
+                progress.report(0.3, "Indizes und Klassen berechnen");
+                let result = if save {
+                    save_status_dynamics(atlas, &config)?
+                } else {
+                    status_dynamics(atlas, &config)?
+                };
+                progress.report(1.0, "Fertig");
+                Ok(result)
+            },
+        )
+    }
+}
+
+fn preset_label(p: Preset) -> &'static str {
+    match p {
+        Preset::BerlinMss => "Berlin: Monitoring Soziale Stadtentwicklung",
+        Preset::HamburgRise => "Hamburg: RISE-Sozialmonitoring",
+        Preset::Solingen => "Solingen: Sozialraummonitoring",
+    }
+}
+
+fn period_choice(ui: &mut egui::Ui, id: &str, value: &mut String, periods: &[String], label: egui::Id) {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(if value.is_empty() {
+            "–".to_string()
+        } else {
+            value.clone()
+        })
+        .show_ui(ui, |ui| {
+            for p in periods {
+                ui.selectable_value(value, p.clone(), p);
+            }
+        })
+        .response
+        .labelled_by(label);
+}
+
+/// The "save selection as group" dialog.
+#[derive(Default)]
+pub struct GroupDialog {
+    /// Shown?
+    pub open: bool,
+    /// The name typed.
+    pub name: String,
+}
+
+impl GroupDialog {
+    /// Draws the dialog and saves the group on confirmation.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &mut Workbench) {
+        if !self.open {
+            return;
+        }
+        let mut open = self.open;
+        let mut done = false;
+        egui::Window::new("Auswahl als Gruppe speichern")
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(format!("{} Gebiete auf Ebene {}", w.selection.len(), w.level_name()));
+                ui.add(egui::TextEdit::singleline(&mut self.name).hint_text("Name der Gruppe"));
+                let ok = !self.name.trim().is_empty() && !w.selection.is_empty();
+                if ui.add_enabled(ok, egui::Button::new("Speichern")).clicked() {
+                    w.save_group(&self.name);
+                    done = true;
+                }
+            });
+        self.open = open && !done;
+    }
+}
+
+/// The about dialog: version, licence, and the attribution the sample data requires.
+pub fn about_ui(ctx: &egui::Context, open: &mut bool) {
+    egui::Window::new("Über Quartier")
+        .open(open)
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            ui.heading(format!("Quartier {}", env!("CARGO_PKG_VERSION")));
+            ui.label("Werkbank für kleinräumiges Monitoring – offline, ein Atlas je Kommune.");
+            ui.label("Lizenz: MIT oder Apache-2.0");
+            ui.separator();
+            ui.strong("Datenquellen des Beispielatlas");
+            ui.label(
+                "Enthält Daten des Amts für Statistik Berlin-Brandenburg, der Senatsverwaltung für \
+                 Stadtentwicklung, Bauen und Wohnen Berlin und der Senatsverwaltung für Bildung, \
+                 Jugend und Familie Berlin (CC BY 3.0 DE / dl-de/by-2-0), über open-lifeworlds \
+                 (CC BY 4.0); Statistikamt Nord und LGV Hamburg (dl-de/by-2-0); \
+                 © OpenStreetMap-Mitwirkende (ODbL).",
+            );
+            ui.separator();
+            ui.strong("Tastenkürzel");
+            egui::Grid::new("kuerzel").num_columns(2).show(ui, |ui| {
+                for (key, what) in super::SHORTCUTS {
+                    ui.monospace(*key);
+                    ui.label(*what);
+                    ui.end_row();
+                }
+            });
+        });
+}

@@ -1,0 +1,116 @@
+//! The app driven by its accessible labels (egui_kittest), on the Berlin sample atlas: what a
+//! planner clicks, and what the state shows afterwards.
+#![allow(clippy::unwrap_used)]
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+
+use super::state::{MapLayer, Mode, Workbench};
+use super::QuartierApp;
+
+fn sample_app() -> (tempfile::TempDir, QuartierApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    quartier_core::sample::build_sample_atlas(&data, &path, false, &quartier_core::NoProgress).unwrap();
+    let state = Workbench::new(quartier_core::Atlas::open(&path).unwrap()).unwrap();
+    (dir, QuartierApp::new(state, None))
+}
+
+fn harness(app: QuartierApp) -> Harness<'static, QuartierApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut QuartierApp| app.show(ui), app)
+}
+
+use eframe::egui;
+
+#[test]
+fn a_planner_chooses_indicator_and_period_and_selects_an_area_in_the_table() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    // The three panes are there.
+    for title in ["Karte", "Tabelle", "Diagramm"] {
+        assert!(h.query_by_label(title).is_some(), "pane {title}");
+    }
+    h.get_by_label("Anteil unter 6-Jährige [%]").click();
+    h.run();
+    assert_eq!(h.state().state.indicator.as_deref(), Some("anteil_u6"));
+    assert_eq!(h.state().state.period.as_deref(), Some("2020"));
+    h.get_by_label("2018").click();
+    h.run();
+    assert_eq!(h.state().state.period.as_deref(), Some("2018"));
+    assert_eq!(h.state().state.classified.as_ref().unwrap().period, "2018");
+    // The first row of the table (sorted by key) is selected by a click on its key and is
+    // then drawn highlighted on the map.
+    h.get_by_label("01011101").click();
+    h.run();
+    let w = &h.state().state;
+    assert!(w.selection.contains("01011101"), "{:?}", w.selection);
+    assert!(super::map::is_highlighted(w, "01011101"));
+    assert!(!super::map::is_highlighted(w, "01011102"));
+    assert!(h.query_by_label("Auswahl: 1 Gebiete").is_some(), "status bar");
+}
+
+#[test]
+fn simple_mode_offers_curated_indicators_and_hides_the_diagram() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    assert!(
+        h.query_by_label("Einwohner [Personen]").is_some(),
+        "expert: every indicator"
+    );
+    h.get_by_label("Einfach").click();
+    h.run();
+    assert_eq!(h.state().state.mode, Mode::Simple);
+    assert!(h.query_by_label("Diagramm").is_none(), "map and table only");
+    assert!(
+        h.query_by_label("Einwohner [Personen]").is_none(),
+        "counts are not offered"
+    );
+    assert!(h.query_by_label("Anteil unter 6-Jährige [%]").is_some());
+    let shown = h.state().state.indicator.clone().unwrap();
+    let info = h.state().state.info.indicators.iter().find(|i| i.key == shown).unwrap();
+    assert!(matches!(info.kind.as_str(), "share" | "rate_per_1000"), "{shown}");
+    h.get_by_label("Experte").click();
+    h.run();
+    assert_eq!(h.state().state.mode, Mode::Expert);
+    assert!(h.query_by_label("Diagramm").is_some());
+}
+
+#[test]
+fn status_and_dynamics_run_from_the_dialog_and_show_their_legend() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Status und Dynamik …").click();
+    h.run();
+    assert_eq!(h.state().status_dialog.period, "2019", "newest MSS edition");
+    h.get_by_label("Berechnen").click();
+    // The job runs on its own thread; step until its result has arrived.
+    let started = std::time::Instant::now();
+    while h.state().job.is_some() || h.state().state.status_dynamics.is_none() {
+        assert!(started.elapsed().as_secs() < 60, "status/dynamics did not finish");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run();
+    let w = &h.state().state;
+    assert_eq!(w.layer, MapLayer::StatusDynamics);
+    let r = w.status_dynamics.as_ref().unwrap();
+    // The published MSS 2019 distribution.
+    assert_eq!(
+        (r.valid_areas, r.status_counts, r.dynamics_counts),
+        (436, [67, 283, 47, 39], [46, 357, 33])
+    );
+    // The matrix legend is on the map, with its labels and counts.
+    for label in ["Status/Dynamik 2019", "sehr niedrig", "negativ", "436 gültige Gebiete"] {
+        assert!(h.query_by_label(label).is_some(), "legend: {label}");
+    }
+    let cell = r.matrix[0][1].to_string();
+    assert!(h.query_by_label(&cell).is_some(), "count of hoch/stabil");
+}
