@@ -1,8 +1,6 @@
 //! `quartier`: the desktop app, and with a verb, the command line.
 
-mod app;
-mod cli;
-mod paths;
+use quartier::{app, cli};
 
 use std::process::ExitCode;
 

@@ -1,11 +1,19 @@
-//! The map pane: a choropleth of the engine's classes. Geometry is triangulated once per level
-//! (`MapGeometry`); a frame only transforms the cached vertices into one mesh and draws the
-//! outlines, so panning stays cheap.
+//! The map pane: a choropleth of the engine's classes, or the 4 × 3 status/dynamics map.
+//!
+//! Geometry is read once per level into a local plane ([`MapGeometry`]). For drawing, each
+//! zoom band (a factor of two in scale) gets its own [`Detail`]: the outlines simplified to
+//! half a pixel (Ramer–Douglas–Peucker, geo) and triangulated (earcut), built the first time
+//! the band is shown and kept. A frame only culls to the visible part, transforms the cached
+//! vertices into one mesh, and outlines areas that are large enough on screen to show one;
+//! so panning stays cheap with 20,000 areas.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use anyhow::Result;
 use eframe::egui;
+use geo::{Contains, MapCoords, MultiPolygon, Simplify};
 use quartier_core::Atlas;
 
 use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
@@ -13,73 +21,80 @@ use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
 use super::palette;
 use super::state::{MapLayer, Workbench};
 
-/// One area's draw data in a local plane (x = (lon − λ₀) · cos φ₀, y = lat − φ₀).
+/// Areas smaller than this on screen (bounding box diagonal, points) get no outline: at that
+/// size outlines would hide the colours.
+const OUTLINE_MIN_SIZE: f32 = 12.0;
+
+/// One area in a local plane (x = (lon − λ₀) · cos φ₀, y = lat − φ₀), relative to the first
+/// vertex of the level so that f32 keeps centimetres.
 pub struct AreaShape {
     /// Area key.
     pub key: String,
     /// Area name.
     pub name: String,
+    /// The full outline.
+    pub polygon: MultiPolygon<f32>,
+    /// Bounding box: min x, min y, max x, max y.
+    pub bbox: [f32; 4],
+}
+
+/// One area's draw data at one zoom band.
+pub struct DetailShape {
     /// Triangle vertices.
     pub vertices: Vec<[f32; 2]>,
     /// Three indices per triangle.
     pub indices: Vec<u32>,
     /// Outline rings.
     pub rings: Vec<Vec<[f32; 2]>>,
-    /// Bounding box: min x, min y, max x, max y.
-    pub bbox: [f32; 4],
 }
 
-/// The triangulated areas of one level.
+/// The draw data of all areas at one zoom band, in the order of [`MapGeometry::areas`].
+pub struct Detail {
+    /// Per area.
+    pub areas: Vec<DetailShape>,
+    /// Triangle vertices of all areas.
+    pub vertices: usize,
+    /// Triangles of all areas.
+    pub triangles: usize,
+}
+
+/// The areas of one level, with their draw data per zoom band.
 pub struct MapGeometry {
     /// The level this was built for.
     pub level: String,
-    /// Areas with geometry, by key.
+    /// Areas with geometry.
     pub areas: Vec<AreaShape>,
     /// Extent of all areas.
     pub extent: [f32; 4],
+    details: RefCell<HashMap<i32, Rc<Detail>>>,
+    colours: RefCell<Option<(ColourKey, Rc<Vec<egui::Color32>>)>>,
 }
 
+/// What the cached area colours were computed for.
+type ColourKey = (u64, MapLayer, usize);
+
 impl MapGeometry {
-    /// Triangulates every area of a level (once; the caller keeps the result).
+    /// Reads every area of a level into the local plane (once; the caller keeps the result).
     pub fn build(atlas: &Atlas, level: &str) -> Result<Self> {
         let l = atlas.level(level)?;
         let areas = atlas.area_geometries(l.id)?;
-        let lat0 = areas
+        let first = areas
             .iter()
             .flat_map(|(_, g)| g.0.iter())
             .flat_map(|p| p.exterior().0.iter())
-            .map(|c| c.y)
             .next()
-            .unwrap_or(51.0);
+            .map_or((10.0, 51.0), |c| (c.x, c.y));
+        let (lon0, lat0) = first;
         let k = lat0.to_radians().cos();
-        // Relative to the first vertex, so that f32 keeps centimetres.
-        let lon0 = areas
-            .iter()
-            .flat_map(|(_, g)| g.0.iter())
-            .flat_map(|p| p.exterior().0.iter())
-            .map(|c| c.x)
-            .next()
-            .unwrap_or(10.0);
-        let local = |x: f64, y: f64| [((x - lon0) * k) as f32, (y - lat0) as f32];
         let mut extent = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
         let shapes = areas
-            .iter()
+            .into_iter()
             .map(|(a, g)| {
-                let (vertices, indices) = quartier_core::geometry::triangles(g);
-                let vertices: Vec<[f32; 2]> = vertices.iter().map(|v| local(v[0], v[1])).collect();
-                let rings: Vec<Vec<[f32; 2]>> =
-                    g.0.iter()
-                        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                        .map(|r| r.0.iter().map(|c| local(c.x, c.y)).collect())
-                        .collect();
+                let polygon: MultiPolygon<f32> =
+                    g.map_coords(|c| geo::coord! { x: ((c.x - lon0) * k) as f32, y: (c.y - lat0) as f32 });
                 let mut bbox = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
-                for v in &vertices {
-                    bbox = [
-                        bbox[0].min(v[0]),
-                        bbox[1].min(v[1]),
-                        bbox[2].max(v[0]),
-                        bbox[3].max(v[1]),
-                    ];
+                for c in polygon.0.iter().flat_map(|p| p.exterior().0.iter()) {
+                    bbox = [bbox[0].min(c.x), bbox[1].min(c.y), bbox[2].max(c.x), bbox[3].max(c.y)];
                 }
                 extent = [
                     extent[0].min(bbox[0]),
@@ -88,11 +103,9 @@ impl MapGeometry {
                     extent[3].max(bbox[3]),
                 ];
                 AreaShape {
-                    key: a.key.clone(),
-                    name: a.name.clone(),
-                    vertices,
-                    indices,
-                    rings,
+                    key: a.key,
+                    name: a.name,
+                    polygon,
                     bbox,
                 }
             })
@@ -101,30 +114,86 @@ impl MapGeometry {
             level: level.to_string(),
             areas: shapes,
             extent,
+            details: RefCell::new(HashMap::new()),
+            colours: RefCell::new(None),
         })
+    }
+
+    /// The draw data for a scale (screen points per plane unit): simplified to half a point
+    /// at the finest scale of its band, triangulated, built on first use.
+    pub fn detail(&self, scale: f32) -> Rc<Detail> {
+        let band = scale.max(1e-6).log2().floor() as i32;
+        if let Some(d) = self.details.borrow().get(&band) {
+            return d.clone();
+        }
+        let tolerance = 0.5 / 2f32.powi(band);
+        let areas: Vec<DetailShape> = self
+            .areas
+            .iter()
+            .map(|a| {
+                let simplified = a.polygon.simplify(tolerance);
+                // A ring that collapses (a tiny area) keeps its full outline.
+                let polygon = if simplified.0.iter().all(|p| p.exterior().0.len() >= 4) && !simplified.0.is_empty() {
+                    simplified
+                } else {
+                    a.polygon.clone()
+                };
+                let (vertices, indices) = quartier_core::geometry::triangles(&polygon);
+                let rings = polygon
+                    .0
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
+                    .collect();
+                DetailShape {
+                    vertices,
+                    indices,
+                    rings,
+                }
+            })
+            .collect();
+        let detail = Rc::new(Detail {
+            vertices: areas.iter().map(|a: &DetailShape| a.vertices.len()).sum(),
+            triangles: areas.iter().map(|a: &DetailShape| a.indices.len() / 3).sum(),
+            areas,
+        });
+        self.details.borrow_mut().insert(band, detail.clone());
+        detail
+    }
+
+    /// The scale (points per plane unit) at which the whole level fits a pane of `size`
+    /// with a margin of 20 points.
+    pub fn fit_scale(&self, size: egui::Vec2) -> f32 {
+        let e = self.extent;
+        let (width, height) = ((e[2] - e[0]).max(1e-9), (e[3] - e[1]).max(1e-9));
+        ((size.x - 40.0) / width).min((size.y - 40.0) / height).max(1e-6)
     }
 
     /// The area under a point of the local plane.
     pub fn area_at(&self, p: [f32; 2]) -> Option<&AreaShape> {
-        let inside = |a: [f32; 2], b: [f32; 2], c: [f32; 2]| {
-            let d =
-                |p: [f32; 2], q: [f32; 2], r: [f32; 2]| (p[0] - r[0]) * (q[1] - r[1]) - (q[0] - r[0]) * (p[1] - r[1]);
-            let (d1, d2, d3) = (d(p, a, b), d(p, b, c), d(p, c, a));
-            !((d1 < 0.0 || d2 < 0.0 || d3 < 0.0) && (d1 > 0.0 || d2 > 0.0 || d3 > 0.0))
-        };
+        let point = geo::Point::new(p[0], p[1]);
         self.areas.iter().find(|s| {
             p[0] >= s.bbox[0]
                 && p[0] <= s.bbox[2]
                 && p[1] >= s.bbox[1]
                 && p[1] <= s.bbox[3]
-                && s.indices.chunks(3).any(|t| {
-                    inside(
-                        s.vertices[t[0] as usize],
-                        s.vertices[t[1] as usize],
-                        s.vertices[t[2] as usize],
-                    )
-                })
+                && s.polygon.contains(&point)
         })
+    }
+
+    /// The fill colour of every area (in the order of `areas`) for the workbench's layer,
+    /// computed again only when the classification, the status/dynamics result or the layer
+    /// changes.
+    fn colours(&self, w: &Workbench) -> Rc<Vec<egui::Color32>> {
+        let key = (w.revision, w.layer, self.areas.len());
+        if let Some((k, c)) = &*self.colours.borrow() {
+            if *k == key {
+                return c.clone();
+            }
+        }
+        let colours = Rc::new(area_colours(w, &self.areas));
+        *self.colours.borrow_mut() = Some((key, colours.clone()));
+        colours
     }
 }
 
@@ -164,44 +233,77 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
     if response.dragged() {
         view.pan += response.drag_delta();
     }
-    if response.hovered() {
+    if let Some(pointer) = response.hover_pos() {
         let scroll = ui.input(|i| i.smooth_scroll_delta.y);
         if scroll != 0.0 {
-            view.zoom = (view.zoom * (1.0 + scroll * 0.002)).clamp(0.5, 40.0);
+            // Zoom about the pointer: the place under it stays under it.
+            let zoom = (view.zoom * (1.0 + scroll * 0.002)).clamp(0.5, 200.0);
+            let towards = pointer - rect.center();
+            view.pan = towards - (towards - view.pan) * (zoom / view.zoom);
+            view.zoom = zoom;
         }
     }
     let e = geometry.extent;
-    let (ww, hh) = ((e[2] - e[0]).max(1e-9), (e[3] - e[1]).max(1e-9));
-    let scale = ((rect.width() - 40.0) / ww).min((rect.height() - 40.0) / hh) * view.zoom;
+    let scale = geometry.fit_scale(rect.size()) * view.zoom;
     let centre = rect.center() + view.pan;
     let (cx, cy) = ((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0);
     let to_screen = |p: [f32; 2]| egui::pos2(centre.x + (p[0] - cx) * scale, centre.y - (p[1] - cy) * scale);
     let to_plane = |s: egui::Pos2| [(s.x - centre.x) / scale + cx, cy - (s.y - centre.y) / scale];
 
-    let mesh = {
-        let colour_of = area_colours(w);
-        let mut mesh = egui::Mesh::default();
-        for shape in &geometry.areas {
-            let colour = colour_of(shape.key.as_str());
-            let base = mesh.vertices.len() as u32;
-            for v in &shape.vertices {
-                mesh.colored_vertex(to_screen(*v), colour);
-            }
-            for t in shape.indices.chunks(3) {
-                mesh.add_triangle(base + t[0], base + t[1], base + t[2]);
-            }
-        }
-        mesh
+    let detail = geometry.detail(scale);
+    let colours = geometry.colours(w);
+    let visible = {
+        let (a, b) = (to_plane(rect.left_top()), to_plane(rect.right_bottom()));
+        [a[0].min(b[0]), a[1].min(b[1]), a[0].max(b[0]), a[1].max(b[1])]
     };
-    painter.add(egui::Shape::mesh(mesh));
-    let thin = egui::Stroke::new(0.5, egui::Color32::from_rgb(90, 90, 90));
+    let mut fill = egui::Mesh::default();
+    fill.reserve_vertices(detail.vertices);
+    fill.reserve_triangles(detail.triangles);
+    let mut outlined = Vec::new();
+    for (i, (shape, d)) in geometry.areas.iter().zip(&detail.areas).enumerate() {
+        let b = shape.bbox;
+        if b[2] < visible[0] || b[0] > visible[2] || b[3] < visible[1] || b[1] > visible[3] {
+            continue;
+        }
+        let base = fill.vertices.len() as u32;
+        let colour = colours.get(i).copied().unwrap_or(palette::NO_DATA);
+        for v in &d.vertices {
+            fill.colored_vertex(to_screen(*v), colour);
+        }
+        fill.indices.extend(d.indices.iter().map(|t| base + t));
+        let size = ((b[2] - b[0]).powi(2) + (b[3] - b[1]).powi(2)).sqrt() * scale;
+        if size >= OUTLINE_MIN_SIZE || is_highlighted(w, &shape.key) {
+            outlined.push(i);
+        }
+    }
+    painter.add(egui::Shape::mesh(fill));
+    // Thin outlines as one mesh of quads: egui's anti-aliased line tessellation costs more
+    // than the whole rest of the frame when thousands of areas are outlined.
     let strong = egui::Stroke::new(2.5, egui::Color32::from_rgb(20, 60, 160));
-    for shape in &geometry.areas {
-        let selected = is_highlighted(w, &shape.key);
-        for ring in &shape.rings {
+    let mut lines = egui::Mesh::default();
+    let segments: usize = outlined
+        .iter()
+        .map(|i| detail.areas[*i].rings.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    lines.reserve_vertices(4 * segments);
+    lines.reserve_triangles(2 * segments);
+    let mut highlighted = Vec::new();
+    for i in outlined {
+        if is_highlighted(w, &geometry.areas[i].key) {
+            highlighted.push(i);
+            continue;
+        }
+        for ring in &detail.areas[i].rings {
+            add_hairline(&mut lines, ring.iter().map(|p| to_screen(*p)));
+        }
+    }
+    painter.add(egui::Shape::mesh(lines));
+    // The selection on top of its neighbours' outlines.
+    for i in highlighted {
+        for ring in &detail.areas[i].rings {
             painter.add(egui::Shape::closed_line(
                 ring.iter().map(|p| to_screen(*p)).collect(),
-                if selected { strong } else { thin },
+                strong,
             ));
         }
     }
@@ -249,22 +351,65 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
     }
 }
 
-/// The fill colour per area key for the shown layer; areas without a class are grey.
-fn area_colours(w: &Workbench) -> impl Fn(&str) -> egui::Color32 + '_ {
-    let classes: HashMap<&str, Option<usize>> = w
-        .classified
-        .as_ref()
-        .map(|c| c.areas.iter().map(|a| (a.key.as_str(), a.class)).collect())
-        .unwrap_or_default();
-    let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
-    move |key: &str| match w.layer {
-        MapLayer::StatusDynamics => w.status_dynamics_of(key).map_or(palette::NO_DATA, |r| {
-            palette::status_dynamics(r.status_class.number(), dynamics_column(r.dynamics_class))
-        }),
-        MapLayer::Choropleth => match classes.get(key).copied().flatten() {
-            Some(class) => palette::sequential(class, k),
-            None => palette::NO_DATA,
-        },
+/// Adds a closed polyline of about one point width as quads (two triangles per segment) in
+/// a half-transparent grey, which reads like a thin anti-aliased line.
+fn add_hairline(mesh: &mut egui::Mesh, points: impl Iterator<Item = egui::Pos2>) {
+    const COLOUR: egui::Color32 = egui::Color32::from_rgba_premultiplied(45, 45, 45, 140);
+    let mut previous: Option<egui::Pos2> = None;
+    for q in points {
+        if let Some(p) = previous {
+            let d = q - p;
+            let length = d.length();
+            if length > 0.0 {
+                let n = egui::vec2(-d.y, d.x) * (0.5 / length);
+                let base = mesh.vertices.len() as u32;
+                for v in [p + n, p - n, q + n, q - n] {
+                    mesh.colored_vertex(v, COLOUR);
+                }
+                mesh.add_triangle(base, base + 1, base + 2);
+                mesh.add_triangle(base + 1, base + 3, base + 2);
+            }
+        }
+        previous = Some(q);
+    }
+}
+
+/// The fill colour of each area for the shown layer; areas without a class are grey.
+fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Color32> {
+    match w.layer {
+        MapLayer::StatusDynamics => {
+            let results: HashMap<&str, egui::Color32> = w
+                .status_dynamics
+                .iter()
+                .filter(|r| r.level == w.level_name())
+                .flat_map(|r| r.areas.iter())
+                .map(|r| {
+                    let colour = palette::status_dynamics(r.status_class.number(), dynamics_column(r.dynamics_class));
+                    (r.key.as_str(), colour)
+                })
+                .collect();
+            areas
+                .iter()
+                .map(|a| results.get(a.key.as_str()).copied().unwrap_or(palette::NO_DATA))
+                .collect()
+        }
+        MapLayer::Choropleth => {
+            let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
+            let classes: HashMap<&str, usize> = w
+                .classified
+                .iter()
+                .flat_map(|c| c.areas.iter())
+                .filter_map(|a| a.class.map(|class| (a.key.as_str(), class)))
+                .collect();
+            areas
+                .iter()
+                .map(|a| {
+                    classes
+                        .get(a.key.as_str())
+                        .map_or(palette::NO_DATA, |c| palette::sequential(*c, k))
+                })
+                .collect()
+        }
     }
 }
 
@@ -380,35 +525,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn geometry_is_triangulated_once_and_hit_tests_find_the_area() {
+    fn detail_per_zoom_band_is_built_once_and_hit_tests_find_the_area() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("berlin.quartier");
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
         quartier_core::sample::build_sample_atlas(&data, &path, false, &quartier_core::NoProgress).unwrap();
         let atlas = Atlas::open(&path).unwrap();
-        let g = MapGeometry::build(&atlas, "Bezirk").unwrap();
-        assert_eq!(g.areas.len(), 12);
-        assert!(g
+        let g = MapGeometry::build(&atlas, "Planungsraum").unwrap();
+        assert_eq!(g.areas.len(), 448);
+        let full: usize = g
+            .areas
+            .iter()
+            .map(|a| a.polygon.0.iter().map(|p| p.exterior().0.len()).sum::<usize>())
+            .sum();
+        // The whole city in about 800 points: one plane unit (a degree of latitude) is about
+        // 2,500 points; half a point is then about 20 m.
+        let (coarse, fine) = (g.detail(2500.0), g.detail(2_000_000.0));
+        assert!(Rc::ptr_eq(&coarse, &g.detail(3000.0)), "same band, same detail");
+        let points = |d: &Detail| d.areas.iter().flat_map(|a| a.rings.iter()).map(Vec::len).sum::<usize>();
+        assert!(points(&coarse) * 2 < full, "coarse {} of {full}", points(&coarse));
+        // At 5 cm per point only collinear and repeated vertices go.
+        assert!(points(&fine) * 100 > full * 85, "fine {} of {full}", points(&fine));
+        assert!(coarse
             .areas
             .iter()
             .all(|a| !a.indices.is_empty() && a.indices.len() % 3 == 0));
-        // The centre of Mitte's largest triangle lies in Mitte.
-        let mitte = g.areas.iter().find(|a| a.key == "01").unwrap();
-        let v = |i: u32| mitte.vertices[i as usize];
+        // The centre of Stülerstraße's largest triangle lies in it.
+        let i = g.areas.iter().position(|a| a.key == "01011101").unwrap();
+        let d = &fine.areas[i];
+        let v = |k: u32| d.vertices[k as usize];
         let size = |t: &[u32]| {
             let (a, b, c) = (v(t[0]), v(t[1]), v(t[2]));
             ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs()
         };
-        let t = mitte
-            .indices
-            .chunks(3)
-            .max_by(|a, b| size(a).total_cmp(&size(b)))
-            .unwrap();
+        let t = d.indices.chunks(3).max_by(|a, b| size(a).total_cmp(&size(b))).unwrap();
         let centre = [
             (v(t[0])[0] + v(t[1])[0] + v(t[2])[0]) / 3.0,
             (v(t[0])[1] + v(t[1])[1] + v(t[2])[1]) / 3.0,
         ];
-        assert_eq!(g.area_at(centre).map(|a| a.key.as_str()), Some("01"));
+        assert_eq!(g.area_at(centre).map(|a| a.key.as_str()), Some("01011101"));
         assert!(g.area_at([1000.0, 1000.0]).is_none(), "far outside the city");
     }
 }

@@ -6,11 +6,11 @@
 mod diagram;
 mod dialogs;
 mod jobs;
-mod map;
+pub mod map;
 mod palette;
 mod panes;
 mod settings;
-mod state;
+pub mod state;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -120,6 +120,9 @@ pub struct Workbench {
     pub search: String,
     /// The last problem, in German.
     pub error: Option<String>,
+    /// Counts changes of what the map colours by (classes, status/dynamics result), so that
+    /// views can keep what they derive from it until it changes.
+    pub revision: u64,
     /// Simple or expert mode.
     pub mode: Mode,
     /// Indicators offered in simple mode; empty means all shares and rates.
@@ -158,6 +161,7 @@ impl Workbench {
             hovered_now: None,
             search: String::new(),
             error: None,
+            revision: 0,
             mode: Mode::Expert,
             simple_indicators: Vec::new(),
             layer: MapLayer::Choropleth,
@@ -286,6 +290,7 @@ impl Workbench {
     /// Asks the engine again for the classes and the reference row.
     pub fn refresh(&mut self) {
         self.error = None;
+        self.revision += 1;
         let (Some(key), Some(period)) = (self.indicator.clone(), self.period.clone()) else {
             self.classified = None;
             self.reference = None;
@@ -334,6 +339,7 @@ impl Workbench {
         }
         self.status_dynamics = Some(result);
         self.layer = MapLayer::StatusDynamics;
+        self.revision += 1;
     }
 
     /// The engine's figures for the chosen diagram (not needed for bars, which show the

@@ -120,7 +120,7 @@ pub fn bbox(geometry: &MultiPolygon<f64>) -> Option<[f64; 4]> {
 /// let (vertices, indices) = quartier_core::geometry::triangles(&square);
 /// assert_eq!((vertices.len(), indices.len()), (4, 6));
 /// ```
-pub fn triangles(g: &MultiPolygon<f64>) -> (Vec<[f64; 2]>, Vec<u32>) {
+pub fn triangles<T: geo::CoordFloat>(g: &MultiPolygon<T>) -> (Vec<[T; 2]>, Vec<u32>) {
     use geo::TriangulateEarcut;
     let mut vertices = Vec::new();
     let mut indices = Vec::new();
