@@ -32,6 +32,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Strg+E", "Einfache Ansicht / Expertenansicht"),
     ("Strg+D", "Status und Dynamik …"),
     ("Strg+G", "Auswahl als Gruppe speichern"),
+    ("Strg+C", "Tabellenzeilen (Auswahl oder alle gezeigten) kopieren"),
     ("Bild auf / Bild ab", "Zeitraum vor / zurück"),
     ("F11", "Bereich maximieren / Aufteilung wiederherstellen"),
     ("Esc", "Auswahl aufheben"),
@@ -76,7 +77,7 @@ pub struct QuartierApp {
     /// Triangulated areas of the shown level, rebuilt only when the level changes.
     geometry: Option<map::MapGeometry>,
     view: map::View,
-    order: table::Order,
+    table: table::TableView,
     /// The expert layout (remembered per atlas).
     layout: egui_tiles::Tree<Pane>,
     /// The simple mode's layout: map and table.
@@ -113,7 +114,7 @@ impl QuartierApp {
             state,
             geometry: None,
             view: map::View::default(),
-            order: table::Order::default(),
+            table: table::TableView::default(),
             layout: remembered.layout.unwrap_or_else(panes::default_layout),
             simple_layout: panes::simple_layout(),
             maximised: None,
@@ -171,7 +172,7 @@ impl QuartierApp {
                 state: &mut self.state,
                 geometry: self.geometry.as_ref(),
                 view: &mut self.view,
-                order: &mut self.order,
+                table: &mut self.table,
                 maximise: None,
             };
             match self.maximised {
@@ -259,6 +260,10 @@ impl QuartierApp {
                 Some(_) => None,
                 None => Some(Pane::Map),
             };
+        }
+        let copy = ctx.input(|i| i.events.contains(&egui::Event::Copy)) && ctx.memory(|m| m.focused().is_none());
+        if copy {
+            table::copy_rows(ctx, &mut self.state, &self.table);
         }
         if pressed(Modifiers::NONE, Key::Escape) {
             self.state.selection.clear();
@@ -387,7 +392,10 @@ impl QuartierApp {
             ui.label(format!("Auswahl: {} Gebiete", w.selection.len()));
             if let Some(e) = &w.error {
                 ui.separator();
-                ui.colored_label(egui::Color32::RED, e);
+                ui.colored_label(egui::Color32::from_rgb(220, 60, 60), e);
+            } else if let Some(n) = &w.notice {
+                ui.separator();
+                ui.label(n);
             }
         });
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::map::{MapGeometry, View};
 use super::state::Workbench;
-use super::table::Order;
+use super::table::TableView;
 
 /// The panes of the workbench.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -98,8 +98,8 @@ pub struct PaneContext<'a> {
     pub geometry: Option<&'a MapGeometry>,
     /// The map's pan and zoom.
     pub view: &'a mut View,
-    /// The table's order.
-    pub order: &'a mut Order,
+    /// The table's sorting and filter.
+    pub table: &'a mut TableView,
     /// Set when the user asks to maximise a pane.
     pub maximise: Option<Pane>,
 }
@@ -114,7 +114,7 @@ impl PaneContext<'_> {
                     ui.label("Keine Geometrie geladen");
                 }
             },
-            Pane::Table => super::table::table_ui(ui, self.state, self.order),
+            Pane::Table => super::table::table_ui(ui, self.state, self.table),
             Pane::Diagram => super::diagram::diagram_ui(ui, self.state),
         }
     }

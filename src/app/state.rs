@@ -8,6 +8,7 @@ use anyhow::Result;
 use quartier_core::analysis::chart::{age_structure, scatter, time_series, AgeStructure, Scatter, TimeSeries};
 use quartier_core::analysis::classify::{classify_series, Method, SeriesClasses};
 use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
+use quartier_core::export::{value_table, ValueTable};
 use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
 use quartier_core::reference::{reference_value, ReferenceValue};
 use quartier_core::Atlas;
@@ -120,6 +121,12 @@ pub struct Workbench {
     pub search: String,
     /// The last problem, in German.
     pub error: Option<String>,
+    /// The last thing done, in German ("12 Zeilen kopiert").
+    pub notice: Option<String>,
+    /// The table pane's values: the chosen indicator, then the added columns.
+    pub table: Option<ValueTable>,
+    /// Indicators added to the table.
+    pub table_columns: Vec<String>,
     /// Counts changes of what the map colours by (classes, status/dynamics result), so that
     /// views can keep what they derive from it until it changes.
     pub revision: u64,
@@ -161,6 +168,9 @@ impl Workbench {
             hovered_now: None,
             search: String::new(),
             error: None,
+            notice: None,
+            table: None,
+            table_columns: Vec::new(),
             revision: 0,
             mode: Mode::Expert,
             simple_indicators: Vec::new(),
@@ -308,6 +318,7 @@ impl Workbench {
         if let Ok(meta) = self.atlas.indicator(&key) {
             self.decimals = meta.decimals.max(0) as usize;
         }
+        self.refresh_table();
         self.reference = (|| -> quartier_core::Result<ReferenceValue> {
             let meta = self.atlas.indicator(&key)?;
             let l = self.atlas.level(&level)?;
@@ -315,6 +326,29 @@ impl Workbench {
             reference_value(&self.atlas, &meta, l.id, p.id)
         })()
         .ok();
+    }
+
+    /// Asks the engine again for the table's values (chosen indicator and added columns).
+    pub fn refresh_table(&mut self) {
+        let (Some(key), Some(period)) = (self.indicator.clone(), self.period.clone()) else {
+            self.table = None;
+            return;
+        };
+        let mut keys = vec![key];
+        keys.extend(
+            self.table_columns
+                .iter()
+                .filter(|k| !keys.contains(k))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        match value_table(&self.atlas, self.level_name(), &period, Some(&keys)) {
+            Ok(t) => self.table = Some(t),
+            Err(e) => {
+                self.table = None;
+                self.error = Some(e.to_string());
+            }
+        }
     }
 
     /// A value as shown: German notation with the indicator's decimals, "k. A." without one.

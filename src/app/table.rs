@@ -1,80 +1,208 @@
-//! The table pane: the Gesamtstadt row on top, then one row per area with its value in German
-//! notation ("k. A." where there is none) and its class in the map's colour. Clicking a row
-//! selects the area everywhere.
+//! The table pane: key, name, the chosen indicator and any added columns, the reference row
+//! (Gesamtstadt) on top, German numbers with each indicator's decimals, "k. A." where a value
+//! is suppressed, and the class of each area in the map's colour. Rows can be filtered and
+//! sorted by any column; clicking a row selects the area everywhere. The rows shown can be
+//! copied (tab-separated, for Excel) and exported as CSV or XLSX. The figures come from the
+//! engine's value table ([`quartier_core::export::ValueTable`]).
+
+use std::collections::HashMap;
 
 use eframe::egui;
+use quartier_core::export::ExportFormat;
 
 use super::palette;
 use super::state::Workbench;
 
-/// Row order.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    /// By key.
-    #[default]
-    Key,
-    /// Highest value first ("k. A." last).
-    ValueDown,
-    /// Lowest value first ("k. A." last).
-    ValueUp,
+const ROW_HEIGHT: f32 = 22.0;
+const KEY_WIDTH: f32 = 86.0;
+const NAME_WIDTH: f32 = 190.0;
+const VALUE_WIDTH: f32 = 112.0;
+
+/// How the table is sorted and filtered (kept by the app between frames).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct TableView {
+    /// `None`: by key; `Some(i)`: by value column `i`.
+    pub sort_column: Option<usize>,
+    /// Highest first.
+    pub descending: bool,
+    /// Only rows whose key or name contains this (case-insensitive).
+    pub filter: String,
+}
+
+impl TableView {
+    /// Indices of the rows to show, filtered and sorted; "k. A." and empty cells last.
+    pub fn visible_rows(&self, w: &Workbench) -> Vec<usize> {
+        let Some(t) = &w.table else { return Vec::new() };
+        let filter = self.filter.trim().to_lowercase();
+        let mut rows: Vec<usize> = (0..t.rows.len())
+            .filter(|i| {
+                let r = &t.rows[*i];
+                filter.is_empty() || r.key.to_lowercase().contains(&filter) || r.name.to_lowercase().contains(&filter)
+            })
+            .collect();
+        match self.sort_column {
+            None => {
+                if self.descending {
+                    rows.reverse();
+                }
+            }
+            Some(c) => {
+                let value = |i: &usize| t.rows[*i].cells.get(c).and_then(|x| x.number());
+                rows.sort_by(|a, b| match (value(a), value(b)) {
+                    (Some(x), Some(y)) if self.descending => y.total_cmp(&x),
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                });
+            }
+        }
+        rows
+    }
+
+    /// Clicking a header: sort by it, or turn the order round when it already sorts.
+    fn sort_by(&mut self, column: Option<usize>) {
+        if self.sort_column == column {
+            self.descending = !self.descending;
+        } else {
+            self.sort_column = column;
+            self.descending = column.is_some();
+        }
+    }
+
+    /// Paints the sort direction at the right end of a header (a triangle: the UI font
+    /// has no arrow glyphs).
+    fn paint_arrow(&self, ui: &egui::Ui, column: Option<usize>, header: egui::Rect) {
+        if self.sort_column != column {
+            return;
+        }
+        let c = egui::pos2(header.right() - 7.0, header.center().y);
+        let (tip, base) = if self.descending { (4.0, -3.0) } else { (-4.0, 3.0) };
+        let points = vec![
+            c + egui::vec2(0.0, tip),
+            c + egui::vec2(-4.0, base),
+            c + egui::vec2(4.0, base),
+        ];
+        ui.painter().add(egui::Shape::convex_polygon(
+            points,
+            ui.visuals().text_color(),
+            egui::Stroke::NONE,
+        ));
+    }
 }
 
 /// Draws the table pane.
-pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, order: &mut Order) {
-    let Some(c) = w.classified.clone() else {
+pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
+    if w.table.is_none() {
         ui.label("Kein Indikator gewählt");
         return;
-    };
-    let fmt = |v: Option<f64>| w.format(v);
-    ui.horizontal(|ui| {
-        ui.label("Sortierung:");
-        ui.selectable_value(order, Order::Key, "Schlüssel");
-        ui.selectable_value(order, Order::ValueDown, "höchste zuerst");
-        ui.selectable_value(order, Order::ValueUp, "niedrigste zuerst");
-    });
-    let mut rows: Vec<&quartier_core::analysis::classify::AreaClass> = c.areas.iter().collect();
-    match order {
-        Order::Key => {}
-        Order::ValueDown => rows.sort_by(|a, b| b.value.unwrap_or(f64::MIN).total_cmp(&a.value.unwrap_or(f64::MIN))),
-        Order::ValueUp => rows.sort_by(|a, b| a.value.unwrap_or(f64::MAX).total_cmp(&b.value.unwrap_or(f64::MAX))),
     }
-    let k = c.labels.len();
+    toolbar_ui(ui, w, view);
+    let Some(t) = w.table.clone() else { return };
+    let rows = view.visible_rows(w);
+    let classes: HashMap<&str, Option<usize>> = w
+        .classified
+        .iter()
+        .flat_map(|c| c.areas.iter())
+        .map(|a| (a.key.as_str(), a.class))
+        .collect();
+    let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
     let mut clicked = None;
     let mut hovered = None;
-    egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
-        egui::Grid::new("werte_tabelle")
-            .striped(true)
-            .num_columns(4)
-            .show(ui, |ui| {
-                ui.strong("Schlüssel");
-                ui.strong("Name");
-                ui.strong(w.indicator_info().map_or(String::new(), |i| i.name.clone()));
-                ui.strong("Klasse");
-                ui.end_row();
-                let reference = w.reference.as_ref();
-                ui.label("");
-                ui.strong(format!("{} (Gesamtstadt)", w.info.name));
-                ui.strong(fmt(reference.and_then(|r| r.value)))
-                    .on_hover_text(reference.map_or(String::new(), |r| r.method.clone()));
-                ui.label("");
-                ui.end_row();
-                for a in rows {
-                    let selected = w.selection.contains(&a.key);
-                    let key = ui.selectable_label(selected, &a.key);
-                    let name = ui.selectable_label(selected, &a.name);
-                    ui.label(fmt(a.value));
-                    let colour = a.class.map_or(palette::NO_DATA, |class| palette::sequential(class, k));
-                    let (swatch, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
-                    ui.painter().rect_filled(swatch, 2.0, colour);
-                    ui.end_row();
-                    if key.clicked() || name.clicked() {
-                        clicked = Some(a.key.clone());
+    let mut remove_column = None;
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        ui.vertical(|ui| {
+            // Header: click to sort.
+            ui.horizontal(|ui| {
+                let header = ui.add_sized([KEY_WIDTH, ROW_HEIGHT], egui::Button::new("Schlüssel").frame(false));
+                view.paint_arrow(ui, None, header.rect);
+                if header.clicked() {
+                    view.sort_by(None);
+                }
+                ui.add_sized(
+                    [NAME_WIDTH, ROW_HEIGHT],
+                    egui::Label::new(egui::RichText::new("Name").strong()),
+                );
+                for (c, column) in t.columns.iter().enumerate() {
+                    let header = ui
+                        .add_sized(
+                            [VALUE_WIDTH, ROW_HEIGHT],
+                            egui::Button::new(&column.indicator.name).frame(false).truncate(),
+                        )
+                        .on_hover_text(format!("{}\nKlicken: sortieren", column.header()));
+                    view.paint_arrow(ui, Some(c), header.rect);
+                    if header.clicked() {
+                        view.sort_by(Some(c));
                     }
-                    if key.hovered() || name.hovered() {
-                        hovered = Some(a.key.clone());
+                    if c > 0 {
+                        header.context_menu(|ui| {
+                            if ui.button("Spalte entfernen").clicked() {
+                                remove_column = Some(column.indicator.key.clone());
+                            }
+                        });
                     }
                 }
+                ui.label(egui::RichText::new("Klasse").strong());
             });
+            // The reference row.
+            ui.horizontal(|ui| {
+                ui.add_sized([KEY_WIDTH, ROW_HEIGHT], egui::Label::new(""));
+                ui.add_sized(
+                    [NAME_WIDTH, ROW_HEIGHT],
+                    egui::Label::new(egui::RichText::new(format!("{} (Gesamtstadt)", w.info.name)).strong()).truncate(),
+                );
+                for column in &t.columns {
+                    let text = column.reference.value.map_or("k. A.".to_string(), |v| {
+                        quartier_core::numbers::format_german(v, column.decimals())
+                    });
+                    ui.add_sized(
+                        [VALUE_WIDTH, ROW_HEIGHT],
+                        egui::Label::new(egui::RichText::new(text).strong()),
+                    )
+                    .on_hover_text(&column.reference.method);
+                }
+            });
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
+                    for &i in &rows[range] {
+                        let row = &t.rows[i];
+                        let selected = w.selection.contains(&row.key);
+                        let highlighted = selected || w.hovered.as_deref() == Some(row.key.as_str());
+                        let response = ui
+                            .horizontal(|ui| {
+                                let key =
+                                    ui.add_sized([KEY_WIDTH, ROW_HEIGHT], egui::Button::selectable(selected, &row.key));
+                                let name = ui.add_sized(
+                                    [NAME_WIDTH, ROW_HEIGHT],
+                                    egui::Button::selectable(highlighted, &row.name).truncate(),
+                                );
+                                for (cell, column) in row.cells.iter().zip(&t.columns) {
+                                    ui.add_sized(
+                                        [VALUE_WIDTH, ROW_HEIGHT],
+                                        egui::Label::new(cell.display_de(column.decimals())),
+                                    );
+                                }
+                                let colour = classes
+                                    .get(row.key.as_str())
+                                    .copied()
+                                    .flatten()
+                                    .map_or(palette::NO_DATA, |class| palette::sequential(class, k));
+                                let (swatch, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
+                                ui.painter().rect_filled(swatch, 2.0, colour);
+                                (key, name)
+                            })
+                            .inner;
+                        if response.0.clicked() || response.1.clicked() {
+                            clicked = Some(row.key.clone());
+                        }
+                        if response.0.hovered() || response.1.hovered() {
+                            hovered = Some(row.key.clone());
+                        }
+                    }
+                });
+        });
     });
     if let Some(key) = clicked {
         let extend = ui.input(|i| i.modifiers.command || i.modifiers.shift);
@@ -82,5 +210,96 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, order: &mut Order) {
     }
     if let Some(key) = hovered {
         w.hover(&key);
+    }
+    if let Some(key) = remove_column {
+        w.table_columns.retain(|k| *k != key);
+        w.refresh_table();
+    }
+}
+
+/// Filter, added columns, copy and export.
+fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter");
+        ui.add(
+            egui::TextEdit::singleline(&mut view.filter)
+                .hint_text("Schlüssel oder Name")
+                .desired_width(160.0),
+        )
+        .labelled_by(label.id);
+        let shown: Vec<String> = w
+            .table
+            .iter()
+            .flat_map(|t| t.columns.iter())
+            .map(|c| c.indicator.key.clone())
+            .collect();
+        let candidates: Vec<(String, String)> = w
+            .indicators_on_level()
+            .iter()
+            .filter(|i| !shown.contains(&i.key))
+            .map(|i| (i.key.clone(), i.name.clone()))
+            .collect();
+        let mut added = None;
+        ui.menu_button("Spalte hinzufügen", |ui| {
+            egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                for (key, name) in &candidates {
+                    if ui.button(name).clicked() {
+                        added = Some(key.clone());
+                        ui.close();
+                    }
+                }
+            });
+        });
+        if let Some(key) = added {
+            w.table_columns.push(key);
+            w.refresh_table();
+        }
+        if ui
+            .button("Kopieren")
+            .on_hover_text("Die gezeigten Zeilen (oder die Auswahl) für Excel in die Zwischenablage (Strg+C)")
+            .clicked()
+        {
+            copy_rows(ui.ctx(), w, view);
+        }
+        ui.menu_button("Exportieren", |ui| {
+            for (format, label, extension) in [
+                (ExportFormat::Xlsx, "Als Excel-Datei (XLSX) …", "xlsx"),
+                (ExportFormat::Csv, "Als CSV-Datei …", "csv"),
+            ] {
+                if ui.button(label).clicked() {
+                    ui.close();
+                    export(w, format, extension);
+                }
+            }
+        });
+    });
+}
+
+/// Copies the selected rows, or without a selection the rows shown, to the clipboard.
+pub fn copy_rows(ctx: &egui::Context, w: &mut Workbench, view: &TableView) {
+    let Some(t) = &w.table else { return };
+    let mut rows = view.visible_rows(w);
+    if !w.selection.is_empty() {
+        rows.retain(|i| w.selection.contains(&t.rows[*i].key));
+    }
+    ctx.copy_text(t.to_tsv(&rows));
+    w.notice = Some(format!("{} Zeilen in die Zwischenablage kopiert", rows.len()));
+}
+
+/// Asks for a file name and writes the whole table there.
+fn export(w: &mut Workbench, format: ExportFormat, extension: &str) {
+    let Some(t) = &w.table else { return };
+    let name = format!("{}_{}_{}.{extension}", w.info.name, t.level, t.period).replace([' ', '/', '(', ')'], "_");
+    let Some(path) = rfd::FileDialog::new()
+        .set_title("Tabelle exportieren")
+        .add_filter(extension.to_uppercase(), &[extension])
+        .set_file_name(name)
+        .save_file()
+    else {
+        return;
+    };
+    match t.write(format, &path) {
+        Ok(s) => w.notice = Some(format!("{} Zeilen nach {} geschrieben", s.areas, s.file)),
+        Err(e) => w.error = Some(e.to_string()),
     }
 }

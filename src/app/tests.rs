@@ -114,3 +114,55 @@ fn status_and_dynamics_run_from_the_dialog_and_show_their_legend() {
     let cell = r.matrix[0][1].to_string();
     assert!(h.query_by_label(&cell).is_some(), "count of hoch/stabil");
 }
+
+#[test]
+fn the_table_takes_columns_filters_sorts_and_copies_for_excel() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Anteil unter 6-Jährige [%]").click();
+    h.run();
+    h.get_by_label("Spalte hinzufügen").click();
+    h.run();
+    h.get_by_label("Ausländeranteil").click();
+    h.run();
+    let columns: Vec<String> = h
+        .state()
+        .state
+        .table
+        .as_ref()
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| c.indicator.key.clone())
+        .collect();
+    assert_eq!(columns, ["anteil_u6", "anteil_ausl"]);
+    // Sort by the under-6 share, highest first: the first visible row has the largest value.
+    h.get_by_label("Anteil unter 6-Jährige").click();
+    h.run();
+    let rows = h.state().table.visible_rows(&h.state().state);
+    let t = h.state().state.table.clone().unwrap();
+    let first = t.rows[rows[0]].cells[0].number().unwrap();
+    assert!(t.rows.iter().filter_map(|r| r.cells[0].number()).all(|v| v <= first));
+    // Filter by name, then copy what is shown.
+    h.get_by_label("Filter").click();
+    h.run();
+    h.get_by_label("Filter").type_text("Stüler");
+    h.run();
+    assert_eq!(h.state().table.visible_rows(&h.state().state).len(), 1);
+    h.get_by_label("Kopieren").click();
+    h.step();
+    let copied = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let lines: Vec<&str> = copied.lines().collect();
+    assert_eq!(lines.len(), 3, "header, Gesamtstadt, one row: {copied}");
+    assert!(lines[2].starts_with("01011101\tStülerstraße\t"), "{copied}");
+}

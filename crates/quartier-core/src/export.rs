@@ -8,9 +8,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::{IndicatorKind, ValueStatus};
+use crate::model::{IndicatorKind, IndicatorMeta, ValueStatus};
 use crate::numbers::format_german;
-use crate::reference::reference_value;
+use crate::reference::{reference_value, ReferenceValue};
 use crate::{Atlas, Error, Result};
 
 /// Output format.
@@ -40,12 +40,247 @@ pub struct ValuesExportSummary {
     pub format: ExportFormat,
 }
 
+/// One cell of a value table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableCell {
+    /// A number (shown with the column's decimals).
+    Number(f64),
+    /// The class text of a categorical indicator.
+    Text(String),
+    /// No number: suppressed ("k. A."), missing ("–") or not applicable ("x").
+    Status(ValueStatus),
+    /// No stored value.
+    Empty,
+}
+
+impl TableCell {
+    /// The cell as a planner reads it: German notation, "k. A." for suppressed values.
+    pub fn display_de(&self, decimals: usize) -> String {
+        match self {
+            TableCell::Number(v) => format_german(*v, decimals),
+            TableCell::Text(t) => t.clone(),
+            TableCell::Status(s) => s.display_de().to_string(),
+            TableCell::Empty => String::new(),
+        }
+    }
+
+    /// The number, if the cell has one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            TableCell::Number(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+/// One indicator column with its reference value (the Gesamtstadt row).
+#[derive(Debug, Clone)]
+pub struct TableColumn {
+    /// The indicator.
+    pub indicator: IndicatorMeta,
+    /// Its reference value by its aggregation rule.
+    pub reference: ReferenceValue,
+}
+
+impl TableColumn {
+    /// Decimals to show.
+    pub fn decimals(&self) -> usize {
+        self.indicator.decimals.max(0) as usize
+    }
+
+    /// The header: name and unit.
+    pub fn header(&self) -> String {
+        if self.indicator.unit.is_empty() {
+            self.indicator.name.clone()
+        } else {
+            format!("{} ({})", self.indicator.name, self.indicator.unit)
+        }
+    }
+}
+
+/// One area row.
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// One cell per column.
+    pub cells: Vec<TableCell>,
+}
+
+/// The values of one level and period: key, name, one column per indicator, and the
+/// reference row. The table pane shows it, the clipboard and the export files write it.
+#[derive(Debug, Clone)]
+pub struct ValueTable {
+    /// The municipality (atlas name), for the reference row.
+    pub municipality: String,
+    /// The level.
+    pub level: String,
+    /// The period.
+    pub period: String,
+    /// Indicator columns.
+    pub columns: Vec<TableColumn>,
+    /// Area rows, by key.
+    pub rows: Vec<TableRow>,
+}
+
+/// The value table of a level and period for the given indicators (in that order), or for
+/// every indicator with values there when `indicators` is `None`.
+pub fn value_table(atlas: &Atlas, level: &str, period: &str, indicators: Option<&[String]>) -> Result<ValueTable> {
+    let level = atlas.level(level)?;
+    let period = atlas.period(period)?;
+    let areas = atlas.areas(level.id)?;
+    let chosen: Vec<IndicatorMeta> = match indicators {
+        Some(keys) => keys.iter().map(|k| atlas.indicator(k)).collect::<Result<_>>()?,
+        None => {
+            let mut stmt = atlas.conn.prepare(
+                "SELECT indicator_id FROM value_series WHERE level_id = ?1 AND period_id = ?2 AND values_total > 0",
+            )?;
+            let present = stmt
+                .query_map([level.id, period.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            atlas
+                .indicators()?
+                .into_iter()
+                .filter(|i| present.contains(&i.id))
+                .collect()
+        }
+    };
+    if chosen.is_empty() {
+        return Err(Error::Invalid(format!(
+            "Für Ebene „{}“ und Zeitraum „{}“ gibt es keine Werte",
+            level.name, period.label
+        )));
+    }
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for indicator in chosen {
+        let reference = reference_value(atlas, &indicator, level.id, period.id)?;
+        values.push(atlas.values(indicator.id, level.id, period.id)?);
+        columns.push(TableColumn { indicator, reference });
+    }
+    let rows = areas
+        .into_iter()
+        .map(|area| {
+            let cells = columns
+                .iter()
+                .zip(&values)
+                .map(|(column, values)| match values.get(&area.id) {
+                    Some(v) if v.status == ValueStatus::Ok => match (&v.value, &v.text) {
+                        (Some(n), _) if column.indicator.kind != IndicatorKind::Categorical => TableCell::Number(*n),
+                        (_, Some(t)) => TableCell::Text(t.clone()),
+                        (Some(n), None) => TableCell::Number(*n),
+                        (None, None) => TableCell::Empty,
+                    },
+                    Some(v) => TableCell::Status(v.status),
+                    None => TableCell::Empty,
+                })
+                .collect();
+            TableRow {
+                key: area.key,
+                name: area.name,
+                cells,
+            }
+        })
+        .collect();
+    Ok(ValueTable {
+        municipality: atlas.meta()?.name,
+        level: level.name,
+        period: period.label,
+        columns,
+        rows,
+    })
+}
+
+impl ValueTable {
+    /// The header row: key, name, one header per column.
+    pub fn header(&self) -> Vec<String> {
+        let mut header = vec!["Schlüssel".to_string(), "Name".to_string()];
+        header.extend(self.columns.iter().map(TableColumn::header));
+        header
+    }
+
+    /// The reference row's name.
+    pub fn reference_name(&self) -> String {
+        format!("{} (Referenz)", self.municipality)
+    }
+
+    /// The chosen rows (indices into `rows`, in the order given) with the header and the
+    /// reference row as tab-separated text in German notation, for pasting into Excel.
+    pub fn to_tsv(&self, rows: &[usize]) -> String {
+        let clean = |t: &str| t.replace(['\t', '\n'], " ");
+        let mut out = self.header().iter().map(|h| clean(h)).collect::<Vec<_>>().join("\t");
+        out.push('\n');
+        let mut reference = vec![String::new(), self.reference_name()];
+        reference.extend(self.columns.iter().map(|c| {
+            c.reference
+                .value
+                .map_or(String::new(), |v| format_german(v, c.decimals()))
+        }));
+        out.push_str(&reference.join("\t"));
+        out.push('\n');
+        for row in rows.iter().filter_map(|i| self.rows.get(*i)) {
+            let mut line = vec![clean(&row.key), clean(&row.name)];
+            line.extend(
+                row.cells
+                    .iter()
+                    .zip(&self.columns)
+                    .map(|(c, col)| clean(&c.display_de(col.decimals()))),
+            );
+            out.push_str(&line.join("\t"));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Writes the table as CSV or XLSX (to a temporary name first, then renamed).
+    pub fn write(&self, format: ExportFormat, out: &Path) -> Result<ValuesExportSummary> {
+        let header = self.header();
+        let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(self.rows.len() + 1);
+        let mut reference_row = vec![Cell::Text(String::new()), Cell::Text(self.reference_name())];
+        reference_row.extend(self.columns.iter().map(|c| match c.reference.value {
+            Some(v) => Cell::Number(v, c.decimals()),
+            None => Cell::Text(String::new()),
+        }));
+        rows.push(reference_row);
+        for row in &self.rows {
+            let mut cells = vec![Cell::Text(row.key.clone()), Cell::Text(row.name.clone())];
+            cells.extend(row.cells.iter().zip(&self.columns).map(|(c, col)| match c {
+                TableCell::Number(v) => Cell::Number(*v, col.decimals()),
+                other => Cell::Text(other.display_de(col.decimals())),
+            }));
+            rows.push(cells);
+        }
+        let indicators: Vec<IndicatorMeta> = self.columns.iter().map(|c| c.indicator.clone()).collect();
+        let methods: Vec<String> = self.columns.iter().map(|c| c.reference.method.clone()).collect();
+        let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
+        let written = match format {
+            ExportFormat::Csv => write_csv(&tmp, &header, &rows),
+            ExportFormat::Xlsx => write_xlsx(&tmp, &header, &rows, &indicators, &methods, &self.level, &self.period),
+        };
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        Ok(ValuesExportSummary {
+            file: out.display().to_string(),
+            level: self.level.clone(),
+            period: self.period.clone(),
+            areas: self.rows.len(),
+            indicators: indicators.into_iter().map(|i| i.key).collect(),
+            format,
+        })
+    }
+}
+
 enum Cell {
     Number(f64, usize),
     Text(String),
 }
 
-/// Writes the values of one level and period.
+/// Writes the values of one level and period: every indicator with values there.
 pub fn export_values(
     atlas: &Atlas,
     level: &str,
@@ -53,93 +288,7 @@ pub fn export_values(
     format: ExportFormat,
     out: &Path,
 ) -> Result<ValuesExportSummary> {
-    let level = atlas.level(level)?;
-    let period = atlas.period(period)?;
-    let areas = atlas.areas(level.id)?;
-    let present: Vec<i64> = {
-        let mut stmt = atlas.conn.prepare(
-            "SELECT indicator_id FROM value_series WHERE level_id = ?1 AND period_id = ?2 AND values_total > 0",
-        )?;
-        let ids = stmt
-            .query_map([level.id, period.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
-        ids
-    };
-    let indicators: Vec<_> = atlas
-        .indicators()?
-        .into_iter()
-        .filter(|i| present.contains(&i.id))
-        .collect();
-    if indicators.is_empty() {
-        return Err(Error::Invalid(format!(
-            "Für Ebene „{}“ und Zeitraum „{}“ gibt es keine Werte",
-            level.name, period.label
-        )));
-    }
-    let meta = atlas.meta()?;
-
-    let mut header = vec!["Schlüssel".to_string(), "Name".to_string()];
-    header.extend(indicators.iter().map(|i| {
-        if i.unit.is_empty() {
-            i.name.clone()
-        } else {
-            format!("{} ({})", i.name, i.unit)
-        }
-    }));
-    let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut reference_row = vec![
-        Cell::Text(String::new()),
-        Cell::Text(format!("{} (Referenz)", meta.name)),
-    ];
-    let mut methods = Vec::new();
-    let mut columns = Vec::new();
-    for ind in &indicators {
-        let r = reference_value(atlas, ind, level.id, period.id)?;
-        reference_row.push(match r.value {
-            Some(v) => Cell::Number(v, ind.decimals as usize),
-            None => Cell::Text(String::new()),
-        });
-        methods.push(r.method);
-        columns.push(atlas.values(ind.id, level.id, period.id)?);
-    }
-    rows.push(reference_row);
-    for area in &areas {
-        let mut row = vec![Cell::Text(area.key.clone()), Cell::Text(area.name.clone())];
-        for (ind, values) in indicators.iter().zip(&columns) {
-            row.push(match values.get(&area.id) {
-                Some(v) if v.status == ValueStatus::Ok => match (&v.value, &v.text) {
-                    (Some(n), _) if ind.kind != IndicatorKind::Categorical => {
-                        Cell::Number(*n, ind.decimals.max(0) as usize)
-                    }
-                    (_, Some(t)) => Cell::Text(t.clone()),
-                    (Some(n), None) => Cell::Number(*n, ind.decimals.max(0) as usize),
-                    (None, None) => Cell::Text(String::new()),
-                },
-                Some(v) => Cell::Text(v.status.display_de().to_string()),
-                None => Cell::Text(String::new()),
-            });
-        }
-        rows.push(row);
-    }
-
-    let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
-    let written = match format {
-        ExportFormat::Csv => write_csv(&tmp, &header, &rows),
-        ExportFormat::Xlsx => write_xlsx(&tmp, &header, &rows, &indicators, &methods, &level.name, &period.label),
-    };
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
-    Ok(ValuesExportSummary {
-        file: out.display().to_string(),
-        level: level.name,
-        period: period.label,
-        areas: areas.len(),
-        indicators: indicators.into_iter().map(|i| i.key).collect(),
-        format,
-    })
+    value_table(atlas, level, period, None)?.write(format, out)
 }
 
 fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>]) -> Result<()> {
