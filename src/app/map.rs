@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use anyhow::Result;
 use eframe::egui;
-use geo::{Contains, MapCoords, MultiPolygon, Simplify};
+use geo::{Contains, InteriorPoint, MapCoords, MultiPolygon, Simplify};
 use quartier_core::Atlas;
 
 use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
@@ -36,6 +36,8 @@ pub struct AreaShape {
     pub polygon: MultiPolygon<f32>,
     /// Bounding box: min x, min y, max x, max y.
     pub bbox: [f32; 4],
+    /// A point inside the area, for symbols.
+    pub inside: [f32; 2],
 }
 
 /// One area's draw data at one zoom band.
@@ -66,6 +68,8 @@ pub struct MapGeometry {
     pub areas: Vec<AreaShape>,
     /// Extent of all areas.
     pub extent: [f32; 4],
+    /// λ₀, φ₀ and cos φ₀ of the local plane.
+    origin: [f64; 3],
     details: RefCell<HashMap<i32, Rc<Detail>>>,
     colours: RefCell<Option<(ColourKey, Rc<Vec<egui::Color32>>)>>,
 }
@@ -102,11 +106,17 @@ impl MapGeometry {
                     extent[2].max(bbox[2]),
                     extent[3].max(bbox[3]),
                 ];
+                let inside = polygon
+                    .interior_point()
+                    .map_or([(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0], |p| {
+                        [p.x(), p.y()]
+                    });
                 AreaShape {
                     key: a.key,
                     name: a.name,
                     polygon,
                     bbox,
+                    inside,
                 }
             })
             .collect();
@@ -114,6 +124,7 @@ impl MapGeometry {
             level: level.to_string(),
             areas: shapes,
             extent,
+            origin: [lon0, lat0, k],
             details: RefCell::new(HashMap::new()),
             colours: RefCell::new(None),
         })
@@ -159,6 +170,12 @@ impl MapGeometry {
         });
         self.details.borrow_mut().insert(band, detail.clone());
         detail
+    }
+
+    /// A WGS84 position in the local plane.
+    pub fn project(&self, lon: f64, lat: f64) -> [f32; 2] {
+        let [lon0, lat0, k] = self.origin;
+        [((lon - lon0) * k) as f32, (lat - lat0) as f32]
     }
 
     /// The scale (points per plane unit) at which the whole level fits a pane of `size`
@@ -307,9 +324,27 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
             ));
         }
     }
+    columns_ui(&painter, rect, w, geometry, &visible, &to_screen);
+    let radius = (1.5 + view.zoom).clamp(2.0, 4.5);
+    let poi_under_pointer = pois_ui(
+        &painter,
+        w,
+        geometry,
+        &visible,
+        &to_screen,
+        response.hover_pos(),
+        radius,
+    );
+    if let (Some(poi), Some(pos)) = (&poi_under_pointer, response.hover_pos()) {
+        egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.scope_id().with("poi_tooltip"), pos)
+            .show(|ui| poi_card_ui(ui, poi));
+        if response.clicked() {
+            w.poi_card = Some(poi.clone());
+        }
+    }
     // Hover and click.
     let mut hovered = None;
-    if let Some(pos) = response.hover_pos() {
+    if let Some(pos) = response.hover_pos().filter(|_| poi_under_pointer.is_none()) {
         if let Some(shape) = geometry.area_at(to_plane(pos)) {
             hovered = Some(shape.key.clone());
             let value = match (w.layer, w.status_dynamics_of(&shape.key)) {
@@ -348,6 +383,142 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
     match w.layer {
         MapLayer::StatusDynamics => status_dynamics_legend_ui(ui, rect, w),
         MapLayer::Choropleth => legend_ui(&painter, rect, w),
+    }
+}
+
+/// Column symbols of the second indicator at each area's inside point: height proportional
+/// to the value (the largest absolute value 40 points), downwards for negative values.
+fn columns_ui(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    w: &Workbench,
+    geometry: &MapGeometry,
+    visible: &[f32; 4],
+    to_screen: &impl Fn([f32; 2]) -> egui::Pos2,
+) {
+    if w.column_indicator.is_none() || w.column_values.is_empty() {
+        return;
+    }
+    let largest = w.column_values.values().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if largest <= 0.0 {
+        return;
+    }
+    for shape in &geometry.areas {
+        let p = shape.inside;
+        if p[0] < visible[0] || p[0] > visible[2] || p[1] < visible[1] || p[1] > visible[3] {
+            continue;
+        }
+        let Some(v) = w.column_values.get(&shape.key) else {
+            continue;
+        };
+        let base = to_screen(p);
+        let height = (v / largest * 40.0) as f32;
+        let bar = egui::Rect::from_two_pos(base + egui::vec2(-3.0, 0.0), base + egui::vec2(3.0, -height));
+        let colour = if *v >= 0.0 { COLUMN_UP } else { COLUMN_DOWN };
+        painter.rect(
+            bar,
+            0.0,
+            colour,
+            egui::Stroke::new(0.75, egui::Color32::WHITE),
+            egui::StrokeKind::Outside,
+        );
+    }
+    // Key in the upper left corner: the tallest column and what it stands for.
+    let info = w
+        .column_indicator
+        .as_deref()
+        .and_then(|k| w.info.indicators.iter().find(|i| i.key == k));
+    let Some(info) = info else { return };
+    let decimals = w.atlas.indicator(&info.key).map_or(0, |m| m.decimals.max(0) as usize);
+    let text = format!(
+        "Säulen: {}{} – höchste = {}",
+        info.name,
+        if info.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", info.unit)
+        },
+        quartier_core::numbers::format_german(largest, decimals)
+    );
+    let font = egui::FontId::proportional(12.0);
+    let galley = painter.layout_no_wrap(text, font, egui::Color32::BLACK);
+    let top_left = rect.left_top() + egui::vec2(10.0, 10.0);
+    let size = galley.size() + egui::vec2(30.0, 12.0);
+    painter.rect_filled(
+        egui::Rect::from_min_size(top_left, egui::vec2(size.x, size.y.max(50.0))),
+        4.0,
+        egui::Color32::from_white_alpha(230),
+    );
+    let bar = egui::Rect::from_min_size(top_left + egui::vec2(8.0, 5.0), egui::vec2(6.0, 40.0));
+    painter.rect_filled(bar, 0.0, COLUMN_UP);
+    painter.galley(top_left + egui::vec2(22.0, 6.0), galley, egui::Color32::BLACK);
+}
+
+const COLUMN_UP: egui::Color32 = egui::Color32::from_rgb(37, 52, 148);
+const COLUMN_DOWN: egui::Color32 = egui::Color32::from_rgb(0, 109, 44);
+
+/// POIs of the shown categories as dots in the category's colour; returns the one under the
+/// pointer (within 6 points), if any.
+fn pois_ui(
+    painter: &egui::Painter,
+    w: &Workbench,
+    geometry: &MapGeometry,
+    visible: &[f32; 4],
+    to_screen: &impl Fn([f32; 2]) -> egui::Pos2,
+    pointer: Option<egui::Pos2>,
+    radius: f32,
+) -> Option<quartier_core::store::Poi> {
+    let mut nearest: Option<(f32, &quartier_core::store::Poi)> = None;
+    for (i, layer) in w.poi_layers.iter().enumerate() {
+        let Some(points) = layer.points.as_ref().filter(|_| layer.shown) else {
+            continue;
+        };
+        let colour = palette::series(i);
+        for poi in points {
+            let p = geometry.project(poi.lon, poi.lat);
+            if p[0] < visible[0] || p[0] > visible[2] || p[1] < visible[1] || p[1] > visible[3] {
+                continue;
+            }
+            let s = to_screen(p);
+            painter.circle(s, radius, colour, egui::Stroke::new(0.75, egui::Color32::WHITE));
+            if let Some(d) = pointer.map(|q| q.distance(s)).filter(|d| *d <= 6.0) {
+                if nearest.is_none_or(|(best, _)| d < best) {
+                    nearest = Some((d, poi));
+                }
+            }
+        }
+    }
+    nearest.map(|(_, poi)| poi.clone())
+}
+
+/// The info card of a POI: name, address, places, website, and the other attributes.
+pub fn poi_card_ui(ui: &mut egui::Ui, poi: &quartier_core::store::Poi) {
+    ui.strong(&poi.name);
+    if !poi.address.is_empty() {
+        ui.label(&poi.address);
+    }
+    if let Some(c) = poi.capacity {
+        ui.label(format!("Plätze: {}", quartier_core::numbers::format_german(c, 0)));
+    }
+    let website = poi.attributes.as_object().and_then(|o| {
+        o.iter()
+            .find(|(k, _)| {
+                let k = k.to_lowercase();
+                k.contains("web") || k.contains("url") || k.contains("homepage") || k.contains("internet")
+            })
+            .and_then(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+    });
+    if let Some(url) = website {
+        ui.hyperlink_to(
+            format!("Website: {url}"),
+            if url.starts_with("http") {
+                url.clone()
+            } else {
+                format!("https://{url}")
+            },
+        );
     }
 }
 
@@ -484,13 +655,6 @@ fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
         .map(|(i, l)| (palette::sequential(i + 1, k), format!("{l}  ({})", c.counts[i])))
         .chain(std::iter::once((palette::NO_DATA, format!("k. A.  ({})", c.no_data))))
         .collect();
-    let height = rows.len() as f32 * 18.0 + 30.0;
-    let top_left = egui::pos2(rect.left() + 10.0, rect.bottom() - height - 10.0);
-    painter.rect_filled(
-        egui::Rect::from_min_size(top_left, egui::vec2(210.0, height)),
-        4.0,
-        egui::Color32::from_white_alpha(230),
-    );
     let title = w.indicator_info().map_or(String::new(), |i| {
         if i.unit.is_empty() {
             i.name.clone()
@@ -498,6 +662,24 @@ fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
             format!("{} [{}]", i.name, i.unit)
         }
     });
+    let text_width = |t: &str| {
+        painter
+            .layout_no_wrap(t.to_string(), font.clone(), egui::Color32::BLACK)
+            .size()
+            .x
+    };
+    let width = rows
+        .iter()
+        .map(|(_, l)| text_width(l) + 46.0)
+        .fold(text_width(&title) + 16.0, f32::max)
+        .max(160.0);
+    let height = rows.len() as f32 * 18.0 + 30.0;
+    let top_left = egui::pos2(rect.left() + 10.0, rect.bottom() - height - 10.0);
+    painter.rect_filled(
+        egui::Rect::from_min_size(top_left, egui::vec2(width, height)),
+        4.0,
+        egui::Color32::from_white_alpha(230),
+    );
     painter.text(
         top_left + egui::vec2(8.0, 6.0),
         egui::Align2::LEFT_TOP,

@@ -198,6 +198,17 @@ impl QuartierApp {
                 }
             }
         });
+        if let Some(poi) = self.state.poi_card.clone() {
+            let mut open = true;
+            egui::Window::new("Einrichtung")
+                .open(&mut open)
+                .collapsible(false)
+                .resizable(false)
+                .show(&ctx, |ui| map::poi_card_ui(ui, &poi));
+            if !open {
+                self.state.poi_card = None;
+            }
+        }
         if let Some(job) = self.status_dialog.ui(&ctx, &self.state) {
             self.job = Some(job);
         }
@@ -453,6 +464,56 @@ impl QuartierApp {
             .changed();
         if changed {
             w.refresh();
+        }
+        if w.mode == Mode::Expert {
+            let label = ui.label("Säulen (zweiter Indikator)");
+            let options: Vec<(String, String)> = w
+                .indicators_on_level()
+                .iter()
+                .map(|i| (i.key.clone(), i.name.clone()))
+                .collect();
+            let shown = w
+                .column_indicator
+                .as_ref()
+                .and_then(|k| options.iter().find(|(o, _)| o == k))
+                .map_or("keine".to_string(), |(_, n)| n.clone());
+            let mut chosen = w.column_indicator.clone();
+            egui::ComboBox::from_id_salt("saeulen")
+                .selected_text(shown)
+                .width(260.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut chosen, None, "keine");
+                    for (key, name) in &options {
+                        ui.selectable_value(&mut chosen, Some(key.clone()), name);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if chosen != w.column_indicator {
+                w.column_indicator = chosen;
+                w.refresh_columns();
+            }
+        }
+        if !w.poi_layers.is_empty() {
+            ui.separator();
+            ui.strong("Einrichtungen");
+            let mut toggled = None;
+            for (i, layer) in w.poi_layers.iter().enumerate() {
+                let mut shown = layer.shown;
+                ui.horizontal(|ui| {
+                    let (dot, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                    ui.painter().circle_filled(dot.center(), 4.5, palette::series(i));
+                    if ui
+                        .checkbox(&mut shown, format!("{} ({})", layer.category, layer.count))
+                        .changed()
+                    {
+                        toggled = Some((i, shown));
+                    }
+                });
+            }
+            if let Some((i, shown)) = toggled {
+                w.show_pois(i, shown);
+            }
         }
         ui.separator();
         ui.strong("Indikatoren");

@@ -2,7 +2,7 @@
 //! classification, the shared selection, and the engine's results for them. Every figure
 //! comes from `quartier_core`; this module only asks and keeps the answers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Result;
 use quartier_core::analysis::chart::{age_structure, scatter, time_series, AgeStructure, Scatter, TimeSeries};
@@ -11,6 +11,7 @@ use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult}
 use quartier_core::export::{value_table, ValueTable};
 use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
 use quartier_core::reference::{reference_value, ReferenceValue};
+use quartier_core::store::Poi;
 use quartier_core::Atlas;
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +90,19 @@ pub struct SelectionGroup {
     pub level: String,
 }
 
+/// One POI category on the map.
+#[derive(Clone, Debug)]
+pub struct PoiLayer {
+    /// Category name.
+    pub category: String,
+    /// Number of points in the atlas.
+    pub count: i64,
+    /// Drawn on the map?
+    pub shown: bool,
+    /// The points, read when first shown.
+    pub points: Option<Vec<Poi>>,
+}
+
 /// The workbench state.
 pub struct Workbench {
     /// The open atlas.
@@ -127,6 +141,14 @@ pub struct Workbench {
     pub table: Option<ValueTable>,
     /// Indicators added to the table.
     pub table_columns: Vec<String>,
+    /// A second indicator drawn as columns over the areas.
+    pub column_indicator: Option<String>,
+    /// Its values at the level and period, by area key.
+    pub column_values: HashMap<String, f64>,
+    /// POI categories with their points.
+    pub poi_layers: Vec<PoiLayer>,
+    /// The POI whose info card is pinned open.
+    pub poi_card: Option<Poi>,
     /// Counts changes of what the map colours by (classes, status/dynamics result), so that
     /// views can keep what they derive from it until it changes.
     pub revision: u64,
@@ -171,6 +193,10 @@ impl Workbench {
             notice: None,
             table: None,
             table_columns: Vec::new(),
+            column_indicator: None,
+            column_values: HashMap::new(),
+            poi_layers: Vec::new(),
+            poi_card: None,
             revision: 0,
             mode: Mode::Expert,
             simple_indicators: Vec::new(),
@@ -181,6 +207,17 @@ impl Workbench {
             groups: Vec::new(),
             diagram_cache: None,
         };
+        state.poi_layers = state
+            .info
+            .poi_categories
+            .iter()
+            .map(|c| PoiLayer {
+                category: c.name.clone(),
+                count: c.count,
+                shown: false,
+                points: None,
+            })
+            .collect();
         if let Some(first) = state.indicators_on_level().first().map(|i| i.key.clone()) {
             state.choose_indicator(&first);
         }
@@ -326,6 +363,42 @@ impl Workbench {
             reference_value(&self.atlas, &meta, l.id, p.id)
         })()
         .ok();
+        self.refresh_columns();
+    }
+
+    /// Reads the column symbols' values for the level and period.
+    pub fn refresh_columns(&mut self) {
+        self.column_values.clear();
+        let (Some(key), Some(period)) = (self.column_indicator.clone(), self.period.clone()) else {
+            return;
+        };
+        match value_table(&self.atlas, self.level_name(), &period, Some(&[key])) {
+            Ok(t) => {
+                self.column_values = t
+                    .rows
+                    .into_iter()
+                    .filter_map(|r| r.cells.first().and_then(|c| c.number()).map(|v| (r.key, v)))
+                    .collect()
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Shows or hides a POI category, reading its points the first time.
+    pub fn show_pois(&mut self, index: usize, shown: bool) {
+        let Some(layer) = self.poi_layers.get_mut(index) else {
+            return;
+        };
+        layer.shown = shown;
+        if shown && layer.points.is_none() {
+            match self.atlas.pois(&layer.category) {
+                Ok(points) => layer.points = Some(points),
+                Err(e) => {
+                    layer.shown = false;
+                    self.error = Some(e.to_string());
+                }
+            }
+        }
     }
 
     /// Asks the engine again for the table's values (chosen indicator and added columns).

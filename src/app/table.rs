@@ -76,7 +76,7 @@ impl TableView {
         if self.sort_column != column {
             return;
         }
-        let c = egui::pos2(header.right() - 7.0, header.center().y);
+        let c = egui::pos2(header.right() + 8.0, header.center().y);
         let (tip, base) = if self.descending { (4.0, -3.0) } else { (-4.0, 3.0) };
         let points = vec![
             c + egui::vec2(0.0, tip),
@@ -89,6 +89,20 @@ impl TableView {
             egui::Stroke::NONE,
         ));
     }
+}
+
+/// Adds a widget in a cell of fixed width: text left, numbers right.
+fn cell(ui: &mut egui::Ui, width: f32, right: bool, widget: impl egui::Widget) -> egui::Response {
+    let layout = if right {
+        egui::Layout::right_to_left(egui::Align::Center)
+    } else {
+        egui::Layout::left_to_right(egui::Align::Center)
+    };
+    ui.allocate_ui_with_layout(egui::vec2(width, ROW_HEIGHT), layout, |ui| {
+        ui.set_min_size(egui::vec2(width, ROW_HEIGHT));
+        ui.add(widget)
+    })
+    .inner
 }
 
 /// Draws the table pane.
@@ -114,22 +128,25 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
         ui.vertical(|ui| {
             // Header: click to sort.
             ui.horizontal(|ui| {
-                let header = ui.add_sized([KEY_WIDTH, ROW_HEIGHT], egui::Button::new("Schlüssel").frame(false));
+                let header = cell(ui, KEY_WIDTH, false, egui::Button::new("Schlüssel").frame(false));
                 view.paint_arrow(ui, None, header.rect);
                 if header.clicked() {
                     view.sort_by(None);
                 }
-                ui.add_sized(
-                    [NAME_WIDTH, ROW_HEIGHT],
+                cell(
+                    ui,
+                    NAME_WIDTH,
+                    false,
                     egui::Label::new(egui::RichText::new("Name").strong()),
                 );
                 for (c, column) in t.columns.iter().enumerate() {
-                    let header = ui
-                        .add_sized(
-                            [VALUE_WIDTH, ROW_HEIGHT],
-                            egui::Button::new(&column.indicator.name).frame(false).truncate(),
-                        )
-                        .on_hover_text(format!("{}\nKlicken: sortieren", column.header()));
+                    let header = cell(
+                        ui,
+                        VALUE_WIDTH,
+                        true,
+                        egui::Button::new(&column.indicator.name).frame(false).truncate(),
+                    )
+                    .on_hover_text(format!("{}\nKlicken: sortieren", column.header()));
                     view.paint_arrow(ui, Some(c), header.rect);
                     if header.clicked() {
                         view.sort_by(Some(c));
@@ -146,17 +163,21 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             });
             // The reference row.
             ui.horizontal(|ui| {
-                ui.add_sized([KEY_WIDTH, ROW_HEIGHT], egui::Label::new(""));
-                ui.add_sized(
-                    [NAME_WIDTH, ROW_HEIGHT],
+                cell(ui, KEY_WIDTH, false, egui::Label::new(""));
+                cell(
+                    ui,
+                    NAME_WIDTH,
+                    false,
                     egui::Label::new(egui::RichText::new(format!("{} (Gesamtstadt)", w.info.name)).strong()).truncate(),
                 );
                 for column in &t.columns {
                     let text = column.reference.value.map_or("k. A.".to_string(), |v| {
                         quartier_core::numbers::format_german(v, column.decimals())
                     });
-                    ui.add_sized(
-                        [VALUE_WIDTH, ROW_HEIGHT],
+                    cell(
+                        ui,
+                        VALUE_WIDTH,
+                        true,
                         egui::Label::new(egui::RichText::new(text).strong()),
                     )
                     .on_hover_text(&column.reference.method);
@@ -172,16 +193,19 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                         let highlighted = selected || w.hovered.as_deref() == Some(row.key.as_str());
                         let response = ui
                             .horizontal(|ui| {
-                                let key =
-                                    ui.add_sized([KEY_WIDTH, ROW_HEIGHT], egui::Button::selectable(selected, &row.key));
-                                let name = ui.add_sized(
-                                    [NAME_WIDTH, ROW_HEIGHT],
+                                let key = cell(ui, KEY_WIDTH, false, egui::Button::selectable(selected, &row.key));
+                                let name = cell(
+                                    ui,
+                                    NAME_WIDTH,
+                                    false,
                                     egui::Button::selectable(highlighted, &row.name).truncate(),
                                 );
-                                for (cell, column) in row.cells.iter().zip(&t.columns) {
-                                    ui.add_sized(
-                                        [VALUE_WIDTH, ROW_HEIGHT],
-                                        egui::Label::new(cell.display_de(column.decimals())),
+                                for (value, column) in row.cells.iter().zip(&t.columns) {
+                                    cell(
+                                        ui,
+                                        VALUE_WIDTH,
+                                        true,
+                                        egui::Label::new(value.display_de(column.decimals())),
                                     );
                                 }
                                 let colour = classes
@@ -219,7 +243,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
 
 /// Filter, added columns, copy and export.
 fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Filter");
         ui.add(
             egui::TextEdit::singleline(&mut view.filter)

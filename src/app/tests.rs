@@ -166,3 +166,40 @@ fn the_table_takes_columns_filters_sorts_and_copies_for_excel() {
     assert_eq!(lines.len(), 3, "header, Gesamtstadt, one row: {copied}");
     assert!(lines[2].starts_with("01011101\tStülerstraße\t"), "{copied}");
 }
+
+#[test]
+fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Kita (2880)").click();
+    h.run();
+    let layer = &h.state().state.poi_layers[0];
+    assert!(layer.shown);
+    assert_eq!(layer.points.as_ref().map(Vec::len), Some(2880));
+    // The info card shows name, address and places of a Kita.
+    let kita = layer
+        .points
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|p| p.capacity.is_some())
+        .unwrap()
+        .clone();
+    h.state_mut().state.poi_card = Some(kita.clone());
+    h.run();
+    assert!(h.query_by_label(&kita.name).is_some());
+    let places = format!(
+        "Plätze: {}",
+        quartier_core::numbers::format_german(kita.capacity.unwrap(), 0)
+    );
+    assert!(h.query_by_label(&places).is_some(), "{places}");
+    // Columns: the foreigners' share over the areas.
+    h.get_by_label("Säulen (zweiter Indikator)").click();
+    h.run();
+    h.get_all_by_label("Ausländeranteil").last().unwrap().click();
+    h.run();
+    let w = &h.state().state;
+    assert_eq!(w.column_indicator.as_deref(), Some("anteil_ausl"));
+    assert!(w.column_values.len() > 400, "{}", w.column_values.len());
+}
