@@ -117,7 +117,7 @@ fn main() -> anyhow::Result<()> {
             zoom,
             ..View::default()
         };
-        let (ui_ms, tessellate_ms) = frames(&ctx, 60, |ui| map_ui(ui, &mut state, &geometry, &mut view));
+        let (ui_ms, tessellate_ms) = frames(&ctx, 60, |ui| map_ui(ui, &mut state, &geometry, &mut view, None));
         writeln!(
             report,
             "Bild der Karte ({label}): UI {:.2} ms + Tessellierung {:.2} ms = {:.2} ms (Median aus 60; Ziel < 4 ms)",

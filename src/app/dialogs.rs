@@ -224,6 +224,107 @@ impl GroupDialog {
     }
 }
 
+/// The settings dialog: the base map and offline mode.
+#[derive(Default)]
+pub struct SettingsDialog {
+    /// Shown?
+    pub open: bool,
+    /// The settings being edited.
+    pub draft: super::basemap::BaseMapSettings,
+    /// The path typed for file and folder sources.
+    pub path: String,
+    /// Why the last choice could not be opened.
+    pub message: Option<String>,
+}
+
+impl SettingsDialog {
+    /// Opens the dialog on the current settings.
+    pub fn open_with(&mut self, current: &super::basemap::BaseMapSettings) {
+        use super::basemap::BaseMapSource as S;
+        self.open = true;
+        self.message = None;
+        self.draft = current.clone();
+        self.path = match &current.source {
+            S::TileFolder(p) | S::MbTiles(p) | S::PmTiles(p) => p.display().to_string(),
+            S::None | S::OpenStreetMap => String::new(),
+        };
+    }
+
+    /// Draws the dialog; returns the settings to apply when the user confirms.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Option<super::basemap::BaseMapSettings> {
+        use super::basemap::BaseMapSource as S;
+        if !self.open {
+            return None;
+        }
+        let mut apply = None;
+        let mut open = self.open;
+        egui::Window::new("Einstellungen")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(480.0)
+            .show(ctx, |ui| {
+                ui.strong("Hintergrundkarte");
+                let path = std::path::PathBuf::from(self.path.trim());
+                let choices = [
+                    S::None,
+                    S::TileFolder(path.clone()),
+                    S::MbTiles(path.clone()),
+                    S::PmTiles(path.clone()),
+                    S::OpenStreetMap,
+                ];
+                for choice in choices {
+                    let on = std::mem::discriminant(&choice) == std::mem::discriminant(&self.draft.source);
+                    if ui.radio(on, choice.label()).clicked() {
+                        self.draft.source = choice;
+                    }
+                }
+                let needs_path = matches!(self.draft.source, S::TileFolder(_) | S::MbTiles(_) | S::PmTiles(_));
+                if needs_path {
+                    ui.horizontal(|ui| {
+                        let label = ui.label("Pfad");
+                        ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(300.0))
+                            .labelled_by(label.id);
+                        if ui.button("Durchsuchen …").clicked() {
+                            let picked = match self.draft.source {
+                                S::TileFolder(_) => rfd::FileDialog::new().pick_folder(),
+                                S::MbTiles(_) => rfd::FileDialog::new().add_filter("MBTiles", &["mbtiles"]).pick_file(),
+                                _ => rfd::FileDialog::new().add_filter("PMTiles", &["pmtiles"]).pick_file(),
+                            };
+                            if let Some(p) = picked {
+                                self.path = p.display().to_string();
+                            }
+                        }
+                    });
+                }
+                ui.separator();
+                ui.checkbox(&mut self.draft.offline, "Offline-Modus: keine Netzabfragen");
+                if self.draft.source == S::OpenStreetMap {
+                    ui.label(
+                        "Kacheln von tile.openstreetmap.org, zwischengespeichert im Datenordner;                          © OpenStreetMap-Mitwirkende (ODbL).",
+                    );
+                }
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(180, 30, 30), m);
+                }
+                ui.separator();
+                if ui.button("Übernehmen").clicked() {
+                    let path = std::path::PathBuf::from(self.path.trim());
+                    let mut chosen = self.draft.clone();
+                    chosen.source = match chosen.source {
+                        S::TileFolder(_) => S::TileFolder(path),
+                        S::MbTiles(_) => S::MbTiles(path),
+                        S::PmTiles(_) => S::PmTiles(path),
+                        other => other,
+                    };
+                    self.message = None;
+                    apply = Some(chosen);
+                }
+            });
+        self.open = open;
+        apply
+    }
+}
+
 /// The about dialog: version, licence, and the attribution the sample data requires.
 pub fn about_ui(ctx: &egui::Context, open: &mut bool) {
     egui::Window::new("Über Quartier")

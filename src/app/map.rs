@@ -18,15 +18,23 @@ use quartier_core::Atlas;
 
 use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
 
+use super::basemap::BaseMap;
 use super::palette;
 use super::state::{MapLayer, Workbench};
+
+/// The Web Mercator y of a latitude, in degrees (so that x and y have the same scale).
+fn mercator_y(lat: f64) -> f64 {
+    let lat = lat.clamp(-85.05, 85.05).to_radians();
+    (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln().to_degrees()
+}
 
 /// Areas smaller than this on screen (bounding box diagonal, points) get no outline: at that
 /// size outlines would hide the colours.
 const OUTLINE_MIN_SIZE: f32 = 12.0;
 
-/// One area in a local plane (x = (lon − λ₀) · cos φ₀, y = lat − φ₀), relative to the first
-/// vertex of the level so that f32 keeps centimetres.
+/// One area in the map's plane: Web Mercator in degrees (x = λ − λ₀, y = merc(φ) − merc(φ₀),
+/// so that base map tiles line up), relative to the first vertex of the level so that f32
+/// keeps centimetres.
 pub struct AreaShape {
     /// Area key.
     pub key: String,
@@ -68,8 +76,8 @@ pub struct MapGeometry {
     pub areas: Vec<AreaShape>,
     /// Extent of all areas.
     pub extent: [f32; 4],
-    /// λ₀, φ₀ and cos φ₀ of the local plane.
-    origin: [f64; 3],
+    /// λ₀ and merc(φ₀) of the plane, in degrees.
+    origin: [f64; 2],
     details: RefCell<HashMap<i32, Rc<Detail>>>,
     colours: RefCell<Option<(ColourKey, Rc<Vec<egui::Color32>>)>>,
 }
@@ -89,13 +97,13 @@ impl MapGeometry {
             .next()
             .map_or((10.0, 51.0), |c| (c.x, c.y));
         let (lon0, lat0) = first;
-        let k = lat0.to_radians().cos();
+        let y0 = mercator_y(lat0);
         let mut extent = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
         let shapes = areas
             .into_iter()
             .map(|(a, g)| {
                 let polygon: MultiPolygon<f32> =
-                    g.map_coords(|c| geo::coord! { x: ((c.x - lon0) * k) as f32, y: (c.y - lat0) as f32 });
+                    g.map_coords(|c| geo::coord! { x: (c.x - lon0) as f32, y: (mercator_y(c.y) - y0) as f32 });
                 let mut bbox = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
                 for c in polygon.0.iter().flat_map(|p| p.exterior().0.iter()) {
                     bbox = [bbox[0].min(c.x), bbox[1].min(c.y), bbox[2].max(c.x), bbox[3].max(c.y)];
@@ -124,7 +132,7 @@ impl MapGeometry {
             level: level.to_string(),
             areas: shapes,
             extent,
-            origin: [lon0, lat0, k],
+            origin: [lon0, y0],
             details: RefCell::new(HashMap::new()),
             colours: RefCell::new(None),
         })
@@ -172,10 +180,34 @@ impl MapGeometry {
         detail
     }
 
-    /// A WGS84 position in the local plane.
+    /// A WGS84 position in the map's plane.
     pub fn project(&self, lon: f64, lat: f64) -> [f32; 2] {
-        let [lon0, lat0, k] = self.origin;
-        [((lon - lon0) * k) as f32, (lat - lat0) as f32]
+        let [lon0, y0] = self.origin;
+        [(lon - lon0) as f32, (mercator_y(lat) - y0) as f32]
+    }
+
+    /// The rectangle of a web map tile in the plane: min x, min y, max x, max y.
+    pub fn tile_bounds(&self, id: walkers::TileId) -> [f32; 4] {
+        let [lon0, y0] = self.origin;
+        let n = (1u64 << id.zoom) as f64;
+        let x = |tx: f64| (tx / n * 360.0 - 180.0 - lon0) as f32;
+        let y = |ty: f64| (180.0 - ty / n * 360.0 - y0) as f32;
+        [
+            x(id.x as f64),
+            y(id.y as f64 + 1.0),
+            x(id.x as f64 + 1.0),
+            y(id.y as f64),
+        ]
+    }
+
+    /// The tile column and row (fractional) of a point of the plane at a zoom level.
+    pub fn tile_position(&self, p: [f32; 2], zoom: u8) -> [f64; 2] {
+        let [lon0, y0] = self.origin;
+        let n = (1u64 << zoom) as f64;
+        [
+            (p[0] as f64 + lon0 + 180.0) / 360.0 * n,
+            (180.0 - (p[1] as f64 + y0)) / 360.0 * n,
+        ]
     }
 
     /// The scale (points per plane unit) at which the whole level fits a pane of `size`
@@ -233,7 +265,13 @@ impl Default for View {
 }
 
 /// Draws the map pane and handles hover, click, pan and zoom.
-pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view: &mut View) {
+pub fn map_ui(
+    ui: &mut egui::Ui,
+    w: &mut Workbench,
+    geometry: &MapGeometry,
+    view: &mut View,
+    mut base: Option<&mut BaseMap>,
+) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(246, 244, 238));
@@ -273,6 +311,18 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
         let (a, b) = (to_plane(rect.left_top()), to_plane(rect.right_bottom()));
         [a[0].min(b[0]), a[1].min(b[1]), a[0].max(b[0]), a[1].max(b[1])]
     };
+    if let Some(base) = base.as_deref_mut() {
+        tiles_ui(
+            &painter,
+            base,
+            geometry,
+            &visible,
+            scale * ui.ctx().pixels_per_point(),
+            &to_screen,
+        );
+    }
+    // Over a base map the colours let the streets show through.
+    let opacity = if base.is_some() { 0.72 } else { 1.0 };
     let mut fill = egui::Mesh::default();
     fill.reserve_vertices(detail.vertices);
     fill.reserve_triangles(detail.triangles);
@@ -283,7 +333,11 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
             continue;
         }
         let base = fill.vertices.len() as u32;
-        let colour = colours.get(i).copied().unwrap_or(palette::NO_DATA);
+        let colour = colours
+            .get(i)
+            .copied()
+            .unwrap_or(palette::NO_DATA)
+            .gamma_multiply(opacity);
         for v in &d.vertices {
             fill.colored_vertex(to_screen(*v), colour);
         }
@@ -383,6 +437,47 @@ pub fn map_ui(ui: &mut egui::Ui, w: &mut Workbench, geometry: &MapGeometry, view
     match w.layer {
         MapLayer::StatusDynamics => status_dynamics_legend_ui(ui, rect, w),
         MapLayer::Choropleth => legend_ui(&painter, rect, w),
+    }
+    if let Some(base) = base {
+        let font = egui::FontId::proportional(11.0);
+        let galley = painter.layout_no_wrap(base.attribution.clone(), font, egui::Color32::from_gray(40));
+        let at = rect.right_bottom() - galley.size() - egui::vec2(6.0, 4.0);
+        painter.rect_filled(
+            egui::Rect::from_min_size(at - egui::vec2(3.0, 1.0), galley.size() + egui::vec2(6.0, 2.0)),
+            2.0,
+            egui::Color32::from_white_alpha(200),
+        );
+        painter.galley(at, galley, egui::Color32::from_gray(40));
+    }
+}
+
+/// The base map's tiles under the areas, at the zoom level that matches the scale.
+fn tiles_ui(
+    painter: &egui::Painter,
+    base: &mut BaseMap,
+    geometry: &MapGeometry,
+    visible: &[f32; 4],
+    pixels_per_unit: f32,
+    to_screen: &impl Fn([f32; 2]) -> egui::Pos2,
+) {
+    let zoom = base.zoom_for(pixels_per_unit);
+    let n = 1u32 << zoom;
+    let top_left = geometry.tile_position([visible[0], visible[3]], zoom);
+    let bottom_right = geometry.tile_position([visible[2], visible[1]], zoom);
+    let columns = (top_left[0].floor().max(0.0) as u32)..=(bottom_right[0].floor().min(n as f64 - 1.0).max(0.0) as u32);
+    let rows = (top_left[1].floor().max(0.0) as u32)..=(bottom_right[1].floor().min(n as f64 - 1.0).max(0.0) as u32);
+    if columns.clone().count() * rows.clone().count() > 400 {
+        return;
+    }
+    for y in rows {
+        for x in columns.clone() {
+            let id = walkers::TileId { x, y, zoom };
+            let Some(piece) = base.tile(id) else { continue };
+            let walkers::Tile::Raster(texture) = &piece.tile;
+            let b = geometry.tile_bounds(id);
+            let screen = egui::Rect::from_two_pos(to_screen([b[0], b[3]]), to_screen([b[2], b[1]]));
+            painter.image(texture.id(), screen, piece.uv, egui::Color32::WHITE);
+        }
     }
 }
 
@@ -747,5 +842,22 @@ mod tests {
         ];
         assert_eq!(g.area_at(centre).map(|a| a.key.as_str()), Some("01011101"));
         assert!(g.area_at([1000.0, 1000.0]).is_none(), "far outside the city");
+
+        // Web map tiles line up: the TV tower (13.4094° E, 52.5208° N) lies in the slippy-map
+        // tile 12/2200/1343 (x = ⌊(λ + 180)/360 · 2¹²⌋, y = ⌊(1 − ln(tan φ + sec φ)/π)/2 · 2¹²⌋),
+        // and that tile's bounds contain it.
+        let tower = g.project(13.4094, 52.5208);
+        let t = g.tile_position(tower, 12);
+        assert_eq!((t[0].floor(), t[1].floor()), (2200.0, 1343.0));
+        let b = g.tile_bounds(walkers::TileId {
+            x: 2200,
+            y: 1343,
+            zoom: 12,
+        });
+        assert!(
+            b[0] <= tower[0] && tower[0] <= b[2] && b[1] <= tower[1] && tower[1] <= b[3],
+            "{b:?} {tower:?}"
+        );
+        assert_eq!(g.area_at(tower).map(|a| a.name.as_str()), Some("Alexanderplatzviertel"));
     }
 }

@@ -3,6 +3,7 @@
 //! selection; dialogs for the analyses, which run off the UI thread ([`jobs`]). Everything
 //! shown comes from the engine ([`state::Workbench`]); the panes only draw and dispatch.
 
+mod basemap;
 mod diagram;
 mod dialogs;
 mod jobs;
@@ -93,6 +94,10 @@ pub struct QuartierApp {
     settings_path: Option<PathBuf>,
     /// Move the keyboard focus to the indicator search next frame.
     focus_search: bool,
+    /// The base map's settings and, when one is chosen, the opened source.
+    base_settings: basemap::BaseMapSettings,
+    base_map: Option<basemap::BaseMap>,
+    settings_dialog: dialogs::SettingsDialog,
 }
 
 impl QuartierApp {
@@ -124,7 +129,19 @@ impl QuartierApp {
             job: None,
             settings_path,
             focus_search: false,
+            base_settings: remembered.base_map,
+            base_map: None,
+            settings_dialog: dialogs::SettingsDialog::default(),
         }
+    }
+
+    /// Opens the base map of the settings (on the first frame, when the context exists, and
+    /// after the settings change). A source that fails leaves the plain background and says why.
+    fn open_base_map(&mut self, ctx: &egui::Context) -> Result<()> {
+        self.base_map = None;
+        let cache = crate::paths::data_dir().join("kachelcache");
+        self.base_map = basemap::BaseMap::open(&self.base_settings, ctx, &cache)?;
+        Ok(())
     }
 
     /// Stores the view of this atlas.
@@ -136,6 +153,7 @@ impl QuartierApp {
             diagram: self.state.diagram,
             simple_indicators: self.state.simple_indicators.clone(),
             groups: self.state.groups.clone(),
+            base_map: self.base_settings.clone(),
         };
         if let Err(e) = settings::save(path, &remembered) {
             eprintln!("Fehler: {e:#}");
@@ -151,6 +169,11 @@ impl QuartierApp {
             ctx.set_zoom_factor(zoom);
         }
         self.state.begin_frame();
+        if ctx.cumulative_frame_nr() == 0 && self.base_settings.source != basemap::BaseMapSource::None {
+            if let Err(e) = self.open_base_map(&ctx) {
+                self.state.error = Some(format!("Hintergrundkarte: {e:#}"));
+            }
+        }
         self.shortcuts(&ctx);
         self.poll_job();
         egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
@@ -171,6 +194,7 @@ impl QuartierApp {
             let mut context = panes::PaneContext {
                 state: &mut self.state,
                 geometry: self.geometry.as_ref(),
+                base: self.base_map.as_mut(),
                 view: &mut self.view,
                 table: &mut self.table,
                 maximise: None,
@@ -213,6 +237,17 @@ impl QuartierApp {
             self.job = Some(job);
         }
         self.group_dialog.ui(&ctx, &mut self.state);
+        if let Some(chosen) = self.settings_dialog.ui(&ctx) {
+            let previous = std::mem::replace(&mut self.base_settings, chosen);
+            match self.open_base_map(&ctx) {
+                Ok(()) => self.settings_dialog.open = false,
+                Err(e) => {
+                    self.settings_dialog.message = Some(format!("{e:#}"));
+                    self.base_settings = previous;
+                    let _ = self.open_base_map(&ctx);
+                }
+            }
+        }
         dialogs::about_ui(&ctx, &mut self.about_open);
         if let Some(job) = &self.job {
             job.ui(&ctx);
@@ -313,6 +348,9 @@ impl QuartierApp {
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("Datei", |ui| {
+                if ui.button("Einstellungen …").clicked() {
+                    self.settings_dialog.open_with(&self.base_settings);
+                }
                 if ui.button("Beenden").clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }

@@ -98,6 +98,8 @@ pub struct PaneContext<'a> {
     pub geometry: Option<&'a MapGeometry>,
     /// The map's pan and zoom.
     pub view: &'a mut View,
+    /// The base map, if one is chosen.
+    pub base: Option<&'a mut super::basemap::BaseMap>,
     /// The table's sorting and filter.
     pub table: &'a mut TableView,
     /// Set when the user asks to maximise a pane.
@@ -109,7 +111,7 @@ impl PaneContext<'_> {
     pub fn pane_content(&mut self, ui: &mut egui::Ui, pane: Pane) {
         match pane {
             Pane::Map => match self.geometry {
-                Some(g) => super::map::map_ui(ui, self.state, g, self.view),
+                Some(g) => super::map::map_ui(ui, self.state, g, self.view, self.base.as_deref_mut()),
                 None => {
                     ui.label("Keine Geometrie geladen");
                 }

@@ -28,6 +28,9 @@ pub struct AtlasSettings {
     /// Saved selections.
     #[serde(default)]
     pub groups: Vec<SelectionGroup>,
+    /// The base map.
+    #[serde(default)]
+    pub base_map: super::basemap::BaseMapSettings,
 }
 
 /// The settings file of an atlas: `<data dir>/ansichten/<file stem>-<hash of the full path>.json`.
@@ -89,11 +92,16 @@ mod tests {
                 keys: ["01011101".to_string()].into(),
                 level: "Planungsraum".into(),
             }],
+            base_map: super::super::basemap::BaseMapSettings {
+                source: super::super::basemap::BaseMapSource::MbTiles("/karten/berlin.mbtiles".into()),
+                offline: true,
+            },
         };
         save(&a, &settings).unwrap();
         let back = load(&a).unwrap();
         assert_eq!((back.mode, back.diagram), (Mode::Simple, DiagramKind::Scatter));
         assert_eq!(back.groups, settings.groups);
+        assert_eq!(back.base_map, settings.base_map);
         assert!(back.layout.is_some());
         std::fs::write(&a, "{ kaputt").unwrap();
         let e = load(&a).err().unwrap().to_string();
