@@ -257,7 +257,7 @@ impl LocalTiles {
         let tile = self
             .source
             .bytes(id)
-            .and_then(|b| walkers::Tile::new(&b, &walkers::Style::default(), id.zoom, 256, &self.ctx).ok());
+            .and_then(|b| walkers::Tile::new(&b, &walkers::Style, id.zoom, 256, &self.ctx).ok());
         self.cache.insert(id, tile.clone());
         tile
     }
