@@ -74,17 +74,17 @@ pub struct GeometryImportSummary {
     pub total_area_km2: f64,
 }
 
-struct SourceFeature {
+pub(crate) struct SourceFeature {
     number: usize,
-    properties: serde_json::Map<String, serde_json::Value>,
+    pub(crate) properties: serde_json::Map<String, serde_json::Value>,
     rings: std::result::Result<MultiPolygon<f64>, String>,
 }
 
-struct SourceLayer {
-    features: Vec<SourceFeature>,
-    epsg: u16,
-    crs_source: String,
-    encoding: Option<String>,
+pub(crate) struct SourceLayer {
+    pub(crate) features: Vec<SourceFeature>,
+    pub(crate) epsg: u16,
+    pub(crate) crs_source: String,
+    pub(crate) encoding: Option<String>,
 }
 
 /// Imports the areas of one level. All or nothing.
@@ -306,7 +306,7 @@ pub fn import_geometry(
     }
     let mut total_area = 0.0;
     let (mut created, mut updated) = (0, 0);
-    let tx = atlas.conn.transaction()?;
+    let tx = atlas.conn.savepoint()?;
     let level_id = match &existing_level {
         Some(l) => {
             if let Some(p) = &parent_level {
@@ -423,7 +423,7 @@ fn transform_multipolygon(g: &MultiPolygon<f64>, t: &ToWgs84) -> Result<MultiPol
 }
 
 /// Reads the features of a geometry file in their source CRS.
-fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<SourceLayer> {
+pub(crate) fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<SourceLayer> {
     let file = file_name(path);
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
     let override_epsg = crs_override.map(|c| parse_epsg(c, "--crs")).transpose()?;

@@ -16,6 +16,7 @@ pub mod geometry;
 pub mod metadata;
 pub mod network;
 pub mod pois;
+pub mod preview;
 pub mod values;
 
 use serde::Serialize;

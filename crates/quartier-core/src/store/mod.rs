@@ -9,7 +9,7 @@ mod series;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, Level, Period, Polarity};
 use crate::{Error, Result};
@@ -168,7 +168,7 @@ impl Atlas {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", -65_536)?;
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         migrate(&tx, 0, version)?;
         tx.execute("INSERT INTO atlas_meta(key, value) VALUES ('name', ?1)", [name.trim()])?;
@@ -233,7 +233,7 @@ impl Atlas {
         // 64 MB page cache: imports of millions of values stay in memory until commit.
         conn.pragma_update(None, "cache_size", -65_536)?;
         if version < LATEST_VERSION {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             migrate(&tx, version, LATEST_VERSION)?;
             tx.pragma_update(None, "user_version", LATEST_VERSION)?;
             tx.execute(
@@ -246,6 +246,16 @@ impl Atlas {
             conn,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Runs `work` (an import, say) and then undoes everything it wrote: the dry run behind
+    /// "Prüfen" in the import dialogs, which shows the summary or the problems before
+    /// anything is stored. Every write of the engine is a savepoint, so they nest in this one.
+    pub fn trial<T>(&mut self, work: impl FnOnce(&mut Atlas) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("SAVEPOINT probelauf")?;
+        let outcome = work(self);
+        self.conn.execute_batch("ROLLBACK TO probelauf; RELEASE probelauf")?;
+        outcome
     }
 
     /// The file this atlas lives in.
@@ -297,7 +307,7 @@ impl Atlas {
                 rules.threshold
             )));
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for (key, value) in [
             ("suppression_threshold", rules.threshold.to_string()),
             ("suppress_zero", if rules.suppress_zero { "1" } else { "0" }.to_string()),
@@ -445,7 +455,7 @@ impl Atlas {
     /// Changes an indicator's metadata in one transaction.
     pub fn update_indicator(&mut self, key: &str, update: &IndicatorUpdate) -> Result<IndicatorMeta> {
         let current = self.indicator(key)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         apply_indicator_update(&tx, current.id, update)?;
         log(&tx, "indicator_metadata", &format!("Metadaten von „{key}“ geändert"))?;
         tx.commit()?;
@@ -538,7 +548,7 @@ impl Atlas {
         status: crate::model::ValueStatus,
         note: &str,
     ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut changed = 0;
         let levels: Vec<i64> = {
             let mut stmt =
@@ -577,7 +587,7 @@ impl Atlas {
             return Err(Error::Invalid(format!("Die Ebene „{name}“ gibt es schon")));
         }
         let parent_id = parent.map(|p| self.level(p)).transpose()?.map(|l| l.id);
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         insert_level(&tx, name, parent_id)?;
         log(&tx, "create_level", &format!("Ebene „{name}“ angelegt"))?;
         tx.commit()?;
@@ -594,7 +604,7 @@ impl Atlas {
         run: &DerivedRun,
         outputs: &[DerivedSeries],
     ) -> Result<Vec<String>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let parameters = serde_json::to_string(&run.parameters).unwrap_or_else(|_| "{}".into());
         let inputs = serde_json::to_string(&run.inputs).unwrap_or_else(|_| "[]".into());
         for out in outputs {
@@ -690,7 +700,7 @@ impl Atlas {
 }
 
 /// Writes one line to the audit log inside the caller's transaction.
-pub(crate) fn log(tx: &Transaction<'_>, action: &str, detail: &str) -> Result<()> {
+pub(crate) fn log(tx: &Connection, action: &str, detail: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO audit_log(action, detail) VALUES (?1, ?2)",
         params![action, detail],
@@ -699,7 +709,7 @@ pub(crate) fn log(tx: &Transaction<'_>, action: &str, detail: &str) -> Result<()
 }
 
 /// Inserts a new level after the existing ones; returns its id.
-pub(crate) fn insert_level(tx: &Transaction<'_>, name: &str, parent_level_id: Option<i64>) -> Result<i64> {
+pub(crate) fn insert_level(tx: &Connection, name: &str, parent_level_id: Option<i64>) -> Result<i64> {
     let order: i64 = tx.query_row("SELECT COALESCE(MAX(sort_order), -1) + 1 FROM spatial_level", [], |r| {
         r.get(0)
     })?;
@@ -711,7 +721,7 @@ pub(crate) fn insert_level(tx: &Transaction<'_>, name: &str, parent_level_id: Op
 }
 
 /// Finds or creates a period by label.
-pub(crate) fn ensure_period(tx: &Transaction<'_>, label: &str) -> Result<i64> {
+pub(crate) fn ensure_period(tx: &Connection, label: &str) -> Result<i64> {
     let label = label.trim();
     if label.is_empty() {
         return Err(Error::Invalid(
@@ -732,7 +742,7 @@ pub(crate) fn ensure_period(tx: &Transaction<'_>, label: &str) -> Result<i64> {
 }
 
 /// Finds or creates an indicator by key; returns (id, created).
-pub(crate) fn ensure_indicator(tx: &Transaction<'_>, key: &str, kind: IndicatorKind) -> Result<(i64, bool)> {
+pub(crate) fn ensure_indicator(tx: &Connection, key: &str, kind: IndicatorKind) -> Result<(i64, bool)> {
     if let Some(id) = tx
         .query_row("SELECT id FROM indicator WHERE key = ?1", [key], |r| r.get(0))
         .optional()?
@@ -750,7 +760,7 @@ pub(crate) fn ensure_indicator(tx: &Transaction<'_>, key: &str, kind: IndicatorK
     Ok((tx.last_insert_rowid(), true))
 }
 
-pub(crate) fn apply_indicator_update(tx: &Transaction<'_>, id: i64, u: &IndicatorUpdate) -> Result<()> {
+pub(crate) fn apply_indicator_update(tx: &Connection, id: i64, u: &IndicatorUpdate) -> Result<()> {
     let opt = |s: &Option<String>| {
         s.as_ref().map(|v| {
             if v.trim().is_empty() {
@@ -816,7 +826,7 @@ pub(crate) fn read_series(
 
 /// Writes one series with its counts (an empty series is removed).
 pub(crate) fn write_series(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     indicator_id: i64,
     period_id: i64,
     level_id: i64,
@@ -840,7 +850,7 @@ pub(crate) fn write_series(
 }
 
 /// Runs the migrations from schema version `from` to `to` inside the caller's transaction.
-fn migrate(tx: &Transaction<'_>, from: i64, to: i64) -> Result<()> {
+fn migrate(tx: &Connection, from: i64, to: i64) -> Result<()> {
     for version in from..to {
         tx.execute_batch(MIGRATIONS[version as usize])?;
         if version + 1 == 2 {
@@ -851,7 +861,7 @@ fn migrate(tx: &Transaction<'_>, from: i64, to: i64) -> Result<()> {
 }
 
 /// Schema 1 → 2: the per-value rows become one series per indicator, period and level.
-fn convert_value_rows(tx: &Transaction<'_>) -> Result<()> {
+fn convert_value_rows(tx: &Connection) -> Result<()> {
     let rows = {
         let mut stmt = tx.prepare(
             "SELECT v.indicator_id, v.period_id, a.level_id, v.area_id, v.value, v.text_value, v.status, v.note
