@@ -6,6 +6,7 @@
 mod basemap;
 mod diagram;
 mod dialogs;
+mod import;
 mod jobs;
 pub mod map;
 mod palette;
@@ -90,6 +91,9 @@ pub struct QuartierApp {
     about_open: bool,
     /// The running analysis.
     job: Option<jobs::Job<StatusDynamicsResult>>,
+    import_dialog: import::ImportDialog,
+    /// The running dry run or import.
+    import_job: Option<jobs::Job<import::ImportOutcome>>,
     /// Where the view of this atlas is remembered; `None` in tests.
     settings_path: Option<PathBuf>,
     /// Move the keyboard focus to the indicator search next frame.
@@ -127,6 +131,8 @@ impl QuartierApp {
             group_dialog: dialogs::GroupDialog::default(),
             about_open: false,
             job: None,
+            import_dialog: import::ImportDialog::default(),
+            import_job: None,
             settings_path,
             focus_search: false,
             base_settings: remembered.base_map,
@@ -176,6 +182,7 @@ impl QuartierApp {
         }
         self.shortcuts(&ctx);
         self.poll_job();
+        self.poll_import();
         egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("statusleiste").show(ui, |ui| self.status_bar_ui(ui));
         let simple = self.state.mode == Mode::Simple;
@@ -249,8 +256,30 @@ impl QuartierApp {
             }
         }
         dialogs::about_ui(&ctx, &mut self.about_open);
+        if let Some(job) = self.import_dialog.ui(&ctx, &self.state) {
+            self.import_job = Some(job);
+        }
         if let Some(job) = &self.job {
             job.ui(&ctx);
+        }
+        if let Some(job) = &self.import_job {
+            job.ui(&ctx);
+        }
+    }
+
+    /// Takes the result of a finished dry run or import; after an import the atlas overview,
+    /// the POI layers and the shown figures are read again.
+    fn poll_import(&mut self) {
+        let Some(outcome) = self.import_job.as_ref().and_then(|j| j.poll()) else { return };
+        self.import_job = None;
+        let written = matches!(outcome, Ok(import::ImportOutcome::Done { written: true, .. }));
+        self.import_dialog.finished(outcome);
+        if written {
+            if let Err(e) = self.state.reload() {
+                self.state.error = Some(format!("{e:#}"));
+            }
+            self.geometry = None;
+            self.state.notice = Some("Import abgeschlossen".to_string());
         }
     }
 
@@ -348,6 +377,17 @@ impl QuartierApp {
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("Datei", |ui| {
+                for kind in [import::ImportKind::Geometry, import::ImportKind::Values, import::ImportKind::Pois] {
+                    let label = match kind {
+                        import::ImportKind::Geometry => "Geometrie importieren …",
+                        import::ImportKind::Values => "Werte importieren …",
+                        import::ImportKind::Pois => "Einrichtungen importieren …",
+                    };
+                    if ui.button(label).clicked() {
+                        self.import_dialog.open_for(kind, &self.state);
+                    }
+                }
+                ui.separator();
                 if ui.button("Einstellungen …").clicked() {
                     self.settings_dialog.open_with(&self.base_settings);
                 }

@@ -300,6 +300,37 @@ impl Workbench {
         self.info.indicators.iter().find(|i| i.key == key)
     }
 
+    /// Reads the atlas overview again (after an import) and keeps level, indicator and period
+    /// where they still exist.
+    pub fn reload(&mut self) -> Result<()> {
+        let level = self.level_name().to_string();
+        self.info = atlas_info(&self.atlas)?;
+        self.level = self.info.levels.iter().position(|l| l.name == level).unwrap_or(self.info.levels.len().saturating_sub(1));
+        let shown: Vec<bool> = self.poi_layers.iter().map(|l| l.shown).collect();
+        self.poi_layers = self
+            .info
+            .poi_categories
+            .iter()
+            .map(|c| PoiLayer {
+                category: c.name.clone(),
+                count: c.count,
+                shown: false,
+                points: None,
+            })
+            .collect();
+        for (i, on) in shown.into_iter().enumerate() {
+            if on && i < self.poi_layers.len() {
+                self.show_pois(i, true);
+            }
+        }
+        let keep = self.indicator.clone().filter(|k| self.indicators_on_level().iter().any(|i| &i.key == k));
+        match keep.or_else(|| self.indicators_on_level().first().map(|i| i.key.clone())) {
+            Some(key) => self.choose_indicator(&key),
+            None => self.refresh(),
+        }
+        Ok(())
+    }
+
     /// Chooses a level; keeps the indicator when it has values there.
     pub fn choose_level(&mut self, level: usize) {
         self.level = level;

@@ -203,3 +203,64 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
     assert_eq!(w.column_indicator.as_deref(), Some("anteil_ausl"));
     assert!(w.column_values.len() > 400, "{}", w.column_values.len());
 }
+
+/// Steps the harness until the app has no running job.
+fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
+    let started = std::time::Instant::now();
+    h.step();
+    while h.state().job.is_some() || h.state().import_job.is_some() {
+        assert!(started.elapsed().as_secs() < 60, "job did not finish");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run();
+}
+
+#[test]
+fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
+    let (dir, app) = sample_app();
+    let csv = dir.path().join("kinder.csv");
+    std::fs::write(&csv, "id;name;kinder_neu\n01011101;Stülerstraße;12\n01011102;Großer Tiergarten;1x\n01011103;Lützowstraße;5\n01011104;Körnerstraße;9\n").unwrap();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Datei").click();
+    h.run();
+    h.get_by_label("Werte importieren …").click();
+    h.run();
+    h.get_by_label("Dateipfad").click();
+    h.run();
+    h.get_by_label("Dateipfad").type_text(&csv.display().to_string());
+    h.run();
+    h.get_by_label("Vorschau").click();
+    h.run();
+    let preview = h.state().import_dialog.preview.clone().unwrap();
+    assert_eq!(preview.headers, ["id", "name", "kinder_neu"]);
+    assert_eq!(h.state().import_dialog.key_column, "id", "guessed");
+    assert!(h.query_all_by_label("Großer Tiergarten").count() >= 2, "first rows shown beside the table");
+    h.get_by_label("Zeitraum (z. B. 2024)").click();
+    h.run();
+    h.get_by_label("Zeitraum (z. B. 2024)").type_text("2030");
+    h.run();
+    // The dry run finds the bad value and names line, column and value; nothing is written.
+    h.get_by_label("Prüfen").click();
+    wait_for_jobs(&mut h);
+    assert!(h.query_by_label("1 Probleme – nichts wurde geschrieben").is_some());
+    match &h.state().import_dialog.outcome {
+        Some(Ok(super::import::ImportOutcome::Problems(p))) => {
+            assert_eq!((p[0].row, p[0].value.as_deref()), (Some(3), Some("1x")), "{p:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.query_all_by_label("1x").count(), 2, "in the preview and in the problem list");
+    assert!(h.state().state.atlas.indicator("kinder_neu").is_err());
+    // Fixed file: checked, then imported.
+    std::fs::write(&csv, "id;name;kinder_neu\n01011101;Stülerstraße;12\n01011102;Großer Tiergarten;1\n01011103;Lützowstraße;5\n01011104;Körnerstraße;9\n").unwrap();
+    h.get_by_label("Prüfen").click();
+    wait_for_jobs(&mut h);
+    assert!(h.query_by_label("Geprüft: keine Probleme").is_some());
+    assert!(h.state().state.atlas.indicator("kinder_neu").is_err(), "a dry run writes nothing");
+    h.get_by_label("Importieren").click();
+    wait_for_jobs(&mut h);
+    assert!(h.state().state.atlas.indicator("kinder_neu").is_ok());
+    assert!(h.state().state.info.indicators.iter().any(|i| i.key == "kinder_neu"), "overview read again");
+}
