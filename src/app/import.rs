@@ -120,7 +120,11 @@ impl ImportDialog {
                     p.headers
                         .iter()
                         .find(|h| words.iter().any(|w| h.to_lowercase() == *w))
-                        .or_else(|| p.headers.iter().find(|h| words.iter().any(|w| h.to_lowercase().contains(w))))
+                        .or_else(|| {
+                            p.headers
+                                .iter()
+                                .find(|h| words.iter().any(|w| h.to_lowercase().contains(w)))
+                        })
                         .cloned()
                         .unwrap_or_default()
                 };
@@ -250,8 +254,9 @@ impl ImportDialog {
     fn mapping_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) {
         let headers = self.preview.as_ref().map(|p| p.headers.clone()).unwrap_or_default();
         let levels: Vec<String> = w.info.levels.iter().map(|l| l.name.clone()).collect();
-        egui::Grid::new("zuordnung_import").num_columns(2).show(ui, |ui| {
-            match self.kind {
+        egui::Grid::new("zuordnung_import")
+            .num_columns(2)
+            .show(ui, |ui| match self.kind {
                 ImportKind::Geometry => {
                     text_row(ui, "Ebene (neu oder vorhanden)", &mut self.level);
                     choice_row(ui, "Übergeordnete Ebene", &mut self.parent_level, &levels, true);
@@ -273,8 +278,7 @@ impl ImportDialog {
                     choice_row(ui, "y / Breite (Tabellen)", &mut self.y_column, &headers, true);
                     text_row(ui, "Koordinatensystem (leer: erkennen)", &mut self.crs);
                 }
-            }
-        });
+            });
     }
 
     fn outcome_ui(&self, ui: &mut egui::Ui) {
@@ -286,7 +290,11 @@ impl ImportDialog {
                 ui.colored_label(egui::Color32::from_rgb(200, 40, 40), message);
             }
             Some(Ok(ImportOutcome::Done { summary, written })) => {
-                ui.strong(if *written { "Importiert" } else { "Geprüft: keine Probleme" });
+                ui.strong(if *written {
+                    "Importiert"
+                } else {
+                    "Geprüft: keine Probleme"
+                });
                 for line in summary {
                     ui.label(line);
                 }
@@ -296,21 +304,24 @@ impl ImportDialog {
                     egui::Color32::from_rgb(200, 40, 40),
                     format!("{} Probleme – nichts wurde geschrieben", problems.len()),
                 );
-                egui::ScrollArea::vertical().id_salt("probleme_rollen").max_height(180.0).show(ui, |ui| {
-                    egui::Grid::new("probleme").striped(true).num_columns(4).show(ui, |ui| {
-                        for h in ["Zeile", "Spalte", "Wert", "Problem"] {
-                            ui.strong(h);
-                        }
-                        ui.end_row();
-                        for p in problems.iter().take(500) {
-                            ui.label(p.row.map_or(String::new(), |r| r.to_string()));
-                            ui.label(p.column.clone().unwrap_or_default());
-                            ui.label(p.value.clone().unwrap_or_default());
-                            ui.label(&p.reason);
+                egui::ScrollArea::vertical()
+                    .id_salt("probleme_rollen")
+                    .max_height(180.0)
+                    .show(ui, |ui| {
+                        egui::Grid::new("probleme").striped(true).num_columns(4).show(ui, |ui| {
+                            for h in ["Zeile", "Spalte", "Wert", "Problem"] {
+                                ui.strong(h);
+                            }
                             ui.end_row();
-                        }
+                            for p in problems.iter().take(500) {
+                                ui.label(p.row.map_or(String::new(), |r| r.to_string()));
+                                ui.label(p.column.clone().unwrap_or_default());
+                                ui.label(p.value.clone().unwrap_or_default());
+                                ui.label(&p.reason);
+                                ui.end_row();
+                            }
+                        });
                     });
-                });
             }
         }
     }
@@ -350,14 +361,22 @@ impl ImportDialog {
             }),
         };
         let title = if write { "Importieren" } else { "Prüfen" };
-        Job::start(title, w.atlas.path().to_path_buf(), ctx.clone(), move |atlas, progress| {
-            let summary = if write {
-                request.run(atlas, progress)?
-            } else {
-                atlas.trial(|a| request.run(a, progress))?
-            };
-            Ok(ImportOutcome::Done { summary, written: write })
-        })
+        Job::start(
+            title,
+            w.atlas.path().to_path_buf(),
+            ctx.clone(),
+            move |atlas, progress| {
+                let summary = if write {
+                    request.run(atlas, progress)?
+                } else {
+                    atlas.trial(|a| request.run(a, progress))?
+                };
+                Ok(ImportOutcome::Done {
+                    summary,
+                    written: write,
+                })
+            },
+        )
     }
 }
 
@@ -388,9 +407,10 @@ impl Request {
                 ]
                 .into_iter()
                 .chain((s.keys_padded > 0).then(|| format!("{} Schlüssel mit führenden Nullen ergänzt", s.keys_padded)))
-                .chain((!s.without_parent.is_empty()).then(|| {
-                    format!("{} Flächen ohne übergeordnetes Gebiet", s.without_parent.len())
-                }))
+                .chain(
+                    (!s.without_parent.is_empty())
+                        .then(|| format!("{} Flächen ohne übergeordnetes Gebiet", s.without_parent.len())),
+                )
                 .collect()
             }
             Request::Values(opts) => {
@@ -411,7 +431,10 @@ impl Request {
                         s.values_by_status.missing,
                         s.values_by_status.not_applicable
                     ),
-                    format!("Zeichensatz {}, Dezimaltrennzeichen {:?}", s.encoding, s.decimal_separator),
+                    format!(
+                        "Zeichensatz {}, Dezimaltrennzeichen {:?}",
+                        s.encoding, s.decimal_separator
+                    ),
                 ]
             }
             Request::Pois(opts) => {
@@ -425,7 +448,10 @@ impl Request {
                 ]
                 .into_iter()
                 .chain((!s.outside_atlas.is_empty()).then(|| {
-                    format!("{} Einrichtungen liegen außerhalb der Gebiete des Atlas", s.outside_atlas.len())
+                    format!(
+                        "{} Einrichtungen liegen außerhalb der Gebiete des Atlas",
+                        s.outside_atlas.len()
+                    )
                 }))
                 .collect()
             }
@@ -444,32 +470,40 @@ fn preview_ui(ui: &mut egui::Ui, p: &FilePreview) {
     .flatten()
     .collect();
     ui.label(format!("{}: {}", p.file, detected.join(" · ")));
-    egui::ScrollArea::both().id_salt("vorschau_rollen").max_height(170.0).show(ui, |ui| {
-        egui::Grid::new("vorschau").striped(true).show(ui, |ui| {
-            for h in &p.headers {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for row in &p.rows {
-                for cell in row {
-                    ui.label(cell);
+    egui::ScrollArea::both()
+        .id_salt("vorschau_rollen")
+        .max_height(170.0)
+        .show(ui, |ui| {
+            egui::Grid::new("vorschau").striped(true).show(ui, |ui| {
+                for h in &p.headers {
+                    ui.strong(h);
                 }
                 ui.end_row();
-            }
+                for row in &p.rows {
+                    for cell in row {
+                        ui.label(cell);
+                    }
+                    ui.end_row();
+                }
+            });
         });
-    });
 }
 
 fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) {
     let l = ui.label(label);
-    ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(l.id);
+    ui.add(egui::TextEdit::singleline(value).desired_width(260.0))
+        .labelled_by(l.id);
     ui.end_row();
 }
 
 fn choice_row(ui: &mut egui::Ui, label: &str, value: &mut String, options: &[String], optional: bool) {
     let l = ui.label(label);
     egui::ComboBox::from_id_salt(("import_zuordnung", label))
-        .selected_text(if value.is_empty() { "–".to_string() } else { value.clone() })
+        .selected_text(if value.is_empty() {
+            "–".to_string()
+        } else {
+            value.clone()
+        })
         .width(260.0)
         .show_ui(ui, |ui| {
             if optional {

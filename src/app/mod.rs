@@ -6,6 +6,7 @@
 mod basemap;
 mod diagram;
 mod dialogs;
+mod edit;
 mod import;
 mod jobs;
 pub mod map;
@@ -35,6 +36,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Strg+D", "Status und Dynamik …"),
     ("Strg+G", "Auswahl als Gruppe speichern"),
     ("Strg+C", "Tabellenzeilen (Auswahl oder alle gezeigten) kopieren"),
+    ("Strg+Z / Strg+Y", "Rückgängig / Wiederholen"),
     ("Bild auf / Bild ab", "Zeitraum vor / zurück"),
     ("F11", "Bereich maximieren / Aufteilung wiederherstellen"),
     ("Esc", "Auswahl aufheben"),
@@ -92,6 +94,9 @@ pub struct QuartierApp {
     /// The running analysis.
     job: Option<jobs::Job<StatusDynamicsResult>>,
     import_dialog: import::ImportDialog,
+    history: edit::History,
+    value_dialog: edit::ValueDialog,
+    metadata_dialog: edit::MetadataDialog,
     /// The running dry run or import.
     import_job: Option<jobs::Job<import::ImportOutcome>>,
     /// Where the view of this atlas is remembered; `None` in tests.
@@ -132,6 +137,9 @@ impl QuartierApp {
             about_open: false,
             job: None,
             import_dialog: import::ImportDialog::default(),
+            history: edit::History::default(),
+            value_dialog: edit::ValueDialog::default(),
+            metadata_dialog: edit::MetadataDialog::default(),
             import_job: None,
             settings_path,
             focus_search: false,
@@ -256,6 +264,15 @@ impl QuartierApp {
             }
         }
         dialogs::about_ui(&ctx, &mut self.about_open);
+        if let Some(area) = self.table.edit_value.take() {
+            self.value_dialog.open_for(&self.state, &area);
+        }
+        let edits = [self.value_dialog.ui(&ctx, &self.state), self.metadata_dialog.ui(&ctx)];
+        for edit in edits.into_iter().flatten() {
+            if let Err(e) = self.history.apply(&mut self.state, edit) {
+                self.state.error = Some(e.to_string());
+            }
+        }
         if let Some(job) = self.import_dialog.ui(&ctx, &self.state) {
             self.import_job = Some(job);
         }
@@ -270,7 +287,9 @@ impl QuartierApp {
     /// Takes the result of a finished dry run or import; after an import the atlas overview,
     /// the POI layers and the shown figures are read again.
     fn poll_import(&mut self) {
-        let Some(outcome) = self.import_job.as_ref().and_then(|j| j.poll()) else { return };
+        let Some(outcome) = self.import_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
         self.import_job = None;
         let written = matches!(outcome, Ok(import::ImportOutcome::Done { written: true, .. }));
         self.import_dialog.finished(outcome);
@@ -327,6 +346,14 @@ impl QuartierApp {
         if pressed(Modifiers::COMMAND, Key::G) {
             self.group_dialog.open = !self.state.selection.is_empty();
         }
+        // In a text field, Strg+Z belongs to the field.
+        let typing = ctx.egui_wants_keyboard_input();
+        if !typing && (pressed(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z) || pressed(Modifiers::COMMAND, Key::Y)) {
+            self.history.redo(&mut self.state);
+        }
+        if !typing && pressed(Modifiers::COMMAND, Key::Z) {
+            self.history.undo(&mut self.state);
+        }
         if pressed(Modifiers::NONE, Key::F1) {
             self.about_open = true;
         }
@@ -377,7 +404,11 @@ impl QuartierApp {
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("Datei", |ui| {
-                for kind in [import::ImportKind::Geometry, import::ImportKind::Values, import::ImportKind::Pois] {
+                for kind in [
+                    import::ImportKind::Geometry,
+                    import::ImportKind::Values,
+                    import::ImportKind::Pois,
+                ] {
                     let label = match kind {
                         import::ImportKind::Geometry => "Geometrie importieren …",
                         import::ImportKind::Values => "Werte importieren …",
@@ -393,6 +424,36 @@ impl QuartierApp {
                 }
                 if ui.button("Beenden").clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("Bearbeiten", |ui| {
+                let undo = self.history.next_undo().map(|e| e.describe());
+                if ui
+                    .add_enabled(undo.is_some(), egui::Button::new("Rückgängig").shortcut_text("Strg+Z"))
+                    .on_hover_text(undo.unwrap_or_default())
+                    .clicked()
+                {
+                    self.history.undo(&mut self.state);
+                }
+                let redo = self.history.next_redo().map(|e| e.describe());
+                if ui
+                    .add_enabled(redo.is_some(), egui::Button::new("Wiederholen").shortcut_text("Strg+Y"))
+                    .on_hover_text(redo.unwrap_or_default())
+                    .clicked()
+                {
+                    self.history.redo(&mut self.state);
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(
+                        self.state.indicator.is_some(),
+                        egui::Button::new("Indikator bearbeiten …"),
+                    )
+                    .clicked()
+                {
+                    if let Some(key) = self.state.indicator.clone() {
+                        self.metadata_dialog.open_for(&self.state, &key);
+                    }
                 }
             });
             ui.menu_button("Analyse", |ui| {
@@ -602,6 +663,7 @@ impl QuartierApp {
         let search = w.search.to_lowercase();
         let mut chosen = None;
         let mut curate = None;
+        let mut edit_metadata = None;
         egui::ScrollArea::vertical().show(ui, |ui| {
             let mut topic = String::new();
             for i in w.indicators_on_level() {
@@ -628,6 +690,10 @@ impl QuartierApp {
                     chosen = Some(i.key.clone());
                 }
                 item.context_menu(|ui| {
+                    if ui.button("Metadaten bearbeiten …").clicked() {
+                        edit_metadata = Some(i.key.clone());
+                        ui.close();
+                    }
                     let mut offered = w.is_simple_indicator(i);
                     if ui.checkbox(&mut offered, "In der einfachen Ansicht zeigen").changed() {
                         curate = Some((i.key.clone(), offered));
@@ -640,6 +706,9 @@ impl QuartierApp {
         }
         if let Some((key, offered)) = curate {
             w.curate_simple_indicator(&key, offered);
+        }
+        if let Some(key) = edit_metadata {
+            self.metadata_dialog.open_for(&self.state, &key);
         }
     }
 }

@@ -305,7 +305,12 @@ impl Workbench {
     pub fn reload(&mut self) -> Result<()> {
         let level = self.level_name().to_string();
         self.info = atlas_info(&self.atlas)?;
-        self.level = self.info.levels.iter().position(|l| l.name == level).unwrap_or(self.info.levels.len().saturating_sub(1));
+        self.level = self
+            .info
+            .levels
+            .iter()
+            .position(|l| l.name == level)
+            .unwrap_or(self.info.levels.len().saturating_sub(1));
         let shown: Vec<bool> = self.poi_layers.iter().map(|l| l.shown).collect();
         self.poi_layers = self
             .info
@@ -323,7 +328,10 @@ impl Workbench {
                 self.show_pois(i, true);
             }
         }
-        let keep = self.indicator.clone().filter(|k| self.indicators_on_level().iter().any(|i| &i.key == k));
+        let keep = self
+            .indicator
+            .clone()
+            .filter(|k| self.indicators_on_level().iter().any(|i| &i.key == k));
         match keep.or_else(|| self.indicators_on_level().first().map(|i| i.key.clone())) {
             Some(key) => self.choose_indicator(&key),
             None => self.refresh(),

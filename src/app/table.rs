@@ -27,6 +27,8 @@ pub struct TableView {
     pub descending: bool,
     /// Only rows whose key or name contains this (case-insensitive).
     pub filter: String,
+    /// The area whose value the user asked to edit.
+    pub edit_value: Option<String>,
 }
 
 impl TableView {
@@ -200,13 +202,25 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                                     false,
                                     egui::Button::selectable(highlighted, &row.name).truncate(),
                                 );
-                                for (value, column) in row.cells.iter().zip(&t.columns) {
-                                    cell(
+                                for (c, (value, column)) in row.cells.iter().zip(&t.columns).enumerate() {
+                                    let shown = cell(
                                         ui,
                                         VALUE_WIDTH,
                                         true,
-                                        egui::Label::new(value.display_de(column.decimals())),
+                                        egui::Label::new(value.display_de(column.decimals()))
+                                            .sense(egui::Sense::click()),
                                     );
+                                    if c == 0 {
+                                        if shown.double_clicked() {
+                                            view.edit_value = Some(row.key.clone());
+                                        }
+                                        shown.context_menu(|ui| {
+                                            if ui.button("Wert ändern …").clicked() {
+                                                view.edit_value = Some(row.key.clone());
+                                                ui.close();
+                                            }
+                                        });
+                                    }
                                 }
                                 let colour = classes
                                     .get(row.key.as_str())

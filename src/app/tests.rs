@@ -236,7 +236,10 @@ fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
     let preview = h.state().import_dialog.preview.clone().unwrap();
     assert_eq!(preview.headers, ["id", "name", "kinder_neu"]);
     assert_eq!(h.state().import_dialog.key_column, "id", "guessed");
-    assert!(h.query_all_by_label("Großer Tiergarten").count() >= 2, "first rows shown beside the table");
+    assert!(
+        h.query_all_by_label("Großer Tiergarten").count() >= 2,
+        "first rows shown beside the table"
+    );
     h.get_by_label("Zeitraum (z. B. 2024)").click();
     h.run();
     h.get_by_label("Zeitraum (z. B. 2024)").type_text("2030");
@@ -251,16 +254,75 @@ fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(h.query_all_by_label("1x").count(), 2, "in the preview and in the problem list");
+    assert_eq!(
+        h.query_all_by_label("1x").count(),
+        2,
+        "in the preview and in the problem list"
+    );
     assert!(h.state().state.atlas.indicator("kinder_neu").is_err());
     // Fixed file: checked, then imported.
     std::fs::write(&csv, "id;name;kinder_neu\n01011101;Stülerstraße;12\n01011102;Großer Tiergarten;1\n01011103;Lützowstraße;5\n01011104;Körnerstraße;9\n").unwrap();
     h.get_by_label("Prüfen").click();
     wait_for_jobs(&mut h);
     assert!(h.query_by_label("Geprüft: keine Probleme").is_some());
-    assert!(h.state().state.atlas.indicator("kinder_neu").is_err(), "a dry run writes nothing");
+    assert!(
+        h.state().state.atlas.indicator("kinder_neu").is_err(),
+        "a dry run writes nothing"
+    );
     h.get_by_label("Importieren").click();
     wait_for_jobs(&mut h);
     assert!(h.state().state.atlas.indicator("kinder_neu").is_ok());
-    assert!(h.state().state.info.indicators.iter().any(|i| i.key == "kinder_neu"), "overview read again");
+    assert!(
+        h.state().state.info.indicators.iter().any(|i| i.key == "kinder_neu"),
+        "overview read again"
+    );
+}
+
+#[test]
+fn values_and_metadata_are_edited_with_undo_and_redo() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Einwohner [Personen]").click();
+    h.run();
+    let value = |h: &Harness<'static, QuartierApp>| {
+        let t = h.state().state.table.clone().unwrap();
+        t.rows.iter().find(|r| r.key == "01011101").unwrap().cells[0].clone()
+    };
+    let original = value(&h);
+    assert_eq!(original.number(), Some(3419.0));
+    // Edit the value: the dialog takes German notation.
+    h.state_mut().table.edit_value = Some("01011101".into());
+    h.run();
+    h.get_by_label("Wert").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Wert").type_text("3.500");
+    h.run();
+    h.get_by_label("Speichern").click();
+    h.run();
+    assert_eq!(value(&h).number(), Some(3500.0));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(value(&h), original, "undone");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    h.run();
+    assert_eq!(value(&h).number(), Some(3500.0), "redone");
+    // Metadata: rename the indicator; the list shows the new name; undo brings the old one.
+    h.get_by_label("Bearbeiten").click();
+    h.run();
+    h.get_by_label("Indikator bearbeiten …").click();
+    h.run();
+    h.get_by_label("Bezeichnung").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Bezeichnung").type_text("Bevölkerung");
+    h.run();
+    h.get_by_label("Speichern").click();
+    h.run();
+    assert!(h.query_by_label("Bevölkerung [Personen]").is_some());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(h.query_by_label("Einwohner [Personen]").is_some());
+    assert_eq!(h.state().state.atlas.indicator("ew").unwrap().name, "Einwohner");
 }

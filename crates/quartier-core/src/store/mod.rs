@@ -76,7 +76,7 @@ pub struct AddressPoint {
 }
 
 /// Changes to an indicator's metadata; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IndicatorUpdate {
     /// New display name.
     pub name: Option<String>,
@@ -102,6 +102,27 @@ pub struct IndicatorUpdate {
     pub source: Option<String>,
     /// New suppression threshold; `Some(None)` returns to the atlas default.
     pub suppression_threshold: Option<Option<i64>>,
+}
+
+impl IndicatorUpdate {
+    /// An update that sets every field to the indicator's current metadata (what an editor
+    /// keeps to undo a change).
+    pub fn everything_of(meta: &IndicatorMeta) -> Self {
+        IndicatorUpdate {
+            name: Some(meta.name.clone()),
+            topic: Some(meta.topic.clone()),
+            unit: Some(meta.unit.clone()),
+            decimals: Some(meta.decimals),
+            kind: Some(meta.kind),
+            numerator: Some(meta.numerator.clone().unwrap_or_default()),
+            denominator: Some(meta.denominator.clone().unwrap_or_default()),
+            aggregation: Some(meta.aggregation.clone()),
+            polarity: Some(meta.polarity),
+            description: Some(meta.description.clone()),
+            source: Some(meta.source.clone()),
+            suppression_threshold: Some(meta.suppression_threshold),
+        }
+    }
 }
 
 /// How a set of derived indicators was computed: stored as one `derived_run` row per
@@ -536,6 +557,81 @@ impl Atlas {
         Ok(read_series(&self.conn, indicator_id, period_id, level_id)?
             .into_iter()
             .collect())
+    }
+
+    /// Sets or removes (`None`) one stored value, in one transaction with a line in the audit
+    /// log, and returns the value it replaced, so that an editor can undo the change.
+    pub fn set_value(
+        &mut self,
+        indicator: &str,
+        level: &str,
+        period: &str,
+        area_key: &str,
+        value: Option<crate::StoredValue>,
+    ) -> Result<Option<crate::StoredValue>> {
+        let meta = self.indicator(indicator)?;
+        let level = self.level(level)?;
+        let period = self.period(period)?;
+        let areas = self.areas(level.id)?;
+        let area = areas
+            .iter()
+            .find(|a| a.key == area_key)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                kind: "Gebiet",
+                name: format!("{area_key} (Ebene {})", level.name),
+                available: format!(
+                    "{} Gebiete, z. B. {}",
+                    areas.len(),
+                    areas
+                        .iter()
+                        .take(5)
+                        .map(|a| a.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+        if let Some(v) = &value {
+            if v.status == crate::model::ValueStatus::Ok
+                && meta.kind != IndicatorKind::Categorical
+                && v.value.is_none_or(|x| !x.is_finite())
+            {
+                return Err(Error::Invalid(format!(
+                    "„{}“, {} {}: ein Wert mit Status „ok“ braucht eine Zahl",
+                    meta.key, area.key, period.label
+                )));
+            }
+        }
+        let tx = self.conn.savepoint()?;
+        let mut series = read_series(&tx, meta.id, period.id, level.id)?;
+        let before = match &value {
+            Some(v) => series.insert(area.id, v.clone()),
+            None => series.remove(&area.id),
+        };
+        write_series(&tx, meta.id, period.id, level.id, &series)?;
+        let shown = |v: &Option<crate::StoredValue>| match v {
+            Some(v) => match (v.status, v.value, &v.text) {
+                (crate::model::ValueStatus::Ok, Some(x), _) => x.to_string(),
+                (crate::model::ValueStatus::Ok, None, Some(t)) => t.clone(),
+                (status, _, _) => status.display_de().to_string(),
+            },
+            None => "leer".to_string(),
+        };
+        log(
+            &tx,
+            "set_value",
+            &format!(
+                "{} · {} {} · {}: {} → {}",
+                meta.key,
+                level.name,
+                area.key,
+                period.label,
+                shown(&before),
+                shown(&value)
+            ),
+        )?;
+        tx.commit()?;
+        Ok(before)
     }
 
     /// Sets the status of stored values (e.g. marks areas excluded by a method), in one transaction.

@@ -1,0 +1,364 @@
+//! Editing with undo and redo: single values (from the table) and an indicator's metadata
+//! (from the indicator list). Every change goes through the engine, each in its own
+//! transaction with a line in the audit log; the history keeps what each change replaced.
+
+use eframe::egui;
+use quartier_core::model::{Polarity, ValueStatus};
+use quartier_core::numbers::{format_german, parse_number, DecimalSeparator};
+use quartier_core::store::IndicatorUpdate;
+use quartier_core::{Atlas, StoredValue};
+
+use super::state::Workbench;
+
+/// One change, with what it replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// A stored value.
+    Value {
+        /// Indicator key.
+        indicator: String,
+        /// Level name.
+        level: String,
+        /// Period label.
+        period: String,
+        /// Area key.
+        area: String,
+        /// The value before (`None`: there was none).
+        before: Option<StoredValue>,
+        /// The value after.
+        after: Option<StoredValue>,
+    },
+    /// An indicator's metadata.
+    Metadata {
+        /// Indicator key.
+        indicator: String,
+        /// Every field before.
+        before: IndicatorUpdate,
+        /// The change.
+        after: IndicatorUpdate,
+    },
+}
+
+impl Edit {
+    /// What the edit does, for the menu ("Rückgängig: Wert 01011101 …").
+    pub fn describe(&self) -> String {
+        match self {
+            Edit::Value {
+                indicator,
+                area,
+                period,
+                ..
+            } => format!("Wert {indicator} · {area} · {period}"),
+            Edit::Metadata { indicator, .. } => format!("Metadaten von {indicator}"),
+        }
+    }
+
+    fn apply(&self, atlas: &mut Atlas, forward: bool) -> quartier_core::Result<()> {
+        match self {
+            Edit::Value {
+                indicator,
+                level,
+                period,
+                area,
+                before,
+                after,
+            } => {
+                let value = if forward { after } else { before };
+                atlas.set_value(indicator, level, period, area, value.clone())?;
+            }
+            Edit::Metadata {
+                indicator,
+                before,
+                after,
+            } => {
+                atlas.update_indicator(indicator, if forward { after } else { before })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The undo and redo stacks.
+#[derive(Default)]
+pub struct History {
+    undo: Vec<Edit>,
+    redo: Vec<Edit>,
+}
+
+impl History {
+    /// Makes a change and remembers it; a new change forgets what could be redone.
+    pub fn apply(&mut self, w: &mut Workbench, edit: Edit) -> quartier_core::Result<()> {
+        edit.apply(&mut w.atlas, true)?;
+        w.notice = Some(format!("Geändert: {}", edit.describe()));
+        self.undo.push(edit);
+        self.redo.clear();
+        after_change(w);
+        Ok(())
+    }
+
+    /// Takes the last change back.
+    pub fn undo(&mut self, w: &mut Workbench) {
+        let Some(edit) = self.undo.pop() else { return };
+        match edit.apply(&mut w.atlas, false) {
+            Ok(()) => {
+                w.notice = Some(format!("Rückgängig: {}", edit.describe()));
+                self.redo.push(edit);
+                after_change(w);
+            }
+            Err(e) => {
+                w.error = Some(e.to_string());
+                self.undo.push(edit);
+            }
+        }
+    }
+
+    /// Makes the last undone change again.
+    pub fn redo(&mut self, w: &mut Workbench) {
+        let Some(edit) = self.redo.pop() else { return };
+        match edit.apply(&mut w.atlas, true) {
+            Ok(()) => {
+                w.notice = Some(format!("Wiederholt: {}", edit.describe()));
+                self.undo.push(edit);
+                after_change(w);
+            }
+            Err(e) => {
+                w.error = Some(e.to_string());
+                self.redo.push(edit);
+            }
+        }
+    }
+
+    /// The change "Rückgängig" would take back.
+    pub fn next_undo(&self) -> Option<&Edit> {
+        self.undo.last()
+    }
+
+    /// The change "Wiederholen" would make again.
+    pub fn next_redo(&self) -> Option<&Edit> {
+        self.redo.last()
+    }
+}
+
+/// The shown figures after any change.
+fn after_change(w: &mut Workbench) {
+    if let Err(e) = w.reload() {
+        w.error = Some(format!("{e:#}"));
+    }
+}
+
+/// The dialog for one value.
+#[derive(Default)]
+pub struct ValueDialog {
+    /// Shown?
+    pub open: bool,
+    /// The area edited.
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// The number as typed (German notation).
+    pub text: String,
+    /// The status chosen.
+    pub status: Option<ValueStatus>,
+    /// Why the input is refused.
+    pub message: Option<String>,
+}
+
+impl ValueDialog {
+    /// Opens the dialog on an area's value of the shown indicator.
+    pub fn open_for(&mut self, w: &Workbench, area: &str) {
+        let Some(row) = w.table.as_ref().and_then(|t| t.rows.iter().find(|r| r.key == area)) else {
+            return;
+        };
+        let cell = row.cells.first();
+        self.open = true;
+        self.area = area.to_string();
+        self.area_name = row.name.clone();
+        self.message = None;
+        self.text = cell
+            .and_then(|c| c.number())
+            .map_or(String::new(), |v| format_german(v, w.decimals.max(2)).replace('.', ""));
+        self.status = Some(match cell {
+            Some(quartier_core::export::TableCell::Status(s)) => *s,
+            _ => ValueStatus::Ok,
+        });
+    }
+
+    /// Draws the dialog; returns the edit when the user saves.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Edit> {
+        if !self.open {
+            return None;
+        }
+        let mut edit = None;
+        let mut open = self.open;
+        let title = w.indicator_info().map_or(String::new(), |i| i.name.clone());
+        egui::Window::new("Wert ändern")
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "{title} · {} {} · {}",
+                    self.area,
+                    self.area_name,
+                    w.period.as_deref().unwrap_or("")
+                ));
+                for (status, label) in [
+                    (ValueStatus::Ok, "Zahl"),
+                    (ValueStatus::Suppressed, "k. A. (Datenschutz)"),
+                    (ValueStatus::Missing, "fehlt"),
+                    (ValueStatus::NotApplicable, "nicht sinnvoll (x)"),
+                ] {
+                    ui.radio_value(&mut self.status, Some(status), label);
+                }
+                if self.status == Some(ValueStatus::Ok) {
+                    let label = ui.label("Wert");
+                    ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(160.0))
+                        .labelled_by(label.id);
+                }
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), m);
+                }
+                if ui.button("Speichern").clicked() {
+                    let status = self.status.unwrap_or(ValueStatus::Ok);
+                    let value = if status == ValueStatus::Ok {
+                        match parse_number(self.text.trim(), DecimalSeparator::Comma) {
+                            Some(v) => Some(v),
+                            None => {
+                                self.message = Some(format!(
+                                    "„{}“ ist keine Zahl (deutsche Schreibweise, z. B. 1234,5)",
+                                    self.text.trim()
+                                ));
+                                return;
+                            }
+                        }
+                    } else {
+                        None
+                    };
+                    let (Some(indicator), Some(period)) = (w.indicator.clone(), w.period.clone()) else {
+                        return;
+                    };
+                    let before = w.atlas.indicator(&indicator).ok().and_then(|meta| {
+                        let level = w.atlas.level(w.level_name()).ok()?;
+                        let period = w.atlas.period(&period).ok()?;
+                        let area = w.atlas.areas(level.id).ok()?.into_iter().find(|a| a.key == self.area)?;
+                        w.atlas.values(meta.id, level.id, period.id).ok()?.remove(&area.id)
+                    });
+                    edit = Some(Edit::Value {
+                        indicator,
+                        level: w.level_name().to_string(),
+                        period,
+                        area: self.area.clone(),
+                        before,
+                        after: Some(StoredValue {
+                            value,
+                            text: None,
+                            status,
+                            note: Some("von Hand geändert".to_string()),
+                        }),
+                    });
+                }
+            });
+        self.open = open && edit.is_none();
+        edit
+    }
+}
+
+/// The metadata dialog of one indicator.
+#[derive(Default)]
+pub struct MetadataDialog {
+    /// Shown?
+    pub open: bool,
+    /// The indicator.
+    pub key: String,
+    /// Every field as it was when the dialog opened.
+    before: IndicatorUpdate,
+    /// Fields being edited.
+    name: String,
+    topic: String,
+    unit: String,
+    decimals: i64,
+    polarity: Option<Polarity>,
+    description: String,
+    source: String,
+}
+
+impl MetadataDialog {
+    /// Opens the dialog on an indicator.
+    pub fn open_for(&mut self, w: &Workbench, key: &str) {
+        let Ok(meta) = w.atlas.indicator(key) else { return };
+        self.open = true;
+        self.key = key.to_string();
+        self.before = IndicatorUpdate::everything_of(&meta);
+        self.name = meta.name;
+        self.topic = meta.topic;
+        self.unit = meta.unit;
+        self.decimals = meta.decimals;
+        self.polarity = Some(meta.polarity);
+        self.description = meta.description;
+        self.source = meta.source;
+    }
+
+    /// Draws the dialog; returns the edit when the user saves.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Option<Edit> {
+        if !self.open {
+            return None;
+        }
+        let mut edit = None;
+        let mut open = self.open;
+        egui::Window::new(format!("Indikator „{}“ bearbeiten", self.key))
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(460.0)
+            .show(ctx, |ui| {
+                egui::Grid::new("metadaten").num_columns(2).show(ui, |ui| {
+                    for (label, value) in [
+                        ("Bezeichnung", &mut self.name),
+                        ("Thema", &mut self.topic),
+                        ("Einheit", &mut self.unit),
+                        ("Quelle", &mut self.source),
+                    ] {
+                        let l = ui.label(label);
+                        ui.add(egui::TextEdit::singleline(value).desired_width(300.0))
+                            .labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    let l = ui.label("Nachkommastellen");
+                    ui.add(egui::DragValue::new(&mut self.decimals).range(0..=6))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    ui.label("Polarität");
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut self.polarity, Some(Polarity::HigherIsWorse), "hoch = ungünstig");
+                        ui.radio_value(&mut self.polarity, Some(Polarity::HigherIsBetter), "hoch = günstig");
+                        ui.radio_value(&mut self.polarity, Some(Polarity::Neutral), "neutral");
+                    });
+                    ui.end_row();
+                    let l = ui.label("Beschreibung");
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.description)
+                            .desired_width(300.0)
+                            .desired_rows(3),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                });
+                if ui.button("Speichern").clicked() {
+                    edit = Some(Edit::Metadata {
+                        indicator: self.key.clone(),
+                        before: self.before.clone(),
+                        after: IndicatorUpdate {
+                            name: Some(self.name.trim().to_string()),
+                            topic: Some(self.topic.trim().to_string()),
+                            unit: Some(self.unit.trim().to_string()),
+                            decimals: Some(self.decimals),
+                            polarity: self.polarity,
+                            description: Some(self.description.trim().to_string()),
+                            source: Some(self.source.trim().to_string()),
+                            ..Default::default()
+                        },
+                    });
+                }
+            });
+        self.open = open && edit.is_none();
+        edit
+    }
+}
