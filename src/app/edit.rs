@@ -33,9 +33,9 @@ pub enum Edit {
         /// Indicator key.
         indicator: String,
         /// Every field before.
-        before: IndicatorUpdate,
+        before: Box<IndicatorUpdate>,
         /// The change.
-        after: IndicatorUpdate,
+        after: Box<IndicatorUpdate>,
     },
 }
 
@@ -344,8 +344,8 @@ impl MetadataDialog {
                 if ui.button("Speichern").clicked() {
                     edit = Some(Edit::Metadata {
                         indicator: self.key.clone(),
-                        before: self.before.clone(),
-                        after: IndicatorUpdate {
+                        before: Box::new(self.before.clone()),
+                        after: Box::new(IndicatorUpdate {
                             name: Some(self.name.trim().to_string()),
                             topic: Some(self.topic.trim().to_string()),
                             unit: Some(self.unit.trim().to_string()),
@@ -354,7 +354,7 @@ impl MetadataDialog {
                             description: Some(self.description.trim().to_string()),
                             source: Some(self.source.trim().to_string()),
                             ..Default::default()
-                        },
+                        }),
                     });
                 }
             });
