@@ -59,6 +59,7 @@ impl StatusDialog {
         let mut start = None;
         let mut open = self.open;
         egui::Window::new("Status und Dynamik")
+            .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .default_width(460.0)
@@ -209,6 +210,7 @@ impl GroupDialog {
         let mut open = self.open;
         let mut done = false;
         egui::Window::new("Auswahl als Gruppe speichern")
+            .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .show(ctx, |ui| {
@@ -259,6 +261,7 @@ impl SettingsDialog {
         let mut apply = None;
         let mut open = self.open;
         egui::Window::new("Einstellungen")
+            .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .default_width(480.0)

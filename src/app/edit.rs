@@ -192,6 +192,7 @@ impl ValueDialog {
         let mut open = self.open;
         let title = w.indicator_info().map_or(String::new(), |i| i.name.clone());
         egui::Window::new("Wert ändern")
+            .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .show(ctx, |ui| {
@@ -305,6 +306,7 @@ impl MetadataDialog {
         let mut edit = None;
         let mut open = self.open;
         egui::Window::new(format!("Indikator „{}“ bearbeiten", self.key))
+            .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .default_width(460.0)

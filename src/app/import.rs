@@ -197,6 +197,7 @@ impl ImportDialog {
         let mut job = None;
         let mut open = self.open;
         egui::Window::new(format!("Importieren: {}", self.kind.label()))
+            .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .default_width(640.0)

@@ -86,6 +86,7 @@ impl<T: Send + 'static> Job<T> {
     pub fn ui(&self, ctx: &egui::Context) {
         let (fraction, stage) = self.progress();
         egui::Window::new(&self.title)
+            .id(egui::Id::NULL.with(("auftrag", &self.title)))
             .collapsible(false)
             .resizable(false)
             .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)

@@ -3,6 +3,7 @@
 //! selection; dialogs for the analyses, which run off the UI thread ([`jobs`]). Everything
 //! shown comes from the engine ([`state::Workbench`]); the panes only draw and dispatch.
 
+mod analyses;
 mod basemap;
 mod diagram;
 mod dialogs;
@@ -75,6 +76,24 @@ pub fn run(path: PathBuf) -> Result<()> {
         .map_err(|e| anyhow!("Das Fenster konnte nicht geöffnet werden: {e}"))
 }
 
+/// DejaVu Sans behind egui's default font, for the characters it lacks (arrows, Σ, ≤, the
+/// triangles of sort orders): otherwise engine texts such as "Σ ew_u6 / Σ ew" would show
+/// boxes. The same font will be embedded in PDF reports. Licence: assets/fonts/DejaVu-LICENSE.txt.
+fn install_fallback_font(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    ctx.add_font(FontInsert {
+        name: "DejaVuSans".to_string(),
+        data: egui::FontData::from_static(include_bytes!("../../assets/fonts/DejaVuSans.ttf")),
+        families: [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| InsertFontFamily {
+                family,
+                priority: FontPriority::Lowest,
+            })
+            .collect(),
+    });
+}
+
 /// The eframe application.
 pub struct QuartierApp {
     state: state::Workbench,
@@ -94,6 +113,9 @@ pub struct QuartierApp {
     /// The running analysis.
     job: Option<jobs::Job<StatusDynamicsResult>>,
     import_dialog: import::ImportDialog,
+    analyses: analyses::Analyses,
+    /// The running index, suppression, aggregation or distance run.
+    analysis_job: Option<jobs::Job<analyses::AnalysisOutput>>,
     history: edit::History,
     value_dialog: edit::ValueDialog,
     metadata_dialog: edit::MetadataDialog,
@@ -103,6 +125,8 @@ pub struct QuartierApp {
     settings_path: Option<PathBuf>,
     /// Move the keyboard focus to the indicator search next frame.
     focus_search: bool,
+    /// The fallback font is added on the first frame.
+    fonts_installed: bool,
     /// The base map's settings and, when one is chosen, the opened source.
     base_settings: basemap::BaseMapSettings,
     base_map: Option<basemap::BaseMap>,
@@ -137,12 +161,15 @@ impl QuartierApp {
             about_open: false,
             job: None,
             import_dialog: import::ImportDialog::default(),
+            analyses: analyses::Analyses::default(),
+            analysis_job: None,
             history: edit::History::default(),
             value_dialog: edit::ValueDialog::default(),
             metadata_dialog: edit::MetadataDialog::default(),
             import_job: None,
             settings_path,
             focus_search: false,
+            fonts_installed: false,
             base_settings: remembered.base_map,
             base_map: None,
             settings_dialog: dialogs::SettingsDialog::default(),
@@ -177,6 +204,10 @@ impl QuartierApp {
     /// The whole window, for eframe and for the tests.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if !self.fonts_installed {
+            install_fallback_font(&ctx);
+            self.fonts_installed = true;
+        }
         // Simple mode: bigger controls throughout.
         let zoom = if self.state.mode == Mode::Simple { 1.25 } else { 1.0 };
         if ctx.zoom_factor() != zoom {
@@ -190,6 +221,7 @@ impl QuartierApp {
         }
         self.shortcuts(&ctx);
         self.poll_job();
+        self.poll_analysis();
         self.poll_import();
         egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("statusleiste").show(ui, |ui| self.status_bar_ui(ui));
@@ -282,6 +314,13 @@ impl QuartierApp {
         if let Some(job) = &self.import_job {
             job.ui(&ctx);
         }
+        if let Some(job) = self.analyses.ui(&ctx, &self.state) {
+            self.analysis_job = Some(job);
+        }
+        self.analyses.result_ui(&ctx);
+        if let Some(job) = &self.analysis_job {
+            job.ui(&ctx);
+        }
     }
 
     /// Takes the result of a finished dry run or import; after an import the atlas overview,
@@ -299,6 +338,44 @@ impl QuartierApp {
             }
             self.geometry = None;
             self.state.notice = Some("Import abgeschlossen".to_string());
+        }
+    }
+
+    /// Takes the result of a finished analysis; saved results are read into the overview and
+    /// the first one is shown (an aggregate on its coarser level).
+    fn poll_analysis(&mut self) {
+        let Some(outcome) = self.analysis_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.analysis_job = None;
+        match outcome {
+            Ok(output) => {
+                if let Some(first) = output.saved().first().cloned() {
+                    if let analyses::AnalysisOutput::Aggregation(a) = &output {
+                        if let Some(i) = self.state.info.levels.iter().position(|l| l.name == a.to_level) {
+                            self.state.level = i;
+                        }
+                    }
+                    if let Err(e) = self.state.reload() {
+                        self.state.error = Some(format!("{e:#}"));
+                    }
+                    self.state.choose_indicator(&first);
+                    self.state.layer = MapLayer::Choropleth;
+                }
+                self.analyses.dialog = analyses::Dialog::Closed;
+                self.analyses.result = Some(output);
+            }
+            Err(e) => {
+                let cancelled = e
+                    .downcast_ref::<quartier_core::Error>()
+                    .is_some_and(|c| matches!(c, quartier_core::Error::Cancelled));
+                self.analyses.message = Some(if cancelled {
+                    "Abgebrochen".to_string()
+                } else {
+                    format!("{e:#}")
+                });
+                self.analyses.dialog = self.analyses.last;
+            }
         }
     }
 
@@ -459,6 +536,16 @@ impl QuartierApp {
             ui.menu_button("Analyse", |ui| {
                 if ui.button("Status und Dynamik …").clicked() {
                     self.status_dialog.open_for(&self.state);
+                }
+                for (dialog, label) in [
+                    (analyses::Dialog::Index, "Zusammengesetzter Index …"),
+                    (analyses::Dialog::Suppression, "Geheimhaltung prüfen …"),
+                    (analyses::Dialog::Aggregation, "Auf gröbere Ebene zusammenfassen …"),
+                    (analyses::Dialog::Distance, "Entfernung zu Einrichtungen …"),
+                ] {
+                    if ui.button(label).clicked() {
+                        self.analyses.open(dialog, &self.state);
+                    }
                 }
                 ui.separator();
                 let has_result = self.state.status_dynamics.is_some();
@@ -656,10 +743,15 @@ impl QuartierApp {
         }
         ui.separator();
         ui.strong("Indikatoren");
-        let search_box = ui.add(egui::TextEdit::singleline(&mut w.search).hint_text("Suchen … (Strg+F)"));
-        if std::mem::take(&mut self.focus_search) {
-            search_box.request_focus();
-        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Suchen");
+            let search_box = ui
+                .add(egui::TextEdit::singleline(&mut w.search).hint_text("Name oder Schlüssel (Strg+F)"))
+                .labelled_by(label.id);
+            if std::mem::take(&mut self.focus_search) {
+                search_box.request_focus();
+            }
+        });
         let search = w.search.to_lowercase();
         let mut chosen = None;
         let mut curate = None;

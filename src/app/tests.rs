@@ -208,7 +208,7 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
 fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
     let started = std::time::Instant::now();
     h.step();
-    while h.state().job.is_some() || h.state().import_job.is_some() {
+    while h.state().job.is_some() || h.state().import_job.is_some() || h.state().analysis_job.is_some() {
         assert!(started.elapsed().as_secs() < 60, "job did not finish");
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -325,4 +325,73 @@ fn values_and_metadata_are_edited_with_undo_and_redo() {
     h.run();
     assert!(h.query_by_label("Einwohner [Personen]").is_some());
     assert_eq!(h.state().state.atlas.indicator("ew").unwrap().name, "Einwohner");
+}
+
+#[test]
+fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    // The MSS indicators are further down the list: search for them.
+    h.get_by_label("Suchen").click();
+    h.run();
+    h.get_by_label("Suchen").type_text("Arbeitslos");
+    h.run();
+    h.get_by_label("Arbeitslosigkeit (SGB II und III) [%]").click();
+    h.run();
+    assert_eq!(h.state().state.period.as_deref(), Some("2019"));
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Zusammengesetzter Index …").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Arbeitslosigkeit (SGB II und III)")
+        .click();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Transferbezug (SGB II und XII)")
+        .click();
+    h.get_by_role_and_label(
+        egui::accesskit::Role::CheckBox,
+        "Kinderarmut (Transferbezug unter 15 Jahren)",
+    )
+    .click();
+    h.run();
+    h.get_by_label("Speichern als (Schlüssel, leer: nicht speichern)")
+        .click();
+    h.run();
+    h.get_by_label("Speichern als (Schlüssel, leer: nicht speichern)")
+        .type_text("sozialindex");
+    h.run();
+    h.get_by_label("Berechnen").click();
+    wait_for_jobs(&mut h);
+    let w = &h.state().state;
+    assert_eq!(w.indicator.as_deref(), Some("sozialindex"), "the saved index is shown");
+    assert!(w
+        .classified
+        .as_ref()
+        .is_some_and(|c| c.areas.iter().filter(|a| a.value.is_some()).count() > 400));
+    match &h.state().analyses.result {
+        Some(super::analyses::AnalysisOutput::Index(r)) => {
+            let u = r.uncertainty.as_ref().unwrap();
+            assert_eq!(u.settings.runs, 500);
+            assert!(r
+                .areas
+                .iter()
+                .all(|a| a.rank_p05 <= a.rank_median && a.rank_median <= a.rank_p95));
+            // The three MSS status shares agree closely.
+            assert!(r.checks.cronbach_alpha.unwrap() > 0.8, "{:?}", r.checks.cronbach_alpha);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.query_by_label("Index: Ergebnis").is_some());
+    // The suppression preview changes nothing and lists what it would hide.
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Geheimhaltung prüfen …").click();
+    h.run();
+    h.get_by_label("Prüfen").click();
+    wait_for_jobs(&mut h);
+    match &h.state().analyses.result {
+        Some(super::analyses::AnalysisOutput::Suppression(r)) => assert_eq!(r.level, "Planungsraum"),
+        other => panic!("{other:?}"),
+    }
+    assert!(h.query_by_label("Geheimhaltung: Ergebnis").is_some());
 }

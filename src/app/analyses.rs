@@ -1,0 +1,660 @@
+//! The analysis dialogs besides status/dynamics: the composite index builder (weights,
+//! polarity, normalisation, aggregation, Monte Carlo uncertainty with the rank intervals as a
+//! diagram), the suppression preview, aggregation to a coarser level, and distance to POIs.
+//! Each runs the engine as a job off the UI thread; saved results become indicators that the
+//! map and table show like any other.
+
+use eframe::egui;
+use egui_plot::{Line, Plot, Points};
+use quartier_core::analysis::access::{distance, save_distance, DistanceRequest, DistanceResult, OriginKind};
+use quartier_core::analysis::aggregate::{save_aggregation, AggregateRequest, Aggregation as Aggregated};
+use quartier_core::analysis::index::{
+    composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
+    Uncertainty,
+};
+use quartier_core::analysis::suppress::{suppress, Reason, SuppressRequest, SuppressionReport};
+use quartier_core::analysis::IndicatorChoice;
+use quartier_core::model::Polarity;
+use quartier_core::numbers::format_german;
+
+use super::jobs::Job;
+use super::state::Workbench;
+
+/// What an analysis job returns.
+#[derive(Debug)]
+pub enum AnalysisOutput {
+    /// A composite index.
+    Index(IndexResult),
+    /// A suppression preview.
+    Suppression(SuppressionReport),
+    /// Saved aggregates on a coarser level.
+    Aggregation(Aggregated),
+    /// Distances to POIs.
+    Distance(DistanceResult),
+}
+
+impl AnalysisOutput {
+    /// Indicator keys the run stored.
+    pub fn saved(&self) -> &[String] {
+        match self {
+            AnalysisOutput::Index(r) => &r.saved,
+            AnalysisOutput::Aggregation(r) => &r.saved,
+            AnalysisOutput::Distance(r) => &r.saved,
+            AnalysisOutput::Suppression(_) => &[],
+        }
+    }
+}
+
+/// Which analysis dialog is open.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Dialog {
+    /// None.
+    #[default]
+    Closed,
+    /// Composite index.
+    Index,
+    /// Suppression preview.
+    Suppression,
+    /// Aggregation.
+    Aggregation,
+    /// Distance to POIs.
+    Distance,
+}
+
+/// One indicator row of the index builder.
+#[derive(Clone, Debug)]
+struct IndexRow {
+    key: String,
+    name: String,
+    used: bool,
+    higher_is_worse: bool,
+    weight: f64,
+}
+
+/// The inputs of all analysis dialogs.
+pub struct Analyses {
+    /// The open dialog.
+    pub dialog: Dialog,
+    /// The dialog of the running or last run.
+    pub last: Dialog,
+    rows: Vec<IndexRow>,
+    rows_for: String,
+    normalisation: Normalisation,
+    aggregation: Aggregation,
+    runs: usize,
+    weight_range: f64,
+    save_key: String,
+    category: String,
+    grid: bool,
+    radii: String,
+    population: String,
+    save: bool,
+    /// The last result, shown in its window until closed.
+    pub result: Option<AnalysisOutput>,
+    /// Why the last run failed.
+    pub message: Option<String>,
+}
+
+impl Default for Analyses {
+    fn default() -> Self {
+        Analyses {
+            dialog: Dialog::Closed,
+            last: Dialog::Closed,
+            rows: Vec::new(),
+            rows_for: String::new(),
+            normalisation: Normalisation::Z,
+            aggregation: Aggregation::Arithmetic,
+            runs: 500,
+            weight_range: 0.25,
+            save_key: String::new(),
+            category: String::new(),
+            grid: true,
+            radii: "300, 500, 1000".to_string(),
+            population: String::new(),
+            save: false,
+            result: None,
+            message: None,
+        }
+    }
+}
+
+impl Analyses {
+    /// Opens a dialog for the shown level and period.
+    pub fn open(&mut self, dialog: Dialog, w: &Workbench) {
+        self.dialog = dialog;
+        self.message = None;
+        let here = format!("{}|{}", w.level_name(), w.period.as_deref().unwrap_or(""));
+        if self.rows_for != here {
+            self.rows_for = here;
+            self.rows = w
+                .indicators_on_level()
+                .iter()
+                .filter(|i| i.periods.iter().any(|p| Some(p) == w.period.as_ref()))
+                .map(|i| IndexRow {
+                    key: i.key.clone(),
+                    name: i.name.clone(),
+                    used: false,
+                    higher_is_worse: w
+                        .atlas
+                        .indicator(&i.key)
+                        .is_ok_and(|m| m.polarity != Polarity::HigherIsBetter),
+                    weight: 1.0,
+                })
+                .collect();
+        }
+        if self.category.is_empty() {
+            self.category = w.poi_layers.first().map(|l| l.category.clone()).unwrap_or_default();
+        }
+    }
+
+    /// Draws the open dialog; returns a job when the user starts a run.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+        let title = match self.dialog {
+            Dialog::Closed => return None,
+            Dialog::Index => "Zusammengesetzter Index",
+            Dialog::Suppression => "Geheimhaltung prüfen",
+            Dialog::Aggregation => "Auf gröbere Ebene zusammenfassen",
+            Dialog::Distance => "Entfernung zu Einrichtungen",
+        };
+        let mut open = true;
+        let mut job = None;
+        egui::Window::new(title)
+            .default_pos(egui::pos2(340.0, 70.0))
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "Ebene {} · Zeitraum {}",
+                    w.level_name(),
+                    w.period.as_deref().unwrap_or("–")
+                ));
+                job = match self.dialog {
+                    Dialog::Index => self.index_ui(ui, w),
+                    Dialog::Suppression => self.suppression_ui(ui, w),
+                    Dialog::Aggregation => self.aggregation_ui(ui, w),
+                    Dialog::Distance => self.distance_ui(ui, w),
+                    Dialog::Closed => None,
+                };
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), m);
+                }
+            });
+        if !open {
+            self.dialog = Dialog::Closed;
+        }
+        if job.is_some() {
+            // The dialog comes back with the message if the run fails.
+            self.last = self.dialog;
+            self.dialog = Dialog::Closed;
+        }
+        job
+    }
+
+    fn index_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+        ui.strong("Indikatoren, Richtung und Gewicht");
+        egui::ScrollArea::vertical()
+            .id_salt("index_zeilen")
+            .max_height(220.0)
+            .show(ui, |ui| {
+                egui::Grid::new("index_indikatoren")
+                    .num_columns(3)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for row in &mut self.rows {
+                            ui.checkbox(&mut row.used, &row.name);
+                            ui.add_enabled_ui(row.used, |ui| {
+                                ui.selectable_value(&mut row.higher_is_worse, true, "hoch = ungünstig");
+                                ui.selectable_value(&mut row.higher_is_worse, false, "hoch = günstig");
+                            });
+                            ui.add_enabled(
+                                row.used,
+                                egui::DragValue::new(&mut row.weight).range(0.0..=10.0).speed(0.05),
+                            )
+                            .on_hover_text(format!("Gewicht von „{}“", row.name));
+                            ui.end_row();
+                        }
+                    });
+            });
+        ui.horizontal(|ui| {
+            ui.label("Normierung");
+            for (n, label) in [
+                (Normalisation::Z, "z-Wert"),
+                (Normalisation::MinMax, "Min–Max"),
+                (Normalisation::Rank, "Rang"),
+                (Normalisation::Percentile, "Perzentil"),
+                (Normalisation::Reference, "Abstand zur Referenz"),
+            ] {
+                ui.selectable_value(&mut self.normalisation, n, label);
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("Zusammenfassung");
+            ui.selectable_value(&mut self.aggregation, Aggregation::Arithmetic, "arithmetisch");
+            ui.selectable_value(&mut self.aggregation, Aggregation::Geometric, "geometrisch");
+        });
+        ui.label(egui::RichText::new(self.aggregation.compensability_de()).weak());
+        ui.horizontal(|ui| {
+            let l = ui.label("Monte-Carlo-Läufe");
+            ui.add(egui::DragValue::new(&mut self.runs).range(0..=5000))
+                .labelled_by(l.id);
+            let l = ui.label("Gewichte ±");
+            ui.add(
+                egui::DragValue::new(&mut self.weight_range)
+                    .range(0.0..=1.0)
+                    .speed(0.01),
+            )
+            .labelled_by(l.id);
+        });
+        ui.horizontal(|ui| {
+            let l = ui.label("Speichern als (Schlüssel, leer: nicht speichern)");
+            ui.add(egui::TextEdit::singleline(&mut self.save_key).desired_width(140.0))
+                .labelled_by(l.id);
+        });
+        let chosen: Vec<IndicatorChoice> = self
+            .rows
+            .iter()
+            .filter(|r| r.used)
+            .map(|r| IndicatorChoice {
+                key: r.key.clone(),
+                polarity: Some(if r.higher_is_worse {
+                    Polarity::HigherIsWorse
+                } else {
+                    Polarity::HigherIsBetter
+                }),
+                weight: r.weight,
+            })
+            .collect();
+        if !ui
+            .add_enabled(chosen.len() >= 2, egui::Button::new("Berechnen"))
+            .on_disabled_hover_text("Mindestens zwei Indikatoren wählen")
+            .clicked()
+        {
+            return None;
+        }
+        let config = IndexConfig {
+            level: w.level_name().to_string(),
+            period: w.period.clone().unwrap_or_default(),
+            indicators: chosen,
+            budget: false,
+            normalisation: self.normalisation,
+            aggregation: self.aggregation,
+            targets: Default::default(),
+            missing: MissingPolicy::Exclude,
+            min_population: None,
+            exclude: Vec::new(),
+            uncertainty: (self.runs > 0).then(|| Uncertainty {
+                runs: self.runs,
+                weight_range: self.weight_range,
+                normalisations: vec![Normalisation::Z, Normalisation::MinMax, Normalisation::Rank],
+                aggregations: vec![Aggregation::Arithmetic, Aggregation::Geometric],
+                seed: 42,
+            }),
+        };
+        let key = self.save_key.trim().to_string();
+        self.message = None;
+        Some(Job::start(
+            "Index berechnen",
+            w.atlas.path().to_path_buf(),
+            ui.ctx().clone(),
+            move |atlas, progress| {
+                let result = if key.is_empty() {
+                    composite_index(atlas, &config, progress)?
+                } else {
+                    save_composite_index(atlas, &config, &key, progress)?
+                };
+                Ok(AnalysisOutput::Index(result))
+            },
+        ))
+    }
+
+    fn suppression_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+        ui.label(
+            "Zeigt, welche Werte nach den Geheimhaltungsregeln des Atlas „k. A.“ würden \
+             (primär, abgeleitet, sekundär) – ohne etwas zu ändern.",
+        );
+        if !ui.button("Prüfen").clicked() {
+            return None;
+        }
+        let request = SuppressRequest {
+            level: w.level_name().to_string(),
+            period: w.period.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        Some(Job::start(
+            "Geheimhaltung prüfen",
+            w.atlas.path().to_path_buf(),
+            ui.ctx().clone(),
+            move |atlas, progress| {
+                progress.report(0.2, "Zellen prüfen");
+                Ok(AnalysisOutput::Suppression(suppress(atlas, &request)?))
+            },
+        ))
+    }
+
+    fn aggregation_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+        let parent = w
+            .level
+            .checked_sub(1)
+            .and_then(|i| w.info.levels.get(i))
+            .map(|l| l.name.clone());
+        let Some(parent) = parent else {
+            ui.label("Die gezeigte Ebene ist die gröbste; ihre Zusammenfassung ist die Gesamtstadt-Zeile der Tabelle.");
+            return None;
+        };
+        let indicator = w.indicator_info().map_or(String::new(), |i| i.name.clone());
+        ui.label(format!(
+            "„{indicator}“ nach seiner Regel auf Ebene {parent} zusammenfassen und speichern \
+             (Anzahlen summiert, Anteile aus Zähler und Nenner neu berechnet)."
+        ));
+        if !ui.button("Zusammenfassen und speichern").clicked() {
+            return None;
+        }
+        let request = AggregateRequest {
+            from_level: w.level_name().to_string(),
+            to_level: Some(parent),
+            period: w.period.clone().unwrap_or_default(),
+            indicators: w.indicator.iter().cloned().collect(),
+            ..Default::default()
+        };
+        Some(Job::start(
+            "Zusammenfassen",
+            w.atlas.path().to_path_buf(),
+            ui.ctx().clone(),
+            move |atlas, _| Ok(AnalysisOutput::Aggregation(save_aggregation(atlas, &request, None)?)),
+        ))
+    }
+
+    fn distance_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+        if w.poi_layers.is_empty() {
+            ui.label("Dieser Atlas hat keine Einrichtungen; erst über Datei → Einrichtungen importieren.");
+            return None;
+        }
+        egui::Grid::new("entfernung").num_columns(2).show(ui, |ui| {
+            let l = ui.label("Kategorie");
+            egui::ComboBox::from_id_salt("entfernung_kategorie")
+                .selected_text(&self.category)
+                .show_ui(ui, |ui| {
+                    for layer in &w.poi_layers {
+                        ui.selectable_value(&mut self.category, layer.category.clone(), &layer.category);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            ui.label("Wohnorte");
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut self.grid, true, "Raster 100 m in den Gebieten");
+                ui.radio_value(&mut self.grid, false, "Gebietsmittelpunkte (grob)");
+            });
+            ui.end_row();
+            let l = ui.label("Einwohner-Indikator");
+            let counts: Vec<(String, String)> = w
+                .indicators_on_level()
+                .iter()
+                .filter(|i| i.kind == "count")
+                .map(|i| (i.key.clone(), i.name.clone()))
+                .collect();
+            let shown = counts
+                .iter()
+                .find(|(k, _)| *k == self.population)
+                .map_or("– gleich gewichtet –".to_string(), |(_, n)| n.clone());
+            egui::ComboBox::from_id_salt("entfernung_einwohner")
+                .selected_text(shown)
+                .width(260.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.population, String::new(), "– gleich gewichtet –");
+                    for (k, n) in &counts {
+                        ui.selectable_value(&mut self.population, k.clone(), n);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Radien in m");
+            ui.add(egui::TextEdit::singleline(&mut self.radii).desired_width(160.0))
+                .labelled_by(l.id);
+            ui.end_row();
+        });
+        ui.checkbox(&mut self.save, "Ergebnis als Indikatoren speichern");
+        if !ui.button("Berechnen").clicked() {
+            return None;
+        }
+        let radii: Result<Vec<f64>, String> = self
+            .radii
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("Radius „{}“ ist keine Zahl", s.trim()))
+            })
+            .collect();
+        let radii = match radii {
+            Ok(r) => r,
+            Err(m) => {
+                self.message = Some(m);
+                return None;
+            }
+        };
+        self.message = None;
+        let request = DistanceRequest {
+            categories: vec![self.category.clone()],
+            level: w.level_name().to_string(),
+            period: (!self.population.is_empty()).then(|| w.period.clone()).flatten(),
+            population_indicator: Some(self.population.clone()).filter(|p| !p.is_empty()),
+            origins: if self.grid {
+                OriginKind::Grid {
+                    cell: 100.0,
+                    residential: None,
+                }
+            } else {
+                OriginKind::Centroids
+            },
+            radii,
+            keep_outside: true,
+            network: false,
+            isochrones: None,
+            supply: None,
+            scenario: Vec::new(),
+        };
+        let save = self.save;
+        Some(Job::start(
+            "Entfernungen berechnen",
+            w.atlas.path().to_path_buf(),
+            ui.ctx().clone(),
+            move |atlas, progress| {
+                let result = if save {
+                    save_distance(atlas, &request, progress)?
+                } else {
+                    distance(atlas, &request, progress)?
+                };
+                Ok(AnalysisOutput::Distance(result))
+            },
+        ))
+    }
+
+    /// The window with the last result.
+    pub fn result_ui(&mut self, ctx: &egui::Context) {
+        let Some(result) = &self.result else { return };
+        let mut open = true;
+        let title = match result {
+            AnalysisOutput::Index(_) => "Index: Ergebnis",
+            AnalysisOutput::Suppression(_) => "Geheimhaltung: Ergebnis",
+            AnalysisOutput::Aggregation(_) => "Zusammenfassung: Ergebnis",
+            AnalysisOutput::Distance(_) => "Entfernungen: Ergebnis",
+        };
+        egui::Window::new(title)
+            .default_pos(egui::pos2(760.0, 90.0))
+            .open(&mut open)
+            .default_width(560.0)
+            .default_height(460.0)
+            .show(ctx, |ui| match result {
+                AnalysisOutput::Index(r) => index_result_ui(ui, r),
+                AnalysisOutput::Suppression(r) => suppression_result_ui(ui, r),
+                AnalysisOutput::Aggregation(r) => {
+                    ui.label(format!(
+                        "{} → {} ({}), {}",
+                        r.from_level, r.to_level, r.period, r.grouping
+                    ));
+                    for k in &r.saved {
+                        ui.label(format!("gespeichert: {k}"));
+                    }
+                    for refused in &r.refused {
+                        ui.label(format!("nicht zusammengefasst: {refused:?}"));
+                    }
+                }
+                AnalysisOutput::Distance(r) => distance_result_ui(ui, r),
+            });
+        if !open {
+            self.result = None;
+        }
+    }
+}
+
+fn index_result_ui(ui: &mut egui::Ui, r: &IndexResult) {
+    ui.label(format!("{} · {}", r.direction, r.weighting));
+    ui.label(egui::RichText::new(&r.compensability).weak());
+    let de = |v: Option<f64>| v.map_or("–".to_string(), |v| format_german(v, 2));
+    ui.label(format!(
+        "{} Gebiete, {} ausgeschlossen · Cronbachs α {} · erste Hauptkomponente {} %",
+        r.areas.len(),
+        r.excluded.len(),
+        de(r.checks.cronbach_alpha),
+        de(r.checks.first_component_share.map(|s| s * 100.0))
+    ));
+    if !r.saved.is_empty() {
+        ui.label(format!("Gespeichert als {}", r.saved.join(", ")));
+    }
+    let Some(u) = &r.uncertainty else { return };
+    ui.label(format!(
+        "Unsicherheit ({} Läufe): mittlere Breite des 5–95-%-Rangintervalls {} Ränge",
+        u.settings.runs,
+        format_german(u.mean_interval_width, 1)
+    ));
+    for s in &u.sensitivity {
+        ui.label(format!(
+            "  {}: {} % der Rangvarianz",
+            s.factor,
+            format_german(s.share * 100.0, 0)
+        ));
+    }
+    // Rank intervals: areas by median rank, each with its 5–95 % interval.
+    let mut areas: Vec<_> = r.areas.iter().filter(|a| a.rank_median.is_some()).collect();
+    areas.sort_by(|a, b| a.rank_median.unwrap_or(0.0).total_cmp(&b.rank_median.unwrap_or(0.0)));
+    let names: Vec<String> = areas.iter().map(|a| format!("{} ({})", a.name, a.key)).collect();
+    Plot::new("rangintervalle")
+        .height(260.0)
+        .x_axis_label("Gebiete nach mittlerem Rang")
+        .y_axis_label("Rang (1 = höchster Index)")
+        .allow_scroll(false)
+        .label_formatter(move |hover| match hover {
+            egui_plot::HoverPosition::NearDataPoint { position, .. } => {
+                let i = position.x.round().max(0.0) as usize;
+                names
+                    .get(i)
+                    .map(|n| format!("{n}\nRang {}", format_german(position.y, 0)))
+            }
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            for (i, a) in areas.iter().enumerate() {
+                if let (Some(lo), Some(hi)) = (a.rank_p05, a.rank_p95) {
+                    plot.line(
+                        Line::new("5–95 %", vec![[i as f64, lo], [i as f64, hi]])
+                            .color(egui::Color32::from_rgb(120, 140, 200))
+                            .width(1.0),
+                    );
+                }
+            }
+            let medians: Vec<[f64; 2]> = areas
+                .iter()
+                .enumerate()
+                .map(|(i, a)| [i as f64, a.rank_median.unwrap_or(0.0)])
+                .collect();
+            plot.points(
+                Points::new("Median", medians)
+                    .radius(1.8)
+                    .color(egui::Color32::from_rgb(200, 60, 30)),
+            );
+        });
+}
+
+fn suppression_result_ui(ui: &mut egui::Ui, r: &SuppressionReport) {
+    ui.label(format!(
+        "Regel: {} Personen → k. A. · Ebenen {}",
+        r.rules.threshold,
+        r.levels.join(" → ")
+    ));
+    egui::Grid::new("geheimhaltung_zaehler")
+        .striped(true)
+        .num_columns(5)
+        .show(ui, |ui| {
+            for h in ["Indikator", "Quelle", "primär", "abgeleitet", "sekundär"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for i in &r.indicators {
+                ui.label(&i.key);
+                ui.label(i.source.to_string());
+                ui.label(i.primary.to_string());
+                ui.label(i.derived.to_string());
+                ui.label(i.secondary.to_string());
+                ui.end_row();
+            }
+        });
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt("geheimhaltung_zellen")
+        .max_height(240.0)
+        .show(ui, |ui| {
+            egui::Grid::new("geheimhaltung_zellen_tabelle")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for h in ["Gebiet", "Indikator", "Grund", "Erläuterung"] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for c in r.cells.iter().filter(|c| c.reason != Reason::Source).take(1000) {
+                        ui.label(format!("{} {}", c.key, c.name));
+                        ui.label(&c.indicator);
+                        ui.label(match c.reason {
+                            Reason::Source => "Quelle",
+                            Reason::Primary => "primär",
+                            Reason::Derived => "abgeleitet",
+                            Reason::Secondary => "sekundär",
+                        });
+                        ui.label(&c.detail);
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+fn distance_result_ui(ui: &mut egui::Ui, r: &DistanceResult) {
+    ui.label(&r.method);
+    ui.label(&r.origin_note);
+    ui.label(format!(
+        "{} Einrichtungen, {} Wohnorte; mittlere Entfernung {} m",
+        r.pois_used,
+        r.origin_count,
+        r.overall_mean.map_or("k. A.".to_string(), |v| format_german(v, 0))
+    ));
+    if !r.no_residents.is_empty() {
+        ui.label(format!("{} Gebiete ohne Einwohner: k. A.", r.no_residents.len()));
+    }
+    if !r.saved.is_empty() {
+        ui.label(format!("Gespeichert: {}", r.saved.join(", ")));
+    }
+    let mut areas: Vec<_> = r.areas.iter().filter(|a| a.mean.is_some()).collect();
+    areas.sort_by(|a, b| b.mean.unwrap_or(0.0).total_cmp(&a.mean.unwrap_or(0.0)));
+    ui.strong("Am weitesten entfernt");
+    egui::Grid::new("entfernung_weit").striped(true).show(ui, |ui| {
+        for a in areas.iter().take(10) {
+            ui.label(format!("{} {}", a.key, a.name));
+            ui.label(format!("{} m", format_german(a.mean.unwrap_or(0.0), 0)));
+            ui.end_row();
+        }
+    });
+}
