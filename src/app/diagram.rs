@@ -68,7 +68,7 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
             let selected = w.selection.contains(&a.key) || w.hovered.as_deref() == Some(a.key.as_str());
             let bar = Bar::new(i as f64, a.value.unwrap_or(0.0))
                 .name(format!("{} ({})", a.name, a.key))
-                .fill(a.class.map_or(palette::NO_DATA, |class| palette::sequential(class, k)))
+                .fill(a.class.map_or(palette::NO_DATA, |class| w.class_colour(class, k)))
                 .width(0.9);
             if selected {
                 bar.stroke(egui::Stroke::new(2.0, SELECTED))

@@ -672,7 +672,7 @@ fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Color32> {
                 .map(|a| {
                     classes
                         .get(a.key.as_str())
-                        .map_or(palette::NO_DATA, |c| palette::sequential(*c, k))
+                        .map_or(palette::NO_DATA, |c| w.class_colour(*c, k))
                 })
                 .collect()
         }
@@ -747,7 +747,7 @@ fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
         .labels
         .iter()
         .enumerate()
-        .map(|(i, l)| (palette::sequential(i + 1, k), format!("{l}  ({})", c.counts[i])))
+        .map(|(i, l)| (w.class_colour(i + 1, k), format!("{l}  ({})", c.counts[i])))
         .chain(std::iter::once((palette::NO_DATA, format!("k. A.  ({})", c.no_data))))
         .collect();
     let title = w.indicator_info().map_or(String::new(), |i| {

@@ -685,9 +685,17 @@ impl QuartierApp {
             })
             .response
             .labelled_by(label.id);
-        changed |= ui
-            .add(egui::Slider::new(&mut w.classes, 2..=9).text("Klassen"))
-            .changed();
+        if state::METHODS[w.method.min(state::METHODS.len() - 1)].1 == state::MethodChoice::Manual {
+            let label = ui.label("Grenzen (durch ; getrennt)");
+            changed |= ui
+                .add(egui::TextEdit::singleline(&mut w.manual_breaks).hint_text("z. B. 5; 10,5; 20"))
+                .labelled_by(label.id)
+                .lost_focus();
+        } else {
+            changed |= ui
+                .add(egui::Slider::new(&mut w.classes, 2..=9).text("Klassen"))
+                .changed();
+        }
         if changed {
             w.refresh();
         }

@@ -31,6 +31,35 @@ pub fn sequential(class: usize, k: usize) -> Color32 {
     Color32::from_rgb(r, g, b)
 }
 
+/// ColorBrewer's diverging RdBu (11 classes), from red to blue.
+const RD_BU_11: [[u8; 3]; 11] = [
+    [103, 0, 31],
+    [178, 24, 43],
+    [214, 96, 77],
+    [244, 165, 130],
+    [253, 219, 199],
+    [247, 247, 247],
+    [209, 229, 240],
+    [146, 197, 222],
+    [67, 147, 195],
+    [33, 102, 172],
+    [5, 48, 97],
+];
+
+/// The colour of class `class` (1-based, lowest values first) of `k` diverging classes. With
+/// `higher_is_better` the high classes are blue (favourable) and the low ones red; otherwise
+/// the other way round. The classes spread symmetrically from the middle of the scheme.
+pub fn diverging(class: usize, k: usize, higher_is_better: bool) -> Color32 {
+    let k = k.clamp(2, 11);
+    let class = class.clamp(1, k);
+    // Position in −1..1 from the lowest to the highest class.
+    let t = (class as f32 - 1.0) / (k as f32 - 1.0) * 2.0 - 1.0;
+    let t = if higher_is_better { t } else { -t };
+    let i = ((t + 1.0) / 2.0 * 10.0).round().clamp(0.0, 10.0) as usize;
+    let [r, g, b] = RD_BU_11[i];
+    Color32::from_rgb(r, g, b)
+}
+
 /// ColorBrewer's qualitative Dark2, for lines of different areas.
 const DARK2: [[u8; 3]; 8] = [
     [27, 158, 119],
@@ -77,6 +106,17 @@ mod tests {
         let all: Vec<Color32> = (1..=6).map(|c| sequential(c, 6)).collect();
         assert!(!all.contains(&NO_DATA));
         assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), 6);
+    }
+
+    #[test]
+    fn diverging_colours_put_the_unfavourable_side_in_red() {
+        // Higher is worse (default): the highest class is dark red, the lowest dark blue.
+        assert_eq!(diverging(6, 6, false), Color32::from_rgb(103, 0, 31));
+        assert_eq!(diverging(1, 6, false), Color32::from_rgb(5, 48, 97));
+        assert_eq!(diverging(6, 6, true), Color32::from_rgb(5, 48, 97));
+        let all: Vec<Color32> = (1..=6).map(|c| diverging(c, 6, false)).collect();
+        assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), 6);
+        assert!(!all.contains(&NO_DATA));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::Result;
 use quartier_core::analysis::chart::{age_structure, scatter, time_series, AgeStructure, Scatter, TimeSeries};
 use quartier_core::analysis::classify::{classify_series, Method, SeriesClasses};
+
 use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
 use quartier_core::export::{value_table, ValueTable};
 use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
@@ -15,12 +16,40 @@ use quartier_core::store::Poi;
 use quartier_core::Atlas;
 use serde::{Deserialize, Serialize};
 
-/// The classification methods offered in the map pane, with their German names.
-pub const METHODS: [(&str, Method); 4] = [
-    ("Gleiche Intervalle", Method::EqualInterval),
-    ("Quantile", Method::Quantile),
-    ("Natürliche Unterbrechungen", Method::Jenks),
-    ("Hübsche Grenzen", Method::Pretty),
+/// The classification methods offered in the map pane.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MethodChoice {
+    /// Equal intervals from minimum to maximum (the KECK default).
+    EqualInterval,
+    /// Equal counts.
+    Quantile,
+    /// Exact Fisher–Jenks.
+    Jenks,
+    /// Standard deviations around the mean.
+    StdDev,
+    /// Rounded breaks.
+    Pretty,
+    /// Box-plot outlier classes.
+    BoxPlot,
+    /// Breaks typed by the user.
+    Manual,
+    /// Diverging around the Gesamtstadt value.
+    DivergingReference,
+    /// Diverging around zero (change indicators).
+    DivergingZero,
+}
+
+/// The methods with their German names, in menu order.
+pub const METHODS: [(&str, MethodChoice); 9] = [
+    ("Gleiche Intervalle", MethodChoice::EqualInterval),
+    ("Quantile", MethodChoice::Quantile),
+    ("Natürliche Unterbrechungen (Jenks)", MethodChoice::Jenks),
+    ("Standardabweichung", MethodChoice::StdDev),
+    ("Hübsche Grenzen", MethodChoice::Pretty),
+    ("Boxplot (Ausreißer)", MethodChoice::BoxPlot),
+    ("Eigene Grenzen", MethodChoice::Manual),
+    ("Abweichung von der Gesamtstadt", MethodChoice::DivergingReference),
+    ("Abweichung von null", MethodChoice::DivergingZero),
 ];
 
 /// Who the workbench is set up for: occasional users see a curated list of indicators, map
@@ -119,12 +148,16 @@ pub struct Workbench {
     pub method: usize,
     /// Number of classes.
     pub classes: usize,
+    /// Breaks typed for [`MethodChoice::Manual`], German notation, separated by `;`.
+    pub manual_breaks: String,
     /// The engine's classes for the current choice.
     pub classified: Option<SeriesClasses>,
     /// The Gesamtstadt row by the indicator's rule.
     pub reference: Option<ReferenceValue>,
     /// Decimals of the chosen indicator, from its metadata.
     pub decimals: usize,
+    /// The chosen indicator is better when higher (for diverging colours).
+    pub higher_is_better: bool,
     /// Selected area keys, shared by all panes.
     pub selection: BTreeSet<String>,
     /// The area under the pointer in the last frame, in any pane.
@@ -182,9 +215,11 @@ impl Workbench {
             period: None,
             method: 1,
             classes: 5,
+            manual_breaks: String::new(),
             classified: None,
             reference: None,
             decimals: 1,
+            higher_is_better: false,
             selection: BTreeSet::new(),
             hovered: None,
             hovered_now: None,
@@ -373,6 +408,59 @@ impl Workbench {
         self.refresh();
     }
 
+    /// The chosen method as the engine's, with the breaks or the centre it needs.
+    pub fn engine_method(&self) -> std::result::Result<Method, String> {
+        Ok(match METHODS[self.method.min(METHODS.len() - 1)].1 {
+            MethodChoice::EqualInterval => Method::EqualInterval,
+            MethodChoice::Quantile => Method::Quantile,
+            MethodChoice::Jenks => Method::Jenks,
+            MethodChoice::StdDev => Method::StdDev { width: 1.0 },
+            MethodChoice::Pretty => Method::Pretty,
+            MethodChoice::BoxPlot => Method::BoxPlot,
+            MethodChoice::Manual => {
+                let breaks = self
+                    .manual_breaks
+                    .split(';')
+                    .filter(|b| !b.trim().is_empty())
+                    .map(|b| {
+                        quartier_core::numbers::parse_number(b.trim(), quartier_core::numbers::DecimalSeparator::Comma)
+                            .ok_or_else(|| format!("Grenze „{}“ ist keine Zahl (z. B. 5; 10,5; 20)", b.trim()))
+                    })
+                    .collect::<std::result::Result<Vec<f64>, String>>()?;
+                if breaks.is_empty() {
+                    return Err("Eigene Grenzen eingeben, durch Semikolon getrennt (z. B. 5; 10,5; 20)".into());
+                }
+                Method::Manual { breaks }
+            }
+            MethodChoice::DivergingReference => Method::Diverging {
+                center: self
+                    .reference
+                    .as_ref()
+                    .and_then(|r| r.value)
+                    .ok_or("Ohne Gesamtstadt-Wert gibt es keine Abweichung von ihm")?,
+            },
+            MethodChoice::DivergingZero => Method::Diverging { center: 0.0 },
+        })
+    }
+
+    /// Whether the classes run from below to above a centre (diverging colours).
+    pub fn is_diverging(&self) -> bool {
+        matches!(
+            METHODS[self.method.min(METHODS.len() - 1)].1,
+            MethodChoice::DivergingReference | MethodChoice::DivergingZero
+        )
+    }
+
+    /// The colour of class `class` (1-based) of `k`: sequential, or diverging (the
+    /// unfavourable side red, by the indicator's polarity).
+    pub fn class_colour(&self, class: usize, k: usize) -> eframe::egui::Color32 {
+        if self.is_diverging() {
+            super::palette::diverging(class, k, self.higher_is_better)
+        } else {
+            super::palette::sequential(class, k)
+        }
+    }
+
     /// Asks the engine again for the classes and the reference row.
     pub fn refresh(&mut self) {
         self.error = None;
@@ -383,18 +471,6 @@ impl Workbench {
             return;
         };
         let level = self.level_name().to_string();
-        let method = METHODS[self.method.min(METHODS.len() - 1)].1.clone();
-        match classify_series(&self.atlas, &key, &level, &period, &method, self.classes, None) {
-            Ok(c) => self.classified = Some(c),
-            Err(e) => {
-                self.classified = None;
-                self.error = Some(e.to_string());
-            }
-        }
-        if let Ok(meta) = self.atlas.indicator(&key) {
-            self.decimals = meta.decimals.max(0) as usize;
-        }
-        self.refresh_table();
         self.reference = (|| -> quartier_core::Result<ReferenceValue> {
             let meta = self.atlas.indicator(&key)?;
             let l = self.atlas.level(&level)?;
@@ -402,6 +478,21 @@ impl Workbench {
             reference_value(&self.atlas, &meta, l.id, p.id)
         })()
         .ok();
+        let classified = self.engine_method().and_then(|method| {
+            classify_series(&self.atlas, &key, &level, &period, &method, self.classes, None).map_err(|e| e.to_string())
+        });
+        match classified {
+            Ok(c) => self.classified = Some(c),
+            Err(e) => {
+                self.classified = None;
+                self.error = Some(e);
+            }
+        }
+        if let Ok(meta) = self.atlas.indicator(&key) {
+            self.decimals = meta.decimals.max(0) as usize;
+            self.higher_is_better = meta.polarity == quartier_core::model::Polarity::HigherIsBetter;
+        }
+        self.refresh_table();
         self.refresh_columns();
     }
 
@@ -613,6 +704,36 @@ mod tests {
         assert_eq!(w.level_name(), "Bezirk");
         assert!(w.indicators_on_level().iter().all(|i| i.key != "anteil_u6"));
         assert!(w.indicator.is_some() && w.classified.is_some());
+        // Diverging around the Gesamtstadt value: its class edge is the reference value.
+        w.choose_level(2);
+        w.choose_indicator("anteil_u6");
+        w.method = METHODS
+            .iter()
+            .position(|m| m.1 == MethodChoice::DivergingReference)
+            .unwrap();
+        w.classes = 6;
+        w.refresh();
+        let reference = w.reference.as_ref().unwrap().value.unwrap();
+        let c = w.classified.clone().unwrap();
+        assert!(w.is_diverging());
+        let below = c
+            .areas
+            .iter()
+            .filter(|a| a.value.is_some_and(|v| v < reference))
+            .count();
+        let low_classes = c.labels.len() / 2;
+        assert_eq!(c.counts[..low_classes].iter().sum::<usize>(), below, "{:?}", c.labels);
+        // Own breaks in German notation; a bad one is named.
+        w.method = METHODS.iter().position(|m| m.1 == MethodChoice::Manual).unwrap();
+        w.manual_breaks = "4; 5,5; 7".into();
+        w.refresh();
+        assert_eq!(w.classified.as_ref().unwrap().labels.len(), 4);
+        w.manual_breaks = "4; fünf".into();
+        w.refresh();
+        assert!(w.error.as_deref().unwrap().contains("fünf"));
+        w.method = 1;
+        w.classes = 5;
+        w.choose_level(0);
         // One selection: click selects, click again clears, extend adds.
         w.click("01", false);
         w.click("02", true);

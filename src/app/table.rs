@@ -226,7 +226,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                                     .get(row.key.as_str())
                                     .copied()
                                     .flatten()
-                                    .map_or(palette::NO_DATA, |class| palette::sequential(class, k));
+                                    .map_or(palette::NO_DATA, |class| w.class_colour(class, k));
                                 let (swatch, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
                                 ui.painter().rect_filled(swatch, 2.0, colour);
                                 (key, name)
