@@ -16,11 +16,28 @@ const REFERENCE: egui::Color32 = egui::Color32::from_rgb(60, 60, 60);
 
 /// Draws the diagram pane.
 pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
+    let mut export = None;
     ui.horizontal(|ui| {
         for (kind, name) in DiagramKind::ALL {
             ui.selectable_value(&mut w.diagram, kind, name);
         }
+        ui.menu_button("Exportieren", |ui| {
+            if ui.button("Als SVG (Vektor, für den Druck) …").clicked() {
+                export = Some("svg");
+                ui.close();
+            }
+            if ui.button("Als PNG (wie gezeigt) …").clicked() {
+                export = Some("png");
+                ui.close();
+            }
+        });
     });
+    let area = ui.available_rect_before_wrap();
+    match export {
+        Some("svg") => export_svg(w),
+        Some(_) => export_png(ui.ctx(), w, area),
+        None => {}
+    }
     if w.classified.is_none() {
         ui.label("Kein Indikator gewählt");
         return;
@@ -37,6 +54,63 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
 fn axis_label(mark: egui_plot::GridMark) -> String {
     let decimals = (-mark.step_size.abs().log10().floor()).clamp(0.0, 6.0) as usize;
     format_german(mark.value, decimals)
+}
+
+/// A file name for the diagram.
+fn file_name(w: &Workbench, extension: &str) -> String {
+    let kind = DiagramKind::ALL
+        .iter()
+        .find(|(k, _)| *k == w.diagram)
+        .map_or("Diagramm", |(_, n)| n);
+    format!(
+        "{kind}_{}_{}.{extension}",
+        w.indicator.as_deref().unwrap_or(""),
+        w.period.as_deref().unwrap_or("")
+    )
+}
+
+fn export_svg(w: &mut Workbench) {
+    let Some(svg) = super::diagram_export::diagram_svg(w) else {
+        w.error = Some("Für dieses Diagramm gibt es noch nichts zu exportieren".into());
+        return;
+    };
+    let Some(path) = rfd::FileDialog::new()
+        .set_title("Diagramm als SVG speichern")
+        .add_filter("SVG", &["svg"])
+        .set_file_name(file_name(w, "svg"))
+        .save_file()
+    else {
+        return;
+    };
+    match std::fs::write(&path, svg) {
+        Ok(()) => w.notice = Some(format!("Diagramm nach {} geschrieben", path.display())),
+        Err(e) => w.error = Some(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Asks for a file name, then takes a screenshot of the next frame and cuts the pane out.
+fn export_png(ctx: &egui::Context, w: &mut Workbench, area: egui::Rect) {
+    let Some(path) = rfd::FileDialog::new()
+        .set_title("Diagramm als PNG speichern")
+        .add_filter("PNG", &["png"])
+        .set_file_name(file_name(w, "png"))
+        .save_file()
+    else {
+        return;
+    };
+    let status = w.export_status.clone();
+    let pixels_per_point = ctx.pixels_per_point();
+    let repaint = ctx.clone();
+    ctx.request_screenshot(move |image| {
+        let message = match super::diagram_export::save_png(&image, area, pixels_per_point, &path) {
+            Ok(()) => format!("Diagramm nach {} geschrieben", path.display()),
+            Err(e) => format!("Fehler: {e:#}"),
+        };
+        if let Ok(mut s) = status.lock() {
+            *s = Some(message);
+        }
+        repaint.request_repaint();
+    });
 }
 
 fn indicator_label(w: &Workbench, key: &str) -> String {

@@ -6,6 +6,7 @@
 mod analyses;
 mod basemap;
 mod diagram;
+mod diagram_export;
 mod dialogs;
 mod edit;
 mod import;
@@ -214,6 +215,9 @@ impl QuartierApp {
             ctx.set_zoom_factor(zoom);
         }
         self.state.begin_frame();
+        if let Some(message) = self.state.export_status.lock().ok().and_then(|mut m| m.take()) {
+            self.state.notice = Some(message);
+        }
         if ctx.cumulative_frame_nr() == 0 && self.base_settings.source != basemap::BaseMapSource::None {
             if let Err(e) = self.open_base_map(&ctx) {
                 self.state.error = Some(format!("Hintergrundkarte: {e:#}"));

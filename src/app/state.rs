@@ -199,6 +199,8 @@ pub struct Workbench {
     pub second_indicator: Option<String>,
     /// Saved selections.
     pub groups: Vec<SelectionGroup>,
+    /// What the last PNG export (finished on the render thread) reported.
+    pub export_status: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     /// The engine's figures for the diagram, with what they were computed for.
     diagram_cache: Option<(String, DiagramData)>,
 }
@@ -241,6 +243,7 @@ impl Workbench {
             second_indicator: None,
             groups: Vec::new(),
             diagram_cache: None,
+            export_status: Default::default(),
         };
         state.poi_layers = state
             .info

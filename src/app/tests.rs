@@ -395,3 +395,35 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
     }
     assert!(h.query_by_label("Geheimhaltung: Ergebnis").is_some());
 }
+
+#[test]
+fn diagrams_are_exported_as_svg_from_the_engine_figures() {
+    let (_dir, mut app) = sample_app();
+    let w = &mut app.state;
+    w.choose_indicator("anteil_u6");
+    let svg = super::diagram_export::diagram_svg(w).unwrap();
+    let bars = w
+        .classified
+        .as_ref()
+        .unwrap()
+        .areas
+        .iter()
+        .filter(|a| a.value.is_some())
+        .count();
+    // One rect per bar, plus the white background.
+    assert_eq!(svg.matches("<rect ").count(), bars + 1);
+    assert!(
+        svg.contains("Berlin (Beispielatlas) (Gesamtstadt): 5,9"),
+        "reference line labelled"
+    );
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    w.diagram = super::state::DiagramKind::Scatter;
+    w.second_indicator = Some("anteil_ausl".into());
+    let svg = super::diagram_export::diagram_svg(w).unwrap();
+    let points = match w.diagram_data().unwrap() {
+        super::state::DiagramData::Scatter(s) => s.points.len(),
+        _ => 0,
+    };
+    assert_eq!(svg.matches("<circle ").count(), points);
+    assert!(svg.contains("r = "), "regression in the title");
+}
