@@ -395,15 +395,25 @@ impl Analyses {
                 .filter(|i| i.kind == "count")
                 .map(|i| (i.key.clone(), i.name.clone()))
                 .collect();
+            if !counts.iter().any(|(k, _)| *k == self.population) {
+                // Residents weight the distances: the inhabitants by default.
+                self.population = counts
+                    .iter()
+                    .find(|(k, _)| k.starts_with("ew"))
+                    .or(counts.first())
+                    .map(|(k, _)| k.clone())
+                    .unwrap_or_default();
+            }
             let shown = counts
                 .iter()
                 .find(|(k, _)| *k == self.population)
-                .map_or("– gleich gewichtet –".to_string(), |(_, n)| n.clone());
+                .map_or("– keine Einwohnerzahl auf dieser Ebene –".to_string(), |(_, n)| {
+                    n.clone()
+                });
             egui::ComboBox::from_id_salt("entfernung_einwohner")
                 .selected_text(shown)
                 .width(260.0)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.population, String::new(), "– gleich gewichtet –");
                     for (k, n) in &counts {
                         ui.selectable_value(&mut self.population, k.clone(), n);
                     }
@@ -417,7 +427,13 @@ impl Analyses {
             ui.end_row();
         });
         ui.checkbox(&mut self.save, "Ergebnis als Indikatoren speichern");
-        if !ui.button("Berechnen").clicked() {
+        if !ui
+            .add_enabled(!self.population.is_empty(), egui::Button::new("Berechnen"))
+            .on_disabled_hover_text(
+                "Die Entfernungen werden mit den Einwohnern gewichtet: erst eine Einwohnerzahl importieren",
+            )
+            .clicked()
+        {
             return None;
         }
         let radii: Result<Vec<f64>, String> = self

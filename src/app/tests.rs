@@ -427,3 +427,40 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
     assert_eq!(svg.matches("<circle ").count(), points);
     assert!(svg.contains("r = "), "regression in the title");
 }
+
+#[test]
+fn distance_to_kitas_from_the_dialog_is_saved_and_shown() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Bezirk (12)").click();
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Entfernung zu Einrichtungen …").click();
+    h.run();
+    h.get_by_label("Gebietsmittelpunkte (grob)").click();
+    h.get_by_label("Ergebnis als Indikatoren speichern").click();
+    h.run();
+    h.get_by_label("Berechnen").click();
+    wait_for_jobs(&mut h);
+    let w = &h.state().state;
+    match &h.state().analyses.result {
+        Some(super::analyses::AnalysisOutput::Distance(r)) => {
+            assert_eq!(r.areas.len(), 12);
+            assert!(r.pois_used > 2000, "{}", r.pois_used);
+            assert!(!r.saved.is_empty());
+            assert_eq!(
+                w.indicator.as_deref(),
+                Some(r.saved[0].as_str()),
+                "the first saved measure is shown"
+            );
+        }
+        other => panic!("{other:?} {:?}", h.state().analyses.message),
+    }
+    assert_eq!(w.level_name(), "Bezirk");
+    assert!(w
+        .classified
+        .as_ref()
+        .is_some_and(|c| c.areas.iter().all(|a| a.value.is_some())));
+}
