@@ -4,6 +4,7 @@
 //! The figures come from the engine ([`Workbench::diagram_data`]); this module only draws.
 //! Clicking a bar or a point selects its area, as in the map and the table.
 
+use super::i18n::tr;
 use eframe::egui;
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 use quartier_core::numbers::format_german;
@@ -21,7 +22,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         for (kind, name) in DiagramKind::ALL {
             ui.selectable_value(&mut w.diagram, kind, name);
         }
-        ui.menu_button("Exportieren", |ui| {
+        ui.menu_button(tr("Exportieren"), |ui| {
             if ui.button("Als SVG (Vektor, für den Druck) …").clicked() {
                 export = Some("svg");
                 ui.close();
@@ -61,7 +62,7 @@ fn file_name(w: &Workbench, extension: &str) -> String {
     let kind = DiagramKind::ALL
         .iter()
         .find(|(k, _)| *k == w.diagram)
-        .map_or("Diagramm", |(_, n)| n);
+        .map_or(tr("Diagramm"), |(_, n)| n);
     format!(
         "{kind}_{}_{}.{extension}",
         w.indicator.as_deref().unwrap_or(""),
@@ -175,7 +176,7 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         .y_axis_formatter(|m, _| axis_label(m))
         .show(ui, |plot| {
             plot.add(
-                BarChart::new("Gebiete", bars).element_formatter(Box::new(move |bar, _| {
+                BarChart::new(tr("Gebiete"), bars).element_formatter(Box::new(move |bar, _| {
                     format!("{}\n{}", bar.name, format_german(bar.value, decimals))
                 })),
             );
@@ -280,7 +281,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
                 position,
                 index,
             } => {
-                let list = if *plot_name == "Auswahl" { &chosen } else { &plain };
+                let list = if *plot_name == tr("Auswahl") { &chosen } else { &plain };
                 let name = list
                     .get(*index)
                     .map_or(String::new(), |p| format!("{} ({})\n", p.name, p.key));
@@ -294,12 +295,16 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         })
         .show(ui, |plot| {
             plot.points(
-                Points::new("Gebiete", to_points(&plain))
+                Points::new(tr("Gebiete"), to_points(&plain))
                     .radius(2.5)
                     .color(egui::Color32::from_rgb(240, 120, 40)),
             );
             if !chosen.is_empty() {
-                plot.points(Points::new("Auswahl", to_points(&chosen)).radius(4.5).color(SELECTED));
+                plot.points(
+                    Points::new(tr("Auswahl"), to_points(&chosen))
+                        .radius(4.5)
+                        .color(SELECTED),
+                );
             }
             if let Some(r) = s.regression {
                 let (lo, hi) = x_range;
@@ -405,7 +410,7 @@ fn age_structure_ui(ui: &mut egui::Ui, w: &mut Workbench) {
             .classified
             .as_ref()
             .and_then(|c| c.areas.iter().find(|x| w.selection.contains(&x.key)))
-            .map_or("Auswahl".to_string(), |x| x.name.clone()),
+            .map_or(tr("Auswahl").to_string(), |x| x.name.clone()),
         n => format!("Auswahl ({n} Gebiete)"),
     };
     ui.label(match a.group_total {

@@ -1,6 +1,7 @@
 //! Dialogs: status/dynamics with presets and indicator mapping (run as a job off the UI
 //! thread), saving the selection as a group, and the about dialog with the data attribution.
 
+use super::i18n::tr;
 use std::collections::HashMap;
 
 use eframe::egui;
@@ -77,11 +78,11 @@ impl StatusDialog {
                         .response
                         .labelled_by(label.id);
                     ui.end_row();
-                    ui.label("Ebene");
+                    ui.label(tr("Ebene"));
                     ui.label(w.level_name());
                     ui.end_row();
                     let periods = w.info.periods.clone();
-                    let label = ui.label("Zeitraum");
+                    let label = ui.label(tr("Zeitraum"));
                     period_choice(ui, "zeitraum_status", &mut self.period, &periods, label.id);
                     ui.end_row();
                     if preset.dynamics_indicators().is_none() {
@@ -237,11 +238,14 @@ pub struct SettingsDialog {
     pub path: String,
     /// Why the last choice could not be opened.
     pub message: Option<String>,
+    /// The interface in English.
+    pub english: bool,
 }
 
 impl SettingsDialog {
     /// Opens the dialog on the current settings.
-    pub fn open_with(&mut self, current: &super::basemap::BaseMapSettings) {
+    pub fn open_with(&mut self, current: &super::basemap::BaseMapSettings, english: bool) {
+        self.english = english;
         use super::basemap::BaseMapSource as S;
         self.open = true;
         self.message = None;
@@ -260,13 +264,19 @@ impl SettingsDialog {
         }
         let mut apply = None;
         let mut open = self.open;
-        egui::Window::new("Einstellungen")
+        egui::Window::new(tr("Einstellungen"))
             .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .default_width(480.0)
             .show(ctx, |ui| {
-                ui.strong("Hintergrundkarte");
+                ui.strong(tr("Sprache"));
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.english, false, "Deutsch");
+                    ui.radio_value(&mut self.english, true, "English");
+                });
+                ui.separator();
+                ui.strong(tr("Hintergrundkarte"));
                 let path = std::path::PathBuf::from(self.path.trim());
                 let choices = [
                     S::None,
@@ -300,7 +310,7 @@ impl SettingsDialog {
                     });
                 }
                 ui.separator();
-                ui.checkbox(&mut self.draft.offline, "Offline-Modus: keine Netzabfragen");
+                ui.checkbox(&mut self.draft.offline, tr("Offline-Modus: keine Netzabfragen"));
                 if self.draft.source == S::OpenStreetMap {
                     ui.label(
                         "Kacheln von tile.openstreetmap.org, zwischengespeichert im Datenordner;                          © OpenStreetMap-Mitwirkende (ODbL).",
@@ -310,7 +320,7 @@ impl SettingsDialog {
                     ui.colored_label(egui::Color32::from_rgb(180, 30, 30), m);
                 }
                 ui.separator();
-                if ui.button("Übernehmen").clicked() {
+                if ui.button(tr("Übernehmen")).clicked() {
                     let path = std::path::PathBuf::from(self.path.trim());
                     let mut chosen = self.draft.clone();
                     chosen.source = match chosen.source {
@@ -330,7 +340,7 @@ impl SettingsDialog {
 
 /// The about dialog: version, licence, and the attribution the sample data requires.
 pub fn about_ui(ctx: &egui::Context, open: &mut bool) {
-    egui::Window::new("Über Quartier")
+    egui::Window::new(tr("Über Quartier"))
         .open(open)
         .collapsible(false)
         .resizable(false)
@@ -348,11 +358,11 @@ pub fn about_ui(ctx: &egui::Context, open: &mut bool) {
                  © OpenStreetMap-Mitwirkende (ODbL).",
             );
             ui.separator();
-            ui.strong("Tastenkürzel");
+            ui.strong(tr("Tastenkürzel"));
             egui::Grid::new("kuerzel").num_columns(2).show(ui, |ui| {
                 for (key, what) in super::SHORTCUTS {
                     ui.monospace(*key);
-                    ui.label(*what);
+                    ui.label(tr(what));
                     ui.end_row();
                 }
             });

@@ -9,6 +9,7 @@ mod diagram;
 mod diagram_export;
 mod dialogs;
 mod edit;
+mod i18n;
 mod import;
 mod jobs;
 pub mod map;
@@ -28,6 +29,7 @@ use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
 use quartier_core::progress::ProgressFn;
 use quartier_core::Atlas;
 
+use i18n::tr;
 use panes::Pane;
 use state::{MapLayer, Mode};
 
@@ -132,6 +134,8 @@ pub struct QuartierApp {
     base_settings: basemap::BaseMapSettings,
     base_map: Option<basemap::BaseMap>,
     settings_dialog: dialogs::SettingsDialog,
+    /// The interface in English.
+    english: bool,
 }
 
 impl QuartierApp {
@@ -149,6 +153,7 @@ impl QuartierApp {
         state.groups = remembered.groups;
         state.diagram = remembered.diagram;
         state.set_mode(remembered.mode);
+        let english = remembered.english;
         QuartierApp {
             state,
             geometry: None,
@@ -174,6 +179,7 @@ impl QuartierApp {
             base_settings: remembered.base_map,
             base_map: None,
             settings_dialog: dialogs::SettingsDialog::default(),
+            english,
         }
     }
 
@@ -196,6 +202,7 @@ impl QuartierApp {
             simple_indicators: self.state.simple_indicators.clone(),
             groups: self.state.groups.clone(),
             base_map: self.base_settings.clone(),
+            english: self.english,
         };
         if let Err(e) = settings::save(path, &remembered) {
             eprintln!("Fehler: {e:#}");
@@ -215,6 +222,7 @@ impl QuartierApp {
             ctx.set_zoom_factor(zoom);
         }
         self.state.begin_frame();
+        i18n::set_english(self.english);
         if let Some(message) = self.state.export_status.lock().ok().and_then(|mut m| m.take()) {
             self.state.notice = Some(message);
         }
@@ -254,7 +262,7 @@ impl QuartierApp {
                 Some(pane) => {
                     ui.horizontal(|ui| {
                         ui.strong(pane.title());
-                        if ui.button("Aufteilung wiederherstellen").clicked() {
+                        if ui.button(tr("Aufteilung wiederherstellen")).clicked() {
                             self.maximised = None;
                         }
                     });
@@ -289,6 +297,7 @@ impl QuartierApp {
         }
         self.group_dialog.ui(&ctx, &mut self.state);
         if let Some(chosen) = self.settings_dialog.ui(&ctx) {
+            self.english = self.settings_dialog.english;
             let previous = std::mem::replace(&mut self.base_settings, chosen);
             match self.open_base_map(&ctx) {
                 Ok(()) => self.settings_dialog.open = false,
@@ -484,33 +493,36 @@ impl QuartierApp {
 
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("Datei", |ui| {
+            ui.menu_button(tr("Datei"), |ui| {
                 for kind in [
                     import::ImportKind::Geometry,
                     import::ImportKind::Values,
                     import::ImportKind::Pois,
                 ] {
                     let label = match kind {
-                        import::ImportKind::Geometry => "Geometrie importieren …",
-                        import::ImportKind::Values => "Werte importieren …",
-                        import::ImportKind::Pois => "Einrichtungen importieren …",
+                        import::ImportKind::Geometry => tr("Geometrie importieren …"),
+                        import::ImportKind::Values => tr("Werte importieren …"),
+                        import::ImportKind::Pois => tr("Einrichtungen importieren …"),
                     };
                     if ui.button(label).clicked() {
                         self.import_dialog.open_for(kind, &self.state);
                     }
                 }
                 ui.separator();
-                if ui.button("Einstellungen …").clicked() {
-                    self.settings_dialog.open_with(&self.base_settings);
+                if ui.button(tr("Einstellungen …")).clicked() {
+                    self.settings_dialog.open_with(&self.base_settings, self.english);
                 }
-                if ui.button("Beenden").clicked() {
+                if ui.button(tr("Beenden")).clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             });
-            ui.menu_button("Bearbeiten", |ui| {
+            ui.menu_button(tr("Bearbeiten"), |ui| {
                 let undo = self.history.next_undo().map(|e| e.describe());
                 if ui
-                    .add_enabled(undo.is_some(), egui::Button::new("Rückgängig").shortcut_text("Strg+Z"))
+                    .add_enabled(
+                        undo.is_some(),
+                        egui::Button::new(tr("Rückgängig")).shortcut_text("Strg+Z"),
+                    )
                     .on_hover_text(undo.unwrap_or_default())
                     .clicked()
                 {
@@ -518,7 +530,10 @@ impl QuartierApp {
                 }
                 let redo = self.history.next_redo().map(|e| e.describe());
                 if ui
-                    .add_enabled(redo.is_some(), egui::Button::new("Wiederholen").shortcut_text("Strg+Y"))
+                    .add_enabled(
+                        redo.is_some(),
+                        egui::Button::new(tr("Wiederholen")).shortcut_text("Strg+Y"),
+                    )
                     .on_hover_text(redo.unwrap_or_default())
                     .clicked()
                 {
@@ -528,7 +543,7 @@ impl QuartierApp {
                 if ui
                     .add_enabled(
                         self.state.indicator.is_some(),
-                        egui::Button::new("Indikator bearbeiten …"),
+                        egui::Button::new(tr("Indikator bearbeiten …")),
                     )
                     .clicked()
                 {
@@ -537,15 +552,15 @@ impl QuartierApp {
                     }
                 }
             });
-            ui.menu_button("Analyse", |ui| {
-                if ui.button("Status und Dynamik …").clicked() {
+            ui.menu_button(tr("Analyse"), |ui| {
+                if ui.button(tr("Status und Dynamik …")).clicked() {
                     self.status_dialog.open_for(&self.state);
                 }
                 for (dialog, label) in [
-                    (analyses::Dialog::Index, "Zusammengesetzter Index …"),
-                    (analyses::Dialog::Suppression, "Geheimhaltung prüfen …"),
-                    (analyses::Dialog::Aggregation, "Auf gröbere Ebene zusammenfassen …"),
-                    (analyses::Dialog::Distance, "Entfernung zu Einrichtungen …"),
+                    (analyses::Dialog::Index, tr("Zusammengesetzter Index …")),
+                    (analyses::Dialog::Suppression, tr("Geheimhaltung prüfen …")),
+                    (analyses::Dialog::Aggregation, tr("Auf gröbere Ebene zusammenfassen …")),
+                    (analyses::Dialog::Distance, tr("Entfernung zu Einrichtungen …")),
                 ] {
                     if ui.button(label).clicked() {
                         self.analyses.open(dialog, &self.state);
@@ -556,20 +571,24 @@ impl QuartierApp {
                 ui.radio_value(
                     &mut self.state.layer,
                     MapLayer::Choropleth,
-                    "Karte: gewählter Indikator",
+                    tr("Karte: gewählter Indikator"),
                 );
                 ui.add_enabled_ui(has_result, |ui| {
-                    ui.radio_value(&mut self.state.layer, MapLayer::StatusDynamics, "Karte: Status/Dynamik");
+                    ui.radio_value(
+                        &mut self.state.layer,
+                        MapLayer::StatusDynamics,
+                        tr("Karte: Status/Dynamik"),
+                    );
                 });
             });
-            ui.menu_button("Auswahl", |ui| {
-                if ui.button("Auswahl aufheben").clicked() {
+            ui.menu_button(tr("Auswahl"), |ui| {
+                if ui.button(tr("Auswahl aufheben")).clicked() {
                     self.state.selection.clear();
                 }
                 if ui
                     .add_enabled(
                         !self.state.selection.is_empty(),
-                        egui::Button::new("Als Gruppe speichern …"),
+                        egui::Button::new(tr("Als Gruppe speichern …")),
                     )
                     .clicked()
                 {
@@ -585,7 +604,7 @@ impl QuartierApp {
                     }
                 }
             });
-            ui.menu_button("Ansicht", |ui| {
+            ui.menu_button(tr("Ansicht"), |ui| {
                 for pane in Pane::ALL {
                     let mut open = panes::is_open(&self.layout, pane);
                     if ui.checkbox(&mut open, pane.title()).changed() {
@@ -597,21 +616,21 @@ impl QuartierApp {
                     }
                 }
                 ui.separator();
-                if ui.button("Aufteilung zurücksetzen").clicked() {
+                if ui.button(tr("Aufteilung zurücksetzen")).clicked() {
                     self.layout = panes::default_layout();
                     self.maximised = None;
                 }
             });
-            ui.menu_button("Hilfe", |ui| {
-                if ui.button("Über Quartier").clicked() {
+            ui.menu_button(tr("Hilfe"), |ui| {
+                if ui.button(tr("Über Quartier")).clicked() {
                     self.about_open = true;
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let mut mode = self.state.mode;
-                ui.selectable_value(&mut mode, Mode::Expert, "Experte")
+                ui.selectable_value(&mut mode, Mode::Expert, tr("Experte"))
                     .on_hover_text("Alle Indikatoren, Diagramme und Analysen (Strg+E)");
-                ui.selectable_value(&mut mode, Mode::Simple, "Einfach")
+                ui.selectable_value(&mut mode, Mode::Simple, tr("Einfach"))
                     .on_hover_text("Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)");
                 if mode != self.state.mode {
                     self.state.set_mode(mode);
@@ -624,13 +643,13 @@ impl QuartierApp {
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         let w = &self.state;
         ui.horizontal(|ui| {
-            ui.label(format!("Atlas: {}", w.info.name));
+            ui.label(format!("{}: {}", tr("Atlas"), w.info.name));
             ui.separator();
-            ui.label(format!("Ebene: {}", w.level_name()));
+            ui.label(format!("{}: {}", tr("Ebene"), w.level_name()));
             ui.separator();
-            ui.label(format!("Zeitraum: {}", w.period.as_deref().unwrap_or("–")));
+            ui.label(format!("{}: {}", tr("Zeitraum"), w.period.as_deref().unwrap_or("–")));
             ui.separator();
-            ui.label(format!("Auswahl: {} Gebiete", w.selection.len()));
+            ui.label(format!("{}: {} {}", tr("Auswahl"), w.selection.len(), tr("Gebiete")));
             if let Some(e) = &w.error {
                 ui.separator();
                 ui.colored_label(egui::Color32::from_rgb(220, 60, 60), e);
@@ -646,7 +665,7 @@ impl QuartierApp {
         let w = &mut self.state;
         ui.heading(&w.info.name);
         ui.separator();
-        ui.strong("Ebene");
+        ui.strong(tr("Ebene"));
         let mut level = None;
         for (i, l) in w.info.levels.iter().enumerate() {
             if ui
@@ -660,7 +679,7 @@ impl QuartierApp {
             w.choose_level(i);
         }
         ui.separator();
-        ui.strong("Zeitraum");
+        ui.strong(tr("Zeitraum"));
         let periods = w.periods();
         let mut period = None;
         ui.horizontal_wrapped(|ui| {
@@ -677,14 +696,14 @@ impl QuartierApp {
             w.choose_period(&p);
         }
         ui.separator();
-        ui.strong("Klassen");
+        ui.strong(tr("Klassen"));
         let mut changed = false;
-        let label = ui.label("Verfahren");
+        let label = ui.label(tr("Verfahren"));
         egui::ComboBox::from_id_salt("verfahren")
-            .selected_text(state::METHODS[w.method].0)
+            .selected_text(tr(state::METHODS[w.method].0))
             .show_ui(ui, |ui| {
                 for (i, (name, _)) in state::METHODS.iter().enumerate() {
-                    changed |= ui.selectable_value(&mut w.method, i, *name).changed();
+                    changed |= ui.selectable_value(&mut w.method, i, tr(name)).changed();
                 }
             })
             .response
@@ -697,14 +716,14 @@ impl QuartierApp {
                 .lost_focus();
         } else {
             changed |= ui
-                .add(egui::Slider::new(&mut w.classes, 2..=9).text("Klassen"))
+                .add(egui::Slider::new(&mut w.classes, 2..=9).text(tr("Klassen")))
                 .changed();
         }
         if changed {
             w.refresh();
         }
         if w.mode == Mode::Expert {
-            let label = ui.label("Säulen (zweiter Indikator)");
+            let label = ui.label(tr("Säulen (zweiter Indikator)"));
             let options: Vec<(String, String)> = w
                 .indicators_on_level()
                 .iter()
@@ -714,13 +733,13 @@ impl QuartierApp {
                 .column_indicator
                 .as_ref()
                 .and_then(|k| options.iter().find(|(o, _)| o == k))
-                .map_or("keine".to_string(), |(_, n)| n.clone());
+                .map_or(tr("keine").to_string(), |(_, n)| n.clone());
             let mut chosen = w.column_indicator.clone();
             egui::ComboBox::from_id_salt("saeulen")
                 .selected_text(shown)
                 .width(260.0)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut chosen, None, "keine");
+                    ui.selectable_value(&mut chosen, None, tr("keine"));
                     for (key, name) in &options {
                         ui.selectable_value(&mut chosen, Some(key.clone()), name);
                     }
@@ -734,7 +753,7 @@ impl QuartierApp {
         }
         if !w.poi_layers.is_empty() {
             ui.separator();
-            ui.strong("Einrichtungen");
+            ui.strong(tr("Einrichtungen"));
             let mut toggled = None;
             for (i, layer) in w.poi_layers.iter().enumerate() {
                 let mut shown = layer.shown;
@@ -754,9 +773,9 @@ impl QuartierApp {
             }
         }
         ui.separator();
-        ui.strong("Indikatoren");
+        ui.strong(tr("Indikatoren"));
         ui.horizontal(|ui| {
-            let label = ui.label("Suchen");
+            let label = ui.label(tr("Suchen"));
             let search_box = ui
                 .add(egui::TextEdit::singleline(&mut w.search).hint_text("Name oder Schlüssel (Strg+F)"))
                 .labelled_by(label.id);

@@ -1,7 +1,8 @@
 //! The dockable layout (egui_tiles): map, table and diagram as tabs that can be split, moved
-//! by dragging their tab, closed, reopened from the "Ansicht" menu and maximised. The layout
+//! by dragging their tab, closed, reopened from the tr("Ansicht") menu and maximised. The layout
 //! is a serialisable tree, remembered per atlas by [`super::settings`].
 
+use super::i18n::tr;
 use eframe::egui;
 use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, Tile, TileId, Tiles, Tree, UiResponse};
 use serde::{Deserialize, Serialize};
@@ -28,9 +29,9 @@ impl Pane {
     /// The tab title.
     pub fn title(self) -> &'static str {
         match self {
-            Pane::Map => "Karte",
-            Pane::Table => "Tabelle",
-            Pane::Diagram => "Diagramm",
+            Pane::Map => tr("Karte"),
+            Pane::Table => tr("Tabelle"),
+            Pane::Diagram => tr("Diagramm"),
         }
     }
 }
@@ -149,7 +150,7 @@ impl egui_tiles::Behavior<Pane> for PaneContext<'_> {
         let active = tabs.active.and_then(|t| tiles.get_pane(&t)).copied();
         if let Some(pane) = active {
             if ui
-                .small_button("Maximieren")
+                .small_button(tr("Maximieren"))
                 .on_hover_text(format!("{} maximieren (F11)", pane.title()))
                 .clicked()
             {

@@ -31,6 +31,9 @@ pub struct AtlasSettings {
     /// The base map.
     #[serde(default)]
     pub base_map: super::basemap::BaseMapSettings,
+    /// The interface in English instead of German.
+    #[serde(default)]
+    pub english: bool,
 }
 
 /// The settings file of an atlas: `<data dir>/ansichten/<file stem>-<hash of the full path>.json`.
@@ -96,12 +99,14 @@ mod tests {
                 source: super::super::basemap::BaseMapSource::MbTiles("/karten/berlin.mbtiles".into()),
                 offline: true,
             },
+            english: true,
         };
         save(&a, &settings).unwrap();
         let back = load(&a).unwrap();
         assert_eq!((back.mode, back.diagram), (Mode::Simple, DiagramKind::Scatter));
         assert_eq!(back.groups, settings.groups);
         assert_eq!(back.base_map, settings.base_map);
+        assert!(back.english);
         assert!(back.layout.is_some());
         std::fs::write(&a, "{ kaputt").unwrap();
         let e = load(&a).err().unwrap().to_string();

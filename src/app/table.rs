@@ -5,6 +5,7 @@
 //! copied (tab-separated, for Excel) and exported as CSV or XLSX. The figures come from the
 //! engine's value table ([`quartier_core::export::ValueTable`]).
 
+use super::i18n::tr;
 use std::collections::HashMap;
 
 use eframe::egui;
@@ -130,7 +131,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
         ui.vertical(|ui| {
             // Header: click to sort.
             ui.horizontal(|ui| {
-                let header = cell(ui, KEY_WIDTH, false, egui::Button::new("Schlüssel").frame(false));
+                let header = cell(ui, KEY_WIDTH, false, egui::Button::new(tr("Schlüssel")).frame(false));
                 view.paint_arrow(ui, None, header.rect);
                 if header.clicked() {
                     view.sort_by(None);
@@ -139,7 +140,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                     ui,
                     NAME_WIDTH,
                     false,
-                    egui::Label::new(egui::RichText::new("Name").strong()),
+                    egui::Label::new(egui::RichText::new(tr("Name")).strong()),
                 );
                 for (c, column) in t.columns.iter().enumerate() {
                     let header = cell(
@@ -161,7 +162,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                         });
                     }
                 }
-                ui.label(egui::RichText::new("Klasse").strong());
+                ui.label(egui::RichText::new(tr("Klasse")).strong());
             });
             // The reference row.
             ui.horizontal(|ui| {
@@ -258,7 +259,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
 /// Filter, added columns, copy and export.
 fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label("Filter");
+        let label = ui.label(tr("Filter"));
         ui.add(
             egui::TextEdit::singleline(&mut view.filter)
                 .hint_text("Schlüssel oder Name")
@@ -278,7 +279,7 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             .map(|i| (i.key.clone(), i.name.clone()))
             .collect();
         let mut added = None;
-        ui.menu_button("Spalte hinzufügen", |ui| {
+        ui.menu_button(tr("Spalte hinzufügen"), |ui| {
             egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
                 for (key, name) in &candidates {
                     if ui.button(name).clicked() {
@@ -293,13 +294,13 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             w.refresh_table();
         }
         if ui
-            .button("Kopieren")
+            .button(tr("Kopieren"))
             .on_hover_text("Die gezeigten Zeilen (oder die Auswahl) für Excel in die Zwischenablage (Strg+C)")
             .clicked()
         {
             copy_rows(ui.ctx(), w, view);
         }
-        ui.menu_button("Exportieren", |ui| {
+        ui.menu_button(tr("Exportieren"), |ui| {
             for (format, label, extension) in [
                 (ExportFormat::Xlsx, "Als Excel-Datei (XLSX) …", "xlsx"),
                 (ExportFormat::Csv, "Als CSV-Datei …", "csv"),

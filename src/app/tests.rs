@@ -464,3 +464,32 @@ fn distance_to_kitas_from_the_dialog_is_saved_and_shown() {
         .as_ref()
         .is_some_and(|c| c.areas.iter().all(|a| a.value.is_some())));
 }
+
+#[test]
+fn english_can_be_chosen_in_the_settings() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Datei").click();
+    h.run();
+    h.get_by_label("Einstellungen …").click();
+    h.run();
+    h.get_by_label("English").click();
+    h.get_by_label("Übernehmen").click();
+    h.run();
+    for label in [
+        "File",
+        "Edit",
+        "Analysis",
+        "Map",
+        "Table",
+        "Chart",
+        "Level",
+        "Indicators",
+    ] {
+        assert!(h.query_by_label(label).is_some(), "{label}");
+    }
+    assert!(h.query_by_label("Datei").is_none());
+    assert!(h.query_by_label("Level: Planungsraum").is_some(), "status bar");
+    super::i18n::set_english(false);
+}
