@@ -18,7 +18,7 @@ const REFERENCE: egui::Color32 = egui::Color32::from_rgb(60, 60, 60);
 /// Draws the diagram pane.
 pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
     let mut export = None;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for (kind, name) in DiagramKind::ALL {
             ui.selectable_value(&mut w.diagram, kind, name);
         }
@@ -141,15 +141,18 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         .enumerate()
         .map(|(i, a)| {
             let selected = w.selection.contains(&a.key) || w.hovered.as_deref() == Some(a.key.as_str());
-            let bar = Bar::new(i as f64, a.value.unwrap_or(0.0))
-                .name(format!("{} ({})", a.name, a.key))
-                .fill(a.class.map_or(palette::NO_DATA, |class| w.class_colour(class, k)))
-                .width(0.9);
-            if selected {
-                bar.stroke(egui::Stroke::new(2.0, SELECTED))
+            // Selected and hovered areas in the selection blue, so that they stand out even
+            // as one of hundreds of thin bars.
+            let fill = if selected {
+                SELECTED
             } else {
-                bar.stroke(egui::Stroke::NONE)
-            }
+                a.class.map_or(palette::NO_DATA, |class| w.class_colour(class, k))
+            };
+            Bar::new(i as f64, a.value.unwrap_or(0.0))
+                .name(format!("{} ({})", a.name, a.key))
+                .fill(fill)
+                .stroke(egui::Stroke::NONE)
+                .width(if selected { 1.6 } else { 0.9 })
         })
         .collect();
     let without = c.areas.len() - rows.len();

@@ -201,6 +201,7 @@ impl ImportDialog {
             .open(&mut open)
             .collapsible(false)
             .default_width(640.0)
+            .max_width(760.0)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     let label = ui.label("Dateipfad");
@@ -303,7 +304,10 @@ impl ImportDialog {
             Some(Ok(ImportOutcome::Problems(problems))) => {
                 ui.colored_label(
                     egui::Color32::from_rgb(200, 40, 40),
-                    format!("{} Probleme – nichts wurde geschrieben", problems.len()),
+                    match problems.len() {
+                        1 => "1 Problem – nichts wurde geschrieben".to_string(),
+                        n => format!("{n} Probleme – nichts wurde geschrieben"),
+                    },
                 );
                 egui::ScrollArea::vertical()
                     .id_salt("probleme_rollen")
@@ -318,7 +322,7 @@ impl ImportDialog {
                                 ui.label(p.row.map_or(String::new(), |r| r.to_string()));
                                 ui.label(p.column.clone().unwrap_or_default());
                                 ui.label(p.value.clone().unwrap_or_default());
-                                ui.label(&p.reason);
+                                ui.add(egui::Label::new(&p.reason).wrap());
                                 ui.end_row();
                             }
                         });

@@ -16,7 +16,7 @@ use super::state::Workbench;
 
 const ROW_HEIGHT: f32 = 22.0;
 const KEY_WIDTH: f32 = 86.0;
-const NAME_WIDTH: f32 = 190.0;
+const NAME_WIDTH: f32 = 168.0;
 const VALUE_WIDTH: f32 = 112.0;
 
 /// How the table is sorted and filtered (kept by the app between frames).

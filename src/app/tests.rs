@@ -247,7 +247,7 @@ fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
     // The dry run finds the bad value and names line, column and value; nothing is written.
     h.get_by_label("Prüfen").click();
     wait_for_jobs(&mut h);
-    assert!(h.query_by_label("1 Probleme – nichts wurde geschrieben").is_some());
+    assert!(h.query_by_label("1 Problem – nichts wurde geschrieben").is_some());
     match &h.state().import_dialog.outcome {
         Some(Ok(super::import::ImportOutcome::Problems(p))) => {
             assert_eq!((p[0].row, p[0].value.as_deref()), (Some(3), Some("1x")), "{p:?}")
