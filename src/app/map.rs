@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use anyhow::Result;
 use eframe::egui;
-use geo::{Contains, InteriorPoint, MapCoords, MultiPolygon, Simplify};
+use geo::{Centroid, Contains, InteriorPoint, MapCoords, MultiPolygon, Simplify};
 use quartier_core::Atlas;
 
 use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
@@ -114,8 +114,11 @@ impl MapGeometry {
                     extent[2].max(bbox[2]),
                     extent[3].max(bbox[3]),
                 ];
+                // The centroid where it lies inside (cheap), else an interior point (costly).
                 let inside = polygon
-                    .interior_point()
+                    .centroid()
+                    .filter(|c| polygon.contains(c))
+                    .or_else(|| polygon.interior_point())
                     .map_or([(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0], |p| {
                         [p.x(), p.y()]
                     });
