@@ -119,9 +119,7 @@ impl BaseMap {
                 local(LocalSource::MbTiles(connection), max_zoom, attribution)
             }
             BaseMapSource::PmTiles(path) => {
-                if !path.is_file() {
-                    bail!("PMTiles-Datei {} nicht gefunden", path.display());
-                }
+                check_pmtiles(path)?;
                 Ok(Some(BaseMap {
                     tiles: Box::new(walkers::PmTiles::new(path, ctx.clone())),
                     attribution: format!("Kacheln: {}", path.display()),
@@ -164,6 +162,37 @@ impl BaseMap {
     /// The tile, or a piece of a coarser one while it loads.
     pub fn tile(&mut self, id: TileId) -> Option<TilePiece> {
         self.tiles.at(id)
+    }
+}
+
+/// Checks a PMTiles file's header (version 3; byte 99 is the tile type: 1 vector, 2 PNG,
+/// 3 JPEG, 4 WebP): vector tiles would need a style renderer, which the map does not have.
+fn check_pmtiles(path: &Path) -> Result<()> {
+    use std::io::Read as _;
+    let mut bytes = Vec::with_capacity(127);
+    std::fs::File::open(path)
+        .with_context(|| format!("PMTiles-Datei {} nicht lesbar", path.display()))?
+        .take(127)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("PMTiles-Datei {} nicht lesbar", path.display()))?;
+    if bytes.len() < 127 || &bytes[..7] != b"PMTiles" {
+        bail!("{} ist keine PMTiles-Datei (Kopf „PMTiles“ fehlt)", path.display());
+    }
+    if bytes[7] != 3 {
+        bail!(
+            "{}: PMTiles-Version {} wird nicht unterstützt (nur Version 3)",
+            path.display(),
+            bytes[7]
+        );
+    }
+    match bytes[99] {
+        2..=4 => Ok(()),
+        1 => bail!(
+            "{} enthält Vektorkacheln; die Karte zeigt nur Rasterkacheln (PNG, JPEG, WebP). \
+             Eine Raster-PMTiles-Datei oder MBTiles-Datei wählen.",
+            path.display()
+        ),
+        other => bail!("{}: unbekannter Kacheltyp {other}", path.display()),
     }
 }
 
@@ -372,6 +401,28 @@ mod tests {
         .err()
         .unwrap();
         assert!(e.to_string().contains("Offline-Modus"), "{e}");
+    }
+
+    #[test]
+    fn pmtiles_headers_are_checked_before_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("karte.pmtiles");
+        let mut header = vec![0u8; 127];
+        header[..7].copy_from_slice(b"PMTiles");
+        header[7] = 3;
+        header[99] = 1;
+        std::fs::write(&path, &header).unwrap();
+        let e = check_pmtiles(&path).unwrap_err().to_string();
+        assert!(e.contains("Vektorkacheln"), "{e}");
+        header[99] = 2;
+        std::fs::write(&path, &header).unwrap();
+        assert!(check_pmtiles(&path).is_ok());
+        std::fs::write(&path, b"kein PMTiles").unwrap();
+        assert!(check_pmtiles(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("keine PMTiles-Datei"));
+        assert!(check_pmtiles(&dir.path().join("fehlt.pmtiles")).is_err());
     }
 
     #[test]

@@ -679,9 +679,23 @@ impl QuartierApp {
             w.choose_level(i);
         }
         ui.separator();
-        ui.strong(tr("Zeitraum"));
+        let heading = ui.strong(tr("Zeitraum"));
         let periods = w.periods();
         let mut period = None;
+        let current = w.period.as_ref().and_then(|p| periods.iter().position(|x| x == p));
+        if let (Some(mut index), true) = (current, periods.len() > 1) {
+            let labels = periods.clone();
+            let slider = ui
+                .add(
+                    egui::Slider::new(&mut index, 0..=periods.len() - 1)
+                        .step_by(1.0)
+                        .custom_formatter(move |v, _| labels.get(v.round() as usize).cloned().unwrap_or_default()),
+                )
+                .labelled_by(heading.id);
+            if slider.changed() {
+                period = periods.get(index).cloned();
+            }
+        }
         ui.horizontal_wrapped(|ui| {
             for p in &periods {
                 if ui

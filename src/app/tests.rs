@@ -25,6 +25,17 @@ fn harness(app: QuartierApp) -> Harness<'static, QuartierApp> {
 
 use eframe::egui;
 
+/// Chooses an indicator as a planner does: types into the search field, clicks the result.
+fn choose_indicator(h: &mut Harness<'static, QuartierApp>, search: &str, label: &str) {
+    h.get_by_label("Suchen").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Suchen").type_text(search);
+    h.run();
+    h.get_by_label(label).click();
+    h.run();
+}
+
 #[test]
 fn a_planner_chooses_indicator_and_period_and_selects_an_area_in_the_table() {
     let (_dir, app) = sample_app();
@@ -34,11 +45,19 @@ fn a_planner_chooses_indicator_and_period_and_selects_an_area_in_the_table() {
     for title in ["Karte", "Tabelle", "Diagramm"] {
         assert!(h.query_by_label(title).is_some(), "pane {title}");
     }
-    h.get_by_label("Anteil unter 6-Jährige [%]").click();
-    h.run();
+    choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
     assert_eq!(h.state().state.indicator.as_deref(), Some("anteil_u6"));
     assert_eq!(h.state().state.period.as_deref(), Some("2020"));
     h.get_by_label("2018").click();
+    h.run();
+    assert_eq!(h.state().state.period.as_deref(), Some("2018"));
+    // The period slider moves through the same periods.
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Zeitraum")
+        .set_value_accesskit(1.0);
+    h.run();
+    assert_eq!(h.state().state.period.as_deref(), Some("2020"));
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Zeitraum")
+        .set_value_accesskit(0.0);
     h.run();
     assert_eq!(h.state().state.period.as_deref(), Some("2018"));
     assert_eq!(h.state().state.classified.as_ref().unwrap().period, "2018");
@@ -120,8 +139,7 @@ fn the_table_takes_columns_filters_sorts_and_copies_for_excel() {
     let (_dir, app) = sample_app();
     let mut h = harness(app);
     h.run();
-    h.get_by_label("Anteil unter 6-Jährige [%]").click();
-    h.run();
+    choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
     h.get_by_label("Spalte hinzufügen").click();
     h.run();
     h.get_by_label("Ausländeranteil").click();
