@@ -132,6 +132,21 @@ pub struct PoiLayer {
     pub points: Option<Vec<Poi>>,
 }
 
+impl PoiLayer {
+    /// One hidden layer per POI category of the atlas.
+    fn all_of(info: &AtlasInfo) -> Vec<PoiLayer> {
+        info.poi_categories
+            .iter()
+            .map(|c| PoiLayer {
+                category: c.name.clone(),
+                count: c.count,
+                shown: false,
+                points: None,
+            })
+            .collect()
+    }
+}
+
 /// The workbench state.
 pub struct Workbench {
     /// The open atlas.
@@ -245,17 +260,7 @@ impl Workbench {
             diagram_cache: None,
             export_status: Default::default(),
         };
-        state.poi_layers = state
-            .info
-            .poi_categories
-            .iter()
-            .map(|c| PoiLayer {
-                category: c.name.clone(),
-                count: c.count,
-                shown: false,
-                points: None,
-            })
-            .collect();
+        state.poi_layers = PoiLayer::all_of(&state.info);
         if let Some(first) = state.indicators_on_level().first().map(|i| i.key.clone()) {
             state.choose_indicator(&first);
         }
@@ -350,17 +355,7 @@ impl Workbench {
             .position(|l| l.name == level)
             .unwrap_or(self.info.levels.len().saturating_sub(1));
         let shown: Vec<bool> = self.poi_layers.iter().map(|l| l.shown).collect();
-        self.poi_layers = self
-            .info
-            .poi_categories
-            .iter()
-            .map(|c| PoiLayer {
-                category: c.name.clone(),
-                count: c.count,
-                shown: false,
-                points: None,
-            })
-            .collect();
+        self.poi_layers = PoiLayer::all_of(&self.info);
         for (i, on) in shown.into_iter().enumerate() {
             if on && i < self.poi_layers.len() {
                 self.show_pois(i, true);

@@ -8,15 +8,10 @@ use common::*;
 use quartier_core::analysis::chart::{age_structure, linear_regression, scatter, time_series};
 use quartier_core::model::ValueStatus;
 use quartier_core::reference::reference_value;
-use quartier_core::sample::build_sample_atlas;
-use quartier_core::{Atlas, NoProgress};
+use quartier_core::Atlas;
 
 fn sample() -> (tempfile::TempDir, Atlas) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
-    build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
-    let atlas = Atlas::open(&path).unwrap();
-    (dir, atlas)
+    sample_atlas()
 }
 
 #[test]

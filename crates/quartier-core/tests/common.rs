@@ -22,6 +22,15 @@ pub fn sample_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample_data")
 }
 
+/// The Berlin sample atlas, built into a temporary folder (kept alive by the returned guard).
+pub fn sample_atlas() -> (tempfile::TempDir, Atlas) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    quartier_core::sample::build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
+    let atlas = Atlas::open(&path).unwrap();
+    (dir, atlas)
+}
+
 pub fn new_atlas(dir: &Path, name: &str) -> Atlas {
     Atlas::create(&dir.join("test.quartier"), name, None).unwrap()
 }

@@ -5,16 +5,11 @@ mod common;
 
 use common::*;
 use quartier_core::model::ValueStatus;
-use quartier_core::sample::build_sample_atlas;
 use quartier_core::store::IndicatorUpdate;
-use quartier_core::{Atlas, Error, NoProgress, StoredValue};
+use quartier_core::{Atlas, Error, StoredValue};
 
 fn sample() -> (tempfile::TempDir, Atlas) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
-    build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
-    let atlas = Atlas::open(&path).unwrap();
-    (dir, atlas)
+    sample_atlas()
 }
 
 fn value_of(atlas: &Atlas, key: &str) -> Option<StoredValue> {
