@@ -4,6 +4,7 @@
 //! Each runs the engine as a job off the UI thread; saved results become indicators that the
 //! map and table show like any other.
 
+use super::i18n::tr;
 use eframe::egui;
 use egui_plot::{Line, Plot, Points};
 use quartier_core::analysis::access::{distance, save_distance, DistanceRequest, DistanceResult, OriginKind};
@@ -151,10 +152,10 @@ impl Analyses {
     pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Job<AnalysisOutput>> {
         let title = match self.dialog {
             Dialog::Closed => return None,
-            Dialog::Index => "Zusammengesetzter Index",
-            Dialog::Suppression => "Geheimhaltung prüfen",
-            Dialog::Aggregation => "Auf gröbere Ebene zusammenfassen",
-            Dialog::Distance => "Entfernung zu Einrichtungen",
+            Dialog::Index => tr("Zusammengesetzter Index"),
+            Dialog::Suppression => tr("Geheimhaltung prüfen"),
+            Dialog::Aggregation => tr("Auf gröbere Ebene zusammenfassen"),
+            Dialog::Distance => tr("Entfernung zu Einrichtungen"),
         };
         let mut open = true;
         let mut job = None;
@@ -192,7 +193,7 @@ impl Analyses {
     }
 
     fn index_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
-        ui.strong("Indikatoren, Richtung und Gewicht");
+        ui.strong(tr("Indikatoren, Richtung und Gewicht"));
         egui::ScrollArea::vertical()
             .id_salt("index_zeilen")
             .max_height(220.0)
@@ -204,8 +205,8 @@ impl Analyses {
                         for row in &mut self.rows {
                             ui.checkbox(&mut row.used, &row.name);
                             ui.add_enabled_ui(row.used, |ui| {
-                                ui.selectable_value(&mut row.higher_is_worse, true, "hoch = ungünstig");
-                                ui.selectable_value(&mut row.higher_is_worse, false, "hoch = günstig");
+                                ui.selectable_value(&mut row.higher_is_worse, true, tr("hoch = ungünstig"));
+                                ui.selectable_value(&mut row.higher_is_worse, false, tr("hoch = günstig"));
                             });
                             ui.add_enabled(
                                 row.used,
@@ -217,28 +218,28 @@ impl Analyses {
                     });
             });
         ui.horizontal(|ui| {
-            ui.label("Normierung");
+            ui.label(tr("Normierung"));
             for (n, label) in [
-                (Normalisation::Z, "z-Wert"),
-                (Normalisation::MinMax, "Min–Max"),
-                (Normalisation::Rank, "Rang"),
-                (Normalisation::Percentile, "Perzentil"),
-                (Normalisation::Reference, "Abstand zur Referenz"),
+                (Normalisation::Z, tr("z-Wert")),
+                (Normalisation::MinMax, tr("Min–Max")),
+                (Normalisation::Rank, tr("Rang")),
+                (Normalisation::Percentile, tr("Perzentil")),
+                (Normalisation::Reference, tr("Abstand zur Referenz")),
             ] {
                 ui.selectable_value(&mut self.normalisation, n, label);
             }
         });
         ui.horizontal(|ui| {
-            ui.label("Zusammenfassung");
-            ui.selectable_value(&mut self.aggregation, Aggregation::Arithmetic, "arithmetisch");
-            ui.selectable_value(&mut self.aggregation, Aggregation::Geometric, "geometrisch");
+            ui.label(tr("Zusammenfassung"));
+            ui.selectable_value(&mut self.aggregation, Aggregation::Arithmetic, tr("arithmetisch"));
+            ui.selectable_value(&mut self.aggregation, Aggregation::Geometric, tr("geometrisch"));
         });
         ui.label(egui::RichText::new(self.aggregation.compensability_de()).weak());
         ui.horizontal(|ui| {
-            let l = ui.label("Monte-Carlo-Läufe");
+            let l = ui.label(tr("Monte-Carlo-Läufe"));
             ui.add(egui::DragValue::new(&mut self.runs).range(0..=5000))
                 .labelled_by(l.id);
-            let l = ui.label("Gewichte ±");
+            let l = ui.label(tr("Gewichte ±"));
             ui.add(
                 egui::DragValue::new(&mut self.weight_range)
                     .range(0.0..=1.0)
@@ -247,7 +248,7 @@ impl Analyses {
             .labelled_by(l.id);
         });
         ui.horizontal(|ui| {
-            let l = ui.label("Speichern als (Schlüssel, leer: nicht speichern)");
+            let l = ui.label(tr("Speichern als (Schlüssel, leer: nicht speichern)"));
             ui.add(egui::TextEdit::singleline(&mut self.save_key).desired_width(140.0))
                 .labelled_by(l.id);
         });
@@ -266,8 +267,8 @@ impl Analyses {
             })
             .collect();
         if !ui
-            .add_enabled(chosen.len() >= 2, egui::Button::new("Berechnen"))
-            .on_disabled_hover_text("Mindestens zwei Indikatoren wählen")
+            .add_enabled(chosen.len() >= 2, egui::Button::new(tr("Berechnen")))
+            .on_disabled_hover_text(tr("Mindestens zwei Indikatoren wählen"))
             .clicked()
         {
             return None;
@@ -313,7 +314,7 @@ impl Analyses {
             "Zeigt, welche Werte nach den Geheimhaltungsregeln des Atlas „k. A.“ würden \
              (primär, abgeleitet, sekundär) – ohne etwas zu ändern.",
         );
-        if !ui.button("Prüfen").clicked() {
+        if !ui.button(tr("Prüfen")).clicked() {
             return None;
         }
         let request = SuppressRequest {
@@ -322,7 +323,7 @@ impl Analyses {
             ..Default::default()
         };
         Some(Job::start(
-            "Geheimhaltung prüfen",
+            tr("Geheimhaltung prüfen"),
             w.atlas.path().to_path_buf(),
             ui.ctx().clone(),
             move |atlas, progress| {
@@ -339,7 +340,9 @@ impl Analyses {
             .and_then(|i| w.info.levels.get(i))
             .map(|l| l.name.clone());
         let Some(parent) = parent else {
-            ui.label("Die gezeigte Ebene ist die gröbste; ihre Zusammenfassung ist die Gesamtstadt-Zeile der Tabelle.");
+            ui.label(tr(
+                "Die gezeigte Ebene ist die gröbste; ihre Zusammenfassung ist die Gesamtstadt-Zeile der Tabelle.",
+            ));
             return None;
         };
         let indicator = w.indicator_info().map_or(String::new(), |i| i.name.clone());
@@ -347,7 +350,7 @@ impl Analyses {
             "„{indicator}“ nach seiner Regel auf Ebene {parent} zusammenfassen und speichern \
              (Anzahlen summiert, Anteile aus Zähler und Nenner neu berechnet)."
         ));
-        if !ui.button("Zusammenfassen und speichern").clicked() {
+        if !ui.button(tr("Zusammenfassen und speichern")).clicked() {
             return None;
         }
         let request = AggregateRequest {
@@ -367,11 +370,13 @@ impl Analyses {
 
     fn distance_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
         if w.poi_layers.is_empty() {
-            ui.label("Dieser Atlas hat keine Einrichtungen; erst über Datei → Einrichtungen importieren.");
+            ui.label(tr(
+                "Dieser Atlas hat keine Einrichtungen; erst über Datei → Einrichtungen importieren.",
+            ));
             return None;
         }
         egui::Grid::new("entfernung").num_columns(2).show(ui, |ui| {
-            let l = ui.label("Kategorie");
+            let l = ui.label(tr("Kategorie"));
             egui::ComboBox::from_id_salt("entfernung_kategorie")
                 .selected_text(&self.category)
                 .show_ui(ui, |ui| {
@@ -382,13 +387,13 @@ impl Analyses {
                 .response
                 .labelled_by(l.id);
             ui.end_row();
-            ui.label("Wohnorte");
+            ui.label(tr("Wohnorte"));
             ui.horizontal(|ui| {
-                ui.radio_value(&mut self.grid, true, "Raster 100 m in den Gebieten");
-                ui.radio_value(&mut self.grid, false, "Gebietsmittelpunkte (grob)");
+                ui.radio_value(&mut self.grid, true, tr("Raster 100 m in den Gebieten"));
+                ui.radio_value(&mut self.grid, false, tr("Gebietsmittelpunkte (grob)"));
             });
             ui.end_row();
-            let l = ui.label("Einwohner-Indikator");
+            let l = ui.label(tr("Einwohner-Indikator"));
             let counts: Vec<(String, String)> = w
                 .indicators_on_level()
                 .iter()
@@ -421,17 +426,17 @@ impl Analyses {
                 .response
                 .labelled_by(l.id);
             ui.end_row();
-            let l = ui.label("Radien in m");
+            let l = ui.label(tr("Radien in m"));
             ui.add(egui::TextEdit::singleline(&mut self.radii).desired_width(160.0))
                 .labelled_by(l.id);
             ui.end_row();
         });
-        ui.checkbox(&mut self.save, "Ergebnis als Indikatoren speichern");
+        ui.checkbox(&mut self.save, tr("Ergebnis als Indikatoren speichern"));
         if !ui
-            .add_enabled(!self.population.is_empty(), egui::Button::new("Berechnen"))
-            .on_disabled_hover_text(
+            .add_enabled(!self.population.is_empty(), egui::Button::new(tr("Berechnen")))
+            .on_disabled_hover_text(tr(
                 "Die Entfernungen werden mit den Einwohnern gewichtet: erst eine Einwohnerzahl importieren",
-            )
+            ))
             .clicked()
         {
             return None;
@@ -495,10 +500,10 @@ impl Analyses {
         let Some(result) = &self.result else { return };
         let mut open = true;
         let title = match result {
-            AnalysisOutput::Index(_) => "Index: Ergebnis",
-            AnalysisOutput::Suppression(_) => "Geheimhaltung: Ergebnis",
-            AnalysisOutput::Aggregation(_) => "Zusammenfassung: Ergebnis",
-            AnalysisOutput::Distance(_) => "Entfernungen: Ergebnis",
+            AnalysisOutput::Index(_) => tr("Index: Ergebnis"),
+            AnalysisOutput::Suppression(_) => tr("Geheimhaltung: Ergebnis"),
+            AnalysisOutput::Aggregation(_) => tr("Zusammenfassung: Ergebnis"),
+            AnalysisOutput::Distance(_) => tr("Entfernungen: Ergebnis"),
         };
         egui::Window::new(title)
             .default_pos(egui::pos2(760.0, 90.0))
@@ -561,8 +566,8 @@ fn index_result_ui(ui: &mut egui::Ui, r: &IndexResult) {
     let names: Vec<String> = areas.iter().map(|a| format!("{} ({})", a.name, a.key)).collect();
     Plot::new("rangintervalle")
         .height(260.0)
-        .x_axis_label("Gebiete nach mittlerem Rang")
-        .y_axis_label("Rang (1 = höchster Index)")
+        .x_axis_label(tr("Gebiete nach mittlerem Rang"))
+        .y_axis_label(tr("Rang (1 = höchster Index)"))
         .allow_scroll(false)
         .label_formatter(move |hover| match hover {
             egui_plot::HoverPosition::NearDataPoint { position, .. } => {
@@ -606,7 +611,13 @@ fn suppression_result_ui(ui: &mut egui::Ui, r: &SuppressionReport) {
         .striped(true)
         .num_columns(5)
         .show(ui, |ui| {
-            for h in ["Indikator", "Quelle", "primär", "abgeleitet", "sekundär"] {
+            for h in [
+                tr("Indikator"),
+                tr("Quelle"),
+                tr("primär"),
+                tr("abgeleitet"),
+                tr("sekundär"),
+            ] {
                 ui.strong(h);
             }
             ui.end_row();
@@ -628,7 +639,7 @@ fn suppression_result_ui(ui: &mut egui::Ui, r: &SuppressionReport) {
                 .striped(true)
                 .num_columns(4)
                 .show(ui, |ui| {
-                    for h in ["Gebiet", "Indikator", "Grund", "Erläuterung"] {
+                    for h in [tr("Gebiet"), tr("Indikator"), tr("Grund"), tr("Erläuterung")] {
                         ui.strong(h);
                     }
                     ui.end_row();
@@ -636,10 +647,10 @@ fn suppression_result_ui(ui: &mut egui::Ui, r: &SuppressionReport) {
                         ui.label(format!("{} {}", c.key, c.name));
                         ui.label(&c.indicator);
                         ui.label(match c.reason {
-                            Reason::Source => "Quelle",
-                            Reason::Primary => "primär",
-                            Reason::Derived => "abgeleitet",
-                            Reason::Secondary => "sekundär",
+                            Reason::Source => tr("Quelle"),
+                            Reason::Primary => tr("primär"),
+                            Reason::Derived => tr("abgeleitet"),
+                            Reason::Secondary => tr("sekundär"),
                         });
                         ui.label(&c.detail);
                         ui.end_row();
@@ -665,7 +676,7 @@ fn distance_result_ui(ui: &mut egui::Ui, r: &DistanceResult) {
     }
     let mut areas: Vec<_> = r.areas.iter().filter(|a| a.mean.is_some()).collect();
     areas.sort_by(|a, b| b.mean.unwrap_or(0.0).total_cmp(&a.mean.unwrap_or(0.0)));
-    ui.strong("Am weitesten entfernt");
+    ui.strong(tr("Am weitesten entfernt"));
     egui::Grid::new("entfernung_weit").striped(true).show(ui, |ui| {
         for a in areas.iter().take(10) {
             ui.label(format!("{} {}", a.key, a.name));

@@ -12,6 +12,7 @@
 //! projection (the map's plane is Web Mercator, so tiles and areas line up). Local tiles are
 //! decoded in the UI thread, at most a few per frame.
 
+use super::i18n::tr;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -40,11 +41,11 @@ impl BaseMapSource {
     /// The name in the settings dialog.
     pub fn label(&self) -> &'static str {
         match self {
-            BaseMapSource::None => "Keine (nur Gebietsgrenzen)",
-            BaseMapSource::TileFolder(_) => "Kachelordner",
-            BaseMapSource::MbTiles(_) => "MBTiles-Datei",
-            BaseMapSource::PmTiles(_) => "PMTiles-Datei",
-            BaseMapSource::OpenStreetMap => "OpenStreetMap (online)",
+            BaseMapSource::None => tr("Keine (nur Gebietsgrenzen)"),
+            BaseMapSource::TileFolder(_) => tr("Kachelordner"),
+            BaseMapSource::MbTiles(_) => tr("MBTiles-Datei"),
+            BaseMapSource::PmTiles(_) => tr("PMTiles-Datei"),
+            BaseMapSource::OpenStreetMap => tr("OpenStreetMap (online)"),
         }
     }
 }

@@ -20,14 +20,14 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
     let mut export = None;
     ui.horizontal_wrapped(|ui| {
         for (kind, name) in DiagramKind::ALL {
-            ui.selectable_value(&mut w.diagram, kind, name);
+            ui.selectable_value(&mut w.diagram, kind, tr(name));
         }
         ui.menu_button(tr("Exportieren"), |ui| {
-            if ui.button("Als SVG (Vektor, für den Druck) …").clicked() {
+            if ui.button(tr("Als SVG (Vektor, für den Druck) …")).clicked() {
                 export = Some("svg");
                 ui.close();
             }
-            if ui.button("Als PNG (wie gezeigt) …").clicked() {
+            if ui.button(tr("Als PNG (wie gezeigt) …")).clicked() {
                 export = Some("png");
                 ui.close();
             }
@@ -40,7 +40,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         None => {}
     }
     if w.classified.is_none() {
-        ui.label("Kein Indikator gewählt");
+        ui.label(tr("Kein Indikator gewählt"));
         return;
     }
     match w.diagram {
@@ -76,7 +76,7 @@ fn export_svg(w: &mut Workbench) {
         return;
     };
     let Some(path) = rfd::FileDialog::new()
-        .set_title("Diagramm als SVG speichern")
+        .set_title(tr("Diagramm als SVG speichern"))
         .add_filter("SVG", &["svg"])
         .set_file_name(file_name(w, "svg"))
         .save_file()
@@ -92,7 +92,7 @@ fn export_svg(w: &mut Workbench) {
 /// Asks for a file name, then takes a screenshot of the next frame and cuts the pane out.
 fn export_png(ctx: &egui::Context, w: &mut Workbench, area: egui::Rect) {
     let Some(path) = rfd::FileDialog::new()
-        .set_title("Diagramm als PNG speichern")
+        .set_title(tr("Diagramm als PNG speichern"))
         .add_filter("PNG", &["png"])
         .set_file_name(file_name(w, "png"))
         .save_file()
@@ -223,7 +223,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         w.second_indicator = candidates.first().map(|(k, _)| k.clone());
     }
     ui.horizontal(|ui| {
-        let label = ui.label("x-Achse:");
+        let label = ui.label(tr("x-Achse:"));
         let shown = w
             .second_indicator
             .as_ref()
@@ -241,7 +241,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
             .labelled_by(label.id);
     });
     let Some(x_key) = w.second_indicator.clone() else {
-        ui.label("Kein zweiter Indikator auf dieser Ebene");
+        ui.label(tr("Kein zweiter Indikator auf dieser Ebene"));
         return;
     };
     let x_label = indicator_label(w, &x_key);
@@ -262,7 +262,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
                 String::new()
             }
         )),
-        None => ui.label("Zu wenige Werte für eine Regression"),
+        None => ui.label(tr("Zu wenige Werte für eine Regression")),
     };
     let (plain, chosen): (Vec<_>, Vec<_>) = s.points.iter().partition(|p| !w.selection.contains(&p.key));
     let to_points =
@@ -313,7 +313,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
                 let (lo, hi) = x_range;
                 plot.line(
                     Line::new(
-                        "Regressionsgerade",
+                        tr("Regressionsgerade"),
                         vec![[lo, r.intercept + r.slope * lo], [hi, r.intercept + r.slope * hi]],
                     )
                     .color(REFERENCE)
@@ -351,7 +351,9 @@ fn time_series_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         return;
     };
     if w.selection.is_empty() {
-        ui.label("Gebiete auswählen (Karte, Tabelle), um ihre Linien neben der Gesamtstadt zu sehen");
+        ui.label(tr(
+            "Gebiete auswählen (Karte, Tabelle), um ihre Linien neben der Gesamtstadt zu sehen",
+        ));
     } else {
         ui.label(format!("{} Zeiträume", t.periods.len()));
     }
@@ -404,7 +406,7 @@ fn age_structure_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         return;
     };
     if a.bands.is_empty() {
-        ui.label("Dieser Atlas hat auf dieser Ebene keine Altersgruppen (Anzahlen „unter 6 Jahren“, „6 bis unter 15 Jahre“ …)");
+        ui.label(tr("Dieser Atlas hat auf dieser Ebene keine Altersgruppen (Anzahlen „unter 6 Jahren“, „6 bis unter 15 Jahre“ …)"));
         return;
     }
     let group_name = match w.selection.len() {

@@ -1,6 +1,7 @@
 //! Diagram export: SVG drawn from the same engine figures as the pane (vector, for print and
 //! for committee documents), and PNG cut from a screenshot of the pane as it is shown.
 
+use super::i18n::tr;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -303,7 +304,7 @@ pub fn diagram_svg(w: &mut Workbench) -> Option<String> {
                 );
                 canvas.text(LEFT + 30.0, y, "start", 11.0, name);
             }
-            canvas.axes("Zeitraum", &indicator, false);
+            canvas.axes(tr("Zeitraum"), &indicator, false);
             Some(canvas.finish(&indicator, &note))
         }
         DiagramKind::AgeStructure => {
@@ -333,7 +334,7 @@ pub fn diagram_svg(w: &mut Workbench) -> Option<String> {
                 "Altersgruppe",
                 true,
             );
-            Some(canvas.finish("Altersstruktur", &note))
+            Some(canvas.finish(tr("Altersstruktur"), &note))
         }
     }
 }

@@ -59,7 +59,7 @@ impl StatusDialog {
         }
         let mut start = None;
         let mut open = self.open;
-        egui::Window::new("Status und Dynamik")
+        egui::Window::new(tr("Status und Dynamik"))
             .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
@@ -67,7 +67,7 @@ impl StatusDialog {
             .show(ctx, |ui| {
                 let (preset, _) = Preset::ALL[self.preset];
                 egui::Grid::new("status_eingaben").num_columns(2).show(ui, |ui| {
-                    let label = ui.label("Vorlage");
+                    let label = ui.label(tr("Vorlage"));
                     egui::ComboBox::from_id_salt("vorlage")
                         .selected_text(preset_label(preset))
                         .show_ui(ui, |ui| {
@@ -86,15 +86,15 @@ impl StatusDialog {
                     period_choice(ui, "zeitraum_status", &mut self.period, &periods, label.id);
                     ui.end_row();
                     if preset.dynamics_indicators().is_none() {
-                        let label = ui.label("Vergleichszeitraum");
+                        let label = ui.label(tr("Vergleichszeitraum"));
                         period_choice(ui, "vergleich_status", &mut self.compare_period, &periods, label.id);
                         ui.end_row();
                     }
                     ui.label("");
-                    ui.checkbox(&mut self.save, "Ergebnis als Indikatoren speichern");
+                    ui.checkbox(&mut self.save, tr("Ergebnis als Indikatoren speichern"));
                     ui.end_row();
                 });
-                ui.collapsing("Indikatoren zuordnen", |ui| {
+                ui.collapsing(tr("Indikatoren zuordnen"), |ui| {
                     let options: Vec<(String, String)> = w
                         .info
                         .indicators
@@ -133,7 +133,7 @@ impl StatusDialog {
                     ui.colored_label(egui::Color32::from_rgb(180, 30, 30), m);
                 }
                 ui.separator();
-                if ui.button("Berechnen").clicked() {
+                if ui.button(tr("Berechnen")).clicked() {
                     start = Some(self.job(ctx, w));
                 }
             });
@@ -154,7 +154,7 @@ impl StatusDialog {
             w.atlas.path().to_path_buf(),
             ctx.clone(),
             move |atlas, progress| {
-                progress.report(0.1, "Indikatoren zuordnen");
+                progress.report(0.1, tr("Indikatoren zuordnen"));
                 let config = preset.config(atlas, &level, &period, compare.as_deref(), &mapping)?;
                 progress.report(0.3, "Indizes und Klassen berechnen");
                 let result = if save {
@@ -171,9 +171,9 @@ impl StatusDialog {
 
 fn preset_label(p: Preset) -> &'static str {
     match p {
-        Preset::BerlinMss => "Berlin: Monitoring Soziale Stadtentwicklung",
-        Preset::HamburgRise => "Hamburg: RISE-Sozialmonitoring",
-        Preset::Solingen => "Solingen: Sozialraummonitoring",
+        Preset::BerlinMss => tr("Berlin: Monitoring Soziale Stadtentwicklung"),
+        Preset::HamburgRise => tr("Hamburg: RISE-Sozialmonitoring"),
+        Preset::Solingen => tr("Solingen: Sozialraummonitoring"),
     }
 }
 
@@ -210,15 +210,15 @@ impl GroupDialog {
         }
         let mut open = self.open;
         let mut done = false;
-        egui::Window::new("Auswahl als Gruppe speichern")
+        egui::Window::new(tr("Auswahl als Gruppe speichern"))
             .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
             .show(ctx, |ui| {
                 ui.label(format!("{} Gebiete auf Ebene {}", w.selection.len(), w.level_name()));
-                ui.add(egui::TextEdit::singleline(&mut self.name).hint_text("Name der Gruppe"));
+                ui.add(egui::TextEdit::singleline(&mut self.name).hint_text(tr("Name der Gruppe")));
                 let ok = !self.name.trim().is_empty() && !w.selection.is_empty();
-                if ui.add_enabled(ok, egui::Button::new("Speichern")).clicked() {
+                if ui.add_enabled(ok, egui::Button::new(tr("Speichern"))).clicked() {
                     w.save_group(&self.name);
                     done = true;
                 }
@@ -294,10 +294,10 @@ impl SettingsDialog {
                 let needs_path = matches!(self.draft.source, S::TileFolder(_) | S::MbTiles(_) | S::PmTiles(_));
                 if needs_path {
                     ui.horizontal(|ui| {
-                        let label = ui.label("Pfad");
+                        let label = ui.label(tr("Pfad"));
                         ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(300.0))
                             .labelled_by(label.id);
-                        if ui.button("Durchsuchen …").clicked() {
+                        if ui.button(tr("Durchsuchen …")).clicked() {
                             let picked = match self.draft.source {
                                 S::TileFolder(_) => rfd::FileDialog::new().pick_folder(),
                                 S::MbTiles(_) => rfd::FileDialog::new().add_filter("MBTiles", &["mbtiles"]).pick_file(),
@@ -346,10 +346,12 @@ pub fn about_ui(ctx: &egui::Context, open: &mut bool) {
         .resizable(false)
         .show(ctx, |ui| {
             ui.heading(format!("Quartier {}", env!("CARGO_PKG_VERSION")));
-            ui.label("Werkbank für kleinräumiges Monitoring – offline, ein Atlas je Kommune.");
-            ui.label("Lizenz: MIT oder Apache-2.0");
+            ui.label(tr(
+                "Werkbank für kleinräumiges Monitoring – offline, ein Atlas je Kommune.",
+            ));
+            ui.label(tr("Lizenz: MIT oder Apache-2.0"));
             ui.separator();
-            ui.strong("Datenquellen des Beispielatlas");
+            ui.strong(tr("Datenquellen des Beispielatlas"));
             ui.label(
                 "Enthält Daten des Amts für Statistik Berlin-Brandenburg, der Senatsverwaltung für \
                  Stadtentwicklung, Bauen und Wohnen Berlin und der Senatsverwaltung für Bildung, \

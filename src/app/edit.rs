@@ -2,6 +2,7 @@
 //! (from the indicator list). Every change goes through the engine, each in its own
 //! transaction with a line in the audit log; the history keeps what each change replaced.
 
+use super::i18n::tr;
 use eframe::egui;
 use quartier_core::model::{Polarity, ValueStatus};
 use quartier_core::numbers::{format_german, parse_number, DecimalSeparator};
@@ -128,12 +129,12 @@ impl History {
         }
     }
 
-    /// The change "Rückgängig" would take back.
+    /// The change tr("Rückgängig") would take back.
     pub fn next_undo(&self) -> Option<&Edit> {
         self.undo.last()
     }
 
-    /// The change "Wiederholen" would make again.
+    /// The change tr("Wiederholen") would make again.
     pub fn next_redo(&self) -> Option<&Edit> {
         self.redo.last()
     }
@@ -191,7 +192,7 @@ impl ValueDialog {
         let mut edit = None;
         let mut open = self.open;
         let title = w.indicator_info().map_or(String::new(), |i| i.name.clone());
-        egui::Window::new("Wert ändern")
+        egui::Window::new(tr("Wert ändern"))
             .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
             .collapsible(false)
@@ -203,22 +204,22 @@ impl ValueDialog {
                     w.period.as_deref().unwrap_or("")
                 ));
                 for (status, label) in [
-                    (ValueStatus::Ok, "Zahl"),
-                    (ValueStatus::Suppressed, "k. A. (Datenschutz)"),
-                    (ValueStatus::Missing, "fehlt"),
-                    (ValueStatus::NotApplicable, "nicht sinnvoll (x)"),
+                    (ValueStatus::Ok, tr("Zahl")),
+                    (ValueStatus::Suppressed, tr("k. A. (Datenschutz)")),
+                    (ValueStatus::Missing, tr("fehlt")),
+                    (ValueStatus::NotApplicable, tr("nicht sinnvoll (x)")),
                 ] {
                     ui.radio_value(&mut self.status, Some(status), label);
                 }
                 if self.status == Some(ValueStatus::Ok) {
-                    let label = ui.label("Wert");
+                    let label = ui.label(tr("Wert"));
                     ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(160.0))
                         .labelled_by(label.id);
                 }
                 if let Some(m) = &self.message {
                     ui.colored_label(egui::Color32::from_rgb(200, 40, 40), m);
                 }
-                if ui.button("Speichern").clicked() {
+                if ui.button(tr("Speichern")).clicked() {
                     let status = self.status.unwrap_or(ValueStatus::Ok);
                     let value = if status == ValueStatus::Ok {
                         match parse_number(self.text.trim(), DecimalSeparator::Comma) {
@@ -313,28 +314,32 @@ impl MetadataDialog {
             .show(ctx, |ui| {
                 egui::Grid::new("metadaten").num_columns(2).show(ui, |ui| {
                     for (label, value) in [
-                        ("Bezeichnung", &mut self.name),
-                        ("Thema", &mut self.topic),
-                        ("Einheit", &mut self.unit),
-                        ("Quelle", &mut self.source),
+                        (tr("Bezeichnung"), &mut self.name),
+                        (tr("Thema"), &mut self.topic),
+                        (tr("Einheit"), &mut self.unit),
+                        (tr("Quelle"), &mut self.source),
                     ] {
                         let l = ui.label(label);
                         ui.add(egui::TextEdit::singleline(value).desired_width(300.0))
                             .labelled_by(l.id);
                         ui.end_row();
                     }
-                    let l = ui.label("Nachkommastellen");
+                    let l = ui.label(tr("Nachkommastellen"));
                     ui.add(egui::DragValue::new(&mut self.decimals).range(0..=6))
                         .labelled_by(l.id);
                     ui.end_row();
-                    ui.label("Polarität");
+                    ui.label(tr("Polarität"));
                     ui.horizontal(|ui| {
-                        ui.radio_value(&mut self.polarity, Some(Polarity::HigherIsWorse), "hoch = ungünstig");
-                        ui.radio_value(&mut self.polarity, Some(Polarity::HigherIsBetter), "hoch = günstig");
+                        ui.radio_value(
+                            &mut self.polarity,
+                            Some(Polarity::HigherIsWorse),
+                            tr("hoch = ungünstig"),
+                        );
+                        ui.radio_value(&mut self.polarity, Some(Polarity::HigherIsBetter), tr("hoch = günstig"));
                         ui.radio_value(&mut self.polarity, Some(Polarity::Neutral), "neutral");
                     });
                     ui.end_row();
-                    let l = ui.label("Beschreibung");
+                    let l = ui.label(tr("Beschreibung"));
                     ui.add(
                         egui::TextEdit::multiline(&mut self.description)
                             .desired_width(300.0)
@@ -343,7 +348,7 @@ impl MetadataDialog {
                     .labelled_by(l.id);
                     ui.end_row();
                 });
-                if ui.button("Speichern").clicked() {
+                if ui.button(tr("Speichern")).clicked() {
                     edit = Some(Edit::Metadata {
                         indicator: self.key.clone(),
                         before: Box::new(self.before.clone()),

@@ -1,9 +1,10 @@
 //! The import dialog: geometry, values or points of interest. The user picks a file (native
 //! file dialog or a typed path), sees its first rows with what was detected (columns,
 //! encoding, coordinate system, number format), maps the columns, and gets the validation
-//! report of a dry run ("Prüfen", [`quartier_core::Atlas::trial`]) before anything is
+//! report of a dry run (tr("Prüfen"), [`quartier_core::Atlas::trial`]) before anything is
 //! written. Both the dry run and the import run off the UI thread.
 
+use super::i18n::tr;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -35,9 +36,9 @@ pub enum ImportKind {
 impl ImportKind {
     fn label(self) -> &'static str {
         match self {
-            ImportKind::Geometry => "Geometrie (Gebiete)",
-            ImportKind::Values => "Werte (Indikatoren)",
-            ImportKind::Pois => "Einrichtungen (Punkte)",
+            ImportKind::Geometry => tr("Geometrie (Gebiete)"),
+            ImportKind::Values => tr("Werte (Indikatoren)"),
+            ImportKind::Pois => tr("Einrichtungen (Punkte)"),
         }
     }
 }
@@ -204,14 +205,14 @@ impl ImportDialog {
             .max_width(760.0)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
-                    let label = ui.label("Dateipfad");
+                    let label = ui.label(tr("Dateipfad"));
                     let field = ui
                         .add(egui::TextEdit::singleline(&mut self.path).desired_width(380.0))
                         .labelled_by(label.id);
                     if field.lost_focus() && !self.path.trim().is_empty() {
                         self.load_preview();
                     }
-                    if ui.button("Durchsuchen …").clicked() {
+                    if ui.button(tr("Durchsuchen …")).clicked() {
                         let filter: &[&str] = match self.kind {
                             ImportKind::Geometry => &["geojson", "json", "zip", "shp"],
                             ImportKind::Values => &["csv", "xlsx", "xls", "ods", "txt"],
@@ -222,7 +223,7 @@ impl ImportDialog {
                             self.load_preview();
                         }
                     }
-                    if ui.button("Vorschau").clicked() {
+                    if ui.button(tr("Vorschau")).clicked() {
                         self.load_preview();
                     }
                 });
@@ -235,14 +236,14 @@ impl ImportDialog {
                 self.outcome_ui(ui);
                 ui.horizontal(|ui| {
                     let ready = self.preview.is_some();
-                    if ui.add_enabled(ready, egui::Button::new("Prüfen")).clicked() {
+                    if ui.add_enabled(ready, egui::Button::new(tr("Prüfen"))).clicked() {
                         self.outcome = None;
                         job = Some(self.job(ctx, w, false));
                     }
                     let checked = self.checked.as_deref() == Some(self.inputs().as_str());
                     if ui
-                        .add_enabled(checked, egui::Button::new("Importieren"))
-                        .on_disabled_hover_text("Erst prüfen: importiert wird nur, was ohne Probleme geprüft ist")
+                        .add_enabled(checked, egui::Button::new(tr("Importieren")))
+                        .on_disabled_hover_text(tr("Erst prüfen: importiert wird nur, was ohne Probleme geprüft ist"))
                         .clicked()
                     {
                         job = Some(self.job(ctx, w, true));
@@ -260,25 +261,25 @@ impl ImportDialog {
             .num_columns(2)
             .show(ui, |ui| match self.kind {
                 ImportKind::Geometry => {
-                    text_row(ui, "Ebene (neu oder vorhanden)", &mut self.level);
-                    choice_row(ui, "Übergeordnete Ebene", &mut self.parent_level, &levels, true);
-                    choice_row(ui, "Schlüsselspalte", &mut self.key_column, &headers, false);
-                    choice_row(ui, "Namensspalte", &mut self.name_column, &headers, true);
-                    text_row(ui, "Koordinatensystem (leer: erkennen)", &mut self.crs);
+                    text_row(ui, tr("Ebene (neu oder vorhanden)"), &mut self.level);
+                    choice_row(ui, tr("Übergeordnete Ebene"), &mut self.parent_level, &levels, true);
+                    choice_row(ui, tr("Schlüsselspalte"), &mut self.key_column, &headers, false);
+                    choice_row(ui, tr("Namensspalte"), &mut self.name_column, &headers, true);
+                    text_row(ui, tr("Koordinatensystem (leer: erkennen)"), &mut self.crs);
                 }
                 ImportKind::Values => {
-                    choice_row(ui, "Ebene", &mut self.level, &levels, false);
-                    choice_row(ui, "Schlüsselspalte", &mut self.key_column, &headers, false);
-                    choice_row(ui, "Namensspalte", &mut self.name_column, &headers, true);
-                    text_row(ui, "Zeitraum (z. B. 2024)", &mut self.period);
+                    choice_row(ui, tr("Ebene"), &mut self.level, &levels, false);
+                    choice_row(ui, tr("Schlüsselspalte"), &mut self.key_column, &headers, false);
+                    choice_row(ui, tr("Namensspalte"), &mut self.name_column, &headers, true);
+                    text_row(ui, tr("Zeitraum (z. B. 2024)"), &mut self.period);
                 }
                 ImportKind::Pois => {
-                    text_row(ui, "Kategorie (z. B. Kita)", &mut self.category);
-                    choice_row(ui, "Namensspalte", &mut self.name_column, &headers, true);
-                    choice_row(ui, "Plätze", &mut self.capacity_column, &headers, true);
-                    choice_row(ui, "x / Länge (Tabellen)", &mut self.x_column, &headers, true);
-                    choice_row(ui, "y / Breite (Tabellen)", &mut self.y_column, &headers, true);
-                    text_row(ui, "Koordinatensystem (leer: erkennen)", &mut self.crs);
+                    text_row(ui, tr("Kategorie (z. B. Kita)"), &mut self.category);
+                    choice_row(ui, tr("Namensspalte"), &mut self.name_column, &headers, true);
+                    choice_row(ui, tr("Plätze"), &mut self.capacity_column, &headers, true);
+                    choice_row(ui, tr("x / Länge (Tabellen)"), &mut self.x_column, &headers, true);
+                    choice_row(ui, tr("y / Breite (Tabellen)"), &mut self.y_column, &headers, true);
+                    text_row(ui, tr("Koordinatensystem (leer: erkennen)"), &mut self.crs);
                 }
             });
     }
@@ -286,16 +287,18 @@ impl ImportDialog {
     fn outcome_ui(&self, ui: &mut egui::Ui) {
         match &self.outcome {
             None => {
-                ui.label("Noch nicht geprüft: „Prüfen“ liest die Datei vollständig und schreibt nichts.");
+                ui.label(tr(
+                    "Noch nicht geprüft: „Prüfen“ liest die Datei vollständig und schreibt nichts.",
+                ));
             }
             Some(Err(message)) => {
                 ui.colored_label(egui::Color32::from_rgb(200, 40, 40), message);
             }
             Some(Ok(ImportOutcome::Done { summary, written })) => {
                 ui.strong(if *written {
-                    "Importiert"
+                    tr("Importiert")
                 } else {
-                    "Geprüft: keine Probleme"
+                    tr("Geprüft: keine Probleme")
                 });
                 for line in summary {
                     ui.label(line);
@@ -314,7 +317,7 @@ impl ImportDialog {
                     .max_height(180.0)
                     .show(ui, |ui| {
                         egui::Grid::new("probleme").striped(true).num_columns(4).show(ui, |ui| {
-                            for h in ["Zeile", "Spalte", "Wert", "Problem"] {
+                            for h in [tr("Zeile"), tr("Spalte"), tr("Wert"), "Problem"] {
                                 ui.strong(h);
                             }
                             ui.end_row();
@@ -365,7 +368,7 @@ impl ImportDialog {
                 ..Default::default()
             }),
         };
-        let title = if write { "Importieren" } else { "Prüfen" };
+        let title = if write { tr("Importieren") } else { tr("Prüfen") };
         Job::start(
             title,
             w.atlas.path().to_path_buf(),

@@ -3,6 +3,7 @@
 //! through a channel. The UI polls it every frame and shows a progress bar with a cancel
 //! button; cancelling sets the flag the engine checks between batches.
 
+use super::i18n::tr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};
@@ -94,8 +95,8 @@ impl<T: Send + 'static> Job<T> {
                 ui.label(stage);
                 ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_width(320.0));
                 if self.is_cancelling() {
-                    ui.label("Wird abgebrochen …");
-                } else if ui.button("Abbrechen").clicked() {
+                    ui.label(tr("Wird abgebrochen …"));
+                } else if ui.button(tr("Abbrechen")).clicked() {
                     self.cancel();
                 }
             });

@@ -283,7 +283,7 @@ impl QuartierApp {
         });
         if let Some(poi) = self.state.poi_card.clone() {
             let mut open = true;
-            egui::Window::new("Einrichtung")
+            egui::Window::new(tr("Einrichtung"))
                 .open(&mut open)
                 .collapsible(false)
                 .resizable(false)
@@ -629,9 +629,9 @@ impl QuartierApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let mut mode = self.state.mode;
                 ui.selectable_value(&mut mode, Mode::Expert, tr("Experte"))
-                    .on_hover_text("Alle Indikatoren, Diagramme und Analysen (Strg+E)");
+                    .on_hover_text(tr("Alle Indikatoren, Diagramme und Analysen (Strg+E)"));
                 ui.selectable_value(&mut mode, Mode::Simple, tr("Einfach"))
-                    .on_hover_text("Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)");
+                    .on_hover_text(tr("Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)"));
                 if mode != self.state.mode {
                     self.state.set_mode(mode);
                     self.maximised = None;
@@ -723,9 +723,9 @@ impl QuartierApp {
             .response
             .labelled_by(label.id);
         if state::METHODS[w.method.min(state::METHODS.len() - 1)].1 == state::MethodChoice::Manual {
-            let label = ui.label("Grenzen (durch ; getrennt)");
+            let label = ui.label(tr("Grenzen (durch ; getrennt)"));
             changed |= ui
-                .add(egui::TextEdit::singleline(&mut w.manual_breaks).hint_text("z. B. 5; 10,5; 20"))
+                .add(egui::TextEdit::singleline(&mut w.manual_breaks).hint_text(tr("z. B. 5; 10,5; 20")))
                 .labelled_by(label.id)
                 .lost_focus();
         } else {
@@ -791,7 +791,7 @@ impl QuartierApp {
         ui.horizontal(|ui| {
             let label = ui.label(tr("Suchen"));
             let search_box = ui
-                .add(egui::TextEdit::singleline(&mut w.search).hint_text("Name oder Schlüssel (Strg+F)"))
+                .add(egui::TextEdit::singleline(&mut w.search).hint_text(tr("Name oder Schlüssel (Strg+F)")))
                 .labelled_by(label.id);
             if std::mem::take(&mut self.focus_search) {
                 search_box.request_focus();
@@ -827,12 +827,15 @@ impl QuartierApp {
                     chosen = Some(i.key.clone());
                 }
                 item.context_menu(|ui| {
-                    if ui.button("Metadaten bearbeiten …").clicked() {
+                    if ui.button(tr("Metadaten bearbeiten …")).clicked() {
                         edit_metadata = Some(i.key.clone());
                         ui.close();
                     }
                     let mut offered = w.is_simple_indicator(i);
-                    if ui.checkbox(&mut offered, "In der einfachen Ansicht zeigen").changed() {
+                    if ui
+                        .checkbox(&mut offered, tr("In der einfachen Ansicht zeigen"))
+                        .changed()
+                    {
                         curate = Some((i.key.clone(), offered));
                     }
                 });

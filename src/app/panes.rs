@@ -114,7 +114,7 @@ impl PaneContext<'_> {
             Pane::Map => match self.geometry {
                 Some(g) => super::map::map_ui(ui, self.state, g, self.view, self.base.as_deref_mut()),
                 None => {
-                    ui.label("Keine Geometrie geladen");
+                    ui.label(tr("Keine Geometrie geladen"));
                 }
             },
             Pane::Table => super::table::table_ui(ui, self.state, self.table),

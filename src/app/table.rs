@@ -111,7 +111,7 @@ fn cell(ui: &mut egui::Ui, width: f32, right: bool, widget: impl egui::Widget) -
 /// Draws the table pane.
 pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
     if w.table.is_none() {
-        ui.label("Kein Indikator gewählt");
+        ui.label(tr("Kein Indikator gewählt"));
         return;
     }
     toolbar_ui(ui, w, view);
@@ -156,7 +156,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                     }
                     if c > 0 {
                         header.context_menu(|ui| {
-                            if ui.button("Spalte entfernen").clicked() {
+                            if ui.button(tr("Spalte entfernen")).clicked() {
                                 remove_column = Some(column.indicator.key.clone());
                             }
                         });
@@ -216,7 +216,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                                             view.edit_value = Some(row.key.clone());
                                         }
                                         shown.context_menu(|ui| {
-                                            if ui.button("Wert ändern …").clicked() {
+                                            if ui.button(tr("Wert ändern …")).clicked() {
                                                 view.edit_value = Some(row.key.clone());
                                                 ui.close();
                                             }
@@ -262,7 +262,7 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
         let label = ui.label(tr("Filter"));
         ui.add(
             egui::TextEdit::singleline(&mut view.filter)
-                .hint_text("Schlüssel oder Name")
+                .hint_text(tr("Schlüssel oder Name"))
                 .desired_width(160.0),
         )
         .labelled_by(label.id);
@@ -295,15 +295,17 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
         }
         if ui
             .button(tr("Kopieren"))
-            .on_hover_text("Die gezeigten Zeilen (oder die Auswahl) für Excel in die Zwischenablage (Strg+C)")
+            .on_hover_text(tr(
+                "Die gezeigten Zeilen (oder die Auswahl) für Excel in die Zwischenablage (Strg+C)",
+            ))
             .clicked()
         {
             copy_rows(ui.ctx(), w, view);
         }
         ui.menu_button(tr("Exportieren"), |ui| {
             for (format, label, extension) in [
-                (ExportFormat::Xlsx, "Als Excel-Datei (XLSX) …", "xlsx"),
-                (ExportFormat::Csv, "Als CSV-Datei …", "csv"),
+                (ExportFormat::Xlsx, tr("Als Excel-Datei (XLSX) …"), "xlsx"),
+                (ExportFormat::Csv, tr("Als CSV-Datei …"), "csv"),
             ] {
                 if ui.button(label).clicked() {
                     ui.close();
@@ -330,7 +332,7 @@ fn export(w: &mut Workbench, format: ExportFormat, extension: &str) {
     let Some(t) = &w.table else { return };
     let name = format!("{}_{}_{}.{extension}", w.info.name, t.level, t.period).replace([' ', '/', '(', ')'], "_");
     let Some(path) = rfd::FileDialog::new()
-        .set_title("Tabelle exportieren")
+        .set_title(tr("Tabelle exportieren"))
         .add_filter(extension.to_uppercase(), &[extension])
         .set_file_name(name)
         .save_file()

@@ -509,5 +509,13 @@ fn english_can_be_chosen_in_the_settings() {
     }
     assert!(h.query_by_label("Datei").is_none());
     assert!(h.query_by_label("Level: Planungsraum").is_some(), "status bar");
+    // The dialogs too.
+    h.get_by_label("Analysis").click();
+    h.run();
+    h.get_by_label("Status and dynamics …").click();
+    h.run();
+    for label in ["Preset", "Calculate", "Save result as indicators", "Map indicators"] {
+        assert!(h.query_by_label(label).is_some(), "{label}");
+    }
     super::i18n::set_english(false);
 }
