@@ -10,6 +10,7 @@ use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints,
 use quartier_core::numbers::format_german;
 
 use super::palette;
+use super::save::Export;
 use super::state::{DiagramData, DiagramKind, Workbench};
 
 const SELECTED: egui::Color32 = egui::Color32::from_rgb(20, 60, 160);
@@ -24,20 +25,18 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         }
         ui.menu_button(tr("Exportieren"), |ui| {
             if ui.button(tr("Als SVG (Vektor, für den Druck) …")).clicked() {
-                export = Some("svg");
+                export = Some(Export::DiagramSvg);
                 ui.close();
             }
             if ui.button(tr("Als PNG (wie gezeigt) …")).clicked() {
-                export = Some("png");
+                export = Some(Export::DiagramPng);
                 ui.close();
             }
         });
     });
-    let area = ui.available_rect_before_wrap();
-    match export {
-        Some("svg") => export_svg(w),
-        Some(_) => export_png(ui.ctx(), w, area),
-        None => {}
+    w.diagram_area = Some(ui.available_rect_before_wrap());
+    if export.is_some() {
+        w.export_request = export;
     }
     if w.classified.is_none() {
         ui.label(tr("Kein Indikator gewählt"));
@@ -55,63 +54,6 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
 fn axis_label(mark: egui_plot::GridMark) -> String {
     let decimals = (-mark.step_size.abs().log10().floor()).clamp(0.0, 6.0) as usize;
     format_german(mark.value, decimals)
-}
-
-/// A file name for the diagram.
-fn file_name(w: &Workbench, extension: &str) -> String {
-    let kind = DiagramKind::ALL
-        .iter()
-        .find(|(k, _)| *k == w.diagram)
-        .map_or(tr("Diagramm"), |(_, n)| n);
-    format!(
-        "{kind}_{}_{}.{extension}",
-        w.indicator.as_deref().unwrap_or(""),
-        w.period.as_deref().unwrap_or("")
-    )
-}
-
-fn export_svg(w: &mut Workbench) {
-    let Some(svg) = super::diagram_export::diagram_svg(w) else {
-        w.error = Some("Für dieses Diagramm gibt es noch nichts zu exportieren".into());
-        return;
-    };
-    let Some(path) = rfd::FileDialog::new()
-        .set_title(tr("Diagramm als SVG speichern"))
-        .add_filter("SVG", &["svg"])
-        .set_file_name(file_name(w, "svg"))
-        .save_file()
-    else {
-        return;
-    };
-    match std::fs::write(&path, svg) {
-        Ok(()) => w.notice = Some(format!("Diagramm nach {} geschrieben", path.display())),
-        Err(e) => w.error = Some(format!("{}: {e}", path.display())),
-    }
-}
-
-/// Asks for a file name, then takes a screenshot of the next frame and cuts the pane out.
-fn export_png(ctx: &egui::Context, w: &mut Workbench, area: egui::Rect) {
-    let Some(path) = rfd::FileDialog::new()
-        .set_title(tr("Diagramm als PNG speichern"))
-        .add_filter("PNG", &["png"])
-        .set_file_name(file_name(w, "png"))
-        .save_file()
-    else {
-        return;
-    };
-    let status = w.export_status.clone();
-    let pixels_per_point = ctx.pixels_per_point();
-    let repaint = ctx.clone();
-    ctx.request_screenshot(move |image| {
-        let message = match super::diagram_export::save_png(&image, area, pixels_per_point, &path) {
-            Ok(()) => format!("Diagramm nach {} geschrieben", path.display()),
-            Err(e) => format!("Fehler: {e:#}"),
-        };
-        if let Ok(mut s) = status.lock() {
-            *s = Some(message);
-        }
-        repaint.request_repaint();
-    });
 }
 
 fn indicator_label(w: &Workbench, key: &str) -> String {

@@ -102,6 +102,7 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Gesamtstadt", "whole city"),
     ("Tastenkürzel", "Keyboard shortcuts"),
     ("Indikator suchen", "Search indicator"),
+    ("Speichern unter", "Save as"),
     ("Einfache Ansicht / Expertenansicht", "Simple / expert mode"),
     ("Zeitraum vor / zurück", "Next / previous period"),
     (

@@ -15,6 +15,7 @@ mod jobs;
 pub mod map;
 mod palette;
 mod panes;
+mod save;
 mod settings;
 pub mod state;
 mod table;
@@ -130,10 +131,14 @@ pub struct QuartierApp {
     focus_search: bool,
     /// The fallback font is added on the first frame.
     fonts_installed: bool,
+    /// The settings as last written, and when that was checked (seconds of UI time).
+    settings_written: Option<String>,
+    settings_checked: f64,
     /// The base map's settings and, when one is chosen, the opened source.
     base_settings: basemap::BaseMapSettings,
     base_map: Option<basemap::BaseMap>,
     settings_dialog: dialogs::SettingsDialog,
+    save_dialog: save::SaveDialog,
     /// The interface in English.
     english: bool,
 }
@@ -176,9 +181,12 @@ impl QuartierApp {
             settings_path,
             focus_search: false,
             fonts_installed: false,
+            settings_written: None,
+            settings_checked: 0.0,
             base_settings: remembered.base_map,
             base_map: None,
             settings_dialog: dialogs::SettingsDialog::default(),
+            save_dialog: save::SaveDialog::default(),
             english,
         }
     }
@@ -193,6 +201,8 @@ impl QuartierApp {
     }
 
     /// Stores the view of this atlas.
+    /// Writes the view of this atlas when it changed since the last write (called every few
+    /// seconds and on exit, so that a crash loses little).
     fn save_settings(&mut self) {
         let Some(path) = &self.settings_path else { return };
         let remembered = settings::AtlasSettings {
@@ -204,8 +214,13 @@ impl QuartierApp {
             base_map: self.base_settings.clone(),
             english: self.english,
         };
-        if let Err(e) = settings::save(path, &remembered) {
-            eprintln!("Fehler: {e:#}");
+        let text = serde_json::to_string(&remembered).unwrap_or_default();
+        if self.settings_written.as_deref() == Some(text.as_str()) {
+            return;
+        }
+        match settings::save(path, &remembered) {
+            Ok(()) => self.settings_written = Some(text),
+            Err(e) => self.state.error = Some(format!("{e:#}")),
         }
     }
 
@@ -222,6 +237,11 @@ impl QuartierApp {
             ctx.set_zoom_factor(zoom);
         }
         self.state.begin_frame();
+        let now = ctx.input(|i| i.time);
+        if now - self.settings_checked > 10.0 {
+            self.settings_checked = now;
+            self.save_settings();
+        }
         i18n::set_english(self.english);
         if let Some(message) = self.state.export_status.lock().ok().and_then(|mut m| m.take()) {
             self.state.notice = Some(message);
@@ -309,6 +329,10 @@ impl QuartierApp {
             }
         }
         dialogs::about_ui(&ctx, &mut self.about_open);
+        if let Some(kind) = self.state.export_request.take() {
+            self.save_dialog.open_for(kind, &self.state);
+        }
+        self.save_dialog.ui(&ctx, &mut self.state);
         if let Some(area) = self.table.edit_value.take() {
             self.value_dialog.open_for(&self.state, &area);
         }

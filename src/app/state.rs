@@ -214,6 +214,10 @@ pub struct Workbench {
     pub second_indicator: Option<String>,
     /// Saved selections.
     pub groups: Vec<SelectionGroup>,
+    /// An export the table or diagram asked for; the app opens "Speichern unter".
+    pub export_request: Option<super::save::Export>,
+    /// Where the diagram was drawn in the last frame (for PNG export).
+    pub diagram_area: Option<eframe::egui::Rect>,
     /// What the last PNG export (finished on the render thread) reported.
     pub export_status: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     /// The engine's figures for the diagram, with what they were computed for.
@@ -259,6 +263,8 @@ impl Workbench {
             groups: Vec::new(),
             diagram_cache: None,
             export_status: Default::default(),
+            export_request: None,
+            diagram_area: None,
         };
         state.poi_layers = PoiLayer::all_of(&state.info);
         if let Some(first) = state.indicators_on_level().first().map(|i| i.key.clone()) {

@@ -8,8 +8,8 @@
 use super::i18n::tr;
 use std::collections::HashMap;
 
+use super::save::Export;
 use eframe::egui;
-use quartier_core::export::ExportFormat;
 
 use super::palette;
 use super::state::Workbench;
@@ -303,13 +303,13 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             copy_rows(ui.ctx(), w, view);
         }
         ui.menu_button(tr("Exportieren"), |ui| {
-            for (format, label, extension) in [
-                (ExportFormat::Xlsx, tr("Als Excel-Datei (XLSX) …"), "xlsx"),
-                (ExportFormat::Csv, tr("Als CSV-Datei …"), "csv"),
+            for (kind, label) in [
+                (Export::TableXlsx, tr("Als Excel-Datei (XLSX) …")),
+                (Export::TableCsv, tr("Als CSV-Datei …")),
             ] {
                 if ui.button(label).clicked() {
                     ui.close();
-                    export(w, format, extension);
+                    w.export_request = Some(kind);
                 }
             }
         });
@@ -325,22 +325,4 @@ pub fn copy_rows(ctx: &egui::Context, w: &mut Workbench, view: &TableView) {
     }
     ctx.copy_text(t.to_tsv(&rows));
     w.notice = Some(format!("{} Zeilen in die Zwischenablage kopiert", rows.len()));
-}
-
-/// Asks for a file name and writes the whole table there.
-fn export(w: &mut Workbench, format: ExportFormat, extension: &str) {
-    let Some(t) = &w.table else { return };
-    let name = format!("{}_{}_{}.{extension}", w.info.name, t.level, t.period).replace([' ', '/', '(', ')'], "_");
-    let Some(path) = rfd::FileDialog::new()
-        .set_title(tr("Tabelle exportieren"))
-        .add_filter(extension.to_uppercase(), &[extension])
-        .set_file_name(name)
-        .save_file()
-    else {
-        return;
-    };
-    match t.write(format, &path) {
-        Ok(s) => w.notice = Some(format!("{} Zeilen nach {} geschrieben", s.areas, s.file)),
-        Err(e) => w.error = Some(e.to_string()),
-    }
 }

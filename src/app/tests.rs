@@ -519,3 +519,89 @@ fn english_can_be_chosen_in_the_settings() {
     }
     super::i18n::set_english(false);
 }
+
+#[test]
+fn table_and_diagram_are_saved_through_the_save_as_dialog() {
+    let (dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
+    let save_as = |h: &mut Harness<'static, QuartierApp>, menu_item: &str, path: &std::path::Path| {
+        h.get_all_by_label("Exportieren")
+            .find(|n| n.rect().top() < 200.0)
+            .unwrap()
+            .click();
+        h.run();
+        h.get_by_label(menu_item).click();
+        h.run();
+        assert!(
+            h.state().save_dialog.path.contains("Quartier-Export"),
+            "suggested in the export folder"
+        );
+        h.state_mut().save_dialog.path = path.display().to_string();
+        h.run();
+        h.get_by_label("Speichern").click();
+        h.run();
+    };
+    let xlsx = dir.path().join("ausgabe/tabelle.xlsx");
+    save_as(&mut h, "Als Excel-Datei (XLSX) …", &xlsx);
+    let back = quartier_core::table::read_table(&xlsx, None).unwrap();
+    assert_eq!(back.rows.len(), 449, "reference row and 448 areas");
+    assert!(
+        back.headers.iter().any(|c| c.starts_with("Anteil unter 6-Jährige")),
+        "{:?}",
+        back.headers
+    );
+    assert!(!h.state().save_dialog.open);
+    // The diagram's "Exportieren" is the lower one (the table's sits at the top).
+    h.get_all_by_label("Exportieren")
+        .find(|n| n.rect().top() > 200.0)
+        .unwrap()
+        .click();
+    h.run();
+    h.get_by_label("Als SVG (Vektor, für den Druck) …").click();
+    h.run();
+    let svg = dir.path().join("ausgabe/balken.svg");
+    h.state_mut().save_dialog.path = svg.display().to_string();
+    h.run();
+    h.get_by_label("Speichern").click();
+    h.run();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg ") && text.contains("Anteil unter 6-Jährige"));
+}
+
+#[test]
+fn the_view_is_remembered_per_atlas() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    quartier_core::sample::build_sample_atlas(&data, &path, false, &quartier_core::NoProgress).unwrap();
+    let settings = super::settings::settings_path(dir.path(), &path);
+    let open = || {
+        let state = Workbench::new(quartier_core::Atlas::open(&path).unwrap()).unwrap();
+        QuartierApp::new(state, Some(settings.clone()))
+    };
+    let mut app = open();
+    // Close the diagram, switch to the scatter, save a group.
+    let tile = app.layout.tiles.find_pane(&super::panes::Pane::Diagram).unwrap();
+    app.layout.remove_recursively(tile);
+    app.state.diagram = super::state::DiagramKind::Scatter;
+    app.state.selection = ["01011101".to_string()].into();
+    app.state.save_group("Mitte Nord");
+    app.save_settings();
+    assert!(settings.exists());
+    let again = open();
+    assert!(
+        !super::panes::is_open(&again.layout, super::panes::Pane::Diagram),
+        "layout remembered"
+    );
+    assert!(super::panes::is_open(&again.layout, super::panes::Pane::Map));
+    assert_eq!(again.state.diagram, super::state::DiagramKind::Scatter);
+    assert_eq!(again.state.groups.len(), 1);
+    // Another atlas file keeps its own view.
+    let other = dir.path().join("kopie.quartier");
+    std::fs::copy(&path, &other).unwrap();
+    let state = Workbench::new(quartier_core::Atlas::open(&other).unwrap()).unwrap();
+    let fresh = QuartierApp::new(state, Some(super::settings::settings_path(dir.path(), &other)));
+    assert!(super::panes::is_open(&fresh.layout, super::panes::Pane::Diagram));
+}

@@ -1,0 +1,166 @@
+//! "Speichern unter" for the table and the diagram: a path suggested in the export folder
+//! (`~/Quartier-Export`), which the user can type, paste or pick with the system's file
+//! dialog. The typed path works where no native dialog is available (a Linux desktop
+//! without an xdg portal, a remote session).
+
+use std::path::PathBuf;
+
+use eframe::egui;
+use quartier_core::export::ExportFormat;
+
+use super::i18n::tr;
+use super::state::Workbench;
+
+/// What is saved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Export {
+    /// The table as an Excel workbook.
+    TableXlsx,
+    /// The table as CSV for German Excel.
+    TableCsv,
+    /// The diagram as SVG.
+    DiagramSvg,
+    /// The diagram as PNG, as shown.
+    DiagramPng,
+}
+
+impl Export {
+    fn extension(self) -> &'static str {
+        match self {
+            Export::TableXlsx => "xlsx",
+            Export::TableCsv => "csv",
+            Export::DiagramSvg => "svg",
+            Export::DiagramPng => "png",
+        }
+    }
+}
+
+/// The folder exports are suggested in.
+pub fn export_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+        .join("Quartier-Export")
+}
+
+/// The dialog.
+#[derive(Default)]
+pub struct SaveDialog {
+    /// Shown?
+    pub open: bool,
+    kind: Option<Export>,
+    /// The path to write to.
+    pub path: String,
+    message: Option<String>,
+}
+
+impl SaveDialog {
+    /// Opens the dialog with a file name made of atlas, indicator or level, and period.
+    pub fn open_for(&mut self, kind: Export, w: &Workbench) {
+        let what = match kind {
+            Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
+            Export::DiagramSvg | Export::DiagramPng => w.indicator.clone().unwrap_or_default(),
+        };
+        let name = format!(
+            "{}_{}_{}.{}",
+            w.info.name,
+            what,
+            w.period.as_deref().unwrap_or(""),
+            kind.extension()
+        )
+        .replace([' ', '/', '\\', '(', ')', ':'], "_");
+        self.open = true;
+        self.kind = Some(kind);
+        self.message = None;
+        self.path = export_dir().join(name).display().to_string();
+    }
+
+    /// Draws the dialog and writes the file when asked.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &mut Workbench) {
+        let Some(kind) = self.kind.filter(|_| self.open) else {
+            return;
+        };
+        let mut open = self.open;
+        let mut save = false;
+        egui::Window::new(tr("Speichern unter"))
+            .default_pos(egui::pos2(340.0, 70.0))
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    let label = ui.label(tr("Dateipfad"));
+                    ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
+                        .labelled_by(label.id);
+                    if ui.button(tr("Durchsuchen …")).clicked() {
+                        let current = PathBuf::from(self.path.trim());
+                        let mut dialog = rfd::FileDialog::new().add_filter(kind.extension(), &[kind.extension()]);
+                        if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
+                            dialog = dialog.set_directory(dir);
+                        }
+                        if let Some(name) = current.file_name() {
+                            dialog = dialog.set_file_name(name.to_string_lossy());
+                        }
+                        if let Some(p) = dialog.save_file() {
+                            self.path = p.display().to_string();
+                        }
+                    }
+                });
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), m);
+                }
+                save = ui.button(tr("Speichern")).clicked();
+            });
+        self.open = open;
+        if save {
+            match self.write(ctx, w, kind) {
+                Ok(()) => self.open = false,
+                Err(m) => self.message = Some(m),
+            }
+        }
+    }
+
+    fn write(&self, ctx: &egui::Context, w: &mut Workbench, kind: Export) -> Result<(), String> {
+        let path = PathBuf::from(self.path.trim());
+        if path.as_os_str().is_empty() {
+            return Err("Bitte einen Dateipfad angeben".into());
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("Ordner {} anlegen: {e}", dir.display()))?;
+        }
+        match kind {
+            Export::TableXlsx | Export::TableCsv => {
+                let t = w.table.as_ref().ok_or("Keine Tabelle zum Speichern")?;
+                let format = if kind == Export::TableXlsx {
+                    ExportFormat::Xlsx
+                } else {
+                    ExportFormat::Csv
+                };
+                let s = t.write(format, &path).map_err(|e| e.to_string())?;
+                w.notice = Some(format!("{} Zeilen nach {} geschrieben", s.areas, s.file));
+            }
+            Export::DiagramSvg => {
+                let svg = super::diagram_export::diagram_svg(w)
+                    .ok_or("Für dieses Diagramm gibt es noch nichts zu exportieren")?;
+                std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+                w.notice = Some(format!("Diagramm nach {} geschrieben", path.display()));
+            }
+            Export::DiagramPng => {
+                // The next frame, without this dialog, is captured and the pane cut out.
+                let area = w.diagram_area.ok_or("Der Diagrammbereich ist nicht zu sehen")?;
+                let status = w.export_status.clone();
+                let pixels_per_point = ctx.pixels_per_point();
+                let repaint = ctx.clone();
+                ctx.request_screenshot(move |image| {
+                    let message = match super::diagram_export::save_png(&image, area, pixels_per_point, &path) {
+                        Ok(()) => format!("Diagramm nach {} geschrieben", path.display()),
+                        Err(e) => format!("Fehler: {e:#}"),
+                    };
+                    if let Ok(mut s) = status.lock() {
+                        *s = Some(message);
+                    }
+                    repaint.request_repaint();
+                });
+            }
+        }
+        Ok(())
+    }
+}
