@@ -99,9 +99,10 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         .collect();
     let without = c.areas.len() - rows.len();
     ui.label(format!(
-        "{} · {} Gebiete{}",
+        "{} · {} {}{}",
         indicator_label(w, &c.indicator),
         rows.len(),
+        tr("Gebiete"),
         if without > 0 {
             format!(", {without} ohne Wert (k. A.) nicht gezeigt")
         } else {
