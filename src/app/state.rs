@@ -367,26 +367,27 @@ impl Workbench {
                 self.show_pois(i, true);
             }
         }
-        let keep = self
-            .indicator
-            .clone()
-            .filter(|k| self.indicators_on_level().iter().any(|i| &i.key == k));
-        match keep.or_else(|| self.indicators_on_level().first().map(|i| i.key.clone())) {
+        match self.indicator_to_keep() {
             Some(key) => self.choose_indicator(&key),
             None => self.refresh(),
         }
         Ok(())
     }
 
+    /// The shown indicator when it has values on the shown level, else the first that has.
+    fn indicator_to_keep(&self) -> Option<String> {
+        let offered = self.indicators_on_level();
+        self.indicator
+            .clone()
+            .filter(|k| offered.iter().any(|i| &i.key == k))
+            .or_else(|| offered.first().map(|i| i.key.clone()))
+    }
+
     /// Chooses a level; keeps the indicator when it has values there.
     pub fn choose_level(&mut self, level: usize) {
         self.level = level;
         self.selection.clear();
-        let keep = self
-            .indicator
-            .clone()
-            .filter(|k| self.indicators_on_level().iter().any(|i| &i.key == k));
-        match keep.or_else(|| self.indicators_on_level().first().map(|i| i.key.clone())) {
+        match self.indicator_to_keep() {
             Some(key) => self.choose_indicator(&key),
             None => {
                 self.indicator = None;
