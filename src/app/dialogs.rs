@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use eframe::egui;
 use quartier_core::analysis::status_dynamics::{
-    save_status_dynamics, status_dynamics, Preset, PresetIndicator, StatusDynamicsResult,
+    save_status_dynamics, status_dynamics, Preset, PresetIndicator, StatusDynamicsResult, Thresholds,
 };
 
 use super::jobs::Job;
@@ -27,6 +27,8 @@ pub struct StatusDialog {
     pub mapping: HashMap<String, String>,
     /// Store the results as derived indicators.
     pub save: bool,
+    /// Class boundaries of the indices (MSS: −1, +1, +1,5 and −1, +1).
+    pub thresholds: Thresholds,
     /// The last problem, in German.
     pub message: Option<String>,
 }
@@ -94,6 +96,30 @@ impl StatusDialog {
                     ui.checkbox(&mut self.save, tr("Ergebnis als Indikatoren speichern"));
                     ui.end_row();
                 });
+                ui.collapsing(tr("Klassengrenzen"), |ui| {
+                    let t = &mut self.thresholds;
+                    egui::Grid::new("klassengrenzen").num_columns(4).show(ui, |ui| {
+                        ui.label(tr("Status"));
+                        for (value, hint) in
+                            t.status
+                                .iter_mut()
+                                .zip(["hoch | mittel", "mittel | niedrig", "niedrig | sehr niedrig"])
+                        {
+                            ui.add(egui::DragValue::new(value).speed(0.05).range(-5.0..=5.0))
+                                .on_hover_text(hint);
+                        }
+                        ui.end_row();
+                        ui.label(tr("Dynamik"));
+                        for (value, hint) in t.dynamics.iter_mut().zip(["positiv | stabil", "stabil | negativ"]) {
+                            ui.add(egui::DragValue::new(value).speed(0.05).range(-5.0..=5.0))
+                                .on_hover_text(hint);
+                        }
+                        ui.end_row();
+                    });
+                    if ui.button(tr("Wie im MSS")).clicked() {
+                        *t = Thresholds::default();
+                    }
+                });
                 ui.collapsing(tr("Indikatoren zuordnen"), |ui| {
                     let options: Vec<(String, String)> = w
                         .info
@@ -134,7 +160,14 @@ impl StatusDialog {
                 }
                 ui.separator();
                 if ui.button(tr("Berechnen")).clicked() {
-                    start = Some(self.job(ctx, w));
+                    let [a, b, c] = self.thresholds.status;
+                    let [d, e] = self.thresholds.dynamics;
+                    if a < b && b < c && d < e {
+                        self.message = None;
+                        start = Some(self.job(ctx, w));
+                    } else {
+                        self.message = Some("Die Klassengrenzen müssen von links nach rechts steigen".to_string());
+                    }
                 }
             });
         self.open = open && start.is_none();
@@ -149,13 +182,15 @@ impl StatusDialog {
         let compare = Some(self.compare_period.clone()).filter(|c| !c.trim().is_empty());
         let mapping = self.mapping.clone();
         let save = self.save;
+        let thresholds = self.thresholds.clone();
         Job::start(
             "Status und Dynamik berechnen",
             w.atlas.path().to_path_buf(),
             ctx.clone(),
             move |atlas, progress| {
                 progress.report(0.1, tr("Indikatoren zuordnen"));
-                let config = preset.config(atlas, &level, &period, compare.as_deref(), &mapping)?;
+                let mut config = preset.config(atlas, &level, &period, compare.as_deref(), &mapping)?;
+                config.thresholds = thresholds;
                 progress.report(0.3, "Indizes und Klassen berechnen");
                 let result = if save {
                     save_status_dynamics(atlas, &config)?

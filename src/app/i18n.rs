@@ -103,6 +103,10 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Tastenkürzel", "Keyboard shortcuts"),
     ("Indikator suchen", "Search indicator"),
     ("Speichern unter", "Save as"),
+    ("Klassengrenzen", "Class boundaries"),
+    ("Status", "Status"),
+    ("Dynamik", "Dynamics"),
+    ("Wie im MSS", "As in the MSS"),
     ("Einfache Ansicht / Expertenansicht", "Simple / expert mode"),
     ("Zeitraum vor / zurück", "Next / previous period"),
     (

@@ -605,3 +605,32 @@ fn the_view_is_remembered_per_atlas() {
     let fresh = QuartierApp::new(state, Some(super::settings::settings_path(dir.path(), &other)));
     assert!(super::panes::is_open(&fresh.layout, super::panes::Pane::Diagram));
 }
+
+#[test]
+fn status_thresholds_are_editable_in_the_dialog() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Status und Dynamik …").click();
+    h.run();
+    h.get_by_label("Klassengrenzen").click();
+    h.run();
+    // Wrong order is refused in the dialog.
+    h.state_mut().status_dialog.thresholds.status = [1.0, -1.0, 1.5];
+    h.get_by_label("Berechnen").click();
+    h.run();
+    assert!(h
+        .query_by_label("Die Klassengrenzen müssen von links nach rechts steigen")
+        .is_some());
+    assert!(h.state().job.is_none());
+    // A stricter "hoch" boundary: fewer areas of high status than the published 67.
+    h.state_mut().status_dialog.thresholds.status = [-1.5, 1.0, 1.5];
+    h.get_by_label("Berechnen").click();
+    wait_for_jobs(&mut h);
+    let r = h.state().state.status_dynamics.clone().unwrap();
+    assert_eq!(r.thresholds.status, [-1.5, 1.0, 1.5]);
+    assert!(r.status_counts[0] < 67, "{:?}", r.status_counts);
+    assert_eq!(r.status_counts.iter().sum::<usize>(), 436);
+}
