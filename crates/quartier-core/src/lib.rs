@@ -46,3 +46,10 @@ pub struct StoredValue {
     /// The source's marker or a note.
     pub note: Option<String>,
 }
+
+impl StoredValue {
+    /// The number when the status is `ok`; `None` for "k. A.", missing and "x".
+    pub fn number(&self) -> Option<f64> {
+        self.value.filter(|_| self.status == model::ValueStatus::Ok)
+    }
+}

@@ -14,7 +14,7 @@ use rstar::{primitives::GeomWithData, RTree};
 use serde::Serialize;
 
 use crate::crs::Metric;
-use crate::model::{IndicatorKind, ValueStatus};
+use crate::model::IndicatorKind;
 use crate::progress::{check_cancel, map_parallel};
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
 use crate::{Atlas, Error, Progress, Result};
@@ -609,12 +609,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         }
         Ok(geometries
             .iter()
-            .map(|(a, _)| {
-                values
-                    .get(&a.id)
-                    .filter(|v| v.status == ValueStatus::Ok)
-                    .and_then(|v| v.value)
-            })
+            .map(|(a, _)| values.get(&a.id).and_then(crate::StoredValue::number))
             .collect())
     };
     let mut pois = load_pois(atlas, request)?;

@@ -83,10 +83,13 @@ impl RuleInputs {
     }
 
     /// Combines the parts `members` (area ids of the loaded level).
+    /// Whether the indicator itself has any stored value at the level and period.
+    pub(crate) fn has_values(&self) -> bool {
+        !self.values.is_empty()
+    }
+
     pub(crate) fn combine(&self, members: &[i64], allow_partial: bool) -> Combined {
-        let ok = |m: &HashMap<i64, StoredValue>, id: &i64| {
-            m.get(id).filter(|v| v.status == ValueStatus::Ok).and_then(|v| v.value)
-        };
+        let ok = |m: &HashMap<i64, StoredValue>, id: &i64| m.get(id).and_then(StoredValue::number);
         let not_applicable =
             |m: &HashMap<i64, StoredValue>, id: &i64| m.get(id).is_some_and(|v| v.status == ValueStatus::NotApplicable);
         let (mut top, mut bottom, mut used, mut gaps, mut skipped) = (0.0, 0.0, 0, 0, 0);
@@ -220,8 +223,7 @@ impl RuleInputs {
         let values: Vec<f64> = members
             .iter()
             .filter_map(|id| self.values.get(id))
-            .filter(|v| v.status == ValueStatus::Ok)
-            .filter_map(|v| v.value)
+            .filter_map(StoredValue::number)
             .collect();
         Alternative {
             label: UNWEIGHTED_MEAN_LABEL.into(),

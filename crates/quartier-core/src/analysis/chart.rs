@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::analysis::aggregate::RuleInputs;
-use crate::model::{IndicatorKind, ValueStatus};
+use crate::model::IndicatorKind;
 use crate::reference::reference_value;
 use crate::{Atlas, Result, StoredValue};
 
@@ -79,12 +79,7 @@ fn numbers(atlas: &Atlas, indicator: &str, level_id: i64, period_id: i64) -> Res
     let values = atlas.values(meta.id, level_id, period_id)?;
     Ok(values
         .into_iter()
-        .filter_map(|(id, v): (i64, StoredValue)| {
-            (v.status == ValueStatus::Ok)
-                .then_some(v.value)
-                .flatten()
-                .map(|n| (id, n))
-        })
+        .filter_map(|(id, v)| v.number().map(|n| (id, n)))
         .collect())
 }
 
@@ -172,11 +167,8 @@ pub fn time_series(
         reference.push(reference_value(atlas, &meta, level.id, period.id)?.value);
         for line in &mut lines {
             let id = ids.get(line.key.as_str()).map(|(id, _)| *id);
-            line.values.push(
-                id.and_then(|id| values.get(&id))
-                    .filter(|v| v.status == ValueStatus::Ok)
-                    .and_then(|v| v.value),
-            );
+            line.values
+                .push(id.and_then(|id| values.get(&id)).and_then(StoredValue::number));
         }
     }
     Ok(TimeSeries {
@@ -271,7 +263,7 @@ pub fn age_structure(atlas: &Atlas, level: &str, period: &str, keys: &[String]) 
         let Ok(inputs) = RuleInputs::load(atlas, &meta, level.id, period.id)? else {
             continue;
         };
-        if atlas.values(meta.id, level.id, period.id)?.is_empty() {
+        if !inputs.has_values() {
             continue;
         }
         let group_count = if group.is_empty() {

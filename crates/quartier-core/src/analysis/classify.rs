@@ -450,12 +450,7 @@ pub fn classify_series(
         Some(rule) => rule.small_areas(atlas, level.id, period.id)?,
         None => Default::default(),
     };
-    let number = |id: &i64| {
-        values
-            .get(id)
-            .filter(|v| v.status == crate::model::ValueStatus::Ok)
-            .and_then(|v| v.value)
-    };
+    let number = |id: &i64| values.get(id).and_then(crate::StoredValue::number);
     let numbers: Vec<f64> = areas
         .iter()
         .filter(|a| !small.contains_key(&a.id))

@@ -662,8 +662,7 @@ pub fn composite_index(atlas: &Atlas, config: &IndexConfig, progress: &dyn Progr
                 .iter()
                 .map(|a| {
                     s.get(&a.id)
-                        .filter(|v| v.status == ValueStatus::Ok)
-                        .and_then(|v| v.value)
+                        .and_then(crate::StoredValue::number)
                         .map_or(f64::NAN, |v| v * sign)
                 })
                 .collect()

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::stats::SeededRng;
 use super::{area_ids, derived_values};
-use crate::model::{IndicatorKind, ValueStatus};
+use crate::model::IndicatorKind;
 use crate::progress::map_parallel;
 use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
 use crate::{Atlas, Error, Progress, Result};
@@ -309,11 +309,7 @@ pub fn lisa(atlas: &Atlas, request: &LisaRequest, progress: &dyn Progress) -> Re
     let mut geometries = Vec::new();
     let mut numbers = Vec::new();
     for (a, g) in with_geometry {
-        match values
-            .get(&a.id)
-            .filter(|v| v.status == ValueStatus::Ok)
-            .and_then(|v| v.value)
-        {
+        match values.get(&a.id).and_then(crate::StoredValue::number) {
             Some(v) => {
                 areas.push(a);
                 geometries.push(g);

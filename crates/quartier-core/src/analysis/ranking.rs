@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::stats::ranks_descending;
-use crate::model::{IndicatorKind, ValueStatus};
+use crate::model::IndicatorKind;
 use crate::{Atlas, Error, Result};
 
 /// One area's rank and deviation.
@@ -71,11 +71,7 @@ pub fn rank(atlas: &Atlas, indicator: &str, level: &str, period: &str, ascending
     let mut with_value = Vec::new();
     let mut without_value = Vec::new();
     for a in atlas.areas(level.id)? {
-        match values
-            .get(&a.id)
-            .filter(|v| v.status == ValueStatus::Ok)
-            .and_then(|v| v.value)
-        {
+        match values.get(&a.id).and_then(crate::StoredValue::number) {
             Some(v) => with_value.push((a, v)),
             None => without_value.push(a.key),
         }
