@@ -56,20 +56,6 @@ fn axis_label(mark: egui_plot::GridMark) -> String {
     format_german(mark.value, decimals)
 }
 
-fn indicator_label(w: &Workbench, key: &str) -> String {
-    w.info
-        .indicators
-        .iter()
-        .find(|i| i.key == key)
-        .map_or(key.to_string(), |i| {
-            if i.unit.is_empty() {
-                i.name.clone()
-            } else {
-                format!("{} [{}]", i.name, i.unit)
-            }
-        })
-}
-
 /// One bar per area with a value, highest first, in its class colour; the selection outlined;
 /// the reference (Gesamtstadt) as a dashed line.
 fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
@@ -100,7 +86,7 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
     let without = c.areas.len() - rows.len();
     ui.label(format!(
         "{} · {} {}{}",
-        indicator_label(w, &c.indicator),
+        w.indicator_title(&c.indicator),
         rows.len(),
         tr("Gebiete"),
         if without > 0 {
@@ -109,9 +95,7 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
             String::new()
         }
     ));
-    // A count's reference is the city's total, not comparable to one area's bar.
-    let is_count = w.indicator_info().is_some_and(|i| i.kind == "count");
-    let reference = w.reference.as_ref().and_then(|r| r.value).filter(|_| !is_count);
+    let reference = w.reference_line();
     let reference_name = format!("{} (Gesamtstadt)", w.info.name);
     let response = Plot::new("balken")
         .legend(Legend::default())
@@ -187,8 +171,8 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         ui.label(tr("Kein zweiter Indikator auf dieser Ebene"));
         return;
     };
-    let x_label = indicator_label(w, &x_key);
-    let y_label = indicator_label(w, &current);
+    let x_label = w.indicator_title(&x_key);
+    let y_label = w.indicator_title(&current);
     let Some(DiagramData::Scatter(s)) = w.diagram_data().cloned() else {
         return;
     };

@@ -177,13 +177,7 @@ fn decimals_for(range: (f64, f64)) -> usize {
 
 /// The diagram shown, as SVG.
 pub fn diagram_svg(w: &mut Workbench) -> Option<String> {
-    let indicator = w.indicator_info().map(|i| {
-        if i.unit.is_empty() {
-            i.name.clone()
-        } else {
-            format!("{} [{}]", i.name, i.unit)
-        }
-    })?;
+    let indicator = w.indicator_title(w.indicator.as_deref()?);
     let note = format!(
         "{} · {} · {}",
         w.info.name,
@@ -197,8 +191,7 @@ pub fn diagram_svg(w: &mut Workbench) -> Option<String> {
             let mut rows: Vec<_> = c.areas.iter().filter(|a| a.value.is_some()).collect();
             rows.sort_by(|a, b| b.value.unwrap_or(0.0).total_cmp(&a.value.unwrap_or(0.0)));
             let values: Vec<f64> = rows.iter().filter_map(|a| a.value).collect();
-            let is_count = w.indicator_info().is_some_and(|i| i.kind == "count");
-            let reference = w.reference.as_ref().and_then(|r| r.value).filter(|_| !is_count);
+            let reference = w.reference_line();
             let top = values.iter().copied().fold(reference.unwrap_or(0.0), f64::max);
             let bottom = values.iter().copied().fold(0.0, f64::min);
             let mut canvas = Canvas::new((0.0, rows.len() as f64), (bottom, top * 1.05));

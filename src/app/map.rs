@@ -529,13 +529,8 @@ fn columns_ui(
     let Some(info) = info else { return };
     let decimals = w.atlas.indicator(&info.key).map_or(0, |m| m.decimals.max(0) as usize);
     let text = format!(
-        "Säulen: {}{} – höchste = {}",
-        info.name,
-        if info.unit.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", info.unit)
-        },
+        "Säulen: {} – höchste = {}",
+        w.indicator_title(&info.key),
         quartier_core::numbers::format_german(largest, decimals)
     );
     let font = egui::FontId::proportional(12.0);
@@ -753,13 +748,7 @@ fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
         .map(|(i, l)| (w.class_colour(i + 1, k), format!("{l}  ({})", c.counts[i])))
         .chain(std::iter::once((palette::NO_DATA, format!("k. A.  ({})", c.no_data))))
         .collect();
-    let title = w.indicator_info().map_or(String::new(), |i| {
-        if i.unit.is_empty() {
-            i.name.clone()
-        } else {
-            format!("{} [{}]", i.name, i.unit)
-        }
-    });
+    let title = w.indicator.as_deref().map_or(String::new(), |k| w.indicator_title(k));
     let text_width = |t: &str| {
         painter
             .layout_no_wrap(t.to_string(), font.clone(), egui::Color32::BLACK)

@@ -838,14 +838,9 @@ impl QuartierApp {
                     topic = i.topic.clone();
                     ui.label(egui::RichText::new(if topic.is_empty() { "Ohne Thema" } else { &topic }).weak());
                 }
-                let unit = if i.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", i.unit)
-                };
                 let on = w.indicator.as_deref() == Some(i.key.as_str());
                 let item = ui
-                    .selectable_label(on, format!("{}{unit}", i.name))
+                    .selectable_label(on, w.indicator_title(&i.key))
                     .on_hover_text(format!("{} · Zeiträume: {}", i.key, i.periods.join(", ")));
                 if item.clicked() {
                     chosen = Some(i.key.clone());

@@ -343,6 +343,29 @@ impl Workbench {
             .unwrap_or_default()
     }
 
+    /// An indicator's name with its unit in brackets ("Einwohner [Personen]"), or its key
+    /// when the atlas has no such indicator; the one title of legends, lists and charts.
+    pub fn indicator_title(&self, key: &str) -> String {
+        self.info
+            .indicators
+            .iter()
+            .find(|i| i.key == key)
+            .map_or(key.to_string(), |i| {
+                if i.unit.is_empty() {
+                    i.name.clone()
+                } else {
+                    format!("{} [{}]", i.name, i.unit)
+                }
+            })
+    }
+
+    /// The reference value drawn as a line beside the areas' values: none for counts, whose
+    /// reference is the city's total and not comparable to one area.
+    pub fn reference_line(&self) -> Option<f64> {
+        let is_count = self.indicator_info().is_some_and(|i| i.kind == "count");
+        self.reference.as_ref().and_then(|r| r.value).filter(|_| !is_count)
+    }
+
     /// The chosen indicator's overview.
     pub fn indicator_info(&self) -> Option<&IndicatorInfo> {
         let key = self.indicator.as_deref()?;
