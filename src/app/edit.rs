@@ -24,7 +24,8 @@ pub enum Edit {
         period: String,
         /// Area key.
         area: String,
-        /// The value before (`None`: there was none).
+        /// The value before (`None`: there was none), as the engine reports it when the
+        /// edit is made.
         before: Option<StoredValue>,
         /// The value after.
         after: Option<StoredValue>,
@@ -54,7 +55,7 @@ impl Edit {
         }
     }
 
-    fn apply(&self, atlas: &mut Atlas, forward: bool) -> quartier_core::Result<()> {
+    fn apply(&mut self, atlas: &mut Atlas, forward: bool) -> quartier_core::Result<()> {
         match self {
             Edit::Value {
                 indicator,
@@ -64,8 +65,11 @@ impl Edit {
                 before,
                 after,
             } => {
-                let value = if forward { after } else { before };
-                atlas.set_value(indicator, level, period, area, value.clone())?;
+                if forward {
+                    *before = atlas.set_value(indicator, level, period, area, after.clone())?;
+                } else {
+                    atlas.set_value(indicator, level, period, area, before.clone())?;
+                }
             }
             Edit::Metadata {
                 indicator,
@@ -88,7 +92,7 @@ pub struct History {
 
 impl History {
     /// Makes a change and remembers it; a new change forgets what could be redone.
-    pub fn apply(&mut self, w: &mut Workbench, edit: Edit) -> quartier_core::Result<()> {
+    pub fn apply(&mut self, w: &mut Workbench, mut edit: Edit) -> quartier_core::Result<()> {
         edit.apply(&mut w.atlas, true)?;
         w.notice = Some(format!("Geändert: {}", edit.describe()));
         self.undo.push(edit);
@@ -99,44 +103,39 @@ impl History {
 
     /// Takes the last change back.
     pub fn undo(&mut self, w: &mut Workbench) {
-        let Some(edit) = self.undo.pop() else { return };
-        match edit.apply(&mut w.atlas, false) {
-            Ok(()) => {
-                w.notice = Some(format!("Rückgängig: {}", edit.describe()));
-                self.redo.push(edit);
-                after_change(w);
-            }
-            Err(e) => {
-                w.error = Some(e.to_string());
-                self.undo.push(edit);
-            }
-        }
+        step(w, &mut self.undo, &mut self.redo, false, "Rückgängig");
     }
 
     /// Makes the last undone change again.
     pub fn redo(&mut self, w: &mut Workbench) {
-        let Some(edit) = self.redo.pop() else { return };
-        match edit.apply(&mut w.atlas, true) {
-            Ok(()) => {
-                w.notice = Some(format!("Wiederholt: {}", edit.describe()));
-                self.undo.push(edit);
-                after_change(w);
-            }
-            Err(e) => {
-                w.error = Some(e.to_string());
-                self.redo.push(edit);
-            }
-        }
+        step(w, &mut self.redo, &mut self.undo, true, "Wiederholt");
     }
 
-    /// The change tr("Rückgängig") would take back.
+    /// The change "Rückgängig" would take back.
     pub fn next_undo(&self) -> Option<&Edit> {
         self.undo.last()
     }
 
-    /// The change tr("Wiederholen") would make again.
+    /// The change "Wiederholen" would make again.
     pub fn next_redo(&self) -> Option<&Edit> {
         self.redo.last()
+    }
+}
+
+/// Moves the last edit of `from` to `to`, undoing (`forward` false) or redoing it; on a
+/// failure it stays where it was and the message is shown.
+fn step(w: &mut Workbench, from: &mut Vec<Edit>, to: &mut Vec<Edit>, forward: bool, verb: &str) {
+    let Some(mut edit) = from.pop() else { return };
+    match edit.apply(&mut w.atlas, forward) {
+        Ok(()) => {
+            w.notice = Some(format!("{verb}: {}", edit.describe()));
+            to.push(edit);
+            after_change(w);
+        }
+        Err(e) => {
+            w.error = Some(e.to_string());
+            from.push(edit);
+        }
     }
 }
 
@@ -238,18 +237,13 @@ impl ValueDialog {
                     let (Some(indicator), Some(period)) = (w.indicator.clone(), w.period.clone()) else {
                         return;
                     };
-                    let before = w.atlas.indicator(&indicator).ok().and_then(|meta| {
-                        let level = w.atlas.level(w.level_name()).ok()?;
-                        let period = w.atlas.period(&period).ok()?;
-                        let area = w.atlas.areas(level.id).ok()?.into_iter().find(|a| a.key == self.area)?;
-                        w.atlas.values(meta.id, level.id, period.id).ok()?.remove(&area.id)
-                    });
                     edit = Some(Edit::Value {
                         indicator,
                         level: w.level_name().to_string(),
                         period,
                         area: self.area.clone(),
-                        before,
+                        // Filled in by the engine when the edit is made.
+                        before: None,
                         after: Some(StoredValue {
                             value,
                             text: None,

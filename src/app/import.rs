@@ -1,7 +1,7 @@
 //! The import dialog: geometry, values or points of interest. The user picks a file (native
 //! file dialog or a typed path), sees its first rows with what was detected (columns,
 //! encoding, coordinate system, number format), maps the columns, and gets the validation
-//! report of a dry run (tr("Prüfen"), [`quartier_core::Atlas::trial`]) before anything is
+//! report of a dry run ("Prüfen", [`quartier_core::Atlas::trial`]) before anything is
 //! written. Both the dry run and the import run off the UI thread.
 
 use super::i18n::tr;

@@ -1,5 +1,5 @@
 //! The dockable layout (egui_tiles): map, table and diagram as tabs that can be split, moved
-//! by dragging their tab, closed, reopened from the tr("Ansicht") menu and maximised. The layout
+//! by dragging their tab, closed, reopened from the "Ansicht" menu and maximised. The layout
 //! is a serialisable tree, remembered per atlas by [`super::settings`].
 
 use super::i18n::tr;
