@@ -7,8 +7,8 @@
 use super::i18n::tr;
 use eframe::egui;
 use egui_plot::{Line, Plot, Points};
-use quartier_core::analysis::access::{distance, save_distance, DistanceRequest, DistanceResult, OriginKind};
 use quartier_core::analysis::aggregate::{save_aggregation, AggregateRequest, Aggregation as Aggregated};
+use quartier_core::analysis::distance::{distance, save_distance, DistanceRequest, DistanceResult, OriginKind};
 use quartier_core::analysis::index::{
     composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
     Uncertainty,

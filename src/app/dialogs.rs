@@ -380,7 +380,7 @@ pub fn about_ui(ctx: &egui::Context, open: &mut bool) {
         .collapsible(false)
         .resizable(false)
         .show(ctx, |ui| {
-            ui.heading(format!("Quartier {}", env!("CARGO_PKG_VERSION")));
+            ui.heading(format!("Quartier {}", crate::VERSION));
             ui.label(tr(
                 "Werkbank für kleinräumiges Monitoring – offline, ein Atlas je Kommune.",
             ));

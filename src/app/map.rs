@@ -405,12 +405,15 @@ pub fn map_ui(
         if let Some(shape) = geometry.area_at(to_plane(pos)) {
             hovered = Some(shape.key.clone());
             let value = match (w.layer, w.status_dynamics_of(&shape.key)) {
-                (MapLayer::StatusDynamics, Some(r)) => format!(
-                    "Status {} · Dynamik {} ({})",
-                    r.status_class.label_de(),
-                    r.dynamics_class.label_de(),
-                    r.code
-                ),
+                (MapLayer::StatusDynamics, Some(r)) => match r.dynamics_class {
+                    Some(d) => format!(
+                        "Status {} · Dynamik {} ({})",
+                        r.status_class.label_de(),
+                        d.label_de(),
+                        r.code
+                    ),
+                    None => format!("Status {} ({})", r.status_class.label_de(), r.code),
+                },
                 (MapLayer::StatusDynamics, None) => "nicht bewertet".to_string(),
                 _ => w
                     .classified
@@ -648,7 +651,8 @@ fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Color32> {
                 .filter(|r| r.level == w.level_name())
                 .flat_map(|r| r.areas.iter())
                 .map(|r| {
-                    let colour = palette::status_dynamics(r.status_class.number(), dynamics_column(r.dynamics_class));
+                    let colour =
+                        palette::status_dynamics(r.status_class.number(), r.dynamics_class.map_or(1, dynamics_column));
                     (r.key.as_str(), colour)
                 })
                 .collect();
@@ -714,7 +718,8 @@ fn status_dynamics_legend_ui(ui: &egui::Ui, rect: egui::Rect, w: &Workbench) {
                                 egui::Frame::new().fill(colour).show(ui, |ui| {
                                     ui.set_min_size(egui::vec2(48.0, 16.0));
                                     ui.centered_and_justified(|ui| {
-                                        ui.label(egui::RichText::new(r.matrix[s][d].to_string()).color(ink));
+                                        let count = r.matrix.map_or(String::new(), |m| m[s][d].to_string());
+                                        ui.label(egui::RichText::new(count).color(ink));
                                     });
                                 });
                             }

@@ -73,11 +73,17 @@ pub fn run(path: PathBuf) -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 800.0])
-            .with_title(format!("Quartier – {}", app.state.info.name)),
+            .with_title(format!("Quartier – {}", app.state.info.name))
+            .with_icon(window_icon()),
         ..Default::default()
     };
     eframe::run_native("Quartier", options, Box::new(|_cc| Ok(Box::new(app))))
         .map_err(|e| anyhow!("Das Fenster konnte nicht geöffnet werden: {e}"))
+}
+
+/// The window icon, `assets/icon.png` (a small choropleth with one hot spot).
+fn window_icon() -> egui::IconData {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).unwrap_or_default()
 }
 
 /// DejaVu Sans behind egui's default font, for the characters it lacks (arrows, Σ, ≤, the

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
 use quartier_core::analysis::classify::{classify, classify_series, Method};
-use quartier_core::analysis::lisa::{lisa, LisaRequest};
+use quartier_core::analysis::hotspots::{lisa, LisaRequest};
 use quartier_core::analysis::status_dynamics::{status_dynamics, DynamicsSource, StatusDynamicsConfig, Thresholds};
 use quartier_core::analysis::{IndicatorChoice, MinPopulation};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
@@ -257,7 +257,7 @@ fn main() {
     };
     let (floats, max_diff) = (common::floats, common::largest_difference);
     let ours_status: Vec<f64> = sd.areas.iter().map(|a| a.status_index).collect();
-    let ours_dynamics: Vec<f64> = sd.areas.iter().map(|a| a.dynamics_index).collect();
+    let ours_dynamics: Vec<f64> = sd.areas.iter().filter_map(|a| a.dynamics_index).collect();
     // mapclassify's bins are class upper bounds; ours are edges, so compare the inner ones:
     // our class start is the smallest value of a class, theirs the largest of the class below.
     let jenks_edges = jenks_sub.expect("ran").edges;

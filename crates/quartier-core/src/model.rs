@@ -280,3 +280,37 @@ pub fn period_date(label: &str) -> Option<String> {
     }
     year.map(|y| format!("{y:04}-12-31"))
 }
+
+/// The suppression rules of an atlas or a run: which counts become "k. A.".
+///
+/// A model type, so that the store can persist them without depending on the analysis
+/// that applies them ([`crate::analysis::suppress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SuppressionRules {
+    /// Counts from 1 to this many are suppressed; 0 suppresses none.
+    pub threshold: i64,
+    /// Whether a count of 0 is suppressed too.
+    pub suppress_zero: bool,
+}
+
+impl Default for SuppressionRules {
+    fn default() -> Self {
+        SuppressionRules {
+            threshold: 3,
+            suppress_zero: false,
+        }
+    }
+}
+
+impl SuppressionRules {
+    /// Whether a count falls under primary suppression.
+    ///
+    /// ```
+    /// let rules = quartier_core::model::SuppressionRules::default();
+    /// assert!(rules.is_small(3.0) && rules.is_small(1.0));
+    /// assert!(!rules.is_small(0.0) && !rules.is_small(4.0));
+    /// ```
+    pub fn is_small(&self, count: f64) -> bool {
+        (count == 0.0 && self.suppress_zero) || (count > 0.0 && count <= self.threshold as f64)
+    }
+}

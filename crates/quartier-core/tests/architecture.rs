@@ -1,21 +1,103 @@
-//! The engine stays free of GUI, server and CLI crates (STYLE.md, practice 1).
+//! The dependency direction (STYLE.md, practice 1), checked on the resolved dependency tree
+//! that `cargo tree` prints, not on the manifest text: a GUI, CLI or server crate that reaches
+//! the engine through any path fails here, with the path that brings it in.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// Crates that must never be under the engine: the GUI stack, the CLI parser, the server stack.
+const NOT_UNDER_THE_ENGINE: &[&str] = &[
+    "egui",
+    "eframe",
+    "egui_plot",
+    "egui_tiles",
+    "egui_kittest",
+    "walkers",
+    "winit",
+    "rfd",
+    "clap",
+    "axum",
+    "tokio",
+    "hyper",
+];
+
+/// Crates that must never be under the server: the desktop app and its GUI stack.
+const NOT_UNDER_THE_SERVER: &[&str] = &[
+    "quartier",
+    "egui",
+    "eframe",
+    "egui_plot",
+    "egui_tiles",
+    "walkers",
+    "winit",
+    "rfd",
+];
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+}
+
+fn cargo_tree(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO"))
+        .current_dir(workspace_root())
+        .arg("tree")
+        .args(["--offline", "-e", "normal"])
+        .args(args)
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The names of every crate in the resolved normal-dependency tree of a package.
+fn resolved_crates(package: &str) -> Vec<String> {
+    let mut names: Vec<String> = cargo_tree(&["-p", package, "--prefix", "none", "--format", "{p}"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Fails with every forbidden crate and the path that brings it under `package`.
+fn assert_not_under(package: &str, forbidden: &[&str]) {
+    let present = resolved_crates(package);
+    assert!(
+        present.iter().any(|c| c == "rusqlite"),
+        "the tree of {package} was not read: {present:?}"
+    );
+    let wrong: Vec<String> = forbidden
+        .iter()
+        .filter(|f| present.iter().any(|c| c == *f))
+        .map(|f| {
+            let path = cargo_tree(&["-p", package, "-i", f]);
+            format!("wrong arrow: {package} → {f}; it comes in through:\n{path}")
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
 
 #[test]
 fn the_engine_depends_on_no_gui_server_or_cli_crate() {
-    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap_or_default();
-    let deps: Vec<&str> = manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[dependencies]")
-        .skip(1)
-        .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.split('=').next().map(str::trim))
-        .filter(|n| !n.is_empty())
-        .collect();
-    assert!(deps.contains(&"rusqlite"), "manifest not read: {deps:?}");
-    for forbidden in ["egui", "eframe", "egui_plot", "walkers", "axum", "clap", "tokio"] {
-        assert!(
-            !deps.contains(&forbidden),
-            "quartier-core must not depend on {forbidden}"
-        );
+    assert_not_under("quartier-core", NOT_UNDER_THE_ENGINE);
+}
+
+#[test]
+fn the_server_depends_on_the_engine_and_not_on_the_app() {
+    if !workspace_root().join("crates/quartier-server/Cargo.toml").exists() {
+        return; // the server crate comes with the publishing issue
     }
+    assert_not_under("quartier-server", NOT_UNDER_THE_SERVER);
+    assert!(resolved_crates("quartier-server").iter().any(|c| c == "quartier-core"));
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use quartier_core::analysis::access::{distance, DistanceRequest, OriginKind};
+use quartier_core::analysis::distance::{distance, DistanceRequest, OriginKind};
 use quartier_core::crs::Metric;
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::network::{import_network, NetworkImport};
@@ -166,7 +166,7 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         &NoProgress,
     )
     .unwrap();
-    let mean = |r: &quartier_core::analysis::access::DistanceResult, key: &str| {
+    let mean = |r: &quartier_core::analysis::distance::DistanceResult, key: &str| {
         r.areas.iter().find(|a| a.key == key).unwrap().mean.unwrap()
     };
     // South: 210 m across the river; on foot 1,000 m to the bridge, 200 m over it, 1,000 m
@@ -183,7 +183,7 @@ fn a_river_with_one_bridge_makes_the_way_long() {
 
     // Within 500 m: the whole south bank by air, nobody on foot.
     let south =
-        |r: &quartier_core::analysis::access::DistanceResult| r.areas.iter().find(|a| a.key == "S").unwrap().clone();
+        |r: &quartier_core::analysis::distance::DistanceResult| r.areas.iter().find(|a| a.key == "S").unwrap().clone();
     assert_eq!(
         (south(&by_air).within[0], south(&by_foot).within[0]),
         (Some(100.0), Some(0.0))
@@ -196,11 +196,11 @@ fn a_river_with_one_bridge_makes_the_way_long() {
     // 20 places: by air both banks (150 residents) share them, 13⅓ per 100; on foot only the
     // north bank (50) reaches the Kita within 1 km: 40 per 100 there, 0 on the south bank.
     let with_places = DistanceRequest {
-        supply: Some(quartier_core::analysis::access::SupplyRequest {
+        supply: Some(quartier_core::analysis::distance::SupplyRequest {
             attribute: "capacity".into(),
             demand_indicator: None,
             catchment: 1000.0,
-            decay: quartier_core::analysis::access::Decay::None,
+            decay: quartier_core::analysis::distance::Decay::None,
         }),
         ..request.clone()
     };
@@ -214,7 +214,7 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         &NoProgress,
     )
     .unwrap();
-    let per_100 = |r: &quartier_core::analysis::access::DistanceResult, key: &str| {
+    let per_100 = |r: &quartier_core::analysis::distance::DistanceResult, key: &str| {
         r.areas.iter().find(|a| a.key == key).unwrap().supply_per_100.unwrap()
     };
     assert!(

@@ -1,17 +1,29 @@
-//! Analyses on stored values. Each reads series from the atlas, computes, and can store its
-//! results as derived indicators with a `derived_run` record ([`crate::store::DerivedRun`]).
+//! Analyses on stored values: the catalogue. Each analysis is one module with a request type,
+//! a function that computes (`aggregate`, `suppress`, `classify_series`, `status_dynamics`,
+//! `composite_index`, `rank`, `lisa`, `distance`) and, where results can be kept, a `save_…`
+//! twin that stores them as derived indicators with a `derived_run` record
+//! ([`crate::store::DerivedRun`]). Module names are the CLI's verbs.
 //!
-//! - [`aggregate`]: an indicator to a coarser level or the whole municipality by its rule.
-//! - [`suppress`]: primary, derived and secondary suppression along the area hierarchy.
-//! - [`classify`]: map classes (equal interval, quantile, exact Jenks, standard deviation,
-//!   pretty, manual, box plot, diverging) with German legend labels and the "k. A." class.
-//! - [`status_dynamics`]: status and dynamics indices and their 4 × 3 classes (Berlin MSS,
-//!   Hamburg RISE, Solingen), with presets.
-//! - [`index`]: composite indices (OECD/JRC) with checks and Monte Carlo uncertainty.
-//! - [`ranking`]: ranks with ties and deviations from the reference value.
-//! - [`lisa`]: queen contiguity, Moran's I and LISA cluster classes.
-//! - [`chart`]: the figures behind the diagrams (scatter with regression, time series, age structure).
-//! - [`stats`]: the shared statistics (z-scores, ranks, correlation, a seeded generator).
+//! | module | CLI verb | what it computes |
+//! |---|---|---|
+//! | [`aggregate`] | `aggregate` | an indicator on a coarser level or the whole municipality, by its rule |
+//! | [`suppress`] | `suppress` | primary, derived and secondary suppression along the area hierarchy |
+//! | [`classify`] | `classify` | map classes (equal interval, quantile, exact Jenks, standard deviation, pretty, manual, box plot, diverging) |
+//! | [`status_dynamics`] | `status-dynamics` | status and dynamics indices and their 4 × 3 classes (Berlin MSS, Hamburg RISE, Solingen) |
+//! | [`index`] | `index` | composite indices (OECD/JRC) with checks and Monte Carlo uncertainty |
+//! | [`rank`] | `rank` | ranks with ties and deviations from the reference value |
+//! | [`hotspots`] | `hotspots` | queen contiguity, Moran's I and LISA cluster classes |
+//! | [`distance`] | `distance` | nearest POI, shares within radii, 2SFCA supply, scenarios, isochrones |
+//! | [`chart`] | – (diagrams) | the figures behind the diagrams (scatter with regression, time series, age structure) |
+//!
+//! Lower layers that the analyses share, never the other way round:
+//! - [`origins`]: where people live as points in metres, and the POI and polygon indices;
+//! - [`network`]: walking distances on a street network (multi-source Dijkstra);
+//! - [`stats`]: z-scores, ranks, correlation, a seeded generator.
+//!
+//! To add an analysis: a module here (request, result with `Serialize`, compute and `save_…`),
+//! a row in this table, a verb in `src/cli/analysis.rs` and, for the app, a variant of
+//! `app::command::Command`.
 //!
 //! Shared inputs live here: [`IndicatorChoice`] (key, polarity, weight) and
 //! [`MinPopulation`] (the minimum population rule).
@@ -23,14 +35,15 @@ use serde::Serialize;
 use crate::model::{Polarity, ValueStatus};
 use crate::{Atlas, Error, Result, StoredValue};
 
-pub mod access;
 pub mod aggregate;
 pub mod chart;
 pub mod classify;
+pub mod distance;
+pub mod hotspots;
 pub mod index;
-pub mod lisa;
 pub mod network;
-pub mod ranking;
+pub mod origins;
+pub mod rank;
 pub mod stats;
 pub mod status_dynamics;
 pub mod suppress;

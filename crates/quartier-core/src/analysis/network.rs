@@ -14,7 +14,7 @@ use geo::{Euclidean, Length, LineString};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
 
-use super::access::Origin;
+use super::origins::Origin;
 
 /// Line ends closer than this many metres become one node.
 pub const SNAP_TOLERANCE: f64 = 1.0;

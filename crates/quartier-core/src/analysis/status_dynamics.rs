@@ -45,6 +45,9 @@ pub enum DynamicsSource {
         /// The earlier period.
         compare_period: String,
     },
+    /// No dynamics: the four status classes only (a municipality with one period, such as
+    /// Hamburg's 2014 Stadtteil-Profile).
+    StatusOnly,
 }
 
 /// Class boundaries of the indices.
@@ -161,13 +164,15 @@ pub struct AreaResult {
     pub name: String,
     /// Status index (standardised sum of status z-values).
     pub status_index: f64,
-    /// Dynamics index.
-    pub dynamics_index: f64,
+    /// Dynamics index; `None`, and left out of the JSON, in a status-only run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamics_index: Option<f64>,
     /// Status class.
     pub status_class: StatusClass,
-    /// Dynamics class.
-    pub dynamics_class: DynamicsClass,
-    /// Combined code, e.g. `2+/-`.
+    /// Dynamics class; `None`, and left out of the JSON, in a status-only run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamics_class: Option<DynamicsClass>,
+    /// Combined code, e.g. `2+/-`; the status number alone (`2`) in a status-only run.
     pub code: String,
 }
 
@@ -195,7 +200,9 @@ pub struct StatusDynamicsResult {
     pub preset: Option<String>,
     /// Status indicator keys used.
     pub status_indicators: Vec<String>,
-    /// Dynamics indicator keys used (for computed dynamics: `Δ key`).
+    /// Dynamics indicator keys used (for computed dynamics: `Δ key`); left out of the JSON in
+    /// a status-only run, where there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dynamics_indicators: Vec<String>,
     /// Number of valid areas.
     pub valid_areas: usize,
@@ -205,10 +212,13 @@ pub struct StatusDynamicsResult {
     pub excluded: Vec<ExcludedArea>,
     /// Areas per status class (hoch, mittel, niedrig, sehr niedrig).
     pub status_counts: [usize; 4],
-    /// Areas per dynamics class (positiv, stabil, negativ).
-    pub dynamics_counts: [usize; 3],
-    /// The 4 × 3 matrix: rows status classes, columns dynamics classes.
-    pub matrix: [[usize; 3]; 4],
+    /// Areas per dynamics class (positiv, stabil, negativ); `None` in a status-only run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamics_counts: Option<[usize; 3]>,
+    /// The 4 × 3 matrix: rows status classes, columns dynamics classes; `None` in a
+    /// status-only run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<[[usize; 3]; 4]>,
     /// The thresholds used.
     pub thresholds: Thresholds,
     /// Derived indicator keys written (with `save`).
@@ -403,6 +413,21 @@ impl Preset {
         compare_period: Option<&str>,
         mapping: &HashMap<String, String>,
     ) -> Result<StatusDynamicsConfig> {
+        self.config_with(atlas, level, period, compare_period, mapping, OwnIndicators::default())
+    }
+
+    /// Like [`Preset::config`], with the user's own indicators in place of the preset's: the
+    /// preset's indicators that are replaced are not looked up (so an atlas without them can
+    /// still use the preset's method: thresholds, minimum population, exclusions).
+    pub fn config_with(
+        self,
+        atlas: &Atlas,
+        level: &str,
+        period: &str,
+        compare_period: Option<&str>,
+        mapping: &HashMap<String, String>,
+        own: OwnIndicators,
+    ) -> Result<StatusDynamicsConfig> {
         let level_ref = atlas.level(level)?;
         let period_ref = atlas.period(period)?;
         let mapped = |k: &str| mapping.get(k).cloned().unwrap_or_else(|| k.to_string());
@@ -432,10 +457,16 @@ impl Preset {
             }
             Ok(out)
         };
-        let status = choose(self.status_indicators())?;
-        let given_dynamics = match self.dynamics_indicators() {
-            Some(list) => Some(choose(list)?),
-            None => None,
+        let status = match own.status {
+            Some(list) => list,
+            None => choose(self.status_indicators())?,
+        };
+        let given_dynamics = match (own.dynamics, self.dynamics_indicators()) {
+            (Some(dynamics), _) => Some(dynamics),
+            (None, Some(list)) => Some(DynamicsSource::Indicators {
+                indicators: choose(list)?,
+            }),
+            (None, None) => None,
         };
         if let Some(first) = missing.first() {
             return Err(Error::Invalid(format!(
@@ -451,7 +482,7 @@ impl Preset {
             )));
         }
         let dynamics = match given_dynamics {
-            Some(indicators) => DynamicsSource::Indicators { indicators },
+            Some(dynamics) => dynamics,
             None => {
                 let compare = match (compare_period, self.dynamics_years()) {
                     (Some(c), _) => c.trim().to_string(),
@@ -490,6 +521,16 @@ impl Preset {
             thresholds: Thresholds::default(),
         })
     }
+}
+
+/// The user's own indicators for a preset run ([`Preset::config_with`]); `None` keeps the
+/// preset's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnIndicators {
+    /// Status indicators in place of the preset's.
+    pub status: Option<Vec<IndicatorChoice>>,
+    /// Dynamics in place of the preset's (own change indicators, or status only).
+    pub dynamics: Option<DynamicsSource>,
 }
 
 /// The period whose label is `years` years before `period` (labels read as years).
@@ -659,6 +700,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
             }
             (inputs, Some(compare_period.clone()))
         }
+        DynamicsSource::StatusOnly => (Vec::new(), None),
     };
 
     // Which areas take part.
@@ -727,7 +769,12 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
         population_z_scores(&sum).ok_or_else(|| Error::Invalid("Die Indexsumme streut nicht".into()))
     };
     let status_index = index(&status_inputs)?;
-    let dynamics_index = index(&dynamics_inputs)?;
+    let with_dynamics = !matches!(config.dynamics, DynamicsSource::StatusOnly);
+    let dynamics_index = if with_dynamics {
+        index(&dynamics_inputs)?.into_iter().map(Some).collect()
+    } else {
+        vec![None; valid.len()]
+    };
 
     let mut result_areas = Vec::with_capacity(valid.len());
     let mut status_counts = [0; 4];
@@ -735,10 +782,12 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
     let mut matrix = [[0; 3]; 4];
     for ((area, s), d) in valid.iter().zip(&status_index).zip(&dynamics_index) {
         let sc = classify_status(*s, &t.status);
-        let dc = classify_dynamics(*d, &t.dynamics);
+        let dc = d.map(|d| classify_dynamics(d, &t.dynamics));
         status_counts[sc as usize] += 1;
-        dynamics_counts[dc as usize] += 1;
-        matrix[sc as usize][dc as usize] += 1;
+        if let Some(dc) = dc {
+            dynamics_counts[dc as usize] += 1;
+            matrix[sc as usize][dc as usize] += 1;
+        }
         result_areas.push(AreaResult {
             key: area.key.clone(),
             name: area.name.clone(),
@@ -746,7 +795,10 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
             dynamics_index: *d,
             status_class: sc,
             dynamics_class: dc,
-            code: format!("{}{}", sc.number(), dc.sign()),
+            code: match dc {
+                Some(dc) => format!("{}{}", sc.number(), dc.sign()),
+                None => sc.number().to_string(),
+            },
         });
     }
     Ok(StatusDynamicsResult {
@@ -760,8 +812,8 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
         areas: result_areas,
         excluded,
         status_counts,
-        dynamics_counts,
-        matrix,
+        dynamics_counts: with_dynamics.then_some(dynamics_counts),
+        matrix: with_dynamics.then_some(matrix),
         thresholds: config.thresholds.clone(),
         saved: Vec::new(),
     })
@@ -824,7 +876,7 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             (Some(r.status_index), None)
         }),
         ("dynamics_index", "Dynamikindex", IndicatorKind::Ratio, 2, |r| {
-            (Some(r.dynamics_index), None)
+            (r.dynamics_index, None)
         }),
         ("status_class", "Statusklasse", IndicatorKind::Categorical, 0, |r| {
             (
@@ -833,14 +885,18 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             )
         }),
         ("dynamics_class", "Dynamikklasse", IndicatorKind::Categorical, 0, |r| {
-            (None, Some(r.dynamics_class.label_de().to_string()))
+            (None, r.dynamics_class.map(|c| c.label_de().to_string()))
         }),
         ("code", "Status/Dynamik-Gruppe", IndicatorKind::Categorical, 0, |r| {
             (None, Some(r.code.clone()))
         }),
     ];
     let mut series = Vec::new();
+    let with_dynamics = result.dynamics_counts.is_some();
     for (suffix, name, kind, decimals, extract) in outputs {
+        if suffix.starts_with("dynamics") && !with_dynamics {
+            continue; // a status-only run stores no dynamics
+        }
         let values = derived_values(
             &ids,
             result.areas.iter().map(|r| {
@@ -887,7 +943,7 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             .map(|c| c.key.clone())
             .chain(match &config.dynamics {
                 DynamicsSource::Indicators { indicators } => indicators.iter().map(|c| c.key.clone()).collect(),
-                DynamicsSource::ChangeOfStatus { .. } => Vec::new(),
+                DynamicsSource::ChangeOfStatus { .. } | DynamicsSource::StatusOnly => Vec::new(),
             })
             .chain(config.min_population.iter().map(|m| m.indicator.clone()))
             .collect(),

@@ -25,40 +25,11 @@ use crate::analysis::MinPopulation;
 use crate::model::{IndicatorKind, IndicatorMeta, ValueStatus};
 use crate::{Atlas, Error, Result, StoredValue};
 
-/// The suppression rules of an atlas or a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SuppressionRules {
-    /// Counts from 1 to this many are suppressed; 0 suppresses none.
-    pub threshold: i64,
-    /// Whether a count of 0 is suppressed too.
-    pub suppress_zero: bool,
-}
+pub use crate::model::SuppressionRules;
 
-impl Default for SuppressionRules {
-    fn default() -> Self {
-        SuppressionRules {
-            threshold: 3,
-            suppress_zero: false,
-        }
-    }
-}
-
-impl SuppressionRules {
-    /// Whether a count falls under primary suppression.
-    ///
-    /// ```
-    /// let rules = quartier_core::analysis::suppress::SuppressionRules::default();
-    /// assert!(rules.is_small(3.0) && rules.is_small(1.0));
-    /// assert!(!rules.is_small(0.0) && !rules.is_small(4.0));
-    /// ```
-    pub fn is_small(&self, count: f64) -> bool {
-        (count == 0.0 && self.suppress_zero) || (count > 0.0 && count <= self.threshold as f64)
-    }
-
-    /// "1 bis 3" or "0 bis 3", for messages.
-    fn range_de(&self) -> String {
-        format!("{} bis {}", if self.suppress_zero { 0 } else { 1 }, self.threshold)
-    }
+/// "1 bis 3" or "0 bis 3", for messages.
+fn range_de(rules: &SuppressionRules) -> String {
+    format!("{} bis {}", if rules.suppress_zero { 0 } else { 1 }, rules.threshold)
 }
 
 /// Why a cell is suppressed.
@@ -525,7 +496,7 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest) -> Result<SuppressionR
     let explain = |hidden: &Option<Hidden>, cell: Cell, rules: &SuppressionRules| {
         hidden.map(|h| {
             let detail = match (h.reason, h.protects, h.within) {
-                (Reason::Primary, ..) => format!("Fallzahl {} im Bereich {}", value_text(cell), rules.range_de()),
+                (Reason::Primary, ..) => format!("Fallzahl {} im Bereich {}", value_text(cell), range_de(rules)),
                 (Reason::Secondary, Some(p), Some(w)) if p == w => {
                     format!("schützt {}: sonst als Summe seiner Teilgebiete berechenbar", name_of(p))
                 }

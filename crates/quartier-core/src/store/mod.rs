@@ -303,14 +303,14 @@ impl Atlas {
     }
 
     /// The atlas's default suppression rules (threshold 3, zero not suppressed, unless set).
-    pub fn suppression_rules(&self) -> Result<crate::analysis::suppress::SuppressionRules> {
+    pub fn suppression_rules(&self) -> Result<crate::model::SuppressionRules> {
         let get = |key: &str| -> Result<Option<String>> {
             Ok(self
                 .conn
                 .query_row("SELECT value FROM atlas_meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()?)
         };
-        let mut rules = crate::analysis::suppress::SuppressionRules::default();
+        let mut rules = crate::model::SuppressionRules::default();
         if let Some(t) = get("suppression_threshold")?.and_then(|t| t.parse().ok()) {
             rules.threshold = t;
         }
@@ -321,7 +321,7 @@ impl Atlas {
     }
 
     /// Stores the atlas's default suppression rules.
-    pub fn set_suppression_rules(&mut self, rules: &crate::analysis::suppress::SuppressionRules) -> Result<()> {
+    pub fn set_suppression_rules(&mut self, rules: &crate::model::SuppressionRules) -> Result<()> {
         if rules.threshold < 0 {
             return Err(Error::Invalid(format!(
                 "Die Geheimhaltungsschwelle muss 0 oder größer sein, nicht {}",

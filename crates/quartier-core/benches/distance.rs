@@ -1,7 +1,7 @@
 //! Accessibility benchmark on a generated municipality of 30 × 30 km with 20,000 areas,
 //! 500,000 origins and 5,000 POIs, with a peer in the same run.
 //!
-//! `cargo bench -p quartier-core --bench access`
+//! `cargo bench -p quartier-core --bench distance`
 //!
 //! Targets: nearest POI for all origins < 1 s; per-area aggregation < 200 ms; a 100 m grid
 //! over the 900 km² < 2 s; 2SFCA with a 1 km catchment < 3 s; walking distances on a street
@@ -17,10 +17,9 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use geo::{polygon, MultiPolygon};
-use quartier_core::analysis::access::{
-    grid_origins, nearest_distances, summarise, two_step_fca, Decay, Origin, PoiIndex,
-};
+use quartier_core::analysis::distance::{summarise, two_step_fca, Decay};
 use quartier_core::analysis::network::{Network, SNAP_TOLERANCE};
+use quartier_core::analysis::origins::{grid_origins, nearest_distances, Origin, PoiIndex};
 
 const SIDE: f64 = 30_000.0;
 const COLUMNS: usize = 160;

@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 
 use common::*;
 use geo::{polygon, MultiPolygon};
-use quartier_core::analysis::access::{
-    centroid_origins, distance, gaussian_weight, grid_origins, grid_origins_masked, nearest_distances, save_distance,
-    summarise, two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest, Origin, OriginKind, PlannedPoi, PoiIndex,
-    PolygonIndex, SupplyRequest,
+use quartier_core::analysis::distance::{
+    distance, gaussian_weight, save_distance, summarise, two_step_fca, two_step_fca_from_pairs, Decay, DistanceRequest,
+    OriginKind, PlannedPoi, SupplyRequest,
+};
+use quartier_core::analysis::origins::{
+    centroid_origins, grid_origins, grid_origins_masked, nearest_distances, Origin, PoiIndex, PolygonIndex,
 };
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
@@ -202,7 +204,7 @@ fn kita_request() -> DistanceRequest {
 }
 
 /// Places per 100 children per Bezirk (first two key digits), weighted by the children.
-fn supply_by_bezirk(areas: &[quartier_core::analysis::access::AreaAccess]) -> Vec<(String, f64)> {
+fn supply_by_bezirk(areas: &[quartier_core::analysis::distance::AreaAccess]) -> Vec<(String, f64)> {
     let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for a in areas {
         if let (Some(s), Some(n)) = (a.supply_per_100, a.residents) {
