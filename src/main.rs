@@ -2,23 +2,24 @@
 
 use quartier::{app, cli};
 
+use std::io::Write;
 use std::process::ExitCode;
-
-use clap::Parser;
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let cli = match cli::Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
+    let command = match cli::german::parse() {
+        cli::german::Parsed::Run(c) => c.command,
+        cli::german::Parsed::Exit { text, to_stderr, code } => {
+            let _ = if to_stderr {
+                std::io::stderr().write_all(text.as_bytes())
+            } else {
+                std::io::stdout().write_all(text.as_bytes())
+            };
             return ExitCode::from(code);
         }
     };
-    let result = match cli.command {
+    let result = match command {
         None => app::run_with_sample(),
-        Some(cli::Command::Open { atlas }) => app::run(atlas),
         Some(command) => cli::run(command),
     };
     match result {

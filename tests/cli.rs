@@ -983,7 +983,7 @@ fn status_dynamics_classifies_bezirksregionen_and_saves_derived_indicators() {
     let again = json(&[&index[..], &["--normalise", "minmax", "--uncertainty", "100"]].concat());
     assert_eq!(again["areas"], r["areas"], "seeded: the same result twice");
     let err = fails(&[&index[..], &["--normalise", "log"]].concat(), 1);
-    assert!(err.contains("Normierung „log“"), "{err}");
+    assert!(err.contains("Ungültiger Wert „log“ für --normalise"), "{err}");
     let err = fails(&[&index[..], &["--budget"]].concat(), 1);
     assert!(err.contains("100 Punkte"), "{err}");
 }

@@ -1,0 +1,10 @@
+//! The analysis verbs, one file each, named like the engine's module
+//! ([`quartier_core::analysis`]) and the verb.
+
+pub mod aggregate;
+pub mod classify;
+pub mod hotspots;
+pub mod index;
+pub mod rank;
+pub mod status_dynamics;
+pub mod suppress;

@@ -1,0 +1,61 @@
+//! `quartier rank`: ranks with ties and the deviation from the Gesamtstadt value.
+
+use anyhow::Result;
+use clap::Args;
+use quartier_core::analysis::rank::{rank, save_ranking, Ranking};
+
+use crate::cli::common::{emit, german, open, SeriesArgs};
+use crate::cli::Verb;
+
+/// `quartier rank`
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    /// Atlas, Indikator, Ebene und Zeitraum
+    #[command(flatten)]
+    pub series: SeriesArgs,
+    /// Rang 1 für den niedrigsten Wert
+    #[arg(long)]
+    pub ascending: bool,
+    /// Rang und Verhältnis zur Gesamtstadt als INDIKATOR_rank und INDIKATOR_ref100 speichern
+    #[arg(long)]
+    pub save: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Verb for RankArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.series.atlas)?;
+        let s = &self.series;
+        let result = if self.save {
+            save_ranking(&mut atlas, &s.indicator, &s.level, &s.period, self.ascending)?
+        } else {
+            rank(&atlas, &s.indicator, &s.level, &s.period, self.ascending)?
+        };
+        emit(self.json, &result, print_rank)
+    }
+}
+
+fn print_rank(r: &Ranking) {
+    println!("„{}“ auf Ebene „{}“, {} ({}):", r.indicator, r.level, r.period, r.order);
+    println!("  Gesamtstadt: {} ({})", german(r.reference, 2), r.reference_method);
+    for x in &r.areas {
+        println!(
+            "  {:>4}. {:<10} {:<32} {:>12} {:>+10} {:>8} %  Index {}",
+            x.rank,
+            x.key,
+            x.name,
+            german(Some(x.value), 2),
+            german(x.deviation, 2),
+            german(x.deviation_percent, 1),
+            german(x.index, 1)
+        );
+    }
+    if !r.without_value.is_empty() {
+        println!("  ohne Wert: {}", r.without_value.join(", "));
+    }
+    if !r.saved.is_empty() {
+        println!("  gespeichert als {}", r.saved.join(", "));
+    }
+}

@@ -1,0 +1,521 @@
+//! `quartier import geometry|values|pois|metadata|addresses|network`: files into the atlas.
+//! Each import is one transaction; a failed one writes nothing and lists its problems.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use quartier_core::import::addresses::{import_addresses, AddressImport, AddressImportSummary};
+use quartier_core::import::geometry::{import_geometry, GeometryImport, GeometryImportSummary};
+use quartier_core::import::metadata::{import_metadata, MetadataImport, MetadataImportSummary};
+use quartier_core::import::network::{import_network, NetworkImport, NetworkImportSummary};
+use quartier_core::import::pois::{import_pois, PoiImport, PoiImportSummary};
+use quartier_core::import::values::{
+    import_values, LongForm, MatchBy, UnmatchedPolicy, ValuesImport, ValuesImportSummary,
+};
+use quartier_core::numbers::DecimalSeparator;
+
+use super::common::{emit, open, stderr_progress};
+use super::Verb;
+
+/// `quartier import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Flächen einer Ebene aus GeoJSON oder (gezipptem) Shapefile.
+    Geometry(GeometryArgs),
+    /// Indikatorwerte aus CSV oder XLSX.
+    Values(ValuesArgs),
+    /// Einrichtungen (POIs) aus GeoJSON, CSV oder XLSX.
+    Pois(PoiArgs),
+    /// Indikator-Metadaten aus einem Metadatenblatt.
+    Metadata(MetadataArgs),
+    /// Adresspunkte mit Einwohnern (intern, für Entfernungen; ersetzt frühere).
+    Addresses(AddressArgs),
+    /// Straßennetz (Linien) für Fußwege; ersetzt ein früheres.
+    Network(NetworkArgs),
+}
+
+/// `quartier import network`
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .geojson mit Linien oder .zip mit einem Linien-Shapefile
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Bezugssystem, wenn die Datei keines nennt, z. B. EPSG:25833
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier import addresses`
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .csv, .xlsx oder .geojson
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Spalte mit x bzw. Länge
+    #[arg(long, requires = "y_column")]
+    pub x_column: Option<String>,
+    /// Spalte mit y bzw. Breite
+    #[arg(long, requires = "x_column")]
+    pub y_column: Option<String>,
+    /// Bezugssystem der Koordinaten, z. B. EPSG:25832
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Spalte mit den Einwohnern je Adresse
+    #[arg(long)]
+    pub residents_column: String,
+    /// Spalten mit Einwohnern je Altersgruppe
+    #[arg(long, value_delimiter = ',')]
+    pub age_columns: Vec<String>,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier import geometry`
+#[derive(Debug, Args)]
+pub struct GeometryArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Ebene (wird angelegt, wenn neu)
+    #[arg(long)]
+    pub level: String,
+    /// .geojson, .zip (ein Shapefile) oder .shp
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Attribut mit dem Gebietsschlüssel
+    #[arg(long)]
+    pub key_column: String,
+    /// Attribut mit dem Gebietsnamen
+    #[arg(long)]
+    pub name_column: Option<String>,
+    /// Übergeordnete Ebene
+    #[arg(long)]
+    pub parent_level: Option<String>,
+    /// Attribut mit dem Schlüssel des übergeordneten Gebiets (sonst Punkt-in-Polygon)
+    #[arg(long, requires = "parent_level")]
+    pub parent_key_column: Option<String>,
+    /// Bezugssystem, z. B. EPSG:25832 (sonst aus .prj bzw. GeoJSON)
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Match mode on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MatchArg {
+    /// über den Gebietsschlüssel
+    Key,
+    /// über den Gebietsnamen
+    Name,
+}
+
+/// Decimal separator on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DecimalArg {
+    /// 1.234,5
+    Comma,
+    /// 1234.5
+    Point,
+}
+
+/// `quartier import values`
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .csv, .xlsx, .xls oder .ods
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Ebene der Gebiete
+    #[arg(long)]
+    pub level: String,
+    /// Spalte mit dem Gebietsschlüssel (oder -namen, mit --match-by name)
+    #[arg(long)]
+    pub key_column: String,
+    /// Spalte mit dem Gebietsnamen
+    #[arg(long)]
+    pub name_column: Option<String>,
+    /// Zeitraum der Tabelle, z. B. 2019 oder 31.12.2019 (lange Form: aus --period-column)
+    #[arg(long, required_unless_present = "long")]
+    pub period: Option<String>,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Nur diese Spalten, je SPALTE oder SPALTE=INDIKATOR
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Lange Form: Gebiet, Indikator, Zeitraum, Wert je Zeile
+    #[arg(long, requires_all = ["indicator_column", "period_column", "value_column"])]
+    pub long: bool,
+    /// Lange Form: Spalte mit dem Indikatorschlüssel
+    #[arg(long)]
+    pub indicator_column: Option<String>,
+    /// Lange Form: Spalte mit dem Zeitraum
+    #[arg(long)]
+    pub period_column: Option<String>,
+    /// Lange Form: Spalte mit dem Wert
+    #[arg(long)]
+    pub value_column: Option<String>,
+    /// Zeilen ohne passendes Gebiet überspringen und melden
+    #[arg(long, conflicts_with = "create_missing")]
+    pub skip_unmatched: bool,
+    /// Für Zeilen ohne passendes Gebiet Gebiete ohne Geometrie anlegen
+    #[arg(long)]
+    pub create_missing: bool,
+    /// Zuordnung über Schlüssel (Standard) oder Namen
+    #[arg(long, value_enum, default_value = "key")]
+    pub match_by: MatchArg,
+    /// Dezimaltrennzeichen erzwingen (sonst erkannt)
+    #[arg(long, value_enum)]
+    pub decimal: Option<DecimalArg>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier import pois`
+#[derive(Debug, Args)]
+pub struct PoiArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .geojson, .csv oder .xlsx
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Kategorie, z. B. Kita (eine vorhandene Kategorie wird ersetzt)
+    #[arg(long)]
+    pub category: String,
+    /// Spalte mit x bzw. Länge
+    #[arg(long, requires = "y_column")]
+    pub x_column: Option<String>,
+    /// Spalte mit y bzw. Breite
+    #[arg(long, requires = "x_column")]
+    pub y_column: Option<String>,
+    /// Bezugssystem der Koordinaten, z. B. EPSG:25833
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Spalte mit dem Namen
+    #[arg(long)]
+    pub name_column: Option<String>,
+    /// Spalte mit der Kapazität (Plätze)
+    #[arg(long)]
+    pub capacity_column: Option<String>,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier import metadata`
+#[derive(Debug, Args)]
+pub struct MetadataArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Metadatenblatt (.csv oder .xlsx)
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl GeometryArgs {
+    /// The engine's request.
+    fn resolve(&self) -> GeometryImport {
+        GeometryImport {
+            level: self.level.clone(),
+            file: self.file.clone(),
+            key_column: self.key_column.clone(),
+            name_column: self.name_column.clone(),
+            parent_level: self.parent_level.clone(),
+            parent_key_column: self.parent_key_column.clone(),
+            crs: self.crs.clone(),
+        }
+    }
+}
+
+impl Verb for GeometryArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let summary = import_geometry(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        emit(self.json, &summary, print_geometry)
+    }
+}
+
+fn print_geometry(s: &GeometryImportSummary) {
+    println!(
+        "{}: {} Flächen auf Ebene „{}“ ({} neu, {} ersetzt), Bezugssystem {} ({}), Gesamtfläche {:.1} km²",
+        s.file, s.areas_read, s.level, s.areas_created, s.areas_updated, s.crs, s.crs_source, s.total_area_km2
+    );
+    if s.keys_padded > 0 {
+        println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
+    }
+    if let Some(p) = &s.parent_level {
+        println!(
+            "  übergeordnete Ebene „{p}“; ohne übergeordnetes Gebiet: {}",
+            if s.without_parent.is_empty() {
+                "keine".into()
+            } else {
+                s.without_parent.join(", ")
+            }
+        );
+    }
+}
+
+impl ValuesArgs {
+    /// The engine's request.
+    fn resolve(&self) -> ValuesImport {
+        let long = self.long.then(|| LongForm {
+            indicator_column: self.indicator_column.clone().unwrap_or_default(),
+            period_column: self.period_column.clone().unwrap_or_default(),
+            value_column: self.value_column.clone().unwrap_or_default(),
+        });
+        ValuesImport {
+            file: self.file.clone(),
+            level: self.level.clone(),
+            key_column: self.key_column.clone(),
+            name_column: self.name_column.clone(),
+            period: self.period.clone(),
+            sheet: self.sheet.clone(),
+            columns: self.columns.clone(),
+            long,
+            unmatched: if self.skip_unmatched {
+                UnmatchedPolicy::Skip
+            } else if self.create_missing {
+                UnmatchedPolicy::CreateMissing
+            } else {
+                UnmatchedPolicy::Abort
+            },
+            match_by: match self.match_by {
+                MatchArg::Key => MatchBy::Key,
+                MatchArg::Name => MatchBy::Name,
+            },
+            decimal: self.decimal.map(|d| match d {
+                DecimalArg::Comma => DecimalSeparator::Comma,
+                DecimalArg::Point => DecimalSeparator::Point,
+            }),
+        }
+    }
+}
+
+impl Verb for ValuesArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let summary = import_values(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        emit(self.json, &summary, print_values)
+    }
+}
+
+fn print_values(s: &ValuesImportSummary) {
+    let st = &s.values_by_status;
+    println!(
+        "{}: {} Werte aus {} von {} Zeilen auf Ebene „{}“, Zeitraum {} ({} Zahlen, {} fehlend, {} geheim/k. A., {} nicht sinnvoll)",
+        s.file, s.values_written, s.rows_imported, s.rows_read, s.level, s.periods.join(", "), st.ok, st.missing, st.suppressed, st.not_applicable
+    );
+    println!(
+        "  Indikatoren: {} (neu: {})",
+        s.indicators.join(", "),
+        if s.indicators_created.is_empty() {
+            "keine".into()
+        } else {
+            s.indicators_created.join(", ")
+        }
+    );
+    if !s.categorical.is_empty() {
+        println!("  kategorial (Text): {}", s.categorical.join(", "));
+    }
+    if s.keys_padded > 0 {
+        println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
+    }
+    for (title, rows) in [
+        ("Summenzeilen (nicht importiert)", &s.total_rows),
+        ("Zusammengefasste Gebiete (nicht importiert)", &s.merged_rows),
+        ("Ohne passendes Gebiet (übersprungen)", &s.unmatched),
+    ] {
+        if !rows.is_empty() {
+            println!("  {title}:");
+            for r in rows {
+                println!("    Zeile {}: „{}“ – {}", r.line, r.key, r.reason);
+            }
+        }
+    }
+    if !s.areas_created.is_empty() {
+        println!("  Gebiete ohne Geometrie angelegt: {}", s.areas_created.join(", "));
+    }
+}
+
+impl NetworkArgs {
+    /// The engine's request.
+    fn resolve(&self) -> NetworkImport {
+        NetworkImport {
+            file: self.file.clone(),
+            crs: self.crs.clone(),
+        }
+    }
+}
+
+impl Verb for NetworkArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let summary = import_network(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        emit(self.json, &summary, print_network)
+    }
+}
+
+fn print_network(s: &NetworkImportSummary) {
+    println!(
+        "{}: {} Linien, {} km ({}), {} Knoten, {} zusammenhängende Teile, {} frühere ersetzt",
+        s.file,
+        s.lines,
+        quartier_core::numbers::format_german(s.length_km, 1),
+        s.crs,
+        s.nodes,
+        s.components,
+        s.replaced
+    );
+    if s.unconnected_lines > 0 {
+        println!(
+            "  {} Linien hängen nicht am Hauptnetz und werden für Entfernungen nicht benutzt",
+            s.unconnected_lines
+        );
+    }
+}
+
+impl AddressArgs {
+    /// The engine's request.
+    fn resolve(&self) -> AddressImport {
+        AddressImport {
+            file: self.file.clone(),
+            x_column: self.x_column.clone(),
+            y_column: self.y_column.clone(),
+            crs: self.crs.clone(),
+            residents_column: self.residents_column.clone(),
+            age_columns: self.age_columns.clone(),
+            sheet: self.sheet.clone(),
+        }
+    }
+}
+
+impl Verb for AddressArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let summary = import_addresses(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        emit(self.json, &summary, print_addresses)
+    }
+}
+
+fn print_addresses(s: &AddressImportSummary) {
+    println!(
+        "{}: {} Adressen mit {} Einwohnern ({}), {} frühere ersetzt",
+        s.file,
+        s.addresses,
+        quartier_core::numbers::format_german(s.residents, 0),
+        s.crs,
+        s.replaced
+    );
+    for (g, n) in &s.groups {
+        println!("  {g}: {}", quartier_core::numbers::format_german(*n, 0));
+    }
+    if !s.outside_atlas.is_empty() {
+        println!(
+            "  {} Adressen liegen außerhalb der Gebiete des Atlas",
+            s.outside_atlas.len()
+        );
+    }
+}
+
+impl PoiArgs {
+    /// The engine's request.
+    fn resolve(&self) -> PoiImport {
+        PoiImport {
+            file: self.file.clone(),
+            category: self.category.clone(),
+            x_column: self.x_column.clone(),
+            y_column: self.y_column.clone(),
+            crs: self.crs.clone(),
+            name_column: self.name_column.clone(),
+            capacity_column: self.capacity_column.clone(),
+            sheet: self.sheet.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl Verb for PoiArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let summary = import_pois(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        emit(self.json, &summary, print_pois)
+    }
+}
+
+fn print_pois(s: &PoiImportSummary) {
+    println!(
+        "{}: {} Einrichtungen der Kategorie „{}“ ({}), {} mit Kapazität, {} ersetzt",
+        s.file, s.pois_imported, s.category, s.crs, s.with_capacity, s.pois_replaced
+    );
+    if !s.outside_atlas.is_empty() {
+        println!(
+            "  {} außerhalb der Gebiete des Atlas: {}",
+            s.outside_atlas.len(),
+            s.outside_atlas.join(", ")
+        );
+    }
+}
+
+impl MetadataArgs {
+    /// The engine's request.
+    fn resolve(&self) -> MetadataImport {
+        MetadataImport {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+        }
+    }
+}
+
+impl Verb for MetadataArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let summary = import_metadata(&mut atlas, &self.resolve())?;
+        emit(self.json, &summary, print_metadata)
+    }
+}
+
+fn print_metadata(s: &MetadataImportSummary) {
+    println!(
+        "{}: Metadaten für {} Indikatoren ({} neu)",
+        s.file,
+        s.indicators.len(),
+        s.created.len()
+    );
+}
+
+impl Verb for ImportCommand {
+    fn run(self) -> Result<()> {
+        match self {
+            ImportCommand::Geometry(a) => a.run(),
+            ImportCommand::Values(a) => a.run(),
+            ImportCommand::Pois(a) => a.run(),
+            ImportCommand::Metadata(a) => a.run(),
+            ImportCommand::Addresses(a) => a.run(),
+            ImportCommand::Network(a) => a.run(),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The command line: one room per family of verbs, and in each the same three steps in the
+//! same order: typed arguments (clap derive, [`clap::ValueEnum`] for every closed set) → one
+//! `resolve` into the engine's request → run the engine and print text or `--json` (the JSON
+//! types are the engine's results, or live beside the verb).
+//!
+//! | room | verbs |
+//! |---|---|
+//! | [`atlas`] | `new`, `sample`, `info`, `open` |
+//! | [`import`] | `import geometry|values|pois|metadata|addresses|network` |
+//! | [`analysis`] | `aggregate`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
+//! | [`distance`] | `distance` |
+//! | [`export`] | `export values` |
+//!
+//! The verbs still to come get rooms of their own beside these: `report`, `publish`,
+//! `release`, `story`, `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
+//! one variant in [`Command`], one arm in [`run`], a test that passes each of its flags
+//! (`tests/cli_flags.rs` checks that), and its JSON in the README.
+//!
+//! Exit codes: 0 success, 1 bad input (German message on stderr), 2 internal error.
+//! Usage errors are in German too ([`german`]).
+
+pub mod analysis;
+pub mod atlas;
+pub mod common;
+pub mod distance;
+pub mod export;
+pub mod german;
+pub mod import;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// One verb: typed arguments that resolve themselves into an engine request, run it and print.
+pub trait Verb {
+    /// Runs the verb; `Ok(())` is exit code 0.
+    fn run(self) -> Result<()>;
+}
+
+/// Quartier: Werkbank für kleinräumiges Monitoring. Ohne Befehl öffnet sich die App.
+#[derive(Debug, Parser)]
+#[command(name = "quartier", version = crate::VERSION, about)]
+pub struct Cli {
+    /// Der Befehl; ohne Befehl startet die App mit dem Beispielatlas.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Legt einen neuen, leeren Atlas an.
+    New(atlas::NewArgs),
+    /// Baut den Beispielatlas Berlin aus sample_data/.
+    Sample(atlas::SampleArgs),
+    /// Importiert Geometrie, Werte, Einrichtungen oder Metadaten.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Zeigt Ebenen, Indikatoren mit Zeiträumen und Abdeckung, Einrichtungen.
+    Info(atlas::InfoArgs),
+    /// Exportiert Tabellen.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Aggregiert Indikatoren auf eine gröbere Ebene oder die Gesamtstadt (nach ihrer Regel).
+    Aggregate(analysis::aggregate::AggregateArgs),
+    /// Klassen für eine Karte (gleiche Intervalle, Quantile, natürliche Unterbrechungen …).
+    Classify(analysis::classify::ClassifyArgs),
+    /// Zusammengesetzter Index mit Normierung, Gewichten, Prüfungen und Unsicherheitsanalyse.
+    Index(analysis::index::IndexArgs),
+    /// Erreichbarkeit: Entfernung zur nächsten Einrichtung, Anteile im Umkreis, Versorgungsquote (2SFCA).
+    Distance(distance::DistanceArgs),
+    /// Rangfolge der Gebiete mit Abweichung vom Gesamtstadtwert.
+    Rank(analysis::rank::RankArgs),
+    /// Räumliche Cluster: Moran's I und LISA-Klassen (Hotspots, Coldspots, Ausreißer).
+    Hotspots(analysis::hotspots::HotspotArgs),
+    /// Geheimhaltung: welche Werte „k. A.“ werden müssen und warum (primär, abgeleitet, sekundär).
+    Suppress(analysis::suppress::SuppressArgs),
+    /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
+    StatusDynamics(analysis::status_dynamics::StatusDynamicsArgs),
+    /// Öffnet die App mit einem Atlas.
+    Open(atlas::OpenArgs),
+}
+
+/// Runs one headless verb. `open` starts the app and is `main`'s.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::New(a) => a.run(),
+        Command::Sample(a) => a.run(),
+        Command::Import(a) => a.run(),
+        Command::Info(a) => a.run(),
+        Command::Export(a) => a.run(),
+        Command::Aggregate(a) => a.run(),
+        Command::Classify(a) => a.run(),
+        Command::Index(a) => a.run(),
+        Command::Distance(a) => a.run(),
+        Command::Rank(a) => a.run(),
+        Command::Hotspots(a) => a.run(),
+        Command::Suppress(a) => a.run(),
+        Command::StatusDynamics(a) => a.run(),
+        Command::Open(a) => crate::app::run(a.atlas),
+    }
+}
