@@ -52,7 +52,7 @@ fn a_planner_builds_an_atlas_from_files_and_exports_a_table() {
     let atlas = dir.path().join("berlin.quartier");
     let a = s(&atlas);
     let created = json(&["new", a, "--name", "Berlin", "--ags", "11000000"]);
-    assert_eq!(created["schema_version"], 3);
+    assert_eq!(created["schema_version"], 4);
 
     let geo = repo().join("sample_data/geometry");
     let g = json(&[

@@ -80,7 +80,8 @@ fn main() {
     }
     std::fs::write(&csv, &text).expect("write csv");
 
-    let mut atlas = Atlas::create(&dir.path().join("bench.quartier"), "Bench", None).expect("atlas");
+    let path = dir.path().join("bench.quartier");
+    let mut atlas = Atlas::create(&path, "Bench", None).expect("atlas");
     atlas.create_level("Block", None).expect("level");
     import_values(
         &mut atlas,
@@ -184,9 +185,41 @@ fn main() {
         exclude: vec![],
         thresholds: Thresholds::default(),
     };
-    let mut sd = None;
-    let t_sd = median_ms(|| sd = Some(status_dynamics(&atlas, &config).expect("status/dynamics")));
-    let sd = sd.expect("ran");
+    // Three legs, each from a freshly opened atlas: load (the series the analysis reads, into
+    // the atlas's one data path), compute (the analysis with those series in memory), and
+    // end-to-end (open, load and compute, as a planner's first click does).
+    let fresh = || Atlas::open(&path).expect("open");
+    // Both analyses read columns (`Atlas::column`): the load leg reads what they read.
+    let load = |atlas: &Atlas, keys: &[&str]| {
+        let level = atlas.level("Block").expect("level");
+        let period = atlas.period("2020").expect("period");
+        atlas.level_areas(level.id).expect("areas");
+        for key in keys {
+            let meta = atlas.indicator(key).expect("indicator");
+            atlas.column(meta.id, level.id, period.id).expect("column");
+        }
+    };
+    let t_open = median_ms(|| {
+        fresh();
+    });
+    let t_areas = median_ms(|| {
+        let atlas = fresh();
+        let level = atlas.level("Block").expect("level");
+        atlas.level_areas(level.id).expect("areas");
+    }) - t_open;
+    let legs = |keys: &[&str], run: &dyn Fn(&Atlas)| -> [f64; 3] {
+        let t_load = median_ms(|| load(&fresh(), keys));
+        let warm = fresh();
+        run(&warm);
+        let t_compute = median_ms(|| run(&warm));
+        let t_end_to_end = median_ms(|| run(&fresh()));
+        [t_load, t_compute, t_end_to_end]
+    };
+    let sd = status_dynamics(&atlas, &config).expect("status/dynamics");
+    let sd_legs = legs(&["s1", "s2", "s3", "d1", "d2", "d3", "ew"], &|a| {
+        status_dynamics(a, &config).expect("status/dynamics");
+    });
+    let t_sd = sd_legs[2];
     let t_jenks = median_ms(|| {
         classify_series(&atlas, "s1", "Block", "2020", &Method::Jenks, 7, None).expect("jenks");
     });
@@ -202,9 +235,11 @@ fn main() {
         allow_partial: false,
         unweighted_mean: false,
     };
-    let mut aggregation = None;
-    let t_aggregate = median_ms(|| aggregation = Some(aggregate(&atlas, &aggregate_request).expect("aggregate")));
-    let aggregation = aggregation.expect("ran");
+    let aggregation = aggregate(&atlas, &aggregate_request).expect("aggregate");
+    let aggregate_legs = legs(&["ew", "s1"], &|a| {
+        aggregate(a, &aggregate_request).expect("aggregate");
+    });
+    let t_aggregate = aggregate_legs[2];
     let lisa_request = LisaRequest {
         indicator: "welle".into(),
         level: "Block".into(),
@@ -228,15 +263,18 @@ fn main() {
     println!(
         "Generated level: {AREAS} areas (median of {RUNS} runs; targets: each < 100 ms, exact Jenks on 20,000 < 1 s)"
     );
+    println!("  open the atlas: {t_open:.1} ms; read the level's {AREAS} areas: {t_areas:.1} ms");
     println!(
-        "  status/dynamics, 3 + 3 indicators, {} valid areas:  {t_sd:>8.1} ms",
-        sd.valid_areas
+        "  status/dynamics, 3 + 3 indicators, {} valid areas:  {t_sd:>8.1} ms end-to-end (load {:.1} ms, compute {:.1} ms)",
+        sd.valid_areas, sd_legs[0], sd_legs[1]
     );
     println!("  classify Jenks (exact), 7 classes, {AREAS} values:   {t_jenks:>8.1} ms");
     println!("  classify quantiles, 7 classes:                       {t_quantile:>8.1} ms");
     println!(
-        "  aggregate ew and s1 (weighted by ew), {} groups:   {t_aggregate:>8.1} ms",
-        aggregation.indicators[0].areas.len()
+        "  aggregate ew and s1 (weighted by ew), {} groups:   {t_aggregate:>8.1} ms end-to-end (load {:.1} ms, compute {:.1} ms)",
+        aggregation.indicators[0].areas.len(),
+        aggregate_legs[0],
+        aggregate_legs[1]
     );
     println!(
         "  Moran's I and LISA, queen, 999 permutations (one run): {t_lisa:>8.1} ms (Moran's I {:.6})",
@@ -305,18 +343,27 @@ fn main() {
         .into_iter()
         .chain(floats(&peer["group_weighted_mean"]))
         .collect();
-    println!("  Peer (numpy; mapclassify FisherJenks and Quantiles):");
+    println!("  Peer (numpy on arrays for compute; pandas reading the same values for load and end-to-end; mapclassify FisherJenks and Quantiles):");
+    let leg_line = |name: &str, ours: [f64; 3], peer_key: &str| {
+        let peer = [
+            p("pandas_load_s"),
+            p(&format!("{peer_key}_s")),
+            p(&format!("{peer_key}_end_to_end_s")),
+        ];
+        println!(
+            "    {name:<16} load {:.1} ms vs {:.1} ms ({:.2}), compute {:.2} ms vs {:.2} ms ({:.2}), end-to-end {:.1} ms vs {:.1} ms ({:.2})",
+            ours[0], peer[0], ours[0] / peer[0], ours[1], peer[1], ours[1] / peer[1], ours[2], peer[2], ours[2] / peer[2]
+        );
+    };
+    leg_line("status/dynamics:", sd_legs, "status_dynamics");
     println!(
-        "    status/dynamics:  {:>8.1} ms (Quartier / peer: {:.2}); largest index difference {:.1e}",
-        p("status_dynamics_s"),
-        t_sd / p("status_dynamics_s"),
+        "      largest index difference {:.1e}",
         max_diff(&ours_status, &floats(&peer["status_index"]))
             .max(max_diff(&ours_dynamics, &floats(&peer["dynamics_index"])))
     );
+    leg_line("aggregation:", aggregate_legs, "aggregate");
     println!(
-        "    aggregation:      {:>8.1} ms (Quartier / peer: {:.2}); largest value difference {:.1e}",
-        p("aggregate_s"),
-        t_aggregate / p("aggregate_s"),
+        "      largest value difference {:.1e}",
         max_diff(&ours_aggregates, &peer_aggregates)
     );
     match peer["moran_i"].as_f64() {

@@ -212,9 +212,23 @@ pub fn detect_decimal_separator<'a>(cells: impl IntoIterator<Item = &'a str>) ->
 /// ```
 /// assert_eq!(quartier_core::numbers::format_german(1234.5, 2), "1.234,50");
 /// assert_eq!(quartier_core::numbers::format_german(-0.26, 1), "-0,3");
+/// // Whole numbers take a fast path with the same output.
+/// assert_eq!(quartier_core::numbers::format_german(3_419_000.0, 0), "3.419.000");
+/// assert_eq!(quartier_core::numbers::format_german(-5.0, 2), "-5,00");
+/// assert_eq!(quartier_core::numbers::format_german(-0.0, 1), "0,0");
 /// ```
 pub fn format_german(value: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, value.abs());
+    // Whole numbers (counts, populations) skip the float formatter's exact mode, which is slow.
+    let s = if value.fract() == 0.0 && value.abs() < 1e15 {
+        let int = (value.abs() as u64).to_string();
+        if decimals == 0 {
+            int
+        } else {
+            format!("{int}.{}", "0".repeat(decimals))
+        }
+    } else {
+        format!("{:.*}", decimals, value.abs())
+    };
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
     let mut grouped = String::new();
     for (i, ch) in int.chars().enumerate() {

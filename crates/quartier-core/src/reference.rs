@@ -38,7 +38,7 @@ pub fn reference_value(
             })
         }
     };
-    let members: Vec<i64> = atlas.areas(level_id)?.into_iter().map(|a| a.id).collect();
+    let members: Vec<usize> = (0..atlas.level_areas(level_id)?.len()).collect();
     let combined = inputs.combine(&members, false);
     Ok(ReferenceValue {
         value: combined.value,

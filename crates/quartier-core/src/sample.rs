@@ -272,9 +272,9 @@ fn mark_small_planning_areas(atlas: &mut Atlas) -> Result<usize> {
         let period = atlas.period(edition)?;
         let small: Vec<i64> = atlas
             .values(ew.id, level.id, period.id)?
-            .into_iter()
+            .iter()
             .filter(|(_, v)| v.value.is_some_and(|x| x < MSS_MIN_INHABITANTS))
-            .map(|(id, _)| id)
+            .map(|(id, _)| *id)
             .collect();
         for key in ["s1", "s2", "s3", "s4", "d1", "d2", "d3", "d4"] {
             let Ok(ind) = atlas.indicator(key) else { continue };

@@ -22,7 +22,11 @@ fn value_of(atlas: &Atlas, key: &str) -> Option<StoredValue> {
         .into_iter()
         .find(|a| a.key == key)
         .unwrap();
-    atlas.values(meta.id, level.id, period.id).unwrap().remove(&area.id)
+    atlas
+        .values(meta.id, level.id, period.id)
+        .unwrap()
+        .get(&area.id)
+        .cloned()
 }
 
 #[test]

@@ -189,7 +189,7 @@ fn berlin_mss_reproduces_the_published_2019_distribution_and_every_edition() {
         .unwrap();
     let stored_code = |key: &str| codes[&areas[key]].clone();
     let first = &r.areas[0];
-    assert_eq!(stored_code(&first.key).text.as_deref(), Some(first.code.as_str()));
+    assert_eq!(stored_code(&first.key).text.as_deref(), Some(first.code));
     assert_eq!(stored_code("10010203").status, ValueStatus::NotApplicable);
     assert!(stored_code("10010203").note.unwrap().contains("von Hand"));
     let index = atlas

@@ -14,10 +14,12 @@
 //! ([`crate::reference`]).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, ValueStatus};
+use crate::store::Column;
 use crate::{Atlas, Error, Result, StoredValue};
 
 /// An indicator's inputs at one level and period, loaded once for all groups.
@@ -25,10 +27,10 @@ pub(crate) struct RuleInputs {
     rule: AggregationRule,
     /// Method text, e.g. "Σ ew_u6 / Σ ew".
     method: String,
-    values: HashMap<i64, StoredValue>,
-    numerator: HashMap<i64, StoredValue>,
-    denominator: HashMap<i64, StoredValue>,
-    weights: HashMap<i64, StoredValue>,
+    values: Arc<Column>,
+    numerator: Arc<Column>,
+    denominator: Arc<Column>,
+    weights: Arc<Column>,
     factor: f64,
 }
 
@@ -40,11 +42,12 @@ impl RuleInputs {
         level_id: i64,
         period_id: i64,
     ) -> Result<std::result::Result<Self, String>> {
-        let values_of = |key: &str| -> Result<HashMap<i64, StoredValue>> {
+        let values_of = |key: &str| -> Result<Arc<Column>> {
             let meta = atlas.indicator(key)?;
-            atlas.values(meta.id, level_id, period_id)
+            atlas.column(meta.id, level_id, period_id)
         };
-        let empty = HashMap::new;
+        let areas = atlas.level_areas(level_id)?.len();
+        let empty = || Arc::new(Column::empty(areas));
         let (method, numerator, denominator, weights) = match &indicator.aggregation {
             AggregationRule::Sum => ("Summe der Gebiete".to_string(), empty(), empty(), empty()),
             AggregationRule::RatioOfSums => {
@@ -65,7 +68,7 @@ impl RuleInputs {
         Ok(Ok(RuleInputs {
             rule: indicator.aggregation.clone(),
             method,
-            values: atlas.values(indicator.id, level_id, period_id)?,
+            values: atlas.column(indicator.id, level_id, period_id)?,
             numerator,
             denominator,
             weights,
@@ -78,22 +81,22 @@ impl RuleInputs {
     }
 
     /// The indicator's own stored values.
-    pub(crate) fn values(&self) -> &HashMap<i64, StoredValue> {
+    pub(crate) fn values(&self) -> &Column {
         &self.values
     }
 
-    /// Combines the parts `members` (area ids of the loaded level).
     /// Whether the indicator itself has any stored value at the level and period.
     pub(crate) fn has_values(&self) -> bool {
         !self.values.is_empty()
     }
 
-    pub(crate) fn combine(&self, members: &[i64], allow_partial: bool) -> Combined {
-        let ok = |m: &HashMap<i64, StoredValue>, id: &i64| m.get(id).and_then(StoredValue::number);
-        let not_applicable =
-            |m: &HashMap<i64, StoredValue>, id: &i64| m.get(id).is_some_and(|v| v.status == ValueStatus::NotApplicable);
+    /// Combines the parts `members` (positions in the loaded level's areas in key order,
+    /// [`Atlas::level_areas`]).
+    pub(crate) fn combine(&self, members: &[usize], allow_partial: bool) -> Combined {
+        let ok = |m: &Column, i: usize| m.number(i);
+        let not_applicable = |m: &Column, i: usize| m.status[i] == Some(ValueStatus::NotApplicable);
         let (mut top, mut bottom, mut used, mut gaps, mut skipped) = (0.0, 0.0, 0, 0, 0);
-        for id in members {
+        for &id in members {
             let part = match &self.rule {
                 AggregationRule::Sum if not_applicable(&self.values, id) => None,
                 AggregationRule::Sum => Some(ok(&self.values, id).map(|v| (v, 0.0))),
@@ -219,12 +222,8 @@ pub const UNWEIGHTED_MEAN_LABEL: &str = "ungewichtetes Mittel der Gebiete (nur z
 
 impl RuleInputs {
     /// The unweighted mean of the members' own values (status ok), as a labelled alternative.
-    pub(crate) fn unweighted_mean(&self, members: &[i64]) -> Alternative {
-        let values: Vec<f64> = members
-            .iter()
-            .filter_map(|id| self.values.get(id))
-            .filter_map(StoredValue::number)
-            .collect();
+    pub(crate) fn unweighted_mean(&self, members: &[usize]) -> Alternative {
+        let values: Vec<f64> = members.iter().filter_map(|&i| self.values.number(i)).collect();
         Alternative {
             label: UNWEIGHTED_MEAN_LABEL.into(),
             value: (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64),
@@ -277,13 +276,13 @@ pub struct Aggregation {
 pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregation> {
     let from = atlas.level(&request.from_level)?;
     let period = atlas.period(&request.period)?;
-    let parts = atlas.areas(from.id)?;
-    // Group the finer areas: (coarser key, name) → member ids.
-    let mut groups: Vec<(String, String, Vec<i64>)> = Vec::new();
+    let parts = atlas.level_areas(from.id)?;
+    // Group the finer areas: (coarser key, name) → member positions in `parts`.
+    let mut groups: Vec<(String, String, Vec<usize>)> = Vec::new();
     let mut unassigned = Vec::new();
     let (to_name, grouping) = match &request.to_level {
         None => {
-            groups.push((String::new(), atlas.meta()?.name, parts.iter().map(|a| a.id).collect()));
+            groups.push((String::new(), atlas.meta()?.name, (0..parts.len()).collect()));
             ("Gesamtstadt".to_string(), "Gesamtstadt".to_string())
         }
         Some(to_level) => {
@@ -294,19 +293,29 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
                     to.name
                 )));
             }
-            let coarse = atlas.areas(to.id)?;
+            let coarse = atlas.level_areas(to.id)?;
             let index_of: HashMap<i64, usize> = coarse.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
-            let by_key: HashMap<&str, usize> = coarse.iter().enumerate().map(|(i, a)| (a.key.as_str(), i)).collect();
             groups = coarse
                 .iter()
                 .map(|a| (a.key.clone(), a.name.clone(), Vec::new()))
                 .collect();
             let grouping = match request.key_prefix {
                 Some(n) => {
-                    for a in &parts {
-                        match a.key.get(..n).and_then(|p| by_key.get(p)) {
-                            Some(i) => groups[*i].2.push(a.id),
-                            None => unassigned.push(a.key.clone()),
+                    // Both lists are in key order, so the parts' prefixes rise too: one merge
+                    // walk pairs them without hashing (a part whose key is shorter than n, or
+                    // whose prefix is no coarser key, stays unassigned).
+                    let mut at = 0;
+                    for (position, a) in parts.iter().enumerate() {
+                        let Some(prefix) = a.key.get(..n) else {
+                            unassigned.push(a.key.clone());
+                            continue;
+                        };
+                        while at < coarse.len() && coarse[at].key.as_str() < prefix {
+                            at += 1;
+                        }
+                        match coarse.get(at) {
+                            Some(c) if c.key == prefix => groups[at].2.push(position),
+                            _ => unassigned.push(a.key.clone()),
                         }
                     }
                     format!("Schlüsselpräfix {n}")
@@ -315,11 +324,11 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
                     // Walk the parent links up until an area of the coarser level.
                     let mut parent: HashMap<i64, Option<i64>> = HashMap::new();
                     for level in atlas.levels()? {
-                        for a in atlas.areas(level.id)? {
+                        for a in atlas.level_areas(level.id)?.iter() {
                             parent.insert(a.id, a.parent_area_id);
                         }
                     }
-                    for a in &parts {
+                    for (position, a) in parts.iter().enumerate() {
                         let mut at = a.parent_area_id;
                         let mut steps = 0;
                         while let Some(id) = at {
@@ -330,7 +339,7 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
                             steps += 1;
                         }
                         match at.and_then(|id| index_of.get(&id)) {
-                            Some(i) => groups[*i].2.push(a.id),
+                            Some(i) => groups[*i].2.push(position),
                             None => unassigned.push(a.key.clone()),
                         }
                     }

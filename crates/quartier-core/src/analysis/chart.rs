@@ -78,8 +78,8 @@ fn numbers(atlas: &Atlas, indicator: &str, level_id: i64, period_id: i64) -> Res
     let meta = atlas.indicator(indicator)?;
     let values = atlas.values(meta.id, level_id, period_id)?;
     Ok(values
-        .into_iter()
-        .filter_map(|(id, v)| v.number().map(|n| (id, n)))
+        .iter()
+        .filter_map(|(id, v)| v.number().map(|n| (*id, n)))
         .collect())
 }
 
@@ -249,9 +249,9 @@ pub fn age_band(name: &str) -> Option<(u32, Option<u32>, String)> {
 pub fn age_structure(atlas: &Atlas, level: &str, period: &str, keys: &[String]) -> Result<AgeStructure> {
     let level = atlas.level(level)?;
     let period = atlas.period(period)?;
-    let areas = atlas.areas(level.id)?;
-    let all: Vec<i64> = areas.iter().map(|a| a.id).collect();
-    let group: Vec<i64> = areas.iter().filter(|a| keys.contains(&a.key)).map(|a| a.id).collect();
+    let areas = atlas.level_areas(level.id)?;
+    let all: Vec<usize> = (0..areas.len()).collect();
+    let group: Vec<usize> = (0..areas.len()).filter(|&i| keys.contains(&areas[i].key)).collect();
     let mut candidates = Vec::new();
     for meta in atlas.indicators()? {
         if meta.kind != IndicatorKind::Count {

@@ -62,23 +62,32 @@ impl MinPopulation {
     /// The areas of a level that fall under the rule, area id → reason (German). An area
     /// without a population figure falls under it too: its size is unknown.
     pub fn small_areas(&self, atlas: &Atlas, level_id: i64, period_id: i64) -> Result<BTreeMap<i64, String>> {
+        let areas = atlas.level_areas(level_id)?;
+        Ok(self
+            .reasons(atlas, level_id, period_id)?
+            .into_iter()
+            .zip(areas.iter())
+            .filter_map(|(reason, area)| reason.map(|r| (area.id, r)))
+            .collect())
+    }
+
+    /// Like [`MinPopulation::small_areas`], aligned to the level's areas in key order
+    /// ([`Atlas::level_areas`]): the reason for each area that falls under the rule.
+    pub fn reasons(&self, atlas: &Atlas, level_id: i64, period_id: i64) -> Result<Vec<Option<String>>> {
         let meta = atlas.indicator(&self.indicator)?;
-        let population = atlas.values(meta.id, level_id, period_id)?;
-        let mut small = BTreeMap::new();
-        for area in atlas.areas(level_id)? {
-            let reason = match population.get(&area.id).and_then(|v| v.value) {
-                Some(p) if p < self.minimum => format!(
-                    "unter {} Einwohnern ({} laut „{}“)",
-                    crate::numbers::format_german(self.minimum, 0),
+        let population = atlas.column(meta.id, level_id, period_id)?;
+        let minimum = crate::numbers::format_german(self.minimum, 0);
+        Ok((0..population.numbers.len())
+            .map(|i| match population.number(i) {
+                Some(p) if p < self.minimum => Some(format!(
+                    "unter {minimum} Einwohnern ({} laut „{}“)",
                     crate::numbers::format_german(p, 0),
                     self.indicator
-                ),
-                Some(_) => continue,
-                None => format!("Einwohnerzahl „{}“ fehlt", self.indicator),
-            };
-            small.insert(area.id, reason);
-        }
-        Ok(small)
+                )),
+                Some(_) => None,
+                None => Some(format!("Einwohnerzahl „{}“ fehlt", self.indicator)),
+            })
+            .collect())
     }
 }
 

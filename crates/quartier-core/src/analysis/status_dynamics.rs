@@ -22,14 +22,15 @@
 //! a comparison period and the period (Solingen, RISE).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::stats::population_z_scores;
 use crate::analysis::{area_ids, derived_values, IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
-use crate::store::{DerivedRun, DerivedSeries, IndicatorUpdate};
-use crate::{Atlas, Error, Result, StoredValue};
+use crate::store::{Column, DerivedRun, DerivedSeries, IndicatorUpdate};
+use crate::{Atlas, Error, Result};
 
 /// Where the dynamics come from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,7 +174,7 @@ pub struct AreaResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamics_class: Option<DynamicsClass>,
     /// Combined code, e.g. `2+/-`; the status number alone (`2`) in a status-only run.
-    pub code: String,
+    pub code: &'static str,
 }
 
 /// An area that took no part, and why.
@@ -557,26 +558,84 @@ fn years_before(atlas: &Atlas, period: &str, years: i32) -> Result<String> {
         })
 }
 
-/// One input column: values per area id, direction and weight.
+/// One input column: values aligned to the level's areas, direction and weight.
 struct Input {
     label: String,
-    values: HashMap<i64, StoredValue>,
+    column: Arc<Column>,
     sign: f64,
     weight: f64,
 }
 
-fn status_word(v: Option<&StoredValue>) -> Option<&'static str> {
-    match v {
-        None => Some("fehlt"),
-        Some(v) if v.status == ValueStatus::Ok && v.value.is_some() => None,
-        Some(v) if v.status == ValueStatus::Ok => Some("keine Zahl"),
-        Some(v) => Some(match v.status {
-            ValueStatus::Suppressed => "k. A.",
-            ValueStatus::NotApplicable => "x (nicht sinnvoll)",
-            _ => "fehlt",
-        }),
+/// Why area `i` of a column cannot take part, or `None` when it has a number.
+fn status_word(column: &Column, i: usize) -> Option<&'static str> {
+    if column.number(i).is_some() {
+        return None;
     }
+    Some(match column.status[i] {
+        None | Some(ValueStatus::Missing) => "fehlt",
+        Some(ValueStatus::Ok) => "keine Zahl",
+        Some(ValueStatus::Suppressed) => "k. A.",
+        Some(ValueStatus::NotApplicable) => "x (nicht sinnvoll)",
+    })
 }
+
+/// The change of a column from `before` to `now`, keeping `now`'s cells where either lacks
+/// a number (a missing earlier number makes the change missing, or takes the earlier status).
+fn change(now: &Column, before: &Column) -> Column {
+    let mut out = Column::empty(now.numbers.len());
+    for i in 0..now.numbers.len() {
+        match (now.number(i), before.number(i)) {
+            (Some(x), Some(y)) => {
+                out.numbers[i] = x - y;
+                out.status[i] = Some(ValueStatus::Ok);
+            }
+            (Some(_), None) => {
+                out.status[i] = Some(match before.status[i] {
+                    None | Some(ValueStatus::Ok) => ValueStatus::Missing,
+                    Some(other) => other,
+                })
+            }
+            (None, _) => out.status[i] = now.status[i],
+        }
+    }
+    out
+}
+
+/// The standardised sum of the standardised inputs over the valid areas (positions in the
+/// level's area order): `z(Σ sign · weight · z(x))`, population standard deviations.
+fn index_over(inputs: &[Input], valid: &[usize]) -> Result<Vec<f64>> {
+    let n = valid.len() as f64;
+    let mut sum = vec![0.0; valid.len()];
+    // Each input's valid numbers gathered once into one contiguous run, then summed in order.
+    let mut x = Vec::with_capacity(valid.len());
+    for input in inputs {
+        x.clear();
+        x.extend(valid.iter().map(|&i| input.column.numbers[i]));
+        let mean = x.iter().sum::<f64>() / n;
+        let sd = (x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+        if sd == 0.0 || !sd.is_finite() {
+            return Err(Error::Invalid(format!(
+                "Indikator „{}“ streut über die {} gültigen Gebiete nicht (alle Werte gleich)",
+                input.label,
+                valid.len()
+            )));
+        }
+        let factor = input.sign * input.weight / sd;
+        for (s, v) in sum.iter_mut().zip(&x) {
+            *s += factor * (v - mean);
+        }
+    }
+    population_z_scores(&sum).ok_or_else(|| Error::Invalid("Die Indexsumme streut nicht".into()))
+}
+
+/// The twelve codes of the 4 × 3 classes, and the four of status alone.
+const CODES: [[&str; 3]; 4] = [
+    ["1+", "1+/-", "1-"],
+    ["2+", "2+/-", "2-"],
+    ["3+", "3+/-", "3-"],
+    ["4+", "4+/-", "4-"],
+];
+const STATUS_CODES: [&str; 4] = ["1", "2", "3", "4"];
 
 /// Runs the classification. Reads only; see [`save_status_dynamics`] to store the result.
 pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<StatusDynamicsResult> {
@@ -594,8 +653,8 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
     }
     let level = atlas.level(&config.level)?;
     let period = atlas.period(&config.period)?;
-    let areas = atlas.areas(level.id)?;
-    let load = |choice: &IndicatorChoice, period_id: i64| -> Result<(HashMap<i64, StoredValue>, Polarity)> {
+    let areas = atlas.level_areas(level.id)?;
+    let load = |choice: &IndicatorChoice, period_id: i64| -> Result<(Arc<Column>, Polarity)> {
         let meta = atlas.indicator(&choice.key)?;
         if meta.kind == IndicatorKind::Categorical {
             return Err(Error::Invalid(format!(
@@ -603,8 +662,8 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                 choice.key
             )));
         }
-        let values = atlas.values(meta.id, level.id, period_id)?;
-        if values.is_empty() {
+        let column = atlas.column(meta.id, level.id, period_id)?;
+        if column.is_empty() {
             let label = atlas
                 .periods()?
                 .into_iter()
@@ -617,14 +676,14 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                 label.unwrap_or_default()
             )));
         }
-        Ok((values, meta.polarity))
+        Ok((column, meta.polarity))
     };
     let mut status_inputs = Vec::new();
     for c in &config.status {
-        let (values, declared) = load(c, period.id)?;
+        let (column, declared) = load(c, period.id)?;
         status_inputs.push(Input {
             label: c.key.clone(),
-            values,
+            column,
             sign: c.unfavourable_sign(declared),
             weight: c.weight,
         });
@@ -638,10 +697,10 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
             }
             let mut inputs = Vec::new();
             for c in indicators {
-                let (values, declared) = load(c, period.id)?;
+                let (column, declared) = load(c, period.id)?;
                 inputs.push(Input {
                     label: c.key.clone(),
-                    values,
+                    column,
                     sign: c.unfavourable_sign(declared),
                     weight: c.weight,
                 });
@@ -660,40 +719,9 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                 let (before, _) = load(c, earlier.id)?;
                 // The change keeps the status indicator's direction: a rising share of
                 // transfer recipients is a negative dynamic.
-                let values = now
-                    .values
-                    .iter()
-                    .map(|(area, v)| {
-                        let change = match (v.status, v.value, before.get(area)) {
-                            (ValueStatus::Ok, Some(x), Some(b)) if b.status == ValueStatus::Ok && b.value.is_some() => {
-                                StoredValue {
-                                    value: b.value.map(|y| x - y),
-                                    text: None,
-                                    status: ValueStatus::Ok,
-                                    note: None,
-                                }
-                            }
-                            // No earlier number: the change takes the earlier status.
-                            (ValueStatus::Ok, Some(_), b) => StoredValue {
-                                value: None,
-                                text: None,
-                                status: b.map_or(ValueStatus::Missing, |b| {
-                                    if b.status == ValueStatus::Ok {
-                                        ValueStatus::Missing
-                                    } else {
-                                        b.status
-                                    }
-                                }),
-                                note: None,
-                            },
-                            _ => v.clone(),
-                        };
-                        (*area, change)
-                    })
-                    .collect();
                 inputs.push(Input {
                     label: format!("Δ {}", c.key),
-                    values,
+                    column: Arc::new(change(&now.column, &before)),
                     sign: now.sign,
                     weight: now.weight,
                 });
@@ -704,32 +732,38 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
     };
 
     // Which areas take part.
-    let keys: HashSet<&str> = areas.iter().map(|a| a.key.as_str()).collect();
-    if let Some(unknown) = config.exclude.iter().find(|k| !keys.contains(k.as_str())) {
+    let excluded_by_hand: HashSet<&str> = config.exclude.iter().map(String::as_str).collect();
+    if let Some(unknown) = config
+        .exclude
+        .iter()
+        .find(|k| areas.binary_search_by(|a| a.key.as_str().cmp(k.as_str())).is_err())
+    {
         return Err(Error::Invalid(format!(
             "Auszuschließendes Gebiet „{unknown}“ gibt es auf Ebene „{}“ nicht",
             level.name
         )));
     }
-    let too_small = match &config.min_population {
-        Some(rule) => rule.small_areas(atlas, level.id, period.id)?,
-        None => Default::default(),
+    let mut too_small = match &config.min_population {
+        Some(rule) => rule.reasons(atlas, level.id, period.id)?,
+        None => vec![None; areas.len()],
     };
-    let mut valid = Vec::new();
+    let mut valid = Vec::with_capacity(areas.len());
     let mut excluded = Vec::new();
-    for area in &areas {
-        let reason = if config.exclude.contains(&area.key) {
+    for (i, area) in areas.iter().enumerate() {
+        let reason = if excluded_by_hand.contains(area.key.as_str()) {
             Some("von Hand ausgeschlossen (Ausreißer)".to_string())
         } else {
-            too_small.get(&area.id).cloned()
+            too_small[i].take()
         };
         let reason = reason.or_else(|| {
-            let gaps: Vec<String> = status_inputs
-                .iter()
-                .chain(&dynamics_inputs)
-                .filter_map(|i| status_word(i.values.get(&area.id)).map(|w| format!("{} {w}", i.label)))
+            let all = || status_inputs.iter().chain(&dynamics_inputs);
+            if all().all(|input| input.column.number(i).is_some()) {
+                return None;
+            }
+            let gaps: Vec<String> = all()
+                .filter_map(|input| status_word(&input.column, i).map(|w| format!("{} {w}", input.label)))
                 .collect();
-            (!gaps.is_empty()).then(|| format!("Werte fehlen: {}", gaps.join(", ")))
+            Some(format!("Werte fehlen: {}", gaps.join(", ")))
         });
         match reason {
             Some(reason) => excluded.push(ExcludedArea {
@@ -737,7 +771,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
                 name: area.name.clone(),
                 reason,
             }),
-            None => valid.push(area),
+            None => valid.push(i),
         }
     }
     if valid.len() < 3 {
@@ -748,30 +782,10 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
             config.period
         )));
     }
-    let index = |inputs: &[Input]| -> Result<Vec<f64>> {
-        let mut sum = vec![0.0; valid.len()];
-        for input in inputs {
-            let column: Vec<f64> = valid
-                .iter()
-                .map(|a| input.values.get(&a.id).and_then(|v| v.value).unwrap_or(f64::NAN))
-                .collect();
-            let z = population_z_scores(&column).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "Indikator „{}“ streut über die {} gültigen Gebiete nicht (alle Werte gleich)",
-                    input.label,
-                    valid.len()
-                ))
-            })?;
-            for (s, z) in sum.iter_mut().zip(z) {
-                *s += input.sign * input.weight * z;
-            }
-        }
-        population_z_scores(&sum).ok_or_else(|| Error::Invalid("Die Indexsumme streut nicht".into()))
-    };
-    let status_index = index(&status_inputs)?;
+    let status_index = index_over(&status_inputs, &valid)?;
     let with_dynamics = !matches!(config.dynamics, DynamicsSource::StatusOnly);
-    let dynamics_index = if with_dynamics {
-        index(&dynamics_inputs)?.into_iter().map(Some).collect()
+    let dynamics_index: Vec<Option<f64>> = if with_dynamics {
+        index_over(&dynamics_inputs, &valid)?.into_iter().map(Some).collect()
     } else {
         vec![None; valid.len()]
     };
@@ -780,7 +794,8 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
     let mut status_counts = [0; 4];
     let mut dynamics_counts = [0; 3];
     let mut matrix = [[0; 3]; 4];
-    for ((area, s), d) in valid.iter().zip(&status_index).zip(&dynamics_index) {
+    for ((&i, s), d) in valid.iter().zip(&status_index).zip(&dynamics_index) {
+        let area = &areas[i];
         let sc = classify_status(*s, &t.status);
         let dc = d.map(|d| classify_dynamics(d, &t.dynamics));
         status_counts[sc as usize] += 1;
@@ -796,8 +811,8 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
             status_class: sc,
             dynamics_class: dc,
             code: match dc {
-                Some(dc) => format!("{}{}", sc.number(), dc.sign()),
-                None => sc.number().to_string(),
+                Some(dc) => CODES[sc as usize][dc as usize],
+                None => STATUS_CODES[sc as usize],
             },
         });
     }
@@ -888,7 +903,7 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             (None, r.dynamics_class.map(|c| c.label_de().to_string()))
         }),
         ("code", "Status/Dynamik-Gruppe", IndicatorKind::Categorical, 0, |r| {
-            (None, Some(r.code.clone()))
+            (None, Some(r.code.to_string()))
         }),
     ];
     let mut series = Vec::new();

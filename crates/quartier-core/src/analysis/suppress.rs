@@ -392,8 +392,8 @@ impl Tables<'_> {
             levels.dedup();
             let mut all = HashMap::new();
             for l in levels {
-                for (area, v) in self.atlas.values(meta.id, l, self.period_id)? {
-                    all.insert((l, area), v);
+                for (area, v) in self.atlas.values(meta.id, l, self.period_id)?.iter() {
+                    all.insert((l, *area), v.clone());
                 }
             }
             self.series.insert(meta.id, all);

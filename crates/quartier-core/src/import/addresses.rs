@@ -83,7 +83,7 @@ pub fn import_addresses(
     check_cancel(progress)?;
     progress.report(0.6, "Adressen werden gespeichert");
     let mut groups_total: BTreeMap<String, f64> = BTreeMap::new();
-    let tx = atlas.conn.savepoint()?;
+    let tx = atlas.write()?;
     let replaced = tx.execute("DELETE FROM address_point", [])?;
     {
         let mut insert =

@@ -306,7 +306,7 @@ pub fn import_geometry(
     }
     let mut total_area = 0.0;
     let (mut created, mut updated) = (0, 0);
-    let tx = atlas.conn.savepoint()?;
+    let tx = atlas.write()?;
     let level_id = match &existing_level {
         Some(l) => {
             if let Some(p) = &parent_level {

@@ -151,7 +151,7 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
         updates.push((key, u));
     }
     fail_on_problems(&table.source, problems)?;
-    let tx = atlas.conn.savepoint()?;
+    let tx = atlas.write()?;
     let mut created = Vec::new();
     for (key, u) in &updates {
         let (id, new) = ensure_indicator(&tx, key, u.kind.unwrap_or(IndicatorKind::Unspecified))?;

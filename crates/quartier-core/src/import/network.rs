@@ -197,7 +197,7 @@ pub fn import_network(
         .collect::<Result<Vec<_>>>()?;
     let built = Network::build(&projected, crate::analysis::network::SNAP_TOLERANCE);
     progress.report(0.7, "Netz wird gespeichert");
-    let tx = atlas.conn.savepoint()?;
+    let tx = atlas.write()?;
     let replaced = tx.execute("DELETE FROM network_line", [])?;
     {
         let mut insert = tx.prepare("INSERT INTO network_line(geometry) VALUES (?1)")?;

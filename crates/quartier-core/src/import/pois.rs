@@ -118,7 +118,7 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
 
     progress.report(0.6, "Punkte werden gespeichert");
     let category = opts.category.trim();
-    let tx = atlas.conn.savepoint()?;
+    let tx = atlas.write()?;
     let category_id = match tx
         .query_row("SELECT id FROM poi_category WHERE name = ?1", [category], |r| {
             r.get::<_, i64>(0)

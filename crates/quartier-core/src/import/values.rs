@@ -600,7 +600,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
 
     // Write everything in one transaction.
     progress.report(0.5, "Werte werden gespeichert");
-    let tx = atlas.conn.savepoint()?;
+    let tx = atlas.write()?;
     let mut created_area_ids = Vec::new();
     {
         let mut insert_area = tx.prepare("INSERT INTO area(level_id, key, name) VALUES (?1, ?2, ?3)")?;

@@ -3,8 +3,11 @@
 //! [`Atlas`] opens, creates and migrates files and answers the queries every other
 //! module needs. Writes happen in one transaction per user action.
 
+mod cache;
 pub mod schema;
 mod series;
+
+pub use cache::{Column, Series};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -17,8 +20,11 @@ use schema::{APPLICATION_ID, LATEST_VERSION, MIGRATIONS};
 
 /// An open atlas file.
 pub struct Atlas {
+    /// The connection. Reads may use it directly; every write goes through [`Atlas::write`].
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// Series and area lists read so far ([`cache`]).
+    cache: std::cell::RefCell<cache::SeriesCache>,
 }
 
 /// Name and identity of the municipality an atlas describes.
@@ -205,6 +211,7 @@ impl Atlas {
         Ok(Atlas {
             conn,
             path: path.to_path_buf(),
+            cache: Default::default(),
         })
     }
 
@@ -266,6 +273,7 @@ impl Atlas {
         Ok(Atlas {
             conn,
             path: path.to_path_buf(),
+            cache: Default::default(),
         })
     }
 
@@ -275,8 +283,23 @@ impl Atlas {
     pub fn trial<T>(&mut self, work: impl FnOnce(&mut Atlas) -> Result<T>) -> Result<T> {
         self.conn.execute_batch("SAVEPOINT probelauf")?;
         let outcome = work(self);
+        self.cache.get_mut().clear();
         self.conn.execute_batch("ROLLBACK TO probelauf; RELEASE probelauf")?;
         outcome
+    }
+
+    /// Starts a write (a savepoint, so writes nest in [`Atlas::trial`]) and forgets the series
+    /// read so far: the one door through which the engine changes the file.
+    pub(crate) fn write(&mut self) -> Result<rusqlite::Savepoint<'_>> {
+        self.cache.get_mut().clear();
+        Ok(self.conn.savepoint()?)
+    }
+
+    /// Empties the in-memory series when another connection changed the file.
+    fn check_cache(&self) -> Result<()> {
+        let version: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        self.cache.borrow_mut().check_version(version);
+        Ok(())
     }
 
     /// The file this atlas lives in.
@@ -328,7 +351,7 @@ impl Atlas {
                 rules.threshold
             )));
         }
-        let tx = self.conn.savepoint()?;
+        let tx = self.write()?;
         for (key, value) in [
             ("suppression_threshold", rules.threshold.to_string()),
             ("suppress_zero", if rules.suppress_zero { "1" } else { "0" }.to_string()),
@@ -390,11 +413,25 @@ impl Atlas {
 
     /// The areas of a level, by key.
     pub fn areas(&self, level_id: i64) -> Result<Vec<AreaRef>> {
+        Ok(self.level_areas(level_id)?.as_ref().clone())
+    }
+
+    /// The areas of a level in key order, shared from the in-memory cache ([`cache`]).
+    pub fn level_areas(&self, level_id: i64) -> Result<std::sync::Arc<Vec<AreaRef>>> {
+        Ok(self.cached_level(level_id)?.0)
+    }
+
+    /// The areas of a level and each area id's position in that order.
+    fn cached_level(&self, level_id: i64) -> Result<(std::sync::Arc<Vec<AreaRef>>, std::sync::Arc<cache::Positions>)> {
+        self.check_cache()?;
+        if let Some(l) = self.cache.borrow().areas.get(&level_id) {
+            return Ok((l.areas.clone(), l.position.clone()));
+        }
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id, key, name, parent_area_id FROM area WHERE level_id = ?1 ORDER BY key")?;
-        let areas = stmt
-            .query_map([level_id], |r| {
+        let areas = std::sync::Arc::new(
+            stmt.query_map([level_id], |r| {
                 Ok(AreaRef {
                     id: r.get(0)?,
                     key: r.get(1)?,
@@ -402,8 +439,40 @@ impl Atlas {
                     parent_area_id: r.get(3)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(areas)
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        );
+        let position = std::sync::Arc::new(cache::Positions::new(&areas));
+        self.cache.borrow_mut().areas.insert(
+            level_id,
+            cache::LevelAreas {
+                areas: areas.clone(),
+                position: std::sync::Arc::clone(&position),
+            },
+        );
+        Ok((areas, position))
+    }
+
+    /// One series as columns aligned to [`Atlas::level_areas`]: numbers (NaN where none) and
+    /// statuses, read straight from the stored series and kept in memory like
+    /// [`Atlas::values`]. What the analyses compute on.
+    pub fn column(&self, indicator_id: i64, level_id: i64, period_id: i64) -> Result<std::sync::Arc<Column>> {
+        let (areas, position) = self.cached_level(level_id)?;
+        let key = (indicator_id, level_id, period_id);
+        if let Some(column) = self.cache.borrow().columns.get(&key) {
+            return Ok(column.clone());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT data FROM value_series WHERE indicator_id = ?1 AND period_id = ?2 AND level_id = ?3",
+        )?;
+        let bytes = stmt
+            .query_row(params![indicator_id, period_id, level_id], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?;
+        let column = std::sync::Arc::new(match bytes {
+            Some(bytes) => series::decode_column(&bytes, &position, areas.len())?,
+            None => Column::empty(areas.len()),
+        });
+        self.cache.borrow_mut().columns.insert(key, column.clone());
+        Ok(column)
     }
 
     /// The areas of a level with their geometry (areas without geometry are left out).
@@ -476,7 +545,7 @@ impl Atlas {
     /// Changes an indicator's metadata in one transaction.
     pub fn update_indicator(&mut self, key: &str, update: &IndicatorUpdate) -> Result<IndicatorMeta> {
         let current = self.indicator(key)?;
-        let tx = self.conn.savepoint()?;
+        let tx = self.write()?;
         apply_indicator_update(&tx, current.id, update)?;
         log(&tx, "indicator_metadata", &format!("Metadaten von „{key}“ geändert"))?;
         tx.commit()?;
@@ -553,10 +622,22 @@ impl Atlas {
     }
 
     /// Values of one indicator at one level and period: area id → value and status.
-    pub fn values(&self, indicator_id: i64, level_id: i64, period_id: i64) -> Result<HashMap<i64, crate::StoredValue>> {
-        Ok(read_series(&self.conn, indicator_id, period_id, level_id)?
-            .into_iter()
-            .collect())
+    ///
+    /// Read once and then answered from memory until the next write ([`cache`]); the series is
+    /// shared, not copied.
+    pub fn values(&self, indicator_id: i64, level_id: i64, period_id: i64) -> Result<std::sync::Arc<Series>> {
+        self.check_cache()?;
+        let key = (indicator_id, level_id, period_id);
+        if let Some(series) = self.cache.borrow().series.get(&key) {
+            return Ok(series.clone());
+        }
+        let series = std::sync::Arc::new(
+            read_series(&self.conn, indicator_id, period_id, level_id)?
+                .into_iter()
+                .collect::<Series>(),
+        );
+        self.cache.borrow_mut().series.insert(key, series.clone());
+        Ok(series)
     }
 
     /// Sets or removes (`None`) one stored value, in one transaction with a line in the audit
@@ -602,7 +683,7 @@ impl Atlas {
                 )));
             }
         }
-        let tx = self.conn.savepoint()?;
+        let tx = self.write()?;
         let mut series = read_series(&tx, meta.id, period.id, level.id)?;
         let before = match &value {
             Some(v) => series.insert(area.id, v.clone()),
@@ -644,7 +725,7 @@ impl Atlas {
         status: crate::model::ValueStatus,
         note: &str,
     ) -> Result<usize> {
-        let tx = self.conn.savepoint()?;
+        let tx = self.write()?;
         let mut changed = 0;
         let levels: Vec<i64> = {
             let mut stmt =
@@ -683,7 +764,7 @@ impl Atlas {
             return Err(Error::Invalid(format!("Die Ebene „{name}“ gibt es schon")));
         }
         let parent_id = parent.map(|p| self.level(p)).transpose()?.map(|l| l.id);
-        let tx = self.conn.savepoint()?;
+        let tx = self.write()?;
         insert_level(&tx, name, parent_id)?;
         log(&tx, "create_level", &format!("Ebene „{name}“ angelegt"))?;
         tx.commit()?;
@@ -700,7 +781,7 @@ impl Atlas {
         run: &DerivedRun,
         outputs: &[DerivedSeries],
     ) -> Result<Vec<String>> {
-        let tx = self.conn.savepoint()?;
+        let tx = self.write()?;
         let parameters = serde_json::to_string(&run.parameters).unwrap_or_else(|_| "{}".into());
         let inputs = serde_json::to_string(&run.inputs).unwrap_or_else(|_| "[]".into());
         for out in outputs {

@@ -129,6 +129,12 @@ pub const MIGRATIONS: &[&str] = &[
         attributes TEXT NOT NULL DEFAULT '{}'
     );
     "#,
+    // Version 4: the list of a level's areas (key order, names, parents) from an index alone,
+    // without touching the rows that carry the geometry: reading a level of 20,000 areas
+    // took 6.6 ms through the table and is the largest part of an analysis' first run.
+    r#"
+    CREATE INDEX area_list ON area(level_id, key, name, parent_area_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use super::cache::{Column, Positions};
 use crate::model::ValueStatus;
 use crate::{Error, Result, StoredValue};
 
@@ -108,6 +109,33 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
         }
     }
     Ok(entries.into_iter().collect())
+}
+
+/// Decodes the numbers and statuses of a series straight into columns aligned to a level's
+/// areas (`position`: area id → index), without building a value per area: the fast path of
+/// the analyses. Texts and notes are skipped; entries of areas not in `position` too.
+pub(crate) fn decode_column(bytes: &[u8], position: &Positions, areas: usize) -> Result<Column> {
+    let mut c = Cursor { bytes, at: 0 };
+    if c.take(3)? != MAGIC {
+        return Err(damaged());
+    }
+    let n = c.u32()? as usize;
+    if n.saturating_mul(17) > bytes.len() {
+        return Err(damaged());
+    }
+    let mut column = Column::empty(areas);
+    for _ in 0..n {
+        let area = i64::from_le_bytes(c.u64()?);
+        let status = ValueStatus::from_code(i64::from(c.take(1)?[0]));
+        let value = f64::from_le_bytes(c.u64()?);
+        if let Some(i) = position.get(area) {
+            column.status[i] = Some(status);
+            if status == ValueStatus::Ok {
+                column.numbers[i] = value;
+            }
+        }
+    }
+    Ok(column)
 }
 
 /// Values with status ok, and all values, of a series.
