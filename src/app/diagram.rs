@@ -9,6 +9,7 @@ use eframe::egui;
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 use quartier_core::numbers::format_german;
 
+use super::command::{Command, OpenDialog};
 use super::palette;
 use super::save::Export;
 use super::state::{DiagramData, DiagramKind, Workbench};
@@ -16,8 +17,25 @@ use super::state::{DiagramData, DiagramKind, Workbench};
 const SELECTED: egui::Color32 = egui::Color32::from_rgb(20, 60, 160);
 const REFERENCE: egui::Color32 = egui::Color32::from_rgb(60, 60, 60);
 
-/// Draws the diagram pane.
-pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
+/// The diagram pane.
+pub struct DiagramPane;
+
+impl super::panes::PaneView for DiagramPane {
+    fn pane(&self) -> super::panes::Pane {
+        super::panes::Pane::Diagram
+    }
+
+    fn title(&self) -> &'static str {
+        tr("Diagramm")
+    }
+
+    fn ui(&self, ui: &mut egui::Ui, c: &mut super::panes::PaneContext<'_>) {
+        diagram_ui(ui, c.state, c.commands)
+    }
+}
+
+/// Draws the diagram pane: the kind chooser, export, and the chosen diagram.
+pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
     let mut export = None;
     ui.horizontal_wrapped(|ui| {
         for (kind, name) in DiagramKind::ALL {
@@ -35,16 +53,16 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         });
     });
     w.diagram_area = Some(ui.available_rect_before_wrap());
-    if export.is_some() {
-        w.export_request = export;
+    if let Some(kind) = export {
+        commands.push(Command::Open(OpenDialog::Export(kind)));
     }
     if w.classified.is_none() {
         ui.label(tr("Kein Indikator gewählt"));
         return;
     }
     match w.diagram {
-        DiagramKind::Bars => bars_ui(ui, w),
-        DiagramKind::Scatter => scatter_ui(ui, w),
+        DiagramKind::Bars => bars_ui(ui, w, commands),
+        DiagramKind::Scatter => scatter_ui(ui, w, commands),
         DiagramKind::TimeSeries => time_series_ui(ui, w),
         DiagramKind::AgeStructure => age_structure_ui(ui, w),
     }
@@ -58,7 +76,7 @@ fn axis_label(mark: egui_plot::GridMark) -> String {
 
 /// One bar per area with a value, highest first, in its class colour; the selection outlined;
 /// the reference (Gesamtstadt) as a dashed line.
-fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
+fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
     let Some(c) = w.classified.clone() else { return };
     let mut rows: Vec<_> = c.areas.iter().filter(|a| a.value.is_some()).collect();
     rows.sort_by(|a, b| b.value.unwrap_or(0.0).total_cmp(&a.value.unwrap_or(0.0)));
@@ -68,7 +86,7 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let selected = w.selection.contains(&a.key) || w.hovered.as_deref() == Some(a.key.as_str());
+            let selected = w.selection.highlights(&a.key);
             // Selected and hovered areas in the selection blue, so that they stand out even
             // as one of hundreds of thin bars.
             let fill = if selected {
@@ -126,16 +144,19 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench) {
             .then(|| rows[i as usize].key.clone())
     });
     if let Some(key) = under_pointer {
-        w.hover(&key);
         if response.response.clicked() {
             let extend = ui.input(|i| i.modifiers.command || i.modifiers.shift);
-            w.click(&key, extend);
+            commands.push(Command::Click {
+                key: key.clone(),
+                extend,
+            });
         }
+        commands.push(Command::Hover(key));
     }
 }
 
 /// The chosen indicator (y) over a second one (x), the regression line and r.
-fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
+fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
     let current = w.indicator.clone().unwrap_or_default();
     let candidates: Vec<(String, String)> = w
         .indicators_on_level()
@@ -263,10 +284,13 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench) {
             .filter(|(_, d)| *d < 8.0)
             .min_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((p, _)) = nearest {
-            w.hover(&p.key);
+            commands.push(Command::Hover(p.key.clone()));
             if response.response.clicked() {
                 let extend = ui.input(|i| i.modifiers.command || i.modifiers.shift);
-                w.click(&p.key, extend);
+                commands.push(Command::Click {
+                    key: p.key.clone(),
+                    extend,
+                });
             }
         }
     }

@@ -4,7 +4,9 @@
 //! shown comes from the engine ([`state::Workbench`]); the panes only draw and dispatch.
 
 mod analyses;
+mod analysis_results;
 mod basemap;
+pub mod command;
 mod diagram;
 mod diagram_export;
 mod dialogs;
@@ -13,10 +15,12 @@ mod i18n;
 mod import;
 mod jobs;
 pub mod map;
+mod menu;
 mod palette;
 mod panes;
 mod save;
 mod settings;
+mod sidebar;
 pub mod state;
 mod table;
 #[cfg(test)]
@@ -34,19 +38,7 @@ use i18n::tr;
 use panes::Pane;
 use state::{MapLayer, Mode};
 
-/// The keyboard shortcuts, as the about dialog lists them.
-pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("Strg+F", "Indikator suchen"),
-    ("Strg+E", "Einfache Ansicht / Expertenansicht"),
-    ("Strg+D", "Status und Dynamik …"),
-    ("Strg+G", "Auswahl als Gruppe speichern"),
-    ("Strg+C", "Tabellenzeilen (Auswahl oder alle gezeigten) kopieren"),
-    ("Strg+Z / Strg+Y", "Rückgängig / Wiederholen"),
-    ("Bild auf / Bild ab", "Zeitraum vor / zurück"),
-    ("F11", "Bereich maximieren / Aufteilung wiederherstellen"),
-    ("Esc", "Auswahl aufheben"),
-    ("F1", "Über Quartier"),
-];
+pub use menu::SHORTCUTS;
 
 /// Opens the app on the sample atlas, building it on first run.
 pub fn run_with_sample() -> Result<()> {
@@ -147,6 +139,8 @@ pub struct QuartierApp {
     save_dialog: save::SaveDialog,
     /// The interface in English.
     english: bool,
+    /// What the user asked for this frame, carried out after it ([`command`]).
+    commands: Vec<command::Command>,
 }
 
 impl QuartierApp {
@@ -194,6 +188,7 @@ impl QuartierApp {
             settings_dialog: dialogs::SettingsDialog::default(),
             save_dialog: save::SaveDialog::default(),
             english,
+            commands: Vec::new(),
         }
     }
 
@@ -242,7 +237,7 @@ impl QuartierApp {
         if ctx.zoom_factor() != zoom {
             ctx.set_zoom_factor(zoom);
         }
-        self.state.begin_frame();
+        self.state.selection.begin_frame();
         let now = ctx.input(|i| i.time);
         if now - self.settings_checked > 10.0 {
             self.settings_checked = now;
@@ -257,7 +252,8 @@ impl QuartierApp {
                 self.state.error = Some(format!("Hintergrundkarte: {e:#}"));
             }
         }
-        self.shortcuts(&ctx);
+        let pressed = menu::shortcuts(&ctx, !self.state.selection.is_empty());
+        self.commands.extend(pressed);
         self.poll_job();
         self.poll_analysis();
         self.poll_import();
@@ -282,14 +278,14 @@ impl QuartierApp {
                 base: self.base_map.as_mut(),
                 view: &mut self.view,
                 table: &mut self.table,
-                maximise: None,
+                commands: &mut self.commands,
             };
             match self.maximised {
                 Some(pane) => {
                     ui.horizontal(|ui| {
                         ui.strong(pane.title());
                         if ui.button(tr("Aufteilung wiederherstellen")).clicked() {
-                            self.maximised = None;
+                            context.commands.push(command::Command::Maximise(None));
                         }
                     });
                     context.pane_content(ui, pane);
@@ -301,9 +297,6 @@ impl QuartierApp {
                         &mut self.layout
                     };
                     tree.ui(&mut context, ui);
-                    if context.maximise.is_some() {
-                        self.maximised = context.maximise;
-                    }
                 }
             }
         });
@@ -335,19 +328,10 @@ impl QuartierApp {
             }
         }
         dialogs::about_ui(&ctx, &mut self.about_open);
-        if let Some(kind) = self.state.export_request.take() {
-            self.save_dialog.open_for(kind, &self.state);
-        }
         self.save_dialog.ui(&ctx, &mut self.state);
-        if let Some(area) = self.table.edit_value.take() {
-            self.value_dialog.open_for(&self.state, &area);
-        }
         let edits = [self.value_dialog.ui(&ctx, &self.state), self.metadata_dialog.ui(&ctx)];
-        for edit in edits.into_iter().flatten() {
-            if let Err(e) = self.history.apply(&mut self.state, edit) {
-                self.state.error = Some(e.to_string());
-            }
-        }
+        self.commands
+            .extend(edits.into_iter().flatten().map(command::Command::Edit));
         if let Some(job) = self.import_dialog.ui(&ctx, &self.state) {
             self.import_job = Some(job);
         }
@@ -363,6 +347,16 @@ impl QuartierApp {
         self.analyses.result_ui(&ctx);
         if let Some(job) = &self.analysis_job {
             job.ui(&ctx);
+        }
+        // The state changed after this frame was drawn: one more frame shows it. (A hover is
+        // shown with the next pointer move, as before; repainting for it would never stop
+        // while the pointer rests on an area.)
+        let commands = std::mem::take(&mut self.commands);
+        if commands.iter().any(|c| !matches!(c, command::Command::Hover(_))) {
+            ctx.request_repaint();
+        }
+        for command in commands {
+            self.apply(&ctx, command);
         }
     }
 
@@ -448,432 +442,6 @@ impl QuartierApp {
                 });
                 self.status_dialog.open = true;
             }
-        }
-    }
-
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        use egui::{Key, KeyboardShortcut, Modifiers};
-        let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)));
-        if pressed(Modifiers::COMMAND, Key::F) {
-            self.focus_search = true;
-        }
-        if pressed(Modifiers::COMMAND, Key::E) {
-            self.toggle_mode();
-        }
-        if pressed(Modifiers::COMMAND, Key::D) {
-            self.status_dialog.open_for(&self.state);
-        }
-        if pressed(Modifiers::COMMAND, Key::G) {
-            self.group_dialog.open = !self.state.selection.is_empty();
-        }
-        // In a text field, Strg+Z belongs to the field.
-        let typing = ctx.egui_wants_keyboard_input();
-        if !typing && (pressed(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z) || pressed(Modifiers::COMMAND, Key::Y)) {
-            self.history.redo(&mut self.state);
-        }
-        if !typing && pressed(Modifiers::COMMAND, Key::Z) {
-            self.history.undo(&mut self.state);
-        }
-        if pressed(Modifiers::NONE, Key::F1) {
-            self.about_open = true;
-        }
-        if pressed(Modifiers::NONE, Key::F11) {
-            self.maximised = match self.maximised {
-                Some(_) => None,
-                None => Some(Pane::Map),
-            };
-        }
-        let copy = ctx.input(|i| i.events.contains(&egui::Event::Copy)) && ctx.memory(|m| m.focused().is_none());
-        if copy {
-            table::copy_rows(ctx, &mut self.state, &self.table);
-        }
-        if pressed(Modifiers::NONE, Key::Escape) {
-            self.state.selection.clear();
-        }
-        let step = if pressed(Modifiers::NONE, Key::PageUp) {
-            1
-        } else if pressed(Modifiers::NONE, Key::PageDown) {
-            -1
-        } else {
-            0
-        };
-        if step != 0 {
-            let periods = self.state.periods();
-            let now = self
-                .state
-                .period
-                .as_ref()
-                .and_then(|p| periods.iter().position(|x| x == p));
-            if let Some(i) = now {
-                let next = (i as i64 + step).clamp(0, periods.len() as i64 - 1) as usize;
-                let label = periods[next].clone();
-                self.state.choose_period(&label);
-            }
-        }
-    }
-
-    fn toggle_mode(&mut self) {
-        let mode = match self.state.mode {
-            Mode::Expert => Mode::Simple,
-            Mode::Simple => Mode::Expert,
-        };
-        self.state.set_mode(mode);
-        self.maximised = None;
-    }
-
-    fn menu_ui(&mut self, ui: &mut egui::Ui) {
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button(tr("Datei"), |ui| {
-                for kind in [
-                    import::ImportKind::Geometry,
-                    import::ImportKind::Values,
-                    import::ImportKind::Pois,
-                ] {
-                    let label = match kind {
-                        import::ImportKind::Geometry => tr("Geometrie importieren …"),
-                        import::ImportKind::Values => tr("Werte importieren …"),
-                        import::ImportKind::Pois => tr("Einrichtungen importieren …"),
-                    };
-                    if ui.button(label).clicked() {
-                        self.import_dialog.open_for(kind, &self.state);
-                    }
-                }
-                ui.separator();
-                if ui.button(tr("Einstellungen …")).clicked() {
-                    self.settings_dialog.open_with(&self.base_settings, self.english);
-                }
-                if ui.button(tr("Beenden")).clicked() {
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            });
-            ui.menu_button(tr("Bearbeiten"), |ui| {
-                let undo = self.history.next_undo().map(|e| e.describe());
-                if ui
-                    .add_enabled(
-                        undo.is_some(),
-                        egui::Button::new(tr("Rückgängig")).shortcut_text("Strg+Z"),
-                    )
-                    .on_hover_text(undo.unwrap_or_default())
-                    .clicked()
-                {
-                    self.history.undo(&mut self.state);
-                }
-                let redo = self.history.next_redo().map(|e| e.describe());
-                if ui
-                    .add_enabled(
-                        redo.is_some(),
-                        egui::Button::new(tr("Wiederholen")).shortcut_text("Strg+Y"),
-                    )
-                    .on_hover_text(redo.unwrap_or_default())
-                    .clicked()
-                {
-                    self.history.redo(&mut self.state);
-                }
-                ui.separator();
-                if ui
-                    .add_enabled(
-                        self.state.indicator.is_some(),
-                        egui::Button::new(tr("Indikator bearbeiten …")),
-                    )
-                    .clicked()
-                {
-                    if let Some(key) = self.state.indicator.clone() {
-                        self.metadata_dialog.open_for(&self.state, &key);
-                    }
-                }
-            });
-            ui.menu_button(tr("Analyse"), |ui| {
-                if ui.button(tr("Status und Dynamik …")).clicked() {
-                    self.status_dialog.open_for(&self.state);
-                }
-                for (dialog, label) in [
-                    (analyses::Dialog::Index, tr("Zusammengesetzter Index …")),
-                    (analyses::Dialog::Suppression, tr("Geheimhaltung prüfen …")),
-                    (analyses::Dialog::Aggregation, tr("Auf gröbere Ebene zusammenfassen …")),
-                    (analyses::Dialog::Distance, tr("Entfernung zu Einrichtungen …")),
-                ] {
-                    if ui.button(label).clicked() {
-                        self.analyses.open(dialog, &self.state);
-                    }
-                }
-                ui.separator();
-                let has_result = self.state.status_dynamics.is_some();
-                ui.radio_value(
-                    &mut self.state.layer,
-                    MapLayer::Choropleth,
-                    tr("Karte: gewählter Indikator"),
-                );
-                ui.add_enabled_ui(has_result, |ui| {
-                    ui.radio_value(
-                        &mut self.state.layer,
-                        MapLayer::StatusDynamics,
-                        tr("Karte: Status/Dynamik"),
-                    );
-                });
-            });
-            ui.menu_button(tr("Auswahl"), |ui| {
-                if ui.button(tr("Auswahl aufheben")).clicked() {
-                    self.state.selection.clear();
-                }
-                if ui
-                    .add_enabled(
-                        !self.state.selection.is_empty(),
-                        egui::Button::new(tr("Als Gruppe speichern …")),
-                    )
-                    .clicked()
-                {
-                    self.group_dialog.open = true;
-                }
-                if !self.state.groups.is_empty() {
-                    ui.separator();
-                    let names: Vec<String> = self.state.groups.iter().map(|g| g.name.clone()).collect();
-                    for name in names {
-                        if ui.button(format!("Gruppe „{name}“")).clicked() {
-                            self.state.select_group(&name);
-                        }
-                    }
-                }
-            });
-            ui.menu_button(tr("Ansicht"), |ui| {
-                for pane in Pane::ALL {
-                    let mut open = panes::is_open(&self.layout, pane);
-                    if ui.checkbox(&mut open, pane.title()).changed() {
-                        if open {
-                            panes::reopen(&mut self.layout, pane);
-                        } else if let Some(tile) = self.layout.tiles.find_pane(&pane) {
-                            self.layout.remove_recursively(tile);
-                        }
-                    }
-                }
-                ui.separator();
-                if ui.button(tr("Aufteilung zurücksetzen")).clicked() {
-                    self.layout = panes::default_layout();
-                    self.maximised = None;
-                }
-            });
-            ui.menu_button(tr("Hilfe"), |ui| {
-                if ui.button(tr("Über Quartier")).clicked() {
-                    self.about_open = true;
-                }
-            });
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let mut mode = self.state.mode;
-                ui.selectable_value(&mut mode, Mode::Expert, tr("Experte"))
-                    .on_hover_text(tr("Alle Indikatoren, Diagramme und Analysen (Strg+E)"));
-                ui.selectable_value(&mut mode, Mode::Simple, tr("Einfach"))
-                    .on_hover_text(tr("Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)"));
-                if mode != self.state.mode {
-                    self.state.set_mode(mode);
-                    self.maximised = None;
-                }
-            });
-        });
-    }
-
-    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
-        let w = &self.state;
-        ui.horizontal(|ui| {
-            ui.label(format!("{}: {}", tr("Atlas"), w.info.name));
-            ui.separator();
-            ui.label(format!("{}: {}", tr("Ebene"), w.level_name()));
-            ui.separator();
-            ui.label(format!("{}: {}", tr("Zeitraum"), w.period.as_deref().unwrap_or("–")));
-            ui.separator();
-            ui.label(format!("{}: {} {}", tr("Auswahl"), w.selection.len(), tr("Gebiete")));
-            if let Some(e) = &w.error {
-                ui.separator();
-                ui.colored_label(egui::Color32::from_rgb(220, 60, 60), e);
-            } else if let Some(n) = &w.notice {
-                ui.separator();
-                ui.label(n);
-            }
-        });
-    }
-
-    /// The sidebar: levels, indicators with search, period, classification.
-    fn sidebar_ui(&mut self, ui: &mut egui::Ui) {
-        let w = &mut self.state;
-        ui.heading(&w.info.name);
-        ui.separator();
-        ui.strong(tr("Ebene"));
-        let mut level = None;
-        for (i, l) in w.info.levels.iter().enumerate() {
-            if ui
-                .selectable_label(w.level == i, format!("{} ({})", l.name, l.areas))
-                .clicked()
-            {
-                level = Some(i);
-            }
-        }
-        if let Some(i) = level {
-            w.choose_level(i);
-        }
-        ui.separator();
-        let heading = ui.strong(tr("Zeitraum"));
-        let periods = w.periods();
-        let mut period = None;
-        let current = w.period.as_ref().and_then(|p| periods.iter().position(|x| x == p));
-        if let (Some(mut index), true) = (current, periods.len() > 1) {
-            let labels = periods.clone();
-            let slider = ui
-                .add(
-                    egui::Slider::new(&mut index, 0..=periods.len() - 1)
-                        .step_by(1.0)
-                        .custom_formatter(move |v, _| labels.get(v.round() as usize).cloned().unwrap_or_default()),
-                )
-                .labelled_by(heading.id);
-            if slider.changed() {
-                period = periods.get(index).cloned();
-            }
-        }
-        ui.horizontal_wrapped(|ui| {
-            for p in &periods {
-                if ui
-                    .selectable_label(w.period.as_deref() == Some(p.as_str()), p)
-                    .clicked()
-                {
-                    period = Some(p.clone());
-                }
-            }
-        });
-        if let Some(p) = period {
-            w.choose_period(&p);
-        }
-        ui.separator();
-        ui.strong(tr("Klassen"));
-        let mut changed = false;
-        let label = ui.label(tr("Verfahren"));
-        egui::ComboBox::from_id_salt("verfahren")
-            .selected_text(tr(state::METHODS[w.method].0))
-            .show_ui(ui, |ui| {
-                for (i, (name, _)) in state::METHODS.iter().enumerate() {
-                    changed |= ui.selectable_value(&mut w.method, i, tr(name)).changed();
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        if state::METHODS[w.method.min(state::METHODS.len() - 1)].1 == state::MethodChoice::Manual {
-            let label = ui.label(tr("Grenzen (durch ; getrennt)"));
-            changed |= ui
-                .add(egui::TextEdit::singleline(&mut w.manual_breaks).hint_text(tr("z. B. 5; 10,5; 20")))
-                .labelled_by(label.id)
-                .lost_focus();
-        } else {
-            changed |= ui
-                .add(egui::Slider::new(&mut w.classes, 2..=9).text(tr("Klassen")))
-                .changed();
-        }
-        if changed {
-            w.refresh();
-        }
-        if w.mode == Mode::Expert {
-            let label = ui.label(tr("Säulen (zweiter Indikator)"));
-            let options: Vec<(String, String)> = w
-                .indicators_on_level()
-                .iter()
-                .map(|i| (i.key.clone(), i.name.clone()))
-                .collect();
-            let shown = w
-                .column_indicator
-                .as_ref()
-                .and_then(|k| options.iter().find(|(o, _)| o == k))
-                .map_or(tr("keine").to_string(), |(_, n)| n.clone());
-            let mut chosen = w.column_indicator.clone();
-            egui::ComboBox::from_id_salt("saeulen")
-                .selected_text(shown)
-                .width(260.0)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut chosen, None, tr("keine"));
-                    for (key, name) in &options {
-                        ui.selectable_value(&mut chosen, Some(key.clone()), name);
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-            if chosen != w.column_indicator {
-                w.column_indicator = chosen;
-                w.refresh_columns();
-            }
-        }
-        if !w.poi_layers.is_empty() {
-            ui.separator();
-            ui.strong(tr("Einrichtungen"));
-            let mut toggled = None;
-            for (i, layer) in w.poi_layers.iter().enumerate() {
-                let mut shown = layer.shown;
-                ui.horizontal(|ui| {
-                    let (dot, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-                    ui.painter().circle_filled(dot.center(), 4.5, palette::series(i));
-                    if ui
-                        .checkbox(&mut shown, format!("{} ({})", layer.category, layer.count))
-                        .changed()
-                    {
-                        toggled = Some((i, shown));
-                    }
-                });
-            }
-            if let Some((i, shown)) = toggled {
-                w.show_pois(i, shown);
-            }
-        }
-        ui.separator();
-        ui.strong(tr("Indikatoren"));
-        ui.horizontal(|ui| {
-            let label = ui.label(tr("Suchen"));
-            let search_box = ui
-                .add(egui::TextEdit::singleline(&mut w.search).hint_text(tr("Name oder Schlüssel (Strg+F)")))
-                .labelled_by(label.id);
-            if std::mem::take(&mut self.focus_search) {
-                search_box.request_focus();
-            }
-        });
-        let search = w.search.to_lowercase();
-        let mut chosen = None;
-        let mut curate = None;
-        let mut edit_metadata = None;
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let mut topic = String::new();
-            for i in w.indicators_on_level() {
-                if !search.is_empty()
-                    && !i.name.to_lowercase().contains(&search)
-                    && !i.key.to_lowercase().contains(&search)
-                {
-                    continue;
-                }
-                if i.topic != topic {
-                    topic = i.topic.clone();
-                    ui.label(egui::RichText::new(if topic.is_empty() { "Ohne Thema" } else { &topic }).weak());
-                }
-                let on = w.indicator.as_deref() == Some(i.key.as_str());
-                let item = ui
-                    .selectable_label(on, w.indicator_title(&i.key))
-                    .on_hover_text(format!("{} · Zeiträume: {}", i.key, i.periods.join(", ")));
-                if item.clicked() {
-                    chosen = Some(i.key.clone());
-                }
-                item.context_menu(|ui| {
-                    if ui.button(tr("Metadaten bearbeiten …")).clicked() {
-                        edit_metadata = Some(i.key.clone());
-                        ui.close();
-                    }
-                    let mut offered = w.is_simple_indicator(i);
-                    if ui
-                        .checkbox(&mut offered, tr("In der einfachen Ansicht zeigen"))
-                        .changed()
-                    {
-                        curate = Some((i.key.clone(), offered));
-                    }
-                });
-            }
-        });
-        if let Some(key) = chosen {
-            w.choose_indicator(&key);
-        }
-        if let Some((key, offered)) = curate {
-            w.curate_simple_indicator(&key, offered);
-        }
-        if let Some(key) = edit_metadata {
-            self.metadata_dialog.open_for(&self.state, &key);
         }
     }
 }

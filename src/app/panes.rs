@@ -7,6 +7,7 @@ use eframe::egui;
 use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, Tile, TileId, Tiles, Tree, UiResponse};
 use serde::{Deserialize, Serialize};
 
+use super::command::Command;
 use super::map::{MapGeometry, View};
 use super::state::Workbench;
 use super::table::TableView;
@@ -28,11 +29,35 @@ impl Pane {
 
     /// The tab title.
     pub fn title(self) -> &'static str {
-        match self {
-            Pane::Map => tr("Karte"),
-            Pane::Table => tr("Tabelle"),
-            Pane::Diagram => tr("Diagramm"),
-        }
+        view(self).title()
+    }
+}
+
+/// One kind of pane: the id the layout stores, the title on its tab, and how it draws. Each
+/// lives in its own file (`map.rs`, `table.rs`, `diagram.rs`); [`REGISTERED`] lists them, and
+/// the layout, the "Ansicht" menu and the tests read that list.
+pub trait PaneView: Sync {
+    /// Which pane this is.
+    fn pane(&self) -> Pane;
+    /// The tab title (German, English as a setting).
+    fn title(&self) -> &'static str;
+    /// Draws the pane's content. User actions go into `context.commands`; the pane reads the
+    /// state but never queries the atlas itself.
+    fn ui(&self, ui: &mut egui::Ui, context: &mut PaneContext<'_>);
+}
+
+/// The registered panes, in menu order.
+pub static REGISTERED: [&dyn PaneView; 3] = [
+    &super::map::MapPane,
+    &super::table::TablePane,
+    &super::diagram::DiagramPane,
+];
+
+/// The registered view of a pane.
+pub fn view(pane: Pane) -> &'static dyn PaneView {
+    match REGISTERED.iter().find(|v| v.pane() == pane) {
+        Some(v) => *v,
+        None => REGISTERED[0],
     }
 }
 
@@ -103,23 +128,14 @@ pub struct PaneContext<'a> {
     pub base: Option<&'a mut super::basemap::BaseMap>,
     /// The table's sorting and filter.
     pub table: &'a mut TableView,
-    /// Set when the user asks to maximise a pane.
-    pub maximise: Option<Pane>,
+    /// What the panes ask for, carried out after the frame.
+    pub commands: &'a mut Vec<Command>,
 }
 
 impl PaneContext<'_> {
     /// Draws one pane's content.
     pub fn pane_content(&mut self, ui: &mut egui::Ui, pane: Pane) {
-        match pane {
-            Pane::Map => match self.geometry {
-                Some(g) => super::map::map_ui(ui, self.state, g, self.view, self.base.as_deref_mut()),
-                None => {
-                    ui.label(tr("Keine Geometrie geladen"));
-                }
-            },
-            Pane::Table => super::table::table_ui(ui, self.state, self.table),
-            Pane::Diagram => super::diagram::diagram_ui(ui, self.state),
-        }
+        view(pane).ui(ui, self);
     }
 }
 
@@ -154,7 +170,7 @@ impl egui_tiles::Behavior<Pane> for PaneContext<'_> {
                 .on_hover_text(format!("{} maximieren (F11)", pane.title()))
                 .clicked()
             {
-                self.maximise = Some(pane);
+                self.commands.push(Command::Maximise(Some(pane)));
             }
         }
     }

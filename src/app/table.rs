@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use super::save::Export;
 use eframe::egui;
 
+use super::command::{Command, OpenDialog};
 use super::palette;
 use super::state::Workbench;
 
@@ -28,8 +29,6 @@ pub struct TableView {
     pub descending: bool,
     /// Only rows whose key or name contains this (case-insensitive).
     pub filter: String,
-    /// The area whose value the user asked to edit.
-    pub edit_value: Option<String>,
 }
 
 impl TableView {
@@ -108,13 +107,30 @@ fn cell(ui: &mut egui::Ui, width: f32, right: bool, widget: impl egui::Widget) -
     .inner
 }
 
-/// Draws the table pane.
-pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
+/// The table pane.
+pub struct TablePane;
+
+impl super::panes::PaneView for TablePane {
+    fn pane(&self) -> super::panes::Pane {
+        super::panes::Pane::Table
+    }
+
+    fn title(&self) -> &'static str {
+        tr("Tabelle")
+    }
+
+    fn ui(&self, ui: &mut egui::Ui, c: &mut super::panes::PaneContext<'_>) {
+        table_ui(ui, c.state, c.table, c.commands)
+    }
+}
+
+/// Draws the table with its toolbar.
+pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, commands: &mut Vec<Command>) {
     if w.table.is_none() {
         ui.label(tr("Kein Indikator gewählt"));
         return;
     }
-    toolbar_ui(ui, w, view);
+    toolbar_ui(ui, w, view, commands);
     let Some(t) = w.table.clone() else { return };
     let rows = view.visible_rows(w);
     let classes: HashMap<&str, Option<usize>> = w
@@ -193,7 +209,7 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                     for &i in &rows[range] {
                         let row = &t.rows[i];
                         let selected = w.selection.contains(&row.key);
-                        let highlighted = selected || w.hovered.as_deref() == Some(row.key.as_str());
+                        let highlighted = selected || w.selection.hovered.as_deref() == Some(row.key.as_str());
                         let response = ui
                             .horizontal(|ui| {
                                 let key = cell(ui, KEY_WIDTH, false, egui::Button::selectable(selected, &row.key));
@@ -213,11 +229,11 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
                                     );
                                     if c == 0 {
                                         if shown.double_clicked() {
-                                            view.edit_value = Some(row.key.clone());
+                                            commands.push(Command::Open(OpenDialog::Value(row.key.clone())));
                                         }
                                         shown.context_menu(|ui| {
                                             if ui.button(tr("Wert ändern …")).clicked() {
-                                                view.edit_value = Some(row.key.clone());
+                                                commands.push(Command::Open(OpenDialog::Value(row.key.clone())));
                                                 ui.close();
                                             }
                                         });
@@ -245,19 +261,18 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
     });
     if let Some(key) = clicked {
         let extend = ui.input(|i| i.modifiers.command || i.modifiers.shift);
-        w.click(&key, extend);
+        commands.push(Command::Click { key, extend });
     }
     if let Some(key) = hovered {
-        w.hover(&key);
+        commands.push(Command::Hover(key));
     }
     if let Some(key) = remove_column {
-        w.table_columns.retain(|k| *k != key);
-        w.refresh_table();
+        commands.push(Command::RemoveTableColumn(key));
     }
 }
 
 /// Filter, added columns, copy and export.
-fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
+fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(tr("Filter"));
         ui.add(
@@ -290,8 +305,7 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             });
         });
         if let Some(key) = added {
-            w.table_columns.push(key);
-            w.refresh_table();
+            commands.push(Command::AddTableColumn(key));
         }
         if ui
             .button(tr("Kopieren"))
@@ -300,7 +314,7 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             ))
             .clicked()
         {
-            copy_rows(ui.ctx(), w, view);
+            commands.push(Command::CopyRows);
         }
         ui.menu_button(tr("Exportieren"), |ui| {
             for (kind, label) in [
@@ -309,7 +323,7 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView) {
             ] {
                 if ui.button(label).clicked() {
                     ui.close();
-                    w.export_request = Some(kind);
+                    commands.push(Command::Open(OpenDialog::Export(kind)));
                 }
             }
         });

@@ -1,238 +1,14 @@
-//! The app driven by its accessible labels (egui_kittest), on the Berlin sample atlas: what a
-//! planner clicks, and what the state shows afterwards.
+//! The app's dialogs driven by their accessible labels: import, editing with undo, the
+//! analyses, the settings and "Speichern unter".
 #![allow(clippy::unwrap_used)]
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 
-use super::state::{MapLayer, Mode, Workbench};
-use super::QuartierApp;
-
-fn sample_app() -> (tempfile::TempDir, QuartierApp) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    quartier_core::sample::build_sample_atlas(&data, &path, false, &quartier_core::NoProgress).unwrap();
-    let state = Workbench::new(quartier_core::Atlas::open(&path).unwrap()).unwrap();
-    (dir, QuartierApp::new(state, None))
-}
-
-fn harness(app: QuartierApp) -> Harness<'static, QuartierApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut QuartierApp| app.show(ui), app)
-}
-
+use super::super::command::{Command, OpenDialog};
+use super::super::QuartierApp;
+use super::{choose_indicator, harness, sample_app, wait_for_jobs};
 use eframe::egui;
-
-/// Chooses an indicator as a planner does: types into the search field, clicks the result.
-fn choose_indicator(h: &mut Harness<'static, QuartierApp>, search: &str, label: &str) {
-    h.get_by_label("Suchen").click();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("Suchen").type_text(search);
-    h.run();
-    h.get_by_label(label).click();
-    h.run();
-}
-
-#[test]
-fn a_planner_chooses_indicator_and_period_and_selects_an_area_in_the_table() {
-    let (_dir, app) = sample_app();
-    let mut h = harness(app);
-    h.run();
-    // The three panes are there.
-    for title in ["Karte", "Tabelle", "Diagramm"] {
-        assert!(h.query_by_label(title).is_some(), "pane {title}");
-    }
-    choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
-    assert_eq!(h.state().state.indicator.as_deref(), Some("anteil_u6"));
-    assert_eq!(h.state().state.period.as_deref(), Some("2020"));
-    h.get_by_label("2018").click();
-    h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2018"));
-    // The period slider moves through the same periods.
-    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Zeitraum")
-        .set_value_accesskit(1.0);
-    h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2020"));
-    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Zeitraum")
-        .set_value_accesskit(0.0);
-    h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2018"));
-    assert_eq!(h.state().state.classified.as_ref().unwrap().period, "2018");
-    // The first row of the table (sorted by key) is selected by a click on its key and is
-    // then drawn highlighted on the map.
-    h.get_by_label("01011101").click();
-    h.run();
-    let w = &h.state().state;
-    assert!(w.selection.contains("01011101"), "{:?}", w.selection);
-    assert!(super::map::is_highlighted(w, "01011101"));
-    assert!(!super::map::is_highlighted(w, "01011102"));
-    assert!(h.query_by_label("Auswahl: 1 Gebiete").is_some(), "status bar");
-}
-
-#[test]
-fn simple_mode_offers_curated_indicators_and_hides_the_diagram() {
-    let (_dir, app) = sample_app();
-    let mut h = harness(app);
-    h.run();
-    assert!(
-        h.query_by_label("Einwohner [Personen]").is_some(),
-        "expert: every indicator"
-    );
-    h.get_by_label("Einfach").click();
-    h.run();
-    assert_eq!(h.state().state.mode, Mode::Simple);
-    assert!(h.query_by_label("Diagramm").is_none(), "map and table only");
-    assert!(
-        h.query_by_label("Einwohner [Personen]").is_none(),
-        "counts are not offered"
-    );
-    assert!(h.query_by_label("Anteil unter 6-Jährige [%]").is_some());
-    let shown = h.state().state.indicator.clone().unwrap();
-    let info = h.state().state.info.indicators.iter().find(|i| i.key == shown).unwrap();
-    assert!(matches!(info.kind.as_str(), "share" | "rate_per_1000"), "{shown}");
-    h.get_by_label("Experte").click();
-    h.run();
-    assert_eq!(h.state().state.mode, Mode::Expert);
-    assert!(h.query_by_label("Diagramm").is_some());
-}
-
-#[test]
-fn status_and_dynamics_run_from_the_dialog_and_show_their_legend() {
-    let (_dir, app) = sample_app();
-    let mut h = harness(app);
-    h.run();
-    h.get_by_label("Analyse").click();
-    h.run();
-    h.get_by_label("Status und Dynamik …").click();
-    h.run();
-    assert_eq!(h.state().status_dialog.period, "2019", "newest MSS edition");
-    h.get_by_label("Berechnen").click();
-    // The job runs on its own thread; step until its result has arrived.
-    let started = std::time::Instant::now();
-    while h.state().job.is_some() || h.state().state.status_dynamics.is_none() {
-        assert!(started.elapsed().as_secs() < 60, "status/dynamics did not finish");
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    h.run();
-    let w = &h.state().state;
-    assert_eq!(w.layer, MapLayer::StatusDynamics);
-    let r = w.status_dynamics.as_ref().unwrap();
-    // The published MSS 2019 distribution.
-    assert_eq!(
-        (r.valid_areas, r.status_counts, r.dynamics_counts),
-        (436, [67, 283, 47, 39], Some([46, 357, 33]))
-    );
-    // The matrix legend is on the map, with its labels and counts.
-    for label in ["Status/Dynamik 2019", "sehr niedrig", "negativ", "436 gültige Gebiete"] {
-        assert!(h.query_by_label(label).is_some(), "legend: {label}");
-    }
-    let cell = r.matrix.unwrap()[0][1].to_string();
-    assert!(h.query_by_label(&cell).is_some(), "count of hoch/stabil");
-}
-
-#[test]
-fn the_table_takes_columns_filters_sorts_and_copies_for_excel() {
-    let (_dir, app) = sample_app();
-    let mut h = harness(app);
-    h.run();
-    choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
-    h.get_by_label("Spalte hinzufügen").click();
-    h.run();
-    h.get_by_label("Ausländeranteil").click();
-    h.run();
-    let columns: Vec<String> = h
-        .state()
-        .state
-        .table
-        .as_ref()
-        .unwrap()
-        .columns
-        .iter()
-        .map(|c| c.indicator.key.clone())
-        .collect();
-    assert_eq!(columns, ["anteil_u6", "anteil_ausl"]);
-    // Sort by the under-6 share, highest first: the first visible row has the largest value.
-    h.get_by_label("Anteil unter 6-Jährige").click();
-    h.run();
-    let rows = h.state().table.visible_rows(&h.state().state);
-    let t = h.state().state.table.clone().unwrap();
-    let first = t.rows[rows[0]].cells[0].number().unwrap();
-    assert!(t.rows.iter().filter_map(|r| r.cells[0].number()).all(|v| v <= first));
-    // Filter by name, then copy what is shown.
-    h.get_by_label("Filter").click();
-    h.run();
-    h.get_by_label("Filter").type_text("Stüler");
-    h.run();
-    assert_eq!(h.state().table.visible_rows(&h.state().state).len(), 1);
-    h.get_by_label("Kopieren").click();
-    h.step();
-    let copied = h
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .find_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let lines: Vec<&str> = copied.lines().collect();
-    assert_eq!(lines.len(), 3, "header, Gesamtstadt, one row: {copied}");
-    assert!(lines[2].starts_with("01011101\tStülerstraße\t"), "{copied}");
-}
-
-#[test]
-fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
-    let (_dir, app) = sample_app();
-    let mut h = harness(app);
-    h.run();
-    h.get_by_label("Kita (2880)").click();
-    h.run();
-    let layer = &h.state().state.poi_layers[0];
-    assert!(layer.shown);
-    assert_eq!(layer.points.as_ref().map(Vec::len), Some(2880));
-    // The info card shows name, address and places of a Kita.
-    let kita = layer
-        .points
-        .as_ref()
-        .unwrap()
-        .iter()
-        .find(|p| p.capacity.is_some())
-        .unwrap()
-        .clone();
-    h.state_mut().state.poi_card = Some(kita.clone());
-    h.run();
-    assert!(h.query_by_label(&kita.name).is_some());
-    let places = format!(
-        "Plätze: {}",
-        quartier_core::numbers::format_german(kita.capacity.unwrap(), 0)
-    );
-    assert!(h.query_by_label(&places).is_some(), "{places}");
-    // Columns: the foreigners' share over the areas.
-    h.get_by_label("Säulen (zweiter Indikator)").click();
-    h.run();
-    h.get_all_by_label("Ausländeranteil").last().unwrap().click();
-    h.run();
-    let w = &h.state().state;
-    assert_eq!(w.column_indicator.as_deref(), Some("anteil_ausl"));
-    assert!(w.column_values.len() > 400, "{}", w.column_values.len());
-}
-
-/// Steps the harness until the app has no running job.
-fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
-    let started = std::time::Instant::now();
-    h.step();
-    while h.state().job.is_some() || h.state().import_job.is_some() || h.state().analysis_job.is_some() {
-        assert!(started.elapsed().as_secs() < 60, "job did not finish");
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    h.run();
-}
 
 #[test]
 fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
@@ -267,7 +43,7 @@ fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
     wait_for_jobs(&mut h);
     assert!(h.query_by_label("1 Problem – nichts wurde geschrieben").is_some());
     match &h.state().import_dialog.outcome {
-        Some(Ok(super::import::ImportOutcome::Problems(p))) => {
+        Some(Ok(super::super::import::ImportOutcome::Problems(p))) => {
             assert_eq!((p[0].row, p[0].value.as_deref()), (Some(3), Some("1x")), "{p:?}")
         }
         other => panic!("{other:?}"),
@@ -310,7 +86,9 @@ fn values_and_metadata_are_edited_with_undo_and_redo() {
     let original = value(&h);
     assert_eq!(original.number(), Some(3419.0));
     // Edit the value: the dialog takes German notation.
-    h.state_mut().table.edit_value = Some("01011101".into());
+    h.state_mut()
+        .commands
+        .push(Command::Open(OpenDialog::Value("01011101".into())));
     h.run();
     h.get_by_label("Wert").click();
     h.run();
@@ -387,7 +165,7 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
         .as_ref()
         .is_some_and(|c| c.areas.iter().filter(|a| a.value.is_some()).count() > 400));
     match &h.state().analyses.result {
-        Some(super::analyses::AnalysisOutput::Index(r)) => {
+        Some(super::super::analyses::AnalysisOutput::Index(r)) => {
             let u = r.uncertainty.as_ref().unwrap();
             assert_eq!(u.settings.runs, 500);
             assert!(r
@@ -408,7 +186,7 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
     h.get_by_label("Prüfen").click();
     wait_for_jobs(&mut h);
     match &h.state().analyses.result {
-        Some(super::analyses::AnalysisOutput::Suppression(r)) => assert_eq!(r.level, "Planungsraum"),
+        Some(super::super::analyses::AnalysisOutput::Suppression(r)) => assert_eq!(r.level, "Planungsraum"),
         other => panic!("{other:?}"),
     }
     assert!(h.query_by_label("Geheimhaltung: Ergebnis").is_some());
@@ -419,7 +197,7 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
     let (_dir, mut app) = sample_app();
     let w = &mut app.state;
     w.choose_indicator("anteil_u6");
-    let svg = super::diagram_export::diagram_svg(w).unwrap();
+    let svg = super::super::diagram_export::diagram_svg(w).unwrap();
     let bars = w
         .classified
         .as_ref()
@@ -435,11 +213,11 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
         "reference line labelled"
     );
     assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
-    w.diagram = super::state::DiagramKind::Scatter;
+    w.diagram = super::super::state::DiagramKind::Scatter;
     w.second_indicator = Some("anteil_ausl".into());
-    let svg = super::diagram_export::diagram_svg(w).unwrap();
+    let svg = super::super::diagram_export::diagram_svg(w).unwrap();
     let points = match w.diagram_data().unwrap() {
-        super::state::DiagramData::Scatter(s) => s.points.len(),
+        super::super::state::DiagramData::Scatter(s) => s.points.len(),
         _ => 0,
     };
     assert_eq!(svg.matches("<circle ").count(), points);
@@ -464,7 +242,7 @@ fn distance_to_kitas_from_the_dialog_is_saved_and_shown() {
     wait_for_jobs(&mut h);
     let w = &h.state().state;
     match &h.state().analyses.result {
-        Some(super::analyses::AnalysisOutput::Distance(r)) => {
+        Some(super::super::analyses::AnalysisOutput::Distance(r)) => {
             assert_eq!(r.areas.len(), 12);
             assert!(r.pois_used > 2000, "{}", r.pois_used);
             assert!(!r.saved.is_empty());
@@ -517,7 +295,7 @@ fn english_can_be_chosen_in_the_settings() {
     for label in ["Preset", "Calculate", "Save result as indicators", "Map indicators"] {
         assert!(h.query_by_label(label).is_some(), "{label}");
     }
-    super::i18n::set_english(false);
+    super::super::i18n::set_english(false);
 }
 
 #[test]
@@ -568,42 +346,6 @@ fn table_and_diagram_are_saved_through_the_save_as_dialog() {
     h.run();
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg ") && text.contains("Anteil unter 6-Jährige"));
-}
-
-#[test]
-fn the_view_is_remembered_per_atlas() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    quartier_core::sample::build_sample_atlas(&data, &path, false, &quartier_core::NoProgress).unwrap();
-    let settings = super::settings::settings_path(dir.path(), &path);
-    let open = || {
-        let state = Workbench::new(quartier_core::Atlas::open(&path).unwrap()).unwrap();
-        QuartierApp::new(state, Some(settings.clone()))
-    };
-    let mut app = open();
-    // Close the diagram, switch to the scatter, save a group.
-    let tile = app.layout.tiles.find_pane(&super::panes::Pane::Diagram).unwrap();
-    app.layout.remove_recursively(tile);
-    app.state.diagram = super::state::DiagramKind::Scatter;
-    app.state.selection = ["01011101".to_string()].into();
-    app.state.save_group("Mitte Nord");
-    app.save_settings();
-    assert!(settings.exists());
-    let again = open();
-    assert!(
-        !super::panes::is_open(&again.layout, super::panes::Pane::Diagram),
-        "layout remembered"
-    );
-    assert!(super::panes::is_open(&again.layout, super::panes::Pane::Map));
-    assert_eq!(again.state.diagram, super::state::DiagramKind::Scatter);
-    assert_eq!(again.state.groups.len(), 1);
-    // Another atlas file keeps its own view.
-    let other = dir.path().join("kopie.quartier");
-    std::fs::copy(&path, &other).unwrap();
-    let state = Workbench::new(quartier_core::Atlas::open(&other).unwrap()).unwrap();
-    let fresh = QuartierApp::new(state, Some(super::settings::settings_path(dir.path(), &other)));
-    assert!(super::panes::is_open(&fresh.layout, super::panes::Pane::Diagram));
 }
 
 #[test]

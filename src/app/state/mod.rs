@@ -2,10 +2,10 @@
 //! classification, the shared selection, and the engine's results for them. Every figure
 //! comes from `quartier_core`; this module only asks and keeps the answers.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use anyhow::Result;
-use quartier_core::analysis::chart::{age_structure, scatter, time_series, AgeStructure, Scatter, TimeSeries};
+use quartier_core::analysis::chart::{age_structure, scatter, time_series};
 use quartier_core::analysis::classify::{classify_series, Method, SeriesClasses};
 
 use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
@@ -14,138 +14,12 @@ use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
 use quartier_core::reference::{reference_value, ReferenceValue};
 use quartier_core::store::Poi;
 use quartier_core::Atlas;
-use serde::{Deserialize, Serialize};
 
-/// The classification methods offered in the map pane.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum MethodChoice {
-    /// Equal intervals from minimum to maximum (the KECK default).
-    EqualInterval,
-    /// Equal counts.
-    Quantile,
-    /// Exact Fisher–Jenks.
-    Jenks,
-    /// Standard deviations around the mean.
-    StdDev,
-    /// Rounded breaks.
-    Pretty,
-    /// Box-plot outlier classes.
-    BoxPlot,
-    /// Breaks typed by the user.
-    Manual,
-    /// Diverging around the Gesamtstadt value.
-    DivergingReference,
-    /// Diverging around zero (change indicators).
-    DivergingZero,
-}
+mod kinds;
+mod selection;
 
-/// The methods with their German names, in menu order.
-pub const METHODS: [(&str, MethodChoice); 9] = [
-    ("Gleiche Intervalle", MethodChoice::EqualInterval),
-    ("Quantile", MethodChoice::Quantile),
-    ("Natürliche Unterbrechungen (Jenks)", MethodChoice::Jenks),
-    ("Standardabweichung", MethodChoice::StdDev),
-    ("Hübsche Grenzen", MethodChoice::Pretty),
-    ("Boxplot (Ausreißer)", MethodChoice::BoxPlot),
-    ("Eigene Grenzen", MethodChoice::Manual),
-    ("Abweichung von der Gesamtstadt", MethodChoice::DivergingReference),
-    ("Abweichung von null", MethodChoice::DivergingZero),
-];
-
-/// Who the workbench is set up for: occasional users see a curated list of indicators, map
-/// and table only, with big controls; analysts see everything.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
-pub enum Mode {
-    /// Everything.
-    #[default]
-    Expert,
-    /// Curated indicators, map and table.
-    Simple,
-}
-
-/// What the map's areas are coloured by.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub enum MapLayer {
-    /// The chosen indicator's classes.
-    #[default]
-    Choropleth,
-    /// The status/dynamics result, 4 × 3 colours.
-    StatusDynamics,
-}
-
-/// The kinds of diagram.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
-pub enum DiagramKind {
-    /// One bar per area, sorted, with the reference as a line.
-    #[default]
-    Bars,
-    /// The chosen indicator over a second one, with regression line and r.
-    Scatter,
-    /// The chosen indicator over all periods for the selection and the reference.
-    TimeSeries,
-    /// Age bands of the selection against the whole municipality.
-    AgeStructure,
-}
-
-impl DiagramKind {
-    /// All kinds with their German names.
-    pub const ALL: [(DiagramKind, &'static str); 4] = [
-        (DiagramKind::Bars, "Balken"),
-        (DiagramKind::Scatter, "Streudiagramm"),
-        (DiagramKind::TimeSeries, "Zeitreihe"),
-        (DiagramKind::AgeStructure, "Altersstruktur"),
-    ];
-}
-
-/// The engine's figures for the diagram shown.
-#[derive(Clone, Debug)]
-pub enum DiagramData {
-    /// For [`DiagramKind::Scatter`].
-    Scatter(Scatter),
-    /// For [`DiagramKind::TimeSeries`].
-    TimeSeries(TimeSeries),
-    /// For [`DiagramKind::AgeStructure`].
-    AgeStructure(AgeStructure),
-}
-
-/// A saved selection.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SelectionGroup {
-    /// Its name, as the user typed it.
-    pub name: String,
-    /// Area keys.
-    pub keys: BTreeSet<String>,
-    /// The level the keys belong to.
-    pub level: String,
-}
-
-/// One POI category on the map.
-#[derive(Clone, Debug)]
-pub struct PoiLayer {
-    /// Category name.
-    pub category: String,
-    /// Number of points in the atlas.
-    pub count: i64,
-    /// Drawn on the map?
-    pub shown: bool,
-    /// The points, read when first shown.
-    pub points: Option<Vec<Poi>>,
-}
-
-impl PoiLayer {
-    /// One hidden layer per POI category of the atlas.
-    fn all_of(info: &AtlasInfo) -> Vec<PoiLayer> {
-        info.poi_categories
-            .iter()
-            .map(|c| PoiLayer {
-                category: c.name.clone(),
-                count: c.count,
-                shown: false,
-                points: None,
-            })
-            .collect()
-    }
-}
+pub use kinds::*;
+pub use selection::Selection;
 
 /// The workbench state.
 pub struct Workbench {
@@ -174,11 +48,7 @@ pub struct Workbench {
     /// The chosen indicator is better when higher (for diverging colours).
     pub higher_is_better: bool,
     /// Selected area keys, shared by all panes.
-    pub selection: BTreeSet<String>,
-    /// The area under the pointer in the last frame, in any pane.
-    pub hovered: Option<String>,
-    /// The area under the pointer in this frame, as the panes report it.
-    hovered_now: Option<String>,
+    pub selection: Selection,
     /// Search text of the indicator list.
     pub search: String,
     /// The last problem, in German.
@@ -193,6 +63,8 @@ pub struct Workbench {
     pub column_indicator: Option<String>,
     /// Its values at the level and period, by area key.
     pub column_values: HashMap<String, f64>,
+    /// Its decimals, for the map's key.
+    pub column_decimals: usize,
     /// POI categories with their points.
     pub poi_layers: Vec<PoiLayer>,
     /// The POI whose info card is pinned open.
@@ -214,8 +86,6 @@ pub struct Workbench {
     pub second_indicator: Option<String>,
     /// Saved selections.
     pub groups: Vec<SelectionGroup>,
-    /// An export the table or diagram asked for; the app opens "Speichern unter".
-    pub export_request: Option<super::save::Export>,
     /// Where the diagram was drawn in the last frame (for PNG export).
     pub diagram_area: Option<eframe::egui::Rect>,
     /// What the last PNG export (finished on the render thread) reported.
@@ -241,9 +111,7 @@ impl Workbench {
             reference: None,
             decimals: 1,
             higher_is_better: false,
-            selection: BTreeSet::new(),
-            hovered: None,
-            hovered_now: None,
+            selection: Selection::default(),
             search: String::new(),
             error: None,
             notice: None,
@@ -251,6 +119,7 @@ impl Workbench {
             table_columns: Vec::new(),
             column_indicator: None,
             column_values: HashMap::new(),
+            column_decimals: 0,
             poi_layers: Vec::new(),
             poi_card: None,
             revision: 0,
@@ -263,7 +132,6 @@ impl Workbench {
             groups: Vec::new(),
             diagram_cache: None,
             export_status: Default::default(),
-            export_request: None,
             diagram_area: None,
         };
         state.poi_layers = PoiLayer::all_of(&state.info);
@@ -532,6 +400,7 @@ impl Workbench {
         };
         match value_table(&self.atlas, self.level_name(), &period, Some(&[key])) {
             Ok(t) => {
+                self.column_decimals = t.columns.first().map_or(0, |c| c.decimals());
                 self.column_values = t
                     .rows
                     .into_iter()
@@ -651,7 +520,7 @@ impl Workbench {
         self.groups.retain(|g| g.name != name);
         self.groups.push(SelectionGroup {
             name: name.to_string(),
-            keys: self.selection.clone(),
+            keys: (*self.selection).clone(),
             level: self.level_name().to_string(),
         });
     }
@@ -666,108 +535,9 @@ impl Workbench {
                 self.choose_level(i);
             }
         }
-        self.selection = group.keys;
-    }
-
-    /// A pane reports the area under the pointer.
-    pub fn hover(&mut self, key: &str) {
-        self.hovered_now = Some(key.to_string());
-    }
-
-    /// Starts a frame: what the panes reported last frame is what they highlight now, so
-    /// that leaving an area ends its highlight.
-    pub fn begin_frame(&mut self) {
-        self.hovered = self.hovered_now.take();
-    }
-
-    /// Selects only this area, or adds/removes it with `extend`.
-    pub fn click(&mut self, key: &str, extend: bool) {
-        if extend {
-            if !self.selection.remove(key) {
-                self.selection.insert(key.to_string());
-            }
-        } else if self.selection.len() == 1 && self.selection.contains(key) {
-            self.selection.clear();
-        } else {
-            self.selection = BTreeSet::from([key.to_string()]);
-        }
+        self.selection.set(group.keys);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn sample() -> (tempfile::TempDir, Workbench) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("berlin.quartier");
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-        quartier_core::sample::build_sample_atlas(&data, &path, false, &quartier_core::NoProgress).unwrap();
-        let state = Workbench::new(Atlas::open(&path).unwrap()).unwrap();
-        (dir, state)
-    }
-
-    #[test]
-    fn the_engine_classifies_what_is_chosen_and_the_selection_is_shared() {
-        let (_dir, mut w) = sample();
-        assert_eq!(w.level_name(), "Planungsraum");
-        w.choose_indicator("anteil_u6");
-        assert_eq!(w.period.as_deref(), Some("2020"), "the newest period");
-        let c = w.classified.clone().unwrap();
-        assert_eq!(
-            (c.indicator.as_str(), c.period.as_str(), c.labels.len()),
-            ("anteil_u6", "2020", 5)
-        );
-        assert_eq!(c.areas.len(), 448);
-        assert!(w.reference.as_ref().unwrap().value.is_some(), "Gesamtstadt row");
-        assert_eq!(
-            (w.format(Some(5.4321)), w.format(None)),
-            ("5,4".to_string(), "k. A.".to_string())
-        );
-        w.choose_period("2018");
-        assert_eq!(w.classified.as_ref().unwrap().period, "2018");
-        // A level without this indicator switches to one that has values there.
-        w.choose_level(0);
-        assert_eq!(w.level_name(), "Bezirk");
-        assert!(w.indicators_on_level().iter().all(|i| i.key != "anteil_u6"));
-        assert!(w.indicator.is_some() && w.classified.is_some());
-        // Diverging around the Gesamtstadt value: its class edge is the reference value.
-        w.choose_level(2);
-        w.choose_indicator("anteil_u6");
-        w.method = METHODS
-            .iter()
-            .position(|m| m.1 == MethodChoice::DivergingReference)
-            .unwrap();
-        w.classes = 6;
-        w.refresh();
-        let reference = w.reference.as_ref().unwrap().value.unwrap();
-        let c = w.classified.clone().unwrap();
-        assert!(w.is_diverging());
-        let below = c
-            .areas
-            .iter()
-            .filter(|a| a.value.is_some_and(|v| v < reference))
-            .count();
-        let low_classes = c.labels.len() / 2;
-        assert_eq!(c.counts[..low_classes].iter().sum::<usize>(), below, "{:?}", c.labels);
-        // Own breaks in German notation; a bad one is named.
-        w.method = METHODS.iter().position(|m| m.1 == MethodChoice::Manual).unwrap();
-        w.manual_breaks = "4; 5,5; 7".into();
-        w.refresh();
-        assert_eq!(w.classified.as_ref().unwrap().labels.len(), 4);
-        w.manual_breaks = "4; fünf".into();
-        w.refresh();
-        assert!(w.error.as_deref().unwrap().contains("fünf"));
-        w.method = 1;
-        w.classes = 5;
-        w.choose_level(0);
-        // One selection: click selects, click again clears, extend adds.
-        w.click("01", false);
-        w.click("02", true);
-        assert_eq!(w.selection.len(), 2);
-        w.click("02", true);
-        w.click("01", false);
-        assert!(w.selection.is_empty());
-    }
-}
+mod tests;

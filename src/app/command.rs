@@ -1,0 +1,225 @@
+//! Everything a user can ask of the workbench, as one enum. Menus, shortcuts, the sidebar,
+//! the panes and the dialogs only push commands; [`super::QuartierApp::apply`] carries them
+//! out after the frame, and long ones (analyses, imports) start a job there.
+//!
+//! To add a user action: a variant here, its arm in `apply`, and whichever menu entry,
+//! shortcut or pane control pushes it.
+
+use super::analyses::Dialog as AnalysisDialog;
+use super::edit::Edit;
+use super::import::ImportKind;
+use super::panes::Pane;
+use super::save::Export;
+use super::state::{MapLayer, Mode};
+
+/// A dialog to open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpenDialog {
+    /// Import geometry, values or POIs.
+    Import(ImportKind),
+    /// Status and dynamics.
+    StatusDynamics,
+    /// Index, suppression, aggregation or distance.
+    Analysis(AnalysisDialog),
+    /// Save the selection as a group.
+    SaveGroup,
+    /// The indicator's metadata.
+    Metadata(String),
+    /// One table value (area key of the shown indicator).
+    Value(String),
+    /// Export the table or the diagram.
+    Export(Export),
+    /// Settings (base map, language).
+    Settings,
+    /// About Quartier.
+    About,
+}
+
+/// One user action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Show the level at this position of the atlas overview.
+    ChooseLevel(usize),
+    /// Show this indicator.
+    ChooseIndicator(String),
+    /// Show this period.
+    ChoosePeriod(String),
+    /// One period later (+1) or earlier (−1).
+    StepPeriod(i64),
+    /// Classify with method (index into `state::METHODS`), class count and own breaks.
+    SetClassification {
+        /// Index into the method list.
+        method: usize,
+        /// Number of classes.
+        classes: usize,
+        /// Own breaks as typed (German notation).
+        manual_breaks: String,
+    },
+    /// A second indicator as columns on the map (`None`: none).
+    SetColumnIndicator(Option<String>),
+    /// Show or hide a POI category (position in the sidebar's list).
+    ShowPois {
+        /// Position of the layer.
+        layer: usize,
+        /// Shown or hidden.
+        shown: bool,
+    },
+    /// Offer an indicator in simple mode, or not.
+    CurateSimple {
+        /// Indicator key.
+        key: String,
+        /// Offered.
+        offered: bool,
+    },
+    /// Add a column to the table.
+    AddTableColumn(String),
+    /// Remove a column from the table.
+    RemoveTableColumn(String),
+    /// The map shows the indicator or the status/dynamics classes.
+    SetMapLayer(MapLayer),
+    /// Simple or expert mode.
+    SetMode(Mode),
+    /// Switch between simple and expert mode.
+    ToggleMode,
+    /// Click on an area: select it alone, or add/remove it with `extend`.
+    Click {
+        /// Area key.
+        key: String,
+        /// Ctrl/Shift held.
+        extend: bool,
+    },
+    /// The pointer is over an area (highlighted in every pane next frame).
+    Hover(String),
+    /// Clear the selection.
+    ClearSelection,
+    /// Select the areas of a saved group.
+    SelectGroup(String),
+    /// Open or close a pane in the expert layout.
+    ShowPane(Pane, bool),
+    /// The layout a new atlas opens with.
+    ResetLayout,
+    /// Show one pane alone (`None`: the layout again).
+    Maximise(Option<Pane>),
+    /// Maximise the map, or restore the layout.
+    ToggleMaximise,
+    /// Open a dialog.
+    Open(OpenDialog),
+    /// Apply an edit (with undo).
+    Edit(Edit),
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Copy the shown (or selected) table rows for Excel.
+    CopyRows,
+    /// Move the keyboard focus to the indicator search.
+    FocusSearch,
+    /// Close the window.
+    Quit,
+}
+
+impl super::QuartierApp {
+    /// Carries out one command (after the frame in which it was asked for).
+    pub(super) fn apply(&mut self, ctx: &eframe::egui::Context, command: Command) {
+        let w = &mut self.state;
+        match command {
+            Command::ChooseLevel(level) => w.choose_level(level),
+            Command::ChooseIndicator(key) => w.choose_indicator(&key),
+            Command::ChoosePeriod(period) => w.choose_period(&period),
+            Command::StepPeriod(step) => {
+                let periods = w.periods();
+                if let Some(i) = w.period.as_ref().and_then(|p| periods.iter().position(|x| x == p)) {
+                    let next = (i as i64 + step).clamp(0, periods.len() as i64 - 1) as usize;
+                    let label = periods[next].clone();
+                    w.choose_period(&label);
+                }
+            }
+            Command::SetClassification {
+                method,
+                classes,
+                manual_breaks,
+            } => {
+                w.method = method;
+                w.classes = classes;
+                w.manual_breaks = manual_breaks;
+                w.refresh();
+            }
+            Command::SetColumnIndicator(key) => {
+                w.column_indicator = key;
+                w.refresh_columns();
+            }
+            Command::ShowPois { layer, shown } => w.show_pois(layer, shown),
+            Command::CurateSimple { key, offered } => w.curate_simple_indicator(&key, offered),
+            Command::AddTableColumn(key) => {
+                if !w.table_columns.contains(&key) {
+                    w.table_columns.push(key);
+                }
+                w.refresh_table();
+            }
+            Command::RemoveTableColumn(key) => {
+                w.table_columns.retain(|k| *k != key);
+                w.refresh_table();
+            }
+            Command::SetMapLayer(layer) => w.layer = layer,
+            Command::SetMode(mode) => {
+                w.set_mode(mode);
+                self.maximised = None;
+            }
+            Command::ToggleMode => {
+                let mode = match w.mode {
+                    Mode::Expert => Mode::Simple,
+                    Mode::Simple => Mode::Expert,
+                };
+                w.set_mode(mode);
+                self.maximised = None;
+            }
+            Command::Click { key, extend } => w.selection.click(&key, extend),
+            Command::Hover(key) => w.selection.hover(&key),
+            Command::ClearSelection => w.selection.clear(),
+            Command::SelectGroup(name) => w.select_group(&name),
+            Command::ShowPane(pane, true) => super::panes::reopen(&mut self.layout, pane),
+            Command::ShowPane(pane, false) => {
+                if let Some(tile) = self.layout.tiles.find_pane(&pane) {
+                    self.layout.remove_recursively(tile);
+                }
+            }
+            Command::ResetLayout => {
+                self.layout = super::panes::default_layout();
+                self.maximised = None;
+            }
+            Command::Maximise(pane) => self.maximised = pane,
+            Command::ToggleMaximise => {
+                self.maximised = match self.maximised {
+                    Some(_) => None,
+                    None => Some(Pane::Map),
+                }
+            }
+            Command::Open(dialog) => self.open(dialog),
+            Command::Edit(edit) => {
+                if let Err(e) = self.history.apply(w, edit) {
+                    w.error = Some(e.to_string());
+                }
+            }
+            Command::Undo => self.history.undo(w),
+            Command::Redo => self.history.redo(w),
+            Command::CopyRows => super::table::copy_rows(ctx, w, &self.table),
+            Command::FocusSearch => self.focus_search = true,
+            Command::Quit => ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close),
+        }
+    }
+
+    fn open(&mut self, dialog: OpenDialog) {
+        let w = &self.state;
+        match dialog {
+            OpenDialog::Import(kind) => self.import_dialog.open_for(kind, w),
+            OpenDialog::StatusDynamics => self.status_dialog.open_for(w),
+            OpenDialog::Analysis(dialog) => self.analyses.open(dialog, w),
+            OpenDialog::SaveGroup => self.group_dialog.open = !w.selection.is_empty(),
+            OpenDialog::Metadata(key) => self.metadata_dialog.open_for(w, &key),
+            OpenDialog::Value(area) => self.value_dialog.open_for(w, &area),
+            OpenDialog::Export(kind) => self.save_dialog.open_for(kind, w),
+            OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
+            OpenDialog::About => self.about_open = true,
+        }
+    }
+}
