@@ -5,49 +5,19 @@
 //! tested here as well.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use common::{json, quartier, repo, s};
 
-fn quartier(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_quartier"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = quartier(&a);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
+/// A usage or input error: exit code 1, the German message on stderr.
 fn fails(args: &[&str]) -> String {
-    let out = quartier(args);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
+    common::fails(args, 1)
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use serde_json::Value;
 
 /// The sample atlas, built once for this test binary; tests that write work on a copy.
 fn sample_atlas() -> &'static Path {

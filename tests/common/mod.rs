@@ -1,0 +1,48 @@
+//! What the end-to-end tests of the binary share: running `quartier`, reading its JSON, and
+//! expecting a failure with its exit code.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn quartier(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+pub fn ok(args: &[&str]) -> String {
+    let out = quartier(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    serde_json::from_str(&ok(&a)).unwrap()
+}
+
+pub fn fails(args: &[&str], code: i32) -> String {
+    let out = quartier(args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
