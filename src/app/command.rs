@@ -10,7 +10,7 @@ use super::edit::Edit;
 use super::import::ImportKind;
 use super::panes::Pane;
 use super::save::Export;
-use super::state::{MapLayer, Mode};
+use super::state::{DiagramKind, MapLayer, Mode};
 
 /// A dialog to open.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +64,8 @@ pub enum Command {
         /// Shown or hidden.
         shown: bool,
     },
+    /// Pin a POI's card (`None`: close it).
+    ShowPoiCard(Option<quartier_core::store::Poi>),
     /// Offer an indicator in simple mode, or not.
     CurateSimple {
         /// Indicator key.
@@ -79,6 +81,10 @@ pub enum Command {
     SetMapLayer(MapLayer),
     /// Simple or expert mode.
     SetMode(Mode),
+    /// The kind of diagram.
+    SetDiagram(DiagramKind),
+    /// The scatter's x axis.
+    SetSecondIndicator(String),
     /// Switch between simple and expert mode.
     ToggleMode,
     /// Click on an area: select it alone, or add/remove it with `extend`.
@@ -149,6 +155,7 @@ impl super::QuartierApp {
                 w.refresh_columns();
             }
             Command::ShowPois { layer, shown } => w.show_pois(layer, shown),
+            Command::ShowPoiCard(poi) => w.poi_card = poi,
             Command::CurateSimple { key, offered } => w.curate_simple_indicator(&key, offered),
             Command::AddTableColumn(key) => {
                 if !w.table_columns.contains(&key) {
@@ -161,12 +168,14 @@ impl super::QuartierApp {
                 w.refresh_table();
             }
             Command::SetMapLayer(layer) => w.layer = layer,
+            Command::SetDiagram(kind) => w.view.diagram = kind,
+            Command::SetSecondIndicator(key) => w.second_indicator = Some(key),
             Command::SetMode(mode) => {
                 w.set_mode(mode);
                 self.maximised = None;
             }
             Command::ToggleMode => {
-                let mode = match w.mode {
+                let mode = match w.view.mode {
                     Mode::Expert => Mode::Simple,
                     Mode::Simple => Mode::Expert,
                 };

@@ -1,7 +1,8 @@
 //! The diagram pane (egui_plot): bars per area with the reference as a line, a scatter of two
 //! indicators with the regression line and r, the indicator over all periods for the
 //! selection and the reference, and the age structure of the selection against the city.
-//! The figures come from the engine ([`Workbench::diagram_data`]); this module only draws.
+//! The figures come from the engine ([`Workbench::diagram_data`], computed before the panes
+//! draw); this module only draws and pushes commands.
 //! Clicking a bar or a point selects its area, as in the map and the table.
 
 use super::i18n::tr;
@@ -39,7 +40,9 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Comma
     let mut export = None;
     ui.horizontal_wrapped(|ui| {
         for (kind, name) in DiagramKind::ALL {
-            ui.selectable_value(&mut w.diagram, kind, tr(name));
+            if ui.selectable_label(w.view.diagram == kind, tr(name)).clicked() {
+                commands.push(Command::SetDiagram(kind));
+            }
         }
         ui.menu_button(tr("Exportieren"), |ui| {
             if ui.button(tr("Als SVG (Vektor, für den Druck) …")).clicked() {
@@ -60,7 +63,7 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Comma
         ui.label(tr("Kein Indikator gewählt"));
         return;
     }
-    match w.diagram {
+    match w.view.diagram {
         DiagramKind::Bars => bars_ui(ui, w, commands),
         DiagramKind::Scatter => scatter_ui(ui, w, commands),
         DiagramKind::TimeSeries => time_series_ui(ui, w),
@@ -157,19 +160,7 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
 
 /// The chosen indicator (y) over a second one (x), the regression line and r.
 fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
-    let current = w.indicator.clone().unwrap_or_default();
-    let candidates: Vec<(String, String)> = w
-        .indicators_on_level()
-        .iter()
-        .filter(|i| i.key != current)
-        .map(|i| (i.key.clone(), i.name.clone()))
-        .collect();
-    if w.second_indicator
-        .as_ref()
-        .is_none_or(|k| !candidates.iter().any(|(c, _)| c == k))
-    {
-        w.second_indicator = candidates.first().map(|(k, _)| k.clone());
-    }
+    let candidates = w.scatter_candidates();
     ui.horizontal(|ui| {
         let label = ui.label(tr("x-Achse:"));
         let shown = w
@@ -182,7 +173,12 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>)
             .width(260.0)
             .show_ui(ui, |ui| {
                 for (key, name) in &candidates {
-                    ui.selectable_value(&mut w.second_indicator, Some(key.clone()), name);
+                    if ui
+                        .selectable_label(w.second_indicator.as_deref() == Some(key.as_str()), name)
+                        .clicked()
+                    {
+                        commands.push(Command::SetSecondIndicator(key.clone()));
+                    }
                 }
             })
             .response
@@ -193,7 +189,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>)
         return;
     };
     let x_label = w.indicator_title(&x_key);
-    let y_label = w.indicator_title(&current);
+    let y_label = w.indicator_title(w.indicator.as_deref().unwrap_or_default());
     let Some(DiagramData::Scatter(s)) = w.diagram_data().cloned() else {
         return;
     };

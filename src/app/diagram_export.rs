@@ -176,7 +176,7 @@ fn decimals_for(range: (f64, f64)) -> usize {
 }
 
 /// The diagram shown, as SVG.
-pub fn diagram_svg(w: &mut Workbench) -> Option<String> {
+pub fn diagram_svg(w: &Workbench) -> Option<String> {
     let indicator = w.indicator_title(w.indicator.as_deref()?);
     let note = format!(
         "{} · {} · {}",
@@ -185,7 +185,7 @@ pub fn diagram_svg(w: &mut Workbench) -> Option<String> {
         w.period.as_deref().unwrap_or("")
     );
     let reference_name = format!("{} (Gesamtstadt)", w.info.name);
-    match w.diagram {
+    match w.view.diagram {
         DiagramKind::Bars => {
             let c = w.classified.clone()?;
             let mut rows: Vec<_> = c.areas.iter().filter(|a| a.value.is_some()).collect();

@@ -153,9 +153,9 @@ impl QuartierApp {
                 {
                     command(Command::Open(OpenDialog::SaveGroup));
                 }
-                if !w.groups.is_empty() {
+                if !w.view.groups.is_empty() {
                     ui.separator();
-                    for group in &w.groups {
+                    for group in &w.view.groups {
                         if ui.button(format!("Gruppe „{}“", group.name)).clicked() {
                             command(Command::SelectGroup(group.name.clone()));
                         }
@@ -180,12 +180,12 @@ impl QuartierApp {
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let mut mode = w.mode;
+                let mut mode = w.view.mode;
                 ui.selectable_value(&mut mode, Mode::Expert, tr("Experte"))
                     .on_hover_text(tr("Alle Indikatoren, Diagramme und Analysen (Strg+E)"));
                 ui.selectable_value(&mut mode, Mode::Simple, tr("Einfach"))
                     .on_hover_text(tr("Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)"));
-                if mode != w.mode {
+                if mode != w.view.mode {
                     command(Command::SetMode(mode));
                 }
             });

@@ -154,10 +154,9 @@ impl QuartierApp {
             }
             None => settings::AtlasSettings::default(),
         };
-        state.simple_indicators = remembered.simple_indicators;
-        state.groups = remembered.groups;
-        state.diagram = remembered.diagram;
-        state.set_mode(remembered.mode);
+        let mode = remembered.view.mode;
+        state.view = remembered.view;
+        state.set_mode(mode);
         let english = remembered.english;
         QuartierApp {
             state,
@@ -208,10 +207,7 @@ impl QuartierApp {
         let Some(path) = &self.settings_path else { return };
         let remembered = settings::AtlasSettings {
             layout: Some(self.layout.clone()),
-            mode: self.state.mode,
-            diagram: self.state.diagram,
-            simple_indicators: self.state.simple_indicators.clone(),
-            groups: self.state.groups.clone(),
+            view: self.state.view.clone(),
             base_map: self.base_settings.clone(),
             english: self.english,
         };
@@ -233,7 +229,11 @@ impl QuartierApp {
             self.fonts_installed = true;
         }
         // Simple mode: bigger controls throughout.
-        let zoom = if self.state.mode == Mode::Simple { 1.25 } else { 1.0 };
+        let zoom = if self.state.view.mode == Mode::Simple {
+            1.25
+        } else {
+            1.0
+        };
         if ctx.zoom_factor() != zoom {
             ctx.set_zoom_factor(zoom);
         }
@@ -259,7 +259,7 @@ impl QuartierApp {
         self.poll_import();
         egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("statusleiste").show(ui, |ui| self.status_bar_ui(ui));
-        let simple = self.state.mode == Mode::Simple;
+        let simple = self.state.view.mode == Mode::Simple;
         egui::Panel::left("atlasbaum")
             .default_size(if simple { 330.0 } else { 300.0 })
             .show(ui, |ui| self.sidebar_ui(ui));
@@ -271,6 +271,7 @@ impl QuartierApp {
             }
             self.view = map::View::default();
         }
+        self.state.prepare_diagram();
         egui::CentralPanel::default().show(ui, |ui| {
             let mut context = panes::PaneContext {
                 state: &mut self.state,
@@ -308,7 +309,7 @@ impl QuartierApp {
                 .resizable(false)
                 .show(&ctx, |ui| map::poi_card_ui(ui, &poi));
             if !open {
-                self.state.poi_card = None;
+                self.commands.push(command::Command::ShowPoiCard(None));
             }
         }
         if let Some(job) = self.status_dialog.ui(&ctx, &self.state) {

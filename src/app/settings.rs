@@ -9,25 +9,16 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::panes::Pane;
-use super::state::{DiagramKind, Mode, SelectionGroup};
+use super::state::AtlasView;
 
 /// The remembered view of one atlas.
 #[derive(Default, Serialize, Deserialize)]
 pub struct AtlasSettings {
     /// The pane layout.
     pub layout: Option<egui_tiles::Tree<Pane>>,
-    /// Simple or expert mode.
-    #[serde(default)]
-    pub mode: Mode,
-    /// The diagram shown.
-    #[serde(default)]
-    pub diagram: DiagramKind,
-    /// Indicators offered in simple mode (empty: all shares and rates).
-    #[serde(default)]
-    pub simple_indicators: Vec<String>,
-    /// Saved selections.
-    #[serde(default)]
-    pub groups: Vec<SelectionGroup>,
+    /// Mode, diagram, curated indicators and groups (flattened: the file keeps its fields).
+    #[serde(flatten)]
+    pub view: AtlasView,
     /// The base map.
     #[serde(default)]
     pub base_map: super::basemap::BaseMapSettings,
@@ -77,6 +68,7 @@ pub fn save(path: &Path, settings: &AtlasSettings) -> Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::app::state::{DiagramKind, Mode, SelectionGroup};
 
     #[test]
     fn settings_round_trip_per_atlas_and_damage_is_reported() {
@@ -87,14 +79,16 @@ mod tests {
         assert!(load(&a).unwrap().layout.is_none(), "defaults without a file");
         let settings = AtlasSettings {
             layout: Some(super::super::panes::default_layout()),
-            mode: Mode::Simple,
-            diagram: DiagramKind::Scatter,
-            simple_indicators: vec!["anteil_u6".into()],
-            groups: vec![SelectionGroup {
-                name: "Sozialraum Nord".into(),
-                keys: ["01011101".to_string()].into(),
-                level: "Planungsraum".into(),
-            }],
+            view: AtlasView {
+                mode: Mode::Simple,
+                diagram: DiagramKind::Scatter,
+                simple_indicators: vec!["anteil_u6".into()],
+                groups: vec![SelectionGroup {
+                    name: "Sozialraum Nord".into(),
+                    keys: ["01011101".to_string()].into(),
+                    level: "Planungsraum".into(),
+                }],
+            },
             base_map: super::super::basemap::BaseMapSettings {
                 source: super::super::basemap::BaseMapSource::MbTiles("/karten/berlin.mbtiles".into()),
                 offline: true,
@@ -103,8 +97,13 @@ mod tests {
         };
         save(&a, &settings).unwrap();
         let back = load(&a).unwrap();
-        assert_eq!((back.mode, back.diagram), (Mode::Simple, DiagramKind::Scatter));
-        assert_eq!(back.groups, settings.groups);
+        assert_eq!(back.view, settings.view);
+        // The file keeps the fields it had before they were grouped (flattened).
+        let text = std::fs::read_to_string(&a).unwrap();
+        assert!(
+            text.contains("\"mode\": \"Simple\"") && text.contains("\"groups\""),
+            "{text}"
+        );
         assert_eq!(back.base_map, settings.base_map);
         assert!(back.english);
         assert!(back.layout.is_some());

@@ -95,7 +95,7 @@ impl QuartierApp {
                 manual_breaks: w.manual_breaks.clone(),
             });
         }
-        if w.mode == Mode::Expert {
+        if w.view.mode == Mode::Expert {
             let label = ui.label(tr("Säulen (zweiter Indikator)"));
             let options: Vec<(String, String)> = w
                 .indicators_on_level()

@@ -193,7 +193,7 @@ pub fn map_ui(
         egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.scope_id().with("poi_tooltip"), pos)
             .show(|ui| poi_card_ui(ui, poi));
         if response.clicked() {
-            w.poi_card = Some(poi.clone());
+            commands.push(Command::ShowPoiCard(Some(poi.clone())));
         }
     }
     // Hover and click.

@@ -139,3 +139,19 @@ impl PoiLayer {
             .collect()
     }
 }
+
+/// What a planner set up for one atlas and finds again next time: simple or expert mode, the
+/// diagram, the indicators curated for simple mode, the saved selection groups. Persisted per
+/// atlas with the layout (`settings.rs`); missing fields take their defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AtlasView {
+    /// Simple or expert mode.
+    pub mode: Mode,
+    /// The diagram shown.
+    pub diagram: DiagramKind,
+    /// Indicators offered in simple mode; empty means all shares and rates.
+    pub simple_indicators: Vec<String>,
+    /// Saved selections.
+    pub groups: Vec<SelectionGroup>,
+}

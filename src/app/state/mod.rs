@@ -1,6 +1,12 @@
-//! What the workbench shows, apart from drawing: the chosen level, indicator, period and
-//! classification, the shared selection, and the engine's results for them. Every figure
-//! comes from `quartier_core`; this module only asks and keeps the answers.
+//! What the workbench shows, apart from drawing, in four kinds:
+//! - the open atlas and what was read from it through the engine (overview, classes, table,
+//!   diagram figures; the atlas itself keeps the series in memory, `quartier_core::store`);
+//! - the view remembered per atlas ([`AtlasView`]: mode, diagram, curated indicators, groups);
+//! - the shared selection and hover ([`Selection`]);
+//! - the transient choices of this session (level, indicator, period, classification, layers).
+//!
+//! Every figure comes from `quartier_core`; this module only asks and keeps the answers. It
+//! changes only through the commands the app applies ([`super::command`]).
 
 use std::collections::HashMap;
 
@@ -72,20 +78,14 @@ pub struct Workbench {
     /// Counts changes of what the map colours by (classes, status/dynamics result), so that
     /// views can keep what they derive from it until it changes.
     pub revision: u64,
-    /// Simple or expert mode.
-    pub mode: Mode,
-    /// Indicators offered in simple mode; empty means all shares and rates.
-    pub simple_indicators: Vec<String>,
+    /// What is remembered for this atlas: mode, diagram, curated indicators, groups.
+    pub view: AtlasView,
     /// What the map colours by.
     pub layer: MapLayer,
     /// The last status/dynamics run.
     pub status_dynamics: Option<StatusDynamicsResult>,
-    /// The diagram shown.
-    pub diagram: DiagramKind,
     /// The second indicator (x axis of the scatter).
     pub second_indicator: Option<String>,
-    /// Saved selections.
-    pub groups: Vec<SelectionGroup>,
     /// Where the diagram was drawn in the last frame (for PNG export).
     pub diagram_area: Option<eframe::egui::Rect>,
     /// What the last PNG export (finished on the render thread) reported.
@@ -123,13 +123,10 @@ impl Workbench {
             poi_layers: Vec::new(),
             poi_card: None,
             revision: 0,
-            mode: Mode::Expert,
-            simple_indicators: Vec::new(),
+            view: AtlasView::default(),
             layer: MapLayer::Choropleth,
             status_dynamics: None,
-            diagram: DiagramKind::Bars,
             second_indicator: None,
-            groups: Vec::new(),
             diagram_cache: None,
             export_status: Default::default(),
             diagram_area: None,
@@ -154,25 +151,25 @@ impl Workbench {
             .indicators
             .iter()
             .filter(|i| i.kind != "categorical" && i.coverage.iter().any(|c| c.level == level && c.values_ok > 0))
-            .filter(|i| self.mode == Mode::Expert || self.is_simple_indicator(i))
+            .filter(|i| self.view.mode == Mode::Expert || self.is_simple_indicator(i))
             .collect()
     }
 
     /// Whether simple mode offers an indicator: the curated list, or without one every share
     /// and rate (the figures that compare areas of different size).
     pub fn is_simple_indicator(&self, i: &IndicatorInfo) -> bool {
-        if self.simple_indicators.is_empty() {
+        if self.view.simple_indicators.is_empty() {
             matches!(i.kind.as_str(), "share" | "rate_per_1000")
         } else {
-            self.simple_indicators.contains(&i.key)
+            self.view.simple_indicators.contains(&i.key)
         }
     }
 
     /// Adds an indicator to simple mode's list or takes it off. The first change turns the
     /// default (all shares and rates) into an explicit list.
     pub fn curate_simple_indicator(&mut self, key: &str, offered: bool) {
-        if self.simple_indicators.is_empty() {
-            self.simple_indicators = self
+        if self.view.simple_indicators.is_empty() {
+            self.view.simple_indicators = self
                 .info
                 .indicators
                 .iter()
@@ -180,15 +177,15 @@ impl Workbench {
                 .map(|i| i.key.clone())
                 .collect();
         }
-        self.simple_indicators.retain(|k| k != key);
+        self.view.simple_indicators.retain(|k| k != key);
         if offered {
-            self.simple_indicators.push(key.to_string());
+            self.view.simple_indicators.push(key.to_string());
         }
     }
 
     /// Switches between simple and expert mode; keeps the indicator when the mode offers it.
     pub fn set_mode(&mut self, mode: Mode) {
-        self.mode = mode;
+        self.view.mode = mode;
         let offered: Vec<String> = self.indicators_on_level().iter().map(|i| i.key.clone()).collect();
         if !self.indicator.as_ref().is_some_and(|k| offered.contains(k)) {
             if let Some(first) = offered.first() {
@@ -476,39 +473,87 @@ impl Workbench {
         self.revision += 1;
     }
 
-    /// The engine's figures for the chosen diagram (not needed for bars, which show the
-    /// classified values); computed again only when what they depend on changes.
-    pub fn diagram_data(&mut self) -> Option<&DiagramData> {
-        let indicator = self.indicator.clone()?;
-        let period = self.period.clone()?;
-        let level = self.level_name().to_string();
-        let keys: Vec<String> = self.selection.iter().cloned().collect();
-        let second = self.second_indicator.clone();
-        let cache_key = format!("{:?}|{indicator}|{period}|{level}|{keys:?}|{second:?}", self.diagram);
-        if self.diagram_cache.as_ref().map(|(k, _)| k) != Some(&cache_key) {
-            let computed = match self.diagram {
-                DiagramKind::Bars => return None,
-                DiagramKind::Scatter => {
-                    let x = second?;
-                    scatter(&self.atlas, &x, &indicator, &level, &period).map(DiagramData::Scatter)
-                }
-                DiagramKind::TimeSeries => {
-                    time_series(&self.atlas, &indicator, &level, &keys, &self.info.name).map(DiagramData::TimeSeries)
-                }
-                DiagramKind::AgeStructure => {
-                    age_structure(&self.atlas, &level, &period, &keys).map(DiagramData::AgeStructure)
-                }
-            };
-            match computed {
-                Ok(data) => self.diagram_cache = Some((cache_key, data)),
-                Err(e) => {
-                    self.error = Some(e.to_string());
-                    self.diagram_cache = None;
-                    return None;
-                }
+    /// What the diagram figures depend on; `None` without indicator or period.
+    fn diagram_key(&self) -> Option<String> {
+        let indicator = self.indicator.as_deref()?;
+        let period = self.period.as_deref()?;
+        let keys: Vec<&String> = self.selection.iter().collect();
+        Some(format!(
+            "{:?}|{indicator}|{period}|{}|{keys:?}|{:?}",
+            self.view.diagram,
+            self.level_name(),
+            self.second_indicator
+        ))
+    }
+
+    /// The indicators the scatter can put on its x axis: those on the level but the shown one.
+    pub fn scatter_candidates(&self) -> Vec<(String, String)> {
+        let current = self.indicator.clone().unwrap_or_default();
+        self.indicators_on_level()
+            .iter()
+            .filter(|i| i.key != current)
+            .map(|i| (i.key.clone(), i.name.clone()))
+            .collect()
+    }
+
+    /// Computes the engine's figures for the chosen diagram when what they depend on changed
+    /// (not needed for bars, which show the classified values). Called by the app before the
+    /// panes draw, so that the diagram pane only reads ([`Workbench::diagram_data`]).
+    pub fn prepare_diagram(&mut self) {
+        if self.view.diagram == DiagramKind::Scatter {
+            let candidates = self.scatter_candidates();
+            if self
+                .second_indicator
+                .as_ref()
+                .is_none_or(|k| !candidates.iter().any(|(c, _)| c == k))
+            {
+                self.second_indicator = candidates.first().map(|(k, _)| k.clone());
             }
         }
-        self.diagram_cache.as_ref().map(|(_, d)| d)
+        let Some(cache_key) = self.diagram_key() else {
+            self.diagram_cache = None;
+            return;
+        };
+        if self.diagram_cache.as_ref().map(|(k, _)| k) == Some(&cache_key) {
+            return;
+        }
+        let (Some(indicator), Some(period)) = (self.indicator.clone(), self.period.clone()) else {
+            return;
+        };
+        let level = self.level_name().to_string();
+        let keys: Vec<String> = self.selection.iter().cloned().collect();
+        let computed = match self.view.diagram {
+            DiagramKind::Bars => {
+                self.diagram_cache = None;
+                return;
+            }
+            DiagramKind::Scatter => match self.second_indicator.clone() {
+                Some(x) => scatter(&self.atlas, &x, &indicator, &level, &period).map(DiagramData::Scatter),
+                None => {
+                    self.diagram_cache = None;
+                    return;
+                }
+            },
+            DiagramKind::TimeSeries => {
+                time_series(&self.atlas, &indicator, &level, &keys, &self.info.name).map(DiagramData::TimeSeries)
+            }
+            DiagramKind::AgeStructure => {
+                age_structure(&self.atlas, &level, &period, &keys).map(DiagramData::AgeStructure)
+            }
+        };
+        match computed {
+            Ok(data) => self.diagram_cache = Some((cache_key, data)),
+            Err(e) => {
+                self.error = Some(e.to_string());
+                self.diagram_cache = None;
+            }
+        }
+    }
+
+    /// The figures [`Workbench::prepare_diagram`] computed, when they are for what is shown now.
+    pub fn diagram_data(&self) -> Option<&DiagramData> {
+        let key = self.diagram_key()?;
+        self.diagram_cache.as_ref().filter(|(k, _)| *k == key).map(|(_, d)| d)
     }
 
     /// Saves the selection under a name (replacing a group of the same name).
@@ -517,8 +562,8 @@ impl Workbench {
         if name.is_empty() || self.selection.is_empty() {
             return;
         }
-        self.groups.retain(|g| g.name != name);
-        self.groups.push(SelectionGroup {
+        self.view.groups.retain(|g| g.name != name);
+        self.view.groups.push(SelectionGroup {
             name: name.to_string(),
             keys: (*self.selection).clone(),
             level: self.level_name().to_string(),
@@ -527,7 +572,7 @@ impl Workbench {
 
     /// Selects a saved group, switching to its level.
     pub fn select_group(&mut self, name: &str) {
-        let Some(group) = self.groups.iter().find(|g| g.name == name).cloned() else {
+        let Some(group) = self.view.groups.iter().find(|g| g.name == name).cloned() else {
             return;
         };
         if let Some(i) = self.info.levels.iter().position(|l| l.name == group.level) {

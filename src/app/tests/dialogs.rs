@@ -213,8 +213,9 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
         "reference line labelled"
     );
     assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
-    w.diagram = super::super::state::DiagramKind::Scatter;
+    w.view.diagram = super::super::state::DiagramKind::Scatter;
     w.second_indicator = Some("anteil_ausl".into());
+    w.prepare_diagram();
     let svg = super::super::diagram_export::diagram_svg(w).unwrap();
     let points = match w.diagram_data().unwrap() {
         super::super::state::DiagramData::Scatter(s) => s.points.len(),

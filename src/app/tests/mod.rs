@@ -86,7 +86,7 @@ fn simple_mode_offers_curated_indicators_and_hides_the_diagram() {
     );
     h.get_by_label("Einfach").click();
     h.run();
-    assert_eq!(h.state().state.mode, Mode::Simple);
+    assert_eq!(h.state().state.view.mode, Mode::Simple);
     assert!(h.query_by_label("Diagramm").is_none(), "map and table only");
     assert!(
         h.query_by_label("Einwohner [Personen]").is_none(),
@@ -98,7 +98,7 @@ fn simple_mode_offers_curated_indicators_and_hides_the_diagram() {
     assert!(matches!(info.kind.as_str(), "share" | "rate_per_1000"), "{shown}");
     h.get_by_label("Experte").click();
     h.run();
-    assert_eq!(h.state().state.mode, Mode::Expert);
+    assert_eq!(h.state().state.view.mode, Mode::Expert);
     assert!(h.query_by_label("Diagramm").is_some());
 }
 
@@ -252,7 +252,7 @@ fn the_view_is_remembered_per_atlas() {
     // Close the diagram, switch to the scatter, save a group.
     let tile = app.layout.tiles.find_pane(&super::panes::Pane::Diagram).unwrap();
     app.layout.remove_recursively(tile);
-    app.state.diagram = super::state::DiagramKind::Scatter;
+    app.state.view.diagram = super::state::DiagramKind::Scatter;
     app.state.selection.set(["01011101".to_string()].into());
     app.state.save_group("Mitte Nord");
     app.save_settings();
@@ -263,8 +263,8 @@ fn the_view_is_remembered_per_atlas() {
         "layout remembered"
     );
     assert!(super::panes::is_open(&again.layout, super::panes::Pane::Map));
-    assert_eq!(again.state.diagram, super::state::DiagramKind::Scatter);
-    assert_eq!(again.state.groups.len(), 1);
+    assert_eq!(again.state.view.diagram, super::state::DiagramKind::Scatter);
+    assert_eq!(again.state.view.groups.len(), 1);
     // Another atlas file keeps its own view.
     let other = dir.path().join("kopie.quartier");
     std::fs::copy(&path, &other).unwrap();
