@@ -66,12 +66,18 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn damaged() -> Error {
-    Error::Invalid("Eine gespeicherte Wertereihe ist beschädigt".into())
+impl Cursor<'_> {
+    /// One fixed-size entry: area id, status, value (NaN when absent).
+    fn entry(&mut self) -> Result<(i64, ValueStatus, f64)> {
+        let area = i64::from_le_bytes(self.u64()?);
+        let status = ValueStatus::from_code(i64::from(self.take(1)?[0]));
+        let value = f64::from_le_bytes(self.u64()?);
+        Ok((area, status, value))
+    }
 }
 
-/// Decodes a series written by [`encode`].
-pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
+/// Checks the magic and the entry count of a series; the cursor stands at the first entry.
+fn open(bytes: &[u8]) -> Result<(Cursor<'_>, usize)> {
     let mut c = Cursor { bytes, at: 0 };
     if c.take(3)? != MAGIC {
         return Err(damaged());
@@ -80,11 +86,19 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
     if n.saturating_mul(17) > bytes.len() {
         return Err(damaged());
     }
+    Ok((c, n))
+}
+
+fn damaged() -> Error {
+    Error::Invalid("Eine gespeicherte Wertereihe ist beschädigt".into())
+}
+
+/// Decodes a series written by [`encode`].
+pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
+    let (mut c, n) = open(bytes)?;
     let mut entries = Vec::with_capacity(n);
     for _ in 0..n {
-        let area = i64::from_le_bytes(c.u64()?);
-        let status = ValueStatus::from_code(i64::from(c.take(1)?[0]));
-        let value = f64::from_le_bytes(c.u64()?);
+        let (area, status, value) = c.entry()?;
         entries.push((
             area,
             StoredValue {
@@ -115,19 +129,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
 /// areas (`position`: area id → index), without building a value per area: the fast path of
 /// the analyses. Texts and notes are skipped; entries of areas not in `position` too.
 pub(crate) fn decode_column(bytes: &[u8], position: &Positions, areas: usize) -> Result<Column> {
-    let mut c = Cursor { bytes, at: 0 };
-    if c.take(3)? != MAGIC {
-        return Err(damaged());
-    }
-    let n = c.u32()? as usize;
-    if n.saturating_mul(17) > bytes.len() {
-        return Err(damaged());
-    }
+    let (mut c, n) = open(bytes)?;
     let mut column = Column::empty(areas);
     for _ in 0..n {
-        let area = i64::from_le_bytes(c.u64()?);
-        let status = ValueStatus::from_code(i64::from(c.take(1)?[0]));
-        let value = f64::from_le_bytes(c.u64()?);
+        let (area, status, value) = c.entry()?;
         if let Some(i) = position.get(area) {
             column.status[i] = Some(status);
             if status == ValueStatus::Ok {
