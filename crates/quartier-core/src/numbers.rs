@@ -230,20 +230,23 @@ pub fn format_german(value: f64, decimals: usize) -> String {
         format!("{:.*}", decimals, value.abs())
     };
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
+    let negative = value < 0.0 && s.bytes().any(|c| c.is_ascii_digit() && c != b'0');
+    // One string of the final length: sign, digits with a point every three, comma, decimals.
+    let mut out = String::with_capacity(1 + int.len() + int.len() / 3 + 1 + frac.len());
+    if negative {
+        out.push('-');
+    }
     for (i, ch) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
+            out.push('.');
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    let negative = value < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let sign = if negative { "-" } else { "" };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
+    if !frac.is_empty() {
+        out.push(',');
+        out.push_str(frac);
     }
+    out
 }
 
 #[cfg(test)]

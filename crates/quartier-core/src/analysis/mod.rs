@@ -76,16 +76,23 @@ impl MinPopulation {
     pub fn reasons(&self, atlas: &Atlas, level_id: i64, period_id: i64) -> Result<Vec<Option<String>>> {
         let meta = atlas.indicator(&self.indicator)?;
         let population = atlas.column(meta.id, level_id, period_id)?;
-        let minimum = crate::numbers::format_german(self.minimum, 0);
+        // "unter 300 Einwohnern (212 laut „ew“)": the parts around the number are the same
+        // for every area, so they are put together once.
+        let before = format!("unter {} Einwohnern (", crate::numbers::format_german(self.minimum, 0));
+        let after = format!(" laut „{}“)", self.indicator);
+        let missing = format!("Einwohnerzahl „{}“ fehlt", self.indicator);
         Ok((0..population.numbers.len())
             .map(|i| match population.number(i) {
-                Some(p) if p < self.minimum => Some(format!(
-                    "unter {minimum} Einwohnern ({} laut „{}“)",
-                    crate::numbers::format_german(p, 0),
-                    self.indicator
-                )),
+                Some(p) if p < self.minimum => {
+                    let number = crate::numbers::format_german(p, 0);
+                    let mut reason = String::with_capacity(before.len() + number.len() + after.len());
+                    reason.push_str(&before);
+                    reason.push_str(&number);
+                    reason.push_str(&after);
+                    Some(reason)
+                }
                 Some(_) => None,
-                None => Some(format!("Einwohnerzahl „{}“ fehlt", self.indicator)),
+                None => Some(missing.clone()),
             })
             .collect())
     }

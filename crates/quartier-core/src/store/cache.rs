@@ -1,7 +1,8 @@
 //! The one data path from the atlas file to analyses and views: every series is read from
 //! SQLite once and kept in memory, keyed by (indicator, level, period), and so is each level's
-//! list of areas. Analyses, the table, the map, the diagrams and the exports all read through
-//! [`crate::Atlas::values`] and [`crate::Atlas::areas`], which answer from here.
+//! list of areas and the indicators' metadata. Analyses, the table, the map, the diagrams and
+//! the exports all read through [`crate::Atlas::values`], [`crate::Atlas::column`],
+//! [`crate::Atlas::areas`] and [`crate::Atlas::indicator`], which answer from here.
 //!
 //! Invalidation:
 //! - every write of this atlas goes through [`crate::Atlas::write`] (or [`crate::Atlas::trial`]),
@@ -112,6 +113,8 @@ pub(crate) struct SeriesCache {
     pub(crate) areas: HashMap<i64, LevelAreas>,
     /// (indicator id, level id, period id) → the series as columns.
     pub(crate) columns: HashMap<(i64, i64, i64), Arc<Column>>,
+    /// The indicators' metadata.
+    pub(crate) indicators: Option<Arc<Vec<crate::model::IndicatorMeta>>>,
 }
 
 impl SeriesCache {
@@ -120,6 +123,7 @@ impl SeriesCache {
         self.series.clear();
         self.areas.clear();
         self.columns.clear();
+        self.indicators = None;
     }
 
     /// Forgets everything when the file changed under another connection.

@@ -500,7 +500,16 @@ impl Atlas {
 
     /// All indicators with metadata, by topic and key.
     pub fn indicators(&self) -> Result<Vec<IndicatorMeta>> {
-        let mut stmt = self.conn.prepare(
+        Ok(self.cached_indicators()?.as_ref().clone())
+    }
+
+    /// The indicators' metadata, read once and kept until the next write ([`cache`]).
+    fn cached_indicators(&self) -> Result<std::sync::Arc<Vec<IndicatorMeta>>> {
+        self.check_cache()?;
+        if let Some(all) = &self.cache.borrow().indicators {
+            return Ok(all.clone());
+        }
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, key, name, topic, unit, decimals, kind, numerator, denominator, aggregation, polarity, description, source,
                     suppression_threshold
              FROM indicator ORDER BY topic, id",
@@ -526,19 +535,21 @@ impl Atlas {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = std::sync::Arc::new(rows);
+        self.cache.borrow_mut().indicators = Some(rows.clone());
         Ok(rows)
     }
 
     /// One indicator by key, or a German error.
     pub fn indicator(&self, key: &str) -> Result<IndicatorMeta> {
-        let all = self.indicators()?;
+        let all = self.cached_indicators()?;
         all.iter()
             .find(|i| i.key == key)
             .cloned()
             .ok_or_else(|| Error::NotFound {
                 kind: "Indikator",
                 name: key.to_string(),
-                available: list_names(all.into_iter().map(|i| i.key)),
+                available: list_names(all.iter().map(|i| i.key.clone())),
             })
     }
 
