@@ -92,18 +92,7 @@ fn age_structure_of_an_area_against_the_city() {
     assert!((sum(|b| b.group_share) - 100.0).abs() < 1e-9);
     assert!((sum(|b| b.reference_share) - 100.0).abs() < 1e-9);
     // The bands add up to the area's inhabitants.
-    let level = atlas.level("Planungsraum").unwrap();
-    let period = atlas.period("2020").unwrap();
-    let area = atlas
-        .areas(level.id)
-        .unwrap()
-        .into_iter()
-        .find(|x| x.key == key)
-        .unwrap();
-    let ew = atlas
-        .values(atlas.indicator("ew").unwrap().id, level.id, period.id)
-        .unwrap()[&area.id]
-        .value;
+    let ew = stored(&atlas, "ew", "Planungsraum", "2020", &key).and_then(|v| v.value);
     assert_eq!(a.group_total, ew);
     // Without a selection only the city is shown.
     let city = age_structure(&atlas, "Planungsraum", "2020", &[]).unwrap();

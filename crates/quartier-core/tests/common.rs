@@ -73,3 +73,28 @@ pub fn value_dump(atlas: &Atlas) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The stored value of one area (by key) of an indicator at a level and period.
+pub fn stored(
+    atlas: &Atlas,
+    indicator: &str,
+    level: &str,
+    period: &str,
+    key: &str,
+) -> Option<quartier_core::StoredValue> {
+    let meta = atlas.indicator(indicator).unwrap();
+    let level = atlas.level(level).unwrap();
+    let period = atlas.period(period).unwrap();
+    let area = atlas
+        .level_areas(level.id)
+        .unwrap()
+        .iter()
+        .find(|a| a.key == key)
+        .cloned()
+        .unwrap();
+    atlas
+        .values(meta.id, level.id, period.id)
+        .unwrap()
+        .get(&area.id)
+        .cloned()
+}

@@ -13,20 +13,7 @@ fn sample() -> (tempfile::TempDir, Atlas) {
 }
 
 fn value_of(atlas: &Atlas, key: &str) -> Option<StoredValue> {
-    let meta = atlas.indicator("ew").unwrap();
-    let level = atlas.level("Planungsraum").unwrap();
-    let period = atlas.period("2020").unwrap();
-    let area = atlas
-        .areas(level.id)
-        .unwrap()
-        .into_iter()
-        .find(|a| a.key == key)
-        .unwrap();
-    atlas
-        .values(meta.id, level.id, period.id)
-        .unwrap()
-        .get(&area.id)
-        .cloned()
+    stored(atlas, "ew", "Planungsraum", "2020", key)
 }
 
 #[test]

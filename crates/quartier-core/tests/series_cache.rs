@@ -14,20 +14,7 @@ use quartier_core::model::ValueStatus;
 use quartier_core::{Atlas, NoProgress, StoredValue};
 
 fn ew(atlas: &Atlas, key: &str) -> Option<f64> {
-    let meta = atlas.indicator("ew").unwrap();
-    let level = atlas.level("Planungsraum").unwrap();
-    let period = atlas.period("2020").unwrap();
-    let area = atlas
-        .areas(level.id)
-        .unwrap()
-        .into_iter()
-        .find(|a| a.key == key)
-        .unwrap();
-    atlas
-        .values(meta.id, level.id, period.id)
-        .unwrap()
-        .get(&area.id)
-        .and_then(|v| v.value)
+    stored(atlas, "ew", "Planungsraum", "2020", key).and_then(|v| v.value)
 }
 
 fn set(atlas: &mut Atlas, value: f64) {
