@@ -143,7 +143,7 @@ pub(super) fn distance_result_ui(ui: &mut egui::Ui, r: &DistanceResult) {
         "{} Einrichtungen, {} Wohnorte; mittlere Entfernung {} m",
         r.pois_used,
         r.origin_count,
-        r.overall_mean.map_or("k. A.".to_string(), |v| format_german(v, 0))
+        quartier_core::numbers::format_german_or_no_data(r.overall_mean, 0)
     ));
     if !r.no_residents.is_empty() {
         ui.label(format!("{} Gebiete ohne Einwohner: k. A.", r.no_residents.len()));

@@ -175,12 +175,11 @@ impl super::QuartierApp {
                 self.maximised = None;
             }
             Command::ToggleMode => {
-                let mode = match w.view.mode {
+                let other = match w.view.mode {
                     Mode::Expert => Mode::Simple,
                     Mode::Simple => Mode::Expert,
                 };
-                w.set_mode(mode);
-                self.maximised = None;
+                self.apply(ctx, Command::SetMode(other));
             }
             Command::Click { key, extend } => w.selection.click(&key, extend),
             Command::Hover(key) => w.selection.hover(&key),

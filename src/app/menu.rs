@@ -26,7 +26,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
 ];
 
 /// The commands of the shortcuts pressed this frame.
-pub fn shortcuts(ctx: &egui::Context, has_selection: bool) -> Vec<Command> {
+pub fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
     use egui::{Key, KeyboardShortcut, Modifiers};
     let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)));
     let mut commands = Vec::new();
@@ -41,8 +41,9 @@ pub fn shortcuts(ctx: &egui::Context, has_selection: bool) -> Vec<Command> {
         pressed(Modifiers::COMMAND, Key::D),
         Command::Open(OpenDialog::StatusDynamics),
     );
+    // Opens only with a selection (see `QuartierApp::open`).
     push(
-        pressed(Modifiers::COMMAND, Key::G) && has_selection,
+        pressed(Modifiers::COMMAND, Key::G),
         Command::Open(OpenDialog::SaveGroup),
     );
     // In a text field, Strg+Z belongs to the field.

@@ -252,7 +252,7 @@ impl QuartierApp {
                 self.state.error = Some(format!("Hintergrundkarte: {e:#}"));
             }
         }
-        let pressed = menu::shortcuts(&ctx, !self.state.selection.is_empty());
+        let pressed = menu::shortcuts(&ctx);
         self.commands.extend(pressed);
         self.poll_job();
         self.poll_analysis();

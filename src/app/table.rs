@@ -190,9 +190,8 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comm
                     egui::Label::new(egui::RichText::new(format!("{} (Gesamtstadt)", w.info.name)).strong()).truncate(),
                 );
                 for column in &t.columns {
-                    let text = column.reference.value.map_or("k. A.".to_string(), |v| {
-                        quartier_core::numbers::format_german(v, column.decimals())
-                    });
+                    let text =
+                        quartier_core::numbers::format_german_or_no_data(column.reference.value, column.decimals());
                     cell(
                         ui,
                         VALUE_WIDTH,

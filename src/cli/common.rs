@@ -101,10 +101,3 @@ pub fn emit<T: serde::Serialize>(json: bool, result: &T, text: impl FnOnce(&T)) 
     }
     Ok(())
 }
-
-/// A number in German notation, "k. A." where there is none.
-pub fn german(value: Option<f64>, decimals: usize) -> String {
-    value.map_or("k. A.".to_string(), |v| {
-        quartier_core::numbers::format_german(v, decimals)
-    })
-}

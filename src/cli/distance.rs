@@ -9,9 +9,10 @@ use quartier_core::analysis::distance::{
 };
 use quartier_core::import::geometry::read_polygons;
 use quartier_core::import::pois::{read_pois, PoiImport};
+use quartier_core::numbers::format_german_or_no_data;
 use quartier_core::Atlas;
 
-use super::common::{emit, german, invalid, open, stderr_progress};
+use super::common::{emit, invalid, open, stderr_progress};
 use super::Verb;
 
 /// `quartier distance`
@@ -244,7 +245,7 @@ fn print_distance(r: &DistanceResult) {
     );
     println!(
         "  Gesamtstadt: im Mittel {} m zur nächsten Einrichtung",
-        german(r.overall_mean, 0)
+        format_german_or_no_data(r.overall_mean, 0)
     );
     let radii: Vec<String> = r.request.radii.iter().map(|x| format!("≤ {x:.0} m")).collect();
     println!(
@@ -258,11 +259,15 @@ fn print_distance(r: &DistanceResult) {
         if r.request.supply.is_some() { "je 100" } else { "" }
     );
     for (i, a) in r.areas.iter().enumerate() {
-        let within: Vec<String> = a.within.iter().map(|w| format!("{} %", german(*w, 0))).collect();
+        let within: Vec<String> = a
+            .within
+            .iter()
+            .map(|w| format!("{} %", format_german_or_no_data(*w, 0)))
+            .collect();
         let change = match &r.baseline {
             Some(b) => match (a.mean, b[i].mean) {
                 (Some(now), Some(before)) if (now - before).abs() > 0.5 => {
-                    format!("  (vorher {} m)", german(Some(before), 0))
+                    format!("  (vorher {} m)", format_german_or_no_data(Some(before), 0))
                 }
                 _ => String::new(),
             },
@@ -272,12 +277,12 @@ fn print_distance(r: &DistanceResult) {
             "  {:<10} {:<30} {:>8} {:>8} {:>8}  {}  {}{change}",
             a.key,
             a.name,
-            german(a.mean, 0),
-            german(a.median, 0),
-            german(a.p90, 0),
+            format_german_or_no_data(a.mean, 0),
+            format_german_or_no_data(a.median, 0),
+            format_german_or_no_data(a.p90, 0),
             within.join(" / "),
             if r.request.supply.is_some() {
-                german(a.supply_per_100, 1)
+                format_german_or_no_data(a.supply_per_100, 1)
             } else {
                 String::new()
             }

@@ -249,6 +249,21 @@ pub fn format_german(value: f64, decimals: usize) -> String {
     out
 }
 
+/// A number in German notation, or "k. A." where there is none (missing, suppressed, not
+/// meaningful): the one rule for every optional figure that tables, maps and the CLI show.
+///
+/// ```
+/// use quartier_core::numbers::format_german_or_no_data;
+/// assert_eq!(format_german_or_no_data(Some(1234.5), 1), "1.234,5");
+/// assert_eq!(format_german_or_no_data(None, 1), "k. A.");
+/// ```
+pub fn format_german_or_no_data(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| NO_DATA.to_string(), |v| format_german(v, decimals))
+}
+
+/// The sign for a figure that is not there or not shown ("keine Angabe").
+pub const NO_DATA: &str = "k. A.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -450,9 +450,7 @@ impl Workbench {
 
     /// A value as shown: German notation with the indicator's decimals, "k. A." without one.
     pub fn format(&self, value: Option<f64>) -> String {
-        value.map_or("k. A.".to_string(), |v| {
-            quartier_core::numbers::format_german(v, self.decimals)
-        })
+        quartier_core::numbers::format_german_or_no_data(value, self.decimals)
     }
 
     /// The status/dynamics result of an area, when the last run covers the shown level.

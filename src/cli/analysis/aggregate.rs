@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use quartier_core::analysis::aggregate::{aggregate, save_aggregation, AggregateRequest, Aggregation};
+use quartier_core::numbers::format_german_or_no_data;
 
-use crate::cli::common::{emit, german, open};
+use crate::cli::common::{emit, open};
 use crate::cli::Verb;
 
 /// `quartier aggregate`
@@ -79,13 +80,19 @@ fn print_aggregation(r: &Aggregation) {
     for ind in &r.indicators {
         println!("  {} ({})", ind.key, ind.rule);
         for area in &ind.areas {
-            let value = german(area.combined.value, 2);
+            let value = format_german_or_no_data(area.combined.value, 2);
             println!(
                 "    {:<10} {:<32} {:>14}  {} von {} Teilgebieten; {}",
                 area.key, area.name, value, area.combined.used, area.combined.total, area.combined.note
             );
             if let Some(alt) = &area.alternative {
-                println!("    {:<10} {:<32} {:>14}  {}", "", "", german(alt.value, 2), alt.label);
+                println!(
+                    "    {:<10} {:<32} {:>14}  {}",
+                    "",
+                    "",
+                    format_german_or_no_data(alt.value, 2),
+                    alt.label
+                );
             }
         }
     }

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 use quartier_core::analysis::rank::{rank, save_ranking, Ranking};
+use quartier_core::numbers::format_german_or_no_data;
 
-use crate::cli::common::{emit, german, open, SeriesArgs};
+use crate::cli::common::{emit, open, SeriesArgs};
 use crate::cli::Verb;
 
 /// `quartier rank`
@@ -39,17 +40,21 @@ impl Verb for RankArgs {
 
 fn print_rank(r: &Ranking) {
     println!("„{}“ auf Ebene „{}“, {} ({}):", r.indicator, r.level, r.period, r.order);
-    println!("  Gesamtstadt: {} ({})", german(r.reference, 2), r.reference_method);
+    println!(
+        "  Gesamtstadt: {} ({})",
+        format_german_or_no_data(r.reference, 2),
+        r.reference_method
+    );
     for x in &r.areas {
         println!(
             "  {:>4}. {:<10} {:<32} {:>12} {:>+10} {:>8} %  Index {}",
             x.rank,
             x.key,
             x.name,
-            german(Some(x.value), 2),
-            german(x.deviation, 2),
-            german(x.deviation_percent, 1),
-            german(x.index, 1)
+            format_german_or_no_data(Some(x.value), 2),
+            format_german_or_no_data(x.deviation, 2),
+            format_german_or_no_data(x.deviation_percent, 1),
+            format_german_or_no_data(x.index, 1)
         );
     }
     if !r.without_value.is_empty() {

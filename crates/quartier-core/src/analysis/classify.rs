@@ -93,7 +93,7 @@ impl Classes {
 }
 
 /// The label of the "k. A." class (missing, suppressed, not applicable).
-pub const NO_DATA_LABEL: &str = "k. A.";
+pub const NO_DATA_LABEL: &str = crate::numbers::NO_DATA;
 
 /// The legend label of areas left out by a minimum population rule.
 pub const SMALL_AREA_LABEL: &str = "zu wenige Einwohner";

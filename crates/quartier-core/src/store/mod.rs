@@ -461,13 +461,7 @@ impl Atlas {
         if let Some(column) = self.cache.borrow().columns.get(&key) {
             return Ok(column.clone());
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT data FROM value_series WHERE indicator_id = ?1 AND period_id = ?2 AND level_id = ?3",
-        )?;
-        let bytes = stmt
-            .query_row(params![indicator_id, period_id, level_id], |r| r.get::<_, Vec<u8>>(0))
-            .optional()?;
-        let column = std::sync::Arc::new(match bytes {
+        let column = std::sync::Arc::new(match series_bytes(&self.conn, indicator_id, period_id, level_id)? {
             Some(bytes) => series::decode_column(&bytes, &position, areas.len())?,
             None => Column::empty(areas.len()),
         });
@@ -1001,15 +995,19 @@ pub(crate) fn read_series(
     period_id: i64,
     level_id: i64,
 ) -> Result<BTreeMap<i64, crate::StoredValue>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT data FROM value_series WHERE indicator_id = ?1 AND period_id = ?2 AND level_id = ?3")?;
-    match stmt
-        .query_row(params![indicator_id, period_id, level_id], |r| r.get::<_, Vec<u8>>(0))
-        .optional()?
-    {
+    match series_bytes(conn, indicator_id, period_id, level_id)? {
         Some(bytes) => series::decode(&bytes),
         None => Ok(BTreeMap::new()),
     }
+}
+
+/// The stored blob of one series, `None` when it has no values.
+fn series_bytes(conn: &Connection, indicator_id: i64, period_id: i64, level_id: i64) -> Result<Option<Vec<u8>>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT data FROM value_series WHERE indicator_id = ?1 AND period_id = ?2 AND level_id = ?3")?;
+    Ok(stmt
+        .query_row(params![indicator_id, period_id, level_id], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?)
 }
 
 /// Writes one series with its counts (an empty series is removed).
