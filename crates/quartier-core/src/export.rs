@@ -178,8 +178,8 @@ pub fn value_table(atlas: &Atlas, level: &str, period: &str, indicators: Option<
                 })
                 .collect();
             TableRow {
-                key: area.key,
-                name: area.name,
+                key: area.key.to_string(),
+                name: area.name.to_string(),
                 cells,
             }
         })

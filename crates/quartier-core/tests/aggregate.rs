@@ -229,7 +229,7 @@ fn saved_aggregates_land_at_the_coarser_level_with_their_run_and_never_overwrite
         .unwrap();
     assert_eq!(stored.len(), 12);
     for area in atlas.areas(bezirk.id).unwrap() {
-        assert_eq!(stored[&area.id].value, Some(expected[&area.key].0), "{}", area.key);
+        assert_eq!(stored[&area.id].value, Some(expected[&*area.key].0), "{}", area.key);
     }
     let (run, _) = atlas.derived_run("anteil_u6").unwrap().unwrap();
     assert_eq!(run.method, "aggregate");

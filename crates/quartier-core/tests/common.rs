@@ -89,7 +89,7 @@ pub fn stored(
         .level_areas(level.id)
         .unwrap()
         .iter()
-        .find(|a| a.key == key)
+        .find(|a| &*a.key == key)
         .cloned()
         .unwrap();
     atlas

@@ -290,7 +290,7 @@ fn berlin_kitas_for_children_under_six_by_grid_and_by_centroid() {
         .area_geometries(atlas.level("Planungsraum").unwrap().id)
         .unwrap()
         .into_iter()
-        .find(|(a, _)| a.key == farthest.key)
+        .find(|(a, _)| *a.key == *farthest.key)
         .unwrap()
         .1;
     let inside = geo::InteriorPoint::interior_point(&geometry).unwrap();
@@ -408,7 +408,7 @@ fn address_points_carry_their_residents_to_the_nearest_kita() {
     let geometries = atlas.area_geometries(level.id).unwrap();
     let metric = Metric::for_longitude(13.4).unwrap();
     let centre_of = |key: &str| {
-        let g = &geometries.iter().find(|(a, _)| a.key == key).unwrap().1;
+        let g = &geometries.iter().find(|(a, _)| &*a.key == key).unwrap().1;
         let p = geo::InteriorPoint::interior_point(g).unwrap();
         metric.project(p.x(), p.y()).unwrap()
     };

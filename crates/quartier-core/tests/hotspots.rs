@@ -173,7 +173,7 @@ fn berlin_unemployment_clusters_and_the_ranking_against_the_city() {
         .areas(plr.id)
         .unwrap()
         .into_iter()
-        .find(|a| a.key == r.areas[0].key)
+        .find(|a| *a.key == *r.areas[0].key)
         .unwrap();
     assert_eq!(ranks[&first.id].value, Some(1.0));
     assert_eq!(atlas.derived_run("anteil_u6_ref100").unwrap().unwrap().0.method, "rank");

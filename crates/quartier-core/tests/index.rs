@@ -328,7 +328,7 @@ fn the_mss_status_index_is_a_special_case_on_the_berlin_data() {
     let index = composite_index(&atlas, &config, &NoProgress).unwrap();
     assert_eq!(index.areas.len(), status.valid_areas);
     assert_eq!(index.areas.len(), 436);
-    let status_of: BTreeMap<&str, f64> = status.areas.iter().map(|a| (a.key.as_str(), a.status_index)).collect();
+    let status_of: BTreeMap<&str, f64> = status.areas.iter().map(|a| (a.key.as_ref(), a.status_index)).collect();
     let factor = index.areas[0].index / status_of[index.areas[0].key.as_str()];
     assert!(factor < 0.0);
     for a in &index.areas {

@@ -65,7 +65,7 @@ fn kitas_2022_in_epsg25833_land_in_their_own_bezirk() {
             }
         };
         let stated = k.attributes["e_bez_nr"].as_str().unwrap().to_string();
-        if bezirk == stated {
+        if *bezirk == *stated {
             same += 1;
         }
     }
@@ -258,7 +258,7 @@ fn integer_typed_seven_digit_keys_join_eight_digit_keys() {
         .areas(level.id)
         .unwrap()
         .into_iter()
-        .find(|a| a.key == "01011101")
+        .find(|a| &*a.key == "01011101")
         .unwrap();
     assert_eq!(values[&area.id].value, Some(2.7978));
     assert_eq!(values[&area.id].status, ValueStatus::Ok);

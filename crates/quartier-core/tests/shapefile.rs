@@ -182,7 +182,7 @@ fn utm32_shapefile_round_trip_within_one_centimetre() {
     );
     let level = atlas.level("Stadtteil").unwrap();
     let areas = atlas.area_geometries(level.id).unwrap();
-    let names: Vec<&str> = areas.iter().map(|(a, _)| a.name.as_str()).collect();
+    let names: Vec<&str> = areas.iter().map(|(a, _)| a.name.as_ref()).collect();
     assert_eq!(names, ["Köpenick-Süd", "Straße am Gürtel", "Weiß"]);
     let mut checked = 0;
     for ((_, g), f) in areas.iter().zip(&features) {
@@ -223,7 +223,7 @@ fn cp1252_attributes_read_right_without_a_cpg() {
     let s = import(&mut atlas, zip, None).unwrap();
     assert_eq!(s.encoding.as_deref(), Some("windows-1252"));
     let level = atlas.level("Stadtteil").unwrap();
-    assert_eq!(atlas.areas(level.id).unwrap()[0].name, "Köpenick-Süd");
+    assert_eq!(atlas.areas(level.id).unwrap()[0].name.as_ref(), "Köpenick-Süd");
 }
 
 #[test]

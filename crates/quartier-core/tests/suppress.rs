@@ -235,7 +235,7 @@ fn sample_hierarchy(atlas: &quartier_core::Atlas) -> Hierarchy {
     let mut parent_ids = Vec::new();
     for level in ["Planungsraum", "Bezirksregion", "Bezirk"] {
         for a in atlas.areas(atlas.level(level).unwrap().id).unwrap() {
-            index.insert((level.to_string(), a.key.clone()), parent_ids.len());
+            index.insert((level.to_string(), a.key.to_string()), parent_ids.len());
             ids.insert(a.id, parent_ids.len());
             parent_ids.push(a.parent_area_id);
         }

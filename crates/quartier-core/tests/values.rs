@@ -95,7 +95,7 @@ fn wide_form_text_columns_become_categorical_and_stray_text_is_reported_per_cell
     let level = atlas.level("Bezirk").unwrap();
     let period = atlas.period("2020").unwrap();
     let areas = atlas.areas(level.id).unwrap();
-    let id_of = |key: &str| areas.iter().find(|a| a.key == key).unwrap().id;
+    let id_of = |key: &str| areas.iter().find(|a| &*a.key == key).unwrap().id;
     let ew = atlas
         .values(atlas.indicator("ew").unwrap().id, level.id, period.id)
         .unwrap();

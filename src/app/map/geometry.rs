@@ -116,8 +116,8 @@ impl MapGeometry {
                         [p.x(), p.y()]
                     });
                 AreaShape {
-                    key: a.key,
-                    name: a.name,
+                    key: a.key.to_string(),
+                    name: a.name.to_string(),
                     polygon,
                     bbox,
                     inside,

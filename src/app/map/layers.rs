@@ -207,7 +207,7 @@ pub(super) fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Colo
                 .map(|r| {
                     let colour =
                         palette::status_dynamics(r.status_class.number(), r.dynamics_class.map_or(1, dynamics_column));
-                    (r.key.as_str(), colour)
+                    (r.key.as_ref(), colour)
                 })
                 .collect();
             areas

@@ -456,7 +456,7 @@ impl Workbench {
     /// The status/dynamics result of an area, when the last run covers the shown level.
     pub fn status_dynamics_of(&self, key: &str) -> Option<&AreaResult> {
         let r = self.status_dynamics.as_ref().filter(|r| r.level == self.level_name())?;
-        r.areas.iter().find(|a| a.key == key)
+        r.areas.iter().find(|a| &*a.key == key)
     }
 
     /// Takes a status/dynamics result and shows it on the map.

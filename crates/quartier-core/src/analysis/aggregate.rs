@@ -47,7 +47,9 @@ impl RuleInputs {
             atlas.column(meta.id, level_id, period_id)
         };
         let areas = atlas.level_areas(level_id)?.len();
-        let empty = || Arc::new(Column::empty(areas));
+        // The inputs a rule does not use, one shared empty column.
+        let unused = Arc::new(Column::empty(areas));
+        let empty = || Arc::clone(&unused);
         let (method, numerator, denominator, weights) = match &indicator.aggregation {
             AggregationRule::Sum => ("Summe der Gebiete".to_string(), empty(), empty(), empty()),
             AggregationRule::RatioOfSums => {
@@ -95,33 +97,22 @@ impl RuleInputs {
     pub(crate) fn combine(&self, members: &[usize], allow_partial: bool) -> Combined {
         let ok = |m: &Column, i: usize| m.number(i);
         let not_applicable = |m: &Column, i: usize| m.status[i] == Some(ValueStatus::NotApplicable);
-        let (mut top, mut bottom, mut used, mut gaps, mut skipped) = (0.0, 0.0, 0, 0, 0);
-        for &id in members {
-            let part = match &self.rule {
-                AggregationRule::Sum if not_applicable(&self.values, id) => None,
-                AggregationRule::Sum => Some(ok(&self.values, id).map(|v| (v, 0.0))),
-                AggregationRule::RatioOfSums
-                    if not_applicable(&self.numerator, id) || not_applicable(&self.denominator, id) =>
-                {
-                    None
-                }
-                AggregationRule::RatioOfSums => Some(ok(&self.numerator, id).zip(ok(&self.denominator, id))),
-                AggregationRule::WeightedMean(_) if not_applicable(&self.values, id) => None,
-                AggregationRule::WeightedMean(_) => {
-                    Some(ok(&self.values, id).zip(ok(&self.weights, id)).map(|(v, w)| (v * w, w)))
-                }
-                AggregationRule::NotAggregable | AggregationRule::Unspecified => Some(None),
-            };
-            match part {
-                None => skipped += 1,
-                Some(Some((t, b))) => {
-                    top += t;
-                    bottom += b;
-                    used += 1;
-                }
-                Some(None) => gaps += 1,
-            }
-        }
+        // One loop per rule (the rule is chosen once, not per part): each part is skipped
+        // (`None`, "x"), a gap (`Some(None)`), or adds (top, bottom).
+        let (top, bottom, used, gaps, skipped) = match &self.rule {
+            AggregationRule::Sum => tally(members, |i| {
+                (!not_applicable(&self.values, i)).then(|| ok(&self.values, i).map(|v| (v, 0.0)))
+            }),
+            AggregationRule::RatioOfSums => tally(members, |i| {
+                (!not_applicable(&self.numerator, i) && !not_applicable(&self.denominator, i))
+                    .then(|| ok(&self.numerator, i).zip(ok(&self.denominator, i)))
+            }),
+            AggregationRule::WeightedMean(_) => tally(members, |i| {
+                (!not_applicable(&self.values, i))
+                    .then(|| ok(&self.values, i).zip(ok(&self.weights, i)).map(|(v, w)| (v * w, w)))
+            }),
+            AggregationRule::NotAggregable | AggregationRule::Unspecified => tally(members, |_| Some(None)),
+        };
         let total = members.len() - skipped;
         let none = |note: String| Combined {
             value: None,
@@ -157,6 +148,24 @@ impl RuleInputs {
             },
         }
     }
+}
+
+/// Adds up the parts: (Σ top, Σ bottom, parts used, gaps, parts skipped), where `part` says
+/// for each member whether it is skipped (`None`), a gap (`Some(None)`) or adds its pair.
+fn tally(members: &[usize], part: impl Fn(usize) -> Option<Option<(f64, f64)>>) -> (f64, f64, usize, usize, usize) {
+    let (mut top, mut bottom, mut used, mut gaps, mut skipped) = (0.0, 0.0, 0, 0, 0);
+    for &i in members {
+        match part(i) {
+            None => skipped += 1,
+            Some(Some((t, b))) => {
+                top += t;
+                bottom += b;
+                used += 1;
+            }
+            Some(None) => gaps += 1,
+        }
+    }
+    (top, bottom, used, gaps, skipped)
 }
 
 /// One combined value.
@@ -297,27 +306,32 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
             let index_of: HashMap<i64, usize> = coarse.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
             groups = coarse
                 .iter()
-                .map(|a| (a.key.clone(), a.name.clone(), Vec::new()))
+                .map(|a| (a.key.to_string(), a.name.to_string(), Vec::new()))
                 .collect();
             let grouping = match request.key_prefix {
                 Some(n) => {
-                    // Both lists are in key order, so the parts' prefixes rise too: one merge
-                    // walk pairs them without hashing (a part whose key is shorter than n, or
-                    // whose prefix is no coarser key, stays unassigned).
-                    let mut at = 0;
-                    for (position, a) in parts.iter().enumerate() {
-                        let Some(prefix) = a.key.get(..n) else {
-                            unassigned.push(a.key.clone());
+                    // Both lists are in key order (bytewise, as SQLite's BINARY collation
+                    // sorts), so the parts whose key begins with a coarser key of n bytes
+                    // stand together: two binary searches per coarser area find them. A part
+                    // whose key is shorter than n, or whose prefix is no coarser key, stays
+                    // unassigned.
+                    let mut assigned = vec![false; parts.len()];
+                    for (group, c) in groups.iter_mut().zip(coarse.iter()) {
+                        if c.key.len() != n {
                             continue;
-                        };
-                        while at < coarse.len() && coarse[at].key.as_str() < prefix {
-                            at += 1;
                         }
-                        match coarse.get(at) {
-                            Some(c) if c.key == prefix => groups[at].2.push(position),
-                            _ => unassigned.push(a.key.clone()),
-                        }
+                        let start = parts.partition_point(|p| *p.key < *c.key);
+                        let len = parts[start..].partition_point(|p| p.key.starts_with(&*c.key));
+                        group.2.extend(start..start + len);
+                        assigned[start..start + len].fill(true);
                     }
+                    unassigned.extend(
+                        parts
+                            .iter()
+                            .zip(&assigned)
+                            .filter(|(_, &assigned)| !assigned)
+                            .map(|(a, _)| a.key.to_string()),
+                    );
                     format!("Schlüsselpräfix {n}")
                 }
                 None => {
@@ -340,7 +354,7 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
                         }
                         match at.and_then(|id| index_of.get(&id)) {
                             Some(i) => groups[*i].2.push(position),
-                            None => unassigned.push(a.key.clone()),
+                            None => unassigned.push(a.key.to_string()),
                         }
                     }
                     if unassigned.len() == parts.len() && !parts.is_empty() {
@@ -442,7 +456,11 @@ pub fn save_aggregation(
     let mut result = aggregate(atlas, request)?;
     let to = atlas.level(to_level)?;
     let period = atlas.period(&request.period)?;
-    let ids: HashMap<String, i64> = atlas.areas(to.id)?.into_iter().map(|a| (a.key, a.id)).collect();
+    let ids: HashMap<String, i64> = atlas
+        .areas(to.id)?
+        .into_iter()
+        .map(|a| (a.key.to_string(), a.id))
+        .collect();
     let suffix = key_suffix.map(str::trim).filter(|s| !s.is_empty());
     let saved_keys: HashSet<&str> = result.indicators.iter().map(|i| i.key.as_str()).collect();
     let with_suffix = |key: &Option<String>| match (key, suffix) {

@@ -94,8 +94,8 @@ pub fn scatter(atlas: &Atlas, x: &str, y: &str, level: &str, period: &str) -> Re
     for a in &areas {
         if let (Some(x), Some(y)) = (xs.get(&a.id), ys.get(&a.id)) {
             points.push(ScatterPoint {
-                key: a.key.clone(),
-                name: a.name.clone(),
+                key: a.key.to_string(),
+                name: a.name.to_string(),
                 x: *x,
                 y: *y,
             });
@@ -145,7 +145,7 @@ pub fn time_series(
     let areas = atlas.areas(level.id)?;
     let ids: HashMap<&str, (i64, &str)> = areas
         .iter()
-        .map(|a| (a.key.as_str(), (a.id, a.name.as_str())))
+        .map(|a| (a.key.as_ref(), (a.id, a.name.as_ref())))
         .collect();
     let mut periods = Vec::new();
     let mut reference = Vec::new();
@@ -251,7 +251,9 @@ pub fn age_structure(atlas: &Atlas, level: &str, period: &str, keys: &[String]) 
     let period = atlas.period(period)?;
     let areas = atlas.level_areas(level.id)?;
     let all: Vec<usize> = (0..areas.len()).collect();
-    let group: Vec<usize> = (0..areas.len()).filter(|&i| keys.contains(&areas[i].key)).collect();
+    let group: Vec<usize> = (0..areas.len())
+        .filter(|&i| keys.iter().any(|k| **k == *areas[i].key))
+        .collect();
     let mut candidates = Vec::new();
     for meta in atlas.indicators()? {
         if meta.kind != IndicatorKind::Count {

@@ -470,8 +470,8 @@ pub fn classify_series(
             let is_small = small.contains_key(&a.id);
             let class = value.filter(|_| !is_small).map(|v| classes.class_of(v));
             AreaClass {
-                key: a.key,
-                name: a.name,
+                key: a.key.to_string(),
+                name: a.name.to_string(),
                 value,
                 class: class.map(|c| c + 1),
                 label: match class {

@@ -678,8 +678,8 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             .map(|(i, (a, _))| {
                 let s = summary[i].as_ref();
                 AreaAccess {
-                    key: a.key.clone(),
-                    name: a.name.clone(),
+                    key: a.key.to_string(),
+                    name: a.name.to_string(),
                     residents: residents[i],
                     mean: s.map(|s| s.mean),
                     median: s.map(|s| s.median),

@@ -302,7 +302,7 @@ pub fn lisa(atlas: &Atlas, request: &LisaRequest, progress: &dyn Progress) -> Re
     let has_geometry: std::collections::HashSet<i64> = with_geometry.iter().map(|(a, _)| a.id).collect();
     for a in atlas.areas(level.id)? {
         if !has_geometry.contains(&a.id) {
-            left_out.push((a.key, "keine Fläche".to_string()));
+            left_out.push((a.key.to_string(), "keine Fläche".to_string()));
         }
     }
     let mut areas = Vec::new();
@@ -315,7 +315,7 @@ pub fn lisa(atlas: &Atlas, request: &LisaRequest, progress: &dyn Progress) -> Re
                 geometries.push(g);
                 numbers.push(v);
             }
-            None => left_out.push((a.key, "kein Wert".to_string())),
+            None => left_out.push((a.key.to_string(), "kein Wert".to_string())),
         }
     }
     let neighbours = queen_contiguity(&geometries);
@@ -334,8 +334,8 @@ pub fn lisa(atlas: &Atlas, request: &LisaRequest, progress: &dyn Progress) -> Re
             );
             *counts.entry(class.label_de().to_string()).or_insert(0) += 1;
             LisaArea {
-                key: a.key,
-                name: a.name,
+                key: a.key.to_string(),
+                name: a.name.to_string(),
                 value: numbers[i],
                 neighbours: neighbours[i].len(),
                 local_i: m.local_i[i],

@@ -598,7 +598,7 @@ pub fn composite_index(atlas: &Atlas, config: &IndexConfig, progress: &dyn Progr
     let k = keys.len();
     let mut excluded = Vec::new();
     let mut taking_part = Vec::new();
-    if let Some(unknown) = config.exclude.iter().find(|k| !areas.iter().any(|a| &a.key == *k)) {
+    if let Some(unknown) = config.exclude.iter().find(|k| !areas.iter().any(|a| *a.key == **k)) {
         return Err(Error::Invalid(format!(
             "Auszuschließendes Gebiet „{unknown}“ gibt es auf Ebene „{}“ nicht",
             level.name
@@ -607,12 +607,13 @@ pub fn composite_index(atlas: &Atlas, config: &IndexConfig, progress: &dyn Progr
     for a in &areas {
         let by_hand = config
             .exclude
-            .contains(&a.key)
+            .iter()
+            .any(|k| **k == *a.key)
             .then(|| "von Hand ausgeschlossen".to_string());
         if let Some(reason) = by_hand.or_else(|| small.get(&a.id).cloned()) {
             excluded.push(IndexExcluded {
-                key: a.key.clone(),
-                name: a.name.clone(),
+                key: a.key.to_string(),
+                name: a.name.to_string(),
                 reason,
             });
             continue;
@@ -639,8 +640,8 @@ pub fn composite_index(atlas: &Atlas, config: &IndexConfig, progress: &dyn Progr
             taking_part.push(a);
         } else {
             excluded.push(IndexExcluded {
-                key: a.key.clone(),
-                name: a.name.clone(),
+                key: a.key.to_string(),
+                name: a.name.to_string(),
                 reason: format!("Werte fehlen: {}", gaps.join(", ")),
             });
         }
@@ -687,8 +688,8 @@ pub fn composite_index(atlas: &Atlas, config: &IndexConfig, progress: &dyn Progr
         .map(|(r, a)| {
             let used = oriented.iter().filter(|c| !c[r].is_nan()).count();
             IndexArea {
-                key: a.key.clone(),
-                name: a.name.clone(),
+                key: a.key.to_string(),
+                name: a.name.to_string(),
                 index: index[r],
                 rank: ranks[r].unwrap_or(0),
                 used,

@@ -217,5 +217,9 @@ pub(crate) fn derived_values<'a>(
 
 /// Area key → id of a level, for saving derived values.
 pub(crate) fn area_ids(atlas: &Atlas, level_id: i64) -> Result<HashMap<String, i64>> {
-    Ok(atlas.areas(level_id)?.into_iter().map(|a| (a.key, a.id)).collect())
+    Ok(atlas
+        .areas(level_id)?
+        .into_iter()
+        .map(|a| (a.key.to_string(), a.id))
+        .collect())
 }

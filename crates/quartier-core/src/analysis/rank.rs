@@ -73,7 +73,7 @@ pub fn rank(atlas: &Atlas, indicator: &str, level: &str, period: &str, ascending
     for a in atlas.areas(level.id)? {
         match values.get(&a.id).and_then(crate::StoredValue::number) {
             Some(v) => with_value.push((a, v)),
-            None => without_value.push(a.key),
+            None => without_value.push(a.key.to_string()),
         }
     }
     let sign = if ascending { -1.0 } else { 1.0 };
@@ -83,8 +83,8 @@ pub fn rank(atlas: &Atlas, indicator: &str, level: &str, period: &str, ascending
         .into_iter()
         .zip(ranks)
         .map(|((a, value), rank)| RankedArea {
-            key: a.key,
-            name: a.name,
+            key: a.key.to_string(),
+            name: a.name.to_string(),
             value,
             rank: rank.unwrap_or(0),
             deviation: r.map(|r| value - r),

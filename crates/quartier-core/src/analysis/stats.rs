@@ -12,9 +12,25 @@ pub fn mean_and_population_sd(values: &[f64]) -> Option<(f64, f64)> {
         return None;
     }
     let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let mean = sum_in_lanes(values, |v| v) / n;
+    let variance = sum_in_lanes(values, |v| (v - mean) * (v - mean)) / n;
     Some((mean, variance.sqrt()))
+}
+
+/// `Σ f(v)` in eight running sums that are added at the end: the additions no longer wait
+/// for each other, so the processor pipelines (and vectorises) them, and the rounding error
+/// grows more slowly than with one running sum (each lane adds an eighth of the values).
+fn sum_in_lanes(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    const LANES: usize = 8;
+    let mut lanes = [0.0; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest: f64 = chunks.remainder().iter().map(|&v| f(v)).sum();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += f(v);
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
 }
 
 /// z-scores `(x − mean) / sd` with the population standard deviation. `None` when the

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::stats::population_z_scores;
+use super::stats::{mean_and_population_sd, population_z_scores};
 use crate::analysis::{area_ids, derived_values, IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
 use crate::store::{Column, DerivedRun, DerivedSeries, IndicatorUpdate};
@@ -159,10 +159,10 @@ impl DynamicsClass {
 /// The result for one valid area.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaResult {
-    /// Area key.
-    pub key: String,
-    /// Area name.
-    pub name: String,
+    /// Area key (shared with the atlas's area list).
+    pub key: Arc<str>,
+    /// Area name (shared like the key).
+    pub name: Arc<str>,
     /// Status index (standardised sum of status z-values).
     pub status_index: f64,
     /// Dynamics index; `None`, and left out of the JSON, in a status-only run.
@@ -180,10 +180,10 @@ pub struct AreaResult {
 /// An area that took no part, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExcludedArea {
-    /// Area key.
-    pub key: String,
-    /// Area name.
-    pub name: String,
+    /// Area key (shared with the atlas's area list).
+    pub key: Arc<str>,
+    /// Area name (shared like the key).
+    pub name: Arc<str>,
     /// Why, in German.
     pub reason: String,
 }
@@ -512,7 +512,11 @@ impl Preset {
             }),
             // The published outliers are keys of the finest level; other levels have none.
             exclude: {
-                let keys: HashSet<String> = atlas.areas(level_ref.id)?.into_iter().map(|a| a.key).collect();
+                let keys: HashSet<String> = atlas
+                    .areas(level_ref.id)?
+                    .into_iter()
+                    .map(|a| a.key.to_string())
+                    .collect();
                 self.excluded_by_hand(period)
                     .iter()
                     .filter(|k| keys.contains(**k))
@@ -604,15 +608,13 @@ fn change(now: &Column, before: &Column) -> Column {
 /// The standardised sum of the standardised inputs over the valid areas (positions in the
 /// level's area order): `z(Σ sign · weight · z(x))`, population standard deviations.
 fn index_over(inputs: &[Input], valid: &[usize]) -> Result<Vec<f64>> {
-    let n = valid.len() as f64;
     let mut sum = vec![0.0; valid.len()];
     // Each input's valid numbers gathered once into one contiguous run, then summed in order.
     let mut x = Vec::with_capacity(valid.len());
     for input in inputs {
         x.clear();
         x.extend(valid.iter().map(|&i| input.column.numbers[i]));
-        let mean = x.iter().sum::<f64>() / n;
-        let sd = (x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+        let (mean, sd) = mean_and_population_sd(&x).unwrap_or((0.0, 0.0));
         if sd == 0.0 || !sd.is_finite() {
             return Err(Error::Invalid(format!(
                 "Indikator „{}“ streut über die {} gültigen Gebiete nicht (alle Werte gleich)",
@@ -736,7 +738,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
     if let Some(unknown) = config
         .exclude
         .iter()
-        .find(|k| areas.binary_search_by(|a| a.key.as_str().cmp(k.as_str())).is_err())
+        .find(|k| areas.binary_search_by(|a| a.key.as_ref().cmp(k.as_str())).is_err())
     {
         return Err(Error::Invalid(format!(
             "Auszuschließendes Gebiet „{unknown}“ gibt es auf Ebene „{}“ nicht",
@@ -750,7 +752,7 @@ pub fn status_dynamics(atlas: &Atlas, config: &StatusDynamicsConfig) -> Result<S
     let mut valid = Vec::with_capacity(areas.len());
     let mut excluded = Vec::new();
     for (i, area) in areas.iter().enumerate() {
-        let reason = if excluded_by_hand.contains(area.key.as_str()) {
+        let reason = if excluded_by_hand.contains(area.key.as_ref()) {
             Some("von Hand ausgeschlossen (Ausreißer)".to_string())
         } else {
             too_small[i].take()
@@ -916,9 +918,9 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             &ids,
             result.areas.iter().map(|r| {
                 let (value, text) = extract(r);
-                (r.key.as_str(), value, text)
+                (r.key.as_ref(), value, text)
             }),
-            result.excluded.iter().map(|e| (e.key.as_str(), e.reason.as_str())),
+            result.excluded.iter().map(|e| (e.key.as_ref(), e.reason.as_str())),
         );
         series.push(DerivedSeries {
             key: format!("{prefix}_{suffix}"),

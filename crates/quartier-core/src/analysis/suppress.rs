@@ -280,7 +280,7 @@ impl Tree {
             let mut steps = 0;
             while let Some(id) = at.filter(|_| steps < 16) {
                 let Some((lvl, a)) = area_info.get(&id) else { break };
-                ancestors.insert((-sort_order(*lvl), a.key.clone()), (*lvl, id));
+                ancestors.insert((-sort_order(*lvl), a.key.to_string()), (*lvl, id));
                 at = a.parent_area_id;
                 steps += 1;
             }
@@ -322,7 +322,7 @@ impl Tree {
                 None => ("Gesamtstadt".to_string(), String::new(), municipality.clone()),
                 Some((lvl, id)) => {
                     let a = &area_info[id].1;
-                    (level_name(*lvl), a.key.clone(), a.name.clone())
+                    (level_name(*lvl), a.key.to_string(), a.name.to_string())
                 }
             })
             .collect();
@@ -636,8 +636,8 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest) -> Result<SuppressionR
         for a in atlas.areas(level.id)? {
             if let Some(reason) = small.get(&a.id) {
                 report.small_areas.push(SmallArea {
-                    key: a.key,
-                    name: a.name,
+                    key: a.key.to_string(),
+                    name: a.name.to_string(),
                     reason: reason.clone(),
                 });
             }

@@ -115,7 +115,7 @@ pub fn import_geometry(
         return Err(Error::Invalid("--parent-key-column braucht --parent-level".into()));
     }
     let existing_keys: Vec<String> = match &existing_level {
-        Some(l) => atlas.areas(l.id)?.into_iter().map(|a| a.key).collect(),
+        Some(l) => atlas.areas(l.id)?.into_iter().map(|a| a.key.to_string()).collect(),
         None => Vec::new(),
     };
 
@@ -239,8 +239,8 @@ pub fn import_geometry(
         if opts.parent_key_column.is_some() {
             parent_method = Some("key_column".to_string());
             let parents = atlas.areas(parent.id)?;
-            let pwidth = numeric_key_width(parents.iter().map(|a| a.key.as_str()));
-            let by_key: HashMap<&str, i64> = parents.iter().map(|a| (a.key.as_str(), a.id)).collect();
+            let pwidth = numeric_key_width(parents.iter().map(|a| a.key.as_ref()));
+            let by_key: HashMap<&str, i64> = parents.iter().map(|a| (a.key.as_ref(), a.id)).collect();
             let mut problems = Vec::new();
             for (i, p) in prepared.iter().enumerate() {
                 let pk = pad_key(p.parent_key.as_deref().unwrap_or(""), pwidth).0;

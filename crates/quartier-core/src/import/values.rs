@@ -188,12 +188,12 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let level = atlas.level(&opts.level)?;
     let areas = atlas.areas(level.id)?;
     let index = AreaIndex {
-        by_key: areas.iter().map(|a| (a.key.clone(), a.id)).collect(),
+        by_key: areas.iter().map(|a| (a.key.to_string(), a.id)).collect(),
         by_name: areas.iter().fold(HashMap::new(), |mut m, a| {
             m.entry(name_match_form(&a.name)).or_insert_with(Vec::new).push(a.id);
             m
         }),
-        width: numeric_key_width(areas.iter().map(|a| a.key.as_str())),
+        width: numeric_key_width(areas.iter().map(|a| a.key.as_ref())),
     };
     let atlas_name = name_match_form(&atlas.meta()?.name);
     let key_col = table.require_column(&opts.key_column, "--key-column")?;

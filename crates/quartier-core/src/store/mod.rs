@@ -43,10 +43,11 @@ pub struct AtlasMeta {
 pub struct AreaRef {
     /// Row id.
     pub id: i64,
-    /// Normalised key.
-    pub key: String,
-    /// Display name.
-    pub name: String,
+    /// Normalised key; shared (`Arc<str>`), so results that name areas copy a pointer, not
+    /// the text.
+    pub key: std::sync::Arc<str>,
+    /// Display name, shared like the key.
+    pub name: std::sync::Arc<str>,
     /// The area it belongs to on the parent level.
     pub parent_area_id: Option<i64>,
 }
@@ -297,7 +298,11 @@ impl Atlas {
 
     /// Empties the in-memory series when another connection changed the file.
     fn check_cache(&self) -> Result<()> {
-        let version: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        // Prepared once per connection: this runs before every cached read.
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
         self.cache.borrow_mut().check_version(version);
         Ok(())
     }
@@ -314,7 +319,7 @@ impl Atlas {
 
     /// Name, AGS and creation time.
     pub fn meta(&self) -> Result<AtlasMeta> {
-        let mut stmt = self.conn.prepare("SELECT key, value FROM atlas_meta")?;
+        let mut stmt = self.conn.prepare_cached("SELECT key, value FROM atlas_meta")?;
         let map: HashMap<String, String> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -376,9 +381,9 @@ impl Atlas {
 
     /// All spatial levels, coarse to fine.
     pub fn levels(&self) -> Result<Vec<Level>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, name, parent_level_id, sort_order FROM spatial_level ORDER BY sort_order, id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, parent_level_id, sort_order FROM spatial_level ORDER BY sort_order, id",
+        )?;
         let levels = stmt
             .query_map([], |r| {
                 Ok(Level {
@@ -434,8 +439,8 @@ impl Atlas {
             stmt.query_map([level_id], |r| {
                 Ok(AreaRef {
                     id: r.get(0)?,
-                    key: r.get(1)?,
-                    name: r.get(2)?,
+                    key: r.get::<_, String>(1)?.into(),
+                    name: r.get::<_, String>(2)?.into(),
                     parent_area_id: r.get(3)?,
                 })
             })?
@@ -479,8 +484,8 @@ impl Atlas {
                 Ok((
                     AreaRef {
                         id: r.get(0)?,
-                        key: r.get(1)?,
-                        name: r.get(2)?,
+                        key: r.get::<_, String>(1)?.into(),
+                        name: r.get::<_, String>(2)?.into(),
                         parent_area_id: r.get(3)?,
                     },
                     r.get::<_, Vec<u8>>(4)?,
@@ -561,7 +566,7 @@ impl Atlas {
     pub fn periods(&self) -> Result<Vec<Period>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, label, date FROM period ORDER BY date IS NULL, date, label")?;
+            .prepare_cached("SELECT id, label, date FROM period ORDER BY date IS NULL, date, label")?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(Period {
@@ -661,7 +666,7 @@ impl Atlas {
         let areas = self.areas(level.id)?;
         let area = areas
             .iter()
-            .find(|a| a.key == area_key)
+            .find(|a| &*a.key == area_key)
             .cloned()
             .ok_or_else(|| Error::NotFound {
                 kind: "Gebiet",
@@ -672,7 +677,7 @@ impl Atlas {
                     areas
                         .iter()
                         .take(5)
-                        .map(|a| a.key.as_str())
+                        .map(|a| a.key.as_ref())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
