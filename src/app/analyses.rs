@@ -1,8 +1,9 @@
 //! The analysis dialogs besides status/dynamics: the composite index builder (weights,
 //! polarity, normalisation, aggregation, Monte Carlo uncertainty with the rank intervals as a
 //! diagram), the suppression preview, aggregation to a coarser level, and distance to POIs.
-//! Each runs the engine as a job off the UI thread; saved results become indicators that the
-//! map and table show like any other.
+//! A dialog only builds an [`AnalysisRequest`]; the app runs it as a job off the UI thread
+//! (`Command::Run`), and saved results become indicators that the map and table show like any
+//! other.
 
 use super::i18n::tr;
 use eframe::egui;
@@ -17,8 +18,9 @@ use quartier_core::analysis::IndicatorChoice;
 use quartier_core::model::Polarity;
 
 use super::analysis_results::{distance_result_ui, index_result_ui, suppression_result_ui};
-use super::jobs::Job;
 use super::state::Workbench;
+use quartier_core::progress::Progress;
+use quartier_core::Atlas;
 
 /// What an analysis job returns.
 #[derive(Debug)]
@@ -31,6 +33,66 @@ pub enum AnalysisOutput {
     Aggregation(Aggregated),
     /// Distances to POIs.
     Distance(DistanceResult),
+}
+
+/// An analysis as a dialog asked for it, ready to run (as a job, by the app).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalysisRequest {
+    /// A composite index, saved under `save_key` unless it is empty.
+    Index {
+        /// The index.
+        config: IndexConfig,
+        /// Key to save it under; empty: show only.
+        save_key: String,
+    },
+    /// The suppression preview.
+    Suppression(SuppressRequest),
+    /// Aggregate to the coarser level and save.
+    Aggregation(AggregateRequest),
+    /// Distances to POIs, saved as indicators with `save`.
+    Distance {
+        /// What to measure.
+        request: DistanceRequest,
+        /// Save as indicators.
+        save: bool,
+    },
+}
+
+impl AnalysisRequest {
+    /// What the job is called while it runs.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AnalysisRequest::Index { .. } => "Index berechnen",
+            AnalysisRequest::Suppression(_) => tr("Geheimhaltung prüfen"),
+            AnalysisRequest::Aggregation(_) => "Zusammenfassen",
+            AnalysisRequest::Distance { .. } => "Entfernungen berechnen",
+        }
+    }
+
+    /// Runs the analysis on the job's own connection.
+    pub fn run(&self, atlas: &mut Atlas, progress: &dyn Progress) -> anyhow::Result<AnalysisOutput> {
+        Ok(match self {
+            AnalysisRequest::Index { config, save_key } if save_key.is_empty() => {
+                AnalysisOutput::Index(composite_index(atlas, config, progress)?)
+            }
+            AnalysisRequest::Index { config, save_key } => {
+                AnalysisOutput::Index(save_composite_index(atlas, config, save_key, progress)?)
+            }
+            AnalysisRequest::Suppression(request) => {
+                progress.report(0.2, "Zellen prüfen");
+                AnalysisOutput::Suppression(suppress(atlas, request)?)
+            }
+            AnalysisRequest::Aggregation(request) => {
+                AnalysisOutput::Aggregation(save_aggregation(atlas, request, None)?)
+            }
+            AnalysisRequest::Distance { request, save: true } => {
+                AnalysisOutput::Distance(save_distance(atlas, request, progress)?)
+            }
+            AnalysisRequest::Distance { request, save: false } => {
+                AnalysisOutput::Distance(distance(atlas, request, progress)?)
+            }
+        })
+    }
 }
 
 impl AnalysisOutput {
@@ -147,8 +209,8 @@ impl Analyses {
         }
     }
 
-    /// Draws the open dialog; returns a job when the user starts a run.
-    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+    /// Draws the open dialog; returns the request when the user starts a run.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<AnalysisRequest> {
         let title = match self.dialog {
             Dialog::Closed => return None,
             Dialog::Index => tr("Zusammengesetzter Index"),
@@ -157,7 +219,7 @@ impl Analyses {
             Dialog::Distance => tr("Entfernung zu Einrichtungen"),
         };
         let mut open = true;
-        let mut job = None;
+        let mut request = None;
         egui::Window::new(title)
             .default_pos(egui::pos2(340.0, 70.0))
             .open(&mut open)
@@ -169,7 +231,7 @@ impl Analyses {
                     w.level_name(),
                     w.period.as_deref().unwrap_or("–")
                 ));
-                job = match self.dialog {
+                request = match self.dialog {
                     Dialog::Index => self.index_ui(ui, w),
                     Dialog::Suppression => self.suppression_ui(ui, w),
                     Dialog::Aggregation => self.aggregation_ui(ui, w),
@@ -183,15 +245,15 @@ impl Analyses {
         if !open {
             self.dialog = Dialog::Closed;
         }
-        if job.is_some() {
+        if request.is_some() {
             // The dialog comes back with the message if the run fails.
             self.last = self.dialog;
             self.dialog = Dialog::Closed;
         }
-        job
+        request
     }
 
-    fn index_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+    fn index_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
         ui.strong(tr("Indikatoren, Richtung und Gewicht"));
         egui::ScrollArea::vertical()
             .id_salt("index_zeilen")
@@ -291,24 +353,14 @@ impl Analyses {
                 seed: 42,
             }),
         };
-        let key = self.save_key.trim().to_string();
         self.message = None;
-        Some(Job::start(
-            "Index berechnen",
-            w.atlas.path().to_path_buf(),
-            ui.ctx().clone(),
-            move |atlas, progress| {
-                let result = if key.is_empty() {
-                    composite_index(atlas, &config, progress)?
-                } else {
-                    save_composite_index(atlas, &config, &key, progress)?
-                };
-                Ok(AnalysisOutput::Index(result))
-            },
-        ))
+        Some(AnalysisRequest::Index {
+            config,
+            save_key: self.save_key.trim().to_string(),
+        })
     }
 
-    fn suppression_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+    fn suppression_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
         ui.label(
             "Zeigt, welche Werte nach den Geheimhaltungsregeln des Atlas „k. A.“ würden \
              (primär, abgeleitet, sekundär) – ohne etwas zu ändern.",
@@ -321,18 +373,10 @@ impl Analyses {
             period: w.period.clone().unwrap_or_default(),
             ..Default::default()
         };
-        Some(Job::start(
-            tr("Geheimhaltung prüfen"),
-            w.atlas.path().to_path_buf(),
-            ui.ctx().clone(),
-            move |atlas, progress| {
-                progress.report(0.2, "Zellen prüfen");
-                Ok(AnalysisOutput::Suppression(suppress(atlas, &request)?))
-            },
-        ))
+        Some(AnalysisRequest::Suppression(request))
     }
 
-    fn aggregation_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+    fn aggregation_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
         let parent = w
             .level
             .checked_sub(1)
@@ -359,15 +403,10 @@ impl Analyses {
             indicators: w.indicator.iter().cloned().collect(),
             ..Default::default()
         };
-        Some(Job::start(
-            "Zusammenfassen",
-            w.atlas.path().to_path_buf(),
-            ui.ctx().clone(),
-            move |atlas, _| Ok(AnalysisOutput::Aggregation(save_aggregation(atlas, &request, None)?)),
-        ))
+        Some(AnalysisRequest::Aggregation(request))
     }
 
-    fn distance_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<Job<AnalysisOutput>> {
+    fn distance_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
         if w.poi_layers.is_empty() {
             ui.label(tr(
                 "Dieser Atlas hat keine Einrichtungen; erst über Datei → Einrichtungen importieren.",
@@ -478,20 +517,10 @@ impl Analyses {
             supply: None,
             scenario: Vec::new(),
         };
-        let save = self.save;
-        Some(Job::start(
-            "Entfernungen berechnen",
-            w.atlas.path().to_path_buf(),
-            ui.ctx().clone(),
-            move |atlas, progress| {
-                let result = if save {
-                    save_distance(atlas, &request, progress)?
-                } else {
-                    distance(atlas, &request, progress)?
-                };
-                Ok(AnalysisOutput::Distance(result))
-            },
-        ))
+        Some(AnalysisRequest::Distance {
+            request,
+            save: self.save,
+        })
     }
 
     /// The window with the last result.

@@ -1,13 +1,18 @@
 //! Everything a user can ask of the workbench, as one enum. Menus, shortcuts, the sidebar,
 //! the panes and the dialogs only push commands; [`super::QuartierApp::apply`] carries them
-//! out after the frame, and long ones (analyses, imports) start a job there.
+//! out after the frame, and long ones (analyses, imports: [`Command::Run`] with a [`Work`])
+//! start a job there.
 //!
 //! To add a user action: a variant here, its arm in `apply`, and whichever menu entry,
-//! shortcut or pane control pushes it.
+//! shortcut or pane control pushes it. To add an analysis to the app: a variant of
+//! [`super::analyses::AnalysisRequest`] (its `run` calls the engine) and the dialog that
+//! builds it; `Command::Run(Work::Analysis(..))` starts it.
 
-use super::analyses::Dialog as AnalysisDialog;
+use super::analyses::{AnalysisRequest, Dialog as AnalysisDialog};
+use super::dialogs::StatusDynamicsRequest;
 use super::edit::Edit;
-use super::import::ImportKind;
+use super::import::{ImportKind, ImportRequest};
+use super::jobs::Job;
 use super::panes::Pane;
 use super::save::Export;
 use super::state::{DiagramKind, MapLayer, Mode};
@@ -33,6 +38,18 @@ pub enum OpenDialog {
     Settings,
     /// About Quartier.
     About,
+}
+
+/// Long work: [`super::QuartierApp::apply`] starts it as a job with its own connection to
+/// the atlas, and the app takes the result when the job ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// An import, or its dry run.
+    Import(ImportRequest),
+    /// Status and dynamics.
+    StatusDynamics(StatusDynamicsRequest),
+    /// Index, suppression preview, aggregation or distance.
+    Analysis(AnalysisRequest),
 }
 
 /// One user action.
@@ -110,6 +127,8 @@ pub enum Command {
     ToggleMaximise,
     /// Open a dialog.
     Open(OpenDialog),
+    /// Start long work as a job (one at a time per kind: a new run replaces a running one).
+    Run(Work),
     /// Apply an edit (with undo).
     Edit(Edit),
     /// Undo the last edit.
@@ -203,6 +222,7 @@ impl super::QuartierApp {
                 }
             }
             Command::Open(dialog) => self.open(dialog),
+            Command::Run(work) => self.start(ctx, work),
             Command::Edit(edit) => {
                 if let Err(e) = self.history.apply(w, edit) {
                     w.error = Some(e.to_string());
@@ -213,6 +233,32 @@ impl super::QuartierApp {
             Command::CopyRows => super::table::copy_rows(ctx, w, &self.table),
             Command::FocusSearch => self.focus_search = true,
             Command::Quit => ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close),
+        }
+    }
+
+    /// Starts long work as a job on its own connection to the atlas file.
+    fn start(&mut self, ctx: &eframe::egui::Context, work: Work) {
+        let path = self.state.atlas.path().to_path_buf();
+        let ctx = ctx.clone();
+        match work {
+            Work::Import(request) => {
+                self.import_job = Some(Job::start(request.title(), path, ctx, move |atlas, progress| {
+                    request.run(atlas, progress)
+                }))
+            }
+            Work::StatusDynamics(request) => {
+                self.job = Some(Job::start(
+                    StatusDynamicsRequest::TITLE,
+                    path,
+                    ctx,
+                    move |atlas, progress| request.run(atlas, progress),
+                ))
+            }
+            Work::Analysis(request) => {
+                self.analysis_job = Some(Job::start(request.title(), path, ctx, move |atlas, progress| {
+                    request.run(atlas, progress)
+                }))
+            }
         }
     }
 

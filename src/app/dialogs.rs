@@ -1,5 +1,6 @@
-//! Dialogs: status/dynamics with presets and indicator mapping (run as a job off the UI
-//! thread), saving the selection as a group, and the about dialog with the data attribution.
+//! Dialogs: status/dynamics with presets and indicator mapping (the dialog builds a
+//! [`StatusDynamicsRequest`], the app runs it as a job off the UI thread), saving the
+//! selection as a group, and the about dialog with the data attribution.
 
 use super::i18n::tr;
 use std::collections::HashMap;
@@ -9,8 +10,9 @@ use quartier_core::analysis::status_dynamics::{
     save_status_dynamics, status_dynamics, Preset, PresetIndicator, StatusDynamicsResult, Thresholds,
 };
 
-use super::jobs::Job;
 use super::state::Workbench;
+use quartier_core::progress::Progress;
+use quartier_core::Atlas;
 
 /// The status/dynamics dialog's inputs.
 #[derive(Default)]
@@ -54,8 +56,8 @@ impl StatusDialog {
         }
     }
 
-    /// Draws the dialog; returns the job when the user starts the run.
-    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Job<StatusDynamicsResult>> {
+    /// Draws the dialog; returns the request when the user starts the run.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<StatusDynamicsRequest> {
         if !self.open {
             return None;
         }
@@ -164,7 +166,7 @@ impl StatusDialog {
                     let [d, e] = self.thresholds.dynamics;
                     if a < b && b < c && d < e {
                         self.message = None;
-                        start = Some(self.job(ctx, w));
+                        start = Some(self.request(w));
                     } else {
                         self.message = Some("Die Klassengrenzen müssen von links nach rechts steigen".to_string());
                     }
@@ -174,33 +176,62 @@ impl StatusDialog {
         start
     }
 
-    /// The job for the current inputs.
-    fn job(&self, ctx: &egui::Context, w: &Workbench) -> Job<StatusDynamicsResult> {
-        let (preset, _) = Preset::ALL[self.preset];
-        let level = w.level_name().to_string();
-        let period = self.period.clone();
-        let compare = Some(self.compare_period.clone()).filter(|c| !c.trim().is_empty());
-        let mapping = self.mapping.clone();
-        let save = self.save;
-        let thresholds = self.thresholds.clone();
-        Job::start(
-            "Status und Dynamik berechnen",
-            w.atlas.path().to_path_buf(),
-            ctx.clone(),
-            move |atlas, progress| {
-                progress.report(0.1, tr("Indikatoren zuordnen"));
-                let mut config = preset.config(atlas, &level, &period, compare.as_deref(), &mapping)?;
-                config.thresholds = thresholds;
-                progress.report(0.3, "Indizes und Klassen berechnen");
-                let result = if save {
-                    save_status_dynamics(atlas, &config)?
-                } else {
-                    status_dynamics(atlas, &config)?
-                };
-                progress.report(1.0, "Fertig");
-                Ok(result)
-            },
-        )
+    /// The run for the current inputs.
+    fn request(&self, w: &Workbench) -> StatusDynamicsRequest {
+        StatusDynamicsRequest {
+            preset: Preset::ALL[self.preset].0,
+            level: w.level_name().to_string(),
+            period: self.period.clone(),
+            compare_period: Some(self.compare_period.clone()).filter(|c| !c.trim().is_empty()),
+            mapping: self.mapping.clone(),
+            thresholds: self.thresholds.clone(),
+            save: self.save,
+        }
+    }
+}
+
+/// A status/dynamics run as the dialog asked for it, ready to run (as a job, by the app).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusDynamicsRequest {
+    /// The preset whose method and indicators are used.
+    pub preset: Preset,
+    /// The level.
+    pub level: String,
+    /// The period of the status.
+    pub period: String,
+    /// The comparison period, for presets that compute the change.
+    pub compare_period: Option<String>,
+    /// Preset key → atlas key.
+    pub mapping: HashMap<String, String>,
+    /// Class boundaries.
+    pub thresholds: Thresholds,
+    /// Store the results as derived indicators.
+    pub save: bool,
+}
+
+impl StatusDynamicsRequest {
+    /// What the job is called while it runs.
+    pub const TITLE: &'static str = "Status und Dynamik berechnen";
+
+    /// Runs the classification on the job's own connection.
+    pub fn run(&self, atlas: &mut Atlas, progress: &dyn Progress) -> anyhow::Result<StatusDynamicsResult> {
+        progress.report(0.1, tr("Indikatoren zuordnen"));
+        let mut config = self.preset.config(
+            atlas,
+            &self.level,
+            &self.period,
+            self.compare_period.as_deref(),
+            &self.mapping,
+        )?;
+        config.thresholds = self.thresholds.clone();
+        progress.report(0.3, "Indizes und Klassen berechnen");
+        let result = if self.save {
+            save_status_dynamics(atlas, &config)?
+        } else {
+            status_dynamics(atlas, &config)?
+        };
+        progress.report(1.0, "Fertig");
+        Ok(result)
     }
 }
 

@@ -18,7 +18,6 @@ use quartier_core::numbers::format_german;
 use quartier_core::progress::Progress;
 use quartier_core::Atlas;
 
-use super::jobs::Job;
 use super::state::Workbench;
 
 /// What is imported.
@@ -190,8 +189,8 @@ impl ImportDialog {
         });
     }
 
-    /// Draws the dialog; returns a job when the user starts a dry run or the import.
-    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<Job<ImportOutcome>> {
+    /// Draws the dialog; returns the request when the user starts a dry run or the import.
+    pub fn ui(&mut self, ctx: &egui::Context, w: &Workbench) -> Option<ImportRequest> {
         if !self.open {
             return None;
         }
@@ -238,7 +237,7 @@ impl ImportDialog {
                     let ready = self.preview.is_some();
                     if ui.add_enabled(ready, egui::Button::new(tr("Prüfen"))).clicked() {
                         self.outcome = None;
-                        job = Some(self.job(ctx, w, false));
+                        job = Some(self.request(false));
                     }
                     let checked = self.checked.as_deref() == Some(self.inputs().as_str());
                     if ui
@@ -246,7 +245,7 @@ impl ImportDialog {
                         .on_disabled_hover_text(tr("Erst prüfen: importiert wird nur, was ohne Probleme geprüft ist"))
                         .clicked()
                     {
-                        job = Some(self.job(ctx, w, true));
+                        job = Some(self.request(true));
                     }
                 });
             });
@@ -334,8 +333,8 @@ impl ImportDialog {
         }
     }
 
-    /// The dry run (`write` false) or the import, as a job.
-    fn job(&self, ctx: &egui::Context, w: &Workbench, write: bool) -> Job<ImportOutcome> {
+    /// The dry run (`write` false) or the import, for the app to run as a job.
+    fn request(&self, write: bool) -> ImportRequest {
         let file = PathBuf::from(self.path.trim());
         let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let request = match self.kind {
@@ -368,27 +367,44 @@ impl ImportDialog {
                 ..Default::default()
             }),
         };
-        let title = if write { tr("Importieren") } else { tr("Prüfen") };
-        Job::start(
-            title,
-            w.atlas.path().to_path_buf(),
-            ctx.clone(),
-            move |atlas, progress| {
-                let summary = if write {
-                    request.run(atlas, progress)?
-                } else {
-                    atlas.trial(|a| request.run(a, progress))?
-                };
-                Ok(ImportOutcome::Done {
-                    summary,
-                    written: write,
-                })
-            },
-        )
+        ImportRequest { what: request, write }
+    }
+}
+
+/// An import or its dry run as the dialog asked for it, ready to run (as a job, by the app).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRequest {
+    what: Request,
+    /// Write (`true`) or only try it and roll back (`false`).
+    write: bool,
+}
+
+impl ImportRequest {
+    /// What the job is called while it runs.
+    pub fn title(&self) -> &'static str {
+        if self.write {
+            tr("Importieren")
+        } else {
+            tr("Prüfen")
+        }
+    }
+
+    /// Runs the import (or the dry run, rolled back) on the job's own connection.
+    pub fn run(&self, atlas: &mut Atlas, progress: &dyn Progress) -> anyhow::Result<ImportOutcome> {
+        let summary = if self.write {
+            self.what.run(atlas, progress)?
+        } else {
+            atlas.trial(|a| self.what.run(a, progress))?
+        };
+        Ok(ImportOutcome::Done {
+            summary,
+            written: self.write,
+        })
     }
 }
 
 /// One import, ready to run.
+#[derive(Debug, Clone, PartialEq)]
 enum Request {
     Geometry(GeometryImport),
     Values(ValuesImport),

@@ -312,8 +312,9 @@ impl QuartierApp {
                 self.commands.push(command::Command::ShowPoiCard(None));
             }
         }
-        if let Some(job) = self.status_dialog.ui(&ctx, &self.state) {
-            self.job = Some(job);
+        if let Some(request) = self.status_dialog.ui(&ctx, &self.state) {
+            self.commands
+                .push(command::Command::Run(command::Work::StatusDynamics(request)));
         }
         self.group_dialog.ui(&ctx, &mut self.state);
         if let Some(chosen) = self.settings_dialog.ui(&ctx) {
@@ -333,8 +334,9 @@ impl QuartierApp {
         let edits = [self.value_dialog.ui(&ctx, &self.state), self.metadata_dialog.ui(&ctx)];
         self.commands
             .extend(edits.into_iter().flatten().map(command::Command::Edit));
-        if let Some(job) = self.import_dialog.ui(&ctx, &self.state) {
-            self.import_job = Some(job);
+        if let Some(request) = self.import_dialog.ui(&ctx, &self.state) {
+            self.commands
+                .push(command::Command::Run(command::Work::Import(request)));
         }
         if let Some(job) = &self.job {
             job.ui(&ctx);
@@ -342,8 +344,9 @@ impl QuartierApp {
         if let Some(job) = &self.import_job {
             job.ui(&ctx);
         }
-        if let Some(job) = self.analyses.ui(&ctx, &self.state) {
-            self.analysis_job = Some(job);
+        if let Some(request) = self.analyses.ui(&ctx, &self.state) {
+            self.commands
+                .push(command::Command::Run(command::Work::Analysis(request)));
         }
         self.analyses.result_ui(&ctx);
         if let Some(job) = &self.analysis_job {

@@ -182,7 +182,7 @@ pub struct Combined {
 }
 
 /// What to aggregate.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregateRequest {
     /// The finer level.
     pub from_level: String,

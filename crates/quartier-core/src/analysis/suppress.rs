@@ -136,7 +136,7 @@ pub fn protect_hierarchy(parent: &[Option<usize>], cells: &[Cell], rules: &Suppr
 }
 
 /// What to check.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuppressRequest {
     /// The finest level; its parent areas up to the whole municipality are checked with it.
     pub level: String,

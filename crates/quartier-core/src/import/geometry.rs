@@ -23,7 +23,7 @@ use crate::table::file_name;
 use crate::{Error, Result};
 
 /// What to import.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GeometryImport {
     /// The spatial level; created when new.
     pub level: String,

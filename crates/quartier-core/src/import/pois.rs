@@ -19,7 +19,7 @@ use crate::table::{file_name, read_table, RawCell};
 use crate::{Error, Result};
 
 /// What to import.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PoiImport {
     /// GeoJSON, CSV, XLSX.
     pub file: PathBuf,

@@ -49,7 +49,7 @@ pub enum MatchBy {
 }
 
 /// Column names of the long form.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LongForm {
     /// Column with the indicator key.
     pub indicator_column: String,
@@ -60,7 +60,7 @@ pub struct LongForm {
 }
 
 /// What to import.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValuesImport {
     /// CSV, XLSX, XLS or ODS.
     pub file: PathBuf,
