@@ -185,13 +185,13 @@ impl Analyses {
     pub fn open(&mut self, dialog: Dialog, w: &Workbench) {
         self.dialog = dialog;
         self.message = None;
-        let here = format!("{}|{}", w.level_name(), w.period.as_deref().unwrap_or(""));
+        let here = format!("{}|{}", w.level_name(), w.choice.period.as_deref().unwrap_or(""));
         if self.rows_for != here {
             self.rows_for = here;
             self.rows = w
                 .indicators_on_level()
                 .iter()
-                .filter(|i| i.periods.iter().any(|p| Some(p) == w.period.as_ref()))
+                .filter(|i| i.periods.iter().any(|p| Some(p) == w.choice.period.as_ref()))
                 .map(|i| IndexRow {
                     key: i.key.clone(),
                     name: i.name.clone(),
@@ -205,7 +205,12 @@ impl Analyses {
                 .collect();
         }
         if self.category.is_empty() {
-            self.category = w.poi_layers.first().map(|l| l.category.clone()).unwrap_or_default();
+            self.category = w
+                .shown
+                .poi_layers
+                .first()
+                .map(|l| l.category.clone())
+                .unwrap_or_default();
         }
     }
 
@@ -229,7 +234,7 @@ impl Analyses {
                 ui.label(format!(
                     "Ebene {} · Zeitraum {}",
                     w.level_name(),
-                    w.period.as_deref().unwrap_or("–")
+                    w.choice.period.as_deref().unwrap_or("–")
                 ));
                 request = match self.dialog {
                     Dialog::Index => self.index_ui(ui, w),
@@ -336,7 +341,7 @@ impl Analyses {
         }
         let config = IndexConfig {
             level: w.level_name().to_string(),
-            period: w.period.clone().unwrap_or_default(),
+            period: w.choice.period.clone().unwrap_or_default(),
             indicators: chosen,
             budget: false,
             normalisation: self.normalisation,
@@ -370,7 +375,7 @@ impl Analyses {
         }
         let request = SuppressRequest {
             level: w.level_name().to_string(),
-            period: w.period.clone().unwrap_or_default(),
+            period: w.choice.period.clone().unwrap_or_default(),
             ..Default::default()
         };
         Some(AnalysisRequest::Suppression(request))
@@ -378,6 +383,7 @@ impl Analyses {
 
     fn aggregation_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
         let parent = w
+            .choice
             .level
             .checked_sub(1)
             .and_then(|i| w.info.levels.get(i))
@@ -399,15 +405,15 @@ impl Analyses {
         let request = AggregateRequest {
             from_level: w.level_name().to_string(),
             to_level: Some(parent),
-            period: w.period.clone().unwrap_or_default(),
-            indicators: w.indicator.iter().cloned().collect(),
+            period: w.choice.period.clone().unwrap_or_default(),
+            indicators: w.choice.indicator.iter().cloned().collect(),
             ..Default::default()
         };
         Some(AnalysisRequest::Aggregation(request))
     }
 
     fn distance_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
-        if w.poi_layers.is_empty() {
+        if w.shown.poi_layers.is_empty() {
             ui.label(tr(
                 "Dieser Atlas hat keine Einrichtungen; erst über Datei → Einrichtungen importieren.",
             ));
@@ -418,7 +424,7 @@ impl Analyses {
             egui::ComboBox::from_id_salt("entfernung_kategorie")
                 .selected_text(&self.category)
                 .show_ui(ui, |ui| {
-                    for layer in &w.poi_layers {
+                    for layer in &w.shown.poi_layers {
                         ui.selectable_value(&mut self.category, layer.category.clone(), &layer.category);
                     }
                 })
@@ -500,7 +506,7 @@ impl Analyses {
         let request = DistanceRequest {
             categories: vec![self.category.clone()],
             level: w.level_name().to_string(),
-            period: (!self.population.is_empty()).then(|| w.period.clone()).flatten(),
+            period: (!self.population.is_empty()).then(|| w.choice.period.clone()).flatten(),
             population_indicator: Some(self.population.clone()).filter(|p| !p.is_empty()),
             origins: if self.grid {
                 OriginKind::Grid {

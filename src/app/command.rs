@@ -153,7 +153,12 @@ impl super::QuartierApp {
             Command::ChoosePeriod(period) => w.choose_period(&period),
             Command::StepPeriod(step) => {
                 let periods = w.periods();
-                if let Some(i) = w.period.as_ref().and_then(|p| periods.iter().position(|x| x == p)) {
+                if let Some(i) = w
+                    .choice
+                    .period
+                    .as_ref()
+                    .and_then(|p| periods.iter().position(|x| x == p))
+                {
                     let next = (i as i64 + step).clamp(0, periods.len() as i64 - 1) as usize;
                     let label = periods[next].clone();
                     w.choose_period(&label);
@@ -164,31 +169,31 @@ impl super::QuartierApp {
                 classes,
                 manual_breaks,
             } => {
-                w.method = method;
-                w.classes = classes;
-                w.manual_breaks = manual_breaks;
+                w.choice.method = method;
+                w.choice.classes = classes;
+                w.choice.manual_breaks = manual_breaks;
                 w.refresh();
             }
             Command::SetColumnIndicator(key) => {
-                w.column_indicator = key;
+                w.choice.column_indicator = key;
                 w.refresh_columns();
             }
             Command::ShowPois { layer, shown } => w.show_pois(layer, shown),
-            Command::ShowPoiCard(poi) => w.poi_card = poi,
+            Command::ShowPoiCard(poi) => w.session.poi_card = poi,
             Command::CurateSimple { key, offered } => w.curate_simple_indicator(&key, offered),
             Command::AddTableColumn(key) => {
-                if !w.table_columns.contains(&key) {
-                    w.table_columns.push(key);
+                if !w.choice.table_columns.contains(&key) {
+                    w.choice.table_columns.push(key);
                 }
                 w.refresh_table();
             }
             Command::RemoveTableColumn(key) => {
-                w.table_columns.retain(|k| *k != key);
+                w.choice.table_columns.retain(|k| *k != key);
                 w.refresh_table();
             }
-            Command::SetMapLayer(layer) => w.layer = layer,
+            Command::SetMapLayer(layer) => w.choice.layer = layer,
             Command::SetDiagram(kind) => w.view.diagram = kind,
-            Command::SetSecondIndicator(key) => w.second_indicator = Some(key),
+            Command::SetSecondIndicator(key) => w.choice.second_indicator = Some(key),
             Command::SetMode(mode) => {
                 w.set_mode(mode);
                 self.maximised = None;
@@ -225,7 +230,7 @@ impl super::QuartierApp {
             Command::Run(work) => self.start(ctx, work),
             Command::Edit(edit) => {
                 if let Err(e) = self.history.apply(w, edit) {
-                    w.error = Some(e.to_string());
+                    w.session.error = Some(e.to_string());
                 }
             }
             Command::Undo => self.history.undo(w),

@@ -55,11 +55,11 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Comma
             }
         });
     });
-    w.diagram_area = Some(ui.available_rect_before_wrap());
+    w.session.diagram_area = Some(ui.available_rect_before_wrap());
     if let Some(kind) = export {
         commands.push(Command::Open(OpenDialog::Export(kind)));
     }
-    if w.classified.is_none() {
+    if w.shown.classified.is_none() {
         ui.label(tr("Kein Indikator gewählt"));
         return;
     }
@@ -80,11 +80,11 @@ fn axis_label(mark: egui_plot::GridMark) -> String {
 /// One bar per area with a value, highest first, in its class colour; the selection outlined;
 /// the reference (Gesamtstadt) as a dashed line.
 fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
-    let Some(c) = w.classified.clone() else { return };
+    let Some(c) = w.shown.classified.clone() else { return };
     let mut rows: Vec<_> = c.areas.iter().filter(|a| a.value.is_some()).collect();
     rows.sort_by(|a, b| b.value.unwrap_or(0.0).total_cmp(&a.value.unwrap_or(0.0)));
     let k = c.labels.len();
-    let decimals = w.decimals;
+    let decimals = w.shown.decimals;
     let bars: Vec<Bar> = rows
         .iter()
         .enumerate()
@@ -164,6 +164,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>)
     ui.horizontal(|ui| {
         let label = ui.label(tr("x-Achse:"));
         let shown = w
+            .choice
             .second_indicator
             .as_ref()
             .and_then(|k| candidates.iter().find(|(c, _)| c == k))
@@ -174,7 +175,7 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>)
             .show_ui(ui, |ui| {
                 for (key, name) in &candidates {
                     if ui
-                        .selectable_label(w.second_indicator.as_deref() == Some(key.as_str()), name)
+                        .selectable_label(w.choice.second_indicator.as_deref() == Some(key.as_str()), name)
                         .clicked()
                     {
                         commands.push(Command::SetSecondIndicator(key.clone()));
@@ -184,12 +185,12 @@ fn scatter_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>)
             .response
             .labelled_by(label.id);
     });
-    let Some(x_key) = w.second_indicator.clone() else {
+    let Some(x_key) = w.choice.second_indicator.clone() else {
         ui.label(tr("Kein zweiter Indikator auf dieser Ebene"));
         return;
     };
     let x_label = w.indicator_title(&x_key);
-    let y_label = w.indicator_title(w.indicator.as_deref().unwrap_or_default());
+    let y_label = w.indicator_title(w.choice.indicator.as_deref().unwrap_or_default());
     let Some(DiagramData::Scatter(s)) = w.diagram_data().cloned() else {
         return;
     };
@@ -359,6 +360,7 @@ fn age_structure_ui(ui: &mut egui::Ui, w: &mut Workbench) {
     let group_name = match w.selection.len() {
         0 => "Auswahl (leer)".to_string(),
         1 => w
+            .shown
             .classified
             .as_ref()
             .and_then(|c| c.areas.iter().find(|x| w.selection.contains(&x.key)))

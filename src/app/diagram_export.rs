@@ -177,17 +177,17 @@ fn decimals_for(range: (f64, f64)) -> usize {
 
 /// The diagram shown, as SVG.
 pub fn diagram_svg(w: &Workbench) -> Option<String> {
-    let indicator = w.indicator_title(w.indicator.as_deref()?);
+    let indicator = w.indicator_title(w.choice.indicator.as_deref()?);
     let note = format!(
         "{} · {} · {}",
         w.info.name,
         w.level_name(),
-        w.period.as_deref().unwrap_or("")
+        w.choice.period.as_deref().unwrap_or("")
     );
     let reference_name = format!("{} (Gesamtstadt)", w.info.name);
     match w.view.diagram {
         DiagramKind::Bars => {
-            let c = w.classified.clone()?;
+            let c = w.shown.classified.clone()?;
             let mut rows: Vec<_> = c.areas.iter().filter(|a| a.value.is_some()).collect();
             rows.sort_by(|a, b| b.value.unwrap_or(0.0).total_cmp(&a.value.unwrap_or(0.0)));
             let values: Vec<f64> = rows.iter().filter_map(|a| a.value).collect();
@@ -207,7 +207,7 @@ pub fn diagram_svg(w: &Workbench) -> Option<String> {
                     1.5,
                     true,
                 );
-                let label = format!("{reference_name}: {}", format_german(r, w.decimals));
+                let label = format!("{reference_name}: {}", format_german(r, w.shown.decimals));
                 let y = canvas.py(r) - 5.0;
                 canvas.text(WIDTH - RIGHT, y, "end", 11.0, &label);
             }
@@ -215,7 +215,7 @@ pub fn diagram_svg(w: &Workbench) -> Option<String> {
             Some(canvas.finish(&indicator, &note))
         }
         DiagramKind::Scatter => {
-            let x_key = w.second_indicator.clone()?;
+            let x_key = w.choice.second_indicator.clone()?;
             let x_label = w
                 .info
                 .indicators

@@ -51,7 +51,7 @@ impl StatusDialog {
                 .find(|i| i.key == first)
                 .and_then(|i| i.coverage.iter().rfind(|c| c.level == level && c.values_ok > 0))
                 .map(|c| c.period.clone())
-                .or_else(|| w.period.clone())
+                .or_else(|| w.choice.period.clone())
                 .unwrap_or_default();
         }
     }

@@ -94,7 +94,7 @@ impl History {
     /// Makes a change and remembers it; a new change forgets what could be redone.
     pub fn apply(&mut self, w: &mut Workbench, mut edit: Edit) -> quartier_core::Result<()> {
         edit.apply(&mut w.atlas, true)?;
-        w.notice = Some(format!("Geändert: {}", edit.describe()));
+        w.session.notice = Some(format!("Geändert: {}", edit.describe()));
         self.undo.push(edit);
         self.redo.clear();
         after_change(w);
@@ -128,12 +128,12 @@ fn step(w: &mut Workbench, from: &mut Vec<Edit>, to: &mut Vec<Edit>, forward: bo
     let Some(mut edit) = from.pop() else { return };
     match edit.apply(&mut w.atlas, forward) {
         Ok(()) => {
-            w.notice = Some(format!("{verb}: {}", edit.describe()));
+            w.session.notice = Some(format!("{verb}: {}", edit.describe()));
             to.push(edit);
             after_change(w);
         }
         Err(e) => {
-            w.error = Some(e.to_string());
+            w.session.error = Some(e.to_string());
             from.push(edit);
         }
     }
@@ -142,7 +142,7 @@ fn step(w: &mut Workbench, from: &mut Vec<Edit>, to: &mut Vec<Edit>, forward: bo
 /// The shown figures after any change.
 fn after_change(w: &mut Workbench) {
     if let Err(e) = w.reload() {
-        w.error = Some(format!("{e:#}"));
+        w.session.error = Some(format!("{e:#}"));
     }
 }
 
@@ -166,7 +166,12 @@ pub struct ValueDialog {
 impl ValueDialog {
     /// Opens the dialog on an area's value of the shown indicator.
     pub fn open_for(&mut self, w: &Workbench, area: &str) {
-        let Some(row) = w.table.as_ref().and_then(|t| t.rows.iter().find(|r| r.key == area)) else {
+        let Some(row) = w
+            .shown
+            .table
+            .as_ref()
+            .and_then(|t| t.rows.iter().find(|r| r.key == area))
+        else {
             return;
         };
         let cell = row.cells.first();
@@ -174,9 +179,9 @@ impl ValueDialog {
         self.area = area.to_string();
         self.area_name = row.name.clone();
         self.message = None;
-        self.text = cell
-            .and_then(|c| c.number())
-            .map_or(String::new(), |v| format_german(v, w.decimals.max(2)).replace('.', ""));
+        self.text = cell.and_then(|c| c.number()).map_or(String::new(), |v| {
+            format_german(v, w.shown.decimals.max(2)).replace('.', "")
+        });
         self.status = Some(match cell {
             Some(quartier_core::export::TableCell::Status(s)) => *s,
             _ => ValueStatus::Ok,
@@ -200,7 +205,7 @@ impl ValueDialog {
                     "{title} · {} {} · {}",
                     self.area,
                     self.area_name,
-                    w.period.as_deref().unwrap_or("")
+                    w.choice.period.as_deref().unwrap_or("")
                 ));
                 for (status, label) in [
                     (ValueStatus::Ok, tr("Zahl")),
@@ -234,7 +239,7 @@ impl ValueDialog {
                     } else {
                         None
                     };
-                    let (Some(indicator), Some(period)) = (w.indicator.clone(), w.period.clone()) else {
+                    let (Some(indicator), Some(period)) = (w.choice.indicator.clone(), w.choice.period.clone()) else {
                         return;
                     };
                     edit = Some(Edit::Value {

@@ -112,10 +112,13 @@ impl QuartierApp {
                 }
                 ui.separator();
                 if ui
-                    .add_enabled(w.indicator.is_some(), egui::Button::new(tr("Indikator bearbeiten …")))
+                    .add_enabled(
+                        w.choice.indicator.is_some(),
+                        egui::Button::new(tr("Indikator bearbeiten …")),
+                    )
                     .clicked()
                 {
-                    if let Some(key) = w.indicator.clone() {
+                    if let Some(key) = w.choice.indicator.clone() {
                         command(Command::Open(OpenDialog::Metadata(key)));
                     }
                 }
@@ -135,12 +138,12 @@ impl QuartierApp {
                     }
                 }
                 ui.separator();
-                let mut layer = w.layer;
+                let mut layer = w.choice.layer;
                 ui.radio_value(&mut layer, MapLayer::Choropleth, tr("Karte: gewählter Indikator"));
-                ui.add_enabled_ui(w.status_dynamics.is_some(), |ui| {
+                ui.add_enabled_ui(w.shown.status_dynamics.is_some(), |ui| {
                     ui.radio_value(&mut layer, MapLayer::StatusDynamics, tr("Karte: Status/Dynamik"));
                 });
-                if layer != w.layer {
+                if layer != w.choice.layer {
                     command(Command::SetMapLayer(layer));
                 }
             });
@@ -200,13 +203,17 @@ impl QuartierApp {
             ui.separator();
             ui.label(format!("{}: {}", tr("Ebene"), w.level_name()));
             ui.separator();
-            ui.label(format!("{}: {}", tr("Zeitraum"), w.period.as_deref().unwrap_or("–")));
+            ui.label(format!(
+                "{}: {}",
+                tr("Zeitraum"),
+                w.choice.period.as_deref().unwrap_or("–")
+            ));
             ui.separator();
             ui.label(format!("{}: {} {}", tr("Auswahl"), w.selection.len(), tr("Gebiete")));
-            if let Some(e) = &w.error {
+            if let Some(e) = &w.session.error {
                 ui.separator();
                 ui.colored_label(egui::Color32::from_rgb(220, 60, 60), e);
-            } else if let Some(n) = &w.notice {
+            } else if let Some(n) = &w.session.notice {
                 ui.separator();
                 ui.label(n);
             }

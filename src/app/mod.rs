@@ -149,7 +149,7 @@ impl QuartierApp {
         let remembered = match settings_path.as_deref().map(settings::load) {
             Some(Ok(s)) => s,
             Some(Err(e)) => {
-                state.error = Some(format!("{e:#}"));
+                state.session.error = Some(format!("{e:#}"));
                 settings::AtlasSettings::default()
             }
             None => settings::AtlasSettings::default(),
@@ -217,7 +217,7 @@ impl QuartierApp {
         }
         match settings::save(path, &remembered) {
             Ok(()) => self.settings_written = Some(text),
-            Err(e) => self.state.error = Some(format!("{e:#}")),
+            Err(e) => self.state.session.error = Some(format!("{e:#}")),
         }
     }
 
@@ -244,12 +244,12 @@ impl QuartierApp {
             self.save_settings();
         }
         i18n::set_english(self.english);
-        if let Some(message) = self.state.export_status.lock().ok().and_then(|mut m| m.take()) {
-            self.state.notice = Some(message);
+        if let Some(message) = self.state.session.export_status.lock().ok().and_then(|mut m| m.take()) {
+            self.state.session.notice = Some(message);
         }
         if ctx.cumulative_frame_nr() == 0 && self.base_settings.source != basemap::BaseMapSource::None {
             if let Err(e) = self.open_base_map(&ctx) {
-                self.state.error = Some(format!("Hintergrundkarte: {e:#}"));
+                self.state.session.error = Some(format!("Hintergrundkarte: {e:#}"));
             }
         }
         let pressed = menu::shortcuts(&ctx);
@@ -267,7 +267,7 @@ impl QuartierApp {
         if self.geometry.as_ref().map(|g| g.level.as_str()) != Some(level.as_str()) {
             match map::MapGeometry::build(&self.state.atlas, &level) {
                 Ok(g) => self.geometry = Some(g),
-                Err(e) => self.state.error = Some(e.to_string()),
+                Err(e) => self.state.session.error = Some(e.to_string()),
             }
             self.view = map::View::default();
         }
@@ -301,7 +301,7 @@ impl QuartierApp {
                 }
             }
         });
-        if let Some(poi) = self.state.poi_card.clone() {
+        if let Some(poi) = self.state.session.poi_card.clone() {
             let mut open = true;
             egui::Window::new(tr("Einrichtung"))
                 .open(&mut open)
@@ -375,10 +375,10 @@ impl QuartierApp {
         self.import_dialog.finished(outcome);
         if written {
             if let Err(e) = self.state.reload() {
-                self.state.error = Some(format!("{e:#}"));
+                self.state.session.error = Some(format!("{e:#}"));
             }
             self.geometry = None;
-            self.state.notice = Some("Import abgeschlossen".to_string());
+            self.state.session.notice = Some("Import abgeschlossen".to_string());
         }
     }
 
@@ -394,14 +394,14 @@ impl QuartierApp {
                 if let Some(first) = output.saved().first().cloned() {
                     if let analyses::AnalysisOutput::Aggregation(a) = &output {
                         if let Some(i) = self.state.info.levels.iter().position(|l| l.name == a.to_level) {
-                            self.state.level = i;
+                            self.state.choice.level = i;
                         }
                     }
                     if let Err(e) = self.state.reload() {
-                        self.state.error = Some(format!("{e:#}"));
+                        self.state.session.error = Some(format!("{e:#}"));
                     }
                     self.state.choose_indicator(&first);
-                    self.state.layer = MapLayer::Choropleth;
+                    self.state.choice.layer = MapLayer::Choropleth;
                 }
                 self.analyses.dialog = analyses::Dialog::Closed;
                 self.analyses.result = Some(output);

@@ -58,13 +58,13 @@ impl SaveDialog {
     pub fn open_for(&mut self, kind: Export, w: &Workbench) {
         let what = match kind {
             Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
-            Export::DiagramSvg | Export::DiagramPng => w.indicator.clone().unwrap_or_default(),
+            Export::DiagramSvg | Export::DiagramPng => w.choice.indicator.clone().unwrap_or_default(),
         };
         let name = format!(
             "{}_{}_{}.{}",
             w.info.name,
             what,
-            w.period.as_deref().unwrap_or(""),
+            w.choice.period.as_deref().unwrap_or(""),
             kind.extension()
         )
         .replace([' ', '/', '\\', '(', ')', ':'], "_");
@@ -128,25 +128,25 @@ impl SaveDialog {
         }
         match kind {
             Export::TableXlsx | Export::TableCsv => {
-                let t = w.table.as_ref().ok_or("Keine Tabelle zum Speichern")?;
+                let t = w.shown.table.as_ref().ok_or("Keine Tabelle zum Speichern")?;
                 let format = if kind == Export::TableXlsx {
                     ExportFormat::Xlsx
                 } else {
                     ExportFormat::Csv
                 };
                 let s = t.write(format, &path).map_err(|e| e.to_string())?;
-                w.notice = Some(format!("{} Zeilen nach {} geschrieben", s.areas, s.file));
+                w.session.notice = Some(format!("{} Zeilen nach {} geschrieben", s.areas, s.file));
             }
             Export::DiagramSvg => {
                 let svg = super::diagram_export::diagram_svg(w)
                     .ok_or("Für dieses Diagramm gibt es noch nichts zu exportieren")?;
                 std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
-                w.notice = Some(format!("Diagramm nach {} geschrieben", path.display()));
+                w.session.notice = Some(format!("Diagramm nach {} geschrieben", path.display()));
             }
             Export::DiagramPng => {
                 // The next frame, without this dialog, is captured and the pane cut out.
-                let area = w.diagram_area.ok_or("Der Diagrammbereich ist nicht zu sehen")?;
-                let status = w.export_status.clone();
+                let area = w.session.diagram_area.ok_or("Der Diagrammbereich ist nicht zu sehen")?;
+                let status = w.session.export_status.clone();
                 let pixels_per_point = ctx.pixels_per_point();
                 let repaint = ctx.clone();
                 ctx.request_screenshot(move |image| {

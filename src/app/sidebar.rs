@@ -21,7 +21,7 @@ impl QuartierApp {
         let mut level = None;
         for (i, l) in w.info.levels.iter().enumerate() {
             if ui
-                .selectable_label(w.level == i, format!("{} ({})", l.name, l.areas))
+                .selectable_label(w.choice.level == i, format!("{} ({})", l.name, l.areas))
                 .clicked()
             {
                 level = Some(i);
@@ -34,7 +34,11 @@ impl QuartierApp {
         let heading = ui.strong(tr("Zeitraum"));
         let periods = w.periods();
         let mut period = None;
-        let current = w.period.as_ref().and_then(|p| periods.iter().position(|x| x == p));
+        let current = w
+            .choice
+            .period
+            .as_ref()
+            .and_then(|p| periods.iter().position(|x| x == p));
         if let (Some(mut index), true) = (current, periods.len() > 1) {
             let labels = periods.clone();
             let slider = ui
@@ -51,7 +55,7 @@ impl QuartierApp {
         ui.horizontal_wrapped(|ui| {
             for p in &periods {
                 if ui
-                    .selectable_label(w.period.as_deref() == Some(p.as_str()), p)
+                    .selectable_label(w.choice.period.as_deref() == Some(p.as_str()), p)
                     .clicked()
                 {
                     period = Some(p.clone());
@@ -66,7 +70,7 @@ impl QuartierApp {
         // The typed breaks stay in the state while being typed; the classification changes by
         // command when a choice is made or the field is left.
         let mut changed = false;
-        let (mut method, mut classes) = (w.method, w.classes);
+        let (mut method, mut classes) = (w.choice.method, w.choice.classes);
         let label = ui.label(tr("Verfahren"));
         egui::ComboBox::from_id_salt("verfahren")
             .selected_text(tr(state::METHODS[method].0))
@@ -80,7 +84,7 @@ impl QuartierApp {
         if state::METHODS[method.min(state::METHODS.len() - 1)].1 == state::MethodChoice::Manual {
             let label = ui.label(tr("Grenzen (durch ; getrennt)"));
             changed |= ui
-                .add(egui::TextEdit::singleline(&mut w.manual_breaks).hint_text(tr("z. B. 5; 10,5; 20")))
+                .add(egui::TextEdit::singleline(&mut w.choice.manual_breaks).hint_text(tr("z. B. 5; 10,5; 20")))
                 .labelled_by(label.id)
                 .lost_focus();
         } else {
@@ -92,7 +96,7 @@ impl QuartierApp {
             commands.push(Command::SetClassification {
                 method,
                 classes,
-                manual_breaks: w.manual_breaks.clone(),
+                manual_breaks: w.choice.manual_breaks.clone(),
             });
         }
         if w.view.mode == Mode::Expert {
@@ -103,11 +107,12 @@ impl QuartierApp {
                 .map(|i| (i.key.clone(), i.name.clone()))
                 .collect();
             let shown = w
+                .choice
                 .column_indicator
                 .as_ref()
                 .and_then(|k| options.iter().find(|(o, _)| o == k))
                 .map_or(tr("keine").to_string(), |(_, n)| n.clone());
-            let mut chosen = w.column_indicator.clone();
+            let mut chosen = w.choice.column_indicator.clone();
             egui::ComboBox::from_id_salt("saeulen")
                 .selected_text(shown)
                 .width(260.0)
@@ -119,15 +124,15 @@ impl QuartierApp {
                 })
                 .response
                 .labelled_by(label.id);
-            if chosen != w.column_indicator {
+            if chosen != w.choice.column_indicator {
                 commands.push(Command::SetColumnIndicator(chosen));
             }
         }
-        if !w.poi_layers.is_empty() {
+        if !w.shown.poi_layers.is_empty() {
             ui.separator();
             ui.strong(tr("Einrichtungen"));
             let mut toggled = None;
-            for (i, layer) in w.poi_layers.iter().enumerate() {
+            for (i, layer) in w.shown.poi_layers.iter().enumerate() {
                 let mut shown = layer.shown;
                 ui.horizontal(|ui| {
                     let (dot, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
@@ -149,13 +154,13 @@ impl QuartierApp {
         ui.horizontal(|ui| {
             let label = ui.label(tr("Suchen"));
             let search_box = ui
-                .add(egui::TextEdit::singleline(&mut w.search).hint_text(tr("Name oder Schlüssel (Strg+F)")))
+                .add(egui::TextEdit::singleline(&mut w.session.search).hint_text(tr("Name oder Schlüssel (Strg+F)")))
                 .labelled_by(label.id);
             if std::mem::take(focus_search) {
                 search_box.request_focus();
             }
         });
-        let search = w.search.to_lowercase();
+        let search = w.session.search.to_lowercase();
         let mut chosen = None;
         let mut curate = None;
         let mut edit_metadata = None;
@@ -172,7 +177,7 @@ impl QuartierApp {
                     topic = i.topic.clone();
                     ui.label(egui::RichText::new(if topic.is_empty() { "Ohne Thema" } else { &topic }).weak());
                 }
-                let on = w.indicator.as_deref() == Some(i.key.as_str());
+                let on = w.choice.indicator.as_deref() == Some(i.key.as_str());
                 let item = ui
                     .selectable_label(on, w.indicator_title(&i.key))
                     .on_hover_text(format!("{} · Zeiträume: {}", i.key, i.periods.join(", ")));

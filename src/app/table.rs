@@ -34,7 +34,7 @@ pub struct TableView {
 impl TableView {
     /// Indices of the rows to show, filtered and sorted; "k. A." and empty cells last.
     pub fn visible_rows(&self, w: &Workbench) -> Vec<usize> {
-        let Some(t) = &w.table else { return Vec::new() };
+        let Some(t) = &w.shown.table else { return Vec::new() };
         let filter = self.filter.trim().to_lowercase();
         let mut rows: Vec<usize> = (0..t.rows.len())
             .filter(|i| {
@@ -126,20 +126,21 @@ impl super::panes::PaneView for TablePane {
 
 /// Draws the table with its toolbar.
 pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, commands: &mut Vec<Command>) {
-    if w.table.is_none() {
+    if w.shown.table.is_none() {
         ui.label(tr("Kein Indikator gewählt"));
         return;
     }
     toolbar_ui(ui, w, view, commands);
-    let Some(t) = w.table.clone() else { return };
+    let Some(t) = w.shown.table.clone() else { return };
     let rows = view.visible_rows(w);
     let classes: HashMap<&str, Option<usize>> = w
+        .shown
         .classified
         .iter()
         .flat_map(|c| c.areas.iter())
         .map(|a| (a.key.as_str(), a.class))
         .collect();
-    let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
+    let k = w.shown.classified.as_ref().map_or(1, |c| c.labels.len());
     let mut clicked = None;
     let mut hovered = None;
     let mut remove_column = None;
@@ -281,6 +282,7 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comman
         )
         .labelled_by(label.id);
         let shown: Vec<String> = w
+            .shown
             .table
             .iter()
             .flat_map(|t| t.columns.iter())
@@ -331,11 +333,11 @@ fn toolbar_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comman
 
 /// Copies the selected rows, or without a selection the rows shown, to the clipboard.
 pub fn copy_rows(ctx: &egui::Context, w: &mut Workbench, view: &TableView) {
-    let Some(t) = &w.table else { return };
+    let Some(t) = &w.shown.table else { return };
     let mut rows = view.visible_rows(w);
     if !w.selection.is_empty() {
         rows.retain(|i| w.selection.contains(&t.rows[*i].key));
     }
     ctx.copy_text(t.to_tsv(&rows));
-    w.notice = Some(format!("{} Zeilen in die Zwischenablage kopiert", rows.len()));
+    w.session.notice = Some(format!("{} Zeilen in die Zwischenablage kopiert", rows.len()));
 }

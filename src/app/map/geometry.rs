@@ -230,7 +230,7 @@ impl MapGeometry {
     /// computed again only when the classification, the status/dynamics result or the layer
     /// changes.
     pub(super) fn colours(&self, w: &Workbench) -> Rc<Vec<egui::Color32>> {
-        let key = (w.revision, w.layer, self.areas.len());
+        let key = (w.shown.revision, w.choice.layer, self.areas.len());
         if let Some((k, c)) = &*self.colours.borrow() {
             if *k == key {
                 return c.clone();

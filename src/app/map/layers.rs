@@ -51,10 +51,10 @@ pub(super) fn columns_ui(
     visible: &[f32; 4],
     to_screen: &impl Fn([f32; 2]) -> egui::Pos2,
 ) {
-    if w.column_indicator.is_none() || w.column_values.is_empty() {
+    if w.choice.column_indicator.is_none() || w.shown.column_values.is_empty() {
         return;
     }
-    let largest = w.column_values.values().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let largest = w.shown.column_values.values().fold(0.0_f64, |m, v| m.max(v.abs()));
     if largest <= 0.0 {
         return;
     }
@@ -63,7 +63,7 @@ pub(super) fn columns_ui(
         if p[0] < visible[0] || p[0] > visible[2] || p[1] < visible[1] || p[1] > visible[3] {
             continue;
         }
-        let Some(v) = w.column_values.get(&shape.key) else {
+        let Some(v) = w.shown.column_values.get(&shape.key) else {
             continue;
         };
         let base = to_screen(p);
@@ -80,11 +80,12 @@ pub(super) fn columns_ui(
     }
     // Key in the upper left corner: the tallest column and what it stands for.
     let info = w
+        .choice
         .column_indicator
         .as_deref()
         .and_then(|k| w.info.indicators.iter().find(|i| i.key == k));
     let Some(info) = info else { return };
-    let decimals = w.column_decimals;
+    let decimals = w.shown.column_decimals;
     let text = format!(
         "Säulen: {} – höchste = {}",
         w.indicator_title(&info.key),
@@ -119,7 +120,7 @@ pub(super) fn pois_ui(
     radius: f32,
 ) -> Option<quartier_core::store::Poi> {
     let mut nearest: Option<(f32, &quartier_core::store::Poi)> = None;
-    for (i, layer) in w.poi_layers.iter().enumerate() {
+    for (i, layer) in w.shown.poi_layers.iter().enumerate() {
         let Some(points) = layer.points.as_ref().filter(|_| layer.shown) else {
             continue;
         };
@@ -197,9 +198,10 @@ pub(super) fn add_hairline(mesh: &mut egui::Mesh, points: impl Iterator<Item = e
 
 /// The fill colour of each area for the shown layer; areas without a class are grey.
 pub(super) fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Color32> {
-    match w.layer {
+    match w.choice.layer {
         MapLayer::StatusDynamics => {
             let results: HashMap<&str, egui::Color32> = w
+                .shown
                 .status_dynamics
                 .iter()
                 .filter(|r| r.level == w.level_name())
@@ -216,8 +218,9 @@ pub(super) fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Colo
                 .collect()
         }
         MapLayer::Choropleth => {
-            let k = w.classified.as_ref().map_or(1, |c| c.labels.len());
+            let k = w.shown.classified.as_ref().map_or(1, |c| c.labels.len());
             let classes: HashMap<&str, usize> = w
+                .shown
                 .classified
                 .iter()
                 .flat_map(|c| c.areas.iter())
@@ -242,7 +245,7 @@ pub(super) fn dynamics_column(d: DynamicsClass) -> usize {
 /// The 4 × 3 matrix legend of the status/dynamics map with the number of areas per cell;
 /// made of widgets (not painted) so that its labels are readable by screen readers and tests.
 pub(super) fn status_dynamics_legend_ui(ui: &egui::Ui, rect: egui::Rect, w: &Workbench) {
-    let Some(r) = w.status_dynamics.as_ref().filter(|r| r.level == w.level_name()) else {
+    let Some(r) = w.shown.status_dynamics.as_ref().filter(|r| r.level == w.level_name()) else {
         return;
     };
     egui::Area::new(ui.scope_id().with("status_dynamik_legende"))
@@ -297,7 +300,7 @@ pub fn is_highlighted(w: &Workbench, key: &str) -> bool {
 
 /// The legend in the lower left corner: one swatch per class and the "k. A." class.
 pub(super) fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
-    let Some(c) = &w.classified else { return };
+    let Some(c) = &w.shown.classified else { return };
     let k = c.labels.len();
     let font = egui::FontId::proportional(13.0);
     let rows: Vec<(egui::Color32, String)> = c
@@ -307,7 +310,11 @@ pub(super) fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench
         .map(|(i, l)| (w.class_colour(i + 1, k), format!("{l}  ({})", c.counts[i])))
         .chain(std::iter::once((palette::NO_DATA, format!("k. A.  ({})", c.no_data))))
         .collect();
-    let title = w.indicator.as_deref().map_or(String::new(), |k| w.indicator_title(k));
+    let title = w
+        .choice
+        .indicator
+        .as_deref()
+        .map_or(String::new(), |k| w.indicator_title(k));
     let text_width = |t: &str| {
         painter
             .layout_no_wrap(t.to_string(), font.clone(), egui::Color32::BLACK)

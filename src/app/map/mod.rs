@@ -201,7 +201,7 @@ pub fn map_ui(
     if let Some(pos) = response.hover_pos().filter(|_| poi_under_pointer.is_none()) {
         if let Some(shape) = geometry.area_at(to_plane(pos)) {
             hovered = Some(shape.key.clone());
-            let value = match (w.layer, w.status_dynamics_of(&shape.key)) {
+            let value = match (w.choice.layer, w.status_dynamics_of(&shape.key)) {
                 (MapLayer::StatusDynamics, Some(r)) => match r.dynamics_class {
                     Some(d) => format!(
                         "Status {} · Dynamik {} ({})",
@@ -213,6 +213,7 @@ pub fn map_ui(
                 },
                 (MapLayer::StatusDynamics, None) => "nicht bewertet".to_string(),
                 _ => w
+                    .shown
                     .classified
                     .as_ref()
                     .and_then(|c| c.areas.iter().find(|a| a.key == shape.key))
@@ -240,7 +241,7 @@ pub fn map_ui(
     if let Some(key) = hovered {
         commands.push(Command::Hover(key));
     }
-    match w.layer {
+    match w.choice.layer {
         MapLayer::StatusDynamics => status_dynamics_legend_ui(ui, rect, w),
         MapLayer::Choropleth => legend_ui(&painter, rect, w),
     }

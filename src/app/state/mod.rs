@@ -1,97 +1,49 @@
-//! What the workbench shows, apart from drawing, in four kinds:
-//! - the open atlas and what was read from it through the engine (overview, classes, table,
-//!   diagram figures; the atlas itself keeps the series in memory, `quartier_core::store`);
+//! What the workbench shows, apart from drawing, in its kinds:
+//! - the open atlas (`atlas`, `info`; the atlas itself keeps the series in memory,
+//!   `quartier_core::store`) and what was read from it for the current choice ([`Shown`]:
+//!   classes, reference, table, columns, POI layers, diagram figures);
+//! - what the planner has chosen to look at ([`Choice`]: level, indicator, period,
+//!   classification, table columns, map layer);
 //! - the view remembered per atlas ([`AtlasView`]: mode, diagram, curated indicators, groups);
 //! - the shared selection and hover ([`Selection`]);
-//! - the transient choices of this session (level, indicator, period, classification, layers).
+//! - the transient state of this session ([`Session`]: search text, messages, POI card).
 //!
 //! Every figure comes from `quartier_core`; this module only asks and keeps the answers. It
 //! changes only through the commands the app applies ([`super::command`]).
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 use quartier_core::analysis::chart::{age_structure, scatter, time_series};
-use quartier_core::analysis::classify::{classify_series, Method, SeriesClasses};
-
+use quartier_core::analysis::classify::{classify_series, Method};
 use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
-use quartier_core::export::{value_table, ValueTable};
+use quartier_core::export::value_table;
 use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
 use quartier_core::reference::{reference_value, ReferenceValue};
-use quartier_core::store::Poi;
 use quartier_core::Atlas;
 
 mod kinds;
+mod parts;
 mod selection;
 
 pub use kinds::*;
+pub use parts::{Choice, Session, Shown};
 pub use selection::Selection;
 
-/// The workbench state.
+/// The workbench state, in its kinds (see the module documentation).
 pub struct Workbench {
-    /// The open atlas.
+    /// The open atlas (it keeps the series it has read in memory).
     pub atlas: Atlas,
     /// Its overview (levels, indicators, coverage).
     pub info: AtlasInfo,
-    /// Index into `info.levels`.
-    pub level: usize,
-    /// Chosen indicator key.
-    pub indicator: Option<String>,
-    /// Chosen period label.
-    pub period: Option<String>,
-    /// Index into [`METHODS`].
-    pub method: usize,
-    /// Number of classes.
-    pub classes: usize,
-    /// Breaks typed for [`MethodChoice::Manual`], German notation, separated by `;`.
-    pub manual_breaks: String,
-    /// The engine's classes for the current choice.
-    pub classified: Option<SeriesClasses>,
-    /// The Gesamtstadt row by the indicator's rule.
-    pub reference: Option<ReferenceValue>,
-    /// Decimals of the chosen indicator, from its metadata.
-    pub decimals: usize,
-    /// The chosen indicator is better when higher (for diverging colours).
-    pub higher_is_better: bool,
-    /// Selected area keys, shared by all panes.
-    pub selection: Selection,
-    /// Search text of the indicator list.
-    pub search: String,
-    /// The last problem, in German.
-    pub error: Option<String>,
-    /// The last thing done, in German ("12 Zeilen kopiert").
-    pub notice: Option<String>,
-    /// The table pane's values: the chosen indicator, then the added columns.
-    pub table: Option<ValueTable>,
-    /// Indicators added to the table.
-    pub table_columns: Vec<String>,
-    /// A second indicator drawn as columns over the areas.
-    pub column_indicator: Option<String>,
-    /// Its values at the level and period, by area key.
-    pub column_values: HashMap<String, f64>,
-    /// Its decimals, for the map's key.
-    pub column_decimals: usize,
-    /// POI categories with their points.
-    pub poi_layers: Vec<PoiLayer>,
-    /// The POI whose info card is pinned open.
-    pub poi_card: Option<Poi>,
-    /// Counts changes of what the map colours by (classes, status/dynamics result), so that
-    /// views can keep what they derive from it until it changes.
-    pub revision: u64,
+    /// What the planner looks at.
+    pub choice: Choice,
+    /// What the engine answered for that choice.
+    pub shown: Shown,
     /// What is remembered for this atlas: mode, diagram, curated indicators, groups.
     pub view: AtlasView,
-    /// What the map colours by.
-    pub layer: MapLayer,
-    /// The last status/dynamics run.
-    pub status_dynamics: Option<StatusDynamicsResult>,
-    /// The second indicator (x axis of the scatter).
-    pub second_indicator: Option<String>,
-    /// Where the diagram was drawn in the last frame (for PNG export).
-    pub diagram_area: Option<eframe::egui::Rect>,
-    /// What the last PNG export (finished on the render thread) reported.
-    pub export_status: std::sync::Arc<std::sync::Mutex<Option<String>>>,
-    /// The engine's figures for the diagram, with what they were computed for.
-    diagram_cache: Option<(String, DiagramData)>,
+    /// Selected area keys and the hovered one, shared by all panes.
+    pub selection: Selection,
+    /// Search text, messages, the pinned POI card.
+    pub session: Session,
 }
 
 impl Workbench {
@@ -99,39 +51,15 @@ impl Workbench {
     pub fn new(atlas: Atlas) -> Result<Self> {
         let info = atlas_info(&atlas)?;
         let mut state = Workbench {
-            level: info.levels.len().saturating_sub(1),
+            choice: Choice::new(info.levels.len()),
             info,
             atlas,
-            indicator: None,
-            period: None,
-            method: 1,
-            classes: 5,
-            manual_breaks: String::new(),
-            classified: None,
-            reference: None,
-            decimals: 1,
-            higher_is_better: false,
-            selection: Selection::default(),
-            search: String::new(),
-            error: None,
-            notice: None,
-            table: None,
-            table_columns: Vec::new(),
-            column_indicator: None,
-            column_values: HashMap::new(),
-            column_decimals: 0,
-            poi_layers: Vec::new(),
-            poi_card: None,
-            revision: 0,
+            shown: Shown::default(),
             view: AtlasView::default(),
-            layer: MapLayer::Choropleth,
-            status_dynamics: None,
-            second_indicator: None,
-            diagram_cache: None,
-            export_status: Default::default(),
-            diagram_area: None,
+            selection: Selection::default(),
+            session: Session::default(),
         };
-        state.poi_layers = PoiLayer::all_of(&state.info);
+        state.shown.poi_layers = PoiLayer::all_of(&state.info);
         if let Some(first) = state.indicators_on_level().first().map(|i| i.key.clone()) {
             state.choose_indicator(&first);
         }
@@ -140,7 +68,7 @@ impl Workbench {
 
     /// The chosen level's name.
     pub fn level_name(&self) -> &str {
-        self.info.levels.get(self.level).map_or("", |l| l.name.as_str())
+        self.info.levels.get(self.choice.level).map_or("", |l| l.name.as_str())
     }
 
     /// Indicators with values on the chosen level, in topic order; in simple mode only the
@@ -187,7 +115,7 @@ impl Workbench {
     pub fn set_mode(&mut self, mode: Mode) {
         self.view.mode = mode;
         let offered: Vec<String> = self.indicators_on_level().iter().map(|i| i.key.clone()).collect();
-        if !self.indicator.as_ref().is_some_and(|k| offered.contains(k)) {
+        if !self.choice.indicator.as_ref().is_some_and(|k| offered.contains(k)) {
             if let Some(first) = offered.first() {
                 self.choose_indicator(first);
             }
@@ -228,12 +156,16 @@ impl Workbench {
     /// reference is the city's total and not comparable to one area.
     pub fn reference_line(&self) -> Option<f64> {
         let is_count = self.indicator_info().is_some_and(|i| i.kind == "count");
-        self.reference.as_ref().and_then(|r| r.value).filter(|_| !is_count)
+        self.shown
+            .reference
+            .as_ref()
+            .and_then(|r| r.value)
+            .filter(|_| !is_count)
     }
 
     /// The chosen indicator's overview.
     pub fn indicator_info(&self) -> Option<&IndicatorInfo> {
-        let key = self.indicator.as_deref()?;
+        let key = self.choice.indicator.as_deref()?;
         self.info.indicators.iter().find(|i| i.key == key)
     }
 
@@ -242,16 +174,16 @@ impl Workbench {
     pub fn reload(&mut self) -> Result<()> {
         let level = self.level_name().to_string();
         self.info = atlas_info(&self.atlas)?;
-        self.level = self
+        self.choice.level = self
             .info
             .levels
             .iter()
             .position(|l| l.name == level)
             .unwrap_or(self.info.levels.len().saturating_sub(1));
-        let shown: Vec<bool> = self.poi_layers.iter().map(|l| l.shown).collect();
-        self.poi_layers = PoiLayer::all_of(&self.info);
+        let shown: Vec<bool> = self.shown.poi_layers.iter().map(|l| l.shown).collect();
+        self.shown.poi_layers = PoiLayer::all_of(&self.info);
         for (i, on) in shown.into_iter().enumerate() {
-            if on && i < self.poi_layers.len() {
+            if on && i < self.shown.poi_layers.len() {
                 self.show_pois(i, true);
             }
         }
@@ -265,7 +197,8 @@ impl Workbench {
     /// The shown indicator when it has values on the shown level, else the first that has.
     fn indicator_to_keep(&self) -> Option<String> {
         let offered = self.indicators_on_level();
-        self.indicator
+        self.choice
+            .indicator
             .clone()
             .filter(|k| offered.iter().any(|i| &i.key == k))
             .or_else(|| offered.first().map(|i| i.key.clone()))
@@ -273,37 +206,37 @@ impl Workbench {
 
     /// Chooses a level; keeps the indicator when it has values there.
     pub fn choose_level(&mut self, level: usize) {
-        self.level = level;
+        self.choice.level = level;
         self.selection.clear();
         match self.indicator_to_keep() {
             Some(key) => self.choose_indicator(&key),
             None => {
-                self.indicator = None;
-                self.classified = None;
-                self.reference = None;
+                self.choice.indicator = None;
+                self.shown.classified = None;
+                self.shown.reference = None;
             }
         }
     }
 
     /// Chooses an indicator; keeps the period when it exists, else takes the newest.
     pub fn choose_indicator(&mut self, key: &str) {
-        self.indicator = Some(key.to_string());
+        self.choice.indicator = Some(key.to_string());
         let periods = self.periods();
-        if !self.period.as_ref().is_some_and(|p| periods.contains(p)) {
-            self.period = periods.last().cloned();
+        if !self.choice.period.as_ref().is_some_and(|p| periods.contains(p)) {
+            self.choice.period = periods.last().cloned();
         }
         self.refresh();
     }
 
     /// Chooses a period.
     pub fn choose_period(&mut self, period: &str) {
-        self.period = Some(period.to_string());
+        self.choice.period = Some(period.to_string());
         self.refresh();
     }
 
     /// The chosen method as the engine's, with the breaks or the centre it needs.
     pub fn engine_method(&self) -> std::result::Result<Method, String> {
-        Ok(match METHODS[self.method.min(METHODS.len() - 1)].1 {
+        Ok(match METHODS[self.choice.method.min(METHODS.len() - 1)].1 {
             MethodChoice::EqualInterval => Method::EqualInterval,
             MethodChoice::Quantile => Method::Quantile,
             MethodChoice::Jenks => Method::Jenks,
@@ -312,6 +245,7 @@ impl Workbench {
             MethodChoice::BoxPlot => Method::BoxPlot,
             MethodChoice::Manual => {
                 let breaks = self
+                    .choice
                     .manual_breaks
                     .split(';')
                     .filter(|b| !b.trim().is_empty())
@@ -327,6 +261,7 @@ impl Workbench {
             }
             MethodChoice::DivergingReference => Method::Diverging {
                 center: self
+                    .shown
                     .reference
                     .as_ref()
                     .and_then(|r| r.value)
@@ -339,7 +274,7 @@ impl Workbench {
     /// Whether the classes run from below to above a centre (diverging colours).
     pub fn is_diverging(&self) -> bool {
         matches!(
-            METHODS[self.method.min(METHODS.len() - 1)].1,
+            METHODS[self.choice.method.min(METHODS.len() - 1)].1,
             MethodChoice::DivergingReference | MethodChoice::DivergingZero
         )
     }
@@ -348,7 +283,7 @@ impl Workbench {
     /// unfavourable side red, by the indicator's polarity).
     pub fn class_colour(&self, class: usize, k: usize) -> eframe::egui::Color32 {
         if self.is_diverging() {
-            super::palette::diverging(class, k, self.higher_is_better)
+            super::palette::diverging(class, k, self.shown.higher_is_better)
         } else {
             super::palette::sequential(class, k)
         }
@@ -356,15 +291,15 @@ impl Workbench {
 
     /// Asks the engine again for the classes and the reference row.
     pub fn refresh(&mut self) {
-        self.error = None;
-        self.revision += 1;
-        let (Some(key), Some(period)) = (self.indicator.clone(), self.period.clone()) else {
-            self.classified = None;
-            self.reference = None;
+        self.session.error = None;
+        self.shown.revision += 1;
+        let (Some(key), Some(period)) = (self.choice.indicator.clone(), self.choice.period.clone()) else {
+            self.shown.classified = None;
+            self.shown.reference = None;
             return;
         };
         let level = self.level_name().to_string();
-        self.reference = (|| -> quartier_core::Result<ReferenceValue> {
+        self.shown.reference = (|| -> quartier_core::Result<ReferenceValue> {
             let meta = self.atlas.indicator(&key)?;
             let l = self.atlas.level(&level)?;
             let p = self.atlas.period(&period)?;
@@ -372,18 +307,19 @@ impl Workbench {
         })()
         .ok();
         let classified = self.engine_method().and_then(|method| {
-            classify_series(&self.atlas, &key, &level, &period, &method, self.classes, None).map_err(|e| e.to_string())
+            classify_series(&self.atlas, &key, &level, &period, &method, self.choice.classes, None)
+                .map_err(|e| e.to_string())
         });
         match classified {
-            Ok(c) => self.classified = Some(c),
+            Ok(c) => self.shown.classified = Some(c),
             Err(e) => {
-                self.classified = None;
-                self.error = Some(e);
+                self.shown.classified = None;
+                self.session.error = Some(e);
             }
         }
         if let Ok(meta) = self.atlas.indicator(&key) {
-            self.decimals = meta.decimals.max(0) as usize;
-            self.higher_is_better = meta.polarity == quartier_core::model::Polarity::HigherIsBetter;
+            self.shown.decimals = meta.decimals.max(0) as usize;
+            self.shown.higher_is_better = meta.polarity == quartier_core::model::Polarity::HigherIsBetter;
         }
         self.refresh_table();
         self.refresh_columns();
@@ -391,26 +327,26 @@ impl Workbench {
 
     /// Reads the column symbols' values for the level and period.
     pub fn refresh_columns(&mut self) {
-        self.column_values.clear();
-        let (Some(key), Some(period)) = (self.column_indicator.clone(), self.period.clone()) else {
+        self.shown.column_values.clear();
+        let (Some(key), Some(period)) = (self.choice.column_indicator.clone(), self.choice.period.clone()) else {
             return;
         };
         match value_table(&self.atlas, self.level_name(), &period, Some(&[key])) {
             Ok(t) => {
-                self.column_decimals = t.columns.first().map_or(0, |c| c.decimals());
-                self.column_values = t
+                self.shown.column_decimals = t.columns.first().map_or(0, |c| c.decimals());
+                self.shown.column_values = t
                     .rows
                     .into_iter()
                     .filter_map(|r| r.cells.first().and_then(|c| c.number()).map(|v| (r.key, v)))
                     .collect()
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.session.error = Some(e.to_string()),
         }
     }
 
     /// Shows or hides a POI category, reading its points the first time.
     pub fn show_pois(&mut self, index: usize, shown: bool) {
-        let Some(layer) = self.poi_layers.get_mut(index) else {
+        let Some(layer) = self.shown.poi_layers.get_mut(index) else {
             return;
         };
         layer.shown = shown;
@@ -419,7 +355,7 @@ impl Workbench {
                 Ok(points) => layer.points = Some(points),
                 Err(e) => {
                     layer.shown = false;
-                    self.error = Some(e.to_string());
+                    self.session.error = Some(e.to_string());
                 }
             }
         }
@@ -427,66 +363,71 @@ impl Workbench {
 
     /// Asks the engine again for the table's values (chosen indicator and added columns).
     pub fn refresh_table(&mut self) {
-        let (Some(key), Some(period)) = (self.indicator.clone(), self.period.clone()) else {
-            self.table = None;
+        let (Some(key), Some(period)) = (self.choice.indicator.clone(), self.choice.period.clone()) else {
+            self.shown.table = None;
             return;
         };
         let mut keys = vec![key];
         keys.extend(
-            self.table_columns
+            self.choice
+                .table_columns
                 .iter()
                 .filter(|k| !keys.contains(k))
                 .cloned()
                 .collect::<Vec<_>>(),
         );
         match value_table(&self.atlas, self.level_name(), &period, Some(&keys)) {
-            Ok(t) => self.table = Some(t),
+            Ok(t) => self.shown.table = Some(t),
             Err(e) => {
-                self.table = None;
-                self.error = Some(e.to_string());
+                self.shown.table = None;
+                self.session.error = Some(e.to_string());
             }
         }
     }
 
     /// A value as shown: German notation with the indicator's decimals, "k. A." without one.
     pub fn format(&self, value: Option<f64>) -> String {
-        quartier_core::numbers::format_german_or_no_data(value, self.decimals)
+        quartier_core::numbers::format_german_or_no_data(value, self.shown.decimals)
     }
 
     /// The status/dynamics result of an area, when the last run covers the shown level.
     pub fn status_dynamics_of(&self, key: &str) -> Option<&AreaResult> {
-        let r = self.status_dynamics.as_ref().filter(|r| r.level == self.level_name())?;
+        let r = self
+            .shown
+            .status_dynamics
+            .as_ref()
+            .filter(|r| r.level == self.level_name())?;
         r.areas.iter().find(|a| &*a.key == key)
     }
 
     /// Takes a status/dynamics result and shows it on the map.
     pub fn show_status_dynamics(&mut self, result: StatusDynamicsResult) {
         if let Some(i) = self.info.levels.iter().position(|l| l.name == result.level) {
-            if i != self.level {
+            if i != self.choice.level {
                 self.choose_level(i);
             }
         }
-        self.status_dynamics = Some(result);
-        self.layer = MapLayer::StatusDynamics;
-        self.revision += 1;
+        self.shown.status_dynamics = Some(result);
+        self.choice.layer = MapLayer::StatusDynamics;
+        self.shown.revision += 1;
     }
 
     /// What the diagram figures depend on; `None` without indicator or period.
     fn diagram_key(&self) -> Option<String> {
-        let indicator = self.indicator.as_deref()?;
-        let period = self.period.as_deref()?;
+        let indicator = self.choice.indicator.as_deref()?;
+        let period = self.choice.period.as_deref()?;
         let keys: Vec<&String> = self.selection.iter().collect();
         Some(format!(
             "{:?}|{indicator}|{period}|{}|{keys:?}|{:?}",
             self.view.diagram,
             self.level_name(),
-            self.second_indicator
+            self.choice.second_indicator
         ))
     }
 
     /// The indicators the scatter can put on its x axis: those on the level but the shown one.
     pub fn scatter_candidates(&self) -> Vec<(String, String)> {
-        let current = self.indicator.clone().unwrap_or_default();
+        let current = self.choice.indicator.clone().unwrap_or_default();
         self.indicators_on_level()
             .iter()
             .filter(|i| i.key != current)
@@ -501,34 +442,35 @@ impl Workbench {
         if self.view.diagram == DiagramKind::Scatter {
             let candidates = self.scatter_candidates();
             if self
+                .choice
                 .second_indicator
                 .as_ref()
                 .is_none_or(|k| !candidates.iter().any(|(c, _)| c == k))
             {
-                self.second_indicator = candidates.first().map(|(k, _)| k.clone());
+                self.choice.second_indicator = candidates.first().map(|(k, _)| k.clone());
             }
         }
         let Some(cache_key) = self.diagram_key() else {
-            self.diagram_cache = None;
+            self.shown.diagram_cache = None;
             return;
         };
-        if self.diagram_cache.as_ref().map(|(k, _)| k) == Some(&cache_key) {
+        if self.shown.diagram_cache.as_ref().map(|(k, _)| k) == Some(&cache_key) {
             return;
         }
-        let (Some(indicator), Some(period)) = (self.indicator.clone(), self.period.clone()) else {
+        let (Some(indicator), Some(period)) = (self.choice.indicator.clone(), self.choice.period.clone()) else {
             return;
         };
         let level = self.level_name().to_string();
         let keys: Vec<String> = self.selection.iter().cloned().collect();
         let computed = match self.view.diagram {
             DiagramKind::Bars => {
-                self.diagram_cache = None;
+                self.shown.diagram_cache = None;
                 return;
             }
-            DiagramKind::Scatter => match self.second_indicator.clone() {
+            DiagramKind::Scatter => match self.choice.second_indicator.clone() {
                 Some(x) => scatter(&self.atlas, &x, &indicator, &level, &period).map(DiagramData::Scatter),
                 None => {
-                    self.diagram_cache = None;
+                    self.shown.diagram_cache = None;
                     return;
                 }
             },
@@ -540,10 +482,10 @@ impl Workbench {
             }
         };
         match computed {
-            Ok(data) => self.diagram_cache = Some((cache_key, data)),
+            Ok(data) => self.shown.diagram_cache = Some((cache_key, data)),
             Err(e) => {
-                self.error = Some(e.to_string());
-                self.diagram_cache = None;
+                self.session.error = Some(e.to_string());
+                self.shown.diagram_cache = None;
             }
         }
     }
@@ -551,7 +493,11 @@ impl Workbench {
     /// The figures [`Workbench::prepare_diagram`] computed, when they are for what is shown now.
     pub fn diagram_data(&self) -> Option<&DiagramData> {
         let key = self.diagram_key()?;
-        self.diagram_cache.as_ref().filter(|(k, _)| *k == key).map(|(_, d)| d)
+        self.shown
+            .diagram_cache
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, d)| d)
     }
 
     /// Saves the selection under a name (replacing a group of the same name).
@@ -574,7 +520,7 @@ impl Workbench {
             return;
         };
         if let Some(i) = self.info.levels.iter().position(|l| l.name == group.level) {
-            if i != self.level {
+            if i != self.choice.level {
                 self.choose_level(i);
             }
         }

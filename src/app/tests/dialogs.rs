@@ -80,7 +80,7 @@ fn values_and_metadata_are_edited_with_undo_and_redo() {
     h.get_by_label("Einwohner [Personen]").click();
     h.run();
     let value = |h: &Harness<'static, QuartierApp>| {
-        let t = h.state().state.table.clone().unwrap();
+        let t = h.state().state.shown.table.clone().unwrap();
         t.rows.iter().find(|r| r.key == "01011101").unwrap().cells[0].clone()
     };
     let original = value(&h);
@@ -135,7 +135,7 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
     h.run();
     h.get_by_label("Arbeitslosigkeit (SGB II und III) [%]").click();
     h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2019"));
+    assert_eq!(h.state().state.choice.period.as_deref(), Some("2019"));
     h.get_by_label("Analyse").click();
     h.run();
     h.get_by_label("Zusammengesetzter Index …").click();
@@ -159,8 +159,13 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
     h.get_by_label("Berechnen").click();
     wait_for_jobs(&mut h);
     let w = &h.state().state;
-    assert_eq!(w.indicator.as_deref(), Some("sozialindex"), "the saved index is shown");
+    assert_eq!(
+        w.choice.indicator.as_deref(),
+        Some("sozialindex"),
+        "the saved index is shown"
+    );
     assert!(w
+        .shown
         .classified
         .as_ref()
         .is_some_and(|c| c.areas.iter().filter(|a| a.value.is_some()).count() > 400));
@@ -199,6 +204,7 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
     w.choose_indicator("anteil_u6");
     let svg = super::super::diagram_export::diagram_svg(w).unwrap();
     let bars = w
+        .shown
         .classified
         .as_ref()
         .unwrap()
@@ -214,7 +220,7 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
     );
     assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
     w.view.diagram = super::super::state::DiagramKind::Scatter;
-    w.second_indicator = Some("anteil_ausl".into());
+    w.choice.second_indicator = Some("anteil_ausl".into());
     w.prepare_diagram();
     let svg = super::super::diagram_export::diagram_svg(w).unwrap();
     let points = match w.diagram_data().unwrap() {
@@ -248,7 +254,7 @@ fn distance_to_kitas_from_the_dialog_is_saved_and_shown() {
             assert!(r.pois_used > 2000, "{}", r.pois_used);
             assert!(!r.saved.is_empty());
             assert_eq!(
-                w.indicator.as_deref(),
+                w.choice.indicator.as_deref(),
                 Some(r.saved[0].as_str()),
                 "the first saved measure is shown"
             );
@@ -257,6 +263,7 @@ fn distance_to_kitas_from_the_dialog_is_saved_and_shown() {
     }
     assert_eq!(w.level_name(), "Bezirk");
     assert!(w
+        .shown
         .classified
         .as_ref()
         .is_some_and(|c| c.areas.iter().all(|a| a.value.is_some())));
@@ -372,7 +379,7 @@ fn status_thresholds_are_editable_in_the_dialog() {
     h.state_mut().status_dialog.thresholds.status = [-1.5, 1.0, 1.5];
     h.get_by_label("Berechnen").click();
     wait_for_jobs(&mut h);
-    let r = h.state().state.status_dynamics.clone().unwrap();
+    let r = h.state().state.shown.status_dynamics.clone().unwrap();
     assert_eq!(r.thresholds.status, [-1.5, 1.0, 1.5]);
     assert!(r.status_counts[0] < 67, "{:?}", r.status_counts);
     assert_eq!(r.status_counts.iter().sum::<usize>(), 436);

@@ -49,21 +49,21 @@ fn a_planner_chooses_indicator_and_period_and_selects_an_area_in_the_table() {
         assert!(h.query_by_label(title).is_some(), "pane {title}");
     }
     choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
-    assert_eq!(h.state().state.indicator.as_deref(), Some("anteil_u6"));
-    assert_eq!(h.state().state.period.as_deref(), Some("2020"));
+    assert_eq!(h.state().state.choice.indicator.as_deref(), Some("anteil_u6"));
+    assert_eq!(h.state().state.choice.period.as_deref(), Some("2020"));
     h.get_by_label("2018").click();
     h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2018"));
+    assert_eq!(h.state().state.choice.period.as_deref(), Some("2018"));
     // The period slider moves through the same periods.
     h.get_by_role_and_label(egui::accesskit::Role::Slider, "Zeitraum")
         .set_value_accesskit(1.0);
     h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2020"));
+    assert_eq!(h.state().state.choice.period.as_deref(), Some("2020"));
     h.get_by_role_and_label(egui::accesskit::Role::Slider, "Zeitraum")
         .set_value_accesskit(0.0);
     h.run();
-    assert_eq!(h.state().state.period.as_deref(), Some("2018"));
-    assert_eq!(h.state().state.classified.as_ref().unwrap().period, "2018");
+    assert_eq!(h.state().state.choice.period.as_deref(), Some("2018"));
+    assert_eq!(h.state().state.shown.classified.as_ref().unwrap().period, "2018");
     // The first row of the table (sorted by key) is selected by a click on its key and is
     // then drawn highlighted on the map.
     h.get_by_label("01011101").click();
@@ -93,7 +93,7 @@ fn simple_mode_offers_curated_indicators_and_hides_the_diagram() {
         "counts are not offered"
     );
     assert!(h.query_by_label("Anteil unter 6-Jährige [%]").is_some());
-    let shown = h.state().state.indicator.clone().unwrap();
+    let shown = h.state().state.choice.indicator.clone().unwrap();
     let info = h.state().state.info.indicators.iter().find(|i| i.key == shown).unwrap();
     assert!(matches!(info.kind.as_str(), "share" | "rate_per_1000"), "{shown}");
     h.get_by_label("Experte").click();
@@ -115,15 +115,15 @@ fn status_and_dynamics_run_from_the_dialog_and_show_their_legend() {
     h.get_by_label("Berechnen").click();
     // The job runs on its own thread; step until its result has arrived.
     let started = std::time::Instant::now();
-    while h.state().job.is_some() || h.state().state.status_dynamics.is_none() {
+    while h.state().job.is_some() || h.state().state.shown.status_dynamics.is_none() {
         assert!(started.elapsed().as_secs() < 60, "status/dynamics did not finish");
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     h.run();
     let w = &h.state().state;
-    assert_eq!(w.layer, MapLayer::StatusDynamics);
-    let r = w.status_dynamics.as_ref().unwrap();
+    assert_eq!(w.choice.layer, MapLayer::StatusDynamics);
+    let r = w.shown.status_dynamics.as_ref().unwrap();
     // The published MSS 2019 distribution.
     assert_eq!(
         (r.valid_areas, r.status_counts, r.dynamics_counts),
@@ -150,6 +150,7 @@ fn the_table_takes_columns_filters_sorts_and_copies_for_excel() {
     let columns: Vec<String> = h
         .state()
         .state
+        .shown
         .table
         .as_ref()
         .unwrap()
@@ -162,7 +163,7 @@ fn the_table_takes_columns_filters_sorts_and_copies_for_excel() {
     h.get_by_label("Anteil unter 6-Jährige").click();
     h.run();
     let rows = h.state().table.visible_rows(&h.state().state);
-    let t = h.state().state.table.clone().unwrap();
+    let t = h.state().state.shown.table.clone().unwrap();
     let first = t.rows[rows[0]].cells[0].number().unwrap();
     assert!(t.rows.iter().filter_map(|r| r.cells[0].number()).all(|v| v <= first));
     // Filter by name, then copy what is shown.
@@ -195,7 +196,7 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
     h.run();
     h.get_by_label("Kita (2880)").click();
     h.run();
-    let layer = &h.state().state.poi_layers[0];
+    let layer = &h.state().state.shown.poi_layers[0];
     assert!(layer.shown);
     assert_eq!(layer.points.as_ref().map(Vec::len), Some(2880));
     // The info card shows name, address and places of a Kita.
@@ -207,7 +208,7 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
         .find(|p| p.capacity.is_some())
         .unwrap()
         .clone();
-    h.state_mut().state.poi_card = Some(kita.clone());
+    h.state_mut().state.session.poi_card = Some(kita.clone());
     h.run();
     assert!(h.query_by_label(&kita.name).is_some());
     let places = format!(
@@ -221,8 +222,8 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
     h.get_all_by_label("Ausländeranteil").last().unwrap().click();
     h.run();
     let w = &h.state().state;
-    assert_eq!(w.column_indicator.as_deref(), Some("anteil_ausl"));
-    assert!(w.column_values.len() > 400, "{}", w.column_values.len());
+    assert_eq!(w.choice.column_indicator.as_deref(), Some("anteil_ausl"));
+    assert!(w.shown.column_values.len() > 400, "{}", w.shown.column_values.len());
 }
 
 /// Steps the harness until the app has no running job.
