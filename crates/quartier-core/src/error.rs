@@ -18,9 +18,29 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// The SQLite layer failed (an internal error unless the file is damaged).
+    /// The SQLite layer failed: an internal error (busy, read-only and damaged files have
+    /// their own variants, see the `From` conversion).
     #[error("Datenbankfehler: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Another process held the write lock longer than the busy timeout.
+    #[error(
+        "Der Atlas wird gerade von einem anderen Vorgang beschrieben; nach {} s Warten aufgegeben. \
+         Es wurde nichts geändert – bitte gleich noch einmal versuchen.",
+        crate::store::BUSY_TIMEOUT.as_secs()
+    )]
+    Busy,
+    /// A write to an atlas opened for reading only.
+    #[error("{0}; es wurde nichts geändert. Zum Ändern eine beschreibbare Kopie öffnen.")]
+    ReadOnly(String),
+    /// The file is an atlas (or claims to be) but is damaged.
+    #[error("Die Atlasdatei ist beschädigt: {0}. Bitte eine Sicherung öffnen.")]
+    Damaged(String),
+    /// The path names a folder, a FIFO or a device, not a file.
+    #[error("{path} ist keine Datei (sondern ein Ordner, eine Pipe oder ein Gerät)")]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The file exists but is not a Quartier atlas.
     #[error("{path} ist keine Quartier-Atlasdatei")]
     NotAnAtlas {
@@ -91,6 +111,22 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    /// Sorts SQLite's failures by what the planner can do about them: wait (busy), use a
+    /// writable copy (read-only), open a backup (damaged); everything else is internal.
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::ReadOnly) => Error::ReadOnly("Der Atlas ist schreibgeschützt".into()),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                Error::Damaged(crate::store::sqlite_reason(&e))
+            }
+            _ => Error::Sqlite(e),
         }
     }
 }

@@ -12,7 +12,7 @@ pub use cache::{Column, Series};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, Level, Period, Polarity};
 use crate::{Error, Result};
@@ -23,6 +23,8 @@ pub struct Atlas {
     /// The connection. Reads may use it directly; every write goes through [`Atlas::write`].
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// Opened for reading only (the file or its folder is write-protected).
+    read_only: bool,
     /// Series and area lists read so far ([`cache`]).
     cache: std::cell::RefCell<cache::SeriesCache>,
 }
@@ -192,11 +194,12 @@ impl Atlas {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", -65_536)?;
-        let tx = conn.savepoint()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         migrate(&tx, 0, version)?;
         tx.execute("INSERT INTO atlas_meta(key, value) VALUES ('name', ?1)", [name.trim()])?;
@@ -212,37 +215,61 @@ impl Atlas {
         Ok(Atlas {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
             cache: Default::default(),
         })
     }
 
-    /// Opens an atlas, migrating an older file to the current schema in one transaction.
+    /// Opens an atlas, migrating an older file to the current schema in one transaction
+    /// (after a copy of the old file is kept beside it, [`migration_backup_path`]).
+    ///
+    /// A write-protected file, or a file in a write-protected folder, opens for reading:
+    /// every write is then refused with [`Error::ReadOnly`], and no `-wal`/`-shm` files are
+    /// left behind. Anything that is not a regular file (a folder, a FIFO, a device) is
+    /// refused before it is read, so a FIFO cannot block.
     pub fn open(path: &Path) -> Result<Self> {
+        let not_atlas = || Error::NotAnAtlas {
+            path: path.to_path_buf(),
+        };
+        let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if !metadata.is_file() {
+            return Err(Error::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
         let mut header = [0u8; 16];
         {
             use std::io::Read;
             let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let n = f.read(&mut header).map_err(|e| Error::io(path, e))?;
             if n < 16 || &header != b"SQLite format 3\0" {
-                return Err(Error::NotAnAtlas {
-                    path: path.to_path_buf(),
-                });
+                return Err(not_atlas());
             }
         }
-        let not_atlas = |_| Error::NotAnAtlas {
-            path: path.to_path_buf(),
+        let read_only = is_write_protected(path, &metadata);
+        let mut conn = if read_only {
+            // `immutable`: SQLite neither locks nor creates -wal/-shm beside a file it may
+            // not write (an atlas closed cleanly has its journal folded back into the file).
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            Connection::open_with_flags(
+                uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?
         };
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        let app_id: i64 = conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(not_atlas)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let app_id: i64 =
+            conn.pragma_query_value(None, "application_id", |r| r.get(0))
+                .map_err(|e| match Error::from(e) {
+                    damaged @ (Error::Damaged(_) | Error::Busy) => damaged,
+                    _ => not_atlas(),
+                })?;
         if app_id != APPLICATION_ID {
-            return Err(Error::NotAnAtlas {
-                path: path.to_path_buf(),
-            });
+            return Err(not_atlas());
         }
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > LATEST_VERSION {
@@ -253,47 +280,95 @@ impl Atlas {
             });
         }
         if version < 1 {
-            return Err(Error::NotAnAtlas {
-                path: path.to_path_buf(),
-            });
+            return Err(not_atlas());
         }
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if !read_only {
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
         // 64 MB page cache: imports of millions of values stay in memory until commit.
         conn.pragma_update(None, "cache_size", -65_536)?;
         if version < LATEST_VERSION {
-            let tx = conn.savepoint()?;
-            migrate(&tx, version, LATEST_VERSION)?;
-            tx.pragma_update(None, "user_version", LATEST_VERSION)?;
-            tx.execute(
-                "INSERT INTO audit_log(action, detail) VALUES ('migration', ?1)",
-                [format!("Schemaversion {version} → {LATEST_VERSION}")],
-            )?;
-            tx.commit()?;
+            if read_only {
+                return Err(Error::ReadOnly(format!(
+                    "{} hat die ältere Schemaversion {version} und müsste dafür umgeschrieben werden",
+                    path.display()
+                )));
+            }
+            migrate_file(&mut conn, path)?;
         }
+        // The schema this build expects must be there: a file with the atlas's id but
+        // without its tables (or with tables from another program) is damaged, not empty.
+        conn.query_row("SELECT count(*) FROM atlas_meta", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| {
+                Error::Damaged(format!(
+                    "{}: die Tabellen des Atlas fehlen ({})",
+                    path.display(),
+                    sqlite_reason(&e)
+                ))
+            })?;
         Ok(Atlas {
             conn,
             path: path.to_path_buf(),
+            read_only,
             cache: Default::default(),
         })
+    }
+
+    /// Whether the atlas was opened for reading only (see [`Atlas::open`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// How long a write waits for another writer before it gives up with [`Error::Busy`]
+    /// (default [`BUSY_TIMEOUT`]).
+    pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(wait)?)
     }
 
     /// Runs `work` (an import, say) and then undoes everything it wrote: the dry run behind
     /// "Prüfen" in the import dialogs, which shows the summary or the problems before
     /// anything is stored. Every write of the engine is a savepoint, so they nest in this one.
     pub fn trial<T>(&mut self, work: impl FnOnce(&mut Atlas) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("SAVEPOINT probelauf")?;
+        self.refuse_if_read_only()?;
+        // Like every write, the dry run takes the write lock at once (waiting for another
+        // writer), so what it reads cannot change under it.
+        let outer = self.conn.is_autocommit();
+        self.conn.execute_batch(if outer {
+            "BEGIN IMMEDIATE"
+        } else {
+            "SAVEPOINT probelauf"
+        })?;
         let outcome = work(self);
         self.cache.get_mut().clear();
-        self.conn.execute_batch("ROLLBACK TO probelauf; RELEASE probelauf")?;
+        self.conn.execute_batch(if outer {
+            "ROLLBACK"
+        } else {
+            "ROLLBACK TO probelauf; RELEASE probelauf"
+        })?;
         outcome
     }
 
-    /// Starts a write (a savepoint, so writes nest in [`Atlas::trial`]) and forgets the series
-    /// read so far: the one door through which the engine changes the file.
-    pub(crate) fn write(&mut self) -> Result<rusqlite::Savepoint<'_>> {
+    /// Starts a write and forgets the series read so far: the one door through which the
+    /// engine changes the file. Outside a transaction it is `BEGIN IMMEDIATE`: the write lock
+    /// is taken before anything is read, so concurrent writers wait for each other (up to
+    /// the busy timeout) instead of failing when a read transaction cannot be upgraded.
+    /// Inside one (a dry run, [`Atlas::trial`]) it is a savepoint.
+    pub(crate) fn write(&mut self) -> Result<Write<'_>> {
+        self.refuse_if_read_only()?;
         self.cache.get_mut().clear();
-        Ok(self.conn.savepoint()?)
+        Ok(if self.conn.is_autocommit() {
+            Write::Outer(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+        } else {
+            Write::Nested(self.conn.savepoint()?)
+        })
+    }
+
+    fn refuse_if_read_only(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly(format!("{} ist schreibgeschützt", self.path.display())));
+        }
+        Ok(())
     }
 
     /// Empties the in-memory series when another connection changed the file.
@@ -1038,6 +1113,145 @@ pub(crate) fn write_series(
     )?
     .execute(params![indicator_id, period_id, level_id, ok, total, series::encode(values)])?;
     Ok(())
+}
+
+/// How long a write waits for another writer before it gives up.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A write in progress (see [`Atlas::write`]): the outermost one is an immediate
+/// transaction, a write inside a dry run a savepoint. Dropped without [`Write::commit`], it
+/// rolls back.
+pub(crate) enum Write<'a> {
+    Outer(rusqlite::Transaction<'a>),
+    Nested(rusqlite::Savepoint<'a>),
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Write::Outer(t) => t,
+            Write::Nested(s) => s,
+        }
+    }
+}
+
+impl Write<'_> {
+    /// Makes the write permanent (or, inside a dry run, part of what is rolled back).
+    pub(crate) fn commit(self) -> Result<()> {
+        match self {
+            Write::Outer(t) => t.commit()?,
+            Write::Nested(s) => s.commit()?,
+        }
+        Ok(())
+    }
+}
+
+/// Where [`Atlas::open`] keeps the copy of an atlas before migrating it from schema
+/// `version`: beside it, `NAME.schema3-sicherung.quartier`.
+pub fn migration_backup_path(path: &Path, version: i64) -> PathBuf {
+    let stem = path.file_stem().map_or_else(|| "atlas".into(), |s| s.to_string_lossy());
+    path.with_file_name(format!("{stem}.schema{version}-sicherung.quartier"))
+}
+
+/// Migrates an opened atlas to the newest schema: under the write lock (a second process
+/// opening the same old file waits and then finds it migrated), after a consistent copy of
+/// the old file is written beside it (`VACUUM INTO`, which includes what is still in the
+/// write-ahead log). A file whose version does not match its tables is damaged; it stays as
+/// it was.
+fn migrate_file(conn: &mut Connection, path: &Path) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version >= LATEST_VERSION {
+        return Ok(());
+    }
+    let backup = migration_backup_path(path, version);
+    let made_backup = !backup.exists();
+    if made_backup {
+        // VACUUM cannot run inside a transaction: copy through a second connection, which
+        // sees the committed state that this transaction (which has written nothing) sees.
+        let copy = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        copy.execute("VACUUM INTO ?1", [backup.to_string_lossy()])
+            .map_err(|e| Error::io(&backup, std::io::Error::other(sqlite_reason(&e))))?;
+    }
+    migrate(&tx, version, LATEST_VERSION).map_err(|e| {
+        // Nothing was migrated: a copy of the unchanged file would only confuse.
+        if made_backup {
+            let _ = std::fs::remove_file(&backup);
+        }
+        Error::Damaged(format!(
+            "die Datei nennt Schemaversion {version}, ihr Inhalt passt aber nicht dazu ({}); die Datei wurde nicht verändert",
+            match &e {
+                Error::Sqlite(s) => sqlite_reason(s),
+                other => other.to_string(),
+            }
+        ))
+    })?;
+    tx.pragma_update(None, "user_version", LATEST_VERSION)?;
+    tx.execute(
+        "INSERT INTO audit_log(action, detail) VALUES ('migration', ?1)",
+        [format!(
+            "Schemaversion {version} → {LATEST_VERSION}; Sicherung: {}",
+            backup.display()
+        )],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Whether the file, or the folder it is in, is write-protected (by its permission bits:
+/// root may write anyway, but a planner's write protection is meant to hold).
+fn is_write_protected(path: &Path, metadata: &std::fs::Metadata) -> bool {
+    if metadata.permissions().readonly() {
+        return true;
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::metadata(folder).is_ok_and(|m| m.permissions().readonly())
+}
+
+/// A path for an SQLite `file:` URI (`?` and `#` escaped).
+fn uri_path(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    absolute
+        .to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
+}
+
+/// What SQLite said, in German where we know the code, for messages about damaged files.
+pub(crate) fn sqlite_reason(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    let detail = match e {
+        rusqlite::Error::SqliteFailure(_, Some(detail)) => Some(detail.as_str()),
+        rusqlite::Error::SqlInputError { msg, .. } => Some(msg.as_str()),
+        _ => None,
+    };
+    if let Some(detail) = detail {
+        if let Some(table) = detail.strip_prefix("no such table: ") {
+            return format!("Tabelle fehlt: {table}");
+        }
+        if let Some(column) = detail.strip_prefix("no such column: ") {
+            return format!("Spalte fehlt: {column}");
+        }
+        if let Some(what) = detail.strip_suffix(" already exists") {
+            return format!(
+                "{} schon vorhanden",
+                what.replace("table ", "Tabelle ").replace("index ", "Index ")
+            );
+        }
+        if detail.starts_with("duplicate column") {
+            return "Spalte schon vorhanden".into();
+        }
+    }
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt) => "Datenbankseiten beschädigt".into(),
+        Some(ErrorCode::NotADatabase) => "keine SQLite-Datenbank".into(),
+        _ => "unbekannter Datenbankfehler".into(),
+    }
 }
 
 /// Runs the migrations from schema version `from` to `to` inside the caller's transaction.
