@@ -271,3 +271,120 @@ fn an_old_atlas_is_migrated_with_a_copy_of_the_old_file_kept_beside_it() {
     std::fs::copy(&backup, &copy).unwrap();
     ok(&["info", s(&copy)]);
 }
+
+/// Features in a GeoJSON file, counted by hand (independent of the importer).
+fn features(path: &Path) -> usize {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["features"].as_array().unwrap().len()
+}
+
+#[test]
+fn deleting_and_renaming_say_what_goes_and_need_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = planning_areas(dir.path());
+    let a = s(&atlas);
+    let population = |year: &str| {
+        repo().join(format!(
+            "sample_data/population/berlin-lor-population-{year}-02-t1-planning-areas.csv"
+        ))
+    };
+    for year in ["2018", "2020"] {
+        ok(&[
+            "import",
+            "values",
+            a,
+            "--file",
+            s(&population(year)),
+            "--level",
+            "Planungsraum",
+            "--key-column",
+            "id",
+            "--period",
+            year,
+            "--columns",
+            "inhabitants=ew",
+            "--skip-unmatched",
+        ]);
+    }
+    let kitas = repo().join("sample_data/poi/kitas-2022-epsg25833.geojson");
+    ok(&["import", "pois", a, "--file", s(&kitas), "--category", "Kita"]);
+    // Rows of a table with a header line, counted by hand.
+    let rows = |year: &str| {
+        std::fs::read_to_string(population(year))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .count()
+    };
+    let info = |a: &str| -> serde_json::Value { common::json(&["info", a]) };
+    let before = info(a);
+
+    // Without --yes: what would go, exit 1 with the hint, nothing changed.
+    let out = quartier(&["delete", "indicator", a, "--indicator", "ew", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["deleted"], false);
+    assert_eq!(plan["periods"], 2);
+    assert_eq!(plan["values"], rows("2018") + rows("2020"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mit --yes wiederholen"));
+    assert_eq!(info(a), before, "nothing changed without --yes");
+
+    // One period only: the other stays.
+    let gone = common::json(&[
+        "delete",
+        "indicator",
+        a,
+        "--indicator",
+        "ew",
+        "--period",
+        "2018",
+        "--level",
+        "Planungsraum",
+        "--yes",
+    ]);
+    assert_eq!(gone["deleted"], true);
+    assert_eq!(gone["values"], rows("2018"));
+    let text = ok(&["info", a]);
+    assert!(
+        text.contains("Planungsraum 2020: 448/448") && !text.contains("Planungsraum 2018"),
+        "{text}"
+    );
+
+    // POIs: as many as the source file has features.
+    let gone = common::json(&["delete", "pois", a, "--category", "Kita", "--yes"]);
+    assert_eq!(gone["pois"], features(&kitas));
+    assert_eq!(
+        gone["summary"],
+        format!("Einrichtungen „Kita“: {} Einrichtungen", {
+            let n = features(&kitas);
+            format!("{}.{:03}", n / 1000, n % 1000)
+        })
+    );
+
+    // Rename, then a name that exists is refused.
+    let renamed = common::json(&["rename", "level", a, "--level", "Planungsraum", "--to", "PLR"]);
+    assert_eq!(renamed["renamed_to"], "PLR");
+    let err = fails(&["rename", "level", a, "--level", "PLR", "--to", " "], 1);
+    assert!(err.contains("darf nicht leer sein"), "{err}");
+
+    // The level with its areas and values.
+    let gone = common::json(&["delete", "level", a, "--level", "PLR", "--yes"]);
+    let geometry = repo().join("sample_data/geometry/berlin-lor-planning-areas-until-2020.geojson");
+    assert_eq!(gone["areas"], features(&geometry));
+    assert_eq!(gone["values"], rows("2020"));
+    let after = info(a);
+    assert_eq!(after["levels"].as_array().unwrap().len(), 0, "{after}");
+    // The audit log has a line for each.
+    let conn = rusqlite::Connection::open(&atlas).unwrap();
+    let actions: Vec<String> = conn
+        .prepare("SELECT action FROM audit_log WHERE action LIKE 'delete%' OR action LIKE 'rename%' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        actions,
+        ["delete_indicator", "delete_pois", "rename_level", "delete_level"]
+    );
+}

@@ -10,6 +10,7 @@
 //! | [`analysis`] | `aggregate`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
 //! | [`distance`] | `distance` |
 //! | [`export`] | `export values` |
+//! | [`manage`] | `delete indicator|level|pois`, `rename level` |
 //!
 //! The verbs still to come get rooms of their own beside these: `report`, `publish`,
 //! `release`, `story`, `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
@@ -26,6 +27,7 @@ pub mod distance;
 pub mod export;
 pub mod german;
 pub mod import;
+pub mod manage;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -76,6 +78,12 @@ pub enum Command {
     Suppress(analysis::suppress::SuppressArgs),
     /// Status- und Dynamikindex je Gebiet mit 4 × 3-Klassen (Berlin MSS, Hamburg RISE, Solingen).
     StatusDynamics(analysis::status_dynamics::StatusDynamicsArgs),
+    /// Löscht einen Indikator, eine Ebene oder eine Einrichtungsart (erst mit --yes).
+    #[command(subcommand)]
+    Delete(manage::DeleteCommand),
+    /// Benennt eine Ebene um.
+    #[command(subcommand)]
+    Rename(manage::RenameCommand),
     /// Öffnet die App mit einem Atlas.
     Open(atlas::OpenArgs),
 }
@@ -96,6 +104,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Hotspots(a) => a.run(),
         Command::Suppress(a) => a.run(),
         Command::StatusDynamics(a) => a.run(),
+        Command::Delete(a) => a.run(),
+        Command::Rename(a) => a.run(),
         Command::Open(a) => crate::app::run(a.atlas),
     }
 }

@@ -4,10 +4,12 @@
 //! module needs. Writes happen in one transaction per user action.
 
 mod cache;
+mod manage;
 pub mod schema;
 mod series;
 
 pub use cache::{Column, Series};
+pub use manage::Removal;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
