@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match command {
-        None => app::run_with_sample(),
+        None => app::run_last_or_sample(),
         Some(command) => cli::run(command),
     };
     match result {

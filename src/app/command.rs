@@ -127,6 +127,8 @@ pub enum Command {
     ToggleMaximise,
     /// Open a dialog.
     Open(OpenDialog),
+    /// New, open, recent, sample or close: carried out by the shell around the workbench.
+    Atlas(super::shell::AtlasRequest),
     /// Start long work as a job (one at a time per kind: a new run replaces a running one).
     Run(Work),
     /// Apply an edit (with undo).
@@ -228,6 +230,7 @@ impl super::QuartierApp {
             }
             Command::Open(dialog) => self.open(dialog),
             Command::Run(work) => self.start(ctx, work),
+            Command::Atlas(request) => self.atlas_requests.push(request),
             Command::Edit(edit) => {
                 if let Err(e) = self.history.apply(w, edit) {
                     w.session.error = Some(e.to_string());

@@ -111,6 +111,16 @@ impl History {
         step(w, &mut self.redo, &mut self.undo, true, "Wiederholt");
     }
 
+    /// Forgets what could be undone or redone, because a write outside the history (an
+    /// import, a saved analysis, another process) may have replaced those values: undoing
+    /// would put back a value that a later write replaced. Returns whether anything was cut.
+    pub fn cut(&mut self) -> bool {
+        let had = !self.undo.is_empty() || !self.redo.is_empty();
+        self.undo.clear();
+        self.redo.clear();
+        had
+    }
+
     /// The change "Rückgängig" would take back.
     pub fn next_undo(&self) -> Option<&Edit> {
         self.undo.last()

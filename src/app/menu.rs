@@ -8,6 +8,7 @@ use super::command::{Command, OpenDialog};
 use super::i18n::tr;
 use super::import::ImportKind;
 use super::panes::{self, Pane};
+use super::shell::AtlasRequest;
 use super::state::{MapLayer, Mode};
 use super::QuartierApp;
 
@@ -70,6 +71,29 @@ impl QuartierApp {
         let mut command = |c: Command| commands.push(c);
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(tr("Datei"), |ui| {
+                if ui.button(tr("Neuer Atlas …")).clicked() {
+                    command(Command::Atlas(AtlasRequest::New));
+                }
+                if ui.button(tr("Öffnen …")).clicked() {
+                    command(Command::Atlas(AtlasRequest::Open));
+                }
+                ui.menu_button(tr("Zuletzt geöffnet"), |ui| {
+                    let mut requests = Vec::new();
+                    super::shell::recent_list(ui, &self.recent, &mut requests);
+                    if self.recent.is_empty() {
+                        ui.label(tr("noch keine"));
+                    }
+                    for r in requests {
+                        command(Command::Atlas(r));
+                    }
+                });
+                if ui.button(tr("Beispielatlas öffnen")).clicked() {
+                    command(Command::Atlas(AtlasRequest::Sample));
+                }
+                if ui.button(tr("Atlas schließen")).clicked() {
+                    command(Command::Atlas(AtlasRequest::Close));
+                }
+                ui.separator();
                 for (kind, label) in [
                     (ImportKind::Geometry, tr("Geometrie importieren …")),
                     (ImportKind::Values, tr("Werte importieren …")),

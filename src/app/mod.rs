@@ -20,19 +20,19 @@ mod palette;
 mod panes;
 mod save;
 mod settings;
+pub mod shell;
 mod sidebar;
 pub mod state;
 mod table;
 #[cfg(test)]
 mod tests;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use eframe::egui;
 use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
 use quartier_core::progress::ProgressFn;
-use quartier_core::Atlas;
 
 use i18n::tr;
 use panes::Pane;
@@ -40,36 +40,53 @@ use state::{MapLayer, Mode};
 
 pub use menu::SHORTCUTS;
 
-/// Opens the app on the sample atlas, building it on first run.
-pub fn run_with_sample() -> Result<()> {
-    let path = crate::paths::sample_atlas_path();
-    if !path.exists() {
-        let dir = crate::paths::sample_data_dir().context(
-            "Die Quellen des Beispielatlas (sample_data/) wurden nicht gefunden; QUARTIER_SAMPLE_DATA setzen",
-        )?;
-        eprintln!("Beispielatlas wird beim ersten Start gebaut: {}", path.display());
-        let progress = ProgressFn {
-            callback: |f: f32, s: &str| eprintln!("[{:>3} %] {s}", (f * 100.0) as i32),
-            cancel: None,
-        };
-        quartier_core::sample::build_sample_atlas(&dir, &path, false, &progress)?;
+/// Opens the app as `quartier` without arguments does: on the atlas opened last, or on the
+/// sample atlas (built on first run). An atlas that no longer opens leaves the start page
+/// with the reason.
+pub fn run_last_or_sample() -> Result<()> {
+    let mut shell = shell::Shell::new(crate::paths::data_dir(), true);
+    match shell.recent.last_existing().map(Path::to_path_buf) {
+        Some(last) => {
+            if let Err(e) = shell.open_atlas(&last) {
+                shell.error = Some(format!("{e:#}"));
+            }
+        }
+        None => {
+            let path = crate::paths::sample_atlas_path();
+            if !path.exists() {
+                let dir = crate::paths::sample_data_dir().context(
+                    "Die Quellen des Beispielatlas (sample_data/) wurden nicht gefunden; QUARTIER_SAMPLE_DATA setzen",
+                )?;
+                eprintln!("Beispielatlas wird beim ersten Start gebaut: {}", path.display());
+                let progress = ProgressFn {
+                    callback: |f: f32, s: &str| eprintln!("[{:>3} %] {s}", (f * 100.0) as i32),
+                    cancel: None,
+                };
+                quartier_core::sample::build_sample_atlas(&dir, &path, false, &progress)?;
+            }
+            shell.open_atlas(&path)?;
+        }
     }
-    run(path)
+    run_shell(shell)
 }
 
-/// Opens the app on an atlas file.
+/// Opens the app on an atlas file (`quartier open FILE`); an atlas that does not open is an
+/// error of the command.
 pub fn run(path: PathBuf) -> Result<()> {
-    let atlas = Atlas::open(&path).with_context(|| format!("Atlas {} öffnen", path.display()))?;
-    let settings_path = settings::settings_path(&crate::paths::data_dir(), &path);
-    let app = QuartierApp::new(state::Workbench::new(atlas)?, Some(settings_path));
+    let mut shell = shell::Shell::new(crate::paths::data_dir(), true);
+    shell.open_atlas(&path)?;
+    run_shell(shell)
+}
+
+fn run_shell(shell: shell::Shell) -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 800.0])
-            .with_title(format!("Quartier – {}", app.state.info.name))
+            .with_title("Quartier")
             .with_icon(window_icon()),
         ..Default::default()
     };
-    eframe::run_native("Quartier", options, Box::new(|_cc| Ok(Box::new(app))))
+    eframe::run_native("Quartier", options, Box::new(|_cc| Ok(Box::new(shell))))
         .map_err(|e| anyhow!("Das Fenster konnte nicht geöffnet werden: {e}"))
 }
 
@@ -141,6 +158,12 @@ pub struct QuartierApp {
     english: bool,
     /// What the user asked for this frame, carried out after it ([`command`]).
     commands: Vec<command::Command>,
+    /// Requests for the shell (new, open, close atlas), taken after each frame.
+    pub atlas_requests: Vec<shell::AtlasRequest>,
+    /// The atlases opened last, for *Datei → Zuletzt geöffnet* (set by the shell).
+    pub recent: Vec<PathBuf>,
+    /// When the atlas file was last checked for changes by another process (UI time, s).
+    changes_checked: f64,
 }
 
 impl QuartierApp {
@@ -188,6 +211,9 @@ impl QuartierApp {
             save_dialog: save::SaveDialog::default(),
             english,
             commands: Vec::new(),
+            atlas_requests: Vec::new(),
+            recent: Vec::new(),
+            changes_checked: 0.0,
         }
     }
 
@@ -257,8 +283,17 @@ impl QuartierApp {
         self.poll_job();
         self.poll_analysis();
         self.poll_import();
+        if now - self.changes_checked > 0.5 {
+            self.changes_checked = now;
+            self.notice_outside_changes();
+        }
         egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("statusleiste").show(ui, |ui| self.status_bar_ui(ui));
+        if self.state.info.levels.is_empty() {
+            self.first_steps_ui(ui);
+            self.dialogs_ui(&ctx);
+            return;
+        }
         let simple = self.state.view.mode == Mode::Simple;
         egui::Panel::left("atlasbaum")
             .default_size(if simple { 330.0 } else { 300.0 })
@@ -312,6 +347,12 @@ impl QuartierApp {
                 self.commands.push(command::Command::ShowPoiCard(None));
             }
         }
+        self.dialogs_ui(&ctx);
+    }
+
+    /// The dialogs and job windows, then the commands of this frame.
+    fn dialogs_ui(&mut self, ctx: &egui::Context) {
+        let ctx = ctx.clone();
         if let Some(request) = self.status_dialog.ui(&ctx, &self.state) {
             self.commands
                 .push(command::Command::Run(command::Work::StatusDynamics(request)));
@@ -364,6 +405,62 @@ impl QuartierApp {
         }
     }
 
+    /// An atlas without levels: what to do first, instead of empty panes.
+    fn first_steps_ui(&mut self, ui: &mut egui::Ui) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.heading(format!("{} – {}", self.state.info.name, tr("ein neuer, leerer Atlas")));
+                ui.add_space(12.0);
+                ui.label(tr(
+                    "Erster Schritt: die Gebiete einer Ebene als Geometrie importieren (GeoJSON oder Shapefile, \
+                     z. B. die Stadtteile). Danach Werte zu diesen Gebieten importieren (CSV oder Excel), \
+                     dann Einrichtungen.",
+                ));
+                ui.add_space(12.0);
+                if ui.button(tr("Geometrie importieren …")).clicked() {
+                    self.commands.push(command::Command::Open(command::OpenDialog::Import(
+                        import::ImportKind::Geometry,
+                    )));
+                }
+            });
+        });
+    }
+
+    /// Reloads what is shown when another process changed the atlas, keeping the view and
+    /// the selection; the undo history is cut there (an undo could put back a value the
+    /// other process replaced). Not while a job of this app runs: its result brings its own
+    /// reload.
+    fn notice_outside_changes(&mut self) {
+        if self.job.is_some() || self.analysis_job.is_some() || self.import_job.is_some() {
+            return;
+        }
+        match self.state.atlas.changed_elsewhere() {
+            Ok(false) => {}
+            Ok(true) => {
+                if let Err(e) = self.state.reload() {
+                    self.state.session.error = Some(format!("{e:#}"));
+                }
+                self.geometry = None;
+                self.state.session.notice = Some(format!(
+                    "{}{}",
+                    tr("Der Atlas wurde von einem anderen Vorgang geändert; die Anzeige ist aktualisiert"),
+                    self.cut_history()
+                ));
+            }
+            Err(e) => self.state.session.error = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Cuts the undo history after a write outside it; the text to add to the notice.
+    fn cut_history(&mut self) -> &'static str {
+        if self.history.cut() {
+            tr(" – frühere Änderungen lassen sich nicht mehr rückgängig machen")
+        } else {
+            ""
+        }
+    }
+
     /// Takes the result of a finished dry run or import; after an import the atlas overview,
     /// the POI layers and the shown figures are read again.
     fn poll_import(&mut self) {
@@ -378,7 +475,8 @@ impl QuartierApp {
                 self.state.session.error = Some(format!("{e:#}"));
             }
             self.geometry = None;
-            self.state.session.notice = Some("Import abgeschlossen".to_string());
+            let cut = self.cut_history();
+            self.state.session.notice = Some(format!("{}{cut}", tr("Import abgeschlossen")));
         }
     }
 
@@ -402,6 +500,10 @@ impl QuartierApp {
                     }
                     self.state.choose_indicator(&first);
                     self.state.choice.layer = MapLayer::Choropleth;
+                    let cut = self.cut_history();
+                    if !cut.is_empty() {
+                        self.state.session.notice = Some(format!("{}{cut}", tr("Ergebnis gespeichert")));
+                    }
                 }
                 self.analyses.dialog = analyses::Dialog::Closed;
                 self.analyses.result = Some(output);
@@ -432,6 +534,10 @@ impl QuartierApp {
                     if let Ok(info) = quartier_core::info::atlas_info(&self.state.atlas) {
                         self.state.info = info;
                     }
+                    let cut = self.cut_history();
+                    if !cut.is_empty() {
+                        self.state.session.notice = Some(format!("{}{cut}", tr("Ergebnis gespeichert")));
+                    }
                 }
                 self.state.show_status_dynamics(result);
             }
@@ -447,15 +553,5 @@ impl QuartierApp {
                 self.status_dialog.open = true;
             }
         }
-    }
-}
-
-impl eframe::App for QuartierApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
-    }
-
-    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.save_settings();
     }
 }

@@ -10,6 +10,8 @@ use super::state::{MapLayer, Mode, Workbench};
 use super::QuartierApp;
 
 mod dialogs;
+mod outside;
+mod shell;
 
 fn sample_app() -> (tempfile::TempDir, QuartierApp) {
     let dir = tempfile::tempdir().unwrap();

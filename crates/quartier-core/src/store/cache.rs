@@ -115,6 +115,8 @@ pub(crate) struct SeriesCache {
     pub(crate) columns: HashMap<(i64, i64, i64), Arc<Column>>,
     /// The indicators' metadata.
     pub(crate) indicators: Option<Arc<Vec<crate::model::IndicatorMeta>>>,
+    /// `PRAGMA data_version` when [`crate::Atlas::changed_elsewhere`] last looked.
+    pub(crate) announced_version: Option<i64>,
 }
 
 impl SeriesCache {

@@ -384,6 +384,21 @@ impl Atlas {
         Ok(())
     }
 
+    /// Whether another connection (another process, a colleague's script, a job of the app)
+    /// committed a change to the file since the last call; the first call only notes the
+    /// version. The series read so far are forgotten when it did.
+    pub fn changed_elsewhere(&self) -> Result<bool> {
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        let mut cache = self.cache.borrow_mut();
+        cache.check_version(version);
+        let changed = cache.announced_version.is_some_and(|seen| seen != version);
+        cache.announced_version = Some(version);
+        Ok(changed)
+    }
+
     /// The file this atlas lives in.
     pub fn path(&self) -> &Path {
         &self.path

@@ -1,0 +1,95 @@
+//! Another process writes while the app is open: the app notices, shows the new values,
+//! keeps what the planner looks at and her own edit, and cuts the undo history there.
+
+use egui_kittest::kittest::Queryable;
+
+use super::super::command::{Command, OpenDialog};
+use super::{choose_indicator, harness, sample_app};
+use eframe::egui;
+
+#[test]
+fn an_import_by_another_process_and_an_edit_in_the_app_both_stay() {
+    let (dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    choose_indicator(&mut h, "Einwohner", "Einwohner [Personen]");
+    h.get_by_label("01011101").click();
+    h.run();
+    // The planner edits one value in the app (with undo).
+    h.state_mut()
+        .commands
+        .push(Command::Open(OpenDialog::Value("01011102".into())));
+    h.run();
+    h.get_by_label("Wert").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Wert").type_text("999");
+    h.run();
+    h.get_by_label("Speichern").click();
+    h.run();
+    assert!(h.state().history.next_undo().is_some());
+
+    // Meanwhile another process imports a table with a new value for another area.
+    let csv = dir.path().join("nachlieferung.csv");
+    std::fs::write(&csv, "id;ew\n01011103;4242\n").unwrap();
+    let mut other = quartier_core::Atlas::open(&dir.path().join("berlin.quartier")).unwrap();
+    quartier_core::import::values::import_values(
+        &mut other,
+        &quartier_core::import::values::ValuesImport {
+            file: csv,
+            level: "Planungsraum".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            unmatched: quartier_core::import::values::UnmatchedPolicy::Skip,
+            ..Default::default()
+        },
+        &quartier_core::NoProgress,
+    )
+    .unwrap();
+
+    // The next check (twice a second) notices it.
+    h.state_mut().changes_checked = f64::NEG_INFINITY;
+    h.run();
+    let value = |h: &egui_kittest::Harness<'static, super::super::QuartierApp>, key: &str| {
+        let t = h.state().state.shown.table.clone().unwrap();
+        t.rows.iter().find(|r| r.key == key).unwrap().cells[0].number()
+    };
+    assert_eq!(
+        value(&h, "01011103"),
+        Some(4242.0),
+        "the other process's value is shown"
+    );
+    assert_eq!(value(&h, "01011102"), Some(999.0), "the planner's edit is not lost");
+    let w = &h.state().state;
+    assert_eq!(w.choice.indicator.as_deref(), Some("ew"), "the view stays");
+    assert!(w.selection.contains("01011101"), "the selection stays");
+    let notice = w.session.notice.clone().unwrap_or_default();
+    assert!(notice.contains("von einem anderen Vorgang geändert"), "{notice}");
+    assert!(notice.contains("nicht mehr rückgängig"), "{notice}");
+    assert!(
+        h.state().history.next_undo().is_none(),
+        "undo could put back a replaced value"
+    );
+    // Both values are in the file, read by a third connection.
+    let third = quartier_core::Atlas::open(&dir.path().join("berlin.quartier")).unwrap();
+    let level = third.level("Planungsraum").unwrap();
+    let period = third.period("2020").unwrap();
+    let ew = third.indicator("ew").unwrap();
+    let stored = third.values(ew.id, level.id, period.id).unwrap();
+    let id = |key: &str| {
+        third
+            .areas(level.id)
+            .unwrap()
+            .iter()
+            .find(|a| &*a.key == key)
+            .unwrap()
+            .id
+    };
+    assert_eq!(stored[&id("01011102")].number(), Some(999.0));
+    assert_eq!(stored[&id("01011103")].number(), Some(4242.0));
+    // Nothing changed elsewhere since: no second reload.
+    h.state_mut().state.session.notice = None;
+    h.state_mut().changes_checked = f64::NEG_INFINITY;
+    h.run();
+    assert!(h.state().state.session.notice.is_none());
+}
