@@ -945,6 +945,16 @@ fn status_dynamics_classifies_bezirksregionen_and_saves_derived_indicators() {
     assert!(err.contains("Ungültiger Wert „log“ für --normalise"), "{err}");
     let err = fails(&[&index[..], &["--budget"]].concat(), 1);
     assert!(err.contains("100 Punkte"), "{err}");
+    // Saving again under its own key replaces the earlier index; saving onto an imported
+    // indicator, or onto one that another method derived, is refused as aggregate refuses it.
+    json(&[&index[..], &["--save", "sozialindex"]].concat());
+    let err = fails(&[&index[..], &["--save", "ew"]].concat(), 1);
+    assert!(
+        err.contains("„ew“") && err.contains("importierter Indikator") && err.contains("nicht überschrieben"),
+        "{err}"
+    );
+    let err = fails(&[&index[..], &["--save", "sd_status_index"]].concat(), 1);
+    assert!(err.contains("mit „status_dynamics“ berechnet"), "{err}");
 }
 
 #[test]

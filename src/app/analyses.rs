@@ -146,6 +146,8 @@ pub struct Analyses {
     runs: usize,
     weight_range: f64,
     save_key: String,
+    /// The save key last checked and why it cannot be used (`None`: it can).
+    save_key_refused: (String, Option<String>),
     category: String,
     grid: bool,
     radii: String,
@@ -169,6 +171,7 @@ impl Default for Analyses {
             runs: 500,
             weight_range: 0.25,
             save_key: String::new(),
+            save_key_refused: (String::new(), None),
             category: String::new(),
             grid: true,
             radii: "300, 500, 1000".to_string(),
@@ -318,6 +321,23 @@ impl Analyses {
             ui.add(egui::TextEdit::singleline(&mut self.save_key).desired_width(140.0))
                 .labelled_by(l.id);
         });
+        // Asked when the key changes, not every frame: an imported indicator, or one that
+        // another method derived, is never overwritten (the engine refuses it as well).
+        let key = self.save_key.trim();
+        if self.save_key_refused.0 != key {
+            let refused = ["", "_rank", "_rank_median", "_rank_p05", "_rank_p95"]
+                .iter()
+                .filter(|_| !key.is_empty())
+                .find_map(|suffix| {
+                    quartier_core::analysis::check_save_key(&w.atlas, &format!("{key}{suffix}"), "composite_index")
+                        .err()
+                })
+                .map(|e| e.to_string());
+            self.save_key_refused = (key.to_string(), refused);
+        }
+        if let Some(why) = &self.save_key_refused.1 {
+            ui.colored_label(egui::Color32::from_rgb(190, 30, 30), why);
+        }
         let chosen: Vec<IndicatorChoice> = self
             .rows
             .iter()
@@ -332,9 +352,14 @@ impl Analyses {
                 weight: r.weight,
             })
             .collect();
+        let key_ok = self.save_key_refused.1.is_none();
         if !ui
-            .add_enabled(chosen.len() >= 2, egui::Button::new(tr("Berechnen")))
-            .on_disabled_hover_text(tr("Mindestens zwei Indikatoren wählen"))
+            .add_enabled(chosen.len() >= 2 && key_ok, egui::Button::new(tr("Berechnen")))
+            .on_disabled_hover_text(if key_ok {
+                tr("Mindestens zwei Indikatoren wählen")
+            } else {
+                tr("Unter diesem Schlüssel wird nicht gespeichert")
+            })
             .clicked()
         {
             return None;

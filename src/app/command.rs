@@ -245,7 +245,21 @@ impl super::QuartierApp {
     }
 
     /// Starts long work as a job on its own connection to the atlas file.
+    ///
+    /// One job per kind at a time: a second run of the same kind while one runs is refused
+    /// with a notice (the first is never orphaned; it can be cancelled in its window).
     fn start(&mut self, ctx: &eframe::egui::Context, work: Work) {
+        let running = match &work {
+            Work::Import(_) => self.import_job.as_ref().map(|j| j.title.clone()),
+            Work::StatusDynamics(_) => self.job.as_ref().map(|j| j.title.clone()),
+            Work::Analysis(_) => self.analysis_job.as_ref().map(|j| j.title.clone()),
+        };
+        if let Some(title) = running {
+            self.state.session.notice = Some(format!(
+                "„{title}“ läuft noch; bitte das Ende abwarten oder im Fortschrittsfenster abbrechen"
+            ));
+            return;
+        }
         let path = self.state.atlas.path().to_path_buf();
         let ctx = ctx.clone();
         match work {

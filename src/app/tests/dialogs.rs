@@ -2,7 +2,7 @@
 //! analyses, the settings and "Speichern unter".
 #![allow(clippy::unwrap_used)]
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 
 use super::super::command::{Command, OpenDialog};
@@ -153,6 +153,15 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
     h.get_by_label("Speichern als (Schlüssel, leer: nicht speichern)")
         .click();
     h.run();
+    // An imported indicator's key is refused while it is typed, before any run.
+    h.get_by_label("Speichern als (Schlüssel, leer: nicht speichern)")
+        .type_text("ew");
+    h.run();
+    assert!(h
+        .query_by_label_contains("„ew“ (Einwohner) ist ein importierter Indikator und wird nicht überschrieben")
+        .is_some());
+    assert!(h.get_by_label("Berechnen").accesskit_node().is_disabled());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.get_by_label("Speichern als (Schlüssel, leer: nicht speichern)")
         .type_text("sozialindex");
     h.run();

@@ -93,3 +93,27 @@ fn an_import_by_another_process_and_an_edit_in_the_app_both_stay() {
     h.run();
     assert!(h.state().state.session.notice.is_none());
 }
+
+#[test]
+fn a_second_run_of_the_same_kind_is_refused_while_the_first_runs() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    let request = super::super::dialogs::StatusDynamicsRequest {
+        preset: quartier_core::analysis::status_dynamics::Preset::BerlinMss,
+        level: "Planungsraum".into(),
+        period: "2019".into(),
+        compare_period: None,
+        mapping: Default::default(),
+        thresholds: Default::default(),
+        save: false,
+    };
+    let run = || Command::Run(super::super::command::Work::StatusDynamics(request.clone()));
+    h.state_mut().commands.extend([run(), run()]);
+    h.step();
+    let notice = h.state().state.session.notice.clone().unwrap_or_default();
+    assert!(notice.contains("„Status und Dynamik berechnen“ läuft noch"), "{notice}");
+    assert!(h.state().job.is_some(), "the first run goes on");
+    super::wait_for_jobs(&mut h);
+    assert!(h.state().state.shown.status_dynamics.is_some(), "and brings its result");
+}

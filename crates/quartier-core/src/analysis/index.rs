@@ -910,6 +910,16 @@ pub fn save_composite_index(
             "Der Index darf nicht unter dem Eingangsindikator „{key}“ gespeichert werden"
         )));
     }
+    let saved_keys = [
+        key.to_string(),
+        format!("{key}_rank"),
+        format!("{key}_rank_median"),
+        format!("{key}_rank_p05"),
+        format!("{key}_rank_p95"),
+    ];
+    for k in &saved_keys {
+        super::check_save_key(atlas, k, "composite_index")?;
+    }
     let mut result = composite_index(atlas, config, progress)?;
     let level = atlas.level(&config.level)?;
     let period = atlas.period(&config.period)?;

@@ -216,6 +216,28 @@ pub(crate) fn derived_values<'a>(
 }
 
 /// Area key → id of a level, for saving derived values.
+/// Whether an analysis run by `method` may save its result under indicator `key`: a new key,
+/// or one that an earlier run of the same method saved. An imported indicator, or one that
+/// another method derived, is never overwritten; the error says why and what to do.
+///
+/// The app's dialogs ask this while the key is typed, before the run.
+pub fn check_save_key(atlas: &Atlas, key: &str, method: &str) -> Result<()> {
+    let Ok(existing) = atlas.indicator(key) else {
+        return Ok(());
+    };
+    match atlas.derived_run(key)? {
+        Some((run, _)) if run.method == method => Ok(()),
+        Some((run, _)) => Err(Error::Invalid(format!(
+            "„{key}“ ({}) wurde mit „{}“ berechnet und wird nicht überschrieben; bitte einen neuen Schlüssel wählen",
+            existing.name, run.method
+        ))),
+        None => Err(Error::Invalid(format!(
+            "„{key}“ ({}) ist ein importierter Indikator und wird nicht überschrieben; bitte einen neuen Schlüssel wählen",
+            existing.name
+        ))),
+    }
+}
+
 pub(crate) fn area_ids(atlas: &Atlas, level_id: i64) -> Result<HashMap<String, i64>> {
     Ok(atlas
         .areas(level_id)?
