@@ -34,6 +34,8 @@ pub enum OpenDialog {
     Value(String),
     /// Export the table or the diagram.
     Export(Export),
+    /// Delete or rename what the atlas holds.
+    Manage,
     /// Settings (base map, language).
     Settings,
     /// About Quartier.
@@ -50,6 +52,8 @@ pub enum Work {
     StatusDynamics(StatusDynamicsRequest),
     /// Index, suppression preview, aggregation or distance.
     Analysis(AnalysisRequest),
+    /// A confirmed deletion (*Atlas verwalten*).
+    Delete(super::manage::Deletion),
 }
 
 /// One user action.
@@ -253,6 +257,7 @@ impl super::QuartierApp {
             Work::Import(_) => self.import_job.as_ref().map(|j| j.title.clone()),
             Work::StatusDynamics(_) => self.job.as_ref().map(|j| j.title.clone()),
             Work::Analysis(_) => self.analysis_job.as_ref().map(|j| j.title.clone()),
+            Work::Delete(_) => self.manage_job.as_ref().map(|j| j.title.clone()),
         };
         if let Some(title) = running {
             self.state.session.notice = Some(format!(
@@ -281,6 +286,14 @@ impl super::QuartierApp {
                     request.run(atlas, progress)
                 }))
             }
+            Work::Delete(deletion) => {
+                self.manage_job = Some(Job::start(
+                    super::manage::Deletion::TITLE,
+                    path,
+                    ctx,
+                    move |atlas, _| deletion.run(atlas),
+                ))
+            }
         }
     }
 
@@ -296,6 +309,7 @@ impl super::QuartierApp {
             OpenDialog::Export(kind) => self.save_dialog.open_for(kind, w),
             OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
             OpenDialog::About => self.about_open = true,
+            OpenDialog::Manage => self.manage_dialog.open_for(w),
         }
     }
 }

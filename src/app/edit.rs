@@ -1,5 +1,5 @@
-//! Editing with undo and redo: single values (from the table) and an indicator's metadata
-//! (from the indicator list). Every change goes through the engine, each in its own
+//! Editing with undo and redo: single values (from the table), an indicator's metadata
+//! (from the indicator list) and a level's name (*Atlas verwalten*). Every change goes through the engine, each in its own
 //! transaction with a line in the audit log; the history keeps what each change replaced.
 
 use super::i18n::tr;
@@ -39,6 +39,13 @@ pub enum Edit {
         /// The change.
         after: Box<IndicatorUpdate>,
     },
+    /// A level's name.
+    RenameLevel {
+        /// The name before.
+        from: String,
+        /// The name after.
+        to: String,
+    },
 }
 
 impl Edit {
@@ -52,6 +59,7 @@ impl Edit {
                 ..
             } => format!("Wert {indicator} · {area} · {period}"),
             Edit::Metadata { indicator, .. } => format!("Metadaten von {indicator}"),
+            Edit::RenameLevel { from, to } => format!("Ebene „{from}“ → „{to}“"),
         }
     }
 
@@ -78,6 +86,8 @@ impl Edit {
             } => {
                 atlas.update_indicator(indicator, if forward { after } else { before })?;
             }
+            Edit::RenameLevel { from, to } if forward => atlas.rename_level(from, to)?,
+            Edit::RenameLevel { from, to } => atlas.rename_level(to, from)?,
         }
         Ok(())
     }

@@ -104,6 +104,9 @@ impl QuartierApp {
                     }
                 }
                 ui.separator();
+                if ui.button(tr("Atlas verwalten …")).clicked() {
+                    command(Command::Open(OpenDialog::Manage));
+                }
                 if ui.button(tr("Einstellungen …")).clicked() {
                     command(Command::Open(OpenDialog::Settings));
                 }

@@ -14,6 +14,7 @@ mod edit;
 mod i18n;
 mod import;
 mod jobs;
+mod manage;
 pub mod map;
 mod menu;
 mod palette;
@@ -140,6 +141,9 @@ pub struct QuartierApp {
     metadata_dialog: edit::MetadataDialog,
     /// The running dry run or import.
     import_job: Option<jobs::Job<import::ImportOutcome>>,
+    /// *Atlas verwalten* and its running deletion.
+    manage_dialog: manage::ManageDialog,
+    manage_job: Option<jobs::Job<quartier_core::store::Removal>>,
     /// Where the view of this atlas is remembered; `None` in tests.
     settings_path: Option<PathBuf>,
     /// Move the keyboard focus to the indicator search next frame.
@@ -200,6 +204,8 @@ impl QuartierApp {
             value_dialog: edit::ValueDialog::default(),
             metadata_dialog: edit::MetadataDialog::default(),
             import_job: None,
+            manage_dialog: manage::ManageDialog::default(),
+            manage_job: None,
             settings_path,
             focus_search: false,
             fonts_installed: false,
@@ -283,6 +289,7 @@ impl QuartierApp {
         self.poll_job();
         self.poll_analysis();
         self.poll_import();
+        self.poll_deletion();
         if now - self.changes_checked > 0.5 {
             self.changes_checked = now;
             self.notice_outside_changes();
@@ -385,6 +392,12 @@ impl QuartierApp {
         if let Some(job) = &self.import_job {
             job.ui(&ctx);
         }
+        if let Some(command) = self.manage_dialog.ui(&ctx, &self.state) {
+            self.commands.push(command);
+        }
+        if let Some(job) = &self.manage_job {
+            job.ui(&ctx);
+        }
         if let Some(request) = self.analyses.ui(&ctx, &self.state) {
             self.commands
                 .push(command::Command::Run(command::Work::Analysis(request)));
@@ -432,7 +445,7 @@ impl QuartierApp {
     /// other process replaced). Not while a job of this app runs: its result brings its own
     /// reload.
     fn notice_outside_changes(&mut self) {
-        if self.job.is_some() || self.analysis_job.is_some() || self.import_job.is_some() {
+        if self.job.is_some() || self.analysis_job.is_some() || self.import_job.is_some() || self.manage_job.is_some() {
             return;
         }
         match self.state.atlas.changed_elsewhere() {
@@ -452,12 +465,41 @@ impl QuartierApp {
         }
     }
 
+    /// A job of this app wrote through its own connection: that is not another process's
+    /// change (its result brings its own reload).
+    fn acknowledge_own_writes(&mut self) {
+        let _ = self.state.atlas.changed_elsewhere();
+    }
+
     /// Cuts the undo history after a write outside it; the text to add to the notice.
     fn cut_history(&mut self) -> &'static str {
         if self.history.cut() {
             tr(" – frühere Änderungen lassen sich nicht mehr rückgängig machen")
         } else {
             ""
+        }
+    }
+
+    /// Takes the result of a finished deletion: the atlas overview is read again.
+    fn poll_deletion(&mut self) {
+        let Some(outcome) = self.manage_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.manage_job = None;
+        self.acknowledge_own_writes();
+        match outcome {
+            Ok(removal) => {
+                if let Err(e) = self.state.reload() {
+                    self.state.session.error = Some(format!("{e:#}"));
+                }
+                self.geometry = None;
+                let cut = self.cut_history();
+                self.state.session.notice = Some(format!("{} {}{cut}", tr("Gelöscht:"), removal.summary));
+            }
+            Err(e) => {
+                self.manage_dialog.open = true;
+                self.manage_dialog.message = Some(format!("{e:#}"));
+            }
         }
     }
 
@@ -468,6 +510,7 @@ impl QuartierApp {
             return;
         };
         self.import_job = None;
+        self.acknowledge_own_writes();
         let written = matches!(outcome, Ok(import::ImportOutcome::Done { written: true, .. }));
         self.import_dialog.finished(outcome);
         if written {
@@ -487,6 +530,7 @@ impl QuartierApp {
             return;
         };
         self.analysis_job = None;
+        self.acknowledge_own_writes();
         match outcome {
             Ok(output) => {
                 if let Some(first) = output.saved().first().cloned() {
@@ -528,6 +572,7 @@ impl QuartierApp {
             return;
         };
         self.job = None;
+        self.acknowledge_own_writes();
         match outcome {
             Ok(result) => {
                 if !result.saved.is_empty() {

@@ -174,11 +174,14 @@ impl Workbench {
     pub fn reload(&mut self) -> Result<()> {
         let level = self.level_name().to_string();
         self.info = atlas_info(&self.atlas)?;
+        // The same level by name; a renamed one keeps its place in the order.
+        let same_place = Some(self.choice.level).filter(|&i| i < self.info.levels.len());
         self.choice.level = self
             .info
             .levels
             .iter()
             .position(|l| l.name == level)
+            .or(same_place)
             .unwrap_or(self.info.levels.len().saturating_sub(1));
         let shown: Vec<bool> = self.shown.poi_layers.iter().map(|l| l.shown).collect();
         self.shown.poi_layers = PoiLayer::all_of(&self.info);

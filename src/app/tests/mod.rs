@@ -10,6 +10,7 @@ use super::state::{MapLayer, Mode, Workbench};
 use super::QuartierApp;
 
 mod dialogs;
+mod manage;
 mod outside;
 mod shell;
 
@@ -232,7 +233,11 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
 fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
     let started = std::time::Instant::now();
     h.step();
-    while h.state().job.is_some() || h.state().import_job.is_some() || h.state().analysis_job.is_some() {
+    while h.state().job.is_some()
+        || h.state().import_job.is_some()
+        || h.state().analysis_job.is_some()
+        || h.state().manage_job.is_some()
+    {
         assert!(started.elapsed().as_secs() < 60, "job did not finish");
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(10));
