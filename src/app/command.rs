@@ -36,6 +36,8 @@ pub enum OpenDialog {
     Export(Export),
     /// Delete or rename what the atlas holds.
     Manage,
+    /// Name, AGS, suppression, attribution.
+    Properties,
     /// Settings (base map, language).
     Settings,
     /// About Quartier.
@@ -310,6 +312,7 @@ impl super::QuartierApp {
             OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
             OpenDialog::About => self.about_open = true,
             OpenDialog::Manage => self.manage_dialog.open_for(w),
+            OpenDialog::Properties => self.properties_dialog.open_for(w),
         }
     }
 }

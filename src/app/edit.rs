@@ -39,6 +39,13 @@ pub enum Edit {
         /// The change.
         after: Box<IndicatorUpdate>,
     },
+    /// The atlas's properties (name, AGS, suppression, attribution).
+    Properties {
+        /// Before, as the engine reports it when the edit is made.
+        before: Box<quartier_core::store::AtlasProperties>,
+        /// After.
+        after: Box<quartier_core::store::AtlasProperties>,
+    },
     /// A level's name.
     RenameLevel {
         /// The name before.
@@ -60,6 +67,7 @@ impl Edit {
             } => format!("Wert {indicator} · {area} · {period}"),
             Edit::Metadata { indicator, .. } => format!("Metadaten von {indicator}"),
             Edit::RenameLevel { from, to } => format!("Ebene „{from}“ → „{to}“"),
+            Edit::Properties { .. } => tr("Atlas-Eigenschaften").to_string(),
         }
     }
 
@@ -85,6 +93,10 @@ impl Edit {
                 after,
             } => {
                 atlas.update_indicator(indicator, if forward { after } else { before })?;
+            }
+            Edit::Properties { before, after } if forward => **before = atlas.set_properties(after)?,
+            Edit::Properties { before, .. } => {
+                atlas.set_properties(before)?;
             }
             Edit::RenameLevel { from, to } if forward => atlas.rename_level(from, to)?,
             Edit::RenameLevel { from, to } => atlas.rename_level(to, from)?,

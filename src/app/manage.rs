@@ -1,3 +1,6 @@
+//! *Datei → Atlas-Eigenschaften …*: name, AGS, default suppression, attribution (an undoable
+//! [`Edit`]).
+//!
 //! *Datei → Atlas verwalten …*: delete an indicator (or one period of it), a level with its
 //! areas, a POI category; rename a level (with undo). Every deletion is confirmed first with
 //! what will be lost, as the engine plans it ([`quartier_core::store::Removal`]), and then
@@ -256,5 +259,104 @@ impl ManageDialog {
             self.open = false;
         }
         command
+    }
+}
+
+/// *Atlas-Eigenschaften*: the inputs, filled from the atlas when opened.
+#[derive(Default)]
+pub struct PropertiesDialog {
+    /// Shown?
+    pub open: bool,
+    name: String,
+    ags: String,
+    threshold: i64,
+    suppress_zero: bool,
+    attribution: String,
+    /// The properties when opened (for undo).
+    before: Option<quartier_core::store::AtlasProperties>,
+    /// The last problem.
+    pub message: Option<String>,
+}
+
+impl PropertiesDialog {
+    /// Opens the dialog with the stored properties.
+    pub fn open_for(&mut self, w: &Workbench) {
+        match w.atlas.properties() {
+            Ok(p) => {
+                self.name = p.name.clone();
+                self.ags = p.ags.clone().unwrap_or_default();
+                self.threshold = p.suppression.threshold;
+                self.suppress_zero = p.suppression.suppress_zero;
+                self.attribution = p.attribution.clone();
+                self.before = Some(p);
+                self.message = None;
+                self.open = true;
+            }
+            Err(e) => self.message = Some(e.to_string()),
+        }
+    }
+
+    /// Draws the dialog; returns the edit when the user applies it.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Option<Command> {
+        if !self.open {
+            return None;
+        }
+        let mut apply = false;
+        let mut open = self.open;
+        egui::Window::new(tr("Atlas-Eigenschaften"))
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                egui::Grid::new("eigenschaften").num_columns(2).show(ui, |ui| {
+                    let label = ui.label(tr("Name der Kommune"));
+                    ui.text_edit_singleline(&mut self.name).labelled_by(label.id);
+                    ui.end_row();
+                    let label = ui.label(tr("Gemeindeschlüssel (AGS)"));
+                    ui.text_edit_singleline(&mut self.ags).labelled_by(label.id);
+                    ui.end_row();
+                    let label = ui.label(tr("Geheimhaltung: Fallzahlen von 1 bis"));
+                    ui.add(egui::DragValue::new(&mut self.threshold).range(0..=20))
+                        .labelled_by(label.id)
+                        .on_hover_text(tr("Zählwerte von 1 bis zu dieser Zahl werden „k. A.“ (Standard: 3)"));
+                    ui.end_row();
+                    ui.label("");
+                    ui.checkbox(&mut self.suppress_zero, tr("auch 0 geheim halten"));
+                    ui.end_row();
+                    let label = ui.label(tr("Namensnennung (unter jeder Karte und Tabelle)"));
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.attribution)
+                            .desired_rows(3)
+                            .desired_width(320.0),
+                    )
+                    .labelled_by(label.id);
+                    ui.end_row();
+                });
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(190, 30, 30), m);
+                }
+                if ui.button(tr("Übernehmen")).clicked() {
+                    apply = true;
+                }
+            });
+        self.open = open;
+        let before = self.before.clone()?;
+        if !apply {
+            return None;
+        }
+        let after = quartier_core::store::AtlasProperties {
+            name: self.name.trim().to_string(),
+            ags: Some(self.ags.trim().to_string()).filter(|a| !a.is_empty()),
+            suppression: quartier_core::model::SuppressionRules {
+                threshold: self.threshold,
+                suppress_zero: self.suppress_zero,
+            },
+            attribution: self.attribution.trim().to_string(),
+        };
+        self.open = false;
+        Some(Command::Edit(Edit::Properties {
+            before: Box::new(before),
+            after: Box::new(after),
+        }))
     }
 }

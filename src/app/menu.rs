@@ -104,6 +104,9 @@ impl QuartierApp {
                     }
                 }
                 ui.separator();
+                if ui.button(tr("Atlas-Eigenschaften …")).clicked() {
+                    command(Command::Open(OpenDialog::Properties));
+                }
                 if ui.button(tr("Atlas verwalten …")).clicked() {
                     command(Command::Open(OpenDialog::Manage));
                 }

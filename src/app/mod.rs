@@ -143,6 +143,7 @@ pub struct QuartierApp {
     import_job: Option<jobs::Job<import::ImportOutcome>>,
     /// *Atlas verwalten* and its running deletion.
     manage_dialog: manage::ManageDialog,
+    properties_dialog: manage::PropertiesDialog,
     manage_job: Option<jobs::Job<quartier_core::store::Removal>>,
     /// Where the view of this atlas is remembered; `None` in tests.
     settings_path: Option<PathBuf>,
@@ -205,6 +206,7 @@ impl QuartierApp {
             metadata_dialog: edit::MetadataDialog::default(),
             import_job: None,
             manage_dialog: manage::ManageDialog::default(),
+            properties_dialog: manage::PropertiesDialog::default(),
             manage_job: None,
             settings_path,
             focus_search: false,
@@ -393,6 +395,9 @@ impl QuartierApp {
             job.ui(&ctx);
         }
         if let Some(command) = self.manage_dialog.ui(&ctx, &self.state) {
+            self.commands.push(command);
+        }
+        if let Some(command) = self.properties_dialog.ui(&ctx) {
             self.commands.push(command);
         }
         if let Some(job) = &self.manage_job {

@@ -131,6 +131,9 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comm
         return;
     }
     toolbar_ui(ui, w, view, commands);
+    if !w.info.attribution.is_empty() {
+        ui.small(format!("{} {}", tr("Quelle:"), w.info.attribution));
+    }
     let Some(t) = w.shown.table.clone() else { return };
     let rows = view.visible_rows(w);
     let classes: HashMap<&str, Option<usize>> = w

@@ -123,6 +123,8 @@ pub struct ValueTable {
     pub columns: Vec<TableColumn>,
     /// Area rows, by key.
     pub rows: Vec<TableRow>,
+    /// The atlas's attribution (sources, licences), written with the table; may be empty.
+    pub attribution: String,
 }
 
 /// The value table of a level and period for the given indicators (in that order), or for
@@ -184,12 +186,14 @@ pub fn value_table(atlas: &Atlas, level: &str, period: &str, indicators: Option<
             }
         })
         .collect();
+    let meta = atlas.meta()?;
     Ok(ValueTable {
-        municipality: atlas.meta()?.name,
+        municipality: meta.name,
         level: level.name,
         period: period.label,
         columns,
         rows,
+        attribution: meta.attribution,
     })
 }
 
@@ -257,7 +261,14 @@ impl ValueTable {
         let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
         let written = match format {
             ExportFormat::Csv => write_csv(&tmp, &header, &rows),
-            ExportFormat::Xlsx => write_xlsx(&tmp, &header, &rows, &indicators, &methods, &self.level, &self.period),
+            ExportFormat::Xlsx => write_xlsx(
+                &tmp,
+                &header,
+                &rows,
+                &indicators,
+                &methods,
+                [&self.level, &self.period, &self.attribution],
+            ),
         };
         if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
@@ -316,8 +327,7 @@ fn write_xlsx(
     rows: &[Vec<Cell>],
     indicators: &[crate::model::IndicatorMeta],
     methods: &[String],
-    level: &str,
-    period: &str,
+    [level, period, attribution]: [&str; 3],
 ) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
     let x = |e: rust_xlsxwriter::XlsxError| Error::Invalid(format!("{}: XLSX nicht schreibbar: {e}", path.display()));
@@ -359,6 +369,9 @@ fn write_xlsx(
     let notes = wb.add_worksheet();
     notes.set_name("Hinweise").map_err(x)?;
     notes.write_string_with_format(0, 0, format!("Ebene: {level}, Zeitraum: {period}. „k. A.“ = keine Angabe (Datenschutz), „–“ = fehlt, „x“ = nicht sinnvoll."), &bold).map_err(x)?;
+    if !attribution.is_empty() {
+        notes.write_string(1, 0, format!("Quelle: {attribution}")).map_err(x)?;
+    }
     for (c, h) in [
         "Schlüssel",
         "Name",

@@ -17,6 +17,8 @@ pub struct AtlasInfo {
     pub name: String,
     /// AGS, if given.
     pub ags: Option<String>,
+    /// Sources and licences shown under every map and table; empty if not set.
+    pub attribution: String,
     /// Schema version of the file.
     pub schema_version: i64,
     /// Levels, coarse to fine.
@@ -166,6 +168,7 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
         file: atlas.path().display().to_string(),
         name: meta.name,
         ags: meta.ags,
+        attribution: meta.attribution,
         schema_version: atlas.schema_version()?,
         levels,
         periods: periods.into_iter().map(|p| p.label).collect(),

@@ -117,6 +117,13 @@ pub fn build_sample_atlas(
 
 fn build_into(dir: &Path, path: &Path, progress: &dyn Progress) -> Result<SampleSummary> {
     let mut atlas = Atlas::create(path, "Berlin (Beispielatlas)", Some("11000000"))?;
+    // The attribution the sources require (sample_data/README.md), shown under every map
+    // and table of the sample atlas.
+    let mut properties = atlas.properties()?;
+    properties.attribution = "Amt für Statistik Berlin-Brandenburg, SenSBW und SenBJF Berlin (CC BY 3.0 DE / \
+        dl-de/by-2-0) über open-lifeworlds (CC BY 4.0); © OpenStreetMap-Mitwirkende (ODbL)"
+        .into();
+    atlas.set_properties(&properties)?;
     let quiet = NoProgress;
     let step = |f: f32, s: &str| -> Result<()> {
         progress.report(f, s);

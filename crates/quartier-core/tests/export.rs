@@ -65,3 +65,59 @@ fn chosen_columns_in_order_with_reference_row_and_not_applicable_marks() {
         .unwrap()
         .contains("Arbeitslosigkeit (SGB II und III) (%);Einwohner"));
 }
+
+#[test]
+fn atlas_properties_are_stored_undone_and_the_attribution_goes_with_the_table() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
+    let mut atlas = Atlas::open(&path).unwrap();
+    let original = atlas.properties().unwrap();
+    assert!(
+        original.attribution.contains("OpenStreetMap"),
+        "the sample names its sources"
+    );
+    let mut changed = original.clone();
+    changed.name = "Berlin (Test)".into();
+    changed.ags = None;
+    changed.suppression.threshold = 5;
+    changed.attribution = "Statistikstelle der Stadt, eigene Erhebung 2026".into();
+    let before = atlas.set_properties(&changed).unwrap();
+    assert_eq!(before, original, "what was there before, for undo");
+    let stored = atlas.properties().unwrap();
+    assert_eq!(stored, changed);
+    assert_eq!(
+        atlas.suppression_rules().unwrap().threshold,
+        5,
+        "the suppression default follows"
+    );
+    // A bad AGS or an empty name is refused and changes nothing.
+    let mut bad = changed.clone();
+    bad.ags = Some("1100".into());
+    assert!(atlas
+        .set_properties(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("8 Ziffern"));
+    bad = changed.clone();
+    bad.name = "  ".into();
+    assert!(atlas.set_properties(&bad).is_err());
+    assert_eq!(atlas.properties().unwrap(), changed);
+    // The XLSX export names the source on its notes sheet.
+    let out = dir.path().join("tabelle.xlsx");
+    value_table(&atlas, "Bezirk", "2019", None)
+        .unwrap()
+        .write(ExportFormat::Xlsx, &out)
+        .unwrap();
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let notes = book.worksheet_range("Hinweise").unwrap();
+    let cells: Vec<String> = notes.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(
+        cells.contains(&"Quelle: Statistikstelle der Stadt, eigene Erhebung 2026".to_string()),
+        "{cells:?}"
+    );
+    // Undo puts everything back.
+    atlas.set_properties(&before).unwrap();
+    assert_eq!(atlas.properties().unwrap(), original);
+}

@@ -245,9 +245,22 @@ pub fn map_ui(
         MapLayer::StatusDynamics => status_dynamics_legend_ui(ui, rect, w),
         MapLayer::Choropleth => legend_ui(&painter, rect, w),
     }
-    if let Some(base) = base {
+    // The atlas's sources and the base map's, bottom right, as every map the atlas produces.
+    let attribution: Vec<&str> = [
+        w.info.attribution.as_str(),
+        base.as_ref().map_or("", |b| b.attribution.as_str()),
+    ]
+    .into_iter()
+    .filter(|a| !a.is_empty())
+    .collect();
+    if !attribution.is_empty() {
         let font = egui::FontId::proportional(11.0);
-        let galley = painter.layout_no_wrap(base.attribution.clone(), font, egui::Color32::from_gray(40));
+        let galley = painter.layout(
+            attribution.join(" · "),
+            font,
+            egui::Color32::from_gray(40),
+            (rect.width() - 24.0).max(100.0),
+        );
         let at = rect.right_bottom() - galley.size() - egui::vec2(6.0, 4.0);
         painter.rect_filled(
             egui::Rect::from_min_size(at - egui::vec2(3.0, 1.0), galley.size() + egui::vec2(6.0, 2.0)),

@@ -138,3 +138,45 @@ fn deletions_are_confirmed_with_what_goes_and_renaming_a_level_is_undone() {
     wait_for_jobs(&mut h);
     assert_eq!(levels(&h), ["Bezirksregion", "Planungsraum"]);
 }
+
+#[test]
+fn atlas_properties_are_edited_with_undo_and_the_table_names_the_source() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    assert!(h
+        .query_by_label_contains("Quelle: Amt für Statistik Berlin-Brandenburg")
+        .is_some());
+    h.get_by_label("Datei").click();
+    h.run();
+    h.get_by_label("Atlas-Eigenschaften …").click();
+    h.run();
+    for (field, text) in [
+        ("Name der Kommune", "Berlin (Schulung)"),
+        (
+            "Namensnennung (unter jeder Karte und Tabelle)",
+            "Statistikstelle, eigene Erhebung",
+        ),
+    ] {
+        h.get_by_label(field).click();
+        h.run();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label(field).type_text(text);
+        h.run();
+    }
+    h.get_by_label("Übernehmen").click();
+    h.run();
+    assert_eq!(h.state().state.info.name, "Berlin (Schulung)");
+    assert!(h.query_by_label("Quelle: Statistikstelle, eigene Erhebung").is_some());
+    assert_eq!(
+        h.state().state.atlas.properties().unwrap().ags.as_deref(),
+        Some("11000000"),
+        "unchanged"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(h.state().state.info.name, "Berlin (Beispielatlas)", "undone");
+    assert!(h
+        .query_by_label_contains("Quelle: Amt für Statistik Berlin-Brandenburg")
+        .is_some());
+}

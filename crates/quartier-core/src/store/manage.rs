@@ -1,5 +1,6 @@
-//! Managing what an atlas holds: deleting an indicator (or some of its series), a level with
-//! its areas and values, a POI category; renaming a level. Each deletion is planned first
+//! Managing what an atlas holds: its properties (name, AGS, default suppression, attribution);
+//! deleting an indicator (or some of its series), a level with its areas and values, a POI
+//! category; renaming a level. Each deletion is planned first
 //! ([`Removal`]: what will be lost, in numbers and in a German sentence for the
 //! confirmation), and carried out in one transaction with a line in the audit log.
 
@@ -9,6 +10,19 @@ use serde::Serialize;
 use super::{list_names, log, Atlas};
 use crate::numbers::format_german;
 use crate::{Error, Result};
+
+/// What *Atlas-Eigenschaften* sets, all at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AtlasProperties {
+    /// The municipality's name (not empty).
+    pub name: String,
+    /// Its AGS (8 digits), or none.
+    pub ags: Option<String>,
+    /// The default suppression rules.
+    pub suppression: crate::model::SuppressionRules,
+    /// Sources and licences shown under every map and table; empty for none.
+    pub attribution: String,
+}
 
 /// What a deletion removes (or removed), for the confirmation and `--json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,6 +140,68 @@ fn dependents_of(conn: &Connection, key: &str) -> Result<Vec<String>> {
 }
 
 impl Atlas {
+    /// The atlas's properties as stored.
+    pub fn properties(&self) -> Result<AtlasProperties> {
+        let meta = self.meta()?;
+        Ok(AtlasProperties {
+            name: meta.name,
+            ags: meta.ags,
+            suppression: self.suppression_rules()?,
+            attribution: meta.attribution,
+        })
+    }
+
+    /// Sets the properties in one transaction with a line in the audit log; what was there
+    /// before is returned (for undo).
+    pub fn set_properties(&mut self, new: &AtlasProperties) -> Result<AtlasProperties> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("Der Name des Atlas darf nicht leer sein".into()));
+        }
+        let ags = new.ags.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        if let Some(ags) = ags {
+            super::check_ags(ags)?;
+        }
+        if new.suppression.threshold < 0 {
+            return Err(Error::Invalid(format!(
+                "Die Geheimhaltungsschwelle muss 0 oder größer sein, nicht {}",
+                new.suppression.threshold
+            )));
+        }
+        let before = self.properties()?;
+        let tx = self.write()?;
+        let set = |key: &str, value: &str| -> Result<()> {
+            tx.execute(
+                "INSERT INTO atlas_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        };
+        set("name", name)?;
+        match ags {
+            Some(ags) => set("ags", ags)?,
+            None => {
+                tx.execute("DELETE FROM atlas_meta WHERE key = 'ags'", [])?;
+            }
+        }
+        set("suppression_threshold", &new.suppression.threshold.to_string())?;
+        set("suppress_zero", if new.suppression.suppress_zero { "1" } else { "0" })?;
+        set("attribution", new.attribution.trim())?;
+        log(
+            &tx,
+            "properties",
+            &format!(
+                "Name „{name}“, AGS {}, Geheimhaltung bis {}{}, Namensnennung „{}“",
+                ags.unwrap_or("–"),
+                new.suppression.threshold,
+                if new.suppression.suppress_zero { " und 0" } else { "" },
+                new.attribution.trim()
+            ),
+        )?;
+        tx.commit()?;
+        Ok(before)
+    }
+
     /// What deleting indicator `key` would remove: all of it, or only its series of one
     /// period and/or one level.
     pub fn plan_delete_indicator(&self, key: &str, period: Option<&str>, level: Option<&str>) -> Result<Removal> {

@@ -9,7 +9,7 @@ pub mod schema;
 mod series;
 
 pub use cache::{Column, Series};
-pub use manage::Removal;
+pub use manage::{AtlasProperties, Removal};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -40,6 +40,9 @@ pub struct AtlasMeta {
     pub ags: Option<String>,
     /// When the file was created (UTC, ISO 8601).
     pub created: String,
+    /// The attribution shown under every map and table the atlas produces (sources,
+    /// licences: "Amt für Statistik Berlin-Brandenburg, dl-de/by-2-0"); empty if not set.
+    pub attribution: String,
 }
 
 /// One area's identity (no geometry).
@@ -186,11 +189,7 @@ impl Atlas {
             return Err(Error::Invalid("Der Name des Atlas darf nicht leer sein".into()));
         }
         if let Some(ags) = ags {
-            if ags.len() != 8 || !ags.chars().all(|c| c.is_ascii_digit()) {
-                return Err(Error::Invalid(format!(
-                    "Gemeindeschlüssel „{ags}“ ungültig: der AGS hat 8 Ziffern, z. B. 11000000 für Berlin"
-                )));
-            }
+            check_ags(ags)?;
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -419,6 +418,7 @@ impl Atlas {
             name: map.get("name").cloned().unwrap_or_default(),
             ags: map.get("ags").cloned(),
             created: map.get("created").cloned().unwrap_or_default(),
+            attribution: map.get("attribution").cloned().unwrap_or_default(),
         })
     }
 
@@ -1129,6 +1129,16 @@ pub(crate) fn write_series(
          values_total = excluded.values_total, data = excluded.data",
     )?
     .execute(params![indicator_id, period_id, level_id, ok, total, series::encode(values)])?;
+    Ok(())
+}
+
+/// An AGS has eight digits.
+pub(crate) fn check_ags(ags: &str) -> Result<()> {
+    if ags.len() != 8 || !ags.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::Invalid(format!(
+            "Gemeindeschlüssel „{ags}“ ungültig: der AGS hat 8 Ziffern, z. B. 11000000 für Berlin"
+        )));
+    }
     Ok(())
 }
 
