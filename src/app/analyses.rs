@@ -78,12 +78,9 @@ impl AnalysisRequest {
             AnalysisRequest::Index { config, save_key } => {
                 AnalysisOutput::Index(save_composite_index(atlas, config, save_key, progress)?)
             }
-            AnalysisRequest::Suppression(request) => {
-                progress.report(0.2, "Zellen prüfen");
-                AnalysisOutput::Suppression(suppress(atlas, request)?)
-            }
+            AnalysisRequest::Suppression(request) => AnalysisOutput::Suppression(suppress(atlas, request, progress)?),
             AnalysisRequest::Aggregation(request) => {
-                AnalysisOutput::Aggregation(save_aggregation(atlas, request, None)?)
+                AnalysisOutput::Aggregation(save_aggregation(atlas, request, None, progress)?)
             }
             AnalysisRequest::Distance { request, save: true } => {
                 AnalysisOutput::Distance(save_distance(atlas, request, progress)?)

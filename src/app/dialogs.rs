@@ -226,7 +226,7 @@ impl StatusDynamicsRequest {
         config.thresholds = self.thresholds.clone();
         progress.report(0.3, "Indizes und Klassen berechnen");
         let result = if self.save {
-            save_status_dynamics(atlas, &config)?
+            save_status_dynamics(atlas, &config, progress)?
         } else {
             status_dynamics(atlas, &config)?
         };

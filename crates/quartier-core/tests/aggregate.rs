@@ -220,7 +220,7 @@ fn saved_aggregates_land_at_the_coarser_level_with_their_run_and_never_overwrite
         indicators: vec!["ew".into(), "ew_u6".into(), "anteil_u6".into()],
         ..Default::default()
     };
-    let saved = save_aggregation(&mut atlas, &request, None).unwrap();
+    let saved = save_aggregation(&mut atlas, &request, None, &quartier_core::NoProgress).unwrap();
     assert_eq!(saved.saved, ["ew", "ew_u6", "anteil_u6"]);
     let bezirk = atlas.level("Bezirk").unwrap();
     let period = atlas.period("2020").unwrap();
@@ -237,11 +237,11 @@ fn saved_aggregates_land_at_the_coarser_level_with_their_run_and_never_overwrite
     assert_eq!(run.parameters["grouping"], "Gebietshierarchie");
 
     // Now the Bezirk level holds "ew": saving under the same key again is refused.
-    let again = save_aggregation(&mut atlas, &request, None);
+    let again = save_aggregation(&mut atlas, &request, None, &quartier_core::NoProgress);
     assert!(matches!(again, Err(Error::Invalid(m)) if m.contains("nicht überschrieben")));
     // With a suffix the aggregates are new indicators; the share's numerator and denominator
     // point to the aggregates saved alongside.
-    let suffixed = save_aggregation(&mut atlas, &request, Some("_agg")).unwrap();
+    let suffixed = save_aggregation(&mut atlas, &request, Some("_agg"), &quartier_core::NoProgress).unwrap();
     assert_eq!(suffixed.saved, ["ew_agg", "ew_u6_agg", "anteil_u6_agg"]);
     let share = atlas.indicator("anteil_u6_agg").unwrap();
     assert_eq!(
@@ -257,6 +257,7 @@ fn saved_aggregates_land_at_the_coarser_level_with_their_run_and_never_overwrite
             ..request.clone()
         },
         None,
+        &quartier_core::NoProgress,
     );
     assert!(matches!(city, Err(Error::Invalid(m)) if m.contains("Referenzzeile")));
 }

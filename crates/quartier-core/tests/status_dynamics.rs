@@ -165,7 +165,7 @@ fn berlin_mss_reproduces_the_published_2019_distribution_and_every_edition() {
     }
 
     // Saved as derived indicators with their run record; excluded areas are "x" with the reason.
-    let r = save_status_dynamics(&mut atlas, &config).unwrap();
+    let r = save_status_dynamics(&mut atlas, &config, &quartier_core::NoProgress).unwrap();
     assert_eq!(
         r.saved,
         [

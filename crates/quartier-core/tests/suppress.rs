@@ -262,7 +262,7 @@ fn small_counts_of_the_berlin_population_table_are_protected_along_the_hierarchy
         indicators: vec!["ew_6_15".into(), "ew_u6".into(), "anteil_u6".into()],
         ..Default::default()
     };
-    let report = suppress(&atlas, &request).unwrap();
+    let report = suppress(&atlas, &request, &quartier_core::NoProgress).unwrap();
     assert_eq!(
         report.levels,
         ["Planungsraum", "Bezirksregion", "Bezirk", "Gesamtstadt"]
@@ -347,7 +347,7 @@ fn small_counts_of_the_berlin_population_table_are_protected_along_the_hierarchy
                 .collect()
         };
     assert_eq!(hidden_of(&report, "anteil_u6"), hidden_of(&report, "ew_u6"));
-    let strict = suppress(&atlas, &strict_request(&request)).unwrap();
+    let strict = suppress(&atlas, &strict_request(&request), &quartier_core::NoProgress).unwrap();
     let small_u6 = small_cells("inhabitants_age_below_6", &|v| (0.0..=3.0).contains(&v));
     assert!(small_u6.len() >= 4, "{small_u6:?}");
     assert_eq!(strict.indicators[1].primary, small_u6.len());
@@ -383,6 +383,7 @@ fn small_counts_of_the_berlin_population_table_are_protected_along_the_hierarchy
             indicators: vec!["anteil_u6".into()],
             ..strict_request(&request)
         },
+        &quartier_core::NoProgress,
     )
     .unwrap();
     let cell = implied.cells.iter().find(|c| c.level == "Planungsraum").unwrap();
@@ -407,7 +408,7 @@ fn small_counts_of_the_berlin_population_table_are_protected_along_the_hierarchy
             },
         )
         .unwrap();
-    let exempt = suppress(&atlas, &request).unwrap();
+    let exempt = suppress(&atlas, &request, &quartier_core::NoProgress).unwrap();
     assert_eq!((exempt.indicators[0].threshold, exempt.indicators[0].primary), (0, 0));
     assert!(hidden_of(&exempt, "ew_6_15").is_empty());
 }
@@ -447,6 +448,7 @@ fn atlas_rules_apply_by_default_and_small_areas_are_flagged() {
             }),
             ..Default::default()
         },
+        &quartier_core::NoProgress,
     )
     .unwrap();
     assert_eq!(report.rules.threshold, 10);

@@ -67,7 +67,12 @@ impl Verb for AggregateArgs {
         let mut atlas = open(&self.atlas)?;
         let request = self.resolve();
         let result = if self.save {
-            save_aggregation(&mut atlas, &request, self.save_suffix.as_deref())?
+            save_aggregation(
+                &mut atlas,
+                &request,
+                self.save_suffix.as_deref(),
+                &quartier_core::NoProgress,
+            )?
         } else {
             aggregate(&atlas, &request)?
         };

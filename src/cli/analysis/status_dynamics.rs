@@ -209,7 +209,7 @@ impl Verb for StatusDynamicsArgs {
         let mut atlas = open(&self.atlas)?;
         let config = self.resolve(&atlas)?;
         let result = if self.save {
-            save_status_dynamics(&mut atlas, &config)?
+            save_status_dynamics(&mut atlas, &config, &quartier_core::NoProgress)?
         } else {
             status_dynamics(&atlas, &config)?
         };

@@ -66,7 +66,7 @@ impl Verb for SuppressArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
         let request = self.resolve(&atlas)?;
-        let report = suppress(&atlas, &request)?;
+        let report = suppress(&atlas, &request, &quartier_core::NoProgress)?;
         // Only a run that succeeded changes the atlas's default.
         if let (true, Some(rules)) = (self.set_default, &request.rules) {
             atlas.set_suppression_rules(rules)?;

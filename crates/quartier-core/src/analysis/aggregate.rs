@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, ValueStatus};
+use crate::progress::{check_cancel, Progress};
 use crate::store::Column;
 use crate::{Atlas, Error, Result, StoredValue};
 
@@ -445,6 +446,7 @@ pub fn save_aggregation(
     atlas: &mut Atlas,
     request: &AggregateRequest,
     key_suffix: Option<&str>,
+    progress: &dyn Progress,
 ) -> Result<Aggregation> {
     let Some(to_level) = &request.to_level else {
         return Err(Error::Invalid(
@@ -453,7 +455,9 @@ pub fn save_aggregation(
                 .into(),
         ));
     };
+    progress.report(0.1, "Zusammenfassen");
     let mut result = aggregate(atlas, request)?;
+    check_cancel(progress)?;
     let to = atlas.level(to_level)?;
     let period = atlas.period(&request.period)?;
     let ids: HashMap<String, i64> = atlas
@@ -539,6 +543,8 @@ pub fn save_aggregation(
         }),
         inputs: result.indicators.iter().map(|i| i.key.clone()).collect(),
     };
+    progress.report(0.8, "Speichern");
+    check_cancel(progress)?;
     result.saved = atlas.save_derived(to.id, period.id, &run, &outputs)?;
     Ok(result)
 }

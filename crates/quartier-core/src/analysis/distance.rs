@@ -672,6 +672,8 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
                 Some(sum)
             }
         };
+        // A cancel during the last phase is honoured here, before anything is returned.
+        check_cancel(progress)?;
         Ok(geometries
             .iter()
             .enumerate()
@@ -941,6 +943,8 @@ pub fn save_distance(atlas: &mut Atlas, request: &DistanceRequest, progress: &dy
             .cloned()
             .collect(),
     };
+    progress.report(0.95, "Speichern");
+    crate::progress::check_cancel(progress)?;
     result.saved = atlas.save_derived(level.id, period.id, &run, &outputs)?;
     Ok(result)
 }

@@ -1018,6 +1018,8 @@ pub fn save_composite_index(
         }),
         inputs: config.indicators.iter().map(|c| c.key.clone()).collect(),
     };
+    progress.report(0.95, "Speichern");
+    crate::progress::check_cancel(progress)?;
     result.saved = atlas.save_derived(level.id, period.id, &run, &outputs)?;
     Ok(result)
 }

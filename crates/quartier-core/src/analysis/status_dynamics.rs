@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::stats::{mean_and_population_sd, population_z_scores};
 use crate::analysis::{area_ids, derived_values, IndicatorChoice, MinPopulation};
 use crate::model::{IndicatorKind, Polarity, ValueStatus};
+use crate::progress::{check_cancel, Progress};
 use crate::store::{Column, DerivedRun, DerivedSeries, IndicatorUpdate};
 use crate::{Atlas, Error, Result};
 
@@ -873,8 +874,14 @@ pub fn classify_dynamics(index: f64, t: &[f64; 2]) -> DynamicsClass {
 /// `PREFIX_dynamics_class` and `PREFIX_code` (prefix `mss`, `rise`, `solingen`, or `sd` for
 /// own indicator sets), each with its `derived_run` record. Excluded areas get "x" with the
 /// reason as note.
-pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) -> Result<StatusDynamicsResult> {
+pub fn save_status_dynamics(
+    atlas: &mut Atlas,
+    config: &StatusDynamicsConfig,
+    progress: &dyn Progress,
+) -> Result<StatusDynamicsResult> {
+    progress.report(0.1, "Indizes und Klassen berechnen");
     let mut result = status_dynamics(atlas, config)?;
+    check_cancel(progress)?;
     let level = atlas.level(&config.level)?;
     let period = atlas.period(&config.period)?;
     let ids = area_ids(atlas, level.id)?;
@@ -965,6 +972,8 @@ pub fn save_status_dynamics(atlas: &mut Atlas, config: &StatusDynamicsConfig) ->
             .chain(config.min_population.iter().map(|m| m.indicator.clone()))
             .collect(),
     };
+    progress.report(0.8, "Speichern");
+    check_cancel(progress)?;
     result.saved = atlas.save_derived(level.id, period.id, &run, &series)?;
     Ok(result)
 }

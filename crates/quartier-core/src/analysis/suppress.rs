@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::analysis::MinPopulation;
 use crate::model::{IndicatorKind, IndicatorMeta, ValueStatus};
+use crate::progress::{check_cancel, Progress};
 use crate::{Atlas, Error, Result, StoredValue};
 
 pub use crate::model::SuppressionRules;
@@ -419,7 +420,7 @@ impl Tables<'_> {
 }
 
 /// Checks a level and its parent areas for one period: which cells must be "k. A." and why.
-pub fn suppress(atlas: &Atlas, request: &SuppressRequest) -> Result<SuppressionReport> {
+pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progress) -> Result<SuppressionReport> {
     let level = atlas.level(&request.level)?;
     let period = atlas.period(&request.period)?;
     let rules = match request.rules {
@@ -511,7 +512,11 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest) -> Result<SuppressionR
             (h.reason, detail)
         })
     };
-    for meta in metas {
+    let total = metas.len().max(1);
+    for (done, meta) in metas.into_iter().enumerate() {
+        // One indicator at a time: the bar moves per indicator, and a cancel stops between them.
+        check_cancel(progress)?;
+        progress.report(done as f32 / total as f32, &format!("„{}“ prüfen", meta.key));
         let hidden: Vec<Option<(Reason, String)>>;
         let cells: Vec<Cell>;
         let rules = rules_of(meta);
