@@ -1,5 +1,5 @@
 //! Class colours: ColorBrewer's sequential YlOrRd (Cynthia Brewer, colorbrewer2.org) for 2 to 9
-//! classes, the 4 × 3 colours of the status/dynamics map, and the grey of the "k. A." class,
+//! classes, diverging RdBu, qualitative Set3 for categories, the 4 × 3 colours of the status/dynamics map, and the grey of the "k. A." class,
 //! which is never a value colour.
 
 use eframe::egui::Color32;
@@ -57,6 +57,29 @@ pub fn diverging(class: usize, k: usize, higher_is_better: bool) -> Color32 {
     let t = if higher_is_better { t } else { -t };
     let i = ((t + 1.0) / 2.0 * 10.0).round().clamp(0.0, 10.0) as usize;
     let [r, g, b] = RD_BU_11[i];
+    Color32::from_rgb(r, g, b)
+}
+
+/// ColorBrewer's qualitative Set3 (12 classes), for the categories of a categorical
+/// indicator: light enough for labels on top, distinct without suggesting an order.
+const SET3_12: [[u8; 3]; 12] = [
+    [141, 211, 199],
+    [255, 255, 179],
+    [190, 186, 218],
+    [251, 128, 114],
+    [128, 177, 211],
+    [253, 180, 98],
+    [179, 222, 105],
+    [252, 205, 229],
+    [217, 217, 217],
+    [188, 128, 189],
+    [204, 235, 197],
+    [255, 237, 111],
+];
+
+/// The colour of category `class` (1-based); repeats after twelve.
+pub fn qualitative(class: usize) -> Color32 {
+    let [r, g, b] = SET3_12[(class.max(1) - 1) % SET3_12.len()];
     Color32::from_rgb(r, g, b)
 }
 

@@ -194,15 +194,13 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comm
                     egui::Label::new(egui::RichText::new(format!("{} (Gesamtstadt)", w.info.name)).strong()).truncate(),
                 );
                 for column in &t.columns {
-                    let text =
-                        quartier_core::numbers::format_german_or_no_data(column.reference.value, column.decimals());
-                    cell(
-                        ui,
-                        VALUE_WIDTH,
-                        true,
-                        egui::Label::new(egui::RichText::new(text).strong()),
-                    )
-                    .on_hover_text(&column.reference.method);
+                    let text = column.reference.display_de(column.decimals());
+                    // No rule is not a value: grey, with the reason on hover.
+                    let text = match column.reference.status {
+                        quartier_core::reference::ReferenceStatus::NoRule => egui::RichText::new(text).weak().italics(),
+                        _ => egui::RichText::new(text).strong(),
+                    };
+                    cell(ui, VALUE_WIDTH, true, egui::Label::new(text)).on_hover_text(&column.reference.method);
                 }
             });
             ui.separator();

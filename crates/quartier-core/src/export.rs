@@ -217,11 +217,7 @@ impl ValueTable {
         let mut out = self.header().iter().map(|h| clean(h)).collect::<Vec<_>>().join("\t");
         out.push('\n');
         let mut reference = vec![String::new(), self.reference_name()];
-        reference.extend(self.columns.iter().map(|c| {
-            c.reference
-                .value
-                .map_or(String::new(), |v| format_german(v, c.decimals()))
-        }));
+        reference.extend(self.columns.iter().map(|c| c.reference.display_de(c.decimals())));
         out.push_str(&reference.join("\t"));
         out.push('\n');
         for row in rows.iter().filter_map(|i| self.rows.get(*i)) {
@@ -245,7 +241,7 @@ impl ValueTable {
         let mut reference_row = vec![Cell::Text(String::new()), Cell::Text(self.reference_name())];
         reference_row.extend(self.columns.iter().map(|c| match c.reference.value {
             Some(v) => Cell::Number(v, c.decimals()),
-            None => Cell::Text(String::new()),
+            None => Cell::Text(c.reference.display_de(c.decimals())),
         }));
         rows.push(reference_row);
         for row in &self.rows {

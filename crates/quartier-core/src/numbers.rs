@@ -264,6 +264,25 @@ pub fn format_german_or_no_data(value: Option<f64>, decimals: usize) -> String {
 /// The sign for a figure that is not there or not shown ("keine Angabe").
 pub const NO_DATA: &str = "k. A.";
 
+/// How many decimals a number needs to be shown as it was written, at most four: the digits
+/// after the point of its shortest exact representation. Imports give a new indicator the
+/// largest of its values, so counts show "6.250", not "6.250,0", and "9,75" is not rounded.
+///
+/// ```
+/// use quartier_core::numbers::decimals_needed;
+/// assert_eq!(decimals_needed(6250.0), 0);
+/// assert_eq!(decimals_needed(9.75), 2);
+/// assert_eq!(decimals_needed(385000.1), 1);
+/// assert_eq!(decimals_needed(1.0 / 3.0), 4);
+/// ```
+pub fn decimals_needed(x: f64) -> usize {
+    if !x.is_finite() {
+        return 0;
+    }
+    let text = x.to_string();
+    text.split_once('.').map_or(0, |(_, fraction)| fraction.len().min(4))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,36 @@ pub struct ReferenceValue {
     pub method: String,
     /// Areas whose values entered.
     pub areas_used: usize,
+    /// Computed, not computable from the areas' values, or no rule to compute it by.
+    pub status: ReferenceStatus,
+}
+
+/// Whether there is a reference value, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceStatus {
+    /// Computed by the indicator's rule.
+    Computed,
+    /// The rule exists, but values of areas are missing or secret: "k. A.".
+    NotComputable,
+    /// The indicator has no aggregation rule (or a rule that cannot be applied, such as a
+    /// quotient without numerator): "keine Regel", never "–", which official tables read as
+    /// zero.
+    NoRule,
+}
+
+/// What a reference without a rule shows.
+pub const NO_RULE: &str = "keine Regel";
+
+impl ReferenceValue {
+    /// The value in German notation with `decimals`; "k. A." when it cannot be computed from
+    /// the areas' values, [`NO_RULE`] when there is no rule (the reason is in `method`).
+    pub fn display_de(&self, decimals: usize) -> String {
+        match (self.status, self.value) {
+            (ReferenceStatus::NoRule, _) => NO_RULE.to_string(),
+            (_, value) => crate::numbers::format_german_or_no_data(value, decimals),
+        }
+    }
 }
 
 /// The reference value of `indicator` over all areas of a level at one period.
@@ -35,12 +65,18 @@ pub fn reference_value(
                 value: None,
                 method: reason,
                 areas_used: 0,
+                status: ReferenceStatus::NoRule,
             })
         }
     };
     let members: Vec<usize> = (0..atlas.level_areas(level_id)?.len()).collect();
     let combined = inputs.combine(&members, false);
     Ok(ReferenceValue {
+        status: if combined.value.is_some() {
+            ReferenceStatus::Computed
+        } else {
+            ReferenceStatus::NotComputable
+        },
         value: combined.value,
         method: combined.note,
         areas_used: combined.used,

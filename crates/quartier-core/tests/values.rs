@@ -170,3 +170,84 @@ fn create_missing_keeps_every_row_when_one_count_column_sums_by_chance() {
     assert!(s.total_rows.is_empty(), "{:?}", s.total_rows);
     assert_eq!((s.rows_read, s.rows_imported, s.areas_created.len()), (536, 536, 536));
 }
+
+#[test]
+fn new_indicators_show_values_as_written_and_the_reference_row_says_when_there_is_no_rule() {
+    let (dir, mut atlas) = berlin_bezirke();
+    let file = dir.path().join("werte.csv");
+    // Counts and a share with two decimals; one count missing in the last row.
+    std::fs::write(
+        &file,
+        "id;einwohner;anteil;kinder\n01;385000;12,5;41200\n02;290000;9,75;30100\n03;410000;11;\n",
+    )
+    .unwrap();
+    import_values(
+        &mut atlas,
+        &ValuesImport {
+            file,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            unmatched: quartier_core::import::values::UnmatchedPolicy::Skip,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let decimals = |key: &str| atlas.indicator(key).unwrap().decimals;
+    assert_eq!(
+        (decimals("einwohner"), decimals("anteil"), decimals("kinder")),
+        (0, 2, 0)
+    );
+    let table = quartier_core::export::value_table(&atlas, "Bezirk", "2020", None).unwrap();
+    let cell = |key: &str, column: usize| {
+        let row = table.rows.iter().find(|r| r.key == key).unwrap();
+        row.cells[column].display_de(table.columns[column].decimals())
+    };
+    assert_eq!(cell("01", 0), "385.000", "a count without decimals");
+    assert_eq!(cell("02", 1), "9,75", "not rounded to one decimal");
+    // No rule yet: "keine Regel", not "k. A." and never "–".
+    let reference = &table.columns[0].reference;
+    assert_eq!(reference.status, quartier_core::reference::ReferenceStatus::NoRule);
+    assert_eq!(reference.display_de(0), "keine Regel");
+    // With a rule: the sum over the twelve Bezirke is "k. A." while nine have no value.
+    for key in ["einwohner", "kinder"] {
+        atlas
+            .update_indicator(
+                key,
+                &quartier_core::store::IndicatorUpdate {
+                    aggregation: Some(quartier_core::model::AggregationRule::Sum),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let table = quartier_core::export::value_table(&atlas, "Bezirk", "2020", None).unwrap();
+    let reference = &table.columns[0].reference;
+    assert_eq!(
+        reference.status,
+        quartier_core::reference::ReferenceStatus::NotComputable
+    );
+    assert_eq!(reference.display_de(0), "k. A.");
+    // On a level of just these three areas the sum is the hand sum, in German notation.
+    atlas.create_level("Drei", None).unwrap();
+    let three = dir.path().join("drei.csv");
+    std::fs::write(&three, "id;einwohner\n01;385000\n02;290000\n03;410000\n").unwrap();
+    import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: three,
+            level: "Drei".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            unmatched: quartier_core::import::values::UnmatchedPolicy::CreateMissing,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let table = quartier_core::export::value_table(&atlas, "Drei", "2020", Some(&["einwohner".into()])).unwrap();
+    let reference = &table.columns[0].reference;
+    assert_eq!(reference.value, Some(385_000.0 + 290_000.0 + 410_000.0));
+    assert_eq!(reference.display_de(table.columns[0].decimals()), "1.085.000");
+}

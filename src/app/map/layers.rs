@@ -7,6 +7,7 @@ use eframe::egui;
 use quartier_core::analysis::status_dynamics::{DynamicsClass, StatusClass};
 
 use super::super::basemap::BaseMap;
+use super::super::i18n::tr;
 use super::super::palette;
 use super::super::state::{MapLayer, Workbench};
 use super::geometry::*;
@@ -299,17 +300,35 @@ pub fn is_highlighted(w: &Workbench, key: &str) -> bool {
 }
 
 /// The legend in the lower left corner: one swatch per class and the "k. A." class.
-pub(super) fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
-    let Some(c) = &w.shown.classified else { return };
+/// The legend's rows: the colour and "label  (areas)" of each class (of each category, for
+/// a categorical indicator), then "k. A.".
+pub fn legend_rows(w: &Workbench) -> Vec<(egui::Color32, String)> {
+    let Some(c) = &w.shown.classified else {
+        return Vec::new();
+    };
     let k = c.labels.len();
-    let font = egui::FontId::proportional(13.0);
-    let rows: Vec<(egui::Color32, String)> = c
-        .labels
+    c.labels
         .iter()
         .enumerate()
         .map(|(i, l)| (w.class_colour(i + 1, k), format!("{l}  ({})", c.counts[i])))
         .chain(std::iter::once((palette::NO_DATA, format!("k. A.  ({})", c.no_data))))
-        .collect();
+        .collect()
+}
+
+/// The gentle hint under the legend of a count mapped as a choropleth: bigger areas have
+/// more of everything, so a map of counts compares sizes, not situations.
+pub const COUNT_HINT: &str = "Anzahlen besser als Säulen oder Dichte darstellen";
+
+pub(super) fn legend_ui(painter: &egui::Painter, rect: egui::Rect, w: &Workbench) {
+    if w.shown.classified.is_none() {
+        return;
+    }
+    let font = egui::FontId::proportional(13.0);
+    let mut rows = legend_rows(w);
+    let is_count = w.indicator_info().is_some_and(|i| i.kind == "count");
+    if is_count {
+        rows.push((egui::Color32::TRANSPARENT, tr(COUNT_HINT).to_string()));
+    }
     let title = w
         .choice
         .indicator

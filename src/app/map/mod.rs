@@ -8,7 +8,7 @@
 //! so panning stays cheap with 20,000 areas.
 
 mod geometry;
-mod layers;
+pub(super) mod layers;
 
 use eframe::egui;
 

@@ -60,7 +60,14 @@ impl Workbench {
             session: Session::default(),
         };
         state.shown.poi_layers = PoiLayer::all_of(&state.info);
-        if let Some(first) = state.indicators_on_level().first().map(|i| i.key.clone()) {
+        // A share or rate first: a map of counts compares the sizes of areas.
+        let offered = state.indicators_on_level();
+        let first = offered
+            .iter()
+            .find(|i| matches!(i.kind.as_str(), "share" | "rate_per_1000"))
+            .or(offered.first())
+            .map(|i| i.key.clone());
+        if let Some(first) = first {
             state.choose_indicator(&first);
         }
         Ok(state)
@@ -78,7 +85,7 @@ impl Workbench {
         self.info
             .indicators
             .iter()
-            .filter(|i| i.kind != "categorical" && i.coverage.iter().any(|c| c.level == level && c.values_ok > 0))
+            .filter(|i| i.coverage.iter().any(|c| c.level == level && c.values_ok > 0))
             .filter(|i| self.view.mode == Mode::Expert || self.is_simple_indicator(i))
             .collect()
     }
@@ -282,10 +289,20 @@ impl Workbench {
         )
     }
 
-    /// The colour of class `class` (1-based) of `k`: sequential, or diverging (the
+    /// Whether the shown classes are the categories of a categorical indicator.
+    pub fn is_categorical(&self) -> bool {
+        self.shown
+            .classified
+            .as_ref()
+            .is_some_and(|c| c.method == Method::Categories)
+    }
+
+    /// The colour of class `class` (1-based) of `k`: qualitative for categories, sequential, or diverging (the
     /// unfavourable side red, by the indicator's polarity).
     pub fn class_colour(&self, class: usize, k: usize) -> eframe::egui::Color32 {
-        if self.is_diverging() {
+        if self.is_categorical() {
+            super::palette::qualitative(class)
+        } else if self.is_diverging() {
             super::palette::diverging(class, k, self.shown.higher_is_better)
         } else {
             super::palette::sequential(class, k)

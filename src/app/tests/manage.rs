@@ -79,6 +79,7 @@ fn deletions_are_confirmed_with_what_goes_and_renaming_a_level_is_undone() {
 
     // One period of the shown indicator: as many values as the 2018 table has rows; the
     // other period stays.
+    super::choose_indicator(&mut h, "Einwohner", "Einwohner [Personen]");
     open_manage(&mut h);
     choose(&mut h, "Zeitraum wählen", "2018");
     h.get_by_label("Indikator löschen …").click();

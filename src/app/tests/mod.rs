@@ -9,6 +9,7 @@ use super::command::Command;
 use super::state::{MapLayer, Mode, Workbench};
 use super::QuartierApp;
 
+mod categories;
 mod dialogs;
 mod manage;
 mod outside;
@@ -197,6 +198,9 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
     let (_dir, app) = sample_app();
     let mut h = harness(app);
     h.run();
+    // The atlas opens on a share (Ausländeranteil); show a count, the share goes on top.
+    assert_eq!(h.state().state.choice.indicator.as_deref(), Some("anteil_ausl"));
+    choose_indicator(&mut h, "Einwohner", "Einwohner [Personen]");
     h.get_by_label("Kita (2880)").click();
     h.run();
     let layer = &h.state().state.shown.poi_layers[0];

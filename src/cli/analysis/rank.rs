@@ -40,9 +40,15 @@ impl Verb for RankArgs {
 
 fn print_rank(r: &Ranking) {
     println!("„{}“ auf Ebene „{}“, {} ({}):", r.indicator, r.level, r.period, r.order);
+    let reference = quartier_core::reference::ReferenceValue {
+        value: r.reference,
+        method: r.reference_method.clone(),
+        areas_used: 0,
+        status: r.reference_status,
+    };
     println!(
         "  Gesamtstadt: {} ({})",
-        format_german_or_no_data(r.reference, 2),
+        reference.display_de(r.decimals),
         r.reference_method
     );
     for x in &r.areas {
@@ -51,8 +57,8 @@ fn print_rank(r: &Ranking) {
             x.rank,
             x.key,
             x.name,
-            format_german_or_no_data(Some(x.value), 2),
-            format_german_or_no_data(x.deviation, 2),
+            format_german_or_no_data(Some(x.value), r.decimals),
+            format_german_or_no_data(x.deviation, r.decimals),
             format_german_or_no_data(x.deviation_percent, 1),
             format_german_or_no_data(x.index, 1)
         );

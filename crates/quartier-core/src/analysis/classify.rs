@@ -19,6 +19,8 @@
 //! - diverging: classes of equal width symmetric around a centre (the reference value or 0);
 //!   with an even k the centre is an edge.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::stats::mean_and_population_sd;
@@ -54,6 +56,9 @@ pub enum Method {
         /// The centre, e.g. the reference value or 0.
         center: f64,
     },
+    /// One class per category of a categorical indicator (Stadtteiltyp, a saved class
+    /// label); chosen by [`classify_series`] for such an indicator, whatever was asked.
+    Categories,
 }
 
 /// The classes of one indicator.
@@ -190,6 +195,11 @@ pub fn classify(values: &[f64], method: &Method, k: usize, decimals: usize) -> R
                     )));
                 }
                 breaks.clone()
+            }
+            Method::Categories => {
+                return Err(Error::Invalid(
+                    "Kategorien gibt es nur bei kategorialen Indikatoren; Zahlen werden in Klassen eingeteilt".into(),
+                ))
             }
             Method::BoxPlot => {
                 let (q1, median, q3) = (
@@ -438,9 +448,7 @@ pub fn classify_series(
 ) -> Result<SeriesClasses> {
     let meta = atlas.indicator(indicator)?;
     if meta.kind == crate::model::IndicatorKind::Categorical {
-        return Err(Error::Invalid(format!(
-            "Indikator „{indicator}“ ist kategorial: seine Klassen sind seine Werte"
-        )));
+        return categories_series(atlas, &meta, level, period);
     }
     let level = atlas.level(level)?;
     let period = atlas.period(period)?;
@@ -492,6 +500,78 @@ pub fn classify_series(
         breaks: classes.edges,
         labels: classes.labels,
         counts: classes.counts,
+        areas,
+        saved: Vec::new(),
+    })
+}
+
+/// The classes of a categorical indicator: one per category, in natural order (by a leading
+/// number where every category has one, "1 hoch" before "2 mittel" before "10 …", otherwise
+/// alphabetically), with the number of areas in each. Areas without a category are "k. A.".
+fn categories_series(
+    atlas: &crate::Atlas,
+    meta: &crate::model::IndicatorMeta,
+    level: &str,
+    period: &str,
+) -> Result<SeriesClasses> {
+    let level = atlas.level(level)?;
+    let period = atlas.period(period)?;
+    let values = atlas.values(meta.id, level.id, period.id)?;
+    let areas = atlas.areas(level.id)?;
+    let text_of = |id: &i64| {
+        values
+            .get(id)
+            .filter(|v| v.status == crate::model::ValueStatus::Ok)
+            .and_then(|v| v.text.clone())
+            .filter(|t| !t.trim().is_empty())
+    };
+    let mut categories: Vec<String> = areas.iter().filter_map(|a| text_of(&a.id)).collect();
+    categories.sort();
+    categories.dedup();
+    let leading_number = |t: &str| -> Option<u64> {
+        let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    if categories.iter().all(|c| leading_number(c).is_some()) {
+        categories.sort_by_key(|c| (leading_number(c), c.clone()));
+    } else {
+        categories.sort_by_key(|c| c.to_lowercase());
+    }
+    if categories.is_empty() {
+        return Err(Error::Invalid(format!(
+            "„{}“ hat auf Ebene „{}“ für {} keine Kategorien",
+            meta.key, level.name, period.label
+        )));
+    }
+    let position: HashMap<&str, usize> = categories.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+    let mut counts = vec![0; categories.len()];
+    let areas: Vec<AreaClass> = areas
+        .iter()
+        .map(|a| {
+            let text = text_of(&a.id);
+            let class = text.as_deref().and_then(|t| position.get(t).copied());
+            if let Some(c) = class {
+                counts[c] += 1;
+            }
+            AreaClass {
+                key: a.key.to_string(),
+                name: a.name.to_string(),
+                value: None,
+                class: class.map(|c| c + 1),
+                label: text.unwrap_or_else(|| NO_DATA_LABEL.to_string()),
+            }
+        })
+        .collect();
+    Ok(SeriesClasses {
+        indicator: meta.key.clone(),
+        level: level.name,
+        period: period.label,
+        method: Method::Categories,
+        breaks: Vec::new(),
+        no_data: areas.iter().filter(|a| a.class.is_none()).count(),
+        small_areas: 0,
+        labels: categories,
+        counts,
         areas,
         saved: Vec::new(),
     })

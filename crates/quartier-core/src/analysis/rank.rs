@@ -42,6 +42,10 @@ pub struct Ranking {
     pub reference: Option<f64>,
     /// How the reference was computed, or why not.
     pub reference_method: String,
+    /// Computed, not computable ("k. A."), or no rule ("keine Regel").
+    pub reference_status: crate::reference::ReferenceStatus,
+    /// The indicator's decimals, for showing values.
+    pub decimals: usize,
     /// Ranked areas, by rank then key.
     pub areas: Vec<RankedArea>,
     /// Areas without a value ("k. A.", missing, "x"), by key.
@@ -105,6 +109,8 @@ pub fn rank(atlas: &Atlas, indicator: &str, level: &str, period: &str, ascending
         .into(),
         reference: reference.value,
         reference_method: reference.method,
+        reference_status: reference.status,
+        decimals: meta.decimals.max(0) as usize,
         areas,
         without_value,
         saved: Vec::new(),

@@ -609,6 +609,16 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             created_area_ids.push(tx.last_insert_rowid());
         }
     }
+    // A new indicator shows its values as the file wrote them: counts without decimals,
+    // "9,75" with two (its metadata, if imported later, say otherwise).
+    let mut decimals = vec![0usize; indicator_keys.len()];
+    for s in &series {
+        for (_, value) in &s.values {
+            if let Some(x) = value.value {
+                decimals[s.indicator] = decimals[s.indicator].max(crate::numbers::decimals_needed(x));
+            }
+        }
+    }
     let mut indicator_ids = Vec::new();
     let mut indicators_created = Vec::new();
     for (i, key) in indicator_keys.iter().enumerate() {
@@ -620,6 +630,12 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         let (id, created) = ensure_indicator(&tx, key, kind)?;
         if created {
             indicators_created.push(key.clone());
+            if kind != IndicatorKind::Categorical {
+                tx.execute(
+                    "UPDATE indicator SET decimals = ?1 WHERE id = ?2",
+                    params![decimals[i] as i64, id],
+                )?;
+            }
         }
         indicator_ids.push(id);
     }

@@ -1,0 +1,84 @@
+//! A categorical indicator on the map: one legend entry per category with its number of
+//! areas, qualitative colours, the category text in the table.
+
+use std::collections::BTreeMap;
+
+use super::{choose_indicator, harness, sample_app};
+
+#[test]
+fn a_categorical_indicator_has_a_legend_entry_per_category_with_its_count() {
+    let (dir, app) = sample_app();
+    // Bezirkszugehörigkeit of each Planungsraum, from the shipped geometry: the first two
+    // digits of a Planungsraum key are its Bezirk's key. Counted by hand for the check.
+    let geo = |file: &str| -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_data/geometry")
+            .join(file);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let districts: BTreeMap<String, String> = geo("berlin-lor-districts.geojson")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["id"].as_str().unwrap().to_string(),
+                f["properties"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut csv = String::from("id;bezirk\n");
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    for f in geo("berlin-lor-planning-areas-until-2020.geojson")["features"]
+        .as_array()
+        .unwrap()
+    {
+        let key = f["properties"]["id"].as_str().unwrap();
+        let name = &districts[&key[..2]];
+        csv.push_str(&format!("{key};{name}\n"));
+        *expected.entry(name.clone()).or_default() += 1;
+    }
+    let file = dir.path().join("bezirke.csv");
+    std::fs::write(&file, csv).unwrap();
+    let mut h = harness(app);
+    h.run();
+    {
+        let w = &mut h.state_mut().state;
+        quartier_core::import::values::import_values(
+            &mut w.atlas,
+            &quartier_core::import::values::ValuesImport {
+                file,
+                level: "Planungsraum".into(),
+                key_column: "id".into(),
+                period: Some("2020".into()),
+                ..Default::default()
+            },
+            &quartier_core::NoProgress,
+        )
+        .unwrap();
+        w.reload().unwrap();
+    }
+    h.run();
+    choose_indicator(&mut h, "bezirk", "bezirk");
+    let w = &h.state().state;
+    assert!(w.is_categorical(), "the categories are the classes");
+    let rows = super::super::map::layers::legend_rows(w);
+    assert_eq!(
+        rows.len(),
+        expected.len() + 1,
+        "one entry per Bezirk, then k. A.: {rows:?}"
+    );
+    for (name, count) in &expected {
+        assert!(
+            rows.iter().any(|(_, label)| *label == format!("{name}  ({count})")),
+            "{name} ({count}) in {rows:?}"
+        );
+    }
+    // Twelve categories, twelve different colours.
+    let colours: std::collections::HashSet<_> = rows[..expected.len()].iter().map(|(c, _)| *c).collect();
+    assert_eq!(colours.len(), expected.len());
+    // The table shows the text.
+    let table = w.shown.table.as_ref().unwrap();
+    let row = table.rows.iter().find(|r| r.key == "01011101").unwrap();
+    assert_eq!(row.cells[0].display_de(0), "Mitte");
+}
