@@ -37,6 +37,14 @@ impl super::panes::PaneView for DiagramPane {
 
 /// Draws the diagram pane: the kind chooser, export, and the chosen diagram.
 pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
+    if w.is_categorical() {
+        // Categories have no values to draw as bars or points: say where they are shown.
+        ui.add_space(12.0);
+        ui.label(tr(
+            "Kategorialer Indikator: die Karte und ihre Legende zeigen die Gebiete je Kategorie, die Tabelle die Kategorie jedes Gebiets.",
+        ));
+        return;
+    }
     let mut export = None;
     ui.horizontal_wrapped(|ui| {
         for (kind, name) in DiagramKind::ALL {

@@ -81,6 +81,8 @@ impl Recent {
 pub struct NewAtlasDialog {
     /// Shown?
     pub open: bool,
+    /// Put the keyboard focus in the first field (once, when opened).
+    focus: bool,
     /// The municipality's name.
     pub name: String,
     /// Its AGS (8 digits), optional.
@@ -96,6 +98,8 @@ pub struct NewAtlasDialog {
 pub struct OpenAtlasDialog {
     /// Shown?
     pub open: bool,
+    /// Put the keyboard focus in the path field (once, when opened).
+    focus: bool,
     /// The typed path.
     pub path: String,
     /// The last problem.
@@ -226,11 +230,13 @@ impl Shell {
             AtlasRequest::New => {
                 self.new_dialog = NewAtlasDialog {
                     open: true,
+                    focus: true,
                     ..Default::default()
                 }
             }
             AtlasRequest::Open => {
                 self.open_dialog.open = true;
+                self.open_dialog.focus = true;
                 self.open_dialog.message = None;
             }
             AtlasRequest::OpenPath(path) => {
@@ -330,12 +336,17 @@ impl Shell {
         let mut open = d.open;
         egui::Window::new(tr("Neuer Atlas"))
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
             .collapsible(false)
             .default_width(520.0)
             .show(ctx, |ui| {
                 egui::Grid::new("neuer_atlas").num_columns(2).show(ui, |ui| {
                     let label = ui.label(tr("Name der Kommune"));
-                    ui.text_edit_singleline(&mut d.name).labelled_by(label.id);
+                    let field = ui.text_edit_singleline(&mut d.name).labelled_by(label.id);
+                    if std::mem::take(&mut d.focus) {
+                        field.request_focus();
+                    }
                     ui.end_row();
                     let label = ui.label(tr("Gemeindeschlüssel (AGS, 8 Ziffern, optional)"));
                     ui.text_edit_singleline(&mut d.ags).labelled_by(label.id);
@@ -395,13 +406,23 @@ impl Shell {
         let mut open = d.open;
         egui::Window::new(tr("Atlas öffnen"))
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
             .collapsible(false)
             .default_width(520.0)
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     let label = ui.label(tr("Atlasdatei"));
-                    ui.add(egui::TextEdit::singleline(&mut d.path).desired_width(320.0))
+                    let field = ui
+                        .add(egui::TextEdit::singleline(&mut d.path).desired_width(320.0))
                         .labelled_by(label.id);
+                    if std::mem::take(&mut d.focus) {
+                        field.request_focus();
+                    }
+                    if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !d.path.trim().is_empty()
+                    {
+                        chosen = Some(PathBuf::from(d.path.trim()));
+                    }
                     if ui.button(tr("Durchsuchen …")).clicked() {
                         if let Some(p) = rfd::FileDialog::new()
                             .add_filter("Quartier-Atlas", &["quartier"])

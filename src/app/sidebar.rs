@@ -71,26 +71,32 @@ impl QuartierApp {
         // command when a choice is made or the field is left.
         let mut changed = false;
         let (mut method, mut classes) = (w.choice.method, w.choice.classes);
-        let label = ui.label(tr("Verfahren"));
-        egui::ComboBox::from_id_salt("verfahren")
-            .selected_text(tr(state::METHODS[method].0))
-            .show_ui(ui, |ui| {
-                for (i, (name, _)) in state::METHODS.iter().enumerate() {
-                    changed |= ui.selectable_value(&mut method, i, tr(name)).changed();
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        if state::METHODS[method.min(state::METHODS.len() - 1)].1 == state::MethodChoice::Manual {
-            let label = ui.label(tr("Grenzen (durch ; getrennt)"));
-            changed |= ui
-                .add(egui::TextEdit::singleline(&mut w.choice.manual_breaks).hint_text(tr("z. B. 5; 10,5; 20")))
-                .labelled_by(label.id)
-                .lost_focus();
-        } else {
-            changed |= ui
-                .add(egui::Slider::new(&mut classes, 2..=9).text(tr("Klassen")))
-                .changed();
+        // A categorical indicator's classes are its categories: nothing to choose.
+        ui.add_enabled_ui(!w.is_categorical(), |ui| {
+            let label = ui.label(tr("Verfahren"));
+            egui::ComboBox::from_id_salt("verfahren")
+                .selected_text(tr(state::METHODS[method].0))
+                .show_ui(ui, |ui| {
+                    for (i, (name, _)) in state::METHODS.iter().enumerate() {
+                        changed |= ui.selectable_value(&mut method, i, tr(name)).changed();
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if state::METHODS[method.min(state::METHODS.len() - 1)].1 == state::MethodChoice::Manual {
+                let label = ui.label(tr("Grenzen (durch ; getrennt)"));
+                changed |= ui
+                    .add(egui::TextEdit::singleline(&mut w.choice.manual_breaks).hint_text(tr("z. B. 5; 10,5; 20")))
+                    .labelled_by(label.id)
+                    .lost_focus();
+            } else {
+                changed |= ui
+                    .add(egui::Slider::new(&mut classes, 2..=9).text(tr("Klassen")))
+                    .changed();
+            }
+        });
+        if w.is_categorical() {
+            ui.weak(tr("Kategorialer Indikator: eine Klasse je Kategorie"));
         }
         if changed {
             commands.push(Command::SetClassification {

@@ -259,7 +259,8 @@ pub fn map_ui(
             attribution.join(" · "),
             font,
             egui::Color32::from_gray(40),
-            (rect.width() - 24.0).max(100.0),
+            // The right half: the legend has the left.
+            (rect.width() * 0.5 - 12.0).max(100.0),
         );
         let at = rect.right_bottom() - galley.size() - egui::vec2(6.0, 4.0);
         painter.rect_filled(
