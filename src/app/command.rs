@@ -88,7 +88,14 @@ pub enum Command {
         shown: bool,
     },
     /// Pin a POI's card (`None`: close it).
-    ShowPoiCard(Option<quartier_core::store::Poi>),
+    ShowPoiCard(Option<super::map::PinnedPoi>),
+    /// Which attributes the cards of a POI category show, in order (`None`: all).
+    SetPoiCardLayout {
+        /// The category.
+        category: String,
+        /// The attributes, in order.
+        fields: Option<Vec<String>>,
+    },
     /// Offer an indicator in simple mode, or not.
     CurateSimple {
         /// Indicator key.
@@ -188,6 +195,14 @@ impl super::QuartierApp {
             }
             Command::ShowPois { layer, shown } => w.show_pois(layer, shown),
             Command::ShowPoiCard(poi) => w.session.poi_card = poi,
+            Command::SetPoiCardLayout { category, fields } => match fields {
+                Some(fields) => {
+                    w.view.poi_cards.insert(category, fields);
+                }
+                None => {
+                    w.view.poi_cards.remove(&category);
+                }
+            },
             Command::CurateSimple { key, offered } => w.curate_simple_indicator(&key, offered),
             Command::AddTableColumn(key) => {
                 if !w.choice.table_columns.contains(&key) {

@@ -345,13 +345,24 @@ impl QuartierApp {
                 }
             }
         });
-        if let Some(poi) = self.state.session.poi_card.clone() {
+        if let Some(pinned) = self.state.session.poi_card.clone() {
             let mut open = true;
-            egui::Window::new(tr("Einrichtung"))
+            let layout = self.state.view.poi_cards.get(&pinned.category).cloned();
+            let mut changed = None;
+            egui::Window::new(format!("{} – {}", tr("Einrichtung"), pinned.category))
                 .open(&mut open)
                 .collapsible(false)
                 .resizable(false)
-                .show(&ctx, |ui| map::poi_card_ui(ui, &poi));
+                .show(&ctx, |ui| {
+                    map::poi_card_ui(ui, &pinned.poi, layout.as_deref());
+                    changed = map::poi_card_layout_ui(ui, &pinned, layout.as_deref());
+                });
+            if let Some(fields) = changed {
+                self.commands.push(command::Command::SetPoiCardLayout {
+                    category: pinned.category.clone(),
+                    fields,
+                });
+            }
             if !open {
                 self.commands.push(command::Command::ShowPoiCard(None));
             }

@@ -88,6 +88,7 @@ mod tests {
                     keys: ["01011101".to_string()].into(),
                     level: "Planungsraum".into(),
                 }],
+                poi_cards: [("Kita".to_string(), vec!["e_tel".to_string(), "t_name".to_string()])].into(),
             },
             base_map: super::super::basemap::BaseMapSettings {
                 source: super::super::basemap::BaseMapSource::MbTiles("/karten/berlin.mbtiles".into()),

@@ -119,8 +119,8 @@ pub(super) fn pois_ui(
     to_screen: &impl Fn([f32; 2]) -> egui::Pos2,
     pointer: Option<egui::Pos2>,
     radius: f32,
-) -> Option<quartier_core::store::Poi> {
-    let mut nearest: Option<(f32, &quartier_core::store::Poi)> = None;
+) -> Option<PinnedPoi> {
+    let mut nearest: Option<(f32, &str, &quartier_core::store::Poi)> = None;
     for (i, layer) in w.shown.poi_layers.iter().enumerate() {
         let Some(points) = layer.points.as_ref().filter(|_| layer.shown) else {
             continue;
@@ -134,17 +134,58 @@ pub(super) fn pois_ui(
             let s = to_screen(p);
             painter.circle(s, radius, colour, egui::Stroke::new(0.75, egui::Color32::WHITE));
             if let Some(d) = pointer.map(|q| q.distance(s)).filter(|d| *d <= 6.0) {
-                if nearest.is_none_or(|(best, _)| d < best) {
-                    nearest = Some((d, poi));
+                if nearest.is_none_or(|(best, _, _)| d < best) {
+                    nearest = Some((d, &layer.category, poi));
                 }
             }
         }
     }
-    nearest.map(|(_, poi)| poi.clone())
+    nearest.map(|(_, category, poi)| PinnedPoi {
+        category: category.to_string(),
+        poi: poi.clone(),
+    })
+}
+
+/// A POI with its category (whose card layout applies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PinnedPoi {
+    /// The POI category, e.g. "Kita".
+    pub category: String,
+    /// The POI.
+    pub poi: quartier_core::store::Poi,
+}
+
+/// The attributes of a POI the import kept, as (source name, German text), in the order of
+/// `layout` when the category has one, else all of them: text as it is, numbers in German
+/// notation, yes/no as „ja“/„nein“; empty values are left out.
+pub fn poi_fields(poi: &quartier_core::store::Poi, layout: Option<&[String]>) -> Vec<(String, String)> {
+    let Some(all) = poi.attributes.as_object() else {
+        return Vec::new();
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.as_f64().map_or_else(
+            || n.to_string(),
+            |x| quartier_core::numbers::format_german(x, quartier_core::numbers::decimals_needed(x)),
+        ),
+        serde_json::Value::Bool(true) => "ja".to_string(),
+        serde_json::Value::Bool(false) => "nein".to_string(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let names: Vec<&String> = match layout {
+        Some(fields) => fields.iter().filter(|f| all.contains_key(*f)).collect(),
+        None => all.keys().collect(),
+    };
+    names
+        .into_iter()
+        .map(|name| (name.clone(), text(&all[name])))
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
 }
 
 /// The info card of a POI: name, address, places, website, and the other attributes.
-pub fn poi_card_ui(ui: &mut egui::Ui, poi: &quartier_core::store::Poi) {
+pub fn poi_card_ui(ui: &mut egui::Ui, poi: &quartier_core::store::Poi, layout: Option<&[String]>) {
     ui.strong(&poi.name);
     if !poi.address.is_empty() {
         ui.label(&poi.address);
@@ -152,15 +193,10 @@ pub fn poi_card_ui(ui: &mut egui::Ui, poi: &quartier_core::store::Poi) {
     if let Some(c) = poi.capacity {
         ui.label(format!("Plätze: {}", quartier_core::numbers::format_german(c, 0)));
     }
-    let website = poi.attributes.as_object().and_then(|o| {
-        o.iter()
-            .find(|(k, _)| {
-                let k = k.to_lowercase();
-                k.contains("web") || k.contains("url") || k.contains("homepage") || k.contains("internet")
-            })
-            .and_then(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
-            .map(str::to_string)
+    let fields = poi_fields(poi, layout);
+    let website = fields.iter().find_map(|(k, v)| {
+        let k = k.to_lowercase();
+        (k.contains("web") || k.contains("url") || k.contains("homepage") || k.contains("internet")).then(|| v.clone())
     });
     if let Some(url) = website {
         ui.hyperlink_to(
@@ -172,6 +208,66 @@ pub fn poi_card_ui(ui: &mut egui::Ui, poi: &quartier_core::store::Poi) {
             },
         );
     }
+    // Everything else the import kept, under the source's names.
+    let shown = [poi.name.as_str(), poi.address.as_str()];
+    egui::Grid::new(("poi_felder", poi.lon.to_bits(), poi.lat.to_bits()))
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (name, value) in fields.iter().filter(|(_, v)| !shown.contains(&v.as_str())) {
+                ui.weak(name);
+                ui.label(value);
+                ui.end_row();
+            }
+        });
+}
+
+/// The card layout of a POI's category: which attributes, in what order. Returns the new
+/// layout when the user changed it (`Some(None)`: all attributes again).
+pub fn poi_card_layout_ui(
+    ui: &mut egui::Ui,
+    pinned: &PinnedPoi,
+    layout: Option<&[String]>,
+) -> Option<Option<Vec<String>>> {
+    let all: Vec<String> = pinned
+        .poi
+        .attributes
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    // The current order: the layout's fields first, then the others (unchecked).
+    let mut order: Vec<(String, bool)> = match layout {
+        Some(fields) => fields
+            .iter()
+            .map(|f| (f.clone(), true))
+            .chain(all.iter().filter(|a| !fields.contains(a)).map(|a| (a.clone(), false)))
+            .collect(),
+        None => all.iter().map(|a| (a.clone(), true)).collect(),
+    };
+    let mut changed = false;
+    let mut reset = false;
+    ui.collapsing(format!("{} „{}“", tr("Felder der Karten"), pinned.category), |ui| {
+        let mut move_up = None;
+        for (i, (name, shown)) in order.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                changed |= ui.checkbox(shown, name.as_str()).changed();
+                if i > 0 && ui.small_button("↑").on_hover_text(tr("nach oben")).clicked() {
+                    move_up = Some(i);
+                }
+            });
+        }
+        if let Some(i) = move_up {
+            order.swap(i - 1, i);
+            changed = true;
+        }
+        if layout.is_some() && ui.button(tr("Alle Felder zeigen")).clicked() {
+            reset = true;
+        }
+    });
+    if reset {
+        return Some(None);
+    }
+    changed.then(|| Some(order.into_iter().filter(|(_, shown)| *shown).map(|(n, _)| n).collect()))
 }
 
 /// Adds a closed polyline of about one point width as quads (two triangles per segment) in

@@ -21,7 +21,7 @@ use super::state::{MapLayer, Workbench};
 use geometry::*;
 pub use geometry::{AreaShape, Detail, DetailShape, MapGeometry};
 use layers::*;
-pub use layers::{is_highlighted, poi_card_ui};
+pub use layers::{is_highlighted, poi_card_layout_ui, poi_card_ui, poi_fields, PinnedPoi};
 
 /// Pan and zoom of the map pane.
 #[derive(Clone, Copy)]
@@ -189,11 +189,12 @@ pub fn map_ui(
         response.hover_pos(),
         radius,
     );
-    if let (Some(poi), Some(pos)) = (&poi_under_pointer, response.hover_pos()) {
+    if let (Some(pinned), Some(pos)) = (&poi_under_pointer, response.hover_pos()) {
+        let layout = w.view.poi_cards.get(&pinned.category).map(Vec::as_slice);
         egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), ui.scope_id().with("poi_tooltip"), pos)
-            .show(|ui| poi_card_ui(ui, poi));
+            .show(|ui| poi_card_ui(ui, &pinned.poi, layout));
         if response.clicked() {
-            commands.push(Command::ShowPoiCard(Some(poi.clone())));
+            commands.push(Command::ShowPoiCard(Some(pinned.clone())));
         }
     }
     // Hover and click.

@@ -154,4 +154,7 @@ pub struct AtlasView {
     pub simple_indicators: Vec<String>,
     /// Saved selections.
     pub groups: Vec<SelectionGroup>,
+    /// Per POI category, the attributes its cards show, in order (missing: all).
+    #[serde(default)]
+    pub poi_cards: std::collections::BTreeMap<String, Vec<String>>,
 }

@@ -9,7 +9,6 @@ use quartier_core::analysis::classify::SeriesClasses;
 use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
 use quartier_core::export::ValueTable;
 use quartier_core::reference::ReferenceValue;
-use quartier_core::store::Poi;
 
 use super::{DiagramData, MapLayer, PoiLayer};
 
@@ -99,7 +98,7 @@ pub struct Session {
     /// The last thing done, in German ("12 Zeilen kopiert").
     pub notice: Option<String>,
     /// The POI whose info card is pinned open.
-    pub poi_card: Option<Poi>,
+    pub poi_card: Option<super::super::map::PinnedPoi>,
     /// Where the diagram was drawn in the last frame (for PNG export).
     pub diagram_area: Option<eframe::egui::Rect>,
     /// What the last PNG export (finished on the render thread) reported.

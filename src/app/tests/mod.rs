@@ -215,7 +215,10 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
         .find(|p| p.capacity.is_some())
         .unwrap()
         .clone();
-    h.state_mut().state.session.poi_card = Some(kita.clone());
+    h.state_mut().state.session.poi_card = Some(super::map::PinnedPoi {
+        category: "Kita".into(),
+        poi: kita.clone(),
+    });
     h.run();
     assert!(h.query_by_label(&kita.name).is_some());
     let places = format!(
@@ -223,6 +226,42 @@ fn kitas_on_the_map_with_their_card_and_a_second_indicator_as_columns() {
         quartier_core::numbers::format_german(kita.capacity.unwrap(), 0)
     );
     assert!(h.query_by_label(&places).is_some(), "{places}");
+    // Every attribute of the source file shows, under its source name: the Kita's feature
+    // read from the shipped GeoJSON.
+    let source: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/poi/kitas-2022-epsg25833.geojson"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let feature = source["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["e_name"] == kita.name.as_str())
+        .unwrap();
+    for key in ["e_tel", "t_name", "t_art", "e_art"] {
+        let value = feature["properties"][key].as_str().unwrap();
+        assert!(h.query_by_label(key).is_some(), "{key}");
+        assert!(h.query_by_label(value).is_some(), "{key} = {value}");
+    }
+    // The category's card shows two fields only, in the chosen order, and remembers it.
+    h.state_mut().commands.push(Command::SetPoiCardLayout {
+        category: "Kita".into(),
+        fields: Some(vec!["t_name".into(), "e_tel".into()]),
+    });
+    h.run();
+    h.run();
+    assert!(h.query_by_label("t_art").is_none(), "not in the layout");
+    assert!(h.query_by_label("t_name").is_some() && h.query_by_label("e_tel").is_some());
+    assert_eq!(
+        h.state().state.view.poi_cards["Kita"],
+        ["t_name", "e_tel"],
+        "kept in the view remembered per atlas"
+    );
+    h.state_mut().commands.push(Command::ShowPoiCard(None));
+    h.run();
     // Columns: the foreigners' share over the areas.
     h.get_by_label("Säulen (zweiter Indikator)").click();
     h.run();
