@@ -78,6 +78,15 @@ pub enum Command {
         /// Own breaks as typed (German notation).
         manual_breaks: String,
     },
+    /// The colour scheme (`None`: the default of the classification's kind) and its order.
+    SetScheme {
+        /// ColorBrewer name.
+        scheme: Option<String>,
+        /// Reverse the colours.
+        reversed: bool,
+    },
+    /// Save the shown classification and colours as the indicator's default on this level.
+    SavePresentation,
     /// A second indicator as columns on the map (`None`: none).
     SetColumnIndicator(Option<String>),
     /// Show or hide a POI category (position in the sidebar's list).
@@ -188,6 +197,26 @@ impl super::QuartierApp {
                 w.choice.classes = classes;
                 w.choice.manual_breaks = manual_breaks;
                 w.refresh();
+            }
+            Command::SetScheme { scheme, reversed } => {
+                w.choice.scheme = scheme;
+                w.choice.reversed = reversed;
+                w.shown.revision += 1;
+            }
+            Command::SavePresentation => {
+                if let Some(key) = w.choice.indicator.clone() {
+                    let level = w.level_name().to_string();
+                    let presentation = w.presentation();
+                    match w.atlas.set_presentation(&key, &level, Some(&presentation)) {
+                        Ok(()) => {
+                            w.session.notice = Some(format!(
+                                "Darstellung von „{}“ auf Ebene „{level}“ als Standard gespeichert",
+                                w.indicator_title(&key)
+                            ))
+                        }
+                        Err(e) => w.session.error = Some(e.to_string()),
+                    }
+                }
             }
             Command::SetColumnIndicator(key) => {
                 w.choice.column_indicator = key;

@@ -98,6 +98,49 @@ impl QuartierApp {
         if w.is_categorical() {
             ui.weak(tr("Kategorialer Indikator: eine Klasse je Kategorie"));
         }
+        // Colours: the ColorBrewer schemes that fit the classes (sequential, diverging or
+        // qualitative), the colour-blind-safe ones marked.
+        let kind = w.scheme_kind();
+        let current = super::palette::scheme(kind, w.choice.scheme.as_deref());
+        let name = |s: &super::palette::Scheme| {
+            if s.colour_blind_safe {
+                format!("{} ({})", s.name, tr("farbenblind-sicher"))
+            } else {
+                s.name.to_string()
+            }
+        };
+        let mut scheme = current.name.to_string();
+        let mut reversed = w.choice.reversed;
+        ui.horizontal(|ui| {
+            let label = ui.label(tr("Farben"));
+            egui::ComboBox::from_id_salt("farbschema")
+                .selected_text(name(current))
+                .show_ui(ui, |ui| {
+                    for s in super::palette::SCHEMES.iter().filter(|s| s.kind == kind) {
+                        ui.selectable_value(&mut scheme, s.name.to_string(), name(s));
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.checkbox(&mut reversed, tr("umkehren"));
+        });
+        if scheme != current.name || reversed != w.choice.reversed {
+            commands.push(Command::SetScheme {
+                scheme: Some(scheme),
+                reversed,
+            });
+        }
+        if w.view.mode == Mode::Expert
+            && w.choice.indicator.is_some()
+            && ui
+                .button(tr("Als Standard für diese Ebene speichern"))
+                .on_hover_text(tr(
+                    "Verfahren, Klassen und Farben werden im Atlas gespeichert: wer ihn öffnet, sieht dieselbe Karte",
+                ))
+                .clicked()
+        {
+            commands.push(Command::SavePresentation);
+        }
         if changed {
             commands.push(Command::SetClassification {
                 method,

@@ -32,6 +32,28 @@ pub enum MethodChoice {
     DivergingZero,
 }
 
+impl MethodChoice {
+    /// The stable name stored in a saved presentation.
+    pub fn id(self) -> &'static str {
+        match self {
+            MethodChoice::EqualInterval => "equal-interval",
+            MethodChoice::Quantile => "quantile",
+            MethodChoice::Jenks => "jenks",
+            MethodChoice::StdDev => "stddev",
+            MethodChoice::Pretty => "pretty",
+            MethodChoice::BoxPlot => "boxplot",
+            MethodChoice::Manual => "manual",
+            MethodChoice::DivergingReference => "diverging-reference",
+            MethodChoice::DivergingZero => "diverging-zero",
+        }
+    }
+
+    /// The position in [`METHODS`] of the method stored as `id`.
+    pub fn position(id: &str) -> Option<usize> {
+        METHODS.iter().position(|(_, m)| m.id() == id)
+    }
+}
+
 /// The methods with their German names, in menu order.
 pub const METHODS: [(&str, MethodChoice); 9] = [
     ("Gleiche Intervalle", MethodChoice::EqualInterval),

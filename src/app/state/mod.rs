@@ -231,6 +231,7 @@ impl Workbench {
     /// Chooses an indicator; keeps the period when it exists, else takes the newest.
     pub fn choose_indicator(&mut self, key: &str) {
         self.choice.indicator = Some(key.to_string());
+        self.apply_saved_presentation(key);
         let periods = self.periods();
         if !self.choice.period.as_ref().is_some_and(|p| periods.contains(p)) {
             self.choice.period = periods.last().cloned();
@@ -300,13 +301,50 @@ impl Workbench {
     /// The colour of class `class` (1-based) of `k`: qualitative for categories, sequential, or diverging (the
     /// unfavourable side red, by the indicator's polarity).
     pub fn class_colour(&self, class: usize, k: usize) -> eframe::egui::Color32 {
+        super::palette::scheme(self.scheme_kind(), self.choice.scheme.as_deref()).class_colour(
+            class,
+            k,
+            self.shown.higher_is_better,
+            self.choice.reversed,
+        )
+    }
+
+    /// The kind of colour scheme the shown classes need.
+    pub fn scheme_kind(&self) -> super::palette::SchemeKind {
+        use super::palette::SchemeKind;
         if self.is_categorical() {
-            super::palette::qualitative(class)
+            SchemeKind::Qualitative
         } else if self.is_diverging() {
-            super::palette::diverging(class, k, self.shown.higher_is_better)
+            SchemeKind::Diverging
         } else {
-            super::palette::sequential(class, k)
+            SchemeKind::Sequential
         }
+    }
+
+    /// The current classification and colours as the saved default of the shown indicator
+    /// on the shown level.
+    pub fn presentation(&self) -> quartier_core::store::Presentation {
+        quartier_core::store::Presentation {
+            method: METHODS[self.choice.method.min(METHODS.len() - 1)].1.id().to_string(),
+            classes: self.choice.classes,
+            manual_breaks: self.choice.manual_breaks.clone(),
+            scheme: self.choice.scheme.clone().unwrap_or_default(),
+            reversed: self.choice.reversed,
+        }
+    }
+
+    /// Takes the saved default presentation of the indicator on the shown level, if any.
+    fn apply_saved_presentation(&mut self, key: &str) {
+        let Ok(Some(p)) = self.atlas.presentation(key, self.level_name()) else {
+            return;
+        };
+        if let Some(method) = MethodChoice::position(&p.method) {
+            self.choice.method = method;
+        }
+        self.choice.classes = p.classes.clamp(2, 9);
+        self.choice.manual_breaks = p.manual_breaks;
+        self.choice.scheme = Some(p.scheme).filter(|s| !s.is_empty());
+        self.choice.reversed = p.reversed;
     }
 
     /// Asks the engine again for the classes and the reference row.

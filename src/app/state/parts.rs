@@ -36,6 +36,10 @@ pub struct Choice {
     pub second_indicator: Option<String>,
     /// What the map colours by.
     pub layer: MapLayer,
+    /// The colour scheme (ColorBrewer name); `None`: the default of the classification's kind.
+    pub scheme: Option<String>,
+    /// Colours in reverse order.
+    pub reversed: bool,
 }
 
 impl Choice {
@@ -53,6 +57,8 @@ impl Choice {
             column_indicator: None,
             second_indicator: None,
             layer: MapLayer::Choropleth,
+            scheme: None,
+            reversed: false,
         }
     }
 }

@@ -82,3 +82,52 @@ fn a_categorical_indicator_has_a_legend_entry_per_category_with_its_count() {
     let row = table.rows.iter().find(|r| r.key == "01011101").unwrap();
     assert_eq!(row.cells[0].display_de(0), "Mitte");
 }
+
+#[test]
+fn a_colour_scheme_is_chosen_reversed_and_saved_as_the_default_the_next_planner_sees() {
+    use egui_kittest::kittest::Queryable;
+    let (dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    choose_indicator(&mut h, "unter 6", "Anteil unter 6-Jährige [%]");
+    h.state_mut()
+        .commands
+        .push(super::super::command::Command::SetClassification {
+            method: 2,
+            classes: 7,
+            manual_breaks: String::new(),
+        });
+    h.run();
+    h.get_by_label("Farben").click();
+    h.run();
+    h.get_by_label("Blues (farbenblind-sicher)").click();
+    h.run();
+    h.get_by_label("umkehren").click();
+    h.run();
+    let w = &h.state().state;
+    assert_eq!((w.choice.scheme.as_deref(), w.choice.reversed), (Some("Blues"), true));
+    // Reversed Blues: the lowest of seven classes is ColorBrewer's darkest blue.
+    assert_eq!(w.class_colour(1, 7), eframe::egui::Color32::from_rgb(8, 48, 107));
+    h.get_by_label("Als Standard für diese Ebene speichern").click();
+    h.run();
+    assert!(h
+        .state()
+        .state
+        .session
+        .notice
+        .as_deref()
+        .unwrap_or("")
+        .contains("als Standard gespeichert"));
+
+    // A colleague opens the atlas: the same classification and colours.
+    let atlas = quartier_core::Atlas::open(&dir.path().join("berlin.quartier")).unwrap();
+    let mut other = super::super::state::Workbench::new(atlas).unwrap();
+    other.choose_indicator("anteil_u6");
+    assert_eq!(other.choice.method, 2, "Jenks");
+    assert_eq!(other.choice.classes, 7);
+    assert_eq!(
+        (other.choice.scheme.as_deref(), other.choice.reversed),
+        (Some("Blues"), true)
+    );
+    assert_eq!(other.shown.classified.as_ref().unwrap().labels.len(), 7);
+}

@@ -24,6 +24,29 @@ pub struct AtlasProperties {
     pub attribution: String,
 }
 
+/// How an indicator is shown on one level by default, saved in the atlas so that the next
+/// planner who opens it sees the same map: the classification and the colour scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Presentation {
+    /// The classification method, by its stable name (`quantile`, `jenks`, `manual` …).
+    pub method: String,
+    /// The number of classes.
+    pub classes: usize,
+    /// Own breaks (for `manual`), German notation as typed.
+    #[serde(default)]
+    pub manual_breaks: String,
+    /// The colour scheme's name (ColorBrewer: `YlOrRd`, `RdBu` …); empty: the default.
+    #[serde(default)]
+    pub scheme: String,
+    /// Colours in reverse order.
+    #[serde(default)]
+    pub reversed: bool,
+}
+
+fn presentation_key(indicator_id: i64, level_id: i64) -> String {
+    format!("presentation/{indicator_id}/{level_id}")
+}
+
 /// What a deletion removes (or removed), for the confirmation and `--json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Removal {
@@ -202,6 +225,67 @@ impl Atlas {
         Ok(before)
     }
 
+    /// The saved default presentation of `indicator` on `level`, if any.
+    pub fn presentation(&self, indicator: &str, level: &str) -> Result<Option<Presentation>> {
+        let (Ok(meta), Ok(level)) = (self.indicator(indicator), self.level(level)) else {
+            return Ok(None);
+        };
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM atlas_meta WHERE key = ?1",
+                [presentation_key(meta.id, level.id)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        // A presentation this build cannot read is ignored: it is a default, not data.
+        Ok(stored.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// Saves (or with `None` removes) the default presentation of `indicator` on `level`.
+    pub fn set_presentation(
+        &mut self,
+        indicator: &str,
+        level: &str,
+        presentation: Option<&Presentation>,
+    ) -> Result<()> {
+        let meta = self.indicator(indicator)?;
+        let level = self.level(level)?;
+        let key = presentation_key(meta.id, level.id);
+        let tx = self.write()?;
+        match presentation {
+            Some(p) => {
+                let json = serde_json::to_string(p).map_err(|e| Error::Internal(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO atlas_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![key, json],
+                )?;
+                log(
+                    &tx,
+                    "presentation",
+                    &format!(
+                        "Darstellung von „{}“ auf Ebene „{}“: {}, {} Klassen, Farben {}{}",
+                        meta.key,
+                        level.name,
+                        p.method,
+                        p.classes,
+                        if p.scheme.is_empty() {
+                            "Standard"
+                        } else {
+                            p.scheme.as_str()
+                        },
+                        if p.reversed { " (umgekehrt)" } else { "" }
+                    ),
+                )?;
+            }
+            None => {
+                tx.execute("DELETE FROM atlas_meta WHERE key = ?1", [key])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// What deleting indicator `key` would remove: all of it, or only its series of one
     /// period and/or one level.
     pub fn plan_delete_indicator(&self, key: &str, period: Option<&str>, level: Option<&str>) -> Result<Removal> {
@@ -244,6 +328,10 @@ impl Atlas {
             params![id, period_id, level_id],
         )?;
         if period_id.is_none() && level_id.is_none() {
+            tx.execute(
+                "DELETE FROM atlas_meta WHERE key LIKE ?1",
+                [format!("presentation/{id}/%")],
+            )?;
             tx.execute("DELETE FROM derived_run WHERE indicator_id = ?1", [id])?;
             tx.execute("DELETE FROM indicator WHERE id = ?1", [id])?;
         }
@@ -280,6 +368,10 @@ impl Atlas {
         let id = self.level(name)?.id;
         let tx = self.write()?;
         tx.execute("DELETE FROM value_series WHERE level_id = ?1", [id])?;
+        tx.execute(
+            "DELETE FROM atlas_meta WHERE key LIKE ?1",
+            [format!("presentation/%/{id}")],
+        )?;
         tx.execute(
             "UPDATE area SET parent_area_id = NULL WHERE parent_area_id IN (SELECT id FROM area WHERE level_id = ?1)",
             [id],

@@ -9,7 +9,7 @@ pub mod schema;
 mod series;
 
 pub use cache::{Column, Series};
-pub use manage::{AtlasProperties, Removal};
+pub use manage::{AtlasProperties, Presentation, Removal};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
