@@ -141,6 +141,8 @@ pub struct QuartierApp {
     metadata_dialog: edit::MetadataDialog,
     /// The running dry run or import.
     import_job: Option<jobs::Job<import::ImportOutcome>>,
+    /// The level whose map geometry is being built off the UI thread.
+    geometry_job: Option<(String, jobs::Job<map::LevelShapes>)>,
     /// *Atlas verwalten* and its running deletion.
     manage_dialog: manage::ManageDialog,
     properties_dialog: manage::PropertiesDialog,
@@ -205,6 +207,7 @@ impl QuartierApp {
             value_dialog: edit::ValueDialog::default(),
             metadata_dialog: edit::MetadataDialog::default(),
             import_job: None,
+            geometry_job: None,
             manage_dialog: manage::ManageDialog::default(),
             properties_dialog: manage::PropertiesDialog::default(),
             manage_job: None,
@@ -307,14 +310,7 @@ impl QuartierApp {
         egui::Panel::left("atlasbaum")
             .default_size(if simple { 330.0 } else { 300.0 })
             .show(ui, |ui| self.sidebar_ui(ui));
-        let level = self.state.level_name().to_string();
-        if self.geometry.as_ref().map(|g| g.level.as_str()) != Some(level.as_str()) {
-            match map::MapGeometry::build(&self.state.atlas, &level) {
-                Ok(g) => self.geometry = Some(g),
-                Err(e) => self.state.session.error = Some(e.to_string()),
-            }
-            self.view = map::View::default();
-        }
+        self.geometry_for_level(&ctx);
         self.state.prepare_diagram();
         egui::CentralPanel::default().show(ui, |ui| {
             let mut context = panes::PaneContext {
@@ -456,12 +452,54 @@ impl QuartierApp {
         });
     }
 
+    /// Keeps the map's geometry on the shown level: reading and projecting the outlines of a
+    /// large level takes longer than a frame, so it runs as a job with its own connection and
+    /// the map pane shows a spinner meanwhile.
+    fn geometry_for_level(&mut self, ctx: &egui::Context) {
+        let level = self.state.level_name().to_string();
+        if let Some((for_level, job)) = &self.geometry_job {
+            if let Some(outcome) = job.poll() {
+                let for_level = for_level.clone();
+                self.geometry_job = None;
+                match outcome {
+                    Ok(shapes) if for_level == level => {
+                        self.geometry = Some(map::MapGeometry::from(shapes));
+                        self.view = map::View::default();
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.state.session.error = Some(format!("{e:#}")),
+                }
+            }
+        }
+        let shown = self.geometry.as_ref().map(|g| g.level.as_str());
+        let building = self.geometry_job.as_ref().map(|(l, _)| l.as_str());
+        if level.is_empty() || shown == Some(level.as_str()) || building == Some(level.as_str()) {
+            return;
+        }
+        self.geometry = None;
+        let job_level = level.clone();
+        self.geometry_job = Some((
+            level,
+            jobs::Job::start(
+                tr("Karte aufbauen"),
+                self.state.atlas.path().to_path_buf(),
+                ctx.clone(),
+                move |atlas, _| map::LevelShapes::load(atlas, &job_level),
+            ),
+        ));
+    }
+
     /// Reloads what is shown when another process changed the atlas, keeping the view and
     /// the selection; the undo history is cut there (an undo could put back a value the
     /// other process replaced). Not while a job of this app runs: its result brings its own
     /// reload.
     fn notice_outside_changes(&mut self) {
-        if self.job.is_some() || self.analysis_job.is_some() || self.import_job.is_some() || self.manage_job.is_some() {
+        if self.job.is_some()
+            || self.analysis_job.is_some()
+            || self.import_job.is_some()
+            || self.manage_job.is_some()
+            || self.geometry_job.is_some()
+        {
             return;
         }
         match self.state.atlas.changed_elsewhere() {

@@ -81,6 +81,34 @@ type ColourKey = (u64, MapLayer, usize);
 impl MapGeometry {
     /// Reads every area of a level into the local plane (once; the caller keeps the result).
     pub fn build(atlas: &Atlas, level: &str) -> Result<Self> {
+        LevelShapes::load(atlas, level).map(MapGeometry::from)
+    }
+
+    /// The geometry of a level from its shapes (cheap: the caches start empty).
+    pub fn from(shapes: LevelShapes) -> Self {
+        MapGeometry {
+            level: shapes.level,
+            areas: shapes.areas,
+            extent: shapes.extent,
+            origin: shapes.origin,
+            details: RefCell::new(HashMap::new()),
+            colours: RefCell::new(None),
+        }
+    }
+}
+
+/// The projected outlines of a level's areas: what [`MapGeometry`] is made of, built off the
+/// UI thread (it reads and projects every outline, which takes long on large levels).
+pub struct LevelShapes {
+    level: String,
+    areas: Vec<AreaShape>,
+    extent: [f32; 4],
+    origin: [f64; 2],
+}
+
+impl LevelShapes {
+    /// Reads the level's outlines from the atlas and projects them.
+    pub fn load(atlas: &Atlas, level: &str) -> Result<Self> {
         let l = atlas.level(level)?;
         let areas = atlas.area_geometries(l.id)?;
         let first = areas
@@ -124,16 +152,16 @@ impl MapGeometry {
                 }
             })
             .collect();
-        Ok(MapGeometry {
+        Ok(LevelShapes {
             level: level.to_string(),
             areas: shapes,
             extent,
             origin: [lon0, y0],
-            details: RefCell::new(HashMap::new()),
-            colours: RefCell::new(None),
         })
     }
+}
 
+impl MapGeometry {
     /// The draw data for a scale (screen points per plane unit): simplified to half a point
     /// at the finest scale of its band, triangulated, built on first use.
     pub fn detail(&self, scale: f32) -> Rc<Detail> {

@@ -19,7 +19,7 @@ use super::palette;
 use super::state::{MapLayer, Workbench};
 
 use geometry::*;
-pub use geometry::{AreaShape, Detail, DetailShape, MapGeometry};
+pub use geometry::{AreaShape, Detail, DetailShape, LevelShapes, MapGeometry};
 use layers::*;
 pub use layers::{is_highlighted, poi_card_layout_ui, poi_card_ui, poi_fields, PinnedPoi};
 
@@ -57,7 +57,8 @@ impl super::panes::PaneView for MapPane {
         match c.geometry {
             Some(g) => map_ui(ui, c.state, g, c.view, c.base.as_deref_mut(), c.commands),
             None => {
-                ui.label(tr("Keine Geometrie geladen"));
+                // No spinner: it would repaint every frame; the job repaints when it is done.
+                ui.label(tr("Karte wird aufgebaut …"));
             }
         }
     }

@@ -24,10 +24,13 @@ fn sample_app() -> (tempfile::TempDir, QuartierApp) {
     (dir, QuartierApp::new(state, None))
 }
 
+/// The app in a test window, with the map's geometry built (it is built off the UI thread).
 fn harness(app: QuartierApp) -> Harness<'static, QuartierApp> {
-    Harness::builder()
+    let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut QuartierApp| app.show(ui), app)
+        .build_ui_state(|ui, app: &mut QuartierApp| app.show(ui), app);
+    wait_for_jobs(&mut h);
+    h
 }
 
 use eframe::egui;
@@ -280,6 +283,7 @@ fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
         || h.state().import_job.is_some()
         || h.state().analysis_job.is_some()
         || h.state().manage_job.is_some()
+        || h.state().geometry_job.is_some()
     {
         assert!(started.elapsed().as_secs() < 60, "job did not finish");
         h.step();
