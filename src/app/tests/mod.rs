@@ -11,6 +11,7 @@ use super::QuartierApp;
 
 mod categories;
 mod dialogs;
+mod frames;
 mod manage;
 mod outside;
 mod shell;
