@@ -91,6 +91,8 @@ pub struct ImportDialog {
     pub outcome: Option<std::result::Result<ImportOutcome, String>>,
     /// The inputs the last dry run passed with; importing needs a passed dry run of the same.
     checked: Option<String>,
+    /// The preview being read off the UI thread (a large file takes longer than a frame).
+    reading: Option<std::sync::mpsc::Receiver<quartier_core::Result<FilePreview>>>,
 }
 
 impl ImportDialog {
@@ -110,11 +112,27 @@ impl ImportDialog {
     }
 
     /// Loads the preview of the path.
-    pub fn load_preview(&mut self) {
+    pub fn load_preview(&mut self, ctx: &egui::Context) {
         self.outcome = None;
         self.checked = None;
+        self.preview = None;
         let path = PathBuf::from(self.path.trim());
-        match preview_file(&path, 8) {
+        let (send, receive) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let _ = send.send(preview_file(&path, 8));
+            ctx.request_repaint();
+        });
+        self.reading = Some(receive);
+    }
+
+    /// Takes the preview once it has been read, and guesses the columns from it.
+    fn take_preview(&mut self) {
+        let Some(read) = self.reading.as_ref().and_then(|r| r.try_recv().ok()) else {
+            return;
+        };
+        self.reading = None;
+        match read {
             Ok(p) => {
                 let guess = |words: &[&str]| {
                     p.headers
@@ -194,6 +212,7 @@ impl ImportDialog {
         if !self.open {
             return None;
         }
+        self.take_preview();
         let mut job = None;
         let mut open = self.open;
         egui::Window::new(format!("Importieren: {}", self.kind.label()))
@@ -209,7 +228,7 @@ impl ImportDialog {
                         .add(egui::TextEdit::singleline(&mut self.path).desired_width(380.0))
                         .labelled_by(label.id);
                     if field.lost_focus() && !self.path.trim().is_empty() {
-                        self.load_preview();
+                        self.load_preview(ui.ctx());
                     }
                     if ui.button(tr("Durchsuchen …")).clicked() {
                         let filter: &[&str] = match self.kind {
@@ -219,13 +238,16 @@ impl ImportDialog {
                         };
                         if let Some(p) = rfd::FileDialog::new().add_filter("Dateien", filter).pick_file() {
                             self.path = p.display().to_string();
-                            self.load_preview();
+                            self.load_preview(ui.ctx());
                         }
                     }
                     if ui.button(tr("Vorschau")).clicked() {
-                        self.load_preview();
+                        self.load_preview(ui.ctx());
                     }
                 });
+                if self.reading.is_some() {
+                    ui.label(tr("Vorschau wird gelesen …"));
+                }
                 if let Some(p) = &self.preview {
                     preview_ui(ui, p);
                     ui.separator();
