@@ -205,12 +205,7 @@ impl Analyses {
                 .collect();
         }
         if self.category.is_empty() {
-            self.category = w
-                .shown
-                .poi_layers
-                .first()
-                .map(|l| l.category.clone())
-                .unwrap_or_default();
+            self.category = w.first_poi_category();
         }
     }
 

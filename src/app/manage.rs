@@ -82,12 +82,7 @@ impl ManageDialog {
         self.period.clear();
         self.level = w.level_name().to_string();
         self.new_level_name = self.level.clone();
-        self.category = w
-            .shown
-            .poi_layers
-            .first()
-            .map(|l| l.category.clone())
-            .unwrap_or_default();
+        self.category = w.first_poi_category();
     }
 
     /// Draws the dialog; returns the command for a confirmed deletion or a rename.

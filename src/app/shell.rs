@@ -334,47 +334,41 @@ impl Shell {
         }
         let mut create = false;
         let mut open = d.open;
-        egui::Window::new(tr("Neuer Atlas"))
-            .open(&mut open)
-            .pivot(egui::Align2::CENTER_TOP)
-            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
-            .collapsible(false)
-            .default_width(520.0)
-            .show(ctx, |ui| {
-                egui::Grid::new("neuer_atlas").num_columns(2).show(ui, |ui| {
-                    let label = ui.label(tr("Name der Kommune"));
-                    let field = ui.text_edit_singleline(&mut d.name).labelled_by(label.id);
-                    if std::mem::take(&mut d.focus) {
-                        field.request_focus();
-                    }
-                    ui.end_row();
-                    let label = ui.label(tr("Gemeindeschlüssel (AGS, 8 Ziffern, optional)"));
-                    ui.text_edit_singleline(&mut d.ags).labelled_by(label.id);
-                    ui.end_row();
-                    let label = ui.label(tr("Speichern unter"));
-                    ui.horizontal(|ui| {
-                        ui.add(egui::TextEdit::singleline(&mut d.path).desired_width(300.0))
-                            .labelled_by(label.id);
-                        if ui.button(tr("Durchsuchen …")).clicked() {
-                            let suggested = format!("{}.quartier", d.name.trim().to_lowercase().replace(' ', "-"));
-                            if let Some(p) = rfd::FileDialog::new()
-                                .add_filter("Quartier-Atlas", &["quartier"])
-                                .set_file_name(suggested)
-                                .save_file()
-                            {
-                                d.path = p.display().to_string();
-                            }
+        centred_window(ctx, tr("Neuer Atlas")).open(&mut open).show(ctx, |ui| {
+            egui::Grid::new("neuer_atlas").num_columns(2).show(ui, |ui| {
+                let label = ui.label(tr("Name der Kommune"));
+                let field = ui.text_edit_singleline(&mut d.name).labelled_by(label.id);
+                if std::mem::take(&mut d.focus) {
+                    field.request_focus();
+                }
+                ui.end_row();
+                let label = ui.label(tr("Gemeindeschlüssel (AGS, 8 Ziffern, optional)"));
+                ui.text_edit_singleline(&mut d.ags).labelled_by(label.id);
+                ui.end_row();
+                let label = ui.label(tr("Speichern unter"));
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut d.path).desired_width(300.0))
+                        .labelled_by(label.id);
+                    if ui.button(tr("Durchsuchen …")).clicked() {
+                        let suggested = format!("{}.quartier", d.name.trim().to_lowercase().replace(' ', "-"));
+                        if let Some(p) = rfd::FileDialog::new()
+                            .add_filter("Quartier-Atlas", &["quartier"])
+                            .set_file_name(suggested)
+                            .save_file()
+                        {
+                            d.path = p.display().to_string();
                         }
-                    });
-                    ui.end_row();
+                    }
                 });
-                if let Some(m) = &d.message {
-                    ui.colored_label(egui::Color32::from_rgb(190, 30, 30), m);
-                }
-                if ui.button(tr("Anlegen")).clicked() {
-                    create = true;
-                }
+                ui.end_row();
             });
+            if let Some(m) = &d.message {
+                ui.colored_label(egui::Color32::from_rgb(190, 30, 30), m);
+            }
+            if ui.button(tr("Anlegen")).clicked() {
+                create = true;
+            }
+        });
         d.open = open;
         if !create {
             return None;
@@ -404,42 +398,35 @@ impl Shell {
         }
         let mut chosen = None;
         let mut open = d.open;
-        egui::Window::new(tr("Atlas öffnen"))
-            .open(&mut open)
-            .pivot(egui::Align2::CENTER_TOP)
-            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
-            .collapsible(false)
-            .default_width(520.0)
-            .show(ctx, |ui| {
-                ui.horizontal(|ui| {
-                    let label = ui.label(tr("Atlasdatei"));
-                    let field = ui
-                        .add(egui::TextEdit::singleline(&mut d.path).desired_width(320.0))
-                        .labelled_by(label.id);
-                    if std::mem::take(&mut d.focus) {
-                        field.request_focus();
-                    }
-                    if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !d.path.trim().is_empty()
-                    {
-                        chosen = Some(PathBuf::from(d.path.trim()));
-                    }
-                    if ui.button(tr("Durchsuchen …")).clicked() {
-                        if let Some(p) = rfd::FileDialog::new()
-                            .add_filter("Quartier-Atlas", &["quartier"])
-                            .pick_file()
-                        {
-                            d.path = p.display().to_string();
-                            chosen = Some(p);
-                        }
-                    }
-                });
-                if let Some(m) = &d.message {
-                    ui.colored_label(egui::Color32::from_rgb(190, 30, 30), m);
+        centred_window(ctx, tr("Atlas öffnen")).open(&mut open).show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label(tr("Atlasdatei"));
+                let field = ui
+                    .add(egui::TextEdit::singleline(&mut d.path).desired_width(320.0))
+                    .labelled_by(label.id);
+                if std::mem::take(&mut d.focus) {
+                    field.request_focus();
                 }
-                if ui.button(tr("Öffnen")).clicked() && !d.path.trim().is_empty() {
+                if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !d.path.trim().is_empty() {
                     chosen = Some(PathBuf::from(d.path.trim()));
                 }
+                if ui.button(tr("Durchsuchen …")).clicked() {
+                    if let Some(p) = rfd::FileDialog::new()
+                        .add_filter("Quartier-Atlas", &["quartier"])
+                        .pick_file()
+                    {
+                        d.path = p.display().to_string();
+                        chosen = Some(p);
+                    }
+                }
             });
+            if let Some(m) = &d.message {
+                ui.colored_label(egui::Color32::from_rgb(190, 30, 30), m);
+            }
+            if ui.button(tr("Öffnen")).clicked() && !d.path.trim().is_empty() {
+                chosen = Some(PathBuf::from(d.path.trim()));
+            }
+        });
         d.open = open;
         let path = chosen?;
         match self.open_atlas(&path) {
@@ -448,6 +435,15 @@ impl Shell {
         }
         None
     }
+}
+
+/// A dialog window of the shell: centred near the top, fixed open.
+fn centred_window<'a>(ctx: &egui::Context, title: &str) -> egui::Window<'a> {
+    egui::Window::new(title.to_string())
+        .pivot(egui::Align2::CENTER_TOP)
+        .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
+        .collapsible(false)
+        .default_width(520.0)
 }
 
 /// The file name of a path, for titles and lists.

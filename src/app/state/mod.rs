@@ -290,6 +290,15 @@ impl Workbench {
         )
     }
 
+    /// The first POI category, for dialogs that need one to start with.
+    pub fn first_poi_category(&self) -> String {
+        self.shown
+            .poi_layers
+            .first()
+            .map(|l| l.category.clone())
+            .unwrap_or_default()
+    }
+
     /// Whether the shown classes are the categories of a categorical indicator.
     pub fn is_categorical(&self) -> bool {
         self.shown

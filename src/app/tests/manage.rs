@@ -56,24 +56,20 @@ fn deletions_are_confirmed_with_what_goes_and_renaming_a_level_is_undone() {
     h.get_by_label("Abbrechen").click();
     h.run();
     assert!(h.query_by_label(&expected).is_none());
-    assert!(h
-        .state()
-        .state
-        .info
-        .poi_categories
-        .iter()
-        .any(|c| c.name == "Spielplatz"));
+    let has_playgrounds = |h: &Harness<'static, QuartierApp>| {
+        h.state()
+            .state
+            .info
+            .poi_categories
+            .iter()
+            .any(|c| c.name == "Spielplatz")
+    };
+    assert!(has_playgrounds(&h));
     h.get_by_label("Einrichtungen löschen …").click();
     h.run();
     h.get_by_label("Endgültig löschen").click();
     wait_for_jobs(&mut h);
-    assert!(!h
-        .state()
-        .state
-        .info
-        .poi_categories
-        .iter()
-        .any(|c| c.name == "Spielplatz"));
+    assert!(!has_playgrounds(&h));
     let notice = h.state().state.session.notice.clone().unwrap_or_default();
     assert!(notice.starts_with("Gelöscht: Einrichtungen „Spielplatz“"), "{notice}");
 
