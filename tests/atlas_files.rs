@@ -317,6 +317,21 @@ fn deleting_and_renaming_say_what_goes_and_need_yes() {
             .count()
     };
     let info = |a: &str| -> serde_json::Value { common::json(&["info", a]) };
+    // Imported without metadata: counts without decimals, and no rule for a reference, so
+    // the deviations are "x" (not meaningful), never "k. A." (secret) or "–" (zero).
+    let ranked = ok(&[
+        "rank",
+        a,
+        "--indicator",
+        "ew",
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2020",
+    ]);
+    assert!(ranked.contains("Gesamtstadt: keine Regel"), "{ranked}");
+    assert!(ranked.contains("Index x") && !ranked.contains("k. A."), "{ranked}");
+    assert!(!ranked.contains(",0 "), "a count shows without decimals: {ranked}");
     let before = info(a);
 
     // Without --yes: what would go, exit 1 with the hint, nothing changed.

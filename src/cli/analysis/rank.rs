@@ -51,6 +51,12 @@ fn print_rank(r: &Ranking) {
         reference.display_de(r.decimals),
         r.reference_method
     );
+    // Without a rule there is no reference to deviate from: "x" (not meaningful), as in
+    // official tables; a reference that cannot be computed makes the deviation "k. A.".
+    let relative = |v: Option<f64>, decimals: usize| match (v, r.reference_status) {
+        (None, quartier_core::reference::ReferenceStatus::NoRule) => "x".to_string(),
+        (v, _) => format_german_or_no_data(v, decimals),
+    };
     for x in &r.areas {
         println!(
             "  {:>4}. {:<10} {:<32} {:>12} {:>+10} {:>8} %  Index {}",
@@ -58,9 +64,9 @@ fn print_rank(r: &Ranking) {
             x.key,
             x.name,
             format_german_or_no_data(Some(x.value), r.decimals),
-            format_german_or_no_data(x.deviation, r.decimals),
-            format_german_or_no_data(x.deviation_percent, 1),
-            format_german_or_no_data(x.index, 1)
+            relative(x.deviation, r.decimals),
+            relative(x.deviation_percent, 1),
+            relative(x.index, 1)
         );
     }
     if !r.without_value.is_empty() {
