@@ -86,6 +86,8 @@ impl BaseMap {
                     max_zoom,
                     ctx: ctx.clone(),
                     cache: HashMap::new(),
+                    decoded: Default::default(),
+                    capacity: CACHED_TILES,
                     decoded_in_frame: (0, 0),
                 }),
                 attribution,
@@ -263,12 +265,20 @@ struct LocalTiles {
     max_zoom: u8,
     ctx: egui::Context,
     cache: HashMap<TileId, Option<walkers::Tile>>,
+    /// The cached tiles in the order they were decoded, for dropping the oldest.
+    decoded: std::collections::VecDeque<TileId>,
+    /// How many decoded tiles are kept ([`CACHED_TILES`]).
+    capacity: usize,
     /// Frame number and tiles decoded in it.
     decoded_in_frame: (u64, usize),
 }
 
 /// Decoding a PNG tile takes a few milliseconds; more than this per frame would stutter.
 const DECODES_PER_FRAME: usize = 6;
+
+/// Decoded tiles kept (each a 256 × 256 texture, 256 KiB): a few screens' worth, so panning
+/// back is instant while a long session does not grow without bound.
+const CACHED_TILES: usize = 512;
 
 impl LocalTiles {
     fn load(&mut self, id: TileId) -> Option<walkers::Tile> {
@@ -289,6 +299,12 @@ impl LocalTiles {
             .bytes(id)
             .and_then(|b| walkers::Tile::new(&b, &walkers::Style, id.zoom, 256, &self.ctx).ok());
         self.cache.insert(id, tile.clone());
+        self.decoded.push_back(id);
+        while self.decoded.len() > self.capacity {
+            if let Some(oldest) = self.decoded.pop_front() {
+                self.cache.remove(&oldest);
+            }
+        }
         tile
     }
 }
@@ -441,5 +457,34 @@ mod tests {
         assert!(map.tile(TileId { x: 2, y: 1, zoom: 2 }).is_some());
         assert!(map.tile(TileId { x: 1, y: 1, zoom: 2 }).is_none());
         assert_eq!(map.zoom_for(256.0 / 360.0 * 4.0), 2, "four tiles across the world");
+    }
+
+    #[test]
+    fn the_tile_cache_keeps_the_newest_tiles_only() {
+        let dir = tempfile::tempdir().unwrap();
+        for x in 0..3 {
+            let tile = dir.path().join(format!("2/{x}/1.png"));
+            std::fs::create_dir_all(tile.parent().unwrap()).unwrap();
+            std::fs::write(&tile, png([0, 40 * x as u8, 0])).unwrap();
+        }
+        let ctx = egui::Context::default();
+        let mut tiles = LocalTiles {
+            source: LocalSource::Folder(dir.path().to_path_buf()),
+            max_zoom: 2,
+            ctx,
+            cache: HashMap::new(),
+            decoded: Default::default(),
+            capacity: 2,
+            decoded_in_frame: (0, 0),
+        };
+        for x in 0..3 {
+            assert!(tiles.load(TileId { x, y: 1, zoom: 2 }).is_some());
+        }
+        assert_eq!(tiles.cache.len(), 2, "bounded");
+        assert!(
+            !tiles.cache.contains_key(&TileId { x: 0, y: 1, zoom: 2 }),
+            "the oldest went"
+        );
+        assert!(tiles.cache.contains_key(&TileId { x: 2, y: 1, zoom: 2 }));
     }
 }
