@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::cell::Cell;
 use std::collections::HashMap;
 
 use common::*;
@@ -21,35 +20,6 @@ use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::values::{import_values, ValuesImport};
 use quartier_core::progress::Progress;
 use quartier_core::{Atlas, Error};
-
-/// Cancels as soon as the engine reports a stage containing `phase`; remembers the stages.
-struct CancelIn<'a> {
-    phase: &'a str,
-    hit: Cell<bool>,
-    stages: std::cell::RefCell<Vec<String>>,
-}
-
-impl<'a> CancelIn<'a> {
-    fn new(phase: &'a str) -> Self {
-        CancelIn {
-            phase,
-            hit: Cell::new(false),
-            stages: Default::default(),
-        }
-    }
-}
-
-impl Progress for CancelIn<'_> {
-    fn report(&self, _fraction: f32, stage: &str) {
-        self.stages.borrow_mut().push(stage.to_string());
-        if stage.contains(self.phase) {
-            self.hit.set(true);
-        }
-    }
-    fn is_cancelled(&self) -> bool {
-        self.hit.get()
-    }
-}
 
 /// Everything a write could change, read through a separate connection: the overview, the
 /// audit log, and every stored series.

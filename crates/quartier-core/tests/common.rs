@@ -98,3 +98,34 @@ pub fn stored(
         .get(&area.id)
         .cloned()
 }
+
+/// Cancels as soon as the engine reports a stage containing `phase`; remembers the stages.
+pub struct CancelIn<'a> {
+    phase: &'a str,
+    /// Whether the phase was reported (and the sink cancels from then on).
+    pub hit: std::cell::Cell<bool>,
+    /// Every stage reported, for messages.
+    pub stages: std::cell::RefCell<Vec<String>>,
+}
+
+impl<'a> CancelIn<'a> {
+    pub fn new(phase: &'a str) -> Self {
+        CancelIn {
+            phase,
+            hit: std::cell::Cell::new(false),
+            stages: Default::default(),
+        }
+    }
+}
+
+impl quartier_core::progress::Progress for CancelIn<'_> {
+    fn report(&self, _fraction: f32, stage: &str) {
+        self.stages.borrow_mut().push(stage.to_string());
+        if stage.contains(self.phase) {
+            self.hit.set(true);
+        }
+    }
+    fn is_cancelled(&self) -> bool {
+        self.hit.get()
+    }
+}

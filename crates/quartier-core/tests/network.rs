@@ -156,6 +156,27 @@ fn a_river_with_one_bridge_makes_the_way_long() {
         supply: None,
         scenario: vec![],
     };
+    // Abbrechen in each phase of the walk on the network, the isochrones included.
+    for phase in [
+        "Straßennetz aufbauen",
+        "Nächste Einrichtung",
+        "Erreichbare Einrichtungen",
+        "Isochronen",
+    ] {
+        let sink = CancelIn::new(phase);
+        let on_foot = DistanceRequest {
+            network: true,
+            isochrones: Some(500.0),
+            ..request.clone()
+        };
+        let outcome = distance(&atlas, &on_foot, &sink);
+        assert!(
+            matches!(outcome, Err(Error::Cancelled)),
+            "{phase}: {:?}",
+            sink.stages.borrow()
+        );
+        assert!(sink.hit.get(), "{phase} reported: {:?}", sink.stages.borrow());
+    }
     let by_air = distance(&atlas, &request, &NoProgress).unwrap();
     let by_foot = distance(
         &atlas,

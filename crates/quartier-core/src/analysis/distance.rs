@@ -711,6 +711,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
             progress.report(0.9, "Isochronen");
             let mut features = Vec::new();
             for &i in &used {
+                check_cancel(progress)?;
                 let Some(area) = built
                     .network
                     .isochrone(pois_m[i][0], pois_m[i][1], radius, ISOCHRONE_WIDTH)
