@@ -342,8 +342,15 @@ impl Workbench {
         }
     }
 
-    /// Takes the saved default presentation of the indicator on the shown level, if any.
+    /// Takes the saved default presentation of the indicator on the shown level, if any:
+    /// once when the indicator or the level changes, not on every reload, so a choice the
+    /// planner has just made is not taken back.
     fn apply_saved_presentation(&mut self, key: &str) {
+        let shown_for = (key.to_string(), self.level_name().to_string());
+        if self.shown.presentation_for.as_ref() == Some(&shown_for) {
+            return;
+        }
+        self.shown.presentation_for = Some(shown_for);
         let Ok(Some(p)) = self.atlas.presentation(key, self.level_name()) else {
             return;
         };

@@ -91,6 +91,8 @@ pub struct Shown {
     pub revision: u64,
     /// The engine's figures for the diagram, with what they were computed for.
     pub(super) diagram_cache: Option<(String, DiagramData)>,
+    /// The indicator and level whose saved presentation was last applied.
+    pub(super) presentation_for: Option<(String, String)>,
 }
 
 /// The transient state of this session: typed search text, messages, the pinned POI card,

@@ -118,6 +118,15 @@ fn a_colour_scheme_is_chosen_reversed_and_saved_as_the_default_the_next_planner_
         .as_deref()
         .unwrap_or("")
         .contains("als Standard gespeichert"));
+    // A choice made afterwards survives a reload (after an import, say): the saved default
+    // applies when the indicator or level changes, not on every reload.
+    h.state_mut().commands.push(super::super::command::Command::SetScheme {
+        scheme: Some("Greens".into()),
+        reversed: false,
+    });
+    h.run();
+    h.state_mut().state.reload().unwrap();
+    assert_eq!(h.state().state.choice.scheme.as_deref(), Some("Greens"));
 
     // A colleague opens the atlas: the same classification and colours.
     let atlas = quartier_core::Atlas::open(&dir.path().join("berlin.quartier")).unwrap();
