@@ -155,9 +155,12 @@ impl Shell {
             app.save_settings();
         }
         let settings_path = self.persist.then(|| settings::settings_path(&self.data_dir, path));
-        self.app = Some(QuartierApp::new(state, settings_path));
         self.recent.remember(path);
         self.save_recent();
+        // The list changes only when an atlas opens: the menu gets it once, not every frame.
+        let mut app = QuartierApp::new(state, settings_path);
+        app.recent = self.recent.atlases.clone();
+        self.app = Some(app);
         self.error = None;
         Ok(())
     }
@@ -274,7 +277,6 @@ impl Shell {
         let mut requests = Vec::new();
         match &mut self.app {
             Some(app) => {
-                app.recent = self.recent.atlases.clone();
                 app.show(ui);
                 requests.append(&mut app.atlas_requests);
             }
