@@ -281,13 +281,9 @@ impl super::QuartierApp {
             Command::Open(dialog) => self.open(dialog),
             Command::Run(work) => self.start(ctx, work),
             Command::Atlas(request) => self.atlas_requests.push(request),
-            Command::Edit(edit) => {
-                if let Err(e) = self.history.apply(w, edit) {
-                    w.session.error = Some(e.to_string());
-                }
-            }
-            Command::Undo => self.history.undo(w),
-            Command::Redo => self.history.redo(w),
+            Command::Edit(edit) => self.history.apply(edit),
+            Command::Undo => self.history.undo(),
+            Command::Redo => self.history.redo(),
             Command::CopyRows => super::table::copy_rows(ctx, w, &self.table),
             Command::FocusSearch => self.focus_search = true,
             Command::Quit => ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close),

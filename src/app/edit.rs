@@ -9,7 +9,9 @@ use quartier_core::numbers::{format_german, parse_number, DecimalSeparator};
 use quartier_core::store::IndicatorUpdate;
 use quartier_core::{Atlas, StoredValue};
 
+use super::jobs::Job;
 use super::state::Workbench;
+use std::collections::VecDeque;
 
 /// One change, with what it replaced.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,41 +107,169 @@ impl Edit {
     }
 }
 
+/// What the planner asked the history to do.
+#[derive(Debug)]
+enum Step {
+    /// Make a new change.
+    Apply(Edit),
+    /// Take the last change back.
+    Undo,
+    /// Make the last undone change again.
+    Redo,
+}
+
+/// The edit being written off the UI thread.
+struct Writing {
+    job: Job<Edit>,
+    /// The edit as sent, put back on its stack if the write fails.
+    sent: Edit,
+    /// Where the edit came from and where it goes when written.
+    kind: StepKind,
+    /// False once the history was cut while it ran: the write happened, but undoing it could
+    /// put back a value that the cutting write replaced.
+    keep: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum StepKind {
+    Apply,
+    Undo,
+    Redo,
+}
+
 /// The undo and redo stacks.
+///
+/// Every change, undo and redo is written as a job on its own connection: another process
+/// may hold the atlas's write lock for seconds (the engine waits up to a minute), and the
+/// window must not freeze meanwhile. Steps asked for while one is written wait their turn, in
+/// order, so two quick Strg+Z take back two changes.
 #[derive(Default)]
 pub struct History {
     undo: Vec<Edit>,
     redo: Vec<Edit>,
+    waiting: VecDeque<Step>,
+    writing: Option<Writing>,
 }
 
 impl History {
     /// Makes a change and remembers it; a new change forgets what could be redone.
-    pub fn apply(&mut self, w: &mut Workbench, mut edit: Edit) -> quartier_core::Result<()> {
-        edit.apply(&mut w.atlas, true)?;
-        w.session.notice = Some(format!("Geändert: {}", edit.describe()));
-        self.undo.push(edit);
-        self.redo.clear();
-        after_change(w);
-        Ok(())
+    pub fn apply(&mut self, edit: Edit) {
+        self.waiting.push_back(Step::Apply(edit));
     }
 
     /// Takes the last change back.
-    pub fn undo(&mut self, w: &mut Workbench) {
-        step(w, &mut self.undo, &mut self.redo, false, "Rückgängig");
+    pub fn undo(&mut self) {
+        self.waiting.push_back(Step::Undo);
     }
 
     /// Makes the last undone change again.
-    pub fn redo(&mut self, w: &mut Workbench) {
-        step(w, &mut self.redo, &mut self.undo, true, "Wiederholt");
+    pub fn redo(&mut self) {
+        self.waiting.push_back(Step::Redo);
+    }
+
+    /// Whether a change is being written or waits to be.
+    pub fn is_busy(&self) -> bool {
+        self.writing.is_some() || !self.waiting.is_empty()
+    }
+
+    /// Takes a finished write and starts the next waiting step. Returns true when a write
+    /// ended (successfully or not): the caller reads the atlas again.
+    pub fn poll(&mut self, w: &mut Workbench, ctx: &egui::Context) -> bool {
+        let mut ended = false;
+        if let Some(outcome) = self.writing.as_ref().and_then(|writing| writing.job.poll()) {
+            ended = true;
+            if let Some(writing) = self.writing.take() {
+                self.finish(w, writing, outcome);
+            }
+        }
+        while self.writing.is_none() {
+            let Some(step) = self.waiting.pop_front() else { break };
+            let (edit, kind) = match step {
+                Step::Apply(edit) => (edit, StepKind::Apply),
+                Step::Undo => match self.undo.pop() {
+                    Some(edit) => (edit, StepKind::Undo),
+                    None => continue,
+                },
+                Step::Redo => match self.redo.pop() {
+                    Some(edit) => (edit, StepKind::Redo),
+                    None => continue,
+                },
+            };
+            let forward = kind != StepKind::Undo;
+            let sent = edit.clone();
+            let job = Job::start(
+                tr("Änderung speichern"),
+                w.atlas.path().to_path_buf(),
+                ctx.clone(),
+                move |atlas, _| {
+                    let mut edit = edit;
+                    edit.apply(atlas, forward)?;
+                    Ok(edit)
+                },
+            );
+            self.writing = Some(Writing {
+                job,
+                sent,
+                kind,
+                keep: true,
+            });
+        }
+        ended
+    }
+
+    /// Puts a written edit on its stack, or a failed undo or redo back where it was.
+    fn finish(&mut self, w: &mut Workbench, writing: Writing, outcome: anyhow::Result<Edit>) {
+        match outcome {
+            Ok(edit) => {
+                let verb = match writing.kind {
+                    StepKind::Apply => tr("Geändert"),
+                    StepKind::Undo => tr("Rückgängig"),
+                    StepKind::Redo => tr("Wiederholt"),
+                };
+                w.session.notice = Some(format!("{verb}: {}", edit.describe()));
+                w.session.error = None;
+                if !writing.keep {
+                    return;
+                }
+                match writing.kind {
+                    StepKind::Apply => {
+                        self.undo.push(edit);
+                        self.redo.clear();
+                    }
+                    StepKind::Undo => self.redo.push(edit),
+                    StepKind::Redo => self.undo.push(edit),
+                }
+            }
+            Err(e) => {
+                w.session.error = Some(format!("{e:#}"));
+                // The job failed before or inside its transaction: nothing was written, so a
+                // failed undo or redo can be tried again.
+                let edit = writing.sent;
+                if writing.keep {
+                    match writing.kind {
+                        StepKind::Apply => {}
+                        StepKind::Undo => self.undo.push(edit),
+                        StepKind::Redo => self.redo.push(edit),
+                    }
+                }
+            }
+        }
     }
 
     /// Forgets what could be undone or redone, because a write outside the history (an
     /// import, a saved analysis, another process) may have replaced those values: undoing
-    /// would put back a value that a later write replaced. Returns whether anything was cut.
+    /// would put back a value that a later write replaced. New changes that wait to be
+    /// written stay (they are the planner's work); waiting undos and redos go. Returns
+    /// whether anything was cut.
     pub fn cut(&mut self) -> bool {
-        let had = !self.undo.is_empty() || !self.redo.is_empty();
+        let waiting = self.waiting.len();
+        self.waiting.retain(|step| matches!(step, Step::Apply(_)));
+        let had = !self.undo.is_empty() || !self.redo.is_empty() || waiting != self.waiting.len();
         self.undo.clear();
         self.redo.clear();
+        if let Some(writing) = &mut self.writing {
+            writing.keep = false;
+        }
         had
     }
 
@@ -151,30 +281,6 @@ impl History {
     /// The change "Wiederholen" would make again.
     pub fn next_redo(&self) -> Option<&Edit> {
         self.redo.last()
-    }
-}
-
-/// Moves the last edit of `from` to `to`, undoing (`forward` false) or redoing it; on a
-/// failure it stays where it was and the message is shown.
-fn step(w: &mut Workbench, from: &mut Vec<Edit>, to: &mut Vec<Edit>, forward: bool, verb: &str) {
-    let Some(mut edit) = from.pop() else { return };
-    match edit.apply(&mut w.atlas, forward) {
-        Ok(()) => {
-            w.session.notice = Some(format!("{verb}: {}", edit.describe()));
-            to.push(edit);
-            after_change(w);
-        }
-        Err(e) => {
-            w.session.error = Some(e.to_string());
-            from.push(edit);
-        }
-    }
-}
-
-/// The shown figures after any change.
-fn after_change(w: &mut Workbench) {
-    if let Err(e) = w.reload() {
-        w.session.error = Some(format!("{e:#}"));
     }
 }
 

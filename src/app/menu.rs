@@ -240,6 +240,11 @@ impl QuartierApp {
             ));
             ui.separator();
             ui.label(format!("{}: {} {}", tr("Auswahl"), w.selection.len(), tr("Gebiete")));
+            if self.history.is_busy() {
+                ui.separator();
+                ui.spinner();
+                ui.label(tr("Änderung wird gespeichert …"));
+            }
             if let Some(e) = &w.session.error {
                 ui.separator();
                 ui.colored_label(egui::Color32::from_rgb(220, 60, 60), e);

@@ -295,6 +295,7 @@ impl QuartierApp {
         self.poll_analysis();
         self.poll_import();
         self.poll_deletion();
+        self.poll_history(&ctx);
         if now - self.changes_checked > 0.5 {
             self.changes_checked = now;
             self.notice_outside_changes();
@@ -499,6 +500,7 @@ impl QuartierApp {
             || self.import_job.is_some()
             || self.manage_job.is_some()
             || self.geometry_job.is_some()
+            || self.history.is_busy()
         {
             return;
         }
@@ -531,6 +533,17 @@ impl QuartierApp {
             tr(" – frühere Änderungen lassen sich nicht mehr rückgängig machen")
         } else {
             ""
+        }
+    }
+
+    /// Takes a written change, undo or redo and starts the next waiting one; the shown
+    /// figures are read again.
+    fn poll_history(&mut self, ctx: &egui::Context) {
+        if self.history.poll(&mut self.state, ctx) {
+            self.acknowledge_own_writes();
+            if let Err(e) = self.state.reload() {
+                self.state.session.error = Some(format!("{e:#}"));
+            }
         }
     }
 

@@ -103,13 +103,13 @@ fn values_and_metadata_are_edited_with_undo_and_redo() {
     h.get_by_label("Wert").type_text("3.500");
     h.run();
     h.get_by_label("Speichern").click();
-    h.run();
+    wait_for_jobs(&mut h);
     assert_eq!(value(&h).number(), Some(3500.0));
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    h.run();
+    wait_for_jobs(&mut h);
     assert_eq!(value(&h), original, "undone");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
-    h.run();
+    wait_for_jobs(&mut h);
     assert_eq!(value(&h).number(), Some(3500.0), "redone");
     // Metadata: rename the indicator; the list shows the new name; undo brings the old one.
     h.get_by_label("Bearbeiten").click();
@@ -122,10 +122,10 @@ fn values_and_metadata_are_edited_with_undo_and_redo() {
     h.get_by_label("Bezeichnung").type_text("Bevölkerung");
     h.run();
     h.get_by_label("Speichern").click();
-    h.run();
+    wait_for_jobs(&mut h);
     assert!(h.query_by_label("Bevölkerung [Personen]").is_some());
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    h.run();
+    wait_for_jobs(&mut h);
     assert!(h.query_by_label("Einwohner [Personen]").is_some());
     assert_eq!(h.state().state.atlas.indicator("ew").unwrap().name, "Einwohner");
 }

@@ -108,7 +108,7 @@ fn deletions_are_confirmed_with_what_goes_and_renaming_a_level_is_undone() {
     h.get_by_label("Neuer Name").type_text("Bezirke");
     h.run();
     h.get_by_label("Umbenennen").click();
-    h.run();
+    wait_for_jobs(&mut h);
     let levels = |h: &Harness<'static, QuartierApp>| -> Vec<String> {
         h.state().state.info.levels.iter().map(|l| l.name.clone()).collect()
     };
@@ -116,7 +116,7 @@ fn deletions_are_confirmed_with_what_goes_and_renaming_a_level_is_undone() {
     h.state_mut().manage_dialog.open = false;
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    h.run();
+    wait_for_jobs(&mut h);
     assert_eq!(levels(&h)[0], "Bezirk", "undone");
 
     // A level with its areas: as many as its geometry file has features.
@@ -162,7 +162,7 @@ fn atlas_properties_are_edited_with_undo_and_the_table_names_the_source() {
         h.run();
     }
     h.get_by_label("Übernehmen").click();
-    h.run();
+    wait_for_jobs(&mut h);
     assert_eq!(h.state().state.info.name, "Berlin (Schulung)");
     assert!(h.query_by_label("Quelle: Statistikstelle, eigene Erhebung").is_some());
     assert_eq!(
@@ -171,7 +171,7 @@ fn atlas_properties_are_edited_with_undo_and_the_table_names_the_source() {
         "unchanged"
     );
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    h.run();
+    wait_for_jobs(&mut h);
     assert_eq!(h.state().state.info.name, "Berlin (Beispielatlas)", "undone");
     assert!(h
         .query_by_label_contains("Quelle: Amt für Statistik Berlin-Brandenburg")

@@ -285,6 +285,7 @@ fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
         || h.state().analysis_job.is_some()
         || h.state().manage_job.is_some()
         || h.state().geometry_job.is_some()
+        || h.state().history.is_busy()
     {
         assert!(started.elapsed().as_secs() < 60, "job did not finish");
         h.step();

@@ -4,7 +4,7 @@
 use egui_kittest::kittest::Queryable;
 
 use super::super::command::{Command, OpenDialog};
-use super::{choose_indicator, harness, sample_app};
+use super::{choose_indicator, harness, sample_app, wait_for_jobs};
 use eframe::egui;
 
 #[test]
@@ -26,7 +26,7 @@ fn an_import_by_another_process_and_an_edit_in_the_app_both_stay() {
     h.get_by_label("Wert").type_text("999");
     h.run();
     h.get_by_label("Speichern").click();
-    h.run();
+    wait_for_jobs(&mut h);
     assert!(h.state().history.next_undo().is_some());
 
     // Meanwhile another process imports a table with a new value for another area.
@@ -114,6 +114,76 @@ fn a_second_run_of_the_same_kind_is_refused_while_the_first_runs() {
     let notice = h.state().state.session.notice.clone().unwrap_or_default();
     assert!(notice.contains("„Status und Dynamik berechnen“ läuft noch"), "{notice}");
     assert!(h.state().job.is_some(), "the first run goes on");
-    super::wait_for_jobs(&mut h);
+    wait_for_jobs(&mut h);
     assert!(h.state().state.shown.status_dynamics.is_some(), "and brings its result");
+}
+
+/// Another process holds the write lock (a long import): the planner's edit and two quick
+/// undos wait their turn off the UI thread, the window keeps drawing and says it is saving,
+/// and when the lock is released they are written in order.
+#[test]
+fn edits_and_undos_wait_for_a_locked_atlas_without_freezing_the_window() {
+    let (dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    choose_indicator(&mut h, "Einwohner", "Einwohner [Personen]");
+    let value = |h: &egui_kittest::Harness<'static, super::super::QuartierApp>, key: &str| {
+        let t = h.state().state.shown.table.clone().unwrap();
+        t.rows.iter().find(|r| r.key == key).unwrap().cells[0].number()
+    };
+    let original = value(&h, "01011101");
+    let edit = |area: &str, number: f64| {
+        Command::Edit(super::super::edit::Edit::Value {
+            indicator: "ew".into(),
+            level: "Planungsraum".into(),
+            period: "2020".into(),
+            area: area.into(),
+            before: None,
+            after: Some(quartier_core::StoredValue {
+                value: Some(number),
+                text: None,
+                status: quartier_core::model::ValueStatus::Ok,
+                note: None,
+            }),
+        })
+    };
+
+    let lock = rusqlite::Connection::open(dir.path().join("berlin.quartier")).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    h.state_mut().commands.push(edit("01011101", 1111.0));
+    h.state_mut().commands.push(edit("01011101", 2222.0));
+    h.state_mut().commands.extend([Command::Undo, Command::Undo]);
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        h.step();
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "20 frames took {:?} while the atlas was locked",
+        started.elapsed()
+    );
+    assert!(h.state().history.is_busy());
+    assert!(h.query_by_label("Änderung wird gespeichert …").is_some());
+    assert_eq!(value(&h, "01011101"), original, "nothing written yet");
+
+    lock.execute_batch("COMMIT").unwrap();
+    wait_for_jobs(&mut h);
+    assert_eq!(value(&h, "01011101"), original, "both edits written, then both undone");
+    assert!(h.state().history.next_undo().is_none());
+    let redo = h.state().history.next_redo().map(|e| e.describe()).unwrap_or_default();
+    assert!(redo.contains("01011101"), "{redo}");
+    h.state_mut().commands.push(Command::Redo);
+    wait_for_jobs(&mut h);
+    assert_eq!(value(&h, "01011101"), Some(1111.0), "the first edit again");
+    assert!(
+        h.state()
+            .state
+            .session
+            .notice
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Wiederholt"),
+        "{:?}",
+        h.state().state.session.notice
+    );
 }
