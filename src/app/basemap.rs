@@ -10,11 +10,14 @@
 //!
 //! Tiles are fetched and decoded with walkers; the map pane draws them with its own
 //! projection (the map's plane is Web Mercator, so tiles and areas line up). Local tiles are
-//! decoded in the UI thread, at most a few per frame.
+//! read and decoded on a loader thread (newest request first, so the screen the planner looks
+//! at comes before the ones she has panned past) into a bounded cache; the UI thread only
+//! takes what has arrived.
 
 use super::i18n::tr;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, Sender};
 
 use anyhow::{bail, Context as _, Result};
 use eframe::egui;
@@ -81,15 +84,7 @@ impl BaseMap {
     pub fn open(settings: &BaseMapSettings, ctx: &egui::Context, cache: &Path) -> Result<Option<BaseMap>> {
         let local = |source: LocalSource, max_zoom: u8, attribution: String| {
             Ok(Some(BaseMap {
-                tiles: Box::new(LocalTiles {
-                    source,
-                    max_zoom,
-                    ctx: ctx.clone(),
-                    cache: HashMap::new(),
-                    decoded: Default::default(),
-                    capacity: CACHED_TILES,
-                    decoded_in_frame: (0, 0),
-                }),
+                tiles: Box::new(LocalTiles::new(source, max_zoom, ctx.clone(), CACHED_TILES)),
                 attribution,
             }))
         };
@@ -165,6 +160,11 @@ impl BaseMap {
     /// The tile, or a piece of a coarser one while it loads.
     pub fn tile(&mut self, id: TileId) -> Option<TilePiece> {
         self.tiles.at(id)
+    }
+
+    /// Tiles asked for that have not arrived yet.
+    pub fn loading(&self) -> usize {
+        self.tiles.stats().in_progress
     }
 }
 
@@ -259,53 +259,91 @@ impl LocalSource {
     }
 }
 
-/// Tiles from a folder or an MBTiles file, decoded on demand and kept.
+/// Tiles from a folder or an MBTiles file, read and decoded on a loader thread and kept.
 struct LocalTiles {
-    source: LocalSource,
     max_zoom: u8,
-    ctx: egui::Context,
+    /// Tiles asked of the loader thread.
+    requests: Sender<TileId>,
+    /// Tiles the loader has decoded (`None`: the source has no such tile).
+    arrived: Receiver<(TileId, Option<walkers::Tile>)>,
+    /// Asked for and not yet arrived.
+    requested: HashSet<TileId>,
     cache: HashMap<TileId, Option<walkers::Tile>>,
-    /// The cached tiles in the order they were decoded, for dropping the oldest.
-    decoded: std::collections::VecDeque<TileId>,
+    /// The cached tiles in the order they arrived, for dropping the oldest.
+    decoded: VecDeque<TileId>,
     /// How many decoded tiles are kept ([`CACHED_TILES`]).
     capacity: usize,
-    /// Frame number and tiles decoded in it.
-    decoded_in_frame: (u64, usize),
 }
-
-/// Decoding a PNG tile takes a few milliseconds; more than this per frame would stutter.
-const DECODES_PER_FRAME: usize = 6;
 
 /// Decoded tiles kept (each a 256 × 256 texture, 256 KiB): a few screens' worth, so panning
 /// back is instant while a long session does not grow without bound.
 const CACHED_TILES: usize = 512;
 
 impl LocalTiles {
+    /// Starts the loader thread on `source`; it ends when the tiles are dropped.
+    fn new(source: LocalSource, max_zoom: u8, ctx: egui::Context, capacity: usize) -> Self {
+        let (requests, inbox) = channel::<TileId>();
+        let (outbox, arrived) = channel();
+        let spawned = std::thread::Builder::new().name("kacheln".into()).spawn(move || {
+            let mut queue: Vec<TileId> = Vec::new();
+            while let Ok(first) = inbox.recv() {
+                queue.push(first);
+                queue.extend(inbox.try_iter());
+                // Newest first: the tiles of the screen shown now.
+                while let Some(id) = queue.pop() {
+                    let tile = source
+                        .bytes(id)
+                        .and_then(|b| walkers::Tile::new(&b, &walkers::Style, id.zoom, 256, &ctx).ok());
+                    if outbox.send((id, tile)).is_err() {
+                        return;
+                    }
+                    ctx.request_repaint();
+                    queue.extend(inbox.try_iter());
+                }
+            }
+        });
+        // Without a thread (the system refused one) requests fail and the map stays plain.
+        drop(spawned);
+        LocalTiles {
+            max_zoom,
+            requests,
+            arrived,
+            requested: HashSet::new(),
+            cache: HashMap::new(),
+            decoded: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    /// Takes the tiles that have arrived into the cache, dropping the oldest beyond its size.
+    fn take_arrived(&mut self) {
+        while let Ok((id, tile)) = self.arrived.try_recv() {
+            self.requested.remove(&id);
+            self.cache.insert(id, tile);
+            self.decoded.push_back(id);
+            while self.decoded.len() > self.capacity {
+                if let Some(oldest) = self.decoded.pop_front() {
+                    self.cache.remove(&oldest);
+                }
+            }
+        }
+    }
+
+    /// The tile if it has arrived; otherwise asks the loader for it (once) and returns `None`.
     fn load(&mut self, id: TileId) -> Option<walkers::Tile> {
+        self.take_arrived();
         if let Some(tile) = self.cache.get(&id) {
             return tile.clone();
         }
-        let frame = self.ctx.cumulative_frame_nr();
-        if self.decoded_in_frame.0 != frame {
-            self.decoded_in_frame = (frame, 0);
+        if self.requested.insert(id) && self.requests.send(id).is_err() {
+            self.requested.remove(&id);
         }
-        if self.decoded_in_frame.1 >= DECODES_PER_FRAME {
-            self.ctx.request_repaint();
-            return None;
-        }
-        self.decoded_in_frame.1 += 1;
-        let tile = self
-            .source
-            .bytes(id)
-            .and_then(|b| walkers::Tile::new(&b, &walkers::Style, id.zoom, 256, &self.ctx).ok());
-        self.cache.insert(id, tile.clone());
-        self.decoded.push_back(id);
-        while self.decoded.len() > self.capacity {
-            if let Some(oldest) = self.decoded.pop_front() {
-                self.cache.remove(&oldest);
-            }
-        }
-        tile
+        None
+    }
+
+    /// Tiles asked for that have not arrived yet.
+    fn loading(&self) -> usize {
+        self.requested.len()
     }
 }
 
@@ -345,6 +383,12 @@ impl Tiles for LocalTiles {
     fn tile_size(&self) -> u32 {
         256
     }
+
+    fn stats(&self) -> walkers::Stats {
+        walkers::Stats {
+            in_progress: self.loading(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -360,6 +404,19 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
             .unwrap();
         bytes
+    }
+
+    /// Asks for a tile until the loader thread has answered every request.
+    fn settled(map: &mut BaseMap, id: TileId) -> Option<TilePiece> {
+        let started = std::time::Instant::now();
+        loop {
+            let piece = map.tile(id);
+            if map.loading() == 0 {
+                return map.tile(id).or(piece);
+            }
+            assert!(started.elapsed().as_secs() < 10, "tiles did not arrive");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
     }
 
     #[test]
@@ -384,13 +441,13 @@ mod tests {
         };
         let mut map = BaseMap::open(&settings, &ctx, dir.path()).unwrap().unwrap();
         assert_eq!(map.attribution, "© Testkacheln");
-        assert!(map.tile(TileId { x: 1, y: 0, zoom: 1 }).is_some());
+        assert!(settled(&mut map, TileId { x: 1, y: 0, zoom: 1 }).is_some());
         assert!(
-            map.tile(TileId { x: 1, y: 1, zoom: 1 }).is_none(),
+            settled(&mut map, TileId { x: 1, y: 1, zoom: 1 }).is_none(),
             "the south-east tile is not there"
         );
         // Zoom 3 inside the north-east quarter: a quarter of the zoom-1 tile's width.
-        let piece = map.tile(TileId { x: 6, y: 1, zoom: 3 }).unwrap();
+        let piece = settled(&mut map, TileId { x: 6, y: 1, zoom: 3 }).unwrap();
         assert_eq!(
             piece.uv,
             egui::Rect::from_min_size(egui::pos2(0.5, 0.25), egui::vec2(0.25, 0.25))
@@ -454,13 +511,13 @@ mod tests {
             offline: true,
         };
         let mut map = BaseMap::open(&settings, &ctx, dir.path()).unwrap().unwrap();
-        assert!(map.tile(TileId { x: 2, y: 1, zoom: 2 }).is_some());
-        assert!(map.tile(TileId { x: 1, y: 1, zoom: 2 }).is_none());
+        assert!(settled(&mut map, TileId { x: 2, y: 1, zoom: 2 }).is_some());
+        assert!(settled(&mut map, TileId { x: 1, y: 1, zoom: 2 }).is_none());
         assert_eq!(map.zoom_for(256.0 / 360.0 * 4.0), 2, "four tiles across the world");
     }
 
     #[test]
-    fn the_tile_cache_keeps_the_newest_tiles_only() {
+    fn tiles_are_decoded_off_the_ui_thread_into_a_bounded_cache() {
         let dir = tempfile::tempdir().unwrap();
         for x in 0..3 {
             let tile = dir.path().join(format!("2/{x}/1.png"));
@@ -468,18 +525,21 @@ mod tests {
             std::fs::write(&tile, png([0, 40 * x as u8, 0])).unwrap();
         }
         let ctx = egui::Context::default();
-        let mut tiles = LocalTiles {
-            source: LocalSource::Folder(dir.path().to_path_buf()),
-            max_zoom: 2,
-            ctx,
-            cache: HashMap::new(),
-            decoded: Default::default(),
-            capacity: 2,
-            decoded_in_frame: (0, 0),
-        };
+        let mut tiles = LocalTiles::new(LocalSource::Folder(dir.path().to_path_buf()), 2, ctx, 2);
+        // The first ask returns at once, without the tile: the loader thread reads it.
+        assert!(tiles.load(TileId { x: 0, y: 1, zoom: 2 }).is_none());
+        assert_eq!(tiles.loading(), 1);
+        assert!(tiles.load(TileId { x: 0, y: 1, zoom: 2 }).is_none());
+        assert_eq!(tiles.loading(), 1, "asked once");
         for x in 0..3 {
-            assert!(tiles.load(TileId { x, y: 1, zoom: 2 }).is_some());
+            let id = TileId { x, y: 1, zoom: 2 };
+            let started = std::time::Instant::now();
+            while tiles.load(id).is_none() {
+                assert!(started.elapsed().as_secs() < 10, "tile {x} did not arrive");
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
         }
+        assert_eq!(tiles.loading(), 0);
         assert_eq!(tiles.cache.len(), 2, "bounded");
         assert!(
             !tiles.cache.contains_key(&TileId { x: 0, y: 1, zoom: 2 }),
