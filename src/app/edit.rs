@@ -111,7 +111,7 @@ impl Edit {
 #[derive(Debug)]
 enum Step {
     /// Make a new change.
-    Apply(Edit),
+    Apply(Box<Edit>),
     /// Take the last change back.
     Undo,
     /// Make the last undone change again.
@@ -154,7 +154,7 @@ pub struct History {
 impl History {
     /// Makes a change and remembers it; a new change forgets what could be redone.
     pub fn apply(&mut self, edit: Edit) {
-        self.waiting.push_back(Step::Apply(edit));
+        self.waiting.push_back(Step::Apply(Box::new(edit)));
     }
 
     /// Takes the last change back.
@@ -185,7 +185,7 @@ impl History {
         while self.writing.is_none() {
             let Some(step) = self.waiting.pop_front() else { break };
             let (edit, kind) = match step {
-                Step::Apply(edit) => (edit, StepKind::Apply),
+                Step::Apply(edit) => (*edit, StepKind::Apply),
                 Step::Undo => match self.undo.pop() {
                     Some(edit) => (edit, StepKind::Undo),
                     None => continue,

@@ -117,14 +117,19 @@ pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
     }
 }
 
+/// The delimiter of a CSV text: the one of `;`, tab, `,` and `|` its first line has most of.
+pub fn detect_delimiter(text: &str) -> u8 {
+    let header_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    [b';', b'\t', b',', b'|']
+        .into_iter()
+        .max_by_key(|d| header_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b';')
+}
+
 /// Parses CSV bytes, detecting encoding and delimiter.
 pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
     let (text, encoding) = decode_text(bytes);
-    let header_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delimiter = [b';', b'\t', b',', b'|']
-        .into_iter()
-        .max_by_key(|d| header_line.bytes().filter(|b| b == d).count())
-        .unwrap_or(b';');
+    let delimiter = detect_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)

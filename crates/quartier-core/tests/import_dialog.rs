@@ -33,6 +33,39 @@ fn previews_name_columns_first_rows_and_what_was_detected() {
     assert!(p.crs.as_deref().unwrap().starts_with("EPSG:4326"), "{:?}", p.crs);
 }
 
+/// A large CSV: the preview parses only its start (a defect far down does not stop it; the
+/// dry run and the import find that) and counts the rows of the whole file in a stream,
+/// compared with a count of the lines written.
+#[test]
+fn a_large_csv_is_previewed_from_its_start_and_its_rows_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("gross.csv");
+    let mut text = String::from("Schlüssel;Einwohner;Anteil\n");
+    let rows = 60_000;
+    for i in 0..rows {
+        text.push_str(&format!("{i:08};{};{},5\n", 1000 + i % 977, i % 90));
+        if i == 10 {
+            text.push('\n'); // a blank line is not a row
+        }
+        if i == 50_000 {
+            text.push_str("00050000b;1;2;überzählig\n"); // an extra field far down
+        }
+    }
+    std::fs::write(&csv, &text).unwrap();
+    assert!(text.len() > 1_000_000, "larger than what the preview reads");
+    let p = preview_file(&csv, 5).unwrap();
+    assert_eq!(p.headers, ["Schlüssel", "Einwohner", "Anteil"]);
+    assert_eq!(p.rows[1], ["00000001", "1001", "1,5"]);
+    let written = text.lines().filter(|l| !l.trim().is_empty()).count() - 1;
+    assert_eq!(written, rows + 1);
+    assert_eq!(p.total_rows, written);
+    assert_eq!(p.decimal.as_deref(), Some("Komma (1.234,5)"));
+    assert_eq!(p.encoding.as_deref(), Some("UTF-8"));
+    // The whole file, read by the import, is refused at the defect with its line.
+    let e = quartier_core::table::read_table(&csv, None).unwrap_err().to_string();
+    assert!(e.contains("überzählig"), "{e}");
+}
+
 #[test]
 fn a_dry_run_reports_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -346,3 +346,78 @@ fn dhdn_gauss_krueger_prj_without_towgs84_gets_the_datum_shift() {
     let d = ((p.0.to_degrees() - expected.0) * 68_000.0).hypot((p.1.to_degrees() - expected.1) * 111_000.0);
     assert!(d > 80.0, "datum shift only {d:.0} m");
 }
+
+/// The import dialog's preview reads a zipped shapefile's attribute table only: the same
+/// columns and first records as the import reads, the record count from the table, the
+/// coordinate system from the .prj; a zip whose .shp is damaged still previews (the import
+/// then names the damage).
+#[test]
+fn the_preview_reads_the_attribute_table_without_the_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let features: Vec<Feature> = ["Mitte", "Nord", "Süd"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Feature {
+            key: ["01", "02", "03"][i],
+            name,
+            rings: vec![square(500_000.0 + i as f64 * 1000.0, 5_700_000.0, 900.0)],
+        })
+        .collect();
+    let zip = zipped_shapefile(
+        dir.path(),
+        &features,
+        &["shp", "shx", "dbf", "prj"],
+        Some(PRJ_UTM32),
+        None,
+    );
+    let p = quartier_core::import::preview::preview_file(&zip, 2).unwrap();
+    assert_eq!(p.headers, ["SCHLUESSEL", "NAME"]);
+    assert_eq!(p.rows, [["01", "Mitte"], ["02", "Nord"]]);
+    assert_eq!(p.total_rows, 3);
+    assert_eq!(p.crs.as_deref(), Some("EPSG:25832 (.prj-Datei)"));
+    assert_eq!(
+        p.encoding.as_deref(),
+        Some("windows-1252"),
+        "no .cpg, not UTF-8: what German offices write"
+    );
+
+    // The same shapefile with its .shp cut short: the preview does not read it.
+    let stem = dir.path().join("gebiete");
+    let shp = std::fs::read(stem.with_extension("shp")).unwrap();
+    std::fs::write(stem.with_extension("shp"), &shp[..120]).unwrap();
+    let zip = zipped_shapefile_parts_only(dir.path(), &["shp", "shx", "dbf", "prj"]);
+    let p = quartier_core::import::preview::preview_file(&zip, 5).unwrap();
+    assert_eq!(p.rows.len(), 3);
+    let mut atlas = new_atlas(dir.path(), "vorschau");
+    let e = import_geometry(
+        &mut atlas,
+        &GeometryImport {
+            level: "Stadtteil".into(),
+            file: zip,
+            key_column: "SCHLUESSEL".into(),
+            name_column: Some("NAME".into()),
+            parent_level: None,
+            parent_key_column: None,
+            crs: None,
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("teile.zip: Fläche 1 nicht lesbar"), "{e}");
+}
+
+/// Zips the parts already written beside `gebiete` in `dir`.
+fn zipped_shapefile_parts_only(dir: &Path, parts: &[&str]) -> PathBuf {
+    let stem = dir.join("gebiete");
+    let zip_path = dir.join("teile.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    for ext in parts {
+        zip.start_file(format!("gebiete.{ext}"), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&std::fs::read(stem.with_extension(ext)).unwrap())
+            .unwrap();
+    }
+    zip.finish().unwrap();
+    zip_path
+}

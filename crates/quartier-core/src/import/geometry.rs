@@ -444,7 +444,7 @@ pub(crate) fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<Sour
         }
         "zip" => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let parts = shapefile_parts_from_zip(&bytes, &file)?;
+            let parts = shapefile_parts_from_zip(Cursor::new(bytes), &file, true)?;
             read_shapefile(parts, &file, override_epsg)
         }
         "shp" => {
@@ -570,10 +570,15 @@ pub(crate) struct ShapefileParts {
     pub cpg: Option<String>,
 }
 
-/// Finds the one shapefile in a zip (cadastre offices deliver one zip per level).
-pub(crate) fn shapefile_parts_from_zip(bytes: &[u8], file: &str) -> Result<ShapefileParts> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| Error::Invalid(format!("{file}: keine lesbare ZIP-Datei ({e})")))?;
+/// Finds the one shapefile in a zip (cadastre offices deliver one zip per level). Without
+/// `shapes` only the attribute table and the files beside it are unpacked (for a preview).
+pub(crate) fn shapefile_parts_from_zip(
+    zip: impl std::io::Read + std::io::Seek,
+    file: &str,
+    shapes: bool,
+) -> Result<ShapefileParts> {
+    let mut archive =
+        zip::ZipArchive::new(zip).map_err(|e| Error::Invalid(format!("{file}: keine lesbare ZIP-Datei ({e})")))?;
     let names: Vec<String> = archive
         .file_names()
         .map(|n| n.map(|c| c.into_owned()))
@@ -617,8 +622,11 @@ pub(crate) fn shapefile_parts_from_zip(bytes: &[u8], file: &str) -> Result<Shape
             .map_err(|e| Error::Invalid(format!("{file}: {name} beschädigt ({e})")))?;
         Ok(Some(buf))
     };
-    let shp = read(".shp")?.unwrap_or_default();
-    let shx = read(".shx")?;
+    let (shp, shx) = if shapes {
+        (read(".shp")?.unwrap_or_default(), read(".shx")?)
+    } else {
+        (Vec::new(), None)
+    };
     let dbf = read(".dbf")?;
     let prj = read(".prj")?.map(|b| crate::table::decode_text(&b).0);
     let cpg = read(".cpg")?.map(|b| crate::table::decode_text(&b).0);
@@ -705,6 +713,83 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
         crs_source,
         encoding: Some(encoding.name().to_string()),
     })
+}
+
+/// The attribute table of a shapefile (`.shp` beside its `.dbf`, or a zip) without its
+/// shapes: the field names in file order, the first `rows` records, how many there are (from
+/// the table's header), the coordinate system and the encoding. For the import preview,
+/// which must not read a large file whole.
+pub(crate) fn read_shapefile_attributes(path: &Path, rows: usize) -> Result<AttributeTable> {
+    let file = file_name(path);
+    let parts = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+        let zip = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        shapefile_parts_from_zip(std::io::BufReader::new(zip), &file, false)?
+    } else {
+        let sibling = |e: &str| -> Option<Vec<u8>> {
+            [e.to_string(), e.to_uppercase()]
+                .iter()
+                .find_map(|x| std::fs::read(path.with_extension(x)).ok())
+        };
+        if !path.is_file() {
+            return Err(Error::Invalid(format!("{file}: Datei nicht gefunden")));
+        }
+        ShapefileParts {
+            shp: Vec::new(),
+            shx: None,
+            dbf: sibling("dbf"),
+            prj: sibling("prj").map(|b| crate::table::decode_text(&b).0),
+            cpg: sibling("cpg").map(|b| crate::table::decode_text(&b).0),
+        }
+    };
+    let dbf = parts.dbf.ok_or_else(|| {
+        Error::Invalid(format!(
+            "{file}: die .dbf-Datei (Attributtabelle) fehlt; ohne sie gibt es keine Schlüssel"
+        ))
+    })?;
+    let crs = match &parts.prj {
+        Some(prj) => Some((crs_from_prj(prj, &format!("{file} (.prj)"))?, ".prj-Datei".to_string())),
+        None => None,
+    };
+    let encoding = dbf_encoding(parts.cpg.as_deref(), &dbf, &file)?;
+    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("{file}: Attributtabelle beschädigt ({e})"));
+    let mut reader = dbase::ReaderBuilder::new()
+        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
+        .build(Cursor::new(dbf))
+        .map_err(|e| bad(&e))?;
+    let headers: Vec<String> = reader.fields().iter().map(|f| f.name().to_string()).collect();
+    let total = reader.header().num_records as usize;
+    let mut shown = Vec::new();
+    for record in reader.iter_records().take(rows) {
+        let record = record.map_err(|e| bad(&e))?;
+        shown.push(
+            headers
+                .iter()
+                .map(|h| {
+                    record
+                        .get(h)
+                        .cloned()
+                        .map_or(serde_json::Value::Null, dbase_value_to_json)
+                })
+                .collect(),
+        );
+    }
+    Ok(AttributeTable {
+        headers,
+        rows: shown,
+        total,
+        crs,
+        encoding: encoding.name().to_string(),
+    })
+}
+
+/// What [`read_shapefile_attributes`] found.
+pub(crate) struct AttributeTable {
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<Vec<serde_json::Value>>,
+    pub(crate) total: usize,
+    /// EPSG code and where it came from; `None` without a `.prj`.
+    pub(crate) crs: Option<(u16, String)>,
+    pub(crate) encoding: String,
 }
 
 fn dbase_value_to_json(v: dbase::FieldValue) -> serde_json::Value {

@@ -78,7 +78,7 @@ fn read_lines(path: &std::path::Path, crs: Option<&str>) -> Result<(Vec<LineStri
         }
         "zip" => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let parts = shapefile_parts_from_zip(&bytes, &file)?;
+            let parts = shapefile_parts_from_zip(std::io::Cursor::new(bytes), &file, true)?;
             let epsg = match (override_epsg, &parts.prj) {
                 (Some(e), _) => e,
                 (None, Some(prj)) => crs_from_prj(prj, &format!("{file} (.prj)"))?,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::import::json_text;
 use crate::numbers::{detect_decimal_separator, DecimalSeparator};
-use crate::table::{file_name, read_table};
+use crate::table::{decode_text, detect_delimiter, file_name, read_csv_bytes, read_table, RawTable};
 use crate::{Error, Result};
 
 /// The first rows of a file and what was detected in it.
@@ -69,56 +69,128 @@ pub fn preview_file(path: &Path, rows: usize) -> Result<FilePreview> {
             })
         }
         "zip" | "shp" => {
-            let layer = crate::import::geometry::read_layer(path, None)?;
-            let mut headers: Vec<String> = Vec::new();
-            for f in layer.features.iter().take(rows.max(1) * 10) {
-                for k in f.properties.keys() {
-                    if !headers.contains(k) {
-                        headers.push(k.clone());
-                    }
-                }
-            }
-            let shown = layer
-                .features
-                .iter()
-                .take(rows)
-                .map(|f| headers.iter().map(|h| json_text(f.properties.get(h))).collect())
-                .collect();
+            // The attribute table only: the shapes are not read for a preview.
+            let table = crate::import::geometry::read_shapefile_attributes(path, rows)?;
             Ok(FilePreview {
                 file,
-                headers,
-                rows: shown,
-                total_rows: layer.features.len(),
-                encoding: layer.encoding,
-                crs: Some(format!("EPSG:{} ({})", layer.epsg, layer.crs_source)),
-                decimal: None,
-            })
-        }
-        _ => {
-            let table = read_table(path, None)?;
-            let texts: Vec<String> = table
-                .rows
-                .iter()
-                .flat_map(|r| r.cells.iter().map(|c| c.as_text()))
-                .collect();
-            let decimal = match detect_decimal_separator(texts.iter().map(String::as_str)) {
-                DecimalSeparator::Comma => "Komma (1.234,5)",
-                DecimalSeparator::Point => "Punkt (1234.5)",
-            };
-            Ok(FilePreview {
-                file,
-                headers: table.headers.clone(),
+                headers: table.headers,
                 rows: table
                     .rows
                     .iter()
-                    .take(rows)
-                    .map(|r| r.cells.iter().map(|c| c.as_text()).collect())
+                    .map(|r| r.iter().map(|v| json_text(Some(v))).collect())
                     .collect(),
-                total_rows: table.rows.len(),
-                encoding: (ext == "csv" || ext == "txt").then(|| table.encoding.to_string()),
-                crs: None,
-                decimal: Some(decimal.to_string()),
+                total_rows: table.total,
+                encoding: Some(table.encoding),
+                crs: Some(match table.crs {
+                    Some((epsg, source)) => format!("EPSG:{epsg} ({source})"),
+                    None => "unbekannt: die .prj-Datei fehlt, das Bezugssystem bitte angeben".to_string(),
+                }),
+                decimal: None,
             })
         }
+        "csv" | "txt" | "tsv" | "tab" => {
+            let (head, whole) = read_head(path)?;
+            let table = read_csv_bytes(&head, &file)?;
+            let total_rows = if whole {
+                table.rows.len()
+            } else {
+                count_csv_rows(path, detect_delimiter(&decode_text(&head).0))?
+            };
+            Ok(table_preview(
+                file,
+                &table,
+                rows,
+                total_rows,
+                Some(table.encoding.to_string()),
+            ))
+        }
+        _ => {
+            let table = read_table(path, None)?;
+            Ok(table_preview(file, &table, rows, table.rows.len(), None))
+        }
     }
+}
+
+/// The preview of a table read whole or in part.
+fn table_preview(
+    file: String,
+    table: &RawTable,
+    rows: usize,
+    total_rows: usize,
+    encoding: Option<String>,
+) -> FilePreview {
+    let texts: Vec<String> = table
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.iter().map(|c| c.as_text()))
+        .collect();
+    let decimal = match detect_decimal_separator(texts.iter().map(String::as_str)) {
+        DecimalSeparator::Comma => "Komma (1.234,5)",
+        DecimalSeparator::Point => "Punkt (1234.5)",
+    };
+    FilePreview {
+        file,
+        headers: table.headers.clone(),
+        rows: table
+            .rows
+            .iter()
+            .take(rows)
+            .map(|r| r.cells.iter().map(|c| c.as_text()).collect())
+            .collect(),
+        total_rows,
+        encoding,
+        crs: None,
+        decimal: Some(decimal.to_string()),
+    }
+}
+
+/// How much of a CSV the preview reads: enough for its rows and for detecting the encoding and
+/// the number format, far less than a large file.
+const HEAD_BYTES: u64 = 256 * 1024;
+
+/// The start of a text file, cut after its last complete line; true when that is the whole file.
+fn read_head(path: &Path) -> Result<(Vec<u8>, bool)> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    if (head.len() as u64) < HEAD_BYTES {
+        return Ok((head, true));
+    }
+    if let Some(end) = head.iter().rposition(|b| *b == b'\n') {
+        head.truncate(end + 1);
+    }
+    Ok((head, false))
+}
+
+/// The data rows of a CSV (records that are not blank, without the header), counted in a
+/// stream without keeping them.
+fn count_csv_rows(path: &Path, delimiter: u8) -> Result<usize> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let mut record = csv::ByteRecord::new();
+    let mut records = 0usize;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if !record.iter().all(|c| c.trim_ascii().is_empty()) {
+                    records += 1;
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(Error::Invalid(format!(
+                    "{}, Zeile {line}: CSV nicht lesbar: {e}",
+                    file_name(path)
+                )));
+            }
+        }
+    }
+    Ok(records.saturating_sub(1))
 }
