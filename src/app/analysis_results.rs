@@ -13,7 +13,7 @@ use super::i18n::tr;
 pub(super) fn index_result_ui(ui: &mut egui::Ui, r: &IndexResult) {
     ui.label(format!("{} · {}", r.direction, r.weighting));
     ui.label(egui::RichText::new(&r.compensability).weak());
-    let de = |v: Option<f64>| v.map_or("–".to_string(), |v| format_german(v, 2));
+    let de = |v: Option<f64>| v.map_or("x".to_string(), |v| format_german(v, 2));
     ui.label(format!(
         "{} Gebiete, {} ausgeschlossen · Cronbachs α {} · erste Hauptkomponente {} %",
         r.areas.len(),

@@ -392,6 +392,7 @@ impl ValueDialog {
                             text: None,
                             status,
                             note: Some("von Hand geändert".to_string()),
+                            flag: None,
                         }),
                     });
                 }

@@ -41,6 +41,16 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Rückgängig", "Undo"),
     ("Wiederholen", "Redo"),
     ("Wiederholt", "Redone"),
+    (
+        "Strich „–“ bedeutet „fehlt“ (statt null)",
+        "Dash „–“ means “missing” (instead of zero)",
+    ),
+    (
+        "In amtlichen Tabellen heißt „–“ „nichts vorhanden“, also genau null. \
+         Manche kommunalen Dateien schreiben „–“ für fehlende Angaben: dann ankreuzen.",
+        "In official tables „–“ means “nothing there”, exactly zero. \
+         Some municipal files write „–“ for missing data: then tick this.",
+    ),
     ("Geändert", "Changed"),
     ("Änderung speichern", "Saving change"),
     ("Änderung wird gespeichert …", "Saving change …"),

@@ -14,7 +14,7 @@ use quartier_core::import::pois::{import_pois, PoiImport};
 use quartier_core::import::preview::{preview_file, FilePreview};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::import::Problem;
-use quartier_core::numbers::format_german;
+use quartier_core::numbers::{describe_sign, format_german, DashMeaning};
 use quartier_core::progress::Progress;
 use quartier_core::Atlas;
 
@@ -77,6 +77,8 @@ pub struct ImportDialog {
     pub name_column: String,
     /// Period of the values ("2024"); empty when the file has a period column.
     pub period: String,
+    /// A lone dash means "missing" (some municipal files) instead of zero (official sign).
+    pub dash_missing: bool,
     /// POI category.
     pub category: String,
     /// Coordinate columns of a POI table.
@@ -293,6 +295,13 @@ impl ImportDialog {
                     choice_row(ui, tr("Schlüsselspalte"), &mut self.key_column, &headers, false);
                     choice_row(ui, tr("Namensspalte"), &mut self.name_column, &headers, true);
                     text_row(ui, tr("Zeitraum (z. B. 2024)"), &mut self.period);
+                    ui.label("");
+                    ui.checkbox(&mut self.dash_missing, tr("Strich „–“ bedeutet „fehlt“ (statt null)"))
+                        .on_hover_text(tr(
+                            "In amtlichen Tabellen heißt „–“ „nichts vorhanden“, also genau null. \
+                             Manche kommunalen Dateien schreiben „–“ für fehlende Angaben: dann ankreuzen.",
+                        ));
+                    ui.end_row();
                 }
                 ImportKind::Pois => {
                     text_row(ui, tr("Kategorie (z. B. Kita)"), &mut self.category);
@@ -376,6 +385,11 @@ impl ImportDialog {
                 name_column: optional(&self.name_column),
                 period: optional(&self.period),
                 unmatched: UnmatchedPolicy::Abort,
+                dash: if self.dash_missing {
+                    DashMeaning::Missing
+                } else {
+                    DashMeaning::Zero
+                },
                 ..Default::default()
             }),
             ImportKind::Pois => Request::Pois(PoiImport {
@@ -482,6 +496,13 @@ impl Request {
                         s.encoding, s.decimal_separator
                     ),
                 ]
+                .into_iter()
+                .chain(
+                    s.signs
+                        .iter()
+                        .map(|(sign, n)| format!("{n} × „{sign}“: {}", describe_sign(sign, s.dash))),
+                )
+                .collect()
             }
             Request::Pois(opts) => {
                 let s = import_pois(atlas, opts, progress)?;

@@ -14,6 +14,9 @@ use eframe::egui;
 use super::command::{Command, OpenDialog};
 use super::palette;
 use super::state::Workbench;
+use quartier_core::export::TableCell;
+use quartier_core::model::ValueFlag;
+use quartier_core::numbers::format_german;
 
 const ROW_HEIGHT: f32 = 22.0;
 const KEY_WIDTH: f32 = 86.0;
@@ -221,13 +224,16 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comm
                                     egui::Button::selectable(highlighted, &row.name).truncate(),
                                 );
                                 for (c, (value, column)) in row.cells.iter().zip(&t.columns).enumerate() {
-                                    let shown = cell(
+                                    let mut shown = cell(
                                         ui,
                                         VALUE_WIDTH,
                                         true,
-                                        egui::Label::new(value.display_de(column.decimals()))
+                                        egui::Label::new(cell_text(value, column.decimals()))
                                             .sense(egui::Sense::click()),
                                     );
+                                    if let TableCell::Flagged(_, flag) = value {
+                                        shown = shown.on_hover_text(flag.meaning_de());
+                                    }
                                     if c == 0 {
                                         if shown.double_clicked() {
                                             commands.push(Command::Open(OpenDialog::Value(row.key.clone())));
@@ -341,4 +347,20 @@ pub fn copy_rows(ctx: &egui::Context, w: &mut Workbench, view: &TableView) {
     }
     ctx.copy_text(t.to_tsv(&rows));
     w.session.notice = Some(format!("{} Zeilen in die Zwischenablage kopiert", rows.len()));
+}
+
+/// A value cell as the table shows it: official signs, with "p", "r" and "s" raised
+/// (`1.234ᵖ`) so the column of numbers stays readable; the meaning is on hover.
+fn cell_text(value: &TableCell, decimals: usize) -> String {
+    match value {
+        TableCell::Flagged(v, flag @ (ValueFlag::Provisional | ValueFlag::Revised | ValueFlag::Estimated)) => {
+            let raised = match flag {
+                ValueFlag::Provisional => 'ᵖ',
+                ValueFlag::Revised => 'ʳ',
+                _ => 'ˢ',
+            };
+            format!("{}{raised}", format_german(*v, decimals))
+        }
+        other => other.display_de(decimals),
+    }
 }

@@ -13,7 +13,7 @@ use quartier_core::import::pois::{import_pois, PoiImport, PoiImportSummary};
 use quartier_core::import::values::{
     import_values, LongForm, MatchBy, UnmatchedPolicy, ValuesImport, ValuesImportSummary,
 };
-use quartier_core::numbers::DecimalSeparator;
+use quartier_core::numbers::{describe_sign, DashMeaning, DecimalSeparator};
 
 use super::common::{emit, open, stderr_progress};
 use super::Verb;
@@ -131,6 +131,15 @@ pub enum DecimalArg {
     Point,
 }
 
+/// What a lone dash means on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DashArg {
+    /// nichts vorhanden: genau null (amtliche Zeichenerklärung, Standard)
+    Zero,
+    /// keine Angabe: fehlt (manche kommunalen Dateien)
+    Missing,
+}
+
 /// `quartier import values`
 #[derive(Debug, Args)]
 pub struct ValuesArgs {
@@ -181,6 +190,9 @@ pub struct ValuesArgs {
     /// Dezimaltrennzeichen erzwingen (sonst erkannt)
     #[arg(long, value_enum)]
     pub decimal: Option<DecimalArg>,
+    /// Was ein einzelner Strich („–“, „-“) bedeutet: zero = nichts vorhanden (0), missing = fehlt
+    #[arg(long, value_enum, default_value = "zero")]
+    pub dash: DashArg,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -311,6 +323,10 @@ impl ValuesArgs {
                 DecimalArg::Comma => DecimalSeparator::Comma,
                 DecimalArg::Point => DecimalSeparator::Point,
             }),
+            dash: match self.dash {
+                DashArg::Zero => DashMeaning::Zero,
+                DashArg::Missing => DashMeaning::Missing,
+            },
         }
     }
 }
@@ -343,6 +359,12 @@ fn print_values(s: &ValuesImportSummary) {
     }
     if s.keys_padded > 0 {
         println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
+    }
+    if !s.signs.is_empty() {
+        println!("  Zeichen:");
+        for (sign, n) in &s.signs {
+            println!("    {n} × „{sign}“: {}", describe_sign(sign, s.dash));
+        }
     }
     for (title, rows) in [
         ("Summenzeilen (nicht importiert)", &s.total_rows),

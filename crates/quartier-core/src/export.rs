@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::{IndicatorKind, IndicatorMeta, ValueStatus};
+use crate::model::{IndicatorKind, IndicatorMeta, ValueFlag, ValueStatus, SIGNS_LEGEND};
 use crate::numbers::format_german;
 use crate::reference::{reference_value, ReferenceValue};
 use crate::{Atlas, Error, Result};
@@ -45,6 +45,8 @@ pub struct ValuesExportSummary {
 pub enum TableCell {
     /// A number (shown with the column's decimals).
     Number(f64),
+    /// A number with a sign of official statistics: "–" (zero), "(1.234)", "1.234 p".
+    Flagged(f64, ValueFlag),
     /// The class text of a categorical indicator.
     Text(String),
     /// No number: suppressed ("k. A."), missing ("–") or not applicable ("x").
@@ -58,6 +60,7 @@ impl TableCell {
     pub fn display_de(&self, decimals: usize) -> String {
         match self {
             TableCell::Number(v) => format_german(*v, decimals),
+            TableCell::Flagged(v, flag) => flag.write(&format_german(*v, decimals)),
             TableCell::Text(t) => t.clone(),
             TableCell::Status(s) => s.display_de().to_string(),
             TableCell::Empty => String::new(),
@@ -67,7 +70,7 @@ impl TableCell {
     /// The number, if the cell has one.
     pub fn number(&self) -> Option<f64> {
         match self {
-            TableCell::Number(v) => Some(*v),
+            TableCell::Number(v) | TableCell::Flagged(v, _) => Some(*v),
             _ => None,
         }
     }
@@ -170,7 +173,10 @@ pub fn value_table(atlas: &Atlas, level: &str, period: &str, indicators: Option<
                 .zip(&values)
                 .map(|(column, values)| match values.get(&area.id) {
                     Some(v) if v.status == ValueStatus::Ok => match (&v.value, &v.text) {
-                        (Some(n), _) if column.indicator.kind != IndicatorKind::Categorical => TableCell::Number(*n),
+                        (Some(n), _) if column.indicator.kind != IndicatorKind::Categorical => match v.flag {
+                            Some(flag) => TableCell::Flagged(*n, flag),
+                            None => TableCell::Number(*n),
+                        },
                         (_, Some(t)) => TableCell::Text(t.clone()),
                         (Some(n), None) => TableCell::Number(*n),
                         (None, None) => TableCell::Empty,
@@ -248,6 +254,12 @@ impl ValueTable {
             let mut cells = vec![Cell::Text(row.key.clone()), Cell::Text(row.name.clone())];
             cells.extend(row.cells.iter().zip(&self.columns).map(|(c, col)| match c {
                 TableCell::Number(v) => Cell::Number(*v, col.decimals()),
+                // The sign travels with the number ("–", "(12)", "12 p"), as text: an Excel
+                // number cannot carry it. CSV numbers are written without thousands points.
+                TableCell::Flagged(v, flag) => Cell::Text(match format {
+                    ExportFormat::Csv => flag.write(&format_german(*v, col.decimals()).replace('.', "")),
+                    ExportFormat::Xlsx => flag.write(&format_german(*v, col.decimals())),
+                }),
                 other => Cell::Text(other.display_de(col.decimals())),
             }));
             rows.push(cells);
@@ -364,7 +376,14 @@ fn write_xlsx(
     }
     let notes = wb.add_worksheet();
     notes.set_name("Hinweise").map_err(x)?;
-    notes.write_string_with_format(0, 0, format!("Ebene: {level}, Zeitraum: {period}. „k. A.“ = keine Angabe (Datenschutz), „–“ = fehlt, „x“ = nicht sinnvoll."), &bold).map_err(x)?;
+    notes
+        .write_string_with_format(
+            0,
+            0,
+            format!("Ebene: {level}, Zeitraum: {period}. {SIGNS_LEGEND}"),
+            &bold,
+        )
+        .map_err(x)?;
     if !attribution.is_empty() {
         notes.write_string(1, 0, format!("Quelle: {attribution}")).map_err(x)?;
     }

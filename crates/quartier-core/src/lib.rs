@@ -45,6 +45,9 @@ pub struct StoredValue {
     pub status: model::ValueStatus,
     /// The source's marker or a note.
     pub note: Option<String>,
+    /// The sign of official statistics that goes with the number ("–", "( )", "p", "r",
+    /// "s"), kept from the source and written back in exports.
+    pub flag: Option<model::ValueFlag>,
 }
 
 impl StoredValue {

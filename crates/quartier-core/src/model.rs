@@ -37,13 +37,96 @@ impl ValueStatus {
         }
     }
 
-    /// How the status is shown in tables ("k. A." for suppressed).
+    /// How the status is shown in tables and written to exports: "k. A." for suppressed,
+    /// "…" for missing (*Angabe fällt später an*; never "–", which official tables read as
+    /// zero), "x" for not meaningful.
     pub fn display_de(self) -> &'static str {
         match self {
             ValueStatus::Ok => "",
-            ValueStatus::Missing => "–",
+            ValueStatus::Missing => "…",
             ValueStatus::NotApplicable => "x",
             ValueStatus::Suppressed => "k. A.",
+        }
+    }
+}
+
+/// The legend of the signs under tables and in exports.
+pub const SIGNS_LEGEND: &str = "Zeichen: „–“ = nichts vorhanden (genau null), „…“ = Angabe fehlt, \
+„k. A.“ = keine Angabe (Datenschutz oder geheim), „x“ = nicht sinnvoll; „( )“ = Aussagewert eingeschränkt, \
+„p“ = vorläufig, „r“ = berichtigt, „s“ = geschätzt.";
+
+/// A sign of official statistics that goes with a number (the *Zeichenerklärung* of the
+/// statistical offices): the number is kept, the sign travels with it into tables and exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueFlag {
+    /// "–": nothing there, exactly zero.
+    Nothing,
+    /// "( )" around the number: limited reliability.
+    Uncertain,
+    /// "p" after the number: provisional.
+    Provisional,
+    /// "r" after the number: revised.
+    Revised,
+    /// "s" after the number: estimated.
+    Estimated,
+}
+
+impl ValueFlag {
+    /// Every flag, in the order of the *Zeichenerklärung*.
+    pub const ALL: [ValueFlag; 5] = [
+        ValueFlag::Nothing,
+        ValueFlag::Uncertain,
+        ValueFlag::Provisional,
+        ValueFlag::Revised,
+        ValueFlag::Estimated,
+    ];
+
+    /// The one-character code stored in the atlas.
+    pub fn code(self) -> char {
+        match self {
+            ValueFlag::Nothing => '-',
+            ValueFlag::Uncertain => 'u',
+            ValueFlag::Provisional => 'p',
+            ValueFlag::Revised => 'r',
+            ValueFlag::Estimated => 's',
+        }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: char) -> Option<Self> {
+        ValueFlag::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// The sign as the *Zeichenerklärung* prints it.
+    pub fn sign(self) -> &'static str {
+        match self {
+            ValueFlag::Nothing => "–",
+            ValueFlag::Uncertain => "( )",
+            ValueFlag::Provisional => "p",
+            ValueFlag::Revised => "r",
+            ValueFlag::Estimated => "s",
+        }
+    }
+
+    /// What the sign means, in German.
+    pub fn meaning_de(self) -> &'static str {
+        match self {
+            ValueFlag::Nothing => "nichts vorhanden (genau null)",
+            ValueFlag::Uncertain => "Aussagewert eingeschränkt",
+            ValueFlag::Provisional => "vorläufige Zahl",
+            ValueFlag::Revised => "berichtigte Zahl",
+            ValueFlag::Estimated => "geschätzte Zahl",
+        }
+    }
+
+    /// A number written in German notation with its sign, as official tables write it:
+    /// "–", "(1.234)", "1.234 p".
+    pub fn write(self, number: &str) -> String {
+        match self {
+            ValueFlag::Nothing => "–".to_string(),
+            ValueFlag::Uncertain => format!("({number})"),
+            other => format!("{number} {}", other.sign()),
         }
     }
 }

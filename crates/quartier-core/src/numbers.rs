@@ -1,10 +1,21 @@
 //! Reading numbers as German statistical offices write them.
 //!
-//! Decimal comma or point, `.` or space as thousands separator, and the markers of the
-//! official "Zeichenerklärung" (`k. A.`, `–`, `-`, `.`, `x`, empty), which become a
-//! [`ValueStatus`], never a zero.
+//! Decimal comma or point, `.` or space as thousands separator, and the signs of the
+//! official *Zeichenerklärung* of the statistical offices:
+//!
+//! | sign | meaning | becomes |
+//! |---|---|---|
+//! | `–`, `-` | nichts vorhanden | the value 0 with the sign kept ([`DashMeaning`] switches) |
+//! | `.` | unknown or secret | suppressed ("k. A.") |
+//! | `...`, `…` | not yet available | missing |
+//! | `/` | not reliable enough | suppressed |
+//! | `x` | not meaningful | not applicable |
+//! | `(1.234)` | limited reliability | the number, flagged |
+//! | `1.234 p`, `r`, `s` | provisional, revised, estimated | the number, flagged |
+//!
+//! A missing, suppressed or not-meaningful value is never a zero.
 
-use crate::model::ValueStatus;
+use crate::model::{ValueFlag, ValueStatus};
 
 /// How decimals are written in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -27,8 +38,67 @@ pub enum ParsedCell {
         /// The marker as written in the file.
         marker: String,
     },
+    /// A number with a sign of official statistics ("–" is the number 0).
+    Flagged {
+        /// The number.
+        value: f64,
+        /// The sign.
+        flag: ValueFlag,
+    },
     /// Text that is neither a number nor a marker.
     Text(String),
+}
+
+/// What a lone dash (`–`, `-`, `—`) means in a file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DashMeaning {
+    /// *Nichts vorhanden*: exactly zero, as in the tables of the statistical offices.
+    #[default]
+    Zero,
+    /// No data: some municipal files use the dash so (`--dash missing`).
+    Missing,
+}
+
+/// What the import made of a sign (a key of the import report's `signs`), in German.
+pub fn describe_sign(sign: &str, dash: DashMeaning) -> &'static str {
+    match sign {
+        "–" if dash == DashMeaning::Zero => "nichts vorhanden → 0",
+        "–" => "als fehlend gelesen (--dash missing)",
+        "." => "unbekannt oder geheim → k. A.",
+        "…" => "noch nicht verfügbar → fehlt",
+        "/" => "nicht sicher genug → k. A.",
+        "x" => "nicht sinnvoll → x",
+        "k. A." | "*" | "(.)" | "geheim" => "keine Angabe → k. A.",
+        "( )" => "Aussagewert eingeschränkt → Zahl mit Zeichen",
+        "p" => "vorläufig → Zahl mit Zeichen",
+        "r" => "berichtigt → Zahl mit Zeichen",
+        "s" => "geschätzt → Zahl mit Zeichen",
+        "leer" => "leere Zelle → fehlt",
+        _ => "→ fehlt",
+    }
+}
+
+/// Whether a cell is a lone dash.
+pub fn is_dash(text: &str) -> bool {
+    matches!(text.trim(), "-" | "–" | "—" | "‒" | "−")
+}
+
+/// The sign a marker stands for, for the import report: "–", ".", "…", "/", "x", "k. A." or
+/// the marker as written.
+pub fn sign_of_marker(marker: &str) -> String {
+    let compact: String = marker
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    match compact.as_str() {
+        "" => "leer".to_string(),
+        _ if is_dash(marker) => "–".to_string(),
+        "..." | "…" => "…".to_string(),
+        "k.a." | "k.a" | "ka" => "k. A.".to_string(),
+        _ => marker.trim().to_string(),
+    }
 }
 
 /// Interprets a marker cell, or returns `None` when the text is not a marker.
@@ -37,8 +107,10 @@ pub enum ParsedCell {
 /// use quartier_core::numbers::marker_status;
 /// use quartier_core::model::ValueStatus;
 /// assert_eq!(marker_status("k. A."), Some(ValueStatus::Suppressed));
-/// assert_eq!(marker_status(" – "), Some(ValueStatus::Missing));
+/// assert_eq!(marker_status(" … "), Some(ValueStatus::Missing));
+/// assert_eq!(marker_status("/"), Some(ValueStatus::Suppressed));
 /// assert_eq!(marker_status("x"), Some(ValueStatus::NotApplicable));
+/// assert_eq!(marker_status("–"), None, "a dash is a number: zero (see parse_cell)");
 /// assert_eq!(marker_status("12"), None);
 /// ```
 pub fn marker_status(text: &str) -> Option<ValueStatus> {
@@ -53,34 +125,77 @@ pub fn marker_status(text: &str) -> Option<ValueStatus> {
         .collect::<String>()
         .to_lowercase();
     match compact.as_str() {
-        "" | "-" | "–" | "—" | "..." | "…" | "na" | "n/a" | "nan" => Some(ValueStatus::Missing),
-        "k.a." | "k.a" | "ka" | "." | "*" | "(.)" | "geheim" => Some(ValueStatus::Suppressed),
-        "x" | "/" => Some(ValueStatus::NotApplicable),
+        "" | "..." | "…" | "na" | "n/a" | "nan" => Some(ValueStatus::Missing),
+        "k.a." | "k.a" | "ka" | "." | "*" | "(.)" | "geheim" | "/" => Some(ValueStatus::Suppressed),
+        "x" => Some(ValueStatus::NotApplicable),
         _ => None,
     }
 }
 
-/// Parses one text cell with a known decimal separator.
+/// Parses one text cell with a known decimal separator, a dash meaning zero.
 ///
 /// ```
 /// use quartier_core::numbers::{parse_cell, DecimalSeparator, ParsedCell};
+/// use quartier_core::model::ValueFlag;
 /// assert_eq!(parse_cell(" 1 675    ", DecimalSeparator::Comma), ParsedCell::Number(1675.0));
 /// assert_eq!(parse_cell("1.234,5", DecimalSeparator::Comma), ParsedCell::Number(1234.5));
 /// assert_eq!(parse_cell("-  23", DecimalSeparator::Comma), ParsedCell::Number(-23.0));
 /// assert_eq!(parse_cell("2.7978", DecimalSeparator::Point), ParsedCell::Number(2.7978));
 /// assert!(matches!(parse_cell(".", DecimalSeparator::Comma), ParsedCell::Marker { .. }));
+/// assert_eq!(parse_cell("–", DecimalSeparator::Comma), ParsedCell::Flagged { value: 0.0, flag: ValueFlag::Nothing });
+/// assert_eq!(parse_cell("(1.234)", DecimalSeparator::Comma), ParsedCell::Flagged { value: 1234.0, flag: ValueFlag::Uncertain });
+/// assert_eq!(parse_cell("12,5 p", DecimalSeparator::Comma), ParsedCell::Flagged { value: 12.5, flag: ValueFlag::Provisional });
 /// ```
 pub fn parse_cell(text: &str, decimal: DecimalSeparator) -> ParsedCell {
-    if let Some(status) = marker_status(text) {
-        return ParsedCell::Marker {
-            status,
-            marker: text.trim().to_string(),
+    parse_cell_with(text, decimal, DashMeaning::Zero)
+}
+
+/// Parses one text cell with a known decimal separator and meaning of a lone dash.
+pub fn parse_cell_with(text: &str, decimal: DecimalSeparator, dash: DashMeaning) -> ParsedCell {
+    let t = text.trim();
+    if is_dash(t) {
+        return match dash {
+            DashMeaning::Zero => ParsedCell::Flagged {
+                value: 0.0,
+                flag: ValueFlag::Nothing,
+            },
+            DashMeaning::Missing => ParsedCell::Marker {
+                status: ValueStatus::Missing,
+                marker: t.to_string(),
+            },
         };
     }
-    match parse_number(text, decimal) {
-        Some(n) => ParsedCell::Number(n),
-        None => ParsedCell::Text(text.trim().to_string()),
+    if let Some(status) = marker_status(t) {
+        return ParsedCell::Marker {
+            status,
+            marker: t.to_string(),
+        };
     }
+    if let Some(n) = parse_number(t, decimal) {
+        return ParsedCell::Number(n);
+    }
+    if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        if let Some(value) = parse_number(inner, decimal) {
+            return ParsedCell::Flagged {
+                value,
+                flag: ValueFlag::Uncertain,
+            };
+        }
+    }
+    for flag in [ValueFlag::Provisional, ValueFlag::Revised, ValueFlag::Estimated] {
+        if let Some(number) = t.strip_suffix(flag.code()) {
+            // "12 p" and "12p"; a number must be there ("p" alone is text).
+            if number.trim_end().ends_with(|c: char| c.is_ascii_digit() || c == ')') {
+                match parse_cell_with(number, decimal, dash) {
+                    ParsedCell::Number(value) => return ParsedCell::Flagged { value, flag },
+                    // "(12) p": one sign per value; the letter wins (the cell stays in the note).
+                    ParsedCell::Flagged { value, .. } => return ParsedCell::Flagged { value, flag },
+                    _ => {}
+                }
+            }
+        }
+    }
+    ParsedCell::Text(t.to_string())
 }
 
 /// Parses a number, or `None`. Spaces (also non-breaking) are thousands separators.

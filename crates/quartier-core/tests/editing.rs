@@ -26,6 +26,7 @@ fn a_value_is_set_and_set_back_with_a_line_in_the_audit_log() {
         text: None,
         status: ValueStatus::Suppressed,
         note: Some("von Hand".into()),
+        flag: None,
     };
     let before = atlas
         .set_value("ew", "Planungsraum", "2020", "01011101", Some(suppressed.clone()))
@@ -58,6 +59,7 @@ fn a_value_is_set_and_set_back_with_a_line_in_the_audit_log() {
         text: None,
         status: ValueStatus::Ok,
         note: None,
+        flag: None,
     };
     let e = atlas
         .set_value("ew", "Planungsraum", "2020", "01011101", Some(no_number))

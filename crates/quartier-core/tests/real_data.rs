@@ -190,17 +190,98 @@ fn hamburg_stadtteil_profile_csv_and_xlsx_import_alike_with_totals_and_merged_ro
     let mut compared = 0;
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.0, y.0);
-        if x.2 != y.2 {
-            // Official notation: the CSV's "–" ("nichts vorhanden") is a 0 in the XLSX.
-            assert_eq!((x.2.as_str(), y.1), ("Missing", Some(0.0)), "{}", x.0);
-            continue;
-        }
+        // Official notation: the CSV's "-" ("nichts vorhanden") is the XLSX's 0.
+        assert_eq!(x.2, y.2, "{}", x.0);
         if let (Some(u), Some(v)) = (x.1, y.1) {
             assert!((u - v).abs() <= 0.5, "{}: CSV {u} vs XLSX {v}", x.0);
             compared += 1;
         }
     }
     assert!(compared > 6000);
+}
+
+/// The dash of official tables is zero: Curslack's migration balance is "-" in the CSV and 0
+/// in the XLSX, and Bergedorf's sum of its Stadtteile is then the published Bezirk total
+/// (829, the Bezirk row of the same table) instead of "k. A.". With `--dash missing` the same
+/// cell is missing and the sum cannot be given.
+#[test]
+fn the_dash_is_zero_so_csv_and_xlsx_agree_and_bergedorf_sums_to_its_published_829() {
+    use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
+    use quartier_core::model::{AggregationRule, IndicatorKind, ValueFlag};
+    use quartier_core::numbers::DashMeaning;
+    let data = realdata().join("hamburg");
+    let bergedorf_sum = |file: &str, dash: DashMeaning| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut atlas = new_atlas(dir.path(), "Hamburg");
+        import_level(&mut atlas, "Bezirk", data.join("hamburg-districts.geojson"), None);
+        import_level(
+            &mut atlas,
+            "Stadtteil",
+            data.join("hamburg-district-regions.geojson"),
+            Some("Bezirk"),
+        );
+        let summary = import_values(
+            &mut atlas,
+            &ValuesImport {
+                file: data.join(file),
+                level: "Stadtteil".into(),
+                key_column: "Stadtgebiet".into(),
+                period: Some("2014".into()),
+                match_by: MatchBy::Name,
+                unmatched: UnmatchedPolicy::Skip,
+                columns: vec!["Wanderungssaldo".into()],
+                dash,
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        atlas
+            .update_indicator(
+                "Wanderungssaldo",
+                &quartier_core::store::IndicatorUpdate {
+                    kind: Some(IndicatorKind::Count),
+                    aggregation: Some(AggregationRule::Sum),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let curslack = stored(&atlas, "Wanderungssaldo", "Stadtteil", "2014", "0603");
+        let result = aggregate(
+            &atlas,
+            &AggregateRequest {
+                from_level: "Stadtteil".into(),
+                to_level: Some("Bezirk".into()),
+                period: "2014".into(),
+                indicators: vec!["Wanderungssaldo".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let bergedorf = result.indicators[0]
+            .areas
+            .iter()
+            .find(|a| a.name == "Bergedorf")
+            .unwrap()
+            .combined
+            .value;
+        (summary, curslack, bergedorf)
+    };
+    let (csv, curslack, sum) = bergedorf_sum("Daten_fuer_die_Stadtteilprofile_2014.csv", DashMeaning::Zero);
+    let curslack = curslack.unwrap();
+    assert_eq!(
+        (curslack.number(), curslack.flag),
+        (Some(0.0), Some(ValueFlag::Nothing))
+    );
+    assert_eq!(csv.signs.get("–"), Some(&1), "{:?}", csv.signs);
+    assert_eq!(sum, Some(829.0), "the published Bergedorf total");
+    let (_, curslack, sum) = bergedorf_sum("Daten_fuer_die_Stadtteilprofile_2014.xlsx", DashMeaning::Zero);
+    assert_eq!(curslack.unwrap().number(), Some(0.0));
+    assert_eq!(sum, Some(829.0));
+    let (csv, curslack, sum) = bergedorf_sum("Daten_fuer_die_Stadtteilprofile_2014.csv", DashMeaning::Missing);
+    assert_eq!(curslack.unwrap().status, quartier_core::model::ValueStatus::Missing);
+    assert_eq!(csv.dash, DashMeaning::Missing);
+    assert_eq!(sum, None, "a sum over a missing part is not given");
 }
 
 #[test]

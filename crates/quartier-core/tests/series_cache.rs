@@ -29,6 +29,7 @@ fn set(atlas: &mut Atlas, value: f64) {
                 text: None,
                 status: ValueStatus::Ok,
                 note: None,
+                flag: None,
             }),
         )
         .unwrap();

@@ -89,7 +89,8 @@ fn wide_form_text_columns_become_categorical_and_stray_text_is_reported_per_cell
             s.values_by_status.suppressed,
             s.values_by_status.not_applicable
         ),
-        (6, 1, 1, 1)
+        (7, 0, 1, 1),
+        "„–“ is nichts vorhanden: the number 0"
     );
     assert_eq!(atlas.indicator("typ").unwrap().kind, IndicatorKind::Categorical);
     let level = atlas.level("Bezirk").unwrap();
@@ -107,6 +108,10 @@ fn wide_form_text_columns_become_categorical_and_stray_text_is_reported_per_cell
         .values(atlas.indicator("quote").unwrap().id, level.id, period.id)
         .unwrap();
     assert_eq!(quote[&id_of("03")].value, Some(7.25));
+    assert_eq!(
+        (quote[&id_of("02")].number(), quote[&id_of("02")].flag),
+        (Some(0.0), Some(quartier_core::model::ValueFlag::Nothing))
+    );
     let typ = atlas
         .values(atlas.indicator("typ").unwrap().id, level.id, period.id)
         .unwrap();
@@ -250,4 +255,82 @@ fn new_indicators_show_values_as_written_and_the_reference_row_says_when_there_i
     let reference = &table.columns[0].reference;
     assert_eq!(reference.value, Some(385_000.0 + 290_000.0 + 410_000.0));
     assert_eq!(reference.display_de(table.columns[0].decimals()), "1.085.000");
+}
+
+/// Defect: with `--columns` naming one count column (or a count and a share) the total row
+/// was not recognised and the import aborted with "Gebiet doppelt"; with two count columns
+/// it worked. The evidence is every numeric column of the file, whatever is imported.
+#[test]
+fn total_row_detection_does_not_depend_on_the_chosen_columns() {
+    let (dir, mut atlas) = berlin_bezirke();
+    let csv = dir.path().join("bezirke.csv");
+    // "Pankow" at the end is the total of the three rows above (a coarser area that shares
+    // its name with one of them, as Hamburg's Bezirk rows do).
+    std::fs::write(
+        &csv,
+        "Name;Einwohner;Kinder;Anteil Kinder\n\
+         Mitte;100;10;10,0\n\
+         Friedrichshain-Kreuzberg;200;30;15,0\n\
+         Pankow;250;35;14,0\n\
+         Pankow;550;75;13,6\n",
+    )
+    .unwrap();
+    for columns in [
+        vec![],
+        vec!["Einwohner"],
+        vec!["Einwohner", "Anteil Kinder"],
+        vec!["Anteil Kinder"],
+    ] {
+        let s = import_values(
+            &mut atlas,
+            &ValuesImport {
+                file: csv.clone(),
+                level: "Bezirk".into(),
+                key_column: "Name".into(),
+                period: Some("2020".into()),
+                match_by: quartier_core::import::values::MatchBy::Name,
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap_or_else(|e| panic!("--columns {columns:?}: {e}"));
+        let totals: Vec<usize> = s.total_rows.iter().map(|r| r.line).collect();
+        assert_eq!(totals, [5], "--columns {columns:?}");
+        assert_eq!(s.rows_imported, 3, "--columns {columns:?}");
+    }
+    let pankow = stored(&atlas, "Einwohner", "Bezirk", "2020", "03").unwrap();
+    assert_eq!(pankow.number(), Some(250.0), "the area's row, not the total");
+}
+
+/// The same guard from the other side: a sum in one count column with the second count
+/// column empty in that row is no evidence (an empty cell was taken as agreement).
+#[test]
+fn an_empty_second_count_column_is_no_evidence_of_a_total() {
+    let (dir, mut atlas) = berlin_bezirke();
+    let csv = dir.path().join("bezirke.csv");
+    std::fs::write(
+        &csv,
+        "Name;Einwohner;Kinder\n\
+         Mitte;100;10\n\
+         Friedrichshain-Kreuzberg;200;30\n\
+         Pankow;250;35\n\
+         Pankow;550;\n",
+    )
+    .unwrap();
+    let e = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: csv,
+            level: "Bezirk".into(),
+            key_column: "Name".into(),
+            period: Some("2020".into()),
+            match_by: quartier_core::import::values::MatchBy::Name,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("Zeile 5") && e.contains("Gebiet doppelt"), "{e}");
 }

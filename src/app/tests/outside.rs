@@ -144,6 +144,7 @@ fn edits_and_undos_wait_for_a_locked_atlas_without_freezing_the_window() {
                 text: None,
                 status: quartier_core::model::ValueStatus::Ok,
                 note: None,
+                flag: None,
             }),
         })
     };

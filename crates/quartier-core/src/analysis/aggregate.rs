@@ -501,6 +501,7 @@ pub fn save_aggregation(
                         text: None,
                         status,
                         note: Some(a.combined.note.clone()),
+                        flag: None,
                     },
                 ))
             })

@@ -195,6 +195,7 @@ pub(crate) fn derived_values<'a>(
                     text,
                     status: ValueStatus::Ok,
                     note: None,
+                    flag: None,
                 },
             );
         }
@@ -208,6 +209,7 @@ pub(crate) fn derived_values<'a>(
                     text: None,
                     status: ValueStatus::NotApplicable,
                     note: Some(reason.to_string()),
+                    flag: None,
                 },
             );
         }

@@ -9,7 +9,7 @@
 //! and reported, never imported as areas; merged areas ("A und B") are reported too.
 //! Re-importing a period replaces exactly the values of the file, in one transaction.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use rusqlite::params;
@@ -18,7 +18,9 @@ use serde::Serialize;
 use super::{fail_on_problems, Problem};
 use crate::keys::{clean_key, name_match_form, numeric_key_width, pad_key};
 use crate::model::{IndicatorKind, ValueStatus};
-use crate::numbers::{detect_decimal_separator, parse_cell, DecimalSeparator, ParsedCell};
+use crate::numbers::{
+    detect_decimal_separator, parse_cell_with, sign_of_marker, DashMeaning, DecimalSeparator, ParsedCell,
+};
 use crate::progress::{check_cancel, Progress};
 use crate::store::{ensure_indicator, ensure_period, log, read_series, write_series, Atlas};
 use crate::table::{read_table, RawCell, RawTable};
@@ -84,6 +86,8 @@ pub struct ValuesImport {
     pub match_by: MatchBy,
     /// Forces the decimal separator instead of detecting it.
     pub decimal: Option<DecimalSeparator>,
+    /// What a lone dash means: zero (*nichts vorhanden*, the official sign) or missing.
+    pub dash: DashMeaning,
 }
 
 /// A row that was not imported, and why.
@@ -149,6 +153,12 @@ pub struct ValuesImportSummary {
     pub merged_rows: Vec<SkippedRow>,
     /// Areas created without geometry (with `--create-missing`).
     pub areas_created: Vec<String>,
+    /// How often each sign of official statistics was met ("–", ".", "…", "/", "x",
+    /// "k. A.", "( )", "p", "r", "s", "leer" for empty cells), so the planner sees what was
+    /// decided for it.
+    pub signs: BTreeMap<String, usize>,
+    /// What a lone dash was read as.
+    pub dash: DashMeaning,
 }
 
 /// Words that mark a row as a total.
@@ -256,6 +266,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
     }
 
+    let dash = opts.dash;
     let decimal = opts.decimal.unwrap_or_else(|| {
         detect_decimal_separator(table.rows.iter().flat_map(|r| {
             value_columns.iter().filter_map(move |(c, _)| match &r.cells[*c] {
@@ -317,7 +328,16 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             || TOTAL_WORDS
                 .iter()
                 .any(|w| form == *w || form.starts_with(&format!("{w} ")));
-        let count_columns = count_columns.get_or_init(|| count_like_columns(&table, &value_columns, decimal));
+        // The evidence is every column of the file that is not the key, the name or a long
+        // form's indicator or period: which columns the user imports does not change which
+        // rows are totals.
+        let count_columns = count_columns.get_or_init(|| {
+            let evidence: Vec<usize> = (0..table.headers.len())
+                .filter(|c| *c != key_col && Some(*c) != name_col)
+                .filter(|c| long_cols.is_none_or(|(ic, pc)| *c != ic && *c != pc))
+                .collect();
+            count_like_columns(&table, &evidence, decimal)
+        });
         let by_sum = total_of_earlier_rows(&table, count_columns, decimal, i);
         if by_word || by_sum.is_some() {
             is_total[i] = true;
@@ -499,7 +519,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                                     column,
                                     values: rows
                                         .iter()
-                                        .map(|&row| (row, parse_raw_cell(&table.rows[row].cells[column], decimal)))
+                                        .map(|&row| {
+                                            (row, parse_raw_cell(&table.rows[row].cells[column], decimal, dash))
+                                        })
                                         .collect(),
                                 })
                                 .collect()
@@ -547,7 +569,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     });
                     series.len() - 1
                 });
-                series[n].values.push((i, parse_raw_cell(&row.cells[vc], decimal)));
+                series[n]
+                    .values
+                    .push((i, parse_raw_cell(&row.cells[vc], decimal, dash)));
             }
         }
     }
@@ -567,7 +591,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     table.rows[*row].line,
                     &table.headers[s.column],
                     text,
-                    "keine Zahl in einer Zahlenspalte (fehlende Werte als leer, „–“, „.“ oder „k. A.“ angeben)",
+                    "keine Zahl in einer Zahlenspalte (fehlende Werte leer oder als „…“, geheime als „.“ oder „k. A.“, null als „–“ oder 0 angeben)",
                 ));
             }
         }
@@ -646,6 +670,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     // One series per indicator and period: existing values of other areas stay, the file's
     // areas are replaced.
     let mut counts = StatusCounts::default();
+    let mut signs: BTreeMap<String, usize> = BTreeMap::new();
     let mut values_written = 0;
     series.sort_unstable_by_key(|s| (s.indicator, s.period));
     let mut period_had_values = vec![false; period_ids.len()];
@@ -662,6 +687,15 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 Some(RowTarget::Created(n)) => created_area_ids[n],
                 None => continue,
             };
+            let sign = match (value.flag, value.status, &value.note) {
+                (Some(flag), _, _) => Some(flag.sign().to_string()),
+                (None, ValueStatus::Ok, _) => None,
+                (None, _, Some(marker)) => Some(sign_of_marker(marker)),
+                (None, _, None) => Some("leer".to_string()),
+            };
+            if let Some(sign) = sign {
+                *signs.entry(sign).or_insert(0) += 1;
+            }
             match value.status {
                 ValueStatus::Ok => counts.ok += 1,
                 ValueStatus::Missing => counts.missing += 1,
@@ -722,6 +756,8 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         total_rows,
         merged_rows,
         areas_created: to_create.into_iter().map(|(_, k, _)| k).collect(),
+        signs,
+        dash: opts.dash,
     })
 }
 
@@ -735,8 +771,9 @@ struct ParsedSeries {
     values: Vec<(usize, StoredValue)>,
 }
 
-/// A number, a marker (as a status with the marker kept as note) or a text.
-fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator) -> StoredValue {
+/// A number, a number with a sign (the cell kept as note), a marker (as a status with the
+/// marker kept as note) or a text.
+fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator, dash: DashMeaning) -> StoredValue {
     let parsed = match cell {
         RawCell::Number(n) => ParsedCell::Number(*n),
         RawCell::Empty => {
@@ -745,9 +782,10 @@ fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator) -> StoredValue {
                 text: None,
                 status: ValueStatus::Missing,
                 note: None,
+                flag: None,
             }
         }
-        RawCell::Text(t) => parse_cell(t, decimal),
+        RawCell::Text(t) => parse_cell_with(t, decimal, dash),
     };
     match parsed {
         ParsedCell::Number(n) => StoredValue {
@@ -755,27 +793,40 @@ fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator) -> StoredValue {
             text: None,
             status: ValueStatus::Ok,
             note: None,
+            flag: None,
+        },
+        ParsedCell::Flagged { value, flag } => StoredValue {
+            value: Some(value),
+            text: None,
+            status: ValueStatus::Ok,
+            note: match cell {
+                RawCell::Text(t) => Some(t.trim().to_string()),
+                _ => None,
+            },
+            flag: Some(flag),
         },
         ParsedCell::Marker { status, marker } => StoredValue {
             value: None,
             text: None,
             status,
             note: (!marker.is_empty()).then_some(marker),
+            flag: None,
         },
         ParsedCell::Text(t) => StoredValue {
             value: None,
             text: Some(t),
             status: ValueStatus::Ok,
             note: None,
+            flag: None,
         },
     }
 }
 
-/// Value columns whose numbers are all non-negative integers: counts that sum up.
-fn count_like_columns(table: &RawTable, columns: &[(usize, String)], decimal: DecimalSeparator) -> Vec<usize> {
+/// Columns whose numbers are all non-negative integers: counts that sum up (the first three).
+fn count_like_columns(table: &RawTable, columns: &[usize], decimal: DecimalSeparator) -> Vec<usize> {
     columns
         .iter()
-        .map(|(c, _)| *c)
+        .copied()
         .filter(|c| {
             let mut numbers = 0;
             let all_integer = table.rows.iter().all(|r| match number_at(&r.cells[*c], decimal) {
@@ -833,16 +884,21 @@ fn total_of_earlier_rows(
                 break;
             }
             if (sum - target).abs() < 0.5 {
-                let confirmed = count_columns[1..].iter().all(|c| {
+                // Every other count column with a number in row `i` must agree, and at least
+                // one must: an empty cell is no agreement.
+                let mut agreeing = 0;
+                let contradicted = count_columns[1..].iter().any(|c| {
                     let Some(t) = number_at(&table.rows[i].cells[*c], decimal) else {
-                        return true;
+                        return false;
                     };
                     let s: f64 = (start..end)
                         .filter_map(|j| number_at(&table.rows[j].cells[*c], decimal))
                         .sum();
-                    (s - t).abs() < 0.5
+                    let agrees = (s - t).abs() < 0.5;
+                    agreeing += usize::from(agrees);
+                    !agrees
                 });
-                if confirmed {
+                if !contradicted && agreeing > 0 {
                     return Some((start, end - 1));
                 }
             }

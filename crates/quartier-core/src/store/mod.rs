@@ -1201,7 +1201,24 @@ fn migrate_file(conn: &mut Connection, path: &Path) -> Result<()> {
         copy.execute("VACUUM INTO ?1", [backup.to_string_lossy()])
             .map_err(|e| Error::io(&backup, std::io::Error::other(sqlite_reason(&e))))?;
     }
-    migrate(&tx, version, LATEST_VERSION).map_err(|e| {
+    // The tables every version has, then the migration and its line in the audit log: any of
+    // them failing means the file's content does not match its version.
+    let migrated = tx
+        .query_row("SELECT count(*) FROM atlas_meta", [], |r| r.get::<_, i64>(0))
+        .map_err(Error::from)
+        .and_then(|_| migrate(&tx, version, LATEST_VERSION))
+        .and_then(|()| {
+            tx.pragma_update(None, "user_version", LATEST_VERSION)?;
+            tx.execute(
+                "INSERT INTO audit_log(action, detail) VALUES ('migration', ?1)",
+                [format!(
+                    "Schemaversion {version} → {LATEST_VERSION}; Sicherung: {}",
+                    backup.display()
+                )],
+            )?;
+            Ok(())
+        });
+    migrated.map_err(|e| {
         // Nothing was migrated: a copy of the unchanged file would only confuse.
         if made_backup {
             let _ = std::fs::remove_file(&backup);
@@ -1214,14 +1231,6 @@ fn migrate_file(conn: &mut Connection, path: &Path) -> Result<()> {
             }
         ))
     })?;
-    tx.pragma_update(None, "user_version", LATEST_VERSION)?;
-    tx.execute(
-        "INSERT INTO audit_log(action, detail) VALUES ('migration', ?1)",
-        [format!(
-            "Schemaversion {version} → {LATEST_VERSION}; Sicherung: {}",
-            backup.display()
-        )],
-    )?;
     tx.commit()?;
     Ok(())
 }
@@ -1309,6 +1318,7 @@ fn convert_value_rows(tx: &Connection) -> Result<()> {
                         text: r.get(5)?,
                         status: crate::model::ValueStatus::from_code(r.get(6)?),
                         note: r.get(7)?,
+                        flag: None,
                     },
                 ))
             })?

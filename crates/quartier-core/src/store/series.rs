@@ -6,12 +6,13 @@
 //!
 //! Format (little-endian): `b"QS1"`, `u32` n, then n entries of `i64` area id, `u8` status
 //! code, `f64` value (NaN when absent), sorted by area id; then `u32` m and m sparse extras
-//! of `u32` entry index, `u8` kind (1 text value, 2 note), `u32` byte length, UTF-8 bytes.
+//! of `u32` entry index, `u8` kind (1 text value, 2 note, 3 the code of a [`ValueFlag`]),
+//! `u32` byte length, UTF-8 bytes.
 
 use std::collections::BTreeMap;
 
 use super::cache::{Column, Positions};
-use crate::model::ValueStatus;
+use crate::model::{ValueFlag, ValueStatus};
 use crate::{Error, Result, StoredValue};
 
 const MAGIC: &[u8; 3] = b"QS1";
@@ -28,8 +29,11 @@ pub(crate) fn encode(series: &BTreeMap<i64, StoredValue>) -> Vec<u8> {
         out.extend_from_slice(&v.value.unwrap_or(f64::NAN).to_le_bytes());
         for (kind, text) in [(1u8, &v.text), (2u8, &v.note)] {
             if let Some(t) = text {
-                extras.push((i as u32, kind, t.as_bytes()));
+                extras.push((i as u32, kind, t.as_bytes().to_vec()));
             }
+        }
+        if let Some(flag) = v.flag {
+            extras.push((i as u32, 3, flag.code().to_string().into_bytes()));
         }
     }
     out.extend_from_slice(&(extras.len() as u32).to_le_bytes());
@@ -37,7 +41,7 @@ pub(crate) fn encode(series: &BTreeMap<i64, StoredValue>) -> Vec<u8> {
         out.extend_from_slice(&i.to_le_bytes());
         out.push(kind);
         out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(bytes);
+        out.extend_from_slice(&bytes);
     }
     out
 }
@@ -106,6 +110,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
                 text: None,
                 status,
                 note: None,
+                flag: None,
             },
         ));
     }
@@ -119,6 +124,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<BTreeMap<i64, StoredValue>> {
         match kind {
             1 => entry.text = Some(text),
             2 => entry.note = Some(text),
+            3 => entry.flag = Some(text.chars().next().and_then(ValueFlag::from_code).ok_or_else(damaged)?),
             _ => return Err(damaged()),
         }
     }
@@ -165,6 +171,7 @@ mod tests {
                 text: None,
                 status: ValueStatus::Ok,
                 note: None,
+                flag: None,
             },
         );
         s.insert(
@@ -174,6 +181,7 @@ mod tests {
                 text: None,
                 status: ValueStatus::Suppressed,
                 note: Some("k. A.".into()),
+                flag: None,
             },
         );
         s.insert(
@@ -183,6 +191,7 @@ mod tests {
                 text: Some("Stadtrand".into()),
                 status: ValueStatus::Ok,
                 note: None,
+                flag: None,
             },
         );
         s.insert(
@@ -192,6 +201,7 @@ mod tests {
                 text: None,
                 status: ValueStatus::NotApplicable,
                 note: Some("ä".into()),
+                flag: None,
             },
         );
         let bytes = encode(&s);
