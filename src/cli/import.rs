@@ -193,6 +193,9 @@ pub struct ValuesArgs {
     /// Was ein einzelner Strich („–“, „-“) bedeutet: zero = nichts vorhanden (0), missing = fehlt
     #[arg(long, value_enum, default_value = "zero")]
     pub dash: DashArg,
+    /// Mit --create-missing: das Anlegen von mehr als fünf Gebieten bestätigen
+    #[arg(long)]
+    pub yes: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -327,6 +330,7 @@ impl ValuesArgs {
                 DashArg::Zero => DashMeaning::Zero,
                 DashArg::Missing => DashMeaning::Missing,
             },
+            confirm_create: self.yes,
         }
     }
 }

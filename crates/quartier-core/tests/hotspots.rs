@@ -113,6 +113,7 @@ fn ranks_share_ties_and_deviations_refer_to_the_gesamtstadt() {
             key_column: "id".into(),
             period: Some("2024".into()),
             unmatched: UnmatchedPolicy::CreateMissing,
+            confirm_create: true,
             ..Default::default()
         },
         &NoProgress,

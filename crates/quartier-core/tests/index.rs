@@ -38,6 +38,7 @@ fn small_atlas(dir: &std::path::Path) -> Atlas {
             name_column: Some("name".into()),
             period: Some("2024".into()),
             unmatched: UnmatchedPolicy::CreateMissing,
+            confirm_create: true,
             ..Default::default()
         },
         &NoProgress,

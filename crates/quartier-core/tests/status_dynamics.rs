@@ -79,6 +79,7 @@ fn atlas_with_all_editions(dir: &std::path::Path) -> Atlas {
                 } else {
                     UnmatchedPolicy::Abort
                 },
+                confirm_create: true,
                 ..Default::default()
             },
             &NoProgress,

@@ -167,6 +167,7 @@ fn create_missing_keeps_every_row_when_one_count_column_sums_by_chance() {
             name_column: Some("name".into()),
             period: Some("2021".into()),
             unmatched: quartier_core::import::values::UnmatchedPolicy::CreateMissing,
+            confirm_create: true,
             ..Default::default()
         },
         &NoProgress,
@@ -246,6 +247,7 @@ fn new_indicators_show_values_as_written_and_the_reference_row_says_when_there_i
             key_column: "id".into(),
             period: Some("2020".into()),
             unmatched: quartier_core::import::values::UnmatchedPolicy::CreateMissing,
+            confirm_create: true,
             ..Default::default()
         },
         &NoProgress,
@@ -333,4 +335,128 @@ fn an_empty_second_count_column_is_no_evidence_of_a_total() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("Zeile 5") && e.contains("Gebiet doppelt"), "{e}");
+}
+
+fn hamburg_stadtteile() -> (tempfile::TempDir, quartier_core::Atlas) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Hamburg");
+    import_level(
+        &mut atlas,
+        "Stadtteil",
+        realdata().join("hamburg/hamburg-district-regions.geojson"),
+        None,
+    );
+    (dir, atlas)
+}
+
+fn hamburg_profile() -> std::path::PathBuf {
+    realdata().join("hamburg/Daten_fuer_die_Stadtteilprofile_2014.csv")
+}
+
+/// Defect: `--key-column Bevölkerung --skip-unmatched` imported 0 values from 0 of 107 rows
+/// with exit code 0 and created 68 empty indicators.
+#[test]
+fn an_import_in_which_no_row_matches_is_an_error_and_creates_no_indicator() {
+    let (_dir, mut atlas) = hamburg_stadtteile();
+    let before = (value_dump(&atlas), atlas.indicators().unwrap().len());
+    let e = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: hamburg_profile(),
+            level: "Stadtteil".into(),
+            key_column: "Bevölkerung".into(),
+            period: Some("2014".into()),
+            unmatched: quartier_core::import::values::UnmatchedPolicy::Skip,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("keine Zeile passt") && e.contains("0 von 107 Zeilen") && e.contains("„Bevölkerung“"),
+        "{e}"
+    );
+    assert!(e.contains("„0101“"), "the level's keys as examples: {e}");
+    assert_eq!((value_dump(&atlas), atlas.indicators().unwrap().len()), before);
+    assert_eq!(before.1, 0);
+}
+
+/// Defect: an unmatched name told the user to use `--create-missing`; following the hint
+/// with a name-keyed table created 96 nameless areas without geometry. Now the hint names
+/// `--match-by name`, creating from names is refused, and creating more than a handful of
+/// areas needs `--yes`.
+#[test]
+fn hints_for_unmatched_rows_do_not_lead_to_damage() {
+    let (dir, mut atlas) = hamburg_stadtteile();
+    let by_key = ValuesImport {
+        file: hamburg_profile(),
+        level: "Stadtteil".into(),
+        key_column: "Stadtgebiet".into(),
+        period: Some("2014".into()),
+        ..Default::default()
+    };
+    let e = import_values(&mut atlas, &by_key, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("--match-by name"), "{e}");
+    assert!(
+        !e.contains("--create-missing"),
+        "no hint that creates areas from names: {e}"
+    );
+    // The merged rows' hint names what helps.
+    let by_name = ValuesImport {
+        match_by: quartier_core::import::values::MatchBy::Name,
+        ..by_key.clone()
+    };
+    let e = import_values(&mut atlas, &by_name, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Moorburg und Altenwerder") && e.contains("anlegen hilft nicht"),
+        "{e}"
+    );
+    // Creating areas from names is refused outright.
+    let e = import_values(
+        &mut atlas,
+        &ValuesImport {
+            unmatched: quartier_core::import::values::UnmatchedPolicy::CreateMissing,
+            confirm_create: true,
+            ..by_name
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("nur über Schlüssel"), "{e}");
+    // By key, many new keys: listed, nothing created without confirmation.
+    let csv = dir.path().join("neu.csv");
+    let mut text = String::from("id;name;ew\n");
+    for n in 0..8 {
+        text.push_str(&format!("99{n:02};Neu {n};{}\n", 100 + n));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let create = ValuesImport {
+        file: csv,
+        level: "Stadtteil".into(),
+        key_column: "id".into(),
+        name_column: Some("name".into()),
+        period: Some("2014".into()),
+        unmatched: quartier_core::import::values::UnmatchedPolicy::CreateMissing,
+        ..Default::default()
+    };
+    let e = import_values(&mut atlas, &create, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("8 Gebiete ohne Geometrie") && e.contains("Zeile 2: 9900 Neu 0") && e.contains("--yes"),
+        "{e}"
+    );
+    assert_eq!(atlas.areas(atlas.level("Stadtteil").unwrap().id).unwrap().len(), 104);
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            confirm_create: true,
+            ..create
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.areas_created.len(), 8);
 }

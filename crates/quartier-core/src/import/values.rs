@@ -88,6 +88,24 @@ pub struct ValuesImport {
     pub decimal: Option<DecimalSeparator>,
     /// What a lone dash means: zero (*nichts vorhanden*, the official sign) or missing.
     pub dash: DashMeaning,
+    /// With [`UnmatchedPolicy::CreateMissing`]: creating more than
+    /// [`CREATE_WITHOUT_CONFIRMATION`] areas is confirmed (`--yes`).
+    pub confirm_create: bool,
+}
+
+/// How many areas `--create-missing` creates without `--yes`: a handful is a late delivery,
+/// more is usually a wrong key column.
+pub const CREATE_WITHOUT_CONFIRMATION: usize = 5;
+
+/// The hint for a row whose key matched no area: where the column holds names of the
+/// level's areas, matching by name helps; otherwise skipping or creating.
+fn unmatched_hint(raw: &str, match_by: MatchBy, names: &HashMap<String, Vec<i64>>) -> String {
+    let looks_like_name = raw.chars().any(char::is_alphabetic) && !raw.chars().any(|c| c.is_ascii_digit());
+    if match_by == MatchBy::Key && (names.contains_key(&name_match_form(raw)) || looks_like_name) {
+        return "die Spalte enthält Namen: mit --match-by name über den Gebietsnamen zuordnen".to_string();
+    }
+    "mit --skip-unmatched überspringen oder, wenn das Gebiet neu ist, mit --create-missing ohne Geometrie anlegen"
+        .to_string()
 }
 
 /// A row that was not imported, and why.
@@ -205,6 +223,13 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }),
         width: numeric_key_width(areas.iter().map(|a| a.key.as_ref())),
     };
+    if opts.unmatched == UnmatchedPolicy::CreateMissing && opts.match_by == MatchBy::Name {
+        return Err(Error::Invalid(format!(
+            "{file}: Gebiete ohne Geometrie lassen sich nur über Schlüssel anlegen (--match-by key); \
+             aus Namen entstünden Gebiete ohne Schlüssel. Fehlende Gebiete zuerst mit ihrer Geometrie importieren \
+             oder mit --skip-unmatched überspringen."
+        )));
+    }
     let atlas_name = name_match_form(&atlas.meta()?.name);
     let key_col = table.require_column(&opts.key_column, "--key-column")?;
     let name_col = opts
@@ -380,6 +405,10 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let mut unmatched = Vec::new();
     let mut merged_rows = Vec::new();
     let mut to_create: Vec<(usize, String, String)> = Vec::new();
+    // Key → index into `to_create` (a search per row grew quadratically with new keys).
+    let mut created_index: HashMap<String, usize> = HashMap::new();
+    // Names of the level's areas, for the hint that a key column holds names.
+    let name_index_of_all = &index.by_name;
     let mut first_row_of_area: HashMap<i64, usize> = HashMap::new();
     let mut row_area: Vec<Option<RowTarget>> = vec![None; table.rows.len()];
     for (i, (raw, m)) in matches.iter().enumerate() {
@@ -431,11 +460,20 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     ),
                 };
                 match (opts.unmatched, parts.is_some()) {
-                    (UnmatchedPolicy::Abort, _) => problems.push(Problem::at(
+                    (UnmatchedPolicy::Abort, true) => problems.push(Problem::at(
                         line,
                         &opts.key_column,
                         raw,
-                        format!("{reason} (mit --skip-unmatched überspringen oder mit --create-missing anlegen)"),
+                        format!(
+                            "{reason}; mit --skip-unmatched wird die Zeile übersprungen und die Gebiete \
+                             bleiben für diese Werte leer (anlegen hilft nicht: die Zeile ist kein eigenes Gebiet)"
+                        ),
+                    )),
+                    (UnmatchedPolicy::Abort, false) => problems.push(Problem::at(
+                        line,
+                        &opts.key_column,
+                        raw,
+                        format!("{reason} ({})", unmatched_hint(raw, opts.match_by, name_index_of_all)),
                     )),
                     (UnmatchedPolicy::Skip, true) | (UnmatchedPolicy::CreateMissing, true) => {
                         merged_rows.push(SkippedRow {
@@ -451,7 +489,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     }),
                     (UnmatchedPolicy::CreateMissing, false) => {
                         let key = pad_key(&clean_key(raw), index.width).0;
-                        match to_create.iter().position(|(_, k, _)| *k == key) {
+                        match created_index.get(&key).copied() {
                             Some(n) if long_cols.is_some() => row_area[i] = Some(RowTarget::Created(n)),
                             Some(n) => problems.push(Problem::at(
                                 line,
@@ -464,6 +502,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                                     .map(|c| table.rows[i].cells[c].as_text().trim().to_string())
                                     .unwrap_or_default();
                                 row_area[i] = Some(RowTarget::Created(to_create.len()));
+                                created_index.insert(key.clone(), to_create.len());
                                 to_create.push((i, key, name));
                             }
                         }
@@ -471,6 +510,65 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 }
             }
         }
+    }
+
+    // An import in which no row finds an area writes nothing and creates nothing: it is
+    // almost always a wrong key column or level.
+    if problems.is_empty() && row_area.iter().all(Option::is_none) {
+        let examples: Vec<String> = matches
+            .iter()
+            .enumerate()
+            .filter(|(i, (raw, _))| !is_total[*i] && !raw.is_empty())
+            .map(|(_, (raw, _))| format!("„{raw}“"))
+            .take(3)
+            .collect();
+        let level_examples: Vec<String> = areas
+            .iter()
+            .take(3)
+            .map(|a| match opts.match_by {
+                MatchBy::Key => format!("„{}“", a.key),
+                MatchBy::Name => format!("„{}“", a.name),
+            })
+            .collect();
+        return Err(Error::Invalid(format!(
+            "{file}: keine Zeile passt zu einem Gebiet der Ebene „{}“ (0 von {} Zeilen); nichts wurde importiert. \
+             Die Spalte „{}“ enthält z. B. {}, die Ebene hat z. B. {}. Stimmen --key-column, --level und --match-by?",
+            level.name,
+            table.rows.len(),
+            opts.key_column,
+            if examples.is_empty() {
+                "nichts".to_string()
+            } else {
+                examples.join(", ")
+            },
+            if level_examples.is_empty() {
+                "keine Gebiete".to_string()
+            } else {
+                level_examples.join(", ")
+            },
+        )));
+    }
+    if to_create.len() > CREATE_WITHOUT_CONFIRMATION && !opts.confirm_create {
+        let listed: Vec<String> = to_create
+            .iter()
+            .take(10)
+            .map(|(i, key, name)| {
+                let line = table.rows[*i].line;
+                if name.is_empty() {
+                    format!("Zeile {line}: {key}")
+                } else {
+                    format!("Zeile {line}: {key} {name}")
+                }
+            })
+            .collect();
+        return Err(Error::Invalid(format!(
+            "{file}: es würden {} Gebiete ohne Geometrie in der Ebene „{}“ angelegt ({}{}); nichts wurde importiert. \
+             Wenn das so gewollt ist, mit --yes bestätigen; sonst --key-column, --level oder --match-by prüfen.",
+            to_create.len(),
+            level.name,
+            listed.join(", "),
+            if to_create.len() > listed.len() { ", …" } else { "" }
+        )));
     }
 
     // Parse the cells straight into series: one per indicator and period, in row order.
