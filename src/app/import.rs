@@ -497,6 +497,17 @@ impl Request {
                     ),
                 ]
                 .into_iter()
+                .chain(std::iter::once(format!(
+                    "gegenüber dem Atlas: {} neu, {} unverändert, {} geändert",
+                    s.changes.new, s.changes.unchanged, s.changes.changed
+                )))
+                .chain(s.changes.largest.iter().map(|c| {
+                    format!(
+                        "  {} · {} · {}: {} → {}",
+                        c.indicator, c.period, c.area, c.before, c.after
+                    )
+                }))
+                .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
                 .chain(
                     s.signs
                         .iter()

@@ -364,6 +364,20 @@ fn print_values(s: &ValuesImportSummary) {
     if s.keys_padded > 0 {
         println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
     }
+    let c = &s.changes;
+    println!(
+        "  Gegenüber dem Atlas: {} neu, {} unverändert, {} geändert",
+        c.new, c.unchanged, c.changed
+    );
+    for change in &c.largest {
+        println!(
+            "    {} · {} · {}: {} → {}",
+            change.indicator, change.period, change.area, change.before, change.after
+        );
+    }
+    for warning in &s.warnings {
+        println!("  Achtung: {warning}");
+    }
     if !s.signs.is_empty() {
         println!("  Zeichen:");
         for (sign, n) in &s.signs {

@@ -386,14 +386,20 @@ impl Default for SuppressionRules {
 }
 
 impl SuppressionRules {
-    /// Whether a count falls under primary suppression.
+    /// Whether a count falls under primary suppression. Only whole numbers are counts of
+    /// persons or cases: 1,3 km² in a column declared as a count is no case count (the import
+    /// warns about such a column).
     ///
     /// ```
     /// let rules = quartier_core::model::SuppressionRules::default();
     /// assert!(rules.is_small(3.0) && rules.is_small(1.0));
     /// assert!(!rules.is_small(0.0) && !rules.is_small(4.0));
+    /// assert!(!rules.is_small(1.3) && !rules.is_small(2.7));
     /// ```
     pub fn is_small(&self, count: f64) -> bool {
+        if count.fract() != 0.0 {
+            return false;
+        }
         (count == 0.0 && self.suppress_zero) || (count > 0.0 && count <= self.threshold as f64)
     }
 }

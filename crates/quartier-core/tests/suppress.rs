@@ -501,3 +501,68 @@ fn atlas_rules_apply_by_default_and_small_areas_are_flagged() {
         Err(quartier_core::Error::Invalid(_))
     ));
 }
+
+/// Defect: an indicator declared as a count whose values have decimals (an area in km²) had
+/// 1,3 and 2,7 suppressed as case counts 1 and 3. The import now warns, and suppression
+/// applies to whole counts only.
+#[test]
+fn a_count_with_decimals_is_warned_at_import_and_not_taken_for_case_counts() {
+    use quartier_core::import::values::{import_values, ValuesImport};
+    use quartier_core::model::{AggregationRule, IndicatorKind};
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    import_level(
+        &mut atlas,
+        "Bezirk",
+        sample_data().join("geometry/berlin-lor-districts.geojson"),
+        None,
+    );
+    let csv = dir.path().join("flaeche.csv");
+    std::fs::write(&csv, "id;flaeche;kinder\n01;1,3;2\n02;2,7;40\n03;10,5;3\n").unwrap();
+    let import = ValuesImport {
+        file: csv,
+        level: "Bezirk".into(),
+        key_column: "id".into(),
+        period: Some("2020".into()),
+        ..Default::default()
+    };
+    let first = import_values(&mut atlas, &import, &NoProgress).unwrap();
+    assert!(first.warnings.is_empty(), "no kind declared yet: {:?}", first.warnings);
+    for key in ["flaeche", "kinder"] {
+        atlas
+            .update_indicator(
+                key,
+                &IndicatorUpdate {
+                    kind: Some(IndicatorKind::Count),
+                    aggregation: Some(AggregationRule::Sum),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let again = import_values(&mut atlas, &import, &NoProgress).unwrap();
+    assert_eq!(again.warnings.len(), 1, "{:?}", again.warnings);
+    assert!(
+        again.warnings[0].contains("„flaeche“") && again.warnings[0].contains("1,3 in Zeile 2"),
+        "{}",
+        again.warnings[0]
+    );
+    assert_eq!(
+        (again.changes.new, again.changes.unchanged, again.changes.changed),
+        (0, 6, 0)
+    );
+    let report = suppress(
+        &atlas,
+        &SuppressRequest {
+            level: "Bezirk".into(),
+            period: "2020".into(),
+            indicators: vec!["flaeche".into(), "kinder".into()],
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let primary = |key: &str| report.indicators.iter().find(|i| i.key == key).unwrap().primary;
+    assert_eq!(primary("flaeche"), 0, "1,3 and 2,7 are no case counts");
+    assert_eq!(primary("kinder"), 2, "2 and 3 children are");
+}

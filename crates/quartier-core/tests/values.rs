@@ -460,3 +460,56 @@ fn hints_for_unmatched_rows_do_not_lead_to_damage() {
     .unwrap();
     assert_eq!(s.areas_created.len(), 8);
 }
+
+/// Re-importing says what changed (new, unchanged, changed, the largest changes, also in the
+/// audit log), and a period far from the atlas's periods is warned about.
+#[test]
+fn a_reimport_reports_its_changes_and_a_far_period_is_warned() {
+    let (dir, mut atlas) = berlin_bezirke();
+    let csv = dir.path().join("ew.csv");
+    let import = |atlas: &mut quartier_core::Atlas, text: &str, period: &str| {
+        std::fs::write(&csv, text).unwrap();
+        import_values(
+            atlas,
+            &ValuesImport {
+                file: csv.clone(),
+                level: "Bezirk".into(),
+                key_column: "id".into(),
+                period: Some(period.into()),
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap()
+    };
+    for year in 2013..=2020 {
+        import(&mut atlas, "id;ew\n01;100\n02;200\n", &year.to_string());
+    }
+    let s = import(&mut atlas, "id;ew\n01;100\n02;260\n03;5\n04;.\n", "2020");
+    assert_eq!((s.changes.new, s.changes.unchanged, s.changes.changed), (2, 1, 1));
+    let largest: Vec<(&str, &str, &str, Option<f64>)> = s
+        .changes
+        .largest
+        .iter()
+        .map(|c| (c.area.as_str(), c.before.as_str(), c.after.as_str(), c.difference))
+        .collect();
+    assert_eq!(largest, [("02", "200", "260", Some(60.0))]);
+    let s = import(&mut atlas, "id;ew\n01;k. A.\n02;250\n", "2020");
+    let largest: Vec<(&str, &str, &str)> = s
+        .changes
+        .largest
+        .iter()
+        .map(|c| (c.area.as_str(), c.before.as_str(), c.after.as_str()))
+        .collect();
+    assert_eq!(largest, [("02", "260", "250"), ("01", "100", "k. A.")], "numbers first");
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let log = atlas.audit_log().unwrap()[0].2.clone();
+    assert!(log.contains("0 neu, 0 unverändert, 2 geändert"), "{log}");
+    let s = import(&mut atlas, "id;ew\n01;100\n", "2041");
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert!(
+        s.warnings[0].contains("„2041“") && s.warnings[0].contains("2013–2020"),
+        "{}",
+        s.warnings[0]
+    );
+}

@@ -177,7 +177,59 @@ pub struct ValuesImportSummary {
     pub signs: BTreeMap<String, usize>,
     /// What a lone dash was read as.
     pub dash: DashMeaning,
+    /// Things that were imported but look wrong (a count with decimals, a period far from
+    /// the atlas's), in German.
+    pub warnings: Vec<String>,
+    /// Against what the atlas held before: new, unchanged and changed values.
+    pub changes: ValueChanges,
 }
+
+/// What a re-import changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ValueChanges {
+    /// Values where the atlas had none.
+    pub new: usize,
+    /// Values equal to the stored ones (number, status and sign).
+    pub unchanged: usize,
+    /// Values that replaced a different stored one.
+    pub changed: usize,
+    /// The largest changes (by the absolute difference of the numbers; a change of status
+    /// counts after those), at most five.
+    pub largest: Vec<ValueChange>,
+}
+
+/// One changed value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueChange {
+    /// Indicator key.
+    pub indicator: String,
+    /// Period.
+    pub period: String,
+    /// Area key.
+    pub area: String,
+    /// Before, as shown (German notation, signs).
+    pub before: String,
+    /// After, as shown.
+    pub after: String,
+    /// After minus before, where both are numbers.
+    pub difference: Option<f64>,
+}
+
+/// A value as the import report shows it.
+fn shown(v: &StoredValue) -> String {
+    match (v.status, v.value, &v.text, v.flag) {
+        (ValueStatus::Ok, Some(x), _, Some(flag)) => {
+            flag.write(&crate::numbers::format_german(x, crate::numbers::decimals_needed(x)))
+        }
+        (ValueStatus::Ok, Some(x), _, None) => crate::numbers::format_german(x, crate::numbers::decimals_needed(x)),
+        (ValueStatus::Ok, None, Some(t), _) => t.clone(),
+        (status, ..) => status.display_de().to_string(),
+    }
+}
+
+/// How far a new period may lie from the atlas's periods before the import warns: a year
+/// such as 2041 in an atlas of 2013–2020 is usually a typo.
+const PERIOD_WARN_YEARS: i64 = 5;
 
 /// Words that mark a row as a total.
 const TOTAL_WORDS: &[&str] = &[
@@ -761,6 +813,30 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         indicator_ids.push(id);
     }
+    // A count with decimals is no count of persons or cases: suppression leaves it alone,
+    // and the planner should check the metadata.
+    let mut warnings = Vec::new();
+    for (i, key) in indicator_keys.iter().enumerate() {
+        let kind: String = tx.query_row("SELECT kind FROM indicator WHERE id = ?1", [indicator_ids[i]], |r| {
+            r.get(0)
+        })?;
+        if IndicatorKind::parse(&kind) != Some(IndicatorKind::Count) {
+            continue;
+        }
+        let fractional = series
+            .iter()
+            .filter(|s| s.indicator == i)
+            .flat_map(|s| s.values.iter())
+            .find(|(_, v)| v.number().is_some_and(|x| x.fract() != 0.0));
+        if let Some((row, v)) = fractional {
+            warnings.push(format!(
+                "Indikator „{key}“ ist als Anzahl erfasst, hat aber Werte mit Nachkommastellen (z. B. {} in Zeile {}): \
+                 keine Anzahl von Personen oder Fällen? Die Art in den Metadaten prüfen; die Geheimhaltung gilt nur für ganze Anzahlen.",
+                shown(v),
+                table.rows[*row].line
+            ));
+        }
+    }
     let period_ids = period_labels
         .iter()
         .map(|l| ensure_period(&tx, l))
@@ -769,6 +845,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     // areas are replaced.
     let mut counts = StatusCounts::default();
     let mut signs: BTreeMap<String, usize> = BTreeMap::new();
+    let mut changes = ValueChanges::default();
+    let mut candidates: Vec<ValueChange> = Vec::new();
+    let area_keys: HashMap<i64, &str> = areas.iter().map(|a| (a.id, a.key.as_ref())).collect();
     let mut values_written = 0;
     series.sort_unstable_by_key(|s| (s.indicator, s.period));
     let mut period_had_values = vec![false; period_ids.len()];
@@ -806,6 +885,36 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         let (ind, per) = (indicator_ids[s.indicator], period_ids[s.period]);
         let mut stored = read_series(&tx, ind, per, level.id)?;
         period_had_values[s.period] |= !stored.is_empty();
+        for (area, value) in &new_values {
+            match stored.get(area) {
+                None => changes.new += 1,
+                Some(before)
+                    if before.status == value.status
+                        && before.value == value.value
+                        && before.text == value.text
+                        && before.flag == value.flag =>
+                {
+                    changes.unchanged += 1
+                }
+                Some(before) => {
+                    changes.changed += 1;
+                    let difference = before.number().zip(value.number()).map(|(b, a)| a - b);
+                    candidates.push(ValueChange {
+                        indicator: indicator_keys[s.indicator].clone(),
+                        period: period_labels[s.period].clone(),
+                        area: area_keys.get(area).map_or_else(String::new, |k| k.to_string()),
+                        before: shown(before),
+                        after: shown(value),
+                        difference,
+                    });
+                    // Keep only the largest few while going.
+                    if candidates.len() > 64 {
+                        largest_first(&mut candidates);
+                        candidates.truncate(5);
+                    }
+                }
+            }
+        }
         if stored.is_empty() {
             // Sorted bulk build; `extend` would insert one by one.
             stored = new_values.into_iter().collect();
@@ -814,21 +923,60 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         write_series(&tx, ind, per, level.id, &stored)?;
     }
+    largest_first(&mut candidates);
+    candidates.truncate(5);
+    changes.largest = candidates;
     let periods_added: Vec<String> = period_labels
         .iter()
         .zip(&period_had_values)
         .filter(|(_, had)| !**had)
         .map(|(l, _)| l.clone())
         .collect();
+    // A period far from every other period of the atlas.
+    let year = |label: &str| crate::model::period_date(label).and_then(|d| d.get(..4)?.parse::<i64>().ok());
+    let known: Vec<i64> = tx
+        .prepare("SELECT label FROM period")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter_map(|l| l.ok())
+        .filter(|l| !period_labels.contains(l))
+        .filter_map(|l| year(&l))
+        .collect();
+    if let (Some(&first), Some(&last)) = (known.iter().min(), known.iter().max()) {
+        for label in &periods_added {
+            if let Some(y) = year(label) {
+                if y > last + PERIOD_WARN_YEARS || y < first - PERIOD_WARN_YEARS {
+                    warnings.push(format!(
+                        "Zeitraum „{label}“ liegt weit außerhalb der Zeiträume des Atlas ({first}–{last}): Tippfehler?"
+                    ));
+                }
+            }
+        }
+    }
     log(
         &tx,
         "import_values",
         &format!(
-            "{file}: {} Werte, {} Indikatoren, Zeiträume {} auf Ebene „{}“",
+            "{file}: {} Werte, {} Indikatoren, Zeiträume {} auf Ebene „{}“; {} neu, {} unverändert, {} geändert{}",
             values_written,
             indicator_keys.len(),
             period_labels.join(", "),
-            level.name
+            level.name,
+            changes.new,
+            changes.unchanged,
+            changes.changed,
+            if changes.largest.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; größte Änderungen: {}",
+                    changes
+                        .largest
+                        .iter()
+                        .map(|c| format!("{} {} {}: {} → {}", c.indicator, c.period, c.area, c.before, c.after))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            }
         ),
     )?;
     check_cancel(progress)?;
@@ -856,7 +1004,17 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         areas_created: to_create.into_iter().map(|(_, k, _)| k).collect(),
         signs,
         dash: opts.dash,
+        warnings,
+        changes,
     })
+}
+
+/// Sorts changes with the largest numeric difference first, changes of status after them.
+fn largest_first(changes: &mut [ValueChange]) {
+    changes.sort_by(|a, b| {
+        let size = |c: &ValueChange| c.difference.map_or(-1.0, f64::abs);
+        size(b).total_cmp(&size(a))
+    });
 }
 
 /// The values of one indicator at one period, as parsed from the file.
