@@ -214,7 +214,7 @@ fn long_form_categorical_columns_and_created_areas() {
         "name",
     ]);
     let long = dir.path().join("lang.csv");
-    std::fs::write(&long, "Gebiet;Merkmal;Jahr;Wert\n1;kitas;2022;12\n1;kitas;2023;14\n2;kitas;2022;k. A.\n2;kitas;2023;–\n3;kitas;2023;1.234\n").unwrap();
+    std::fs::write(&long, "Gebiet;Merkmal;Jahr;Wert\n1;kitas;2022;12\n1;kitas;2023;14\n2;kitas;2022;k. A.\n2;kitas;2023;…\n3;kitas;2023;1.234\n").unwrap();
     let v = json(&[
         "import",
         "values",
@@ -980,7 +980,7 @@ fn classify_gives_breaks_labels_and_a_k_a_class_per_area() {
     let csv = dir.path().join("quote.csv");
     std::fs::write(
         &csv,
-        "id;quote\n01;10,0\n02;12,5\n03;k. A.\n04;20,0\n05;21,0\n06;–\n07;30,0\n08;31,5\n09;40,0\n10;41,0\n11;44,0\n12;50,0\n",
+        "id;quote\n01;10,0\n02;12,5\n03;k. A.\n04;20,0\n05;21,0\n06;…\n07;30,0\n08;31,5\n09;40,0\n10;41,0\n11;44,0\n12;50,0\n",
     )
     .unwrap();
     ok(&[

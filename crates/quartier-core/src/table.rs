@@ -237,6 +237,8 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
                 Data::Float(f) => RawCell::Number(*f),
                 Data::Int(i) => RawCell::Number(*i as f64),
                 Data::Bool(b) => RawCell::Text(if *b { "wahr".into() } else { "falsch".into() }),
+                // A date is a period ("31.12.2019"), never its serial number ("43830").
+                Data::DateTime(dt) if dt.is_datetime() => RawCell::Text(german_date(dt)),
                 Data::DateTime(dt) => RawCell::Number(dt.as_f64()),
                 Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
                 Data::Error(e) => RawCell::Text(format!("#{e:?}")),
@@ -254,23 +256,73 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             "{source}, Blatt „{sheet_name}“: keine Spaltenüberschriften gefunden"
         ))
     })?;
+    // Columns right of the last heading: a value there is reported (as in a CSV with more
+    // fields than headings), never cut off silently.
+    let mut headers = headers;
+    let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+    headers.truncate(named);
+    let mut problems = Vec::new();
     let rows = all
         .into_iter()
         .skip(data_start)
         .map(|mut r| {
-            r.cells.resize(headers.len(), RawCell::Empty);
+            if let Some((column, extra)) = r
+                .cells
+                .iter()
+                .enumerate()
+                .skip(named)
+                .find(|(_, c)| **c != RawCell::Empty)
+            {
+                problems.push(Problem::at(
+                    r.line,
+                    format!("Spalte {}", excel_column(column)),
+                    extra.as_text(),
+                    format!(
+                        "Wert rechts der letzten Spaltenüberschrift („{}“, Spalte {})",
+                        headers.last().map_or("", String::as_str),
+                        excel_column(named.saturating_sub(1))
+                    ),
+                ));
+            }
+            r.cells.resize(named, RawCell::Empty);
             r
         })
         .collect();
-    let headers = Some(headers);
-    let headers =
-        headers.ok_or_else(|| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: das Blatt ist leer")))?;
+    if headers.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{source}, Blatt „{sheet_name}“: das Blatt ist leer"
+        )));
+    }
+    fail_on_problems(&format!("{source}, Blatt „{sheet_name}“"), problems)?;
     Ok(RawTable {
         source,
         headers,
         rows,
         encoding: "XLSX",
     })
+}
+
+/// The letters of a spreadsheet column (0 → A, 26 → AA), as the planner sees them in Excel.
+fn excel_column(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// An Excel date as a German date ("31.12.2019"), with the time where there is one.
+fn german_date(dt: &calamine::ExcelDateTime) -> String {
+    let (y, m, d, hh, mm, ..) = dt.to_ymd_hms_milli();
+    if hh == 0 && mm == 0 {
+        format!("{d:02}.{m:02}.{y:04}")
+    } else {
+        format!("{d:02}.{m:02}.{y:04} {hh:02}:{mm:02}")
+    }
 }
 
 /// Finds the header of a spreadsheet: title rows and description rows are common above the data.

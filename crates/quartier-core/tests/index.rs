@@ -19,14 +19,15 @@ use quartier_core::progress::ProgressFn;
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::{Atlas, Error, NoProgress};
 
-/// Five Quartiere: x (high is favourable), y (high is unfavourable); E has no y.
+/// Five Quartiere: x (high is favourable), y (high is unfavourable); E has no y ("…":
+/// not available; "–" would be zero).
 fn small_atlas(dir: &std::path::Path) -> Atlas {
     let mut atlas = new_atlas(dir, "Teststadt");
     atlas.create_level("Quartier", None).unwrap();
     let csv = dir.join("werte.csv");
     std::fs::write(
         &csv,
-        "id;name;x;y\nA;Alpha;10;8\nB;Beta;20;2\nC;Gamma;30;4\nD;Delta;40;0\nE;Epsilon;25;–\n",
+        "id;name;x;y\nA;Alpha;10;8\nB;Beta;20;2\nC;Gamma;30;4\nD;Delta;40;0\nE;Epsilon;25;…\n",
     )
     .unwrap();
     import_values(

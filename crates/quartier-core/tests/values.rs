@@ -513,3 +513,72 @@ fn a_reimport_reports_its_changes_and_a_far_period_is_warned() {
         s.warnings[0]
     );
 }
+
+/// Defect: in XLSX, date cells became serial numbers ("43830") and a long form's period
+/// column got that as its label; a value right of the last heading was cut off silently
+/// (the CSV reports it). Dates become periods, extra cells are reported with row and column.
+#[test]
+fn excel_dates_become_periods_and_cells_beyond_the_header_are_reported() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let (dir, mut atlas) = berlin_bezirke();
+    let date = Format::new().set_num_format("dd.mm.yyyy");
+    let write = |path: &std::path::Path, extra: bool| {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["Gebiet", "Merkmal", "Stichtag", "Wert"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, (key, day, value)) in [("01", 31, 384_172.0), ("02", 31, 290_386.0), ("01", 30, 385_000.0)]
+            .iter()
+            .enumerate()
+        {
+            let row = r as u32 + 1;
+            sheet.write_string(row, 0, *key).unwrap();
+            sheet.write_string(row, 1, "ew").unwrap();
+            let month = if *day == 31 { 12 } else { 6 };
+            let when = ExcelDateTime::from_ymd(2019, month, *day).unwrap();
+            sheet.write_datetime_with_format(row, 2, &when, &date).unwrap();
+            sheet.write_number(row, 3, *value).unwrap();
+        }
+        if extra {
+            sheet.write_string(2, 5, "Fußnote 1").unwrap();
+        }
+        book.save(path).unwrap();
+    };
+    let long = ValuesImport {
+        level: "Bezirk".into(),
+        key_column: "Gebiet".into(),
+        long: Some(LongForm {
+            indicator_column: "Merkmal".into(),
+            period_column: "Stichtag".into(),
+            value_column: "Wert".into(),
+        }),
+        ..Default::default()
+    };
+    let good = dir.path().join("lang.xlsx");
+    write(&good, false);
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: good,
+            ..long.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.periods, ["31.12.2019", "30.06.2019"]);
+    let v = stored(&atlas, "ew", "Bezirk", "31.12.2019", "01").unwrap();
+    assert_eq!(v.number(), Some(384_172.0));
+
+    let before = value_dump(&atlas);
+    let bad = dir.path().join("fussnote.xlsx");
+    write(&bad, true);
+    let e = import_values(&mut atlas, &ValuesImport { file: bad, ..long }, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Zeile 3") && e.contains("Spalte F") && e.contains("Fußnote 1") && e.contains("„Wert“, Spalte D"),
+        "{e}"
+    );
+    assert_eq!(value_dump(&atlas), before, "nothing written");
+}
