@@ -11,7 +11,7 @@ fn a_planner_builds_an_atlas_from_files_and_exports_a_table() {
     let atlas = dir.path().join("berlin.quartier");
     let a = s(&atlas);
     let created = json(&["new", a, "--name", "Berlin", "--ags", "11000000"]);
-    assert_eq!(created["schema_version"], 4);
+    assert_eq!(created["schema_version"], quartier_core::store::schema::LATEST_VERSION);
 
     let geo = repo().join("sample_data/geometry");
     let g = json(&[
@@ -1144,4 +1144,105 @@ fn aggregate_without_parent_links_asks_for_a_key_prefix_and_then_sums() {
     assert_eq!(stored, total);
     let again = fails(&[&base[..], &["--key-prefix", "2", "--save"]].concat(), 1);
     assert!(again.contains("nicht überschrieben"), "{again}");
+}
+
+/// `--check` on every import verb: the same report as the import (JSON compared field by
+/// field), and the atlas file unchanged (its bytes, and `info`).
+#[test]
+fn check_runs_every_import_as_a_dry_run_with_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("probe.quartier");
+    let a = s(&atlas);
+    ok(&["new", a, "--name", "Berlin"]);
+    let data = repo().join("sample_data");
+    let districts = data.join("geometry/berlin-lor-districts.geojson");
+    let mss = data.join("mss/berlin-lor-monitoring-social-urban-development-2019-00-2-3.csv");
+    let kitas = data.join("poi/kitas-2022-epsg25833.geojson");
+    let metadata = data.join("indikatoren.csv");
+    let net = dir.path().join("netz.geojson");
+    std::fs::write(
+        &net,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[13.40,52.52],[13.41,52.52],[13.42,52.53]]}}]}"#,
+    )
+    .unwrap();
+    let addresses = dir.path().join("adressen.csv");
+    std::fs::write(&addresses, "x;y;ew\n13,40;52,52;12\n13,41;52,52;7\n").unwrap();
+    let verbs: Vec<Vec<&str>> = vec![
+        vec![
+            "geometry",
+            a,
+            "--level",
+            "Bezirk",
+            "--file",
+            s(&districts),
+            "--key-column",
+            "id",
+            "--name-column",
+            "name",
+        ],
+        vec![
+            "values",
+            a,
+            "--level",
+            "Bezirk",
+            "--file",
+            s(&mss),
+            "--key-column",
+            "id",
+            "--period",
+            "2019",
+            "--columns",
+            "inhabitants=ew_mss",
+        ],
+        vec!["metadata", a, "--file", s(&metadata)],
+        vec![
+            "pois",
+            a,
+            "--file",
+            s(&kitas),
+            "--category",
+            "Kita",
+            "--capacity-column",
+            "e_platz",
+        ],
+        vec!["network", a, "--file", s(&net)],
+        vec![
+            "addresses",
+            a,
+            "--file",
+            s(&addresses),
+            "--x-column",
+            "x",
+            "--y-column",
+            "y",
+            "--crs",
+            "EPSG:4326",
+            "--residents-column",
+            "ew",
+        ],
+    ];
+    for verb in verbs {
+        let before = std::fs::read(&atlas).unwrap();
+        let info = json(&["info", a]);
+        let with = |extra: &[&'static str]| -> Vec<&str> {
+            let mut args = vec!["import"];
+            args.extend(verb.iter().copied());
+            args.extend(extra);
+            args
+        };
+        let checked = json(&with(&["--check"]));
+        assert_eq!(
+            std::fs::read(&atlas).unwrap(),
+            before,
+            "{}: the file is unchanged",
+            verb[0]
+        );
+        assert_eq!(json(&["info", a]), info, "{}", verb[0]);
+        let done = json(&with(&[]));
+        assert_eq!(checked, done, "{}: the same report", verb[0]);
+        if !matches!(verb[0], "network" | "addresses") {
+            // (`info` does not list address points and the street network.)
+            assert_ne!(json(&["info", a]), info, "{}: the import itself writes", verb[0]);
+        }
+    }
 }

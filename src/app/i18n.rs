@@ -42,6 +42,10 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Wiederholen", "Redo"),
     ("Wiederholt", "Redone"),
     (
+        "Als weitere Ebene anlegen, auch wenn eine ähnliche besteht",
+        "Create as another level even where a similar one exists",
+    ),
+    (
         "Strich „–“ bedeutet „fehlt“ (statt null)",
         "Dash „–“ means “missing” (instead of zero)",
     ),

@@ -79,6 +79,8 @@ pub struct ImportDialog {
     pub period: String,
     /// A lone dash means "missing" (some municipal files) instead of zero (official sign).
     pub dash_missing: bool,
+    /// A second level is wanted even where one of a similar name or with the same areas exists.
+    pub new_level: bool,
     /// POI category.
     pub category: String,
     /// Coordinate columns of a POI table.
@@ -289,6 +291,12 @@ impl ImportDialog {
                     choice_row(ui, tr("Schlüsselspalte"), &mut self.key_column, &headers, false);
                     choice_row(ui, tr("Namensspalte"), &mut self.name_column, &headers, true);
                     text_row(ui, tr("Koordinatensystem (leer: erkennen)"), &mut self.crs);
+                    ui.label("");
+                    ui.checkbox(
+                        &mut self.new_level,
+                        tr("Als weitere Ebene anlegen, auch wenn eine ähnliche besteht"),
+                    );
+                    ui.end_row();
                 }
                 ImportKind::Values => {
                     choice_row(ui, tr("Ebene"), &mut self.level, &levels, false);
@@ -310,6 +318,12 @@ impl ImportDialog {
                     choice_row(ui, tr("x / Länge (Tabellen)"), &mut self.x_column, &headers, true);
                     choice_row(ui, tr("y / Breite (Tabellen)"), &mut self.y_column, &headers, true);
                     text_row(ui, tr("Koordinatensystem (leer: erkennen)"), &mut self.crs);
+                    ui.label("");
+                    ui.checkbox(
+                        &mut self.new_level,
+                        tr("Als weitere Ebene anlegen, auch wenn eine ähnliche besteht"),
+                    );
+                    ui.end_row();
                 }
             });
     }
@@ -376,6 +390,7 @@ impl ImportDialog {
                 name_column: optional(&self.name_column),
                 parent_level: optional(&self.parent_level),
                 crs: optional(&self.crs),
+                new_level: self.new_level,
                 ..Default::default()
             }),
             ImportKind::Values => Request::Values(ValuesImport {

@@ -18,6 +18,21 @@ use quartier_core::numbers::{describe_sign, DashMeaning, DecimalSeparator};
 use super::common::{emit, open, stderr_progress};
 use super::Verb;
 
+/// Runs an import, or with `--check` its dry run: the same checks and the same report, in a
+/// transaction that is rolled back, so nothing is written.
+fn run_import<T>(
+    atlas: &mut quartier_core::Atlas,
+    check: bool,
+    work: impl FnOnce(&mut quartier_core::Atlas) -> quartier_core::Result<T>,
+) -> Result<T> {
+    if !check {
+        return Ok(work(atlas)?);
+    }
+    let summary = atlas.trial(work)?;
+    eprintln!("Probelauf (--check): geprüft, nichts wurde geschrieben.");
+    Ok(summary)
+}
+
 /// `quartier import …`
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -46,6 +61,9 @@ pub struct NetworkArgs {
     /// Bezugssystem, wenn die Datei keines nennt, z. B. EPSG:25833
     #[arg(long)]
     pub crs: Option<String>,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -77,6 +95,9 @@ pub struct AddressArgs {
     /// Tabellenblatt
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -108,6 +129,13 @@ pub struct GeometryArgs {
     /// Bezugssystem, z. B. EPSG:25832 (sonst aus .prj bzw. GeoJSON)
     #[arg(long)]
     pub crs: Option<String>,
+    /// Eine neue Ebene anlegen, auch wenn eine gleichnamige (Schreibweise, Mehrzahl) oder
+    /// eine mit denselben Flächen besteht
+    #[arg(long)]
+    pub new_level: bool,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -196,6 +224,9 @@ pub struct ValuesArgs {
     /// Mit --create-missing: das Anlegen von mehr als fünf Gebieten bestätigen
     #[arg(long)]
     pub yes: bool,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -230,6 +261,9 @@ pub struct PoiArgs {
     /// Tabellenblatt
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -246,6 +280,9 @@ pub struct MetadataArgs {
     /// Tabellenblatt
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -262,6 +299,7 @@ impl GeometryArgs {
             parent_level: self.parent_level.clone(),
             parent_key_column: self.parent_key_column.clone(),
             crs: self.crs.clone(),
+            new_level: self.new_level,
         }
     }
 }
@@ -269,7 +307,8 @@ impl GeometryArgs {
 impl Verb for GeometryArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
-        let summary = import_geometry(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        let (request, progress) = (self.resolve(), stderr_progress(!self.json));
+        let summary = run_import(&mut atlas, self.check, |a| import_geometry(a, &request, &progress))?;
         emit(self.json, &summary, print_geometry)
     }
 }
@@ -338,7 +377,8 @@ impl ValuesArgs {
 impl Verb for ValuesArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
-        let summary = import_values(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        let (request, progress) = (self.resolve(), stderr_progress(!self.json));
+        let summary = run_import(&mut atlas, self.check, |a| import_values(a, &request, &progress))?;
         emit(self.json, &summary, print_values)
     }
 }
@@ -414,7 +454,8 @@ impl NetworkArgs {
 impl Verb for NetworkArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
-        let summary = import_network(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        let (request, progress) = (self.resolve(), stderr_progress(!self.json));
+        let summary = run_import(&mut atlas, self.check, |a| import_network(a, &request, &progress))?;
         emit(self.json, &summary, print_network)
     }
 }
@@ -456,7 +497,8 @@ impl AddressArgs {
 impl Verb for AddressArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
-        let summary = import_addresses(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        let (request, progress) = (self.resolve(), stderr_progress(!self.json));
+        let summary = run_import(&mut atlas, self.check, |a| import_addresses(a, &request, &progress))?;
         emit(self.json, &summary, print_addresses)
     }
 }
@@ -501,7 +543,8 @@ impl PoiArgs {
 impl Verb for PoiArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
-        let summary = import_pois(&mut atlas, &self.resolve(), &stderr_progress(!self.json))?;
+        let (request, progress) = (self.resolve(), stderr_progress(!self.json));
+        let summary = run_import(&mut atlas, self.check, |a| import_pois(a, &request, &progress))?;
         emit(self.json, &summary, print_pois)
     }
 }
@@ -533,7 +576,8 @@ impl MetadataArgs {
 impl Verb for MetadataArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
-        let summary = import_metadata(&mut atlas, &self.resolve())?;
+        let request = self.resolve();
+        let summary = run_import(&mut atlas, self.check, |a| import_metadata(a, &request))?;
         emit(self.json, &summary, print_metadata)
     }
 }

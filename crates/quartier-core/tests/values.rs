@@ -582,3 +582,57 @@ fn excel_dates_become_periods_and_cells_beyond_the_header_are_reported() {
     );
     assert_eq!(value_dump(&atlas), before, "nothing written");
 }
+
+/// Defect: `import geometry --level Ortsteile` where *Ortsteil* exists created a second level
+/// with the same 181 areas. A name that differs only by spelling or plural, or a level with
+/// exactly the areas of an existing one, needs `--new-level`.
+#[test]
+fn a_second_level_by_typo_needs_confirmation() {
+    use quartier_core::import::geometry::{import_geometry, GeometryImport};
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Hamburg");
+    let quarters = realdata().join("hamburg/hamburg-quarters.geojson");
+    import_level(&mut atlas, "Ortsteil", quarters.clone(), None);
+    let import = |atlas: &mut quartier_core::Atlas, level: &str, new_level: bool| {
+        import_geometry(
+            atlas,
+            &GeometryImport {
+                level: level.into(),
+                file: quarters.clone(),
+                key_column: "id".into(),
+                name_column: Some("name".into()),
+                new_level,
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+    };
+    let e = import(&mut atlas, "Ortsteile", false).unwrap_err().to_string();
+    assert!(
+        e.contains("„Ortsteil“") && e.contains("Mehrzahl") && e.contains("--new-level"),
+        "{e}"
+    );
+    let e = import(&mut atlas, "Quartiere", false).unwrap_err().to_string();
+    assert!(e.contains("„Ortsteil“") && e.contains("alle 181 Flächen"), "{e}");
+    assert_eq!(atlas.levels().unwrap().len(), 1, "nothing created");
+    // The same spelling imports into the existing level; confirmed, a second level is made.
+    let s = import(&mut atlas, "ortsteil", false).unwrap();
+    assert!(!s.level_created);
+    let s = import(&mut atlas, "Quartiere", true).unwrap();
+    assert!(s.level_created);
+    assert_eq!(atlas.levels().unwrap().len(), 2);
+    // A different level (other areas, other name) needs nothing.
+    let s = import_geometry(
+        &mut atlas,
+        &GeometryImport {
+            level: "Bezirk".into(),
+            file: realdata().join("hamburg/hamburg-districts.geojson"),
+            key_column: "id".into(),
+            name_column: Some("name".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(s.level_created);
+}

@@ -39,6 +39,34 @@ pub struct GeometryImport {
     pub parent_key_column: Option<String>,
     /// Overrides the CRS found in the file, e.g. `EPSG:25832`.
     pub crs: Option<String>,
+    /// Confirms a new level whose name is close to an existing level's or whose areas all
+    /// coincide with an existing level's (`--new-level`).
+    pub new_level: bool,
+}
+
+/// The stem of a level's name for comparing: lower case, letters and digits only, umlauts
+/// plain, one German plural ending off ("Ortsteile" and "Orts-Teil" are the same level).
+fn level_stem(name: &str) -> String {
+    let plain: String = name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .map(|c| match c {
+            'ä' => 'a',
+            'ö' => 'o',
+            'ü' => 'u',
+            'ß' => 's',
+            other => other,
+        })
+        .collect();
+    for ending in ["en", "er", "e", "n", "s"] {
+        if plain.len() > ending.len() + 3 {
+            if let Some(stem) = plain.strip_suffix(ending) {
+                return stem.to_string();
+            }
+        }
+    }
+    plain
 }
 
 /// What an import did.
@@ -138,6 +166,35 @@ pub fn import_geometry(
         }
     } else {
         return Err(Error::Invalid(format!("{file}: die Datei enthält keine Flächen")));
+    }
+    // A new level that is an existing one under another spelling, or that holds exactly the
+    // areas of an existing level, is almost always a typo: it needs confirmation.
+    if existing_level.is_none() && !opts.new_level {
+        let stem = level_stem(&opts.level);
+        let new_keys: std::collections::BTreeSet<&str> = raw_keys.iter().map(String::as_str).collect();
+        for level in atlas.levels()? {
+            let reason = if level_stem(&level.name) == stem {
+                Some("der Name unterscheidet sich nur in Schreibweise oder Mehrzahl".to_string())
+            } else {
+                let keys: std::collections::BTreeSet<String> =
+                    atlas.areas(level.id)?.iter().map(|a| a.key.to_string()).collect();
+                let width = numeric_key_width(keys.iter().map(String::as_str));
+                let same = !keys.is_empty()
+                    && keys.len() == new_keys.len()
+                    && new_keys.iter().all(|k| keys.contains(&pad_key(k, width).0));
+                same.then(|| format!("alle {} Flächen haben dieselben Schlüssel", keys.len()))
+            };
+            if let Some(reason) = reason {
+                return Err(Error::Invalid(format!(
+                    "{file}: die Ebene „{}“ gibt es noch nicht, aber „{}“ ({reason}). \
+                     In die bestehende Ebene mit --level „{}“ importieren, oder mit --new-level bestätigen, \
+                     dass eine zweite Ebene entstehen soll.",
+                    opts.level.trim(),
+                    level.name,
+                    level.name
+                )));
+            }
+        }
     }
     let width = numeric_key_width(
         existing_keys
