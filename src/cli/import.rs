@@ -427,6 +427,10 @@ fn print_values(s: &ValuesImportSummary) {
     for (title, rows) in [
         ("Summenzeilen (nicht importiert)", &s.total_rows),
         ("Zusammengefasste Gebiete (nicht importiert)", &s.merged_rows),
+        (
+            "Gleichnamige Gebiete einer feineren Ebene (nicht importiert)",
+            &s.namesakes,
+        ),
         ("Ohne passendes Gebiet (übersprungen)", &s.unmatched),
     ] {
         if !rows.is_empty() {

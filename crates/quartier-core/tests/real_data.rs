@@ -402,3 +402,84 @@ fn one_bad_row_among_many_changes_nothing() {
     let after = value_dump(&atlas);
     assert_eq!(after.len(), before.len() + 447 * 2, "2017 adds s2 and d2");
 }
+
+/// Defect: importing the Bezirk totals of the Hamburg table by name dropped them as
+/// Summenzeilen and imported the four Stadtteile that share a Bezirk's name (Eimsbüttel,
+/// Wandsbek, Bergedorf, Harburg) into those Bezirke. A total of finer rows under a Bezirk's
+/// name is the Bezirk's own row; the namesakes are reported, never imported into the Bezirk.
+/// Reference: the Bezirk rows of the published table (Bevölkerung).
+#[test]
+fn a_total_row_that_shares_its_name_with_an_area_is_that_levels_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Hamburg");
+    let data = realdata().join("hamburg");
+    import_level(&mut atlas, "Bezirk", data.join("hamburg-districts.geojson"), None);
+    import_level(
+        &mut atlas,
+        "Stadtteil",
+        data.join("hamburg-district-regions.geojson"),
+        Some("Bezirk"),
+    );
+    for file in [
+        "Daten_fuer_die_Stadtteilprofile_2014.csv",
+        "Daten_fuer_die_Stadtteilprofile_2014.xlsx",
+    ] {
+        let s = import_values(
+            &mut atlas,
+            &ValuesImport {
+                file: data.join(file),
+                level: "Bezirk".into(),
+                key_column: "Stadtgebiet".into(),
+                period: Some("2014".into()),
+                match_by: MatchBy::Name,
+                unmatched: UnmatchedPolicy::Skip,
+                columns: vec!["Bevölkerung".into()],
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(s.rows_imported, 7, "{file}: the seven Bezirk rows");
+        let namesakes: Vec<&str> = s.namesakes.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(namesakes, ["Eimsbüttel", "Wandsbek", "Bergedorf", "Harburg"], "{file}");
+        // The published Bezirk populations (the Bezirk rows, lines 101–107 of the CSV).
+        for (key, published) in [
+            ("01", 289_876.0),
+            ("02", 259_897.0),
+            ("03", 252_340.0),
+            ("04", 291_293.0),
+            ("05", 417_225.0),
+            ("06", 122_815.0),
+            ("07", 155_548.0),
+        ] {
+            let v = stored(&atlas, "Bevölkerung", "Bezirk", "2014", key).unwrap();
+            assert_eq!(v.number(), Some(published), "{file}: Bezirk {key}");
+        }
+    }
+    // At Stadtteil level the same rows are totals and the namesakes are the Stadtteile.
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: data.join("Daten_fuer_die_Stadtteilprofile_2014.csv"),
+            level: "Stadtteil".into(),
+            key_column: "Stadtgebiet".into(),
+            period: Some("2014".into()),
+            match_by: MatchBy::Name,
+            unmatched: UnmatchedPolicy::Skip,
+            columns: vec!["Bevölkerung".into()],
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(s.namesakes.is_empty());
+    assert_eq!(s.rows_imported, 95);
+    let eimsbuettel = atlas
+        .areas(atlas.level("Stadtteil").unwrap().id)
+        .unwrap()
+        .into_iter()
+        .find(|a| &*a.name == "Eimsbüttel")
+        .unwrap();
+    let v = stored(&atlas, "Bevölkerung", "Stadtteil", "2014", &eimsbuettel.key).unwrap();
+    assert_eq!(v.number(), Some(56_097.0));
+}

@@ -169,6 +169,9 @@ pub struct ValuesImportSummary {
     pub total_rows: Vec<SkippedRow>,
     /// Rows that combine several areas ("A und B").
     pub merged_rows: Vec<SkippedRow>,
+    /// Rows of finer areas that share their name with an area of the imported level whose own
+    /// row is a total further down (never imported into it).
+    pub namesakes: Vec<SkippedRow>,
     /// Areas created without geometry (with `--create-missing`).
     pub areas_created: Vec<String>,
     /// How often each sign of official statistics was met ("–", ".", "…", "/", "x",
@@ -392,6 +395,8 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let count_columns = std::cell::OnceCell::new();
     let mut total_rows = Vec::new();
     let mut is_total = vec![false; table.rows.len()];
+    // Area → the row that is its own where several rows carry its name (see below).
+    let mut own_rows: HashMap<i64, usize> = HashMap::new();
     for i in 0..table.rows.len() {
         let (raw, m) = &matches[i];
         // In long form an area has many rows; only wide tables hold each area once.
@@ -416,6 +421,17 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             count_like_columns(&table, &evidence, decimal)
         });
         let by_sum = total_of_earlier_rows(&table, count_columns, decimal, i);
+        // A total of rows that are not areas of the imported level, under the name of an area
+        // of that level, is that area's own row (importing the Bezirke from a table of
+        // Stadtteile with Bezirk totals): the other rows of that name are finer areas that
+        // share it.
+        if let (Some((a, b)), RowMatch::Area(id), true) = (by_sum, m, duplicate) {
+            let run_of_level = (a..=b).filter(|j| matches!(matches[*j].1, RowMatch::Area(_))).count();
+            if run_of_level * 2 < b - a + 1 {
+                own_rows.insert(*id, i);
+                continue;
+            }
+        }
         if by_word || by_sum.is_some() {
             is_total[i] = true;
             let reason = match by_sum {
@@ -456,6 +472,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
 
     let mut unmatched = Vec::new();
     let mut merged_rows = Vec::new();
+    let mut namesakes = Vec::new();
     let mut to_create: Vec<(usize, String, String)> = Vec::new();
     // Key → index into `to_create` (a search per row grew quadratically with new keys).
     let mut created_index: HashMap<String, usize> = HashMap::new();
@@ -470,6 +487,15 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         let line = table.rows[i].line;
         match m {
             RowMatch::Area(id) if long_cols.is_some() => row_area[i] = Some(RowTarget::Existing(*id)),
+            RowMatch::Area(id) if own_rows.get(id).is_some_and(|own| *own != i) => namesakes.push(SkippedRow {
+                line,
+                key: raw.clone(),
+                reason: format!(
+                    "Gebiet einer feineren Ebene mit dem Namen eines Gebiets der Ebene „{}“; dessen Zeile ist die \
+                     Summenzeile {} und wird importiert",
+                    level.name, table.rows[own_rows[id]].line
+                ),
+            }),
             RowMatch::Area(id) => {
                 if let Some(first) = first_row_of_area.insert(*id, line) {
                     problems.push(Problem::at(
@@ -1001,6 +1027,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         unmatched,
         total_rows,
         merged_rows,
+        namesakes,
         areas_created: to_create.into_iter().map(|(_, k, _)| k).collect(),
         signs,
         dash: opts.dash,
