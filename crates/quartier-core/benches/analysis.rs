@@ -124,6 +124,7 @@ fn main() {
             parent_level: None,
             parent_key_column: None,
             crs: None,
+            new_level: false,
         },
         &NoProgress,
     )

@@ -192,6 +192,7 @@ fn every_long_operation_stops_when_cancelled_and_writes_nothing() {
         parent_level: Some("Bezirk".into()),
         parent_key_column: None,
         crs: None,
+        new_level: false,
     };
     for phase in [
         "Koordinaten werden umgerechnet",

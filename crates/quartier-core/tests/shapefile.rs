@@ -399,6 +399,7 @@ fn the_preview_reads_the_attribute_table_without_the_shapes() {
             parent_level: None,
             parent_key_column: None,
             crs: None,
+            new_level: false,
         },
         &NoProgress,
     )

@@ -45,6 +45,7 @@ fn frame_times_while_switching_levels() {
             parent_level: None,
             parent_key_column: None,
             crs: None,
+            new_level: false,
         },
         &quartier_core::NoProgress,
     )
