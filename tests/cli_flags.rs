@@ -949,3 +949,100 @@ fn status_only_classifies_one_period_without_dynamics() {
         serde_json::json!(["sd_status_index", "sd_status_class", "sd_code"])
     );
 }
+
+/// `import values --dash missing`: a lone dash is read as "fehlt", and the report says so
+/// (the default, "nichts vorhanden" = 0, is tested in the engine's sign tests).
+#[test]
+fn dash_missing_reads_a_dash_as_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let csv = dir.path().join("strich.csv");
+    std::fs::write(&csv, "id;neu\n01;–\n02;5\n").unwrap();
+    let args = |dash: &'static str| {
+        vec![
+            "import",
+            "values",
+            s(&atlas),
+            "--file",
+            s(&csv),
+            "--level",
+            "Bezirk",
+            "--key-column",
+            "id",
+            "--period",
+            "2020",
+            "--dash",
+            dash,
+        ]
+    };
+    let zero = json(&args("zero"));
+    assert_eq!(zero["values_by_status"]["ok"], 2);
+    assert_eq!(zero["signs"]["–"], 1);
+    let missing = json(&args("missing"));
+    assert_eq!(missing["values_by_status"]["missing"], 1);
+    assert_eq!(missing["dash"], "missing");
+    assert_eq!(missing["changes"]["changed"], 1, "0 became fehlt");
+}
+
+/// `import geometry --new-level`: a level that is "Bezirk" in the plural is refused with the
+/// existing level named, and made when confirmed.
+#[test]
+fn new_level_confirms_a_level_close_to_an_existing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let districts = repo().join("sample_data/geometry/berlin-lor-districts.geojson");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "import",
+            "geometry",
+            s(&atlas),
+            "--level",
+            "Bezirke",
+            "--file",
+            s(&districts),
+            "--key-column",
+            "id",
+        ];
+        a.extend(extra);
+        a
+    };
+    let e = fails(&args(&[]));
+    assert!(e.contains("„Bezirk“") && e.contains("--new-level"), "{e}");
+    let made = json(&args(&["--new-level"]));
+    assert_eq!(made["level_created"], true);
+}
+
+/// `import metadata --template`: an empty sheet with every column, and the explanation on a
+/// second sheet; the template imports again (nothing in it, nothing changes).
+#[test]
+fn template_writes_an_empty_explained_metadata_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let template = dir.path().join("vorlage.xlsx");
+    let written = json(&["import", "metadata", s(&atlas), "--template", s(&template)]);
+    let columns: Vec<&str> = written["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(columns[0], "Schlüssel");
+    assert!(columns.contains(&"Aggregation") && columns.contains(&"Geheimhaltungsschwelle"));
+    let help = quartier_core::table::read_table(&template, Some("Erläuterung")).unwrap();
+    assert_eq!(
+        help.headers,
+        ["Spalte", "auch erkannt als", "Inhalt und erlaubte Werte"]
+    );
+    let explained: Vec<String> = help.rows.iter().map(|r| r.cells[0].as_text()).collect();
+    for c in &columns {
+        assert!(explained.iter().any(|e| e == c), "{c} is explained");
+    }
+    let e = fails(&[
+        "import",
+        "metadata",
+        s(&atlas),
+        "--template",
+        s(&dir.path().join("vorlage.csv")),
+    ]);
+    assert!(e.contains(".xlsx"), "{e}");
+}

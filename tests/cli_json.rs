@@ -258,6 +258,16 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             "import pois",
             json(&["import", "pois", f, "--file", s(&pois), "--category", "Kita"]),
         ),
+        (
+            "import metadata",
+            json(&[
+                "import",
+                "metadata",
+                f,
+                "--file",
+                s(&repo().join("sample_data/indikatoren.csv")),
+            ]),
+        ),
         ("import network", json(&["import", "network", f, "--file", s(&network)])),
         (
             "import addresses",

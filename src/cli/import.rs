@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use quartier_core::import::addresses::{import_addresses, AddressImport, AddressImportSummary};
 use quartier_core::import::geometry::{import_geometry, GeometryImport, GeometryImportSummary};
-use quartier_core::import::metadata::{import_metadata, MetadataImport, MetadataImportSummary};
+use quartier_core::import::metadata::{import_metadata, write_template, MetadataImport, MetadataImportSummary};
 use quartier_core::import::network::{import_network, NetworkImport, NetworkImportSummary};
 use quartier_core::import::pois::{import_pois, PoiImport, PoiImportSummary};
 use quartier_core::import::values::{
@@ -275,8 +275,11 @@ pub struct MetadataArgs {
     /// Atlasdatei
     pub atlas: PathBuf,
     /// Metadatenblatt (.csv oder .xlsx)
-    #[arg(long)]
-    pub file: PathBuf,
+    #[arg(long, required_unless_present = "template")]
+    pub file: Option<PathBuf>,
+    /// Schreibt ein leeres Metadatenblatt mit allen Spalten und einem erklärenden zweiten Blatt (.xlsx)
+    #[arg(long, conflicts_with = "file")]
+    pub template: Option<PathBuf>,
     /// Tabellenblatt
     #[arg(long)]
     pub sheet: Option<String>,
@@ -571,7 +574,7 @@ impl MetadataArgs {
     /// The engine's request.
     fn resolve(&self) -> MetadataImport {
         MetadataImport {
-            file: self.file.clone(),
+            file: self.file.clone().unwrap_or_default(),
             sheet: self.sheet.clone(),
         }
     }
@@ -579,11 +582,35 @@ impl MetadataArgs {
 
 impl Verb for MetadataArgs {
     fn run(self) -> Result<()> {
+        if let Some(template) = &self.template {
+            write_template(template)?;
+            let written = TemplateWritten {
+                template: template.display().to_string(),
+                columns: quartier_core::import::metadata::COLUMNS
+                    .iter()
+                    .map(|c| c.0.to_string())
+                    .collect(),
+            };
+            return emit(self.json, &written, |w| {
+                println!(
+                    "Leeres Metadatenblatt geschrieben: {} ({} Spalten, Erläuterung auf dem zweiten Blatt)",
+                    w.template,
+                    w.columns.len()
+                )
+            });
+        }
         let mut atlas = open(&self.atlas)?;
         let request = self.resolve();
         let summary = run_import(&mut atlas, self.check, |a| import_metadata(a, &request))?;
         emit(self.json, &summary, print_metadata)
     }
+}
+
+/// What `import metadata --template` wrote.
+#[derive(serde::Serialize)]
+struct TemplateWritten {
+    template: String,
+    columns: Vec<String>,
 }
 
 fn print_metadata(s: &MetadataImportSummary) {
@@ -593,6 +620,9 @@ fn print_metadata(s: &MetadataImportSummary) {
         s.indicators.len(),
         s.created.len()
     );
+    for warning in &s.warnings {
+        println!("  Achtung: {warning}");
+    }
 }
 
 impl Verb for ImportCommand {

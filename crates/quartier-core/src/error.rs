@@ -80,7 +80,7 @@ pub enum Error {
         supported: String,
     },
     /// A name given by the user does not exist in the atlas.
-    #[error("{kind} „{name}“ gibt es in diesem Atlas nicht. Vorhanden: {available}")]
+    #[error("{kind} „{name}“ gibt es in diesem Atlas nicht. {available}")]
     NotFound {
         /// "Ebene", "Zeitraum", "Indikator", …
         kind: &'static str,

@@ -447,17 +447,14 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progres
         }
     } else {
         for key in &request.indicators {
-            metas.push(by_key.get(key.as_str()).copied().ok_or_else(|| {
-                Error::NotFound {
-                    kind: "Indikator",
-                    name: key.clone(),
-                    available: all
-                        .iter()
-                        .map(|m| format!("„{}“", m.key))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }
-            })?);
+            // By key or display name, with "Meinten Sie …?" for an unknown one.
+            let found = atlas.indicator(key)?;
+            metas.push(
+                by_key
+                    .get(found.key.as_str())
+                    .copied()
+                    .ok_or_else(|| Error::Internal(format!("Indikator „{}“ fehlt in der Liste", found.key)))?,
+            );
         }
     }
     let rules_of = |meta: &IndicatorMeta| SuppressionRules {

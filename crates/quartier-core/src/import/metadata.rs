@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::{fail_on_problems, Problem};
 use crate::model::{AggregationRule, IndicatorKind, Polarity};
+use crate::store::did_you_mean;
 use crate::store::{apply_indicator_update, ensure_indicator, log, Atlas, IndicatorUpdate};
 use crate::table::read_table;
 use crate::{Error, Result};
@@ -35,37 +36,71 @@ pub struct MetadataImportSummary {
     pub indicators: Vec<String>,
     /// Of these, the new ones.
     pub created: Vec<String>,
+    /// Columns the sheet has that are not metadata (named, ignored).
+    pub ignored_columns: Vec<String>,
+    /// What was imported but looks wrong (a new key close to an existing one), in German.
+    pub warnings: Vec<String>,
 }
 
-fn find(headers: &[String], names: &[&str]) -> Option<usize> {
-    headers
+/// Every column of the sheet: the German heading, the other accepted headings, what it holds.
+pub const COLUMNS: &[(&str, &[&str], &str)] = &[
+    ("Schlüssel", &["key", "schluessel", "kennung", "indikator"], "Kurzer Schlüssel des Indikators, z. B. anteil_sgb2 (Pflicht)."),
+    ("Name", &["name", "bezeichnung"], "Anzeigename, z. B. „Anteil SGB-II-Empfänger“."),
+    ("Thema", &["topic", "themenfeld"], "Themenpfad mit / getrennt, z. B. „Soziales/Transferleistungen“."),
+    ("Einheit", &["unit"], "Einheit, z. B. %, Personen, je 1.000, m²."),
+    ("Nachkommastellen", &["decimals", "dezimalstellen"], "Ganze Zahl 0 bis 6: so viele Nachkommastellen zeigen Tabellen und Exporte."),
+    ("Art", &["kind", "typ"], "Anzahl, Anteil, Rate je 1000, Verhältnis oder kategorial."),
+    ("Zähler", &["numerator", "zaehler"], "Bei Anteilen und Raten: Schlüssel des Indikators im Zähler."),
+    ("Nenner", &["denominator"], "Bei Anteilen und Raten: Schlüssel des Indikators im Nenner."),
+    ("Aggregation", &["aggregationsregel"], "Summe (Anzahlen), Quotient der Summen (Anteile, Raten: aus Zähler und Nenner), gewichtetes Mittel:SCHLÜSSEL (z. B. gewichtetes Mittel:einwohner) oder nicht aggregierbar."),
+    ("Polarität", &["polarity", "polaritaet", "richtung"], "hoch ist schlecht (higher_is_worse, -), hoch ist gut (higher_is_better, +) oder neutral (0)."),
+    ("Beschreibung", &["description", "definition"], "Definition in Worten."),
+    ("Quelle", &["source", "datenquelle"], "Datenquelle mit Stand, z. B. „Statistikamt Nord, 31.12.2023“."),
+    ("Geheimhaltungsschwelle", &["suppression_threshold", "geheimhaltung"], "Anzahlen von 1 bis zu dieser Zahl werden „k. A.“; leer: Vorgabe des Atlas; 0: nie."),
+];
+
+/// Whether `heading` names the column of [`COLUMNS`] whose German heading is `german`.
+fn names_column(heading: &str, german: &str) -> bool {
+    let h = heading.trim().to_lowercase();
+    COLUMNS
         .iter()
-        .position(|h| names.iter().any(|n| h.trim().to_lowercase() == *n))
+        .find(|(g, ..)| *g == german)
+        .is_some_and(|(g, others, _)| g.to_lowercase() == h || others.contains(&h.as_str()))
+}
+
+/// The position of a column of [`COLUMNS`] among the sheet's headings.
+fn column(headings: &[String], german: &str) -> Option<usize> {
+    headings.iter().position(|h| names_column(h, german))
+}
+
+/// Whether a heading is one of the sheet's columns.
+fn is_metadata_column(heading: &str) -> bool {
+    COLUMNS.iter().any(|(german, ..)| names_column(heading, german))
 }
 
 /// Imports metadata. All or nothing.
 pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<MetadataImportSummary> {
     let table = read_table(&opts.file, opts.sheet.as_deref())?;
     let h = &table.headers;
-    let key_col = find(h, &["key", "schlüssel", "schluessel", "kennung", "indikator"]).ok_or_else(|| {
+    let col = |german: &str| column(h, german);
+    let key_col = col("Schlüssel").ok_or_else(|| {
         Error::Invalid(format!(
             "{}: Spalte „Schlüssel“ (oder „key“) fehlt im Metadatenblatt",
             table.source
         ))
     })?;
-    let col = |names: &[&str]| find(h, names);
-    let c_name = col(&["name", "bezeichnung"]);
-    let c_topic = col(&["topic", "thema", "themenfeld"]);
-    let c_unit = col(&["unit", "einheit"]);
-    let c_dec = col(&["decimals", "nachkommastellen", "dezimalstellen"]);
-    let c_kind = col(&["kind", "art", "typ"]);
-    let c_num = col(&["numerator", "zähler", "zaehler"]);
-    let c_den = col(&["denominator", "nenner"]);
-    let c_agg = col(&["aggregation", "aggregationsregel"]);
-    let c_pol = col(&["polarity", "polarität", "polaritaet", "richtung"]);
-    let c_desc = col(&["description", "beschreibung", "definition"]);
-    let c_src = col(&["source", "quelle", "datenquelle"]);
-    let c_threshold = col(&["suppression_threshold", "geheimhaltungsschwelle", "geheimhaltung"]);
+    let c_name = col("Name");
+    let c_topic = col("Thema");
+    let c_unit = col("Einheit");
+    let c_dec = col("Nachkommastellen");
+    let c_kind = col("Art");
+    let c_num = col("Zähler");
+    let c_den = col("Nenner");
+    let c_agg = col("Aggregation");
+    let c_pol = col("Polarität");
+    let c_desc = col("Beschreibung");
+    let c_src = col("Quelle");
+    let c_threshold = col("Geheimhaltungsschwelle");
 
     let mut problems = Vec::new();
     let mut updates = Vec::new();
@@ -148,12 +183,129 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                 }
             }
         }
-        updates.push((key, u));
+        updates.push((row.line, key, u));
     }
+    // Checks across rows and against the atlas: every problem at once, by row.
+    let existing: Vec<crate::model::IndicatorMeta> = atlas.indicators()?;
+    let known = |key: &str| existing.iter().any(|i| i.key == key) || updates.iter().any(|(_, k, _)| k == key);
+    let mut warnings = Vec::new();
+    for (line, key, u) in &updates {
+        for (what, reference, column) in [("Zähler", &u.numerator, c_num), ("Nenner", &u.denominator, c_den)] {
+            if let Some(r) = reference.as_deref().filter(|r| !r.is_empty()) {
+                if !known(r) {
+                    problems.push(Problem::at(
+                        *line,
+                        column.map_or(what, |c| h[c].as_str()),
+                        r,
+                        format!(
+                            "{what} „{r}“ ist kein Indikator (weder im Atlas noch im Blatt){}",
+                            did_you_mean(r, &existing)
+                        ),
+                    ));
+                }
+            }
+        }
+        let kind = u
+            .kind
+            .or_else(|| existing.iter().find(|i| &i.key == key).map(|i| i.kind));
+        let rule = u
+            .aggregation
+            .clone()
+            .or_else(|| existing.iter().find(|i| &i.key == key).map(|i| i.aggregation.clone()));
+        let agg_heading = c_agg.map_or("Aggregation", |c| h[c].as_str());
+        match (kind, &rule) {
+            (
+                Some(IndicatorKind::Share | IndicatorKind::RatePer1000 | IndicatorKind::Ratio),
+                Some(AggregationRule::Sum),
+            ) => {
+                problems.push(Problem::at(
+                    *line,
+                    agg_heading,
+                    "Summe",
+                    "ein Anteil, eine Rate oder ein Verhältnis wird nicht summiert (so wurde in Hamburg ein Ausländeranteil \
+                     von 183,90 % berechnet): „Quotient der Summen“ mit Zähler und Nenner oder „gewichtetes Mittel:SCHLÜSSEL“",
+                ));
+            }
+            (Some(IndicatorKind::Count), Some(AggregationRule::RatioOfSums | AggregationRule::WeightedMean(_))) => {
+                problems.push(Problem::at(
+                    *line,
+                    agg_heading,
+                    rule.as_ref().map(|r| r.to_stored()).unwrap_or_default(),
+                    "eine Anzahl wird summiert („Summe“), nicht gemittelt",
+                ));
+            }
+            (
+                Some(IndicatorKind::Categorical),
+                Some(AggregationRule::Sum | AggregationRule::RatioOfSums | AggregationRule::WeightedMean(_)),
+            ) => {
+                problems.push(Problem::at(
+                    *line,
+                    agg_heading,
+                    rule.as_ref().map(|r| r.to_stored()).unwrap_or_default(),
+                    "ein kategorialer Indikator lässt sich nicht rechnen: „nicht aggregierbar“",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(AggregationRule::RatioOfSums) = &rule {
+            let numerator = u.numerator.clone().or_else(|| {
+                existing
+                    .iter()
+                    .find(|i| &i.key == key)
+                    .and_then(|i| i.numerator.clone())
+            });
+            let denominator = u.denominator.clone().or_else(|| {
+                existing
+                    .iter()
+                    .find(|i| &i.key == key)
+                    .and_then(|i| i.denominator.clone())
+            });
+            if numerator.as_deref().is_none_or(str::is_empty) || denominator.as_deref().is_none_or(str::is_empty) {
+                problems.push(Problem::at(
+                    *line,
+                    agg_heading,
+                    "Quotient der Summen",
+                    "„Quotient der Summen“ braucht Zähler und Nenner (Spalten „Zähler“ und „Nenner“)",
+                ));
+            }
+        }
+        if let Some(AggregationRule::WeightedMean(by)) = &rule {
+            if !known(by) {
+                problems.push(Problem::at(
+                    *line,
+                    agg_heading,
+                    format!("gewichtetes Mittel:{by}"),
+                    format!("das Gewicht „{by}“ ist kein Indikator{}", did_you_mean(by, &existing)),
+                ));
+            }
+        }
+        if !existing.is_empty() && !existing.iter().any(|i| &i.key == key) {
+            warnings.push(format!(
+                "Zeile {line}: „{key}“ legt einen neuen, noch leeren Indikator an – Tippfehler?{}",
+                did_you_mean(key, &existing)
+            ));
+        }
+    }
+    let ignored_columns: Vec<String> = h
+        .iter()
+        .filter(|heading| !heading.trim().is_empty() && !is_metadata_column(heading))
+        .cloned()
+        .collect();
+    if !ignored_columns.is_empty() {
+        warnings.push(format!(
+            "Unbekannte Spalten werden nicht gelesen: {}",
+            ignored_columns
+                .iter()
+                .map(|c| format!("„{c}“"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    problems.sort_by_key(|p| p.row);
     fail_on_problems(&table.source, problems)?;
     let tx = atlas.write()?;
     let mut created = Vec::new();
-    for (key, u) in &updates {
+    for (_, key, u) in &updates {
         let (id, new) = ensure_indicator(&tx, key, u.kind.unwrap_or(IndicatorKind::Unspecified))?;
         if new {
             created.push(key.clone());
@@ -168,7 +320,65 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
     tx.commit()?;
     Ok(MetadataImportSummary {
         file: table.source,
-        indicators: updates.into_iter().map(|(k, _)| k).collect(),
+        indicators: updates.into_iter().map(|(_, k, _)| k).collect(),
         created,
+        ignored_columns,
+        warnings,
     })
+}
+
+/// Writes an empty metadata sheet (`.xlsx`): the sheet „Metadaten“ with every column as a
+/// heading, and the sheet „Erläuterung“ with what each column holds, the other headings it is
+/// recognised by, and the allowed values. Written to a temporary name first, then renamed.
+pub fn write_template(path: &std::path::Path) -> Result<()> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        return Err(Error::Invalid(format!(
+            "{}: die Vorlage wird als Excel-Datei geschrieben; bitte einen Namen auf .xlsx angeben",
+            path.display()
+        )));
+    }
+    let x = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Metadaten").map_err(x)?;
+    for (c, (heading, ..)) in COLUMNS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *heading, &bold)
+            .map_err(x)?;
+        sheet.set_column_width(c as u16, 18).map_err(x)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(x)?;
+    let help = book.add_worksheet();
+    help.set_name("Erläuterung").map_err(x)?;
+    for (c, heading) in ["Spalte", "auch erkannt als", "Inhalt und erlaubte Werte"]
+        .iter()
+        .enumerate()
+    {
+        help.write_string_with_format(0, c as u16, *heading, &bold).map_err(x)?;
+    }
+    for (r, (heading, others, meaning)) in COLUMNS.iter().enumerate() {
+        let row = r as u32 + 1;
+        help.write_string(row, 0, *heading).map_err(x)?;
+        help.write_string(row, 1, others.join(", ")).map_err(x)?;
+        help.write_string(row, 2, *meaning).map_err(x)?;
+    }
+    let notes = [
+        "Eine Zeile je Indikator. Leere Zellen lassen den Wert unverändert; das Blatt kann zum Ändern erneut importiert werden.",
+        "Geprüft wird beim Import, alle Probleme auf einmal: Zähler und Nenner müssen Indikatoren sein, Anteile und Raten werden nicht summiert, unbekannte Spalten werden genannt.",
+        "Beispiel: sample_data/indikatoren.csv im Quartier-Projekt.",
+    ];
+    for (i, note) in notes.iter().enumerate() {
+        help.write_string(COLUMNS.len() as u32 + 2 + i as u32, 0, *note)
+            .map_err(x)?;
+    }
+    help.set_column_width(0, 24).map_err(x)?;
+    help.set_column_width(1, 36).map_err(x)?;
+    help.set_column_width(2, 110).map_err(x)?;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    if let Err(e) = book.save(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(x(e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }

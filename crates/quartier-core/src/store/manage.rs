@@ -448,7 +448,7 @@ impl Atlas {
         exact.ok_or_else(|| Error::NotFound {
             kind: "Einrichtungsart",
             name: name.to_string(),
-            available: list_names(self.poi_categories().unwrap_or_default().into_iter().map(|(n, _)| n)),
+            available: super::existing_names(self.poi_categories().unwrap_or_default().into_iter().map(|(n, _)| n)),
         })
     }
 }

@@ -162,6 +162,32 @@ pub struct DerivedSeries {
     pub values: BTreeMap<i64, crate::StoredValue>,
 }
 
+/// " Meinten Sie „a“, „b“ oder „c“?": the three indicator keys closest to `wanted` (by key
+/// or display name, Jaro-Winkler on lower case); empty when there are none.
+pub(crate) fn did_you_mean(wanted: &str, indicators: &[IndicatorMeta]) -> String {
+    let lower = wanted.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = indicators
+        .iter()
+        .map(|i| {
+            let by_key = strsim::jaro_winkler(&lower, &i.key.to_lowercase());
+            let by_name = strsim::jaro_winkler(&lower, &i.name.to_lowercase());
+            (by_key.max(by_name), i.key.as_str())
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let best: Vec<String> = scored.iter().take(3).map(|(_, k)| format!("„{k}“")).collect();
+    match best.as_slice() {
+        [] => String::new(),
+        [one] => format!(" Meinten Sie {one}?"),
+        [init @ .., last] => format!(" Meinten Sie {} oder {last}?", init.join(", ")),
+    }
+}
+
+/// "Vorhanden: „a“, „b“" for a not-found message.
+fn existing_names<I: IntoIterator<Item = String>>(names: I) -> String {
+    format!("Vorhanden: {}", list_names(names))
+}
+
 fn list_names<I: IntoIterator<Item = String>>(names: I) -> String {
     let v: Vec<String> = names.into_iter().map(|n| format!("„{n}“")).collect();
     if v.is_empty() {
@@ -504,7 +530,7 @@ impl Atlas {
             .ok_or_else(|| Error::NotFound {
                 kind: "Ebene",
                 name: name.to_string(),
-                available: list_names(levels.into_iter().map(|l| l.name)),
+                available: existing_names(levels.into_iter().map(|l| l.name)),
             })
     }
 
@@ -632,16 +658,43 @@ impl Atlas {
     }
 
     /// One indicator by key, or a German error.
-    pub fn indicator(&self, key: &str) -> Result<IndicatorMeta> {
+    ///
+    /// The indicator is found by its key or its display name, case-insensitively, so nobody
+    /// has to type "Anteil der Leistungsempfänger/-innen nach SGB II in % (Dez 2013)" exactly;
+    /// an unknown one is answered with the three closest keys ("Meinten Sie …?").
+    pub fn indicator(&self, key_or_name: &str) -> Result<IndicatorMeta> {
         let all = self.cached_indicators()?;
-        all.iter()
-            .find(|i| i.key == key)
-            .cloned()
-            .ok_or_else(|| Error::NotFound {
-                kind: "Indikator",
-                name: key.to_string(),
-                available: list_names(all.iter().map(|i| i.key.clone())),
-            })
+        let wanted = key_or_name.trim();
+        if let Some(exact) = all.iter().find(|i| i.key == wanted) {
+            return Ok(exact.clone());
+        }
+        let lower = wanted.to_lowercase();
+        for same in [
+            |i: &IndicatorMeta, l: &str| i.key.to_lowercase() == l,
+            |i: &IndicatorMeta, l: &str| i.name.to_lowercase() == l,
+        ] {
+            let found: Vec<&IndicatorMeta> = all.iter().filter(|i| same(i, &lower)).collect();
+            match found[..] {
+                [one] => return Ok(one.clone()),
+                [] => {}
+                ref several => {
+                    return Err(Error::Invalid(format!(
+                        "„{wanted}“ passt zu {} Indikatoren ({}); bitte den Schlüssel angeben",
+                        several.len(),
+                        list_names(several.iter().map(|i| i.key.clone()))
+                    )))
+                }
+            }
+        }
+        Err(Error::NotFound {
+            kind: "Indikator",
+            name: wanted.to_string(),
+            available: format!(
+                "Vorhanden sind {} Indikatoren.{}",
+                all.len(),
+                did_you_mean(wanted, &all)
+            ),
+        })
     }
 
     /// Changes an indicator's metadata in one transaction.
@@ -680,7 +733,7 @@ impl Atlas {
             .ok_or_else(|| Error::NotFound {
                 kind: "Zeitraum",
                 name: label.to_string(),
-                available: list_names(all.into_iter().map(|p| p.label)),
+                available: existing_names(all.into_iter().map(|p| p.label)),
             })
     }
 
@@ -717,7 +770,7 @@ impl Atlas {
             return Err(Error::NotFound {
                 kind: "POI-Kategorie",
                 name: category.to_string(),
-                available: list_names(self.poi_categories()?.into_iter().map(|c| c.0)),
+                available: existing_names(self.poi_categories()?.into_iter().map(|c| c.0)),
             });
         }
         Ok(rows)
@@ -764,7 +817,7 @@ impl Atlas {
                 kind: "Gebiet",
                 name: format!("{area_key} (Ebene {})", level.name),
                 available: format!(
-                    "{} Gebiete, z. B. {}",
+                    "Vorhanden: {} Gebiete, z. B. {}",
                     areas.len(),
                     areas
                         .iter()
