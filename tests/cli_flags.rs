@@ -1046,3 +1046,55 @@ fn template_writes_an_empty_explained_metadata_sheet() {
     ]);
     assert!(e.contains(".xlsx"), "{e}");
 }
+
+/// `import values --reference-row`: the named total row becomes the official reference of
+/// the level; `info --json` says so per level and period, `rank` deviates from it.
+#[test]
+fn reference_row_makes_the_official_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let csv = dir.path().join("summe.csv");
+    let mut text = String::from("id;zaehlung\n");
+    for n in 1..=12 {
+        text.push_str(&format!("{n:02};{}\n", 10 * n));
+    }
+    text.push_str("Berlin;800\n");
+    std::fs::write(&csv, text).unwrap();
+    let v = json(&[
+        "import",
+        "values",
+        s(&atlas),
+        "--file",
+        s(&csv),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--period",
+        "2020",
+        "--reference-row",
+        "Berlin",
+    ]);
+    assert_eq!(v["reference_row"]["line"], 14);
+    assert_eq!(v["rows_imported"], 12);
+    let info = json(&["info", s(&atlas)]);
+    let coverage = &info["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "zaehlung")
+        .unwrap()["coverage"][0];
+    assert_eq!(coverage["reference"]["official"], true);
+    let rank = json(&[
+        "rank",
+        s(&atlas),
+        "--indicator",
+        "zaehlung",
+        "--level",
+        "Bezirk",
+        "--period",
+        "2020",
+    ]);
+    assert_eq!(rank["reference"], 800.0);
+    assert_eq!(rank["reference_status"], "official");
+}

@@ -218,6 +218,8 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
     let bad = d.join("kaputt.csv");
     std::fs::write(&bad, "id;wert\n01;12\n99;13\n").unwrap();
     let out = d.join("tabelle.csv");
+    let reference = d.join("summe.csv");
+    std::fs::write(&reference, "Gebiet;wert\nBerlin;25\n").unwrap();
 
     let mut outputs: Vec<(&str, Value)> = vec![
         ("new", json(&["new", f, "--name", "Berlin"])),
@@ -257,6 +259,22 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
         (
             "import pois",
             json(&["import", "pois", f, "--file", s(&pois), "--category", "Kita"]),
+        ),
+        (
+            "import reference",
+            json(&[
+                "import",
+                "reference",
+                f,
+                "--file",
+                s(&reference),
+                "--level",
+                "Bezirk",
+                "--period",
+                "2020",
+                "--row",
+                "Berlin",
+            ]),
         ),
         (
             "import metadata",

@@ -197,13 +197,28 @@ pub fn table_ui(ui: &mut egui::Ui, w: &mut Workbench, view: &mut TableView, comm
                     egui::Label::new(egui::RichText::new(format!("{} (Gesamtstadt)", w.info.name)).strong()).truncate(),
                 );
                 for column in &t.columns {
-                    let text = column.reference.display_de(column.decimals());
-                    // No rule is not a value: grey, with the reason on hover.
-                    let text = match column.reference.status {
-                        quartier_core::reference::ReferenceStatus::NoRule => egui::RichText::new(text).weak().italics(),
-                        _ => egui::RichText::new(text).strong(),
+                    let reference = &column.reference;
+                    let text = reference.display_de(column.decimals());
+                    // No rule is not a value: grey, with the reason on hover. An official value
+                    // is marked "amtl." and shows the computed one beside it where they differ.
+                    let (text, hover) = match (reference.status, reference.computed) {
+                        (quartier_core::reference::ReferenceStatus::NoRule, _) => {
+                            (egui::RichText::new(text).weak().italics(), reference.method.clone())
+                        }
+                        (quartier_core::reference::ReferenceStatus::Official, computed) => (
+                            egui::RichText::new(format!("{text} amtl.")).strong(),
+                            match computed {
+                                Some(c) => format!(
+                                    "{}; aus den Gebieten berechnet: {}",
+                                    reference.method,
+                                    format_german(c, column.decimals())
+                                ),
+                                None => format!("{}; stimmt mit dem berechneten Wert überein", reference.method),
+                            },
+                        ),
+                        _ => (egui::RichText::new(text).strong(), reference.method.clone()),
                     };
-                    cell(ui, VALUE_WIDTH, true, egui::Label::new(text)).on_hover_text(&column.reference.method);
+                    cell(ui, VALUE_WIDTH, true, egui::Label::new(text)).on_hover_text(hover);
                 }
             });
             ui.separator();

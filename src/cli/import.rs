@@ -10,6 +10,7 @@ use quartier_core::import::geometry::{import_geometry, GeometryImport, GeometryI
 use quartier_core::import::metadata::{import_metadata, write_template, MetadataImport, MetadataImportSummary};
 use quartier_core::import::network::{import_network, NetworkImport, NetworkImportSummary};
 use quartier_core::import::pois::{import_pois, PoiImport, PoiImportSummary};
+use quartier_core::import::reference::{import_reference, ReferenceImport};
 use quartier_core::import::values::{
     import_values, LongForm, MatchBy, UnmatchedPolicy, ValuesImport, ValuesImportSummary,
 };
@@ -48,6 +49,69 @@ pub enum ImportCommand {
     Addresses(AddressArgs),
     /// Straßennetz (Linien) für Fußwege; ersetzt ein früheres.
     Network(NetworkArgs),
+    /// Amtliche Referenzwerte (die veröffentlichte Summenzeile) aus einer eigenen Datei.
+    Reference(ReferenceArgs),
+}
+
+/// `quartier import reference`
+#[derive(Debug, Args)]
+pub struct ReferenceArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// .csv, .xlsx, .xls oder .ods
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Ebene, deren Referenz die Werte sind
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Name der Zeile mit den amtlichen Werten, z. B. Hamburg
+    #[arg(long)]
+    pub row: String,
+    /// Tabellenblatt
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
+    #[arg(long)]
+    pub check: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Verb for ReferenceArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let request = ReferenceImport {
+            file: self.file.clone(),
+            level: self.level.clone(),
+            period: self.period.clone(),
+            row: self.row.clone(),
+            sheet: self.sheet.clone(),
+        };
+        let summary = run_import(&mut atlas, self.check, |a| import_reference(a, &request))?;
+        emit(self.json, &summary, |s| {
+            println!(
+                "{}, Zeile {}: {} amtliche Referenzwerte für Ebene „{}“, Zeitraum {}",
+                s.file,
+                s.line,
+                s.values.len(),
+                s.level,
+                s.period
+            );
+            for v in &s.values {
+                println!("  {}: {}", v.indicator, v.value);
+            }
+            if !s.skipped_columns.is_empty() {
+                println!(
+                    "  Ohne passenden Indikator (nicht übernommen): {}",
+                    s.skipped_columns.join(", ")
+                );
+            }
+        })
+    }
 }
 
 /// `quartier import network`
@@ -224,6 +288,9 @@ pub struct ValuesArgs {
     /// Mit --create-missing: das Anlegen von mehr als fünf Gebieten bestätigen
     #[arg(long)]
     pub yes: bool,
+    /// Name einer Summenzeile, deren Werte die amtliche Referenz der Ebene werden (z. B. Hamburg)
+    #[arg(long)]
+    pub reference_row: Option<String>,
     /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
     #[arg(long)]
     pub check: bool,
@@ -373,6 +440,7 @@ impl ValuesArgs {
                 DashArg::Missing => DashMeaning::Missing,
             },
             confirm_create: self.yes,
+            reference_row: self.reference_row.clone(),
         }
     }
 }
@@ -404,6 +472,12 @@ fn print_values(s: &ValuesImportSummary) {
     if !s.categorical.is_empty() {
         println!("  kategorial (Text): {}", s.categorical.join(", "));
     }
+    if !s.keys_from_headings.is_empty() {
+        println!("  Kurze Schlüssel für lange Spaltenüberschriften (die Überschrift ist der Name):");
+        for k in &s.keys_from_headings {
+            println!("    {} ← „{}“", k.key, k.heading);
+        }
+    }
     if s.keys_padded > 0 {
         println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
     }
@@ -420,6 +494,12 @@ fn print_values(s: &ValuesImportSummary) {
     }
     for warning in &s.warnings {
         println!("  Achtung: {warning}");
+    }
+    if let Some(r) = &s.reference_row {
+        println!(
+            "  Amtliche Referenz der Ebene aus Zeile {} („{}“): {} Werte",
+            r.line, r.name, r.values
+        );
     }
     if !s.signs.is_empty() {
         println!("  Zeichen:");
@@ -634,6 +714,7 @@ impl Verb for ImportCommand {
             ImportCommand::Metadata(a) => a.run(),
             ImportCommand::Addresses(a) => a.run(),
             ImportCommand::Network(a) => a.run(),
+            ImportCommand::Reference(a) => a.run(),
         }
     }
 }

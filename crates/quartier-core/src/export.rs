@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::model::{IndicatorKind, IndicatorMeta, ValueFlag, ValueStatus, SIGNS_LEGEND};
 use crate::numbers::format_german;
-use crate::reference::{reference_value, ReferenceValue};
+use crate::reference::{reference_value, ReferenceStatus, ReferenceValue};
 use crate::{Atlas, Error, Result};
 
 /// Output format.
@@ -211,9 +211,33 @@ impl ValueTable {
         header
     }
 
-    /// The reference row's name.
+    /// The reference row's name; "amtlich" where its values are the official ones.
     pub fn reference_name(&self) -> String {
-        format!("{} (Referenz)", self.municipality)
+        if self
+            .columns
+            .iter()
+            .any(|c| c.reference.status == ReferenceStatus::Official)
+        {
+            format!("{} (Referenz, amtlich)", self.municipality)
+        } else {
+            format!("{} (Referenz)", self.municipality)
+        }
+    }
+
+    /// The row of references computed from the areas, where official ones differ from them.
+    fn computed_reference_row(&self) -> Option<Vec<Cell>> {
+        if self.columns.iter().all(|c| c.reference.computed.is_none()) {
+            return None;
+        }
+        let mut row = vec![
+            Cell::Text(String::new()),
+            Cell::Text(format!("{} (Referenz, aus den Gebieten berechnet)", self.municipality)),
+        ];
+        row.extend(self.columns.iter().map(|c| match c.reference.computed {
+            Some(v) => Cell::Number(v, c.decimals()),
+            None => Cell::Text(String::new()),
+        }));
+        Some(row)
     }
 
     /// The chosen rows (indices into `rows`, in the order given) with the header and the
@@ -250,6 +274,7 @@ impl ValueTable {
             None => Cell::Text(c.reference.display_de(c.decimals())),
         }));
         rows.push(reference_row);
+        rows.extend(self.computed_reference_row());
         for row in &self.rows {
             let mut cells = vec![Cell::Text(row.key.clone()), Cell::Text(row.name.clone())];
             cells.extend(row.cells.iter().zip(&self.columns).map(|(c, col)| match c {

@@ -78,6 +78,16 @@ pub struct Coverage {
     pub areas: i64,
     /// values_ok / areas, 0..1.
     pub share_ok: f64,
+    /// Present where an official reference value exists for this level and period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceInfo>,
+}
+
+/// Whether the reference row shows an official value.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceInfo {
+    /// An official reference value was imported.
+    pub official: bool,
 }
 
 /// One POI category.
@@ -120,6 +130,14 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
     let period_order: HashMap<i64, usize> = periods.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let period_label: HashMap<i64, String> = periods.iter().map(|p| (p.id, p.label.clone())).collect();
 
+    let mut official: std::collections::HashSet<(i64, i64, i64)> = std::collections::HashSet::new();
+    {
+        let mut stmt = conn.prepare("SELECT indicator_id, period_id, level_id FROM official_reference")?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            official.insert((r.get(0)?, r.get(1)?, r.get(2)?));
+        }
+    }
     let mut coverage: HashMap<i64, Vec<(usize, usize, Coverage)>> = HashMap::new();
     let mut stmt =
         conn.prepare("SELECT indicator_id, period_id, level_id, values_ok, values_total FROM value_series")?;
@@ -138,6 +156,9 @@ pub fn atlas_info(atlas: &Atlas) -> Result<AtlasInfo> {
                 values_ok: ok,
                 areas,
                 share_ok: if areas > 0 { ok as f64 / areas as f64 } else { 0.0 },
+                reference: official
+                    .contains(&(ind, per, lev))
+                    .then_some(ReferenceInfo { official: true }),
             },
         ));
     }

@@ -60,6 +60,61 @@ pub fn name_match_form(name: &str) -> String {
         .join(" ")
 }
 
+/// The longest indicator key made from a heading.
+const KEY_LENGTH: usize = 32;
+
+/// Whether a heading can serve as an indicator key as it is: one word (letters, digits, `_`,
+/// `-`) of at most 32 characters.
+pub fn is_key_like(heading: &str) -> bool {
+    let h = heading.trim();
+    !h.is_empty() && h.chars().count() <= KEY_LENGTH && h.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A short indicator key from a long heading: lower case, umlauts spelled out, words joined
+/// by `_`, cut at a word boundary after at most 32 characters; the heading stays the
+/// indicator's display name.
+///
+/// ```
+/// use quartier_core::keys::key_from_heading;
+/// assert_eq!(
+///     key_from_heading("Anteil der Leistungsempfänger/-innen nach SGB II in % (Dez 2013)"),
+///     "anteil_der_leistungsempfaenger"
+/// );
+/// assert_eq!(key_from_heading("Fläche in km²"), "flaeche_in_km2");
+/// ```
+pub fn key_from_heading(heading: &str) -> String {
+    let mut plain = String::new();
+    for c in heading.trim().to_lowercase().chars() {
+        match c {
+            'ä' => plain.push_str("ae"),
+            'ö' => plain.push_str("oe"),
+            'ü' => plain.push_str("ue"),
+            'ß' => plain.push_str("ss"),
+            '²' => plain.push('2'),
+            '³' => plain.push('3'),
+            c if c.is_ascii_alphanumeric() => plain.push(c),
+            _ => plain.push(' '),
+        }
+    }
+    let mut key = String::new();
+    for word in plain.split_whitespace() {
+        let added = if key.is_empty() { word.len() } else { word.len() + 1 };
+        if !key.is_empty() && key.len() + added > KEY_LENGTH {
+            break;
+        }
+        if !key.is_empty() {
+            key.push('_');
+        }
+        key.push_str(word);
+    }
+    key.truncate(KEY_LENGTH);
+    if key.is_empty() {
+        "indikator".to_string()
+    } else {
+        key
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

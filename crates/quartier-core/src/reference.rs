@@ -3,6 +3,13 @@
 //! weighted means only where declared. It is the aggregation of
 //! [`crate::analysis::aggregate`] to the whole municipality: over every area of the level, so
 //! an area without a value makes a sum "k. A." rather than an undercount.
+//!
+//! Where the statistical office publishes its own total (the "Hamburg" row of the Stadtteil
+//! table), that **official reference** is stored per indicator, level and period
+//! (`import values --reference-row`, `import reference`) and takes the place of the computed
+//! one, labelled as such; the computed value is kept beside it when the two differ (four
+//! merged rows and one area without values make Hamburg's computed reference "k. A.", and a
+//! difference is a quality signal).
 
 use serde::Serialize;
 
@@ -21,6 +28,10 @@ pub struct ReferenceValue {
     pub areas_used: usize,
     /// Computed, not computable from the areas' values, or no rule to compute it by.
     pub status: ReferenceStatus,
+    /// With an official reference: the value computed from the areas, when it differs from
+    /// the official one (`None` when equal or not computable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computed: Option<f64>,
 }
 
 /// Whether there is a reference value, and if not, why.
@@ -29,6 +40,8 @@ pub struct ReferenceValue {
 pub enum ReferenceStatus {
     /// Computed by the indicator's rule.
     Computed,
+    /// The official value published for the municipality (imported), not computed.
+    Official,
     /// The rule exists, but values of areas are missing or secret: "k. A.".
     NotComputable,
     /// The indicator has no aggregation rule (or a rule that cannot be applied, such as a
@@ -58,6 +71,32 @@ pub fn reference_value(
     level_id: i64,
     period_id: i64,
 ) -> Result<ReferenceValue> {
+    let computed = computed_reference(atlas, indicator, level_id, period_id)?;
+    let Some((official, source)) = atlas.official_reference(indicator.id, level_id, period_id)? else {
+        return Ok(computed);
+    };
+    let Some(value) = official.number() else {
+        return Ok(computed);
+    };
+    let differs = computed
+        .value
+        .filter(|c| (c - value).abs() > 1e-9 * value.abs().max(1.0));
+    Ok(ReferenceValue {
+        value: Some(value),
+        method: format!("amtlicher Wert ({source})"),
+        areas_used: computed.areas_used,
+        status: ReferenceStatus::Official,
+        computed: differs,
+    })
+}
+
+/// The reference computed from the areas' values by the indicator's rule.
+fn computed_reference(
+    atlas: &Atlas,
+    indicator: &IndicatorMeta,
+    level_id: i64,
+    period_id: i64,
+) -> Result<ReferenceValue> {
     let inputs = match RuleInputs::load(atlas, indicator, level_id, period_id)? {
         Ok(inputs) => inputs,
         Err(reason) => {
@@ -66,6 +105,7 @@ pub fn reference_value(
                 method: reason,
                 areas_used: 0,
                 status: ReferenceStatus::NoRule,
+                computed: None,
             })
         }
     };
@@ -80,5 +120,6 @@ pub fn reference_value(
         value: combined.value,
         method: combined.note,
         areas_used: combined.used,
+        computed: None,
     })
 }

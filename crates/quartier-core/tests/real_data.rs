@@ -161,9 +161,9 @@ fn hamburg_stadtteil_profile_csv_and_xlsx_import_alike_with_totals_and_merged_ro
     };
     let altstadt = "0101";
     assert!(find(&csv_values, "Bevölkerung", altstadt).contains("Some(1675.0)"));
-    assert!(find(&csv_values, "Anteil der unter 18-Jährigen in %", altstadt).contains("Some(9.7)"));
+    assert!(find(&csv_values, "anteil_der_unter_18_jaehrigen_in", altstadt).contains("Some(9.7)"));
     assert!(find(&csv_values, "Wanderungssaldo", altstadt).contains("Some(-23.0)"));
-    assert!(find(&csv_values, "Preise für Grundstücke in EUR/m² (Jan 2014)", altstadt).contains("Suppressed"));
+    assert!(find(&csv_values, "preise_fuer_grundstuecke_in_eur", altstadt).contains("Suppressed"));
     // Eimsbüttel the Stadtteil (56 097), not Eimsbüttel the Bezirk (252 340).
     let eimsbuettel = csv_values
         .iter()
@@ -482,4 +482,102 @@ fn a_total_row_that_shares_its_name_with_an_area_is_that_levels_row() {
         .unwrap();
     let v = stored(&atlas, "Bevölkerung", "Stadtteil", "2014", &eimsbuettel.key).unwrap();
     assert_eq!(v.number(), Some(56_097.0));
+}
+
+/// Hamburg's published table has its own total for the city; because four merged rows and
+/// one area have no values, the computed reference of the Stadtteile is "k. A.". Imported as
+/// the official reference (`--reference-row Hamburg`, or from a separate file), the reference
+/// row shows the published value, labelled, with the computed one beside it where it differs.
+#[test]
+fn the_published_city_total_becomes_the_official_reference() {
+    use quartier_core::export::{export_values, ExportFormat};
+    use quartier_core::import::reference::{import_reference, ReferenceImport};
+    use quartier_core::model::{AggregationRule, IndicatorKind};
+    use quartier_core::reference::{reference_value, ReferenceStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Hamburg");
+    let data = realdata().join("hamburg");
+    import_level(
+        &mut atlas,
+        "Stadtteil",
+        data.join("hamburg-district-regions.geojson"),
+        None,
+    );
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: data.join("Daten_fuer_die_Stadtteilprofile_2014.csv"),
+            level: "Stadtteil".into(),
+            key_column: "Stadtgebiet".into(),
+            period: Some("2014".into()),
+            match_by: MatchBy::Name,
+            unmatched: UnmatchedPolicy::Skip,
+            columns: vec!["Bevölkerung".into(), "Geburten".into()],
+            reference_row: Some("Hamburg".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let r = s.reference_row.unwrap();
+    assert_eq!((r.line, r.name.as_str(), r.values), (108, "Hamburg", 2));
+    assert!(
+        !s.total_rows.iter().any(|t| t.key == "Hamburg"),
+        "the reference row is no total row"
+    );
+    for key in ["Bevölkerung", "Geburten"] {
+        atlas
+            .update_indicator(
+                key,
+                &quartier_core::store::IndicatorUpdate {
+                    kind: Some(IndicatorKind::Count),
+                    aggregation: Some(AggregationRule::Sum),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let level = atlas.level("Stadtteil").unwrap();
+    let period = atlas.period("2014").unwrap();
+    let population = reference_value(&atlas, &atlas.indicator("Bevölkerung").unwrap(), level.id, period.id).unwrap();
+    assert_eq!(population.status, ReferenceStatus::Official);
+    assert_eq!(population.value, Some(1_788_994.0), "line 108 of the CSV");
+    assert!(population.method.contains("Zeile 108"), "{}", population.method);
+    assert_eq!(population.computed, None, "the computed one is k. A. (merged rows)");
+
+    // From a separate file, for another period: the same row, and a difference shows.
+    let totals = dir.path().join("summen.csv");
+    std::fs::write(&totals, "Gebiet;Bevölkerung;Unbekannt\nHamburg;1 800 000;7\n").unwrap();
+    let sum: f64 = atlas
+        .values(atlas.indicator("Bevölkerung").unwrap().id, level.id, period.id)
+        .unwrap()
+        .values()
+        .filter_map(|v| v.number())
+        .sum();
+    let o = import_reference(
+        &mut atlas,
+        &ReferenceImport {
+            file: totals,
+            level: "Stadtteil".into(),
+            period: "2014".into(),
+            row: "hamburg".into(),
+            sheet: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(o.values.len(), 1);
+    assert_eq!(o.skipped_columns, ["Unbekannt"]);
+    let population = reference_value(&atlas, &atlas.indicator("Bevölkerung").unwrap(), level.id, period.id).unwrap();
+    assert_eq!(population.value, Some(1_800_000.0));
+    assert!(sum < 1_788_994.0, "the Stadtteile without the merged rows: {sum}");
+
+    // The export labels the official reference.
+    let out = dir.path().join("tabelle.csv");
+    export_values(&atlas, "Stadtteil", "2014", ExportFormat::Csv, &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let reference_line = text.lines().nth(1).unwrap();
+    assert!(
+        reference_line.contains("Hamburg (Referenz, amtlich)") && reference_line.contains("1800000"),
+        "{reference_line}"
+    );
 }

@@ -636,3 +636,89 @@ fn a_second_level_by_typo_needs_confirmation() {
     .unwrap();
     assert!(s.level_created);
 }
+
+/// Long headings get short, unique keys (shown in the report); the heading is the display
+/// name, by which the indicator is found too; a re-import finds the same keys.
+#[test]
+fn long_headings_get_short_keys_and_stay_the_names() {
+    let (_dir, mut atlas) = hamburg_stadtteile();
+    let heading = "Anteil der Leistungs-empfänger/-innen nach SGB II in % (Dez 2013)";
+    let import = ValuesImport {
+        file: hamburg_profile(),
+        level: "Stadtteil".into(),
+        key_column: "Stadtgebiet".into(),
+        period: Some("2014".into()),
+        match_by: quartier_core::import::values::MatchBy::Name,
+        unmatched: quartier_core::import::values::UnmatchedPolicy::Skip,
+        ..Default::default()
+    };
+    let s = import_values(&mut atlas, &import, &NoProgress).unwrap();
+    let made = s.keys_from_headings.iter().find(|k| k.heading == heading).unwrap();
+    assert_eq!(made.key, "anteil_der_leistungs_empfaenger");
+    assert!(s.keys_from_headings.iter().all(|k| k.key.len() <= 32));
+    let keys: std::collections::BTreeSet<&str> = s.indicators.iter().map(String::as_str).collect();
+    assert_eq!(keys.len(), s.indicators.len(), "unique");
+    let meta = atlas.indicator(heading).unwrap();
+    assert_eq!(
+        (meta.key.as_str(), meta.name.as_str()),
+        ("anteil_der_leistungs_empfaenger", heading)
+    );
+    assert_eq!(
+        atlas.indicator("Bevölkerung").unwrap().key,
+        "Bevölkerung",
+        "a one-word heading stays the key"
+    );
+    let again = import_values(&mut atlas, &import, &NoProgress).unwrap();
+    assert!(again.indicators_created.is_empty() && again.keys_from_headings.is_empty());
+    assert_eq!(again.indicators, s.indicators);
+    assert_eq!(again.changes.changed, 0);
+}
+
+/// An official reference that differs from the one computed from the areas keeps the
+/// computed one beside it (a quality signal), and `info` says the level has an official one.
+#[test]
+fn an_official_reference_that_differs_keeps_the_computed_one_beside_it() {
+    use quartier_core::model::{AggregationRule, IndicatorKind};
+    use quartier_core::reference::{reference_value, ReferenceStatus};
+    let (dir, mut atlas) = berlin_bezirke();
+    let csv = dir.path().join("ew.csv");
+    let mut text = String::from("id;ew\n");
+    for n in 1..=12 {
+        text.push_str(&format!("{n:02};{}\n", 100 * n));
+    }
+    text.push_str("Berlin;7900\n"); // 7.800 from the Bezirke, 7.900 published
+    std::fs::write(&csv, text).unwrap();
+    import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: csv,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            reference_row: Some("Berlin".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    atlas
+        .update_indicator(
+            "ew",
+            &quartier_core::store::IndicatorUpdate {
+                kind: Some(IndicatorKind::Count),
+                aggregation: Some(AggregationRule::Sum),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let level = atlas.level("Bezirk").unwrap();
+    let period = atlas.period("2020").unwrap();
+    let r = reference_value(&atlas, &atlas.indicator("ew").unwrap(), level.id, period.id).unwrap();
+    assert_eq!(
+        (r.status, r.value, r.computed),
+        (ReferenceStatus::Official, Some(7900.0), Some(7800.0))
+    );
+    let info = quartier_core::info::atlas_info(&atlas).unwrap();
+    let coverage = &info.indicators.iter().find(|i| i.key == "ew").unwrap().coverage[0];
+    assert!(coverage.reference.as_ref().is_some_and(|r| r.official));
+}

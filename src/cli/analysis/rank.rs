@@ -45,6 +45,7 @@ fn print_rank(r: &Ranking) {
         method: r.reference_method.clone(),
         areas_used: 0,
         status: r.reference_status,
+        computed: None,
     };
     println!(
         "  Gesamtstadt: {} ({})",

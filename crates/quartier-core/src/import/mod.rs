@@ -7,6 +7,7 @@
 //! - [`addresses`]: address points with residents (internal, for distances).
 //! - [`metadata`]: indicator metadata from a metadata sheet.
 //! - [`network`]: a street network for walking distances.
+//! - [`reference`]: official reference values (the published total row) from a separate file.
 //!
 //! Every importer collects all problems of a file before it decides; a file with
 //! problems writes nothing and returns [`crate::Error::Import`] with an [`ImportReport`].
@@ -17,6 +18,7 @@ pub mod metadata;
 pub mod network;
 pub mod pois;
 pub mod preview;
+pub mod reference;
 pub mod values;
 
 use serde::Serialize;

@@ -22,7 +22,7 @@ use crate::numbers::{
     detect_decimal_separator, parse_cell_with, sign_of_marker, DashMeaning, DecimalSeparator, ParsedCell,
 };
 use crate::progress::{check_cancel, Progress};
-use crate::store::{ensure_indicator, ensure_period, log, read_series, write_series, Atlas};
+use crate::store::{ensure_indicator, ensure_period, log, read_series, write_official_reference, write_series, Atlas};
 use crate::table::{read_table, RawCell, RawTable};
 use crate::{Error, Result, StoredValue};
 
@@ -91,6 +91,21 @@ pub struct ValuesImport {
     /// With [`UnmatchedPolicy::CreateMissing`]: creating more than
     /// [`CREATE_WITHOUT_CONFIRMATION`] areas is confirmed (`--yes`).
     pub confirm_create: bool,
+    /// The name of a row (in the key column) whose values are the official reference of the
+    /// imported level (`--reference-row`, e.g. the "Hamburg" total row): stored as such,
+    /// never imported as an area.
+    pub reference_row: Option<String>,
+}
+
+/// The official reference taken from a row of the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferenceRow {
+    /// Its line.
+    pub line: usize,
+    /// Its name as written.
+    pub name: String,
+    /// Official values stored (one per indicator and period).
+    pub values: usize,
 }
 
 /// How many areas `--create-missing` creates without `--yes`: a handful is a late delivery,
@@ -155,6 +170,8 @@ pub struct ValuesImportSummary {
     pub indicators: Vec<String>,
     /// Indicators that did not exist before.
     pub indicators_created: Vec<String>,
+    /// Short keys made from long headings (the heading is the display name).
+    pub keys_from_headings: Vec<HeadingKey>,
     /// Indicators recognised as categorical (no number in the column).
     pub categorical: Vec<String>,
     /// Keys zero-padded to the level's width.
@@ -185,6 +202,17 @@ pub struct ValuesImportSummary {
     pub warnings: Vec<String>,
     /// Against what the atlas held before: new, unchanged and changed values.
     pub changes: ValueChanges,
+    /// With `--reference-row`: the row whose values became the official reference.
+    pub reference_row: Option<ReferenceRow>,
+}
+
+/// A key made from a heading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeadingKey {
+    /// The heading as written in the file.
+    pub heading: String,
+    /// The indicator key made from it.
+    pub key: String,
 }
 
 /// What a re-import changed.
@@ -261,6 +289,8 @@ enum RowMatch {
     Area(i64),
     Unmatched,
     Ambiguous(usize),
+    /// The row named by `--reference-row`.
+    Reference,
 }
 
 /// Imports values. All or nothing.
@@ -384,6 +414,40 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         matches.push((raw.trim().to_string(), m));
     }
 
+    // The row named by --reference-row: the official reference of the level, not an area.
+    let reference_rows: Vec<usize> = match &opts.reference_row {
+        None => Vec::new(),
+        Some(name) => {
+            let wanted = name_match_form(name);
+            let found: Vec<usize> = (0..matches.len())
+                .filter(|i| name_match_form(&matches[*i].0) == wanted)
+                .collect();
+            if found.is_empty() || (long_cols.is_none() && found.len() > 1) {
+                return Err(Error::Invalid(format!(
+                    "{file}: die Referenzzeile „{name}“ (--reference-row) steht {} in der Spalte „{}“",
+                    if found.is_empty() {
+                        "nicht".to_string()
+                    } else {
+                        format!(
+                            "{}-mal (Zeilen {})",
+                            found.len(),
+                            found
+                                .iter()
+                                .map(|i| table.rows[*i].line.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                    opts.key_column
+                )));
+            }
+            found
+        }
+    };
+    for &i in &reference_rows {
+        matches[i].1 = RowMatch::Reference;
+    }
+
     // Rows that occur twice or match nothing are checked for being totals of other rows.
     let mut area_rows: HashMap<i64, Vec<usize>> = HashMap::new();
     for (i, (_, m)) in matches.iter().enumerate() {
@@ -401,7 +465,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         let (raw, m) = &matches[i];
         // In long form an area has many rows; only wide tables hold each area once.
         let duplicate = long_cols.is_none() && matches!(m, RowMatch::Area(id) if area_rows[id].len() > 1);
-        let candidate = duplicate || !matches!(m, RowMatch::Area(_));
+        let candidate = duplicate || !matches!(m, RowMatch::Area(_) | RowMatch::Reference);
         if !candidate {
             continue;
         }
@@ -457,7 +521,10 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     if let Some(last_ordinary) = (0..table.rows.len()).rev().find(|i| ordinary(*i)) {
         if (last_ordinary + 1..table.rows.len()).any(|i| is_total[i]) {
             for i in last_ordinary + 1..table.rows.len() {
-                if !is_total[i] && !matches!(matches[i].1, RowMatch::Area(_)) && !matches[i].0.is_empty() {
+                if !is_total[i]
+                    && !matches!(matches[i].1, RowMatch::Area(_) | RowMatch::Reference)
+                    && !matches[i].0.is_empty()
+                {
                     is_total[i] = true;
                     total_rows.push(SkippedRow {
                         line: table.rows[i].line,
@@ -517,6 +584,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                     level.name
                 ),
             )),
+            RowMatch::Reference => {}
             RowMatch::Unmatched if raw.is_empty() => {
                 problems.push(Problem::at(line, &opts.key_column, "", "leerer Schlüssel"))
             }
@@ -751,6 +819,30 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             }
         }
     }
+    // The reference row's values: (indicator, period, value), parsed like the areas' values.
+    let mut reference_values: Vec<(usize, usize, StoredValue)> = Vec::new();
+    for &i in &reference_rows {
+        let row = &table.rows[i];
+        match long_cols {
+            None => {
+                let period = period_index.get(opts.period.as_deref().unwrap_or("").trim()).copied();
+                for (col, key) in &value_columns {
+                    if let (Some(&indicator), Some(period)) = (indicator_index.get(key.as_str()), period) {
+                        reference_values.push((indicator, period, parse_raw_cell(&row.cells[*col], decimal, dash)));
+                    }
+                }
+            }
+            Some((ic, pc)) => {
+                let indicator = indicator_index.get(row.cells[ic].as_text().trim()).copied();
+                let period = period_index.get(row.cells[pc].as_text().trim()).copied();
+                if let (Some(indicator), Some(period)) = (indicator, period) {
+                    let (vc, _) = value_columns[0];
+                    reference_values.push((indicator, period, parse_raw_cell(&row.cells[vc], decimal, dash)));
+                }
+            }
+        }
+    }
+
     // A column with text but no number is categorical; text in a numeric column is an error.
     let mut numbers_by_indicator = vec![0usize; indicator_keys.len()];
     for s in &series {
@@ -798,6 +890,40 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     fail_on_problems(&file, problems)?;
     check_cancel(progress)?;
 
+    // Long headings get short keys; the heading becomes the display name. An indicator
+    // imported before under the heading (as its key or its name) keeps its key.
+    let existing = atlas.indicators()?;
+    let mut keys_from_headings: Vec<HeadingKey> = Vec::new();
+    let mut display_names: Vec<Option<String>> = vec![None; indicator_keys.len()];
+    for (i, raw) in indicator_keys.clone().into_iter().enumerate() {
+        if crate::keys::is_key_like(&raw) {
+            continue;
+        }
+        let key = match existing
+            .iter()
+            .find(|m| m.key == raw || m.name.eq_ignore_ascii_case(&raw))
+        {
+            Some(m) => m.key.clone(),
+            None => {
+                let base = crate::keys::key_from_heading(&raw);
+                let taken = |k: &str| indicator_keys.iter().any(|x| x == k) || existing.iter().any(|m| m.key == k);
+                let mut key = base.clone();
+                let mut n = 2;
+                while taken(&key) {
+                    key = format!("{base}_{n}");
+                    n += 1;
+                }
+                keys_from_headings.push(HeadingKey {
+                    heading: raw.clone(),
+                    key: key.clone(),
+                });
+                key
+            }
+        };
+        display_names[i] = Some(raw);
+        indicator_keys[i] = key;
+    }
+
     // Write everything in one transaction.
     progress.report(0.5, "Werte werden gespeichert");
     let tx = atlas.write()?;
@@ -830,6 +956,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         let (id, created) = ensure_indicator(&tx, key, kind)?;
         if created {
             indicators_created.push(key.clone());
+            if let Some(name) = &display_names[i] {
+                tx.execute("UPDATE indicator SET name = ?1 WHERE id = ?2", params![name, id])?;
+            }
             if kind != IndicatorKind::Categorical {
                 tx.execute(
                     "UPDATE indicator SET decimals = ?1 WHERE id = ?2",
@@ -949,6 +1078,19 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         write_series(&tx, ind, per, level.id, &stored)?;
     }
+    for (indicator, period, value) in &reference_values {
+        write_official_reference(
+            &tx,
+            indicator_ids[*indicator],
+            level.id,
+            period_ids[*period],
+            value,
+            &format!(
+                "{file}, Zeile {}",
+                reference_rows.first().map_or(0, |i| table.rows[*i].line)
+            ),
+        )?;
+    }
     largest_first(&mut candidates);
     candidates.truncate(5);
     changes.largest = candidates;
@@ -1021,6 +1163,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         categorical: categorical.iter().map(|i| indicator_keys[*i].clone()).collect(),
         indicators: indicator_keys,
         indicators_created,
+        keys_from_headings,
         keys_padded,
         decimal_separator: decimal,
         encoding: table.encoding.to_string(),
@@ -1033,6 +1176,11 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         dash: opts.dash,
         warnings,
         changes,
+        reference_row: reference_rows.first().map(|i| ReferenceRow {
+            line: table.rows[*i].line,
+            name: matches[*i].0.clone(),
+            values: reference_values.len(),
+        }),
     })
 }
 

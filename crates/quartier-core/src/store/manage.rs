@@ -327,6 +327,10 @@ impl Atlas {
             "DELETE FROM value_series WHERE indicator_id = ?1 AND (?2 IS NULL OR period_id = ?2) AND (?3 IS NULL OR level_id = ?3)",
             params![id, period_id, level_id],
         )?;
+        tx.execute(
+            "DELETE FROM official_reference WHERE indicator_id = ?1 AND (?2 IS NULL OR period_id = ?2) AND (?3 IS NULL OR level_id = ?3)",
+            params![id, period_id, level_id],
+        )?;
         if period_id.is_none() && level_id.is_none() {
             tx.execute(
                 "DELETE FROM atlas_meta WHERE key LIKE ?1",
@@ -368,6 +372,7 @@ impl Atlas {
         let id = self.level(name)?.id;
         let tx = self.write()?;
         tx.execute("DELETE FROM value_series WHERE level_id = ?1", [id])?;
+        tx.execute("DELETE FROM official_reference WHERE level_id = ?1", [id])?;
         tx.execute(
             "DELETE FROM atlas_meta WHERE key LIKE ?1",
             [format!("presentation/%/{id}")],

@@ -1019,6 +1019,49 @@ impl Atlas {
         blobs.iter().map(|b| crate::geometry::line_from_wkb(b)).collect()
     }
 
+    /// The official reference value of an indicator on a level at a period (the published
+    /// total of the municipality), with where it came from.
+    pub fn official_reference(
+        &self,
+        indicator_id: i64,
+        level_id: i64,
+        period_id: i64,
+    ) -> Result<Option<(crate::StoredValue, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT value, status, flag, source FROM official_reference
+                 WHERE indicator_id = ?1 AND level_id = ?2 AND period_id = ?3",
+            )?
+            .query_row(params![indicator_id, level_id, period_id], |r| {
+                Ok((
+                    crate::StoredValue {
+                        value: r.get(0)?,
+                        text: None,
+                        status: crate::model::ValueStatus::from_code(r.get(1)?),
+                        note: None,
+                        flag: r
+                            .get::<_, Option<String>>(2)?
+                            .and_then(|f| f.chars().next())
+                            .and_then(crate::model::ValueFlag::from_code),
+                    },
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?)
+    }
+
+    /// The levels and periods for which an indicator has an official reference.
+    pub fn official_references_of(&self, indicator_id: i64) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT level_id, period_id FROM official_reference WHERE indicator_id = ?1")?;
+        let rows = stmt
+            .query_map([indicator_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// The audit log, newest first: (time, action, detail).
     pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
         let mut stmt = self
@@ -1029,6 +1072,33 @@ impl Atlas {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+}
+
+/// Stores an official reference value inside the caller's transaction (replacing one there).
+pub(crate) fn write_official_reference(
+    tx: &Connection,
+    indicator_id: i64,
+    level_id: i64,
+    period_id: i64,
+    value: &crate::StoredValue,
+    source: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO official_reference(indicator_id, level_id, period_id, value, status, flag, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(indicator_id, level_id, period_id) DO UPDATE SET value = excluded.value,
+         status = excluded.status, flag = excluded.flag, source = excluded.source",
+    )?
+    .execute(params![
+        indicator_id,
+        level_id,
+        period_id,
+        value.value,
+        value.status.code(),
+        value.flag.map(|f| f.code().to_string()),
+        source
+    ])?;
+    Ok(())
 }
 
 /// Writes one line to the audit log inside the caller's transaction.

@@ -135,14 +135,25 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX area_list ON area(level_id, key, name, parent_area_id);
     "#,
-    // Version 5: value series may carry the signs of official statistics ("–", "( )", "p",
-    // "r", "s") as a third kind of extra; earlier builds would call such a series damaged, so
+    // Version 5: official reference values (the published total of the municipality for a
+    // level, period and indicator, e.g. from a table's total row), and value series may carry
+    // the signs of official statistics ("–", "( )", "p", "r", "s") as a third kind of extra; earlier builds would call such a series damaged, so
     // the version says the file needs this build. No table changes. Values that earlier
     // builds imported from "–" as missing stay missing (their note keeps the "–"): whether the
     // source meant zero cannot be known afterwards; importing the file again decides it.
     r#"
     CREATE TABLE IF NOT EXISTS schema_note (version INTEGER PRIMARY KEY, note TEXT NOT NULL);
-    INSERT OR REPLACE INTO schema_note VALUES (5, 'Zeichen der amtlichen Statistik an Werten');
+    INSERT OR REPLACE INTO schema_note VALUES (5, 'Zeichen der amtlichen Statistik; amtliche Referenzwerte');
+    CREATE TABLE official_reference (
+        indicator_id INTEGER NOT NULL REFERENCES indicator(id),
+        level_id INTEGER NOT NULL REFERENCES spatial_level(id),
+        period_id INTEGER NOT NULL REFERENCES period(id),
+        value REAL,
+        status INTEGER NOT NULL,
+        flag TEXT,
+        source TEXT NOT NULL,
+        PRIMARY KEY (indicator_id, level_id, period_id)
+    ) WITHOUT ROWID;
     "#,
 ];
 
