@@ -42,6 +42,10 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Wiederholen", "Redo"),
     ("Wiederholt", "Redone"),
     (
+        "Zeile mit der amtlichen Summe (optional)",
+        "Row with the official total (optional)",
+    ),
+    (
         "Als weitere Ebene anlegen, auch wenn eine ähnliche besteht",
         "Create as another level even where a similar one exists",
     ),

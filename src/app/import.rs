@@ -81,6 +81,8 @@ pub struct ImportDialog {
     pub dash_missing: bool,
     /// A second level is wanted even where one of a similar name or with the same areas exists.
     pub new_level: bool,
+    /// The row (by name) with the published totals: the official reference of the level.
+    pub reference_row: String,
     /// POI category.
     pub category: String,
     /// Coordinate columns of a POI table.
@@ -303,6 +305,11 @@ impl ImportDialog {
                     choice_row(ui, tr("Schlüsselspalte"), &mut self.key_column, &headers, false);
                     choice_row(ui, tr("Namensspalte"), &mut self.name_column, &headers, true);
                     text_row(ui, tr("Zeitraum (z. B. 2024)"), &mut self.period);
+                    text_row(
+                        ui,
+                        tr("Zeile mit der amtlichen Summe (optional)"),
+                        &mut self.reference_row,
+                    );
                     ui.label("");
                     ui.checkbox(&mut self.dash_missing, tr("Strich „–“ bedeutet „fehlt“ (statt null)"))
                         .on_hover_text(tr(
@@ -400,6 +407,7 @@ impl ImportDialog {
                 name_column: optional(&self.name_column),
                 period: optional(&self.period),
                 unmatched: UnmatchedPolicy::Abort,
+                reference_row: optional(&self.reference_row),
                 dash: if self.dash_missing {
                     DashMeaning::Missing
                 } else {
@@ -523,6 +531,12 @@ impl Request {
                     )
                 }))
                 .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
+                .chain(s.reference_row.iter().map(|r| {
+                    format!(
+                        "Amtliche Referenz der Ebene aus Zeile {} („{}“): {} Werte",
+                        r.line, r.name, r.values
+                    )
+                }))
                 .chain(
                     s.signs
                         .iter()

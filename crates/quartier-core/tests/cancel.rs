@@ -183,7 +183,8 @@ fn every_long_operation_stops_when_cancelled_and_writes_nothing() {
         cancelled_in(&mut atlas, phase, |a, p| import_values(a, &import, p));
     }
 
-    // An import of geometry as a new level, also inside its write.
+    // An import of geometry as a new level (the same areas as "Bezirksregion", confirmed),
+    // also inside its write.
     let geometry = GeometryImport {
         level: "Bezirksregion neu".into(),
         file: sample_data().join("geometry/berlin-lor-district-regions-until-2020.geojson"),
@@ -192,7 +193,7 @@ fn every_long_operation_stops_when_cancelled_and_writes_nothing() {
         parent_level: Some("Bezirk".into()),
         parent_key_column: None,
         crs: None,
-        new_level: false,
+        new_level: true,
     };
     for phase in [
         "Koordinaten werden umgerechnet",

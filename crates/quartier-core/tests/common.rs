@@ -31,6 +31,37 @@ pub fn sample_atlas() -> (tempfile::TempDir, Atlas) {
     (dir, atlas)
 }
 
+/// A new atlas with the twelve Berlin Bezirke as level "Bezirk".
+#[allow(dead_code)]
+pub fn berlin_bezirke() -> (tempfile::TempDir, Atlas) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    import_level(
+        &mut atlas,
+        "Bezirk",
+        sample_data().join("geometry/berlin-lor-districts.geojson"),
+        None,
+    );
+    (dir, atlas)
+}
+
+/// Declares indicators as counts that are summed (what a metadata sheet would say).
+#[allow(dead_code)]
+pub fn declare_counts(atlas: &mut Atlas, keys: &[&str]) {
+    for key in keys {
+        atlas
+            .update_indicator(
+                key,
+                &quartier_core::store::IndicatorUpdate {
+                    kind: Some(quartier_core::model::IndicatorKind::Count),
+                    aggregation: Some(quartier_core::model::AggregationRule::Sum),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+}
+
 pub fn new_atlas(dir: &Path, name: &str) -> Atlas {
     Atlas::create(&dir.join("test.quartier"), name, None).unwrap()
 }

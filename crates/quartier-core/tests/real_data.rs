@@ -207,7 +207,7 @@ fn hamburg_stadtteil_profile_csv_and_xlsx_import_alike_with_totals_and_merged_ro
 #[test]
 fn the_dash_is_zero_so_csv_and_xlsx_agree_and_bergedorf_sums_to_its_published_829() {
     use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
-    use quartier_core::model::{AggregationRule, IndicatorKind, ValueFlag};
+    use quartier_core::model::ValueFlag;
     use quartier_core::numbers::DashMeaning;
     let data = realdata().join("hamburg");
     let bergedorf_sum = |file: &str, dash: DashMeaning| {
@@ -236,16 +236,7 @@ fn the_dash_is_zero_so_csv_and_xlsx_agree_and_bergedorf_sums_to_its_published_82
             &NoProgress,
         )
         .unwrap();
-        atlas
-            .update_indicator(
-                "Wanderungssaldo",
-                &quartier_core::store::IndicatorUpdate {
-                    kind: Some(IndicatorKind::Count),
-                    aggregation: Some(AggregationRule::Sum),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        declare_counts(&mut atlas, &["Wanderungssaldo"]);
         let curslack = stored(&atlas, "Wanderungssaldo", "Stadtteil", "2014", "0603");
         let result = aggregate(
             &atlas,
@@ -492,7 +483,6 @@ fn a_total_row_that_shares_its_name_with_an_area_is_that_levels_row() {
 fn the_published_city_total_becomes_the_official_reference() {
     use quartier_core::export::{export_values, ExportFormat};
     use quartier_core::import::reference::{import_reference, ReferenceImport};
-    use quartier_core::model::{AggregationRule, IndicatorKind};
     use quartier_core::reference::{reference_value, ReferenceStatus};
     let dir = tempfile::tempdir().unwrap();
     let mut atlas = new_atlas(dir.path(), "Hamburg");
@@ -525,18 +515,7 @@ fn the_published_city_total_becomes_the_official_reference() {
         !s.total_rows.iter().any(|t| t.key == "Hamburg"),
         "the reference row is no total row"
     );
-    for key in ["Bevölkerung", "Geburten"] {
-        atlas
-            .update_indicator(
-                key,
-                &quartier_core::store::IndicatorUpdate {
-                    kind: Some(IndicatorKind::Count),
-                    aggregation: Some(AggregationRule::Sum),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-    }
+    declare_counts(&mut atlas, &["Bevölkerung", "Geburten"]);
     let level = atlas.level("Stadtteil").unwrap();
     let period = atlas.period("2014").unwrap();
     let population = reference_value(&atlas, &atlas.indicator("Bevölkerung").unwrap(), level.id, period.id).unwrap();

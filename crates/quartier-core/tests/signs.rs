@@ -55,14 +55,7 @@ fn import(
     quartier_core::Atlas,
     quartier_core::import::values::ValuesImportSummary,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut atlas = new_atlas(dir.path(), "Berlin");
-    import_level(
-        &mut atlas,
-        "Bezirk",
-        sample_data().join("geometry/berlin-lor-districts.geojson"),
-        None,
-    );
+    let (dir, mut atlas) = berlin_bezirke();
     let csv = dir.path().join("zeichen.csv");
     let mut text = String::from("id;wert\n");
     for (key, cell, ..) in CELLS {

@@ -508,15 +508,7 @@ fn atlas_rules_apply_by_default_and_small_areas_are_flagged() {
 #[test]
 fn a_count_with_decimals_is_warned_at_import_and_not_taken_for_case_counts() {
     use quartier_core::import::values::{import_values, ValuesImport};
-    use quartier_core::model::{AggregationRule, IndicatorKind};
-    let dir = tempfile::tempdir().unwrap();
-    let mut atlas = new_atlas(dir.path(), "Berlin");
-    import_level(
-        &mut atlas,
-        "Bezirk",
-        sample_data().join("geometry/berlin-lor-districts.geojson"),
-        None,
-    );
+    let (dir, mut atlas) = berlin_bezirke();
     let csv = dir.path().join("flaeche.csv");
     std::fs::write(&csv, "id;flaeche;kinder\n01;1,3;2\n02;2,7;40\n03;10,5;3\n").unwrap();
     let import = ValuesImport {
@@ -528,18 +520,7 @@ fn a_count_with_decimals_is_warned_at_import_and_not_taken_for_case_counts() {
     };
     let first = import_values(&mut atlas, &import, &NoProgress).unwrap();
     assert!(first.warnings.is_empty(), "no kind declared yet: {:?}", first.warnings);
-    for key in ["flaeche", "kinder"] {
-        atlas
-            .update_indicator(
-                key,
-                &IndicatorUpdate {
-                    kind: Some(IndicatorKind::Count),
-                    aggregation: Some(AggregationRule::Sum),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-    }
+    declare_counts(&mut atlas, &["flaeche", "kinder"]);
     let again = import_values(&mut atlas, &import, &NoProgress).unwrap();
     assert_eq!(again.warnings.len(), 1, "{:?}", again.warnings);
     assert!(

@@ -8,18 +8,6 @@ use quartier_core::import::values::{import_values, LongForm, ValuesImport};
 use quartier_core::model::{IndicatorKind, ValueStatus};
 use quartier_core::{Error, NoProgress};
 
-fn berlin_bezirke() -> (tempfile::TempDir, quartier_core::Atlas) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut atlas = new_atlas(dir.path(), "Berlin");
-    import_level(
-        &mut atlas,
-        "Bezirk",
-        sample_data().join("geometry/berlin-lor-districts.geojson"),
-        None,
-    );
-    (dir, atlas)
-}
-
 #[test]
 fn long_form_reports_a_value_given_twice_with_both_lines() {
     let (dir, mut atlas) = berlin_bezirke();
@@ -678,7 +666,6 @@ fn long_headings_get_short_keys_and_stay_the_names() {
 /// computed one beside it (a quality signal), and `info` says the level has an official one.
 #[test]
 fn an_official_reference_that_differs_keeps_the_computed_one_beside_it() {
-    use quartier_core::model::{AggregationRule, IndicatorKind};
     use quartier_core::reference::{reference_value, ReferenceStatus};
     let (dir, mut atlas) = berlin_bezirke();
     let csv = dir.path().join("ew.csv");
@@ -701,16 +688,7 @@ fn an_official_reference_that_differs_keeps_the_computed_one_beside_it() {
         &NoProgress,
     )
     .unwrap();
-    atlas
-        .update_indicator(
-            "ew",
-            &quartier_core::store::IndicatorUpdate {
-                kind: Some(IndicatorKind::Count),
-                aggregation: Some(AggregationRule::Sum),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    declare_counts(&mut atlas, &["ew"]);
     let level = atlas.level("Bezirk").unwrap();
     let period = atlas.period("2020").unwrap();
     let r = reference_value(&atlas, &atlas.indicator("ew").unwrap(), level.id, period.id).unwrap();
