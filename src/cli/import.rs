@@ -465,6 +465,8 @@ fn print_values(s: &ValuesImportSummary) {
         s.indicators.join(", "),
         if s.indicators_created.is_empty() {
             "keine".into()
+        } else if s.indicators_created.len() == s.indicators.len() {
+            "alle".into()
         } else {
             s.indicators_created.join(", ")
         }

@@ -70,17 +70,21 @@ pub fn is_key_like(heading: &str) -> bool {
     !h.is_empty() && h.chars().count() <= KEY_LENGTH && h.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-/// A short indicator key from a long heading: lower case, umlauts spelled out, words joined
-/// by `_`, cut at a word boundary after at most 32 characters; the heading stays the
-/// indicator's display name.
+/// Words a key does without ("Anteil der unter 18-Jährigen in %" → `anteil_unter_18_jaehrigen`).
+const FILLER_WORDS: &[&str] = &["der", "die", "das", "den", "dem", "des", "in", "im", "von", "vom", "zur", "zum"];
+
+/// A short indicator key from a long heading: lower case, umlauts spelled out, articles and
+/// the like left out, words joined by `_`, cut at a word boundary after at most 32
+/// characters; the heading stays the indicator's display name.
 ///
 /// ```
 /// use quartier_core::keys::key_from_heading;
 /// assert_eq!(
 ///     key_from_heading("Anteil der Leistungsempfänger/-innen nach SGB II in % (Dez 2013)"),
-///     "anteil_der_leistungsempfaenger"
+///     "anteil_leistungsempfaenger_innen"
 /// );
-/// assert_eq!(key_from_heading("Fläche in km²"), "flaeche_in_km2");
+/// assert_eq!(key_from_heading("Anteil der unter 18-Jährigen in %"), "anteil_unter_18_jaehrigen");
+/// assert_eq!(key_from_heading("Fläche in km²"), "flaeche_km2");
 /// ```
 pub fn key_from_heading(heading: &str) -> String {
     let mut plain = String::new();
@@ -97,7 +101,7 @@ pub fn key_from_heading(heading: &str) -> String {
         }
     }
     let mut key = String::new();
-    for word in plain.split_whitespace() {
+    for word in plain.split_whitespace().filter(|w| !FILLER_WORDS.contains(w)) {
         let added = if key.is_empty() { word.len() } else { word.len() + 1 };
         if !key.is_empty() && key.len() + added > KEY_LENGTH {
             break;

@@ -160,14 +160,27 @@ impl Workbench {
     }
 
     /// The reference value drawn as a line beside the areas' values: none for counts, whose
-    /// reference is the city's total and not comparable to one area.
+    /// reference is the city's total and not comparable to one area, and none for an
+    /// indicator of undeclared kind whose reference lies above every area's value (an
+    /// imported city total, such as Hamburg's 1.788.994 inhabitants beside Stadtteile).
     pub fn reference_line(&self) -> Option<f64> {
-        let is_count = self.indicator_info().is_some_and(|i| i.kind == "count");
-        self.shown
-            .reference
-            .as_ref()
-            .and_then(|r| r.value)
-            .filter(|_| !is_count)
+        let kind = self.indicator_info().map(|i| i.kind.as_str());
+        let value = self.shown.reference.as_ref().and_then(|r| r.value)?;
+        match kind {
+            Some("count") => None,
+            Some("unspecified") | None => {
+                let largest = self
+                    .shown
+                    .table
+                    .as_ref()?
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.cells.first().and_then(|c| c.number()))
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (value <= largest).then_some(value)
+            }
+            Some(_) => Some(value),
+        }
     }
 
     /// The chosen indicator's overview.
