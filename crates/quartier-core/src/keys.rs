@@ -71,7 +71,9 @@ pub fn is_key_like(heading: &str) -> bool {
 }
 
 /// Words a key does without ("Anteil der unter 18-Jährigen in %" → `anteil_unter_18_jaehrigen`).
-const FILLER_WORDS: &[&str] = &["der", "die", "das", "den", "dem", "des", "in", "im", "von", "vom", "zur", "zum"];
+const FILLER_WORDS: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "in", "im", "von", "vom", "zur", "zum",
+];
 
 /// A short indicator key from a long heading: lower case, umlauts spelled out, articles and
 /// the like left out, words joined by `_`, cut at a word boundary after at most 32

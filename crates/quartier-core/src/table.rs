@@ -203,6 +203,10 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
 
 fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     let source = file_name(path);
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    if ext == "xlsx" || ext == "xlsm" {
+        check_xlsx_sizes(path, &source)?;
+    }
     let mut workbook = calamine::open_workbook_auto(path)
         .map_err(|e| Error::Invalid(format!("{source}: Arbeitsmappe nicht lesbar: {e}")))?;
     let names = workbook.sheet_names();
@@ -300,6 +304,158 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         rows,
         encoding: "XLSX",
     })
+}
+
+/// The most cells the used range of a sheet may span (rows × columns): the spreadsheet
+/// reader holds the range densely, so a single cell at XFD1048576 would ask for 512 GiB.
+pub const MAX_SHEET_CELLS: u64 = 20_000_000;
+
+/// The most entries a shared-strings table may announce per byte of its text: every entry
+/// takes at least `<si><t/></si>`, so a count beyond size / 10 is false (and the reader would
+/// reserve memory for it: `uniqueCount="4294967295"` asked for 103 GB).
+const SHARED_STRING_MIN_BYTES: u64 = 10;
+
+/// Checks an XLSX before the spreadsheet reader opens it: the used range of each sheet
+/// (its `<dimension>` and every cell reference) and the announced number of shared strings.
+/// Refuses, with the limit stated, what would make the reader allocate far more memory than
+/// the file could need. Reads the entries as a stream.
+fn check_xlsx_sizes(path: &Path, source: &str) -> Result<()> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        // Not a zip: the reader's own message says what is wrong.
+        return Ok(());
+    };
+    for i in 0..archive.len() {
+        let Ok(mut entry) = archive.by_index(i) else { continue };
+        let Ok(name) = entry.name().map(|n| n.into_owned()) else {
+            continue;
+        };
+        let sheet = name.starts_with("xl/worksheets/") && name.ends_with(".xml");
+        let strings = name == "xl/sharedStrings.xml";
+        if !sheet && !strings {
+            continue;
+        }
+        let size = entry.size();
+        let mut scanner = RefScanner::default();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut carry: Vec<u8> = Vec::new();
+        let mut head: Vec<u8> = Vec::new();
+        loop {
+            let n = entry.read(&mut buffer).map_err(|e| Error::io(path, e))?;
+            if n == 0 {
+                break;
+            }
+            if strings {
+                if head.len() < 4096 {
+                    head.extend_from_slice(&buffer[..n.min(4096 - head.len())]);
+                }
+                continue;
+            }
+            // Cell references may straddle two chunks: keep the tail of the last one.
+            carry.extend_from_slice(&buffer[..n]);
+            let keep = carry.len().saturating_sub(64);
+            scanner.scan(&carry[..keep]);
+            carry.drain(..keep);
+        }
+        if strings {
+            let text = String::from_utf8_lossy(&head);
+            for attribute in ["uniqueCount=\"", "count=\""] {
+                if let Some(count) = text
+                    .split(attribute)
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    if count > size / SHARED_STRING_MIN_BYTES + 16 {
+                        return Err(Error::Invalid(format!(
+                            "{source}: die Tabelle der Texte kündigt {count} Einträge an, hat aber nur Platz für \
+                             höchstens {} ({} Bytes); die Datei ist beschädigt oder manipuliert",
+                            size / SHARED_STRING_MIN_BYTES,
+                            size
+                        )));
+                    }
+                }
+            }
+            continue;
+        }
+        scanner.scan(&carry);
+        if let Some((rows, columns, cell)) = scanner.extent() {
+            if rows * columns > MAX_SHEET_CELLS {
+                return Err(Error::Invalid(format!(
+                    "{source}, {}: der benutzte Bereich reicht bis Zelle {cell} ({rows} Zeilen × {columns} Spalten); \
+                     gelesen werden höchstens {} Zellen. Leere Zeilen und Spalten am Rand löschen oder die Tabelle \
+                     auf ein eigenes Blatt kopieren.",
+                    name.trim_start_matches("xl/worksheets/"),
+                    crate::numbers::format_german(MAX_SHEET_CELLS as f64, 0)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finds the largest row and column among the cell references (`r="B12"`) and the
+/// `<dimension ref="A1:XFD1048576"/>` of a sheet's XML.
+#[derive(Default)]
+struct RefScanner {
+    max_row: u64,
+    max_column: u64,
+    largest: String,
+}
+
+impl RefScanner {
+    fn scan(&mut self, bytes: &[u8]) {
+        for pattern in [&b" r=\""[..], &b"ref=\""[..]] {
+            let mut at = 0;
+            while let Some(found) = find(&bytes[at..], pattern) {
+                let start = at + found + pattern.len();
+                let end = bytes[start..]
+                    .iter()
+                    .position(|b| *b == b'"')
+                    .map_or(bytes.len(), |e| start + e);
+                for reference in bytes[start..end].split(|b| *b == b':') {
+                    self.note(reference);
+                }
+                at = end.min(bytes.len());
+                if at >= bytes.len() {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, reference: &[u8]) {
+        let letters = reference.iter().take_while(|b| b.is_ascii_uppercase()).count();
+        if letters == 0 || letters > 3 {
+            return;
+        }
+        let digits = &reference[letters..];
+        if digits.is_empty() || digits.len() > 12 || !digits.iter().all(u8::is_ascii_digit) {
+            return;
+        }
+        let column = reference[..letters]
+            .iter()
+            .fold(0u64, |n, b| n * 26 + u64::from(b - b'A' + 1));
+        let row: u64 = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0);
+        if row > self.max_row || column > self.max_column {
+            self.max_row = self.max_row.max(row);
+            self.max_column = self.max_column.max(column);
+            self.largest = String::from_utf8_lossy(reference).into_owned();
+        }
+    }
+
+    /// Rows, columns and the reference that reached furthest.
+    fn extent(&self) -> Option<(u64, u64, String)> {
+        (self.max_row > 0).then(|| (self.max_row, self.max_column, self.largest.clone()))
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The letters of a spreadsheet column (0 → A, 26 → AA), as the planner sees them in Excel.

@@ -700,3 +700,80 @@ fn an_official_reference_that_differs_keeps_the_computed_one_beside_it() {
     let coverage = &info.indicators.iter().find(|i| i.key == "ew").unwrap().coverage[0];
     assert!(coverage.reference.as_ref().is_some_and(|r| r.official));
 }
+
+/// Issue 14's crash: a legal XLSX with one cell at XFD1048576 made the spreadsheet reader
+/// allocate 512 GiB and abort; a `uniqueCount="4294967295"` in the shared strings asked for
+/// 103 GB. Both are refused before the reader opens the file, with the limit stated.
+#[test]
+fn a_sheet_reaching_xfd1048576_or_a_forged_string_count_is_refused_not_a_crash() {
+    use rust_xlsxwriter::Workbook;
+    let (dir, mut atlas) = berlin_bezirke();
+    let far = dir.path().join("weit.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "ew").unwrap();
+    sheet.write_string(1, 0, "01").unwrap();
+    sheet.write_number(1, 1, 5.0).unwrap();
+    sheet.write_number(1_048_575, 16_383, 1.0).unwrap();
+    book.save(&far).unwrap();
+    let started = std::time::Instant::now();
+    let e = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: far,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("XFD1048576") && e.contains("20.000.000 Zellen"), "{e}");
+    assert!(started.elapsed().as_secs() < 10);
+
+    // A workbook whose shared-strings table announces 4.294.967.295 entries.
+    let good = dir.path().join("gut.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "ew").unwrap();
+    sheet.write_string(1, 0, "01").unwrap();
+    sheet.write_number(1, 1, 5.0).unwrap();
+    book.save(&good).unwrap();
+    let forged = dir.path().join("gefaelscht.xlsx");
+    {
+        use std::io::{Read, Write};
+        let mut from = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
+        let mut to = zip::ZipWriter::new(std::fs::File::create(&forged).unwrap());
+        for i in 0..from.len() {
+            let mut entry = from.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            if name == "xl/sharedStrings.xml" {
+                let text = String::from_utf8(bytes).unwrap();
+                let count = text
+                    .split("uniqueCount=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_string();
+                bytes = text
+                    .replace(&format!("uniqueCount=\"{count}\""), "uniqueCount=\"4294967295\"")
+                    .into_bytes();
+            }
+            to.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            to.write_all(&bytes).unwrap();
+        }
+        to.finish().unwrap();
+    }
+    let e = quartier_core::table::read_table(&forged, None).unwrap_err().to_string();
+    assert!(e.contains("4294967295 Einträge") && e.contains("beschädigt"), "{e}");
+    // The untouched file reads.
+    assert_eq!(quartier_core::table::read_table(&good, None).unwrap().rows.len(), 1);
+}
