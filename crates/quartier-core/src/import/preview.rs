@@ -36,38 +36,12 @@ pub fn preview_file(path: &Path, rows: usize) -> Result<FilePreview> {
     let file = file_name(path);
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
     match ext.as_str() {
-        "geojson" | "json" => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            let (collection, epsg, source) = crate::import::geometry::read_geojson(&text, &file)?;
-            let mut headers: Vec<String> = Vec::new();
-            for f in collection.features.iter().take(rows.max(1) * 10) {
-                for k in f.properties.iter().flat_map(|p| p.keys()) {
-                    if !headers.contains(k) {
-                        headers.push(k.clone());
-                    }
-                }
-            }
-            let shown = collection
-                .features
-                .iter()
-                .take(rows)
-                .map(|f| {
-                    headers
-                        .iter()
-                        .map(|h| json_text(f.properties.as_ref().and_then(|p| p.get(h))))
-                        .collect()
-                })
-                .collect();
-            Ok(FilePreview {
-                file,
-                headers,
-                rows: shown,
-                total_rows: collection.features.len(),
-                encoding: None,
-                crs: Some(format!("EPSG:{epsg} ({source})")),
-                decimal: None,
-            })
-        }
+        "geojson" | "json" => match preview_geojson_stream(path, &file, rows) {
+            Ok(Some(preview)) => Ok(preview),
+            // Not a FeatureCollection the stream reader understands (a single Feature, an
+            // error): the whole-file reader gives the precise German message.
+            Ok(None) | Err(_) => preview_geojson_whole(path, &file, rows),
+        },
         "zip" | "shp" => {
             // The attribute table only: the shapes are not read for a preview.
             let table = crate::import::geometry::read_shapefile_attributes(path, rows)?;
@@ -193,4 +167,136 @@ fn count_csv_rows(path: &Path, delimiter: u8) -> Result<usize> {
         }
     }
     Ok(records.saturating_sub(1))
+}
+
+/// The first `rows` features of a GeoJSON FeatureCollection read as a stream (the features
+/// are counted, not kept), and its coordinate system from the start of the file, where the
+/// `crs` member stands. `None` when the stream reader cannot read the file.
+fn preview_geojson_stream(path: &Path, file: &str, rows: usize) -> Result<Option<FilePreview>> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    let head = String::from_utf8_lossy(&head);
+    let crs = match geojson_crs_name(&head) {
+        Some(name) => format!("EPSG:{} (GeoJSON-crs „{name}“)", crate::crs::parse_epsg(&name, file)?),
+        None => "EPSG:4326 (GeoJSON ohne crs-Angabe (RFC 7946: WGS84))".to_string(),
+    };
+    let reader = geojson::FeatureReader::from_reader(std::io::BufReader::new(
+        std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
+    ));
+    let mut headers: Vec<String> = Vec::new();
+    let mut firsts = Vec::new();
+    let mut total = 0usize;
+    for feature in reader.features() {
+        let Ok(feature) = feature else { return Ok(None) };
+        total += 1;
+        if total <= rows.max(1) * 10 {
+            for k in feature.properties.iter().flat_map(|p| p.keys()) {
+                if !headers.contains(k) {
+                    headers.push(k.clone());
+                }
+            }
+        }
+        if total <= rows {
+            firsts.push(feature.properties.unwrap_or_default());
+        }
+    }
+    if total == 0 {
+        return Ok(None);
+    }
+    Ok(Some(FilePreview {
+        file: file.to_string(),
+        rows: firsts
+            .iter()
+            .map(|p| headers.iter().map(|h| json_text(p.get(h))).collect())
+            .collect(),
+        headers,
+        total_rows: total,
+        encoding: None,
+        crs: Some(crs),
+        decimal: None,
+    }))
+}
+
+/// The `name` of a GeoJSON's (2008-style) `crs` member, from the start of the text.
+fn geojson_crs_name(head: &str) -> Option<String> {
+    let mut rest = &head[head.find("\"crs\"")?..];
+    // The key "name" (followed by a colon), not the value of `"type": "name"`.
+    loop {
+        let at = rest.find("\"name\"")? + 6;
+        rest = &rest[at..];
+        if let Some(value) = rest.trim_start().strip_prefix(':') {
+            let start = value.find('"')? + 1;
+            let end = start + value[start..].find('"')?;
+            return Some(value[start..end].to_string());
+        }
+    }
+}
+
+/// The preview from the whole parsed file (files the stream reader does not take).
+fn preview_geojson_whole(path: &Path, file: &str, rows: usize) -> Result<FilePreview> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let (collection, epsg, source) = crate::import::geometry::read_geojson(&text, file)?;
+    let mut headers: Vec<String> = Vec::new();
+    for f in collection.features.iter().take(rows.max(1) * 10) {
+        for k in f.properties.iter().flat_map(|p| p.keys()) {
+            if !headers.contains(k) {
+                headers.push(k.clone());
+            }
+        }
+    }
+    let shown = collection
+        .features
+        .iter()
+        .take(rows)
+        .map(|f| {
+            headers
+                .iter()
+                .map(|h| json_text(f.properties.as_ref().and_then(|p| p.get(h))))
+                .collect()
+        })
+        .collect();
+    Ok(FilePreview {
+        file: file.to_string(),
+        headers,
+        rows: shown,
+        total_rows: collection.features.len(),
+        encoding: None,
+        crs: Some(format!("EPSG:{epsg} ({source})")),
+        decimal: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The streamed preview of a GeoJSON equals the one from the whole parsed file: headers,
+    /// first rows, count and coordinate system (EPSG:25833 from a `crs` member, and WGS84
+    /// without one).
+    #[test]
+    fn a_geojson_preview_streams_and_agrees_with_the_whole_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for file in [
+            root.join("sample_data/poi/kitas-2022-epsg25833.geojson"),
+            root.join("sample_data/geometry/berlin-lor-districts.geojson"),
+        ] {
+            let name = file_name(&file);
+            let streamed = preview_geojson_stream(&file, &name, 4).unwrap().unwrap();
+            let whole = preview_geojson_whole(&file, &name, 4).unwrap();
+            assert_eq!(streamed, whole, "{name}");
+        }
+        // A single Feature is no FeatureCollection for the stream: the whole-file path takes it.
+        let dir = tempfile::tempdir().unwrap();
+        let one = dir.path().join("eins.geojson");
+        std::fs::write(
+            &one,
+            r#"{"type":"Feature","properties":{"id":"01"},"geometry":{"type":"Point","coordinates":[13.4,52.5]}}"#,
+        )
+        .unwrap();
+        assert_eq!(preview_file(&one, 3).unwrap().total_rows, 1);
+    }
 }
