@@ -406,6 +406,10 @@ fn the_preview_reads_the_attribute_table_without_the_shapes() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("teile.zip: Fläche 1 nicht lesbar"), "{e}");
+    assert!(
+        e.contains("endet vorzeitig") && !e.contains("failed to fill"),
+        "German, not the reader's English: {e}"
+    );
 }
 
 /// Zips the parts already written beside `gebiete` in `dir`.

@@ -743,7 +743,7 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
         }
     };
     let encoding = dbf_encoding(parts.cpg.as_deref(), &dbf, file)?;
-    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("{file}: Shapefile beschädigt ({e})"));
+    let bad = |e: &shapefile::Error| Error::Invalid(format!("{file}: Shapefile beschädigt ({})", shapefile_reason(e)));
     let shape_reader = match parts.shx {
         Some(shx) => shapefile::ShapeReader::with_shx(Cursor::new(parts.shp), Cursor::new(shx)).map_err(|e| bad(&e))?,
         None => shapefile::ShapeReader::new(Cursor::new(parts.shp)).map_err(|e| bad(&e))?,
@@ -751,12 +751,17 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
     let dbase_reader = dbase::ReaderBuilder::new()
         .with_encoding(dbase::encoding::EncodingRs::from(encoding))
         .build(Cursor::new(dbf))
-        .map_err(|e| bad(&e))?;
+        .map_err(|_| Error::Invalid(format!("{file}: die Attributtabelle (.dbf) ist beschädigt")))?;
     let mut reader = shapefile::Reader::new(shape_reader, dbase_reader);
     let mut features = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
-        let (shape, record) =
-            item.map_err(|e| Error::Invalid(format!("{file}: Fläche {} nicht lesbar ({e})", i + 1)))?;
+        let (shape, record) = item.map_err(|e| {
+            Error::Invalid(format!(
+                "{file}: Fläche {} nicht lesbar ({})",
+                i + 1,
+                shapefile_reason(&e)
+            ))
+        })?;
         let properties = record.into_iter().map(|(k, v)| (k, dbase_value_to_json(v))).collect();
         features.push(SourceFeature {
             number: i + 1,
@@ -847,6 +852,30 @@ pub(crate) struct AttributeTable {
     /// EPSG code and where it came from; `None` without a `.prj`.
     pub(crate) crs: Option<(u16, String)>,
     pub(crate) encoding: String,
+}
+
+/// What went wrong in a shapefile, in German (the reader's own texts are English).
+pub(crate) fn shapefile_reason(e: &shapefile::Error) -> String {
+    use shapefile::Error as E;
+    #[allow(unreachable_patterns)]
+    match e {
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "die Datei endet vorzeitig, sie ist wohl abgeschnitten".to_string()
+        }
+        E::IoError(_) => "Lesefehler".to_string(),
+        E::InvalidFileCode(code) => format!("keine Shapefile-Kennung (Dateicode {code} statt 9994)"),
+        E::InvalidShapeType(t) => format!("unbekannter Geometrietyp {t}"),
+        E::InvalidPatchType(t) => format!("unbekannter Flächentyp {t}"),
+        E::MismatchShapeType { requested, actual } => format!("Geometrietyp {actual} statt {requested}"),
+        E::InvalidShapeRecordSize => "ungültige Satzlänge".to_string(),
+        E::AllocationLimitExceeded { requested_bytes } => {
+            format!("die Datei verlangt {requested_bytes} Bytes Speicher für eine Fläche; das ist unglaubwürdig")
+        }
+        E::DbaseError(_) => "die Attributtabelle (.dbf) ist beschädigt".to_string(),
+        E::MissingDbf => "die .dbf-Datei fehlt".to_string(),
+        E::MissingIndexFile => "die .shx-Datei fehlt".to_string(),
+        _ => "unlesbarer Inhalt".to_string(),
+    }
 }
 
 fn dbase_value_to_json(v: dbase::FieldValue) -> serde_json::Value {

@@ -88,7 +88,12 @@ fn read_lines(path: &std::path::Path, crs: Option<&str>) -> Result<(Vec<LineStri
                     )))
                 }
             };
-            let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("{file}: Shapefile beschädigt ({e})"));
+            let bad = |e: &shapefile::Error| {
+                Error::Invalid(format!(
+                    "{file}: Shapefile beschädigt ({})",
+                    super::geometry::shapefile_reason(e)
+                ))
+            };
             let mut reader = match parts.shx {
                 Some(shx) => shapefile::ShapeReader::with_shx(Cursor::new(parts.shp), Cursor::new(shx)),
                 None => shapefile::ShapeReader::new(Cursor::new(parts.shp)),
