@@ -279,12 +279,7 @@ impl ValueTable {
             let mut cells = vec![Cell::Text(row.key.clone()), Cell::Text(row.name.clone())];
             cells.extend(row.cells.iter().zip(&self.columns).map(|(c, col)| match c {
                 TableCell::Number(v) => Cell::Number(*v, col.decimals()),
-                // The sign travels with the number ("–", "(12)", "12 p"), as text: an Excel
-                // number cannot carry it. CSV numbers are written without thousands points.
-                TableCell::Flagged(v, flag) => Cell::Text(match format {
-                    ExportFormat::Csv => flag.write(&format_german(*v, col.decimals()).replace('.', "")),
-                    ExportFormat::Xlsx => flag.write(&format_german(*v, col.decimals())),
-                }),
+                TableCell::Flagged(v, flag) => Cell::Flagged(*v, col.decimals(), *flag),
                 other => Cell::Text(other.display_de(col.decimals())),
             }));
             rows.push(cells);
@@ -321,6 +316,9 @@ impl ValueTable {
 
 enum Cell {
     Number(f64, usize),
+    /// A number with its sign, written as text ("–", "(1234)", "12 p"): a spreadsheet number
+    /// cannot carry the sign.
+    Flagged(f64, usize, ValueFlag),
     Text(String),
 }
 
@@ -345,6 +343,7 @@ fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>]) -> Result<()> {
         for row in rows {
             w.write_record(row.iter().map(|c| match c {
                 Cell::Number(v, d) => format_german(*v, *d).replace('.', ""),
+                Cell::Flagged(v, d, flag) => flag.write(&format_german(*v, *d).replace('.', "")),
                 Cell::Text(t) => t.clone(),
             }))
             .map_err(csv_err)?;
@@ -388,6 +387,7 @@ fn write_xlsx(
                 Cell::Number(v, d) => ws
                     .write_number_with_format(r, c, *v, &number_formats[(*d).min(6)])
                     .map(|_| ()),
+                Cell::Flagged(v, d, flag) => ws.write_string(r, c, flag.write(&format_german(*v, *d))).map(|_| ()),
                 Cell::Text(t) if r == 1 => ws.write_string_with_format(r, c, t, &bold).map(|_| ()),
                 Cell::Text(t) => ws.write_string(r, c, t).map(|_| ()),
             }

@@ -55,4 +55,20 @@ impl StoredValue {
     pub fn number(&self) -> Option<f64> {
         self.value.filter(|_| self.status == model::ValueStatus::Ok)
     }
+
+    /// The value as a table shows it: the number in German notation with `decimals` and its
+    /// sign of official statistics ("1.234 p", "–"), the class text, or "k. A.", "…", "x".
+    pub fn display_de(&self, decimals: usize) -> String {
+        match (self.number(), &self.text) {
+            (Some(x), _) => {
+                let number = numbers::format_german(x, decimals);
+                match self.flag {
+                    Some(flag) => flag.write(&number),
+                    None => number,
+                }
+            }
+            (None, Some(text)) if self.status == model::ValueStatus::Ok => text.clone(),
+            _ => self.status.display_de().to_string(),
+        }
+    }
 }

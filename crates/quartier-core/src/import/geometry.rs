@@ -504,22 +504,7 @@ pub(crate) fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<Sour
             let parts = shapefile_parts_from_zip(Cursor::new(bytes), &file, true)?;
             read_shapefile(parts, &file, override_epsg)
         }
-        "shp" => {
-            let sibling = |e: &str| -> Option<Vec<u8>> {
-                [e.to_string(), e.to_uppercase()]
-                    .iter()
-                    .find_map(|x| std::fs::read(path.with_extension(x)).ok())
-            };
-            let shp = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let parts = ShapefileParts {
-                shp,
-                shx: sibling("shx"),
-                dbf: sibling("dbf"),
-                prj: sibling("prj").map(|b| crate::table::decode_text(&b).0),
-                cpg: sibling("cpg").map(|b| crate::table::decode_text(&b).0),
-            };
-            read_shapefile(parts, &file, override_epsg)
-        }
+        "shp" => read_shapefile(shapefile_parts_beside(path, &file, true)?, &file, override_epsg),
         _ => Err(Error::Invalid(format!(
             "{file}: unbekanntes Geometrieformat „.{ext}“ (erwartet .geojson, .json, .zip mit Shapefile oder .shp)"
         ))),
@@ -533,6 +518,11 @@ fn geojson_crs(members: Option<&serde_json::Map<String, serde_json::Value>>, fil
         .and_then(|c| c.get("properties"))
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str());
+    geojson_crs_named(name, file)
+}
+
+/// The CRS of a GeoJSON whose `crs` member names `name` (none: WGS84), and how it was found.
+pub(crate) fn geojson_crs_named(name: Option<&str>, file: &str) -> Result<(u16, String)> {
     match name {
         Some(n) => Ok((parse_epsg(n, file)?, format!("GeoJSON-crs „{n}“"))),
         None => Ok((4326, "GeoJSON ohne crs-Angabe (RFC 7946: WGS84)".to_string())),
@@ -625,6 +615,30 @@ pub(crate) struct ShapefileParts {
     pub dbf: Option<Vec<u8>>,
     pub prj: Option<String>,
     pub cpg: Option<String>,
+}
+
+/// A `.shp` and the files beside it of the same name (extension in either case). Without
+/// `shapes` only the attribute table and the files that describe it are read (for a preview).
+fn shapefile_parts_beside(path: &Path, file: &str, shapes: bool) -> Result<ShapefileParts> {
+    let sibling = |e: &str| -> Option<Vec<u8>> {
+        [e.to_string(), e.to_uppercase()]
+            .iter()
+            .find_map(|x| std::fs::read(path.with_extension(x)).ok())
+    };
+    let (shp, shx) = if shapes {
+        (std::fs::read(path).map_err(|e| Error::io(path, e))?, sibling("shx"))
+    } else if path.is_file() {
+        (Vec::new(), None)
+    } else {
+        return Err(Error::Invalid(format!("{file}: Datei nicht gefunden")));
+    };
+    Ok(ShapefileParts {
+        shp,
+        shx,
+        dbf: sibling("dbf"),
+        prj: sibling("prj").map(|b| crate::table::decode_text(&b).0),
+        cpg: sibling("cpg").map(|b| crate::table::decode_text(&b).0),
+    })
 }
 
 /// Finds the one shapefile in a zip (cadastre offices deliver one zip per level). Without
@@ -727,12 +741,17 @@ fn dbf_encoding(cpg: Option<&str>, dbf: &[u8], file: &str) -> Result<&'static en
     })
 }
 
-fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>) -> Result<SourceLayer> {
-    let dbf = parts.dbf.ok_or_else(|| {
+/// The attribute table of a shapefile, which holds the keys: refused when missing.
+fn required_dbf(dbf: Option<Vec<u8>>, file: &str) -> Result<Vec<u8>> {
+    dbf.ok_or_else(|| {
         Error::Invalid(format!(
             "{file}: die .dbf-Datei (Attributtabelle) fehlt; ohne sie gibt es keine Schlüssel"
         ))
-    })?;
+    })
+}
+
+fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>) -> Result<SourceLayer> {
+    let dbf = required_dbf(parts.dbf, file)?;
     let (epsg, crs_source) = match (override_epsg, &parts.prj) {
         (Some(e), _) => (e, "--crs".to_string()),
         (None, Some(prj)) => (crs_from_prj(prj, &format!("{file} (.prj)"))?, ".prj-Datei".to_string()),
@@ -787,27 +806,9 @@ pub(crate) fn read_shapefile_attributes(path: &Path, rows: usize) -> Result<Attr
         let zip = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         shapefile_parts_from_zip(std::io::BufReader::new(zip), &file, false)?
     } else {
-        let sibling = |e: &str| -> Option<Vec<u8>> {
-            [e.to_string(), e.to_uppercase()]
-                .iter()
-                .find_map(|x| std::fs::read(path.with_extension(x)).ok())
-        };
-        if !path.is_file() {
-            return Err(Error::Invalid(format!("{file}: Datei nicht gefunden")));
-        }
-        ShapefileParts {
-            shp: Vec::new(),
-            shx: None,
-            dbf: sibling("dbf"),
-            prj: sibling("prj").map(|b| crate::table::decode_text(&b).0),
-            cpg: sibling("cpg").map(|b| crate::table::decode_text(&b).0),
-        }
+        shapefile_parts_beside(path, &file, false)?
     };
-    let dbf = parts.dbf.ok_or_else(|| {
-        Error::Invalid(format!(
-            "{file}: die .dbf-Datei (Attributtabelle) fehlt; ohne sie gibt es keine Schlüssel"
-        ))
-    })?;
+    let dbf = required_dbf(parts.dbf, &file)?;
     let crs = match &parts.prj {
         Some(prj) => Some((crs_from_prj(prj, &format!("{file} (.prj)"))?, ".prj-Datei".to_string())),
         None => None,

@@ -205,13 +205,10 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                 }
             }
         }
-        let kind = u
-            .kind
-            .or_else(|| existing.iter().find(|i| &i.key == key).map(|i| i.kind));
-        let rule = u
-            .aggregation
-            .clone()
-            .or_else(|| existing.iter().find(|i| &i.key == key).map(|i| i.aggregation.clone()));
+        // What the sheet leaves empty stays as the atlas has it.
+        let current = existing.iter().find(|i| &i.key == key);
+        let kind = u.kind.or_else(|| current.map(|i| i.kind));
+        let rule = u.aggregation.clone().or_else(|| current.map(|i| i.aggregation.clone()));
         let agg_heading = c_agg.map_or("Aggregation", |c| h[c].as_str());
         match (kind, &rule) {
             (
@@ -248,18 +245,14 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
             _ => {}
         }
         if let Some(AggregationRule::RatioOfSums) = &rule {
-            let numerator = u.numerator.clone().or_else(|| {
-                existing
-                    .iter()
-                    .find(|i| &i.key == key)
-                    .and_then(|i| i.numerator.clone())
-            });
-            let denominator = u.denominator.clone().or_else(|| {
-                existing
-                    .iter()
-                    .find(|i| &i.key == key)
-                    .and_then(|i| i.denominator.clone())
-            });
+            let numerator = u
+                .numerator
+                .clone()
+                .or_else(|| current.and_then(|i| i.numerator.clone()));
+            let denominator = u
+                .denominator
+                .clone()
+                .or_else(|| current.and_then(|i| i.denominator.clone()));
             if numerator.as_deref().is_none_or(str::is_empty) || denominator.as_deref().is_none_or(str::is_empty) {
                 problems.push(Problem::at(
                     *line,
@@ -279,7 +272,7 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                 ));
             }
         }
-        if !existing.is_empty() && !existing.iter().any(|i| &i.key == key) {
+        if !existing.is_empty() && current.is_none() {
             warnings.push(format!(
                 "Zeile {line}: „{key}“ legt einen neuen, noch leeren Indikator an – Tippfehler?{}",
                 did_you_mean(key, &existing)

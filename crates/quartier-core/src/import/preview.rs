@@ -173,16 +173,9 @@ fn count_csv_rows(path: &Path, delimiter: u8) -> Result<usize> {
 /// are counted, not kept), and its coordinate system from the start of the file, where the
 /// `crs` member stands. `None` when the stream reader cannot read the file.
 fn preview_geojson_stream(path: &Path, file: &str, rows: usize) -> Result<Option<FilePreview>> {
-    use std::io::Read as _;
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut head))
-        .map_err(|e| Error::io(path, e))?;
-    let head = String::from_utf8_lossy(&head);
-    let crs = match geojson_crs_name(&head) {
-        Some(name) => format!("EPSG:{} (GeoJSON-crs „{name}“)", crate::crs::parse_epsg(&name, file)?),
-        None => "EPSG:4326 (GeoJSON ohne crs-Angabe (RFC 7946: WGS84))".to_string(),
-    };
+    let (head, _) = read_head(path)?;
+    let name = geojson_crs_name(&String::from_utf8_lossy(&head));
+    let (epsg, source) = crate::import::geometry::geojson_crs_named(name.as_deref(), file)?;
     let reader = geojson::FeatureReader::from_reader(std::io::BufReader::new(
         std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
     ));
@@ -193,11 +186,7 @@ fn preview_geojson_stream(path: &Path, file: &str, rows: usize) -> Result<Option
         let Ok(feature) = feature else { return Ok(None) };
         total += 1;
         if total <= rows.max(1) * 10 {
-            for k in feature.properties.iter().flat_map(|p| p.keys()) {
-                if !headers.contains(k) {
-                    headers.push(k.clone());
-                }
-            }
+            add_headers(&mut headers, feature.properties.iter().flat_map(|p| p.keys()));
         }
         if total <= rows {
             firsts.push(feature.properties.unwrap_or_default());
@@ -215,9 +204,18 @@ fn preview_geojson_stream(path: &Path, file: &str, rows: usize) -> Result<Option
         headers,
         total_rows: total,
         encoding: None,
-        crs: Some(crs),
+        crs: Some(format!("EPSG:{epsg} ({source})")),
         decimal: None,
     }))
+}
+
+/// Adds the attribute names not seen yet, in the order met.
+fn add_headers<'a>(headers: &mut Vec<String>, names: impl Iterator<Item = &'a String>) {
+    for name in names {
+        if !headers.contains(name) {
+            headers.push(name.clone());
+        }
+    }
 }
 
 /// The `name` of a GeoJSON's (2008-style) `crs` member, from the start of the text.
@@ -241,11 +239,7 @@ fn preview_geojson_whole(path: &Path, file: &str, rows: usize) -> Result<FilePre
     let (collection, epsg, source) = crate::import::geometry::read_geojson(&text, file)?;
     let mut headers: Vec<String> = Vec::new();
     for f in collection.features.iter().take(rows.max(1) * 10) {
-        for k in f.properties.iter().flat_map(|p| p.keys()) {
-            if !headers.contains(k) {
-                headers.push(k.clone());
-            }
-        }
+        add_headers(&mut headers, f.properties.iter().flat_map(|p| p.keys()));
     }
     let shown = collection
         .features

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::import::values::parse_raw_cell;
 use crate::keys::name_match_form;
-use crate::numbers::{detect_decimal_separator, parse_cell, DecimalSeparator, ParsedCell};
+use crate::numbers::{detect_decimal_separator, DashMeaning, DecimalSeparator};
 use crate::store::{ensure_period, log, write_official_reference, Atlas};
 use crate::table::{read_table, RawCell};
 use crate::{Error, Result, StoredValue};
@@ -120,11 +121,7 @@ pub fn import_reference(atlas: &mut Atlas, opts: &ReferenceImport) -> Result<Ref
         values.push(OfficialValue {
             indicator: meta.key.clone(),
             column: column.clone(),
-            value: match (value.number(), value.flag) {
-                (Some(x), Some(flag)) => flag.write(&crate::numbers::format_german(x, meta.decimals.max(0) as usize)),
-                (Some(x), None) => crate::numbers::format_german(x, meta.decimals.max(0) as usize),
-                (None, _) => value.status.display_de().to_string(),
-            },
+            value: value.display_de(meta.decimals.max(0) as usize),
         });
     }
     log(
@@ -148,27 +145,12 @@ pub fn import_reference(atlas: &mut Atlas, opts: &ReferenceImport) -> Result<Ref
     })
 }
 
-/// A cell of the totals row as a stored value (signs as in every import).
+/// A cell of the totals row as a stored value, read like every imported value; text that is
+/// no number or sign gives no official value.
 fn official_cell(cell: &RawCell, decimal: DecimalSeparator) -> StoredValue {
-    let parsed = match cell {
-        RawCell::Number(n) => ParsedCell::Number(*n),
-        RawCell::Empty => ParsedCell::Marker {
-            status: crate::model::ValueStatus::Missing,
-            marker: String::new(),
-        },
-        RawCell::Text(t) => parse_cell(t, decimal),
-    };
-    let (value, status, flag) = match parsed {
-        ParsedCell::Number(n) => (Some(n), crate::model::ValueStatus::Ok, None),
-        ParsedCell::Flagged { value, flag } => (Some(value), crate::model::ValueStatus::Ok, Some(flag)),
-        ParsedCell::Marker { status, .. } => (None, status, None),
-        ParsedCell::Text(_) => (None, crate::model::ValueStatus::Missing, None),
-    };
-    StoredValue {
-        value,
-        text: None,
-        status,
-        note: None,
-        flag,
+    let mut value = parse_raw_cell(cell, decimal, DashMeaning::Zero);
+    if value.text.take().is_some() {
+        value.status = crate::model::ValueStatus::Missing;
     }
+    value
 }

@@ -246,16 +246,9 @@ pub struct ValueChange {
     pub difference: Option<f64>,
 }
 
-/// A value as the import report shows it.
+/// A value as the import report shows it: with as many decimals as it has.
 fn shown(v: &StoredValue) -> String {
-    match (v.status, v.value, &v.text, v.flag) {
-        (ValueStatus::Ok, Some(x), _, Some(flag)) => {
-            flag.write(&crate::numbers::format_german(x, crate::numbers::decimals_needed(x)))
-        }
-        (ValueStatus::Ok, Some(x), _, None) => crate::numbers::format_german(x, crate::numbers::decimals_needed(x)),
-        (ValueStatus::Ok, None, Some(t), _) => t.clone(),
-        (status, ..) => status.display_de().to_string(),
-    }
+    v.display_de(v.value.map_or(0, crate::numbers::decimals_needed))
 }
 
 /// How far a new period may lie from the atlas's periods before the import warns: a year
@@ -972,10 +965,8 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     // and the planner should check the metadata.
     let mut warnings = Vec::new();
     for (i, key) in indicator_keys.iter().enumerate() {
-        let kind: String = tx.query_row("SELECT kind FROM indicator WHERE id = ?1", [indicator_ids[i]], |r| {
-            r.get(0)
-        })?;
-        if IndicatorKind::parse(&kind) != Some(IndicatorKind::Count) {
+        // Indicators this import created have no kind yet; the others are in `existing`.
+        if !existing.iter().any(|m| m.key == *key && m.kind == IndicatorKind::Count) {
             continue;
         }
         let fractional = series
@@ -1078,18 +1069,18 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
         write_series(&tx, ind, per, level.id, &stored)?;
     }
-    for (indicator, period, value) in &reference_values {
-        write_official_reference(
-            &tx,
-            indicator_ids[*indicator],
-            level.id,
-            period_ids[*period],
-            value,
-            &format!(
-                "{file}, Zeile {}",
-                reference_rows.first().map_or(0, |i| table.rows[*i].line)
-            ),
-        )?;
+    if let Some(first) = reference_rows.first() {
+        let source = format!("{file}, Zeile {}", table.rows[*first].line);
+        for (indicator, period, value) in &reference_values {
+            write_official_reference(
+                &tx,
+                indicator_ids[*indicator],
+                level.id,
+                period_ids[*period],
+                value,
+                &source,
+            )?;
+        }
     }
     largest_first(&mut candidates);
     candidates.truncate(5);
@@ -1204,7 +1195,7 @@ struct ParsedSeries {
 
 /// A number, a number with a sign (the cell kept as note), a marker (as a status with the
 /// marker kept as note) or a text.
-fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator, dash: DashMeaning) -> StoredValue {
+pub(crate) fn parse_raw_cell(cell: &RawCell, decimal: DecimalSeparator, dash: DashMeaning) -> StoredValue {
     let parsed = match cell {
         RawCell::Number(n) => ParsedCell::Number(*n),
         RawCell::Empty => {

@@ -1051,17 +1051,6 @@ impl Atlas {
             .optional()?)
     }
 
-    /// The levels and periods for which an indicator has an official reference.
-    pub fn official_references_of(&self, indicator_id: i64) -> Result<Vec<(i64, i64)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT level_id, period_id FROM official_reference WHERE indicator_id = ?1")?;
-        let rows = stmt
-            .query_map([indicator_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
     /// The audit log, newest first: (time, action, detail).
     pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
         let mut stmt = self

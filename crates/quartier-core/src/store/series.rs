@@ -9,6 +9,7 @@
 //! of `u32` entry index, `u8` kind (1 text value, 2 note, 3 the code of a [`ValueFlag`]),
 //! `u32` byte length, UTF-8 bytes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::cache::{Column, Positions};
@@ -29,11 +30,11 @@ pub(crate) fn encode(series: &BTreeMap<i64, StoredValue>) -> Vec<u8> {
         out.extend_from_slice(&v.value.unwrap_or(f64::NAN).to_le_bytes());
         for (kind, text) in [(1u8, &v.text), (2u8, &v.note)] {
             if let Some(t) = text {
-                extras.push((i as u32, kind, t.as_bytes().to_vec()));
+                extras.push((i as u32, kind, Cow::Borrowed(t.as_bytes())));
             }
         }
         if let Some(flag) = v.flag {
-            extras.push((i as u32, 3, flag.code().to_string().into_bytes()));
+            extras.push((i as u32, 3, Cow::Owned(flag.code().to_string().into_bytes())));
         }
     }
     out.extend_from_slice(&(extras.len() as u32).to_le_bytes());
