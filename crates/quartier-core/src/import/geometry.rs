@@ -750,6 +750,19 @@ fn required_dbf(dbf: Option<Vec<u8>>, file: &str) -> Result<Vec<u8>> {
     })
 }
 
+/// The attribute table read in its encoding; a damaged header is refused in German (the
+/// reader's own text is English).
+fn dbf_reader(
+    dbf: Vec<u8>,
+    encoding: &'static encoding_rs::Encoding,
+    file: &str,
+) -> Result<dbase::Reader<Cursor<Vec<u8>>>> {
+    dbase::ReaderBuilder::new()
+        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
+        .build(Cursor::new(dbf))
+        .map_err(|_| Error::Invalid(format!("{file}: die Attributtabelle (.dbf) ist beschädigt")))
+}
+
 fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>) -> Result<SourceLayer> {
     let dbf = required_dbf(parts.dbf, file)?;
     let (epsg, crs_source) = match (override_epsg, &parts.prj) {
@@ -767,10 +780,7 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
         Some(shx) => shapefile::ShapeReader::with_shx(Cursor::new(parts.shp), Cursor::new(shx)).map_err(|e| bad(&e))?,
         None => shapefile::ShapeReader::new(Cursor::new(parts.shp)).map_err(|e| bad(&e))?,
     };
-    let dbase_reader = dbase::ReaderBuilder::new()
-        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
-        .build(Cursor::new(dbf))
-        .map_err(|_| Error::Invalid(format!("{file}: die Attributtabelle (.dbf) ist beschädigt")))?;
+    let dbase_reader = dbf_reader(dbf, encoding, file)?;
     let mut reader = shapefile::Reader::new(shape_reader, dbase_reader);
     let mut features = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
@@ -814,16 +824,17 @@ pub(crate) fn read_shapefile_attributes(path: &Path, rows: usize) -> Result<Attr
         None => None,
     };
     let encoding = dbf_encoding(parts.cpg.as_deref(), &dbf, &file)?;
-    let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("{file}: Attributtabelle beschädigt ({e})"));
-    let mut reader = dbase::ReaderBuilder::new()
-        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
-        .build(Cursor::new(dbf))
-        .map_err(|e| bad(&e))?;
+    let mut reader = dbf_reader(dbf, encoding, &file)?;
     let headers: Vec<String> = reader.fields().iter().map(|f| f.name().to_string()).collect();
     let total = reader.header().num_records as usize;
     let mut shown = Vec::new();
     for record in reader.iter_records().take(rows) {
-        let record = record.map_err(|e| bad(&e))?;
+        let record = record.map_err(|_| {
+            Error::Invalid(format!(
+                "{file}: die Attributtabelle (.dbf) ist beschädigt (Satz {} nicht lesbar)",
+                shown.len() + 1
+            ))
+        })?;
         shown.push(
             headers
                 .iter()
