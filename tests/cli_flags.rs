@@ -1098,3 +1098,58 @@ fn reference_row_makes_the_official_reference() {
     assert_eq!(rank["reference"], 800.0);
     assert_eq!(rank["reference_status"], "official");
 }
+
+/// `import values --merge-rows`: a row for two Bezirke ("01+02") becomes a combined area that
+/// stands in for them; the city total through it is the sum of all rows, and `--check`
+/// reports the same without creating it.
+#[test]
+fn merge_rows_makes_a_combined_area_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let csv = dir.path().join("zusammen.csv");
+    let mut text = String::from("id;zaehlung\n01+02;30\n");
+    for n in 3..=12 {
+        text.push_str(&format!("{n:02};{}\n", 10 * n));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let base = [
+        "import",
+        "values",
+        s(&atlas),
+        "--file",
+        s(&csv),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "id",
+        "--period",
+        "2020",
+    ];
+    // Without the flag the row is refused, and the message names the flag that helps.
+    let err = fails(&base);
+    assert!(err.contains("--merge-rows"), "{err}");
+    let checked = json(&[&base[..], &["--merge-rows", "--check"]].concat());
+    assert_eq!(checked["combined_areas_created"][0]["key"], "01+02");
+    let v = json(&[&base[..], &["--merge-rows"]].concat());
+    assert_eq!(v["rows_imported"], 11);
+    assert_eq!(
+        v["combined_areas_created"][0]["members"],
+        serde_json::json!(["01", "02"])
+    );
+    let meta = dir.path().join("meta.csv");
+    std::fs::write(&meta, "Schlüssel;Name;Art;Aggregation\nzaehlung;Zählung;Anzahl;Summe\n").unwrap();
+    json(&["import", "metadata", s(&atlas), "--file", s(&meta)]);
+    let city = json(&[
+        "aggregate",
+        s(&atlas),
+        "--from-level",
+        "Bezirk",
+        "--period",
+        "2020",
+        "--indicators",
+        "zaehlung",
+    ]);
+    let expected = 30.0 + (3..=12).map(|n| 10.0 * n as f64).sum::<f64>();
+    assert_eq!(city["indicators"][0]["areas"][0]["value"].as_f64(), Some(expected));
+    assert_eq!(city["indicators"][0]["areas"][0]["used"], 11);
+}

@@ -112,7 +112,8 @@ fn bars_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
                 .width(if selected { 1.6 } else { 0.9 })
         })
         .collect();
-    let without = c.areas.len() - rows.len();
+    // Members of a combined area that stands in for them are not areas without a value.
+    let without = c.no_data;
     ui.label(format!(
         "{} · {} {}{}",
         w.indicator_title(&c.indicator),

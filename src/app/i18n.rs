@@ -50,6 +50,16 @@ const TRANSLATIONS: &[(&str, &str)] = &[
         "Create as another level even where a similar one exists",
     ),
     (
+        "Zeilen für mehrere Gebiete („A und B“) als zusammengefasstes Gebiet anlegen",
+        "Create a combined area for rows that stand for several areas (“A and B”)",
+    ),
+    (
+        "Das zusammengefasste Gebiet steht für seine Teile, wo diese keinen eigenen Wert haben: \
+         auf der Karte als ihre gemeinsame Fläche, in Summen und der Referenz einmal gezählt.",
+        "The combined area stands for its parts where they have no value of their own: \
+         on the map as their joint area, counted once in sums and the reference.",
+    ),
+    (
         "Strich „–“ bedeutet „fehlt“ (statt null)",
         "Dash „–“ means “missing” (instead of zero)",
     ),

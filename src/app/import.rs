@@ -79,6 +79,8 @@ pub struct ImportDialog {
     pub period: String,
     /// A lone dash means "missing" (some municipal files) instead of zero (official sign).
     pub dash_missing: bool,
+    /// Rows standing for several areas ("A und B") become combined areas (`--merge-rows`).
+    pub merge_rows: bool,
     /// A second level is wanted even where one of a similar name or with the same areas exists.
     pub new_level: bool,
     /// The row (by name) with the published totals: the official reference of the level.
@@ -299,6 +301,16 @@ impl ImportDialog {
                         tr("Als weitere Ebene anlegen, auch wenn eine ähnliche besteht"),
                     );
                     ui.end_row();
+                    ui.label("");
+                    ui.checkbox(
+                        &mut self.merge_rows,
+                        tr("Zeilen für mehrere Gebiete („A und B“) als zusammengefasstes Gebiet anlegen"),
+                    )
+                    .on_hover_text(tr(
+                        "Das zusammengefasste Gebiet steht für seine Teile, wo diese keinen eigenen Wert haben: \
+                         auf der Karte als ihre gemeinsame Fläche, in Summen und der Referenz einmal gezählt.",
+                    ));
+                    ui.end_row();
                 }
                 ImportKind::Values => {
                     choice_row(ui, tr("Ebene"), &mut self.level, &levels, false);
@@ -408,6 +420,7 @@ impl ImportDialog {
                 period: optional(&self.period),
                 unmatched: UnmatchedPolicy::Abort,
                 reference_row: optional(&self.reference_row),
+                merge_rows: self.merge_rows,
                 dash: if self.dash_missing {
                     DashMeaning::Missing
                 } else {
@@ -531,6 +544,17 @@ impl Request {
                     )
                 }))
                 .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
+                .chain(s.combined_areas_created.iter().map(|c| {
+                    format!(
+                        "Zusammengefasstes Gebiet angelegt: „{}“ ({}) aus Zeile {}",
+                        c.name, c.key, c.line
+                    )
+                }))
+                .chain(
+                    s.merged_rows
+                        .iter()
+                        .map(|r| format!("Zeile {}: „{}“ – {}", r.line, r.key, r.reason)),
+                )
                 .chain(s.reference_row.iter().map(|r| {
                     format!(
                         "Amtliche Referenz der Ebene aus Zeile {} („{}“): {} Werte",

@@ -291,6 +291,9 @@ pub struct ValuesArgs {
     /// Name einer Summenzeile, deren Werte die amtliche Referenz der Ebene werden (z. B. Hamburg)
     #[arg(long)]
     pub reference_row: Option<String>,
+    /// Zeilen für mehrere Gebiete („A und B“) als zusammengefasstes Gebiet anlegen, das für seine Teile steht
+    #[arg(long)]
+    pub merge_rows: bool,
     /// Probelauf: prüfen und denselben Bericht geben, nichts schreiben
     #[arg(long)]
     pub check: bool,
@@ -441,6 +444,7 @@ impl ValuesArgs {
             },
             confirm_create: self.yes,
             reference_row: self.reference_row.clone(),
+            merge_rows: self.merge_rows,
         }
     }
 }
@@ -527,6 +531,18 @@ fn print_values(s: &ValuesImportSummary) {
     }
     if !s.areas_created.is_empty() {
         println!("  Gebiete ohne Geometrie angelegt: {}", s.areas_created.join(", "));
+    }
+    if !s.combined_areas_created.is_empty() {
+        println!("  Zusammengefasste Gebiete angelegt (stehen für ihre Teile, wo diese keinen Wert haben):");
+        for c in &s.combined_areas_created {
+            println!(
+                "    Zeile {}: {} „{}“ aus {}",
+                c.line,
+                c.key,
+                c.name,
+                c.members.join(", ")
+            );
+        }
     }
 }
 

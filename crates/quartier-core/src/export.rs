@@ -165,8 +165,16 @@ pub fn value_table(atlas: &Atlas, level: &str, period: &str, indicators: Option<
         values.push(atlas.values(indicator.id, level.id, period.id)?);
         columns.push(TableColumn { indicator, reference });
     }
+    // A combined area ("A und B") is a row only where it stands in for its members in one of
+    // the columns (it has a value there and they have none).
+    let combined: std::collections::HashSet<i64> = atlas
+        .merged_areas(level.id)?
+        .iter()
+        .map(|m| areas[m.combined].id)
+        .collect();
     let rows = areas
         .into_iter()
+        .filter(|area| !combined.contains(&area.id) || values.iter().any(|v| v.contains_key(&area.id)))
         .map(|area| {
             let cells = columns
                 .iter()

@@ -261,3 +261,122 @@ fn saved_aggregates_land_at_the_coarser_level_with_their_run_and_never_overwrite
     );
     assert!(matches!(city, Err(Error::Invalid(m)) if m.contains("Referenzzeile")));
 }
+
+/// Merged rows by key ("A+B", `--merge-rows`): a combined area stands in for its members in
+/// a sum and in a ratio of sums (numerator and denominator both from the combined row), and
+/// in the reference over the whole level. A combined area whose members lie in two Bezirke
+/// stands in for neither: their Bezirk sums stay "k. A." rather than guessing a split.
+#[test]
+fn combined_areas_stand_in_for_their_members_in_sums_ratios_and_the_reference() {
+    use quartier_core::import::values::{import_values, ValuesImport};
+    use quartier_core::reference::ReferenceStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    build_sample_atlas(&sample_data(), &path, false, &NoProgress).unwrap();
+    let mut atlas = quartier_core::Atlas::open(&path).unwrap();
+    let expected = population_by_bezirk();
+    let level = atlas.level("Planungsraum").unwrap();
+    let p2020 = atlas.period("2020").unwrap();
+    let areas = atlas.areas(level.id).unwrap();
+    let of = |key: &str| {
+        let v = |k: &str| {
+            let id = atlas.indicator(k).unwrap().id;
+            atlas.values(id, level.id, p2020.id).unwrap()[&areas.iter().find(|a| &*a.key == key).unwrap().id]
+                .number()
+                .unwrap()
+        };
+        (v("ew"), v("ew_u6"))
+    };
+    // A and B in Bezirk 01; C in Bezirk 03, D in Bezirk 04.
+    let in_bezirk = |b: &'static str| {
+        areas
+            .iter()
+            .filter(move |a| a.key.starts_with(b))
+            .map(|a| a.key.to_string())
+    };
+    let (a, b) = {
+        let mut first = in_bezirk("01");
+        (first.next().unwrap(), first.next().unwrap())
+    };
+    let (c, d) = (in_bezirk("03").next().unwrap(), in_bezirk("04").next().unwrap());
+    let mut csv = String::from("Schlüssel;ew;ew_u6\n");
+    for area in areas.iter().map(|a| a.key.to_string()) {
+        if ![&a, &b, &c, &d].contains(&&area) {
+            let (ew, u6) = of(&area);
+            csv.push_str(&format!("{area};{ew};{u6}\n"));
+        }
+    }
+    for (x, y) in [(&a, &b), (&c, &d)] {
+        let ((ew_x, u6_x), (ew_y, u6_y)) = (of(x), of(y));
+        csv.push_str(&format!("{x}+{y};{};{}\n", ew_x + ew_y, u6_x + u6_y));
+    }
+    let file = dir.path().join("2021.csv");
+    std::fs::write(&file, csv).unwrap();
+    let s = import_values(
+        &mut atlas,
+        &ValuesImport {
+            file,
+            level: "Planungsraum".into(),
+            key_column: "Schlüssel".into(),
+            period: Some("2021".into()),
+            merge_rows: true,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.combined_areas_created.len(), 2);
+    assert_eq!(s.combined_areas_created[0].members, [a.clone(), b.clone()]);
+
+    let result = aggregate(
+        &atlas,
+        &AggregateRequest {
+            from_level: "Planungsraum".into(),
+            to_level: Some("Bezirk".into()),
+            period: "2021".into(),
+            indicators: vec!["ew".into(), "anteil_u6".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (ew, share) = (&result.indicators[0], &result.indicators[1]);
+    for (sum, pct) in ew.areas.iter().zip(&share.areas) {
+        let (total, u6) = expected[&sum.key];
+        match sum.key.as_str() {
+            "03" | "04" => {
+                assert_eq!(sum.combined.value, None, "{}: split members are no sum", sum.key);
+                assert_eq!(pct.combined.value, None);
+            }
+            _ => {
+                assert_eq!(sum.combined.value, Some(total), "{}: {}", sum.key, sum.combined.note);
+                let p = pct.combined.value.unwrap();
+                assert!((p - u6 / total * 100.0).abs() < 1e-9, "{}: {p}", sum.key);
+            }
+        }
+    }
+    // Bezirk 01 counts the combined area once in place of its two members.
+    let bezirk_01 = ew.areas.iter().find(|x| x.key == "01").unwrap();
+    assert_eq!(bezirk_01.combined.used, in_bezirk("01").count() - 1);
+
+    // Over the whole level both combined areas stand in: the reference is the full sum.
+    let total: f64 = expected.values().map(|(ew, _)| ew).sum();
+    let p2021 = atlas.period("2021").unwrap();
+    let reference = reference_value(&atlas, &atlas.indicator("ew").unwrap(), level.id, p2021.id).unwrap();
+    assert_eq!(
+        (reference.status, reference.value),
+        (ReferenceStatus::Computed, Some(total))
+    );
+    assert_eq!(reference.areas_used, areas.len() - 2);
+    let share_reference = reference_value(&atlas, &atlas.indicator("anteil_u6").unwrap(), level.id, p2021.id).unwrap();
+    let u6: f64 = expected.values().map(|(_, u6)| u6).sum();
+    assert!((share_reference.value.unwrap() - u6 / total * 100.0).abs() < 1e-9);
+
+    // In 2020 the members have their own values: the combined areas take no part, and the
+    // table has no row for them.
+    let reference_2020 = reference_value(&atlas, &atlas.indicator("ew").unwrap(), level.id, p2020.id).unwrap();
+    assert_eq!(reference_2020.value, Some(total));
+    let table = quartier_core::export::value_table(&atlas, "Planungsraum", "2020", Some(&["ew".to_string()])).unwrap();
+    assert_eq!(table.rows.len(), areas.len());
+    let table = quartier_core::export::value_table(&atlas, "Planungsraum", "2021", Some(&["ew".to_string()])).unwrap();
+    assert_eq!(table.rows.len(), areas.len() + 2);
+}

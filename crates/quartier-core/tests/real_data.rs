@@ -560,3 +560,174 @@ fn the_published_city_total_becomes_the_official_reference() {
         "{reference_line}"
     );
 }
+
+/// Hamburg's table has four rows that stand for two Stadtteile each ("Moorburg und
+/// Altenwerder"). Imported with `--merge-rows`, each becomes a combined area of the level:
+/// the members' union on the map, counted once in the Bezirk sums and the city's reference.
+/// The sums through them are the Bezirk totals the statistical office published in the same
+/// table (lines 101–107), which without them were "k. A.".
+#[test]
+fn merged_rows_become_combined_areas_and_the_bezirk_sums_match_the_published_totals() {
+    use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
+    use quartier_core::reference::{reference_value, ReferenceStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Hamburg");
+    let data = realdata().join("hamburg");
+    import_level(&mut atlas, "Bezirk", data.join("hamburg-districts.geojson"), None);
+    quartier_core::import::geometry::import_geometry(
+        &mut atlas,
+        &quartier_core::import::geometry::GeometryImport {
+            level: "Stadtteil".into(),
+            file: data.join("hamburg-district-regions.geojson"),
+            key_column: "id".into(),
+            name_column: Some("name".into()),
+            parent_level: Some("Bezirk".into()),
+            parent_key_column: Some("district_id".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let columns = vec!["Bevölkerung".to_string(), "Geburten".to_string()];
+    let opts = ValuesImport {
+        file: data.join("Daten_fuer_die_Stadtteilprofile_2014.csv"),
+        level: "Stadtteil".into(),
+        key_column: "Stadtgebiet".into(),
+        period: Some("2014".into()),
+        match_by: MatchBy::Name,
+        columns: columns.clone(),
+        merge_rows: true,
+        ..Default::default()
+    };
+    let s = import_values(&mut atlas, &opts, &NoProgress).unwrap();
+    assert!(s.merged_rows.is_empty() && s.unmatched.is_empty());
+    assert_eq!(s.rows_imported, 99, "95 Stadtteile and 4 combined areas");
+    let created: Vec<(&str, &str)> = s
+        .combined_areas_created
+        .iter()
+        .map(|c| (c.key.as_str(), c.name.as_str()))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            ("0117+0118", "Kleiner Grasbrook und Steinwerder"),
+            ("0119+0120", "Waltershof und Finkenwerder"),
+            ("0702+0703", "Neuland und Gut Moor"),
+            ("0711+0712", "Moorburg und Altenwerder")
+        ]
+    );
+    declare_counts(&mut atlas, &["Bevölkerung", "Geburten"]);
+
+    // The combined area is one area of the level, with the members' union as geometry.
+    let level = atlas.level("Stadtteil").unwrap();
+    let areas = atlas.areas(level.id).unwrap();
+    assert_eq!(areas.len(), 104 + 4);
+    let geometries = atlas.area_geometries(level.id).unwrap();
+    let area_of =
+        |key: &str| quartier_core::geometry::area_m2(&geometries.iter().find(|(a, _)| &*a.key == key).unwrap().1);
+    let union = area_of("0711+0712");
+    let parts = area_of("0711") + area_of("0712");
+    assert!((union - parts).abs() < 1e-3 * parts, "{union} vs {parts}");
+    let moorburg = areas.iter().find(|a| &*a.key == "0711+0712").unwrap();
+    let harburg = atlas.areas(atlas.level("Bezirk").unwrap().id).unwrap();
+    let harburg = harburg.iter().find(|a| &*a.name == "Harburg").unwrap();
+    assert_eq!(moorburg.parent_area_id, Some(harburg.id), "the members' common Bezirk");
+    assert_eq!(
+        stored(&atlas, "Bevölkerung", "Stadtteil", "2014", "0711+0712")
+            .unwrap()
+            .number(),
+        Some(732.0)
+    );
+
+    // Aggregated through the combined areas, the Bezirk sums are the published totals. Harburg
+    // holds two combined areas and was "k. A." without them. Hamburg-Mitte stays "k. A.":
+    // Neuwerk has no row (and the published Mitte total is 6,777 above its rows' sum, so no
+    // sum of rows could give it).
+    let published = [
+        ("Altona", 259_897.0),
+        ("Eimsbüttel", 252_340.0),
+        ("Hamburg-Nord", 291_293.0),
+        ("Wandsbek", 417_225.0),
+        ("Bergedorf", 122_815.0),
+        ("Harburg", 155_548.0),
+    ];
+    let by_bezirk = |atlas: &quartier_core::Atlas| {
+        let result = aggregate(
+            atlas,
+            &AggregateRequest {
+                from_level: "Stadtteil".into(),
+                to_level: Some("Bezirk".into()),
+                period: "2014".into(),
+                indicators: vec!["Bevölkerung".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        result.indicators[0]
+            .areas
+            .iter()
+            .map(|a| (a.name.clone(), a.combined.clone()))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let sums = by_bezirk(&atlas);
+    for (bezirk, total) in published {
+        assert_eq!(sums[bezirk].value, Some(total), "{bezirk}: {}", sums[bezirk].note);
+    }
+    assert_eq!(sums["Hamburg-Mitte"].value, None);
+    assert!(
+        sums["Hamburg-Mitte"].note.contains("1 Werte fehlen"),
+        "{}",
+        sums["Hamburg-Mitte"].note
+    );
+    let population = atlas.indicator("Bevölkerung").unwrap();
+    let period = atlas.period("2014").unwrap();
+    let reference = reference_value(&atlas, &population, level.id, period.id).unwrap();
+    assert_eq!(reference.status, ReferenceStatus::NotComputable, "Neuwerk");
+
+    // On the map the members are no "k. A." of their own: only Neuwerk is.
+    let classes = quartier_core::analysis::classify::classify_series(
+        &atlas,
+        "Bevölkerung",
+        "Stadtteil",
+        "2014",
+        &quartier_core::analysis::classify::Method::Quantile,
+        5,
+        None,
+    )
+    .unwrap();
+    assert_eq!(classes.no_data, 1);
+    assert_eq!(classes.counts.iter().sum::<usize>(), 95 + 4);
+    let moorburg_alone = classes.areas.iter().find(|a| a.key == "0711").unwrap();
+    assert_eq!(moorburg_alone.label, "enthalten in „Moorburg und Altenwerder“");
+
+    // A later delivery with the members' own values: they carry the detail, the combined
+    // area steps back (nothing counted twice), and the sum stays the published one.
+    let single = dir.path().join("einzeln.csv");
+    std::fs::write(&single, "Stadtgebiet;Bevölkerung\nMoorburg;700\nAltenwerder;32\n").unwrap();
+    import_values(
+        &mut atlas,
+        &ValuesImport {
+            file: single,
+            columns: vec!["Bevölkerung".into()],
+            merge_rows: false,
+            ..opts.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let values = atlas.values(population.id, level.id, period.id).unwrap();
+    assert!(
+        !values.contains_key(&moorburg.id),
+        "the combined area's value steps back"
+    );
+    assert_eq!(values.len(), 95 + 3 + 2);
+    let column = atlas.column(population.id, level.id, period.id).unwrap();
+    let position = areas.iter().position(|a| a.id == moorburg.id).unwrap();
+    assert_eq!(column.status[position], None);
+    assert_eq!(by_bezirk(&atlas)["Harburg"].value, Some(155_548.0));
+
+    // Importing again finds the combined areas by name: nothing created twice.
+    let again = import_values(&mut atlas, &opts, &NoProgress).unwrap();
+    assert!(again.combined_areas_created.is_empty());
+    assert_eq!(atlas.areas(level.id).unwrap().len(), 108);
+}

@@ -399,7 +399,7 @@ fn hints_for_unmatched_rows_do_not_lead_to_damage() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("Moorburg und Altenwerder") && e.contains("anlegen hilft nicht"),
+        e.contains("Moorburg und Altenwerder") && e.contains("--merge-rows") && e.contains("anlegen hilft nicht"),
         "{e}"
     );
     // Creating areas from names is refused outright.

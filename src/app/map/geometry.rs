@@ -39,6 +39,9 @@ pub struct AreaShape {
     pub bbox: [f32; 4],
     /// A point inside the area, for symbols.
     pub inside: [f32; 2],
+    /// A combined area ("A und B"): drawn over its members, and only where it has a value
+    /// of its own (it then stands in for them, [`quartier_core::store::MergedArea`]).
+    pub combined: bool,
 }
 
 /// One area's draw data at one zoom band.
@@ -110,7 +113,15 @@ impl LevelShapes {
     /// Reads the level's outlines from the atlas and projects them.
     pub fn load(atlas: &Atlas, level: &str) -> Result<Self> {
         let l = atlas.level(level)?;
-        let areas = atlas.area_geometries(l.id)?;
+        let mut areas = atlas.area_geometries(l.id)?;
+        let listed = atlas.level_areas(l.id)?;
+        let combined: std::collections::HashSet<i64> = atlas
+            .merged_areas(l.id)?
+            .iter()
+            .map(|m| listed[m.combined].id)
+            .collect();
+        // Combined areas last, so that they lie over their members.
+        areas.sort_by_key(|(a, _)| combined.contains(&a.id));
         let first = areas
             .iter()
             .flat_map(|(_, g)| g.0.iter())
@@ -144,6 +155,7 @@ impl LevelShapes {
                         [p.x(), p.y()]
                     });
                 AreaShape {
+                    combined: combined.contains(&a.id),
                     key: a.key.to_string(),
                     name: a.name.to_string(),
                     polygon,
@@ -242,16 +254,32 @@ impl MapGeometry {
         ((size.x - 40.0) / width).min((size.y - 40.0) / height).max(1e-6)
     }
 
-    /// The area under a point of the local plane.
+    /// The area under a point of the local plane: the topmost one drawn (a combined area
+    /// over its members where it has a value, see [`MapGeometry::is_drawn`]).
     pub fn area_at(&self, p: [f32; 2]) -> Option<&AreaShape> {
         let point = geo::Point::new(p[0], p[1]);
-        self.areas.iter().find(|s| {
-            p[0] >= s.bbox[0]
-                && p[0] <= s.bbox[2]
-                && p[1] >= s.bbox[1]
-                && p[1] <= s.bbox[3]
-                && s.polygon.contains(&point)
-        })
+        let colours = self.colours.borrow();
+        let colours = colours.as_ref().map(|(_, c)| c.as_slice()).unwrap_or_default();
+        self.areas
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, s)| (s, Self::is_drawn(s, colours.get(i))))
+            .find_map(|(s, drawn)| {
+                (drawn
+                    && p[0] >= s.bbox[0]
+                    && p[0] <= s.bbox[2]
+                    && p[1] >= s.bbox[1]
+                    && p[1] <= s.bbox[3]
+                    && s.polygon.contains(&point))
+                .then_some(s)
+            })
+    }
+
+    /// Whether an area is drawn with `colour`: every area, but a combined area only where it
+    /// has a class of its own (elsewhere its members carry the values).
+    pub(super) fn is_drawn(shape: &AreaShape, colour: Option<&egui::Color32>) -> bool {
+        !shape.combined || colour.is_some_and(|c| *c != super::super::palette::NO_DATA)
     }
 
     /// The fill colour of every area (in the order of `areas`) for the workbench's layer,

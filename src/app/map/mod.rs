@@ -133,6 +133,9 @@ pub fn map_ui(
         if b[2] < visible[0] || b[0] > visible[2] || b[3] < visible[1] || b[1] > visible[3] {
             continue;
         }
+        if !MapGeometry::is_drawn(shape, colours.get(i)) {
+            continue;
+        }
         let base = fill.vertices.len() as u32;
         let colour = colours
             .get(i)

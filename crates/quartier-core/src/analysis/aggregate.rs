@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::model::{AggregationRule, IndicatorKind, IndicatorMeta, ValueStatus};
 use crate::progress::{check_cancel, Progress};
-use crate::store::Column;
+use crate::store::{Column, MergedArea};
 use crate::{Atlas, Error, Result, StoredValue};
 
 /// An indicator's inputs at one level and period, loaded once for all groups.
@@ -33,6 +33,9 @@ pub(crate) struct RuleInputs {
     denominator: Arc<Column>,
     weights: Arc<Column>,
     factor: f64,
+    /// The level's combined areas ("A und B"), which stand in for their members where the
+    /// members have no value.
+    merged: Arc<Vec<MergedArea>>,
 }
 
 impl RuleInputs {
@@ -80,6 +83,7 @@ impl RuleInputs {
                 IndicatorKind::RatePer1000 => 1000.0,
                 _ => 1.0,
             },
+            merged: atlas.merged_areas(level_id)?,
         }))
     }
 
@@ -96,6 +100,8 @@ impl RuleInputs {
     /// Combines the parts `members` (positions in the loaded level's areas in key order,
     /// [`Atlas::level_areas`]).
     pub(crate) fn combine(&self, members: &[usize], allow_partial: bool) -> Combined {
+        let members = self.standing_in(members);
+        let members = members.as_ref();
         let ok = |m: &Column, i: usize| m.number(i);
         let not_applicable = |m: &Column, i: usize| m.status[i] == Some(ValueStatus::NotApplicable);
         // One loop per rule (the rule is chosen once, not per part): each part is skipped
@@ -148,6 +154,46 @@ impl RuleInputs {
                 self.method.clone()
             },
         }
+    }
+}
+
+impl RuleInputs {
+    /// The parts with combined areas in place of their members where the combined area has
+    /// a cell for this rule (its members then have none, [`MergedArea`]) and all its members
+    /// are parts; every other combined area is left out, so that it is neither a gap nor
+    /// counted twice. A combined area whose members fall into different groups stands in
+    /// for none of them: their gaps stay gaps.
+    fn standing_in<'a>(&self, parts: &'a [usize]) -> std::borrow::Cow<'a, [usize]> {
+        if self.merged.is_empty() {
+            return std::borrow::Cow::Borrowed(parts);
+        }
+        // The column that decides: the one the rule sums on top.
+        let deciding = match self.rule {
+            AggregationRule::RatioOfSums => &self.numerator,
+            _ => &self.values,
+        };
+        let inside: HashSet<usize> = parts.iter().copied().collect();
+        let mut leave_out: HashSet<usize> = HashSet::new();
+        let mut add = Vec::new();
+        for m in self.merged.iter() {
+            let all_members = m.members.iter().all(|p| inside.contains(p));
+            if deciding.status[m.combined].is_some() && all_members {
+                leave_out.extend(m.members.iter().copied());
+                if !inside.contains(&m.combined) {
+                    add.push(m.combined);
+                }
+            } else {
+                leave_out.insert(m.combined);
+            }
+        }
+        std::borrow::Cow::Owned(
+            parts
+                .iter()
+                .copied()
+                .filter(|p| !leave_out.contains(p))
+                .chain(add)
+                .collect(),
+        )
     }
 }
 
@@ -233,7 +279,11 @@ pub const UNWEIGHTED_MEAN_LABEL: &str = "ungewichtetes Mittel der Gebiete (nur z
 impl RuleInputs {
     /// The unweighted mean of the members' own values (status ok), as a labelled alternative.
     pub(crate) fn unweighted_mean(&self, members: &[usize]) -> Alternative {
-        let values: Vec<f64> = members.iter().filter_map(|&i| self.values.number(i)).collect();
+        let values: Vec<f64> = self
+            .standing_in(members)
+            .iter()
+            .filter_map(|&i| self.values.number(i))
+            .collect();
         Alternative {
             label: UNWEIGHTED_MEAN_LABEL.into(),
             value: (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64),

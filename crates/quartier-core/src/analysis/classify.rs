@@ -19,6 +19,7 @@
 //! - diverging: classes of equal width symmetric around a centre (the reference value or 0);
 //!   with an even k the centre is an edge.
 
+use crate::store::MergedRole;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -102,6 +103,14 @@ pub const NO_DATA_LABEL: &str = crate::numbers::NO_DATA;
 
 /// The legend label of areas left out by a minimum population rule.
 pub const SMALL_AREA_LABEL: &str = "zu wenige Einwohner";
+
+/// The label of a member whose value is its combined area's ("enthalten in „Moorburg und
+/// Altenwerder“"), followed by that name: no class of its own, and not "k. A.".
+pub const COVERED_LABEL: &str = "enthalten in";
+
+/// The label of a combined area that stands in for nothing in this series (its members have
+/// values, or it has none): no class, not drawn, not "k. A.".
+pub const IDLE_COMBINED_LABEL: &str = "zusammengefasst, hier ohne eigenen Wert";
 
 /// Quantile `p` (0–1) of sorted values, numpy's default definition (linear, type 7).
 ///
@@ -459,6 +468,8 @@ pub fn classify_series(
         None => Default::default(),
     };
     let number = |id: &i64| values.get(id).and_then(crate::StoredValue::number);
+    let roles = crate::store::merged_roles(&atlas.merged_areas(level.id)?, |i| values.contains_key(&areas[i].id));
+    let names: Vec<std::sync::Arc<str>> = areas.iter().map(|a| a.name.clone()).collect();
     let numbers: Vec<f64> = areas
         .iter()
         .filter(|a| !small.contains_key(&a.id))
@@ -473,7 +484,8 @@ pub fn classify_series(
     })?;
     let areas: Vec<AreaClass> = areas
         .into_iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(i, a)| {
             let value = number(&a.id);
             let is_small = small.contains_key(&a.id);
             let class = value.filter(|_| !is_small).map(|v| classes.class_of(v));
@@ -482,10 +494,12 @@ pub fn classify_series(
                 name: a.name.to_string(),
                 value,
                 class: class.map(|c| c + 1),
-                label: match class {
-                    Some(c) => classes.labels[c].clone(),
-                    None if is_small => SMALL_AREA_LABEL.to_string(),
-                    None => NO_DATA_LABEL.to_string(),
+                label: match (class, roles.get(&i)) {
+                    (Some(c), _) => classes.labels[c].clone(),
+                    (None, _) if is_small => SMALL_AREA_LABEL.to_string(),
+                    (None, Some(MergedRole::CoveredBy(c))) => format!("{COVERED_LABEL} „{}“", names[*c]),
+                    (None, Some(MergedRole::Idle)) => IDLE_COMBINED_LABEL.to_string(),
+                    (None, None) => NO_DATA_LABEL.to_string(),
                 },
             }
         })

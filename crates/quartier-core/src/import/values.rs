@@ -95,6 +95,23 @@ pub struct ValuesImport {
     /// imported level (`--reference-row`, e.g. the "Hamburg" total row): stored as such,
     /// never imported as an area.
     pub reference_row: Option<String>,
+    /// Rows that stand for several areas ("Moorfleet und Tatenberg") become combined areas of
+    /// the level (`--merge-rows`): key "A+B", the members' union as geometry, standing in for
+    /// the members where they have no value ([`crate::store::MergedArea`]).
+    pub merge_rows: bool,
+}
+
+/// A combined area created from a merged row (`--merge-rows`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CombinedAreaCreated {
+    /// Its key: the members' keys joined by "+".
+    pub key: String,
+    /// Its name: the row's text.
+    pub name: String,
+    /// The members' keys.
+    pub members: Vec<String>,
+    /// The line of the row.
+    pub line: usize,
 }
 
 /// The official reference taken from a row of the file.
@@ -191,6 +208,8 @@ pub struct ValuesImportSummary {
     pub namesakes: Vec<SkippedRow>,
     /// Areas created without geometry (with `--create-missing`).
     pub areas_created: Vec<String>,
+    /// Combined areas created from merged rows (with `--merge-rows`).
+    pub combined_areas_created: Vec<CombinedAreaCreated>,
     /// How often each sign of official statistics was met ("–", ".", "…", "/", "x",
     /// "k. A.", "( )", "p", "r", "s", "leer" for empty cells), so the planner sees what was
     /// decided for it.
@@ -276,6 +295,8 @@ struct AreaIndex {
 enum RowTarget {
     Existing(i64),
     Created(usize),
+    /// A combined area to be created (`--merge-rows`), an index into its list.
+    Combined(usize),
 }
 
 enum RowMatch {
@@ -534,6 +555,9 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     let mut merged_rows = Vec::new();
     let mut namesakes = Vec::new();
     let mut to_create: Vec<(usize, String, String)> = Vec::new();
+    // Combined areas to create from merged rows: (row, members' area ids).
+    let mut to_combine: Vec<(usize, Vec<i64>)> = Vec::new();
+    let mut combined_index: HashMap<Vec<i64>, usize> = HashMap::new();
     // Key → index into `to_create` (a search per row grew quadratically with new keys).
     let mut created_index: HashMap<String, usize> = HashMap::new();
     // Names of the level's areas, for the hint that a key column holds names.
@@ -583,10 +607,29 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             }
             RowMatch::Unmatched => {
                 let parts = merged_parts(raw, &index);
+                if let (Some(members), true) = (&parts, opts.merge_rows) {
+                    let mut ids: Vec<i64> = members.iter().map(|(_, id)| *id).collect();
+                    ids.sort_unstable();
+                    match combined_index.get(&ids).copied() {
+                        Some(n) if long_cols.is_some() => row_area[i] = Some(RowTarget::Combined(n)),
+                        Some(n) => problems.push(Problem::at(
+                            line,
+                            &opts.key_column,
+                            raw,
+                            format!("Gebiet doppelt (schon in Zeile {})", table.rows[to_combine[n].0].line),
+                        )),
+                        None => {
+                            row_area[i] = Some(RowTarget::Combined(to_combine.len()));
+                            combined_index.insert(ids.clone(), to_combine.len());
+                            to_combine.push((i, ids));
+                        }
+                    }
+                    continue;
+                }
                 let reason = match &parts {
                     Some(p) => format!(
                         "zusammengefasste Gebiete ({}); Werte lassen sich nicht aufteilen",
-                        p.join(" + ")
+                        p.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(" + ")
                     ),
                     None => format!(
                         "kein Gebiet der Ebene „{}“ mit diesem {}",
@@ -604,8 +647,10 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                         &opts.key_column,
                         raw,
                         format!(
-                            "{reason}; mit --skip-unmatched wird die Zeile übersprungen und die Gebiete \
-                             bleiben für diese Werte leer (anlegen hilft nicht: die Zeile ist kein eigenes Gebiet)"
+                            "{reason}; mit --merge-rows wird daraus ein zusammengefasstes Gebiet, das für seine \
+                             Teile steht (Karte: ihre Vereinigung; Summen und Referenz zählen es einmal), mit \
+                             --skip-unmatched wird die Zeile übersprungen und die Gebiete bleiben für diese Werte \
+                             leer (ein neues Gebiet anlegen hilft nicht: die Zeile ist kein eigenes Gebiet)"
                         ),
                     )),
                     (UnmatchedPolicy::Abort, false) => problems.push(Problem::at(
@@ -865,6 +910,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
                 let area = match row_area[*row] {
                     Some(RowTarget::Existing(id)) => id,
                     Some(RowTarget::Created(n)) => -(n as i64) - 1,
+                    Some(RowTarget::Combined(n)) => -(n as i64) - 1 - (1 << 40),
                     None => continue,
                 };
                 if let Some(first) = seen.insert(area, table.rows[*row].line) {
@@ -927,6 +973,22 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             insert_area.execute(params![level.id, key, name])?;
             created_area_ids.push(tx.last_insert_rowid());
         }
+    }
+    let mut combined_area_ids = Vec::new();
+    let mut combined_areas_created = Vec::new();
+    for (row, members) in &to_combine {
+        let name = matches[*row].0.clone();
+        let (id, keys, created) = crate::store::insert_combined_area(&tx, level.id, &name, members)?;
+        combined_area_ids.push(id);
+        if !created {
+            continue;
+        }
+        combined_areas_created.push(CombinedAreaCreated {
+            key: keys.join("+"),
+            name,
+            members: keys,
+            line: table.rows[*row].line,
+        });
     }
     // A new indicator shows its values as the file wrote them: counts without decimals,
     // "9,75" with two (its metadata, if imported later, say otherwise).
@@ -1008,6 +1070,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
             let area = match row_area[row] {
                 Some(RowTarget::Existing(id)) => id,
                 Some(RowTarget::Created(n)) => created_area_ids[n],
+                Some(RowTarget::Combined(n)) => combined_area_ids[n],
                 None => continue,
             };
             let sign = match (value.flag, value.status, &value.note) {
@@ -1163,6 +1226,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         merged_rows,
         namesakes,
         areas_created: to_create.into_iter().map(|(_, k, _)| k).collect(),
+        combined_areas_created,
         signs,
         dash: opts.dash,
         warnings,
@@ -1329,20 +1393,25 @@ fn total_of_earlier_rows(
     None
 }
 
-/// "A und B", "A/B", "A + B": the parts, if each names an area.
-fn merged_parts(raw: &str, index: &AreaIndex) -> Option<Vec<String>> {
-    for sep in [" und ", " u. ", "/", " + ", ", ", " & "] {
+/// "A und B", "A/B", "A + B", "0101+0102": the parts with their areas, if each names
+/// exactly one area.
+fn merged_parts(raw: &str, index: &AreaIndex) -> Option<Vec<(String, i64)>> {
+    let area_of = |part: &str| match index.by_key.get(part) {
+        Some(id) => Some(*id),
+        None => match index.by_name.get(&name_match_form(part)).map(Vec::as_slice) {
+            Some([id]) => Some(*id),
+            _ => None,
+        },
+    };
+    for sep in [" und ", " u. ", "/", " + ", "+", ", ", " & "] {
         if raw.contains(sep) {
-            let parts: Vec<String> = raw
+            let parts: Option<Vec<(String, i64)>> = raw
                 .split(sep)
-                .map(|p| p.trim().to_string())
+                .map(str::trim)
                 .filter(|p| !p.is_empty())
+                .map(|p| area_of(p).map(|id| (p.to_string(), id)))
                 .collect();
-            if parts.len() >= 2
-                && parts
-                    .iter()
-                    .all(|p| index.by_name.contains_key(&name_match_form(p)) || index.by_key.contains_key(p))
-            {
+            if let Some(parts) = parts.filter(|p| p.len() >= 2) {
                 return Some(parts);
             }
         }

@@ -100,6 +100,69 @@ impl Positions {
 pub(crate) struct LevelAreas {
     pub(crate) areas: Arc<Vec<AreaRef>>,
     pub(crate) position: Arc<Positions>,
+    pub(crate) merged: Arc<Vec<MergedArea>>,
+}
+
+/// A combined area of a level and its members ("Moorfleet und Tatenberg"), as positions in
+/// the level's key order ([`crate::Atlas::level_areas`]).
+///
+/// Per series the combined area **stands in** for its members where it has a cell and none
+/// of its members has one: then tables, maps and rankings show it, and aggregation and the
+/// reference count its value once in place of the members' gaps. Where a member has a cell,
+/// the members carry the detail and the combined area's cell is left out of the series
+/// ([`Column`] and [`Series`] as read through the atlas), so that nothing is counted twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedArea {
+    /// Position of the combined area.
+    pub combined: usize,
+    /// Positions of its members.
+    pub members: Vec<usize>,
+}
+
+/// What a merged area is in one series, apart from an area with its own value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergedRole {
+    /// A member without a cell whose combined area (this position) stands in for it.
+    CoveredBy(usize),
+    /// A combined area that stands in for nothing here (no cell, or its members have cells).
+    Idle,
+}
+
+/// The merged areas of one series that are not areas on their own: members covered by their
+/// combined area, and idle combined areas (positions → role). `has_cell(position)`: whether
+/// the series (as read through the atlas, [`mask_merged_column`]) has a cell there. Neither
+/// is "k. A." in a legend or a count of areas without value.
+pub fn merged_roles(merged: &[MergedArea], has_cell: impl Fn(usize) -> bool) -> HashMap<usize, MergedRole> {
+    let mut roles = HashMap::new();
+    for m in merged {
+        if has_cell(m.combined) {
+            for &member in &m.members {
+                roles.insert(member, MergedRole::CoveredBy(m.combined));
+            }
+        } else {
+            roles.insert(m.combined, MergedRole::Idle);
+        }
+    }
+    roles
+}
+
+/// Leaves out the cells of combined areas whose members have cells of their own.
+pub(crate) fn mask_merged_column(column: &mut Column, merged: &[MergedArea]) {
+    for m in merged {
+        if m.members.iter().any(|&i| column.status[i].is_some()) {
+            column.status[m.combined] = None;
+            column.numbers[m.combined] = f64::NAN;
+        }
+    }
+}
+
+/// [`mask_merged_column`] for a series by area id.
+pub(crate) fn mask_merged_series(series: &mut Series, areas: &[AreaRef], merged: &[MergedArea]) {
+    for m in merged {
+        if m.members.iter().any(|&i| series.contains_key(&areas[i].id)) {
+            series.remove(&areas[m.combined].id);
+        }
+    }
 }
 
 /// What has been read, and the file version it was read at.

@@ -8,7 +8,7 @@ mod manage;
 pub mod schema;
 mod series;
 
-pub use cache::{Column, Series};
+pub use cache::{merged_roles, Column, MergedArea, MergedRole, Series};
 pub use manage::{AtlasProperties, Presentation, Removal};
 
 use std::collections::{BTreeMap, HashMap};
@@ -544,6 +544,19 @@ impl Atlas {
         Ok(self.cached_level(level_id)?.0)
     }
 
+    /// The combined areas of a level with their members ([`MergedArea`]), as positions in
+    /// [`Atlas::level_areas`].
+    pub fn merged_areas(&self, level_id: i64) -> Result<std::sync::Arc<Vec<MergedArea>>> {
+        self.cached_level(level_id)?;
+        Ok(self
+            .cache
+            .borrow()
+            .areas
+            .get(&level_id)
+            .map(|l| l.merged.clone())
+            .unwrap_or_default())
+    }
+
     /// The areas of a level and each area id's position in that order.
     fn cached_level(&self, level_id: i64) -> Result<(std::sync::Arc<Vec<AreaRef>>, std::sync::Arc<cache::Positions>)> {
         self.check_cache()?;
@@ -565,11 +578,13 @@ impl Atlas {
             .collect::<rusqlite::Result<Vec<_>>>()?,
         );
         let position = std::sync::Arc::new(cache::Positions::new(&areas));
+        let merged = std::sync::Arc::new(read_merged_areas(&self.conn, level_id, &position)?);
         self.cache.borrow_mut().areas.insert(
             level_id,
             cache::LevelAreas {
                 areas: areas.clone(),
                 position: std::sync::Arc::clone(&position),
+                merged,
             },
         );
         Ok((areas, position))
@@ -585,7 +600,11 @@ impl Atlas {
             return Ok(column.clone());
         }
         let column = std::sync::Arc::new(match series_bytes(&self.conn, indicator_id, period_id, level_id)? {
-            Some(bytes) => series::decode_column(&bytes, &position, areas.len())?,
+            Some(bytes) => {
+                let mut column = series::decode_column(&bytes, &position, areas.len())?;
+                cache::mask_merged_column(&mut column, &self.merged_areas(level_id)?);
+                column
+            }
             None => Column::empty(areas.len()),
         });
         self.cache.borrow_mut().columns.insert(key, column.clone());
@@ -786,11 +805,14 @@ impl Atlas {
         if let Some(series) = self.cache.borrow().series.get(&key) {
             return Ok(series.clone());
         }
-        let series = std::sync::Arc::new(
-            read_series(&self.conn, indicator_id, period_id, level_id)?
-                .into_iter()
-                .collect::<Series>(),
-        );
+        let mut series = read_series(&self.conn, indicator_id, period_id, level_id)?
+            .into_iter()
+            .collect::<Series>();
+        let merged = self.merged_areas(level_id)?;
+        if !merged.is_empty() {
+            cache::mask_merged_series(&mut series, &self.level_areas(level_id)?, &merged);
+        }
+        let series = std::sync::Arc::new(series);
         self.cache.borrow_mut().series.insert(key, series.clone());
         Ok(series)
     }
@@ -1091,6 +1113,94 @@ pub(crate) fn write_official_reference(
 }
 
 /// Writes one line to the audit log inside the caller's transaction.
+/// Creates the combined area of `members` (area ids of one level) named `name`, or finds it
+/// when it exists: key the members' keys joined by "+" in key order, parent their common
+/// parent, geometry the union of theirs when every member has one. Returns its id, the
+/// members' keys, and whether it was created.
+pub(crate) fn insert_combined_area(
+    tx: &Connection,
+    level_id: i64,
+    name: &str,
+    members: &[i64],
+) -> Result<(i64, Vec<String>, bool)> {
+    let mut read = tx.prepare_cached("SELECT key, parent_area_id, geometry FROM area WHERE id = ?1")?;
+    let mut parts = Vec::with_capacity(members.len());
+    for &id in members {
+        let (key, parent, wkb) = read.query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+            ))
+        })?;
+        parts.push((key, parent, wkb));
+    }
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let keys: Vec<String> = parts.iter().map(|p| p.0.clone()).collect();
+    let key = keys.join("+");
+    if let Some(id) = tx
+        .query_row(
+            "SELECT id FROM area WHERE level_id = ?1 AND key = ?2",
+            params![level_id, key],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    {
+        return Ok((id, keys, false));
+    }
+    let parent = parts[0].1.filter(|p| parts.iter().all(|q| q.1 == Some(*p)));
+    let geometries: Option<Vec<geo::MultiPolygon<f64>>> = parts
+        .iter()
+        .map(|p| p.2.as_deref().map(crate::geometry::from_wkb).transpose())
+        .collect::<Result<Option<Vec<_>>>>()?;
+    let (wkb, area_m2, b) = match geometries {
+        Some(g) => {
+            let union = crate::geometry::oriented(&geo::unary_union(g.iter()));
+            (
+                Some(crate::geometry::to_wkb(&union)?),
+                Some(crate::geometry::area_m2(&union)),
+                crate::geometry::bbox(&union).map(|b| b.map(Some)).unwrap_or([None; 4]),
+            )
+        }
+        None => (None, None, [None; 4]),
+    };
+    tx.execute(
+        "INSERT INTO area(level_id, key, name, parent_area_id, geometry, area_m2, min_lon, min_lat, max_lon, max_lat)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![level_id, key, name, parent, wkb, area_m2, b[0], b[1], b[2], b[3]],
+    )?;
+    let id = tx.last_insert_rowid();
+    let mut member = tx.prepare_cached("INSERT INTO area_member(combined_area_id, member_area_id) VALUES (?1, ?2)")?;
+    for &m in members {
+        member.execute([id, m])?;
+    }
+    Ok((id, keys, true))
+}
+
+/// The combined areas of a level and their members, as positions.
+fn read_merged_areas(conn: &Connection, level_id: i64, position: &cache::Positions) -> Result<Vec<MergedArea>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.combined_area_id, m.member_area_id FROM area_member m JOIN area a ON a.id = m.combined_area_id
+         WHERE a.level_id = ?1 ORDER BY m.combined_area_id",
+    )?;
+    let mut merged: Vec<MergedArea> = Vec::new();
+    let rows = stmt.query_map([level_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (combined, member) = row?;
+        let (Some(combined), Some(member)) = (position.get(combined), position.get(member)) else {
+            continue;
+        };
+        match merged.last_mut() {
+            Some(m) if m.combined == combined => m.members.push(member),
+            _ => merged.push(MergedArea {
+                combined,
+                members: vec![member],
+            }),
+        }
+    }
+    Ok(merged)
+}
+
 pub(crate) fn log(tx: &Connection, action: &str, detail: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO audit_log(action, detail) VALUES (?1, ?2)",

@@ -155,6 +155,20 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (indicator_id, level_id, period_id)
     ) WITHOUT ROWID;
     "#,
+    // Version 6: merged areas. A row of a source table that stands for several areas of a
+    // level ("Moorfleet und Tatenberg") becomes a combined area of the same level (key
+    // "A+B", geometry the union of the members'); this table names its members. Per series,
+    // the combined area stands in for its members where it has a value and they have none
+    // (`store::merges`).
+    r#"
+    INSERT OR REPLACE INTO schema_note VALUES (6, 'zusammengefasste Gebiete');
+    CREATE TABLE area_member (
+        combined_area_id INTEGER NOT NULL REFERENCES area(id) ON DELETE CASCADE,
+        member_area_id INTEGER NOT NULL REFERENCES area(id) ON DELETE CASCADE,
+        PRIMARY KEY (combined_area_id, member_area_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX area_member_by_member ON area_member(member_area_id);
+    "#,
 ];
 
 /// The schema version this build writes.
