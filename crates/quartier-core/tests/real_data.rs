@@ -731,3 +731,38 @@ fn merged_rows_become_combined_areas_and_the_bezirk_sums_match_the_published_tot
     assert!(again.combined_areas_created.is_empty());
     assert_eq!(atlas.areas(level.id).unwrap().len(), 108);
 }
+
+/// The sweep-line validity check that replaced geo's quadratic one agrees with geo on every
+/// real outline: all areas of Berlin's and Hamburg's levels are valid by both (the Planungsräume from
+/// the sample, whose copy in realdata has a known duplicate key).
+#[test]
+fn real_outlines_are_valid_by_the_sweep_and_by_geo() {
+    use geo::Validation;
+    let dir = tempfile::tempdir().unwrap();
+    let mut atlas = new_atlas(dir.path(), "Prüfung");
+    let data = realdata();
+    let files = [
+        (
+            "Bezirksregion",
+            data.join("berlin/geometry/berlin-lor-district-regions-until-2020.geojson"),
+        ),
+        (
+            "Planungsraum",
+            sample_data().join("geometry/berlin-lor-planning-areas-until-2020.geojson"),
+        ),
+        ("Ortsteil", data.join("hamburg/hamburg-quarters.geojson")),
+    ];
+    let mut polygons = 0;
+    for (level, file) in files {
+        import_level(&mut atlas, level, file, None);
+        let l = atlas.level(level).unwrap();
+        for (area, g) in atlas.area_geometries(l.id).unwrap() {
+            for p in &g.0 {
+                assert_eq!(quartier_core::geometry::polygon_problem(p), None, "{}", area.key);
+                assert!(p.is_valid(), "{}: {:?}", area.key, p.validation_errors());
+                polygons += 1;
+            }
+        }
+    }
+    assert!(polygons > 700, "{polygons}");
+}

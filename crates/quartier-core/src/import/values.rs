@@ -470,19 +470,26 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         }
     }
     // Only computed when some row is a candidate: it parses every value column once more.
-    let count_columns = std::cell::OnceCell::new();
+    let count_sums = std::cell::OnceCell::new();
     let mut total_rows = Vec::new();
     let mut is_total = vec![false; table.rows.len()];
     // Area → the row that is its own where several rows carry its name (see below).
     let mut own_rows: HashMap<i64, usize> = HashMap::new();
-    for i in 0..table.rows.len() {
+    // In long form an area has many rows; only wide tables hold each area once.
+    let duplicate = |m: &RowMatch| long_cols.is_none() && matches!(m, RowMatch::Area(id) if area_rows[id].len() > 1);
+    let candidates: Vec<usize> = (0..table.rows.len())
+        .filter(|i| {
+            let m = &matches[*i].1;
+            duplicate(m) || !matches!(m, RowMatch::Area(_) | RowMatch::Reference)
+        })
+        .collect();
+    // How far above a candidate a run may end: the whole table for the few candidates of an
+    // ordinary file, shorter when thousands of rows are candidates (a table of new keys, rows
+    // repeated), so that the search stays linear in the file.
+    let window = (TOTAL_SEARCH_BUDGET / candidates.len().max(1)).max(16);
+    for i in candidates {
         let (raw, m) = &matches[i];
-        // In long form an area has many rows; only wide tables hold each area once.
-        let duplicate = long_cols.is_none() && matches!(m, RowMatch::Area(id) if area_rows[id].len() > 1);
-        let candidate = duplicate || !matches!(m, RowMatch::Area(_) | RowMatch::Reference);
-        if !candidate {
-            continue;
-        }
+        let duplicate = duplicate(m);
         let form = name_match_form(raw);
         let by_word = form == atlas_name
             || TOTAL_WORDS
@@ -491,14 +498,14 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         // The evidence is every column of the file that is not the key, the name or a long
         // form's indicator or period: which columns the user imports does not change which
         // rows are totals.
-        let count_columns = count_columns.get_or_init(|| {
+        let count_sums = count_sums.get_or_init(|| {
             let evidence: Vec<usize> = (0..table.headers.len())
                 .filter(|c| *c != key_col && Some(*c) != name_col)
                 .filter(|c| long_cols.is_none_or(|(ic, pc)| *c != ic && *c != pc))
                 .collect();
-            count_like_columns(&table, &evidence, decimal)
+            CountSums::new(&table, &count_like_columns(&table, &evidence, decimal), decimal)
         });
-        let by_sum = total_of_earlier_rows(&table, count_columns, decimal, i);
+        let by_sum = count_sums.total_of_earlier_rows(i, window);
         // A total of rows that are not areas of the imported level, under the name of an area
         // of that level, is that area's own row (importing the Bezirke from a table of
         // Stadtteile with Bezirk totals): the other rows of that name are finer areas that
@@ -1336,51 +1343,78 @@ fn number_at(cell: &RawCell, decimal: DecimalSeparator) -> Option<f64> {
     }
 }
 
-/// If row `i` holds, in every count column, the sum of a contiguous run of two or more
-/// earlier rows, returns the run (first, last row index).
-///
-/// A sum in a single count column is no evidence: among hundreds of rows some run of
-/// inhabitants adds up to another area's by chance (MSS 2021 lost four Planungsräume so, and a
-/// generated 20,000-row table four more even when only runs directly above counted). At least
-/// two count columns must agree; totals in tables with fewer are found by their name.
-fn total_of_earlier_rows(
-    table: &RawTable,
-    count_columns: &[usize],
-    decimal: DecimalSeparator,
-    i: usize,
-) -> Option<(usize, usize)> {
-    if count_columns.len() < 2 {
-        return None;
+/// How many row ends the search for total rows may try in all (see `window` above).
+const TOTAL_SEARCH_BUDGET: usize = 4_000_000;
+
+/// The count columns of a table, parsed once, with prefix sums (a missing count adds zero, which
+/// can only miss a total, never fake one across all count columns).
+struct CountSums {
+    /// Per count column, per row: the number.
+    values: Vec<Vec<Option<f64>>>,
+    /// Per count column: `prefix[j]` is the sum of rows `0..j`.
+    prefix: Vec<Vec<f64>>,
+}
+
+impl CountSums {
+    fn new(table: &RawTable, count_columns: &[usize], decimal: DecimalSeparator) -> Self {
+        let values: Vec<Vec<Option<f64>>> = count_columns
+            .iter()
+            .map(|c| table.rows.iter().map(|r| number_at(&r.cells[*c], decimal)).collect())
+            .collect();
+        let prefix = values
+            .iter()
+            .map(|column| {
+                std::iter::once(0.0)
+                    .chain(column.iter().scan(0.0, |sum, v| {
+                        *sum += v.unwrap_or(0.0);
+                        Some(*sum)
+                    }))
+                    .collect()
+            })
+            .collect();
+        CountSums { values, prefix }
     }
-    let first_col = count_columns[0];
-    let target = number_at(&table.rows[i].cells[first_col], decimal)?;
-    if target <= 0.0 {
-        return None;
-    }
-    // Prefix sums over earlier rows (missing counts as zero, which can only miss a total, never fake one
-    // across all count columns).
-    let mut prefix = vec![0.0; i + 1];
-    for j in 0..i {
-        prefix[j + 1] = prefix[j] + number_at(&table.rows[j].cells[first_col], decimal).unwrap_or(0.0);
-    }
-    for end in (1..=i).rev() {
-        for start in (0..end.saturating_sub(1)).rev() {
-            let sum = prefix[end] - prefix[start];
-            if sum > target + 0.5 {
-                break;
-            }
-            if (sum - target).abs() < 0.5 {
+
+    /// If row `i` holds, in every count column, the sum of a contiguous run of two or more
+    /// earlier rows ending at most `window` rows above it, returns the run (first, last row
+    /// index): the latest run, and of those the shortest.
+    ///
+    /// A sum in a single count column is no evidence: among hundreds of rows some run of
+    /// inhabitants adds up to another area's by chance (MSS 2021 lost four Planungsräume so, and a
+    /// generated 20,000-row table four more even when only runs directly above counted). At least
+    /// two count columns must agree; totals in tables with fewer are found by their name.
+    ///
+    /// Counts are whole and not negative, so the prefix sums rise: the start of a run with the
+    /// wanted sum is found by binary search, and one row costs O(window · log n).
+    fn total_of_earlier_rows(&self, i: usize, window: usize) -> Option<(usize, usize)> {
+        if self.values.len() < 2 {
+            return None;
+        }
+        let target = self.values[0][i]?;
+        if target <= 0.0 {
+            return None;
+        }
+        let prefix = &self.prefix[0];
+        for end in (i.saturating_sub(window).max(2)..=i).rev() {
+            // Starts up to end − 2 (two rows at least) with prefix[end] − prefix[start]
+            // within 0.5 of the target, latest first.
+            let low = prefix[end] - target - 0.5;
+            let high = prefix[end] - target + 0.5;
+            let starts = &prefix[..=end - 2];
+            let (first, past) = (
+                starts.partition_point(|p| *p <= low),
+                starts.partition_point(|p| *p < high),
+            );
+            for start in (first..past).rev() {
                 // Every other count column with a number in row `i` must agree, and at least
                 // one must: an empty cell is no agreement.
                 let mut agreeing = 0;
-                let contradicted = count_columns[1..].iter().any(|c| {
-                    let Some(t) = number_at(&table.rows[i].cells[*c], decimal) else {
+                let contradicted = (1..self.values.len()).any(|c| {
+                    let Some(t) = self.values[c][i] else {
                         return false;
                     };
-                    let s: f64 = (start..end)
-                        .filter_map(|j| number_at(&table.rows[j].cells[*c], decimal))
-                        .sum();
-                    let agrees = (s - t).abs() < 0.5;
+                    let sum = self.prefix[c][end] - self.prefix[c][start];
+                    let agrees = (sum - t).abs() < 0.5;
                     agreeing += usize::from(agrees);
                     !agrees
                 });
@@ -1389,8 +1423,8 @@ fn total_of_earlier_rows(
                 }
             }
         }
+        None
     }
-    None
 }
 
 /// "A und B", "A/B", "A + B", "0101+0102": the parts with their areas, if each names
