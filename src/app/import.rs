@@ -507,6 +507,7 @@ impl Request {
                     (!s.without_parent.is_empty())
                         .then(|| format!("{} Flächen ohne übergeordnetes Gebiet", s.without_parent.len())),
                 )
+                .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
                 .collect()
             }
             Request::Values(opts) => {

@@ -388,9 +388,19 @@ impl Verb for GeometryArgs {
 
 fn print_geometry(s: &GeometryImportSummary) {
     println!(
-        "{}: {} Flächen auf Ebene „{}“ ({} neu, {} ersetzt), Bezugssystem {} ({}), Gesamtfläche {:.1} km²",
-        s.file, s.areas_read, s.level, s.areas_created, s.areas_updated, s.crs, s.crs_source, s.total_area_km2
+        "{}: {} Flächen auf Ebene „{}“ ({} neu, {} ersetzt), Bezugssystem {} ({}), Gesamtfläche {} km²",
+        s.file,
+        s.areas_read,
+        s.level,
+        s.areas_created,
+        s.areas_updated,
+        s.crs,
+        s.crs_source,
+        quartier_core::numbers::format_german(s.total_area_km2, 1)
     );
+    for warning in &s.warnings {
+        println!("  Achtung: {warning}");
+    }
     if s.keys_padded > 0 {
         println!("  {} Schlüssel mit führenden Nullen ergänzt", s.keys_padded);
     }

@@ -338,6 +338,15 @@ impl Metric {
     }
 }
 
+/// Whether coordinates in `epsg` are degrees of longitude and latitude (not metres).
+pub fn is_geographic(epsg: u16) -> bool {
+    matches!(epsg, 4326 | 4258 | 4314)
+}
+
+/// The extent of Germany with a margin of about 50 km (lon min, lat min, lon max, lat max):
+/// areas outside it are not a German municipality's, usually a wrong coordinate system.
+pub const GERMANY_EXTENT: [f64; 4] = [5.2, 46.8, 15.8, 55.5];
+
 /// Plausibility of WGS84 coordinates for a German municipality: inside the world, and not
 /// obviously projected metres.
 pub fn looks_like_lon_lat(x: f64, y: f64) -> bool {

@@ -426,3 +426,47 @@ fn zipped_shapefile_parts_only(dir: &Path, parts: &[&str]) -> PathBuf {
     zip.finish().unwrap();
     zip_path
 }
+
+/// Issue 14: a shapefile whose first record length is damaged (`.shp` bytes 104–107 set to
+/// 0x3FFFFFFF) made the reader stop after one shape: 1 area instead of 3, exit 0. The counts
+/// of `.shp` and `.dbf` must agree.
+#[test]
+fn a_damaged_record_length_is_refused_instead_of_importing_one_area() {
+    let dir = tempfile::tempdir().unwrap();
+    zipped_shapefile(dir.path(), &three_areas(), ALL, Some(PRJ_UTM32), None);
+    let shp = dir.path().join("gebiete.shp");
+    let mut bytes = std::fs::read(&shp).unwrap();
+    bytes[104..108].copy_from_slice(&0x3FFF_FFFFu32.to_be_bytes());
+    std::fs::write(&shp, bytes).unwrap();
+    std::fs::remove_file(dir.path().join("gebiete.shx")).unwrap();
+    let mut atlas = new_atlas(dir.path(), "Köln");
+    let e = import(&mut atlas, shp, None).unwrap_err().to_string();
+    assert!(
+        e.contains("gebiete.shp") && (e.contains("3 Datensätze") || e.contains("beschädigt")),
+        "{e}"
+    );
+    assert!(atlas.levels().unwrap().is_empty());
+}
+
+/// Issue 14: longitudes and latitudes under a UTM `.prj` were read as metres (a point near
+/// the equator) and gave a negative total area. Degrees in a projected system are refused.
+#[test]
+fn degrees_under_a_utm_prj_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let features = vec![Feature {
+        key: "001",
+        name: "Mitte",
+        rings: vec![square(13.40, 52.50, 0.01)],
+    }];
+    let zip = zipped_shapefile(dir.path(), &features, ALL, Some(PRJ_UTM32), None);
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    let e = import(&mut atlas, zip.clone(), None).unwrap_err().to_string();
+    assert!(
+        e.contains("Längen- und Breitengraden") && e.contains("EPSG:25832") && e.contains("--crs EPSG:4326"),
+        "{e}"
+    );
+    assert!(atlas.levels().unwrap().is_empty());
+    let s = import(&mut atlas, zip, Some("EPSG:4326")).unwrap();
+    assert!((s.total_area_km2 - 0.75).abs() < 0.05, "{}", s.total_area_km2);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+}

@@ -100,6 +100,8 @@ pub struct GeometryImportSummary {
     pub without_parent: Vec<String>,
     /// Total area in km².
     pub total_area_km2: f64,
+    /// Things that were imported but look wrong (areas outside Germany), in German.
+    pub warnings: Vec<String>,
 }
 
 pub(crate) struct SourceFeature {
@@ -125,6 +127,7 @@ pub fn import_geometry(
     progress.report(0.0, "Geometrie wird gelesen");
     let layer = read_layer(&opts.file, opts.crs.as_deref())?;
     check_cancel(progress)?;
+    check_degrees_in_projected_crs(&layer, &file)?;
     let transform = ToWgs84::new(layer.epsg)?;
 
     let existing_level = atlas
@@ -139,6 +142,9 @@ pub fn import_geometry(
         },
         (None, None) => None,
     };
+    if let (Some(parent), Some(level)) = (&parent_level, &existing_level) {
+        check_no_level_cycle(atlas, level, parent)?;
+    }
     if opts.parent_key_column.is_some() && parent_level.is_none() {
         return Err(Error::Invalid("--parent-key-column braucht --parent-level".into()));
     }
@@ -222,7 +228,9 @@ pub fn import_geometry(
         name: String,
         parent_key: Option<String>,
         geometry: MultiPolygon<f64>,
+        area_m2: f64,
     }
+    let mut outside_germany = Vec::new();
     let mut prepared = Vec::with_capacity(layer.features.len());
     let total = layer.features.len().max(1);
     for (i, (feature, raw_key)) in layer.features.into_iter().zip(raw_keys).enumerate() {
@@ -277,11 +285,26 @@ pub fn import_geometry(
             problems.push(Problem::at(row, &opts.key_column, &key, reason));
             continue;
         }
+        let bbox = crate::geometry::bbox(&geometry).unwrap_or_default();
+        let area_m2 = crate::geometry::area_m2(&geometry);
+        if let Some(reason) = implausible_extent(bbox, area_m2) {
+            problems.push(Problem::at(row, &opts.key_column, &key, reason));
+            continue;
+        }
+        let g = crate::crs::GERMANY_EXTENT;
+        if bbox[2] < g[0] || bbox[0] > g[2] || bbox[3] < g[1] || bbox[1] > g[3] {
+            outside_germany.push(format!(
+                "{key} bei {}° O, {}° N",
+                crate::numbers::format_german((bbox[0] + bbox[2]) / 2.0, 2),
+                crate::numbers::format_german((bbox[1] + bbox[3]) / 2.0, 2)
+            ));
+        }
         prepared.push(Prepared {
             key,
             name,
             parent_key,
             geometry,
+            area_m2,
         });
     }
     fail_on_problems(&file, problems)?;
@@ -388,7 +411,7 @@ pub fn import_geometry(
         )?;
         for (p, parent_id) in prepared.iter().zip(&parent_ids) {
             let wkb = crate::geometry::to_wkb(&p.geometry)?;
-            let area = crate::geometry::area_m2(&p.geometry);
+            let area = p.area_m2;
             total_area += area;
             let b = crate::geometry::bbox(&p.geometry).unwrap_or([0.0; 4]);
             match find
@@ -434,7 +457,108 @@ pub fn import_geometry(
         parent_method,
         without_parent,
         total_area_km2: total_area / 1e6,
+        warnings: outside_germany_warning(&outside_germany, prepared.len())
+            .into_iter()
+            .collect(),
     })
+}
+
+/// A level cannot lie below itself: `level` under `parent` must not close a loop of parent
+/// levels (Bezirk → Planungsraum after Planungsraum → Bezirk would send aggregation and
+/// suppression round in circles).
+fn check_no_level_cycle(atlas: &Atlas, level: &crate::model::Level, parent: &crate::model::Level) -> Result<()> {
+    let levels = atlas.levels()?;
+    let mut chain = vec![parent.name.clone()];
+    let mut at = Some(parent.clone());
+    while let Some(l) = at {
+        if l.id == level.id {
+            return Err(Error::Invalid(if chain.len() == 1 {
+                format!(
+                    "Die Ebene „{}“ kann nicht ihre eigene übergeordnete Ebene sein (--parent-level)",
+                    level.name
+                )
+            } else {
+                format!(
+                    "„{}“ unter „{}“ ergäbe einen Kreis von Ebenen ({} → {}); --parent-level prüfen",
+                    level.name,
+                    parent.name,
+                    level.name,
+                    chain.join(" → ")
+                )
+            }));
+        }
+        at = l
+            .parent_level_id
+            .and_then(|p| levels.iter().find(|x| x.id == p).cloned());
+        if let Some(next) = &at {
+            chain.push(next.name.clone());
+        }
+        if chain.len() > levels.len() + 1 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The warning for areas outside Germany, naming up to three.
+fn outside_germany_warning(outside: &[String], total: usize) -> Option<String> {
+    (!outside.is_empty()).then(|| {
+        format!(
+            "{} von {total} Flächen liegen außerhalb Deutschlands ({}{}): stimmt das Bezugssystem?",
+            outside.len(),
+            outside.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            if outside.len() > 3 { ", …" } else { "" }
+        )
+    })
+}
+
+/// Why an area's extent cannot be an area of a municipality: spanning more than half the
+/// longitudes (across the antimeridian, or the whole world, where the area on the sphere
+/// comes out as 510 million or 0 km²), no area at all, or more than the area of Germany
+/// several times over.
+fn implausible_extent(bbox: [f64; 4], area_m2: f64) -> Option<String> {
+    let span = bbox[2] - bbox[0];
+    if span > 180.0 {
+        return Some(format!(
+            "die Fläche reicht über {}° Länge (über die Datumsgrenze oder um die ganze Erde): keine Fläche einer Gemeinde, falsches Bezugssystem?",
+            crate::numbers::format_german(span, 0)
+        ));
+    }
+    if area_m2.is_nan() || area_m2 <= 0.0 {
+        return Some("die Fläche ist 0 km² groß (alle Punkte auf einer Linie?)".into());
+    }
+    if area_m2 > 1.0e12 {
+        return Some(format!(
+            "die Fläche ist {} km² groß, mehr als Deutschland: falsches Bezugssystem?",
+            crate::numbers::format_german(area_m2 / 1e6, 0)
+        ));
+    }
+    None
+}
+
+/// Coordinates that are all within ±180/±90 in a projected coordinate system (metres) are
+/// degrees under a wrong `.prj` or `--crs` (read as metres they land near the equator).
+fn check_degrees_in_projected_crs(layer: &SourceLayer, file: &str) -> Result<()> {
+    use geo::CoordsIter;
+    if crate::crs::is_geographic(layer.epsg) {
+        return Ok(());
+    }
+    let mut coords = layer
+        .features
+        .iter()
+        .filter_map(|f| f.rings.as_ref().ok())
+        .flat_map(|g| g.coords_iter());
+    let Some(first) = coords.next() else {
+        return Ok(());
+    };
+    if crate::crs::looks_like_lon_lat(first.x, first.y) && coords.all(|c| crate::crs::looks_like_lon_lat(c.x, c.y)) {
+        return Err(Error::Invalid(format!(
+            "{file}: die Koordinaten (z. B. {}, {}) sehen nach Längen- und Breitengraden aus, das Bezugssystem \
+             ist aber EPSG:{} ({}, in Metern). Stimmt die .prj-Datei? Sonst mit --crs EPSG:4326 importieren.",
+            first.x, first.y, layer.epsg, layer.crs_source
+        )));
+    }
+    Ok(())
 }
 
 /// The polygons of a file (GeoJSON or shapefile) in WGS84, without attributes: for masks such
@@ -781,6 +905,7 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
         None => shapefile::ShapeReader::new(Cursor::new(parts.shp)).map_err(|e| bad(&e))?,
     };
     let dbase_reader = dbf_reader(dbf, encoding, file)?;
+    let records = dbase_reader.header().num_records as usize;
     let mut reader = shapefile::Reader::new(shape_reader, dbase_reader);
     let mut features = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
@@ -797,6 +922,14 @@ fn read_shapefile(parts: ShapefileParts, file: &str, override_epsg: Option<u16>)
             properties,
             rings: shape_to_multipolygon(shape),
         });
+    }
+    // A damaged record length makes the shape reader stop early without an error.
+    if features.len() != records {
+        return Err(Error::Invalid(format!(
+            "{file}: die Geometrie (.shp) enthält {} Flächen, die Attributtabelle (.dbf) {records} Datensätze; \
+             die .shp ist beschädigt oder gehört nicht zur .dbf",
+            features.len()
+        )));
     }
     Ok(SourceLayer {
         features,
