@@ -223,10 +223,7 @@ impl Verb for DistanceArgs {
             distance(&atlas, &request, &progress)?
         };
         if let (Some(file), Some(isochrones)) = (&self.isochrones, &result.isochrones) {
-            std::fs::write(file, serde_json::to_string(isochrones)?).map_err(|e| quartier_core::Error::Io {
-                path: file.clone(),
-                source: e,
-            })?;
+            std::fs::write(file, serde_json::to_string(isochrones)?).map_err(|e| quartier_core::Error::io(file, e))?;
         }
         emit(self.json, &result, print_distance)
     }

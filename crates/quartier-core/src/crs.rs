@@ -227,7 +227,7 @@ impl ToWgs84 {
     /// Prepares the transformation from `epsg` (one of [`SUPPORTED`]).
     pub fn new(epsg: u16) -> Result<Self> {
         let internal =
-            |e: proj4rs::errors::Error| Error::Invalid(format!("Transformation EPSG:{epsg} nicht verfügbar: {e}"));
+            |_: proj4rs::errors::Error| Error::Invalid(format!("Transformation EPSG:{epsg} nicht verfügbar"));
         let target = Proj::from_epsg_code(4326).map_err(internal)?;
         let source = if epsg == 4326 {
             None
@@ -252,9 +252,9 @@ impl ToWgs84 {
         } else {
             (x, y, 0.0)
         };
-        proj4rs::transform::transform(source, &self.target, &mut p).map_err(|e| {
+        proj4rs::transform::transform(source, &self.target, &mut p).map_err(|_| {
             Error::Invalid(format!(
-                "Koordinate ({x}, {y}) lässt sich aus EPSG:{} nicht umrechnen: {e}",
+                "Koordinate ({x}, {y}) lässt sich aus EPSG:{} nicht umrechnen (außerhalb des Gültigkeitsbereichs?)",
                 self.epsg
             ))
         })?;
@@ -290,7 +290,7 @@ impl Metric {
     /// The projection for a municipality centred at `lon` degrees.
     pub fn for_longitude(lon: f64) -> Result<Self> {
         let zone = Self::zone_of(lon);
-        let internal = |e: proj4rs::errors::Error| Error::Invalid(format!("UTM-Zone {zone} nicht verfügbar: {e}"));
+        let internal = |_: proj4rs::errors::Error| Error::Invalid(format!("UTM-Zone {zone} nicht verfügbar"));
         Ok(Metric {
             zone,
             wgs84: Proj::from_epsg_code(4326).map_err(internal)?,
@@ -312,9 +312,9 @@ impl Metric {
     /// (lon, lat) in degrees → (easting, northing) in metres.
     pub fn project(&self, lon: f64, lat: f64) -> Result<(f64, f64)> {
         let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
-        proj4rs::transform::transform(&self.wgs84, &self.utm, &mut p).map_err(|e| {
+        proj4rs::transform::transform(&self.wgs84, &self.utm, &mut p).map_err(|_| {
             Error::Invalid(format!(
-                "Koordinate ({lon}, {lat}) lässt sich nicht nach UTM umrechnen: {e}"
+                "Koordinate ({lon}, {lat}) lässt sich nicht nach UTM umrechnen (außerhalb des Gültigkeitsbereichs?)"
             ))
         })?;
         Ok((p.0, p.1))
@@ -324,7 +324,7 @@ impl Metric {
     pub fn unproject(&self, x: f64, y: f64) -> Result<(f64, f64)> {
         let mut p = (x, y, 0.0);
         proj4rs::transform::transform(&self.utm, &self.wgs84, &mut p)
-            .map_err(|e| Error::Invalid(format!("UTM-Koordinate ({x}, {y}) lässt sich nicht zurückrechnen: {e}")))?;
+            .map_err(|_| Error::Invalid(format!("UTM-Koordinate ({x}, {y}) lässt sich nicht zurückrechnen")))?;
         Ok((p.0.to_degrees(), p.1.to_degrees()))
     }
 

@@ -11,12 +11,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("Datei {path}: {source}")]
+    #[error("Datei {path}: {}", io_reason(error))]
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
+        /// The operating system's error (not a `source`: its English text must not reach
+        /// the planner through an error chain; [`io_reason`] says it in German).
+        error: std::io::Error,
     },
     /// The SQLite layer failed: an internal error (busy, read-only and damaged files have
     /// their own variants, see the `From` conversion).
@@ -107,11 +108,38 @@ impl Error {
         !matches!(self, Error::Sqlite(_) | Error::Internal(_))
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A file that could not be read or written.
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+}
+
+/// What an operating system error means, in German (the system's own text is English).
+pub fn io_reason(error: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let text = match error.kind() {
+        K::NotFound => "nicht gefunden",
+        K::PermissionDenied => "keine Berechtigung (Zugriff verweigert)",
+        K::AlreadyExists => "existiert bereits",
+        K::InvalidData => "Inhalt nicht lesbar (kein Text in UTF-8? Zeichensatz prüfen)",
+        K::UnexpectedEof => "endet vorzeitig (abgeschnitten?)",
+        K::IsADirectory => "ist ein Ordner, keine Datei",
+        K::NotADirectory => "ein Teil des Pfades ist kein Ordner",
+        K::StorageFull => "der Datenträger ist voll",
+        K::ReadOnlyFilesystem => "das Dateisystem ist schreibgeschützt",
+        K::OutOfMemory => "nicht genug Arbeitsspeicher",
+        K::Interrupted | K::TimedOut | K::WouldBlock => "der Zugriff wurde unterbrochen; bitte wiederholen",
+        K::FileTooLarge => "die Datei ist zu groß",
+        K::InvalidFilename | K::InvalidInput => "ungültiger Dateiname oder Pfad",
+        _ => "",
+    };
+    match (text, error.raw_os_error()) {
+        ("", Some(code)) => format!("Ein-/Ausgabefehler (Systemfehler {code})"),
+        ("", None) => "Ein-/Ausgabefehler".to_string(),
+        (text, _) => text.to_string(),
     }
 }
 

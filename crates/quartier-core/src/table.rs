@@ -89,6 +89,16 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path, sheet),
         "csv" | "txt" | "tsv" | "tab" => {
+            let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+            if size > MAX_TEXT_TABLE_BYTES {
+                return Err(Error::Invalid(format!(
+                    "{}: die Datei ist {} MiB groß; gelesen werden Tabellen bis {} MiB. Bitte aufteilen \
+                     (z. B. je Zeitraum eine Datei).",
+                    file_name(path),
+                    crate::numbers::format_german((size >> 20) as f64, 0),
+                    MAX_TEXT_TABLE_BYTES >> 20
+                )));
+            }
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             read_csv_bytes(&bytes, &file_name(path))
         }
@@ -143,8 +153,10 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
     let mut problems = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            Error::Invalid(format!("{source}, Zeile {line}: CSV nicht lesbar: {e}"))
+            Error::Invalid(format!(
+                "{source}: CSV nicht lesbar ({})",
+                crate::import::reasons::csv_reason(&e)
+            ))
         })?;
         // The csv crate does not count blank lines; count newlines up to the record instead.
         // A record's position may point at the blank lines before it: skip them.
@@ -192,6 +204,7 @@ pub fn read_csv_bytes(bytes: &[u8], source: &str) -> Result<RawTable> {
         }
     }
     let headers = headers.ok_or_else(|| Error::Invalid(format!("{source}: die Datei ist leer")))?;
+    problems.extend(oversized_cells(&headers, &rows));
     fail_on_problems(source, problems)?;
     Ok(RawTable {
         source: source.to_string(),
@@ -207,8 +220,12 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     if ext == "xlsx" || ext == "xlsm" {
         check_xlsx_sizes(path, &source)?;
     }
-    let mut workbook = calamine::open_workbook_auto(path)
-        .map_err(|e| Error::Invalid(format!("{source}: Arbeitsmappe nicht lesbar: {e}")))?;
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| {
+        Error::Invalid(format!(
+            "{source}: Arbeitsmappe nicht lesbar: {}",
+            crate::import::reasons::spreadsheet_reason(&e)
+        ))
+    })?;
     let names = workbook.sheet_names();
     let sheet_name = match sheet {
         Some(s) => names
@@ -226,9 +243,12 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             .cloned()
             .ok_or_else(|| Error::Invalid(format!("{source}: keine Tabellenblätter")))?,
     };
-    let range = workbook
-        .worksheet_range(&sheet_name)
-        .map_err(|e| Error::Invalid(format!("{source}, Blatt „{sheet_name}“: nicht lesbar: {e}")))?;
+    let range = workbook.worksheet_range(&sheet_name).map_err(|e| {
+        Error::Invalid(format!(
+            "{source}, Blatt „{sheet_name}“: nicht lesbar: {}",
+            crate::import::reasons::spreadsheet_reason(&e)
+        ))
+    })?;
     let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
     let mut all: Vec<RawRow> = Vec::new();
     for (i, row) in range.rows().enumerate() {
@@ -266,7 +286,7 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     let named = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
     headers.truncate(named);
     let mut problems = Vec::new();
-    let rows = all
+    let rows: Vec<RawRow> = all
         .into_iter()
         .skip(data_start)
         .map(|mut r| {
@@ -297,6 +317,7 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             "{source}, Blatt „{sheet_name}“: das Blatt ist leer"
         )));
     }
+    problems.extend(oversized_cells(&headers, &rows));
     fail_on_problems(&format!("{source}, Blatt „{sheet_name}“"), problems)?;
     Ok(RawTable {
         source,
@@ -304,6 +325,56 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         rows,
         encoding: "XLSX",
     })
+}
+
+/// The largest CSV file read (it is read whole, then parsed): 1 GiB, ten times a table of
+/// a million rows with thirty columns.
+pub const MAX_TEXT_TABLE_BYTES: u64 = 1 << 30;
+
+/// The longest cell text: Excel's own limit (32,767 characters). A cell beyond it is no
+/// value of a monitoring table but a damaged or manipulated file.
+pub const MAX_CELL_CHARACTERS: usize = 32_767;
+
+/// The longest column heading: it becomes an indicator's name or a POI attribute's name.
+pub const MAX_HEADING_CHARACTERS: usize = 256;
+
+/// The largest part of an XLSX (a sheet's or the shared texts' XML) when unpacked: 512 MiB,
+/// several times a sheet of a million rows. A sheet padded with 1.2 GB of blanks, or one
+/// cell of 1.2 GB, would otherwise be unpacked and parsed in memory (6 GB).
+pub const MAX_XLSX_PART_BYTES: u64 = 512 << 20;
+
+/// Headings and cells beyond [`MAX_HEADING_CHARACTERS`] and [`MAX_CELL_CHARACTERS`], as
+/// problems (the first ten).
+fn oversized_cells(headers: &[String], rows: &[RawRow]) -> Vec<Problem> {
+    let heading_problems = headers.iter().enumerate().filter_map(|(i, h)| {
+        let n = h.chars().count();
+        (n > MAX_HEADING_CHARACTERS).then(|| {
+            Problem::at(
+                1,
+                format!("Spalte {}", i + 1),
+                h.as_str(),
+                format!("die Spaltenüberschrift ist {n} Zeichen lang; erlaubt sind {MAX_HEADING_CHARACTERS}"),
+            )
+        })
+    });
+    let cell_problems = rows.iter().flat_map(|r| {
+        r.cells.iter().enumerate().filter_map(move |(c, cell)| match cell {
+            RawCell::Text(t) if t.len() > MAX_CELL_CHARACTERS && t.chars().count() > MAX_CELL_CHARACTERS => {
+                Some(Problem::at(
+                    r.line,
+                    headers.get(c).cloned().unwrap_or_default(),
+                    t.as_str(),
+                    format!(
+                        "die Zelle hat {} Zeichen; erlaubt sind {} (wie in Excel)",
+                        crate::numbers::format_german(t.chars().count() as f64, 0),
+                        crate::numbers::format_german(MAX_CELL_CHARACTERS as f64, 0)
+                    ),
+                ))
+            }
+            _ => None,
+        })
+    });
+    heading_problems.chain(cell_problems).take(10).collect()
 }
 
 /// The most cells the used range of a sheet may span (rows × columns): the spreadsheet
@@ -337,14 +408,31 @@ fn check_xlsx_sizes(path: &Path, source: &str) -> Result<()> {
             continue;
         }
         let size = entry.size();
+        let too_large = |bytes: u64| {
+            Error::Invalid(format!(
+                "{source}: der Teil „{name}“ ist entpackt {} MiB groß; gelesen werden höchstens {} MiB je \
+                 Tabellenblatt (leere Zeilen, Leerzeichen oder übergroße Zellen entfernen)",
+                crate::numbers::format_german((bytes >> 20) as f64, 0),
+                MAX_XLSX_PART_BYTES >> 20
+            ))
+        };
+        if size > MAX_XLSX_PART_BYTES {
+            return Err(too_large(size));
+        }
         let mut scanner = RefScanner::default();
         let mut buffer = vec![0u8; 64 * 1024];
         let mut carry: Vec<u8> = Vec::new();
         let mut head: Vec<u8> = Vec::new();
+        let mut unpacked = 0u64;
         loop {
             let n = entry.read(&mut buffer).map_err(|e| Error::io(path, e))?;
             if n == 0 {
                 break;
+            }
+            // The size in the ZIP directory may lie; count what actually comes out.
+            unpacked += n as u64;
+            if unpacked > MAX_XLSX_PART_BYTES {
+                return Err(too_large(unpacked));
             }
             if strings {
                 if head.len() < 4096 {

@@ -168,3 +168,99 @@ fn a_level_cannot_become_its_own_ancestor() {
     assert!(e.contains("nicht ihre eigene übergeordnete Ebene"), "{e}");
     assert_eq!(atlas.levels().unwrap(), before);
 }
+
+/// Limits with the limit stated: a cell beyond Excel's 32,767 characters, a heading of 300
+/// characters (the 1 MB heading of an unused POI column made a 2.87 GB atlas), and a
+/// shapefile's `.prj` that unpacks beyond 64 KiB (zip entries were read whole into memory).
+#[test]
+fn oversized_cells_headings_and_zip_entries_are_refused_with_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = dir.path().join("zelle.csv");
+    std::fs::write(&cell, format!("id;name\n1;{}\n", "x".repeat(40_000))).unwrap();
+    let e = problem(quartier_core::table::read_table(&cell, None).unwrap_err());
+    assert!(e.contains("40.000 Zeichen; erlaubt sind 32.767"), "{e}");
+    assert!(e.len() < 400, "the value is quoted shortly: {e}");
+
+    let heading = dir.path().join("kopf.csv");
+    std::fs::write(&heading, format!("name;lon;lat;{}\nKita;13,4;52,5;\n", "H".repeat(300))).unwrap();
+    let mut atlas = new_atlas(dir.path(), "Berlin");
+    let e = problem(
+        quartier_core::import::pois::import_pois(
+            &mut atlas,
+            &quartier_core::import::pois::PoiImport {
+                file: heading,
+                category: "Kita".into(),
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap_err(),
+    );
+    assert!(e.contains("300 Zeichen lang; erlaubt sind 256"), "{e}");
+    assert!(atlas.poi_categories().unwrap().is_empty());
+
+    let zip_path = dir.path().join("gross.zip");
+    {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("gebiete.shp", options).unwrap();
+        zip.write_all(&[0u8; 100]).unwrap();
+        zip.start_file("gebiete.dbf", options).unwrap();
+        zip.write_all(&[0u8; 100]).unwrap();
+        zip.start_file("gebiete.prj", options).unwrap();
+        zip.write_all(&vec![b' '; 100 << 10]).unwrap();
+        zip.finish().unwrap();
+    }
+    let e = problem(import(&mut atlas, "Ebene", zip_path, None).unwrap_err());
+    assert!(e.contains("gebiete.prj ist größer als 64 KiB"), "{e}");
+}
+
+/// An XLSX sheet padded with blanks until it unpacks beyond 512 MiB was read and parsed in
+/// memory; it is refused while unpacking, before the spreadsheet reader sees it.
+#[test]
+fn an_xlsx_sheet_that_unpacks_beyond_the_limit_is_refused() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("gut.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "ew").unwrap();
+    sheet.write_string(1, 0, "01").unwrap();
+    sheet.write_number(1, 1, 5.0).unwrap();
+    book.save(&good).unwrap();
+    let padded = dir.path().join("aufgeblasen.xlsx");
+    {
+        let mut from = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
+        let mut to = zip::ZipWriter::new(std::fs::File::create(&padded).unwrap());
+        let options = zip::write::SimpleFileOptions::default().large_file(true);
+        for i in 0..from.len() {
+            let mut entry = from.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            to.start_file(name.clone(), options).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                let text = String::from_utf8(bytes).unwrap();
+                let (head, tail) = text.split_at(text.find("<sheetData>").unwrap());
+                to.write_all(head.as_bytes()).unwrap();
+                let blanks = vec![b' '; 1 << 20];
+                for _ in 0..520 {
+                    to.write_all(&blanks).unwrap();
+                }
+                to.write_all(tail.as_bytes()).unwrap();
+            } else {
+                to.write_all(&bytes).unwrap();
+            }
+        }
+        to.finish().unwrap();
+    }
+    assert!(std::fs::metadata(&padded).unwrap().len() < 4 << 20, "small on disk");
+    let e = quartier_core::table::read_table(&padded, None).unwrap_err().to_string();
+    assert!(
+        e.contains("xl/worksheets/sheet1.xml") && e.contains("höchstens 512 MiB"),
+        "{e}"
+    );
+    assert_eq!(quartier_core::table::read_table(&good, None).unwrap().rows.len(), 1);
+}

@@ -6,7 +6,7 @@
 //! that contains each area's interior point.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::Path;
 
 use geo::{Contains, Coord, LineString, MultiPolygon, Polygon};
@@ -603,6 +603,10 @@ fn transform_multipolygon(g: &MultiPolygon<f64>, t: &ToWgs84) -> Result<MultiPol
         .map(MultiPolygon)
 }
 
+/// The largest GeoJSON read (it is parsed in memory, which takes several times its size):
+/// 1 GiB, far beyond a city's finest level.
+pub const MAX_GEOJSON_BYTES: u64 = 1 << 30;
+
 /// Reads the features of a geometry file in their source CRS.
 pub(crate) fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<SourceLayer> {
     let file = file_name(path);
@@ -610,6 +614,15 @@ pub(crate) fn read_layer(path: &Path, crs_override: Option<&str>) -> Result<Sour
     let override_epsg = crs_override.map(|c| parse_epsg(c, "--crs")).transpose()?;
     match ext.as_str() {
         "geojson" | "json" => {
+            let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+            if size > MAX_GEOJSON_BYTES {
+                return Err(Error::Invalid(format!(
+                    "{file}: die Datei ist {} MiB groß; gelesen wird GeoJSON bis {} MiB (größere Ebenen als \
+                     Shapefile liefern oder aufteilen)",
+                    size >> 20,
+                    MAX_GEOJSON_BYTES >> 20
+                )));
+            }
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             let (features, epsg, crs_source) = read_geojson_polygons(&text, &file)?;
             let (epsg, crs_source) = match override_epsg {
@@ -655,9 +668,12 @@ pub(crate) fn geojson_crs_named(name: Option<&str>, file: &str) -> Result<(u16, 
 
 /// Parses a GeoJSON FeatureCollection; returns features, EPSG code and how it was found.
 pub(crate) fn read_geojson(text: &str, file: &str) -> Result<(geojson::FeatureCollection, u16, String)> {
-    let gj: geojson::GeoJson = text
-        .parse()
-        .map_err(|e| Error::Invalid(format!("{file}: kein gültiges GeoJSON: {e}")))?;
+    let gj: geojson::GeoJson = text.parse().map_err(|e| {
+        Error::Invalid(format!(
+            "{file}: kein gültiges GeoJSON: {}",
+            super::reasons::geojson_reason(&e)
+        ))
+    })?;
     let fc = match gj {
         geojson::GeoJson::FeatureCollection(fc) => fc,
         geojson::GeoJson::Feature(f) => geojson::FeatureCollection::new([f]),
@@ -744,13 +760,22 @@ pub(crate) struct ShapefileParts {
 /// A `.shp` and the files beside it of the same name (extension in either case). Without
 /// `shapes` only the attribute table and the files that describe it are read (for a preview).
 fn shapefile_parts_beside(path: &Path, file: &str, shapes: bool) -> Result<ShapefileParts> {
-    let sibling = |e: &str| -> Option<Vec<u8>> {
-        [e.to_string(), e.to_uppercase()]
+    let read = |part: &Path| -> Result<Vec<u8>> {
+        let f = std::fs::File::open(part).map_err(|e| Error::io(part, e))?;
+        read_limited(f, &file_name(part), file)
+    };
+    let sibling = |e: &str| -> Result<Option<Vec<u8>>> {
+        match [e.to_string(), e.to_uppercase()]
             .iter()
-            .find_map(|x| std::fs::read(path.with_extension(x)).ok())
+            .map(|x| path.with_extension(x))
+            .find(|p| p.is_file())
+        {
+            Some(p) => read(&p).map(Some),
+            None => Ok(None),
+        }
     };
     let (shp, shx) = if shapes {
-        (std::fs::read(path).map_err(|e| Error::io(path, e))?, sibling("shx"))
+        (read(path)?, sibling("shx")?)
     } else if path.is_file() {
         (Vec::new(), None)
     } else {
@@ -759,10 +784,44 @@ fn shapefile_parts_beside(path: &Path, file: &str, shapes: bool) -> Result<Shape
     Ok(ShapefileParts {
         shp,
         shx,
-        dbf: sibling("dbf"),
-        prj: sibling("prj").map(|b| crate::table::decode_text(&b).0),
-        cpg: sibling("cpg").map(|b| crate::table::decode_text(&b).0),
+        dbf: sibling("dbf")?,
+        prj: sibling("prj")?.map(|b| crate::table::decode_text(&b).0),
+        cpg: sibling("cpg")?.map(|b| crate::table::decode_text(&b).0),
     })
+}
+
+/// The largest part of a shapefile read, by extension: geometry and attribute tables up to
+/// 512 MiB (a city's building footprints are far less), the small text files up to 64 KiB.
+/// A ZIP entry that unpacks to 1.2 GB would otherwise be read whole into memory.
+pub fn shapefile_part_limit(name: &str) -> u64 {
+    match name.rsplit('.').next().map(str::to_lowercase).as_deref() {
+        Some("prj" | "cpg") => 64 << 10,
+        _ => 512 << 20,
+    }
+}
+
+/// Reads a shapefile part (`name`, from a file or a ZIP entry) up to its limit
+/// ([`shapefile_part_limit`]); beyond it, refuses with the limit stated. Counts what actually
+/// comes out: the sizes in a ZIP directory may lie.
+fn read_limited(reader: impl std::io::Read, name: &str, file: &str) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let limit = shapefile_part_limit(name);
+    let mut buf = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::Invalid(format!("{file}: {name} nicht lesbar ({})", crate::error::io_reason(&e))))?;
+    if buf.len() as u64 > limit {
+        return Err(Error::Invalid(format!(
+            "{file}: {name} ist größer als {}; so große Teile eines Shapefiles werden nicht gelesen",
+            if limit >= 1 << 20 {
+                format!("{} MiB", limit >> 20)
+            } else {
+                format!("{} KiB", limit >> 10)
+            }
+        )));
+    }
+    Ok(buf)
 }
 
 /// Finds the one shapefile in a zip (cadastre offices deliver one zip per level). Without
@@ -772,13 +831,22 @@ pub(crate) fn shapefile_parts_from_zip(
     file: &str,
     shapes: bool,
 ) -> Result<ShapefileParts> {
-    let mut archive =
-        zip::ZipArchive::new(zip).map_err(|e| Error::Invalid(format!("{file}: keine lesbare ZIP-Datei ({e})")))?;
+    let mut archive = zip::ZipArchive::new(zip).map_err(|e| {
+        Error::Invalid(format!(
+            "{file}: keine lesbare ZIP-Datei ({})",
+            super::reasons::zip_reason(&e)
+        ))
+    })?;
     let names: Vec<String> = archive
         .file_names()
         .map(|n| n.map(|c| c.into_owned()))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::Invalid(format!("{file}: ZIP-Verzeichnis beschädigt ({e})")))?;
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "{file}: ZIP-Verzeichnis beschädigt ({})",
+                super::reasons::zip_reason(&e)
+            ))
+        })?;
     let shps: Vec<&String> = names
         .iter()
         .filter(|n| n.to_lowercase().ends_with(".shp") && !n.contains("__MACOSX"))
@@ -808,14 +876,13 @@ pub(crate) fn shapefile_parts_from_zip(
         else {
             return Ok(None);
         };
-        let mut entry = archive
-            .by_name(&name)
-            .map_err(|e| Error::Invalid(format!("{file}: {name} nicht lesbar ({e})")))?;
-        let mut buf = Vec::new();
-        entry
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::Invalid(format!("{file}: {name} beschädigt ({e})")))?;
-        Ok(Some(buf))
+        let entry = archive.by_name(&name).map_err(|e| {
+            Error::Invalid(format!(
+                "{file}: {name} nicht lesbar ({})",
+                super::reasons::zip_reason(&e)
+            ))
+        })?;
+        read_limited(entry, &name, file).map(Some)
     };
     let (shp, shx) = if shapes {
         (read(".shp")?.unwrap_or_default(), read(".shx")?)

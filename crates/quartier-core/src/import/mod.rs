@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod network;
 pub mod pois;
 pub mod preview;
+pub mod reasons;
 pub mod reference;
 pub mod values;
 
@@ -41,8 +42,8 @@ impl Problem {
     pub fn at(row: usize, column: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> Self {
         Problem {
             row: Some(row),
-            column: Some(column.into()),
-            value: Some(value.into()),
+            column: Some(excerpt(&column.into())),
+            value: Some(excerpt(&value.into())),
             reason: reason.into(),
         }
     }
@@ -55,6 +56,21 @@ impl Problem {
             reason: reason.into(),
         }
     }
+}
+
+/// How many characters of a value a message quotes: a 1 MB cell must not become 1 MB of
+/// error message.
+pub const QUOTED_CHARACTERS: usize = 80;
+
+/// `text` as a message quotes it: whole up to [`QUOTED_CHARACTERS`] characters, otherwise its
+/// beginning, "…" and its length.
+pub fn excerpt(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= QUOTED_CHARACTERS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(QUOTED_CHARACTERS - 1).collect();
+    format!("{head}… ({} Zeichen)", crate::numbers::format_german(length as f64, 0))
 }
 
 impl std::fmt::Display for Problem {

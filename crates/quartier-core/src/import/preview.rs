@@ -158,10 +158,10 @@ fn count_csv_rows(path: &Path, delimiter: u8) -> Result<usize> {
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
                 return Err(Error::Invalid(format!(
-                    "{}, Zeile {line}: CSV nicht lesbar: {e}",
-                    file_name(path)
+                    "{}: CSV nicht lesbar ({})",
+                    file_name(path),
+                    super::reasons::csv_reason(&e)
                 )));
             }
         }
