@@ -221,8 +221,18 @@ fn capitalised(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A coordinate for a message: at most seven decimals.
-fn short_number(x: f64) -> String {
+/// A coordinate for a message: at most seven decimals, huge ones in powers of ten.
+pub(crate) fn short_number(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "keine Zahl".into()
+        } else {
+            "unendlich".into()
+        };
+    }
+    if x.abs() >= 1e12 {
+        return format!("{x:.3e}");
+    }
     let text = format!("{x:.7}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -582,13 +582,37 @@ pub fn read_polygons(path: &Path, crs: Option<&str>) -> Result<Vec<MultiPolygon<
     Ok(polygons)
 }
 
+/// Transforms to WGS84. A coordinate that is not a finite number (NaN or infinite, from a
+/// damaged file) is an error before any geometry algorithm sees it: geo's orientation and
+/// validity checks panic on NaN.
 fn transform_multipolygon(g: &MultiPolygon<f64>, t: &ToWgs84) -> Result<MultiPolygon<f64>> {
+    use geo::CoordsIter;
+    if let Some(c) = g.coords_iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        return Err(Error::Invalid(format!(
+            "Koordinate ({}, {}) ist keine endliche Zahl (Datei beschädigt?)",
+            crate::geometry::short_number(c.x),
+            crate::geometry::short_number(c.y)
+        )));
+    }
     if t.epsg() == 4326 {
         return Ok(g.clone());
     }
     let ring = |ls: &LineString<f64>| -> Result<LineString<f64>> {
         ls.0.iter()
-            .map(|c| t.lon_lat(c.x, c.y).map(|(x, y)| Coord { x, y }))
+            .map(|c| {
+                t.lon_lat(c.x, c.y).and_then(|(x, y)| {
+                    if x.is_finite() && y.is_finite() {
+                        Ok(Coord { x, y })
+                    } else {
+                        Err(Error::Invalid(format!(
+                            "Koordinate ({}, {}) lässt sich aus EPSG:{} nicht umrechnen",
+                            crate::geometry::short_number(c.x),
+                            crate::geometry::short_number(c.y),
+                            t.epsg()
+                        )))
+                    }
+                })
+            })
             .collect::<Result<Vec<_>>>()
             .map(LineString)
     };
