@@ -225,9 +225,21 @@ pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
         let mut columns: Vec<String> = Vec::new();
         let mut points = Vec::new();
         for (i, f) in fc.features.into_iter().enumerate() {
-            let attributes = f.properties.unwrap_or_default();
+            let mut attributes = f.properties.unwrap_or_default();
+            attributes.retain(|_, v| !v.is_null() && v.as_str().is_none_or(|t| !t.trim().is_empty()));
             for k in attributes.keys() {
-                if !columns.contains(k) {
+                if k.chars().count() > crate::table::MAX_HEADING_CHARACTERS {
+                    problems.push(Problem::at(
+                        i + 1,
+                        k.as_str(),
+                        "",
+                        format!(
+                            "der Attributname ist {} Zeichen lang; erlaubt sind {}",
+                            k.chars().count(),
+                            crate::table::MAX_HEADING_CHARACTERS
+                        ),
+                    ));
+                } else if !columns.contains(k) {
                     columns.push(k.clone());
                 }
             }
@@ -309,10 +321,12 @@ pub fn read_pois(atlas: &Atlas, opts: &PoiImport) -> Result<PoisRead> {
                     "keine Koordinate",
                 ));
             }
+            // Empty cells are not stored: an unused column costs nothing per POI.
             let attributes = table
                 .headers
                 .iter()
                 .zip(&row.cells)
+                .filter(|(_, c)| !c.as_text().trim().is_empty())
                 .map(|(h, c)| (h.clone(), serde_json::Value::String(c.as_text().trim().to_string())))
                 .collect();
             points.push(SourcePoi {
