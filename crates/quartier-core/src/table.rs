@@ -468,6 +468,14 @@ fn check_xlsx_sizes(path: &Path, source: &str) -> Result<()> {
             continue;
         }
         scanner.scan(&carry);
+        if let Some(reference) = &scanner.beyond {
+            return Err(Error::Invalid(format!(
+                "{source}, {}: der Zellbezug „{}“ liegt außerhalb der Grenzen eines Tabellenblatts \
+                 (höchstens XFD1048576); die Datei ist beschädigt",
+                name.trim_start_matches("xl/worksheets/"),
+                crate::import::excerpt(reference)
+            )));
+        }
         if let Some((rows, columns, cell)) = scanner.extent() {
             if rows * columns > MAX_SHEET_CELLS {
                 return Err(Error::Invalid(format!(
@@ -490,7 +498,13 @@ struct RefScanner {
     max_row: u64,
     max_column: u64,
     largest: String,
+    /// The first reference beyond the limits of a sheet (XFD1048576).
+    beyond: Option<String>,
 }
+
+/// Rows and columns of an Excel sheet (XFD1048576).
+const SHEET_ROWS: u64 = 1_048_576;
+const SHEET_COLUMNS: u64 = 16_384;
 
 impl RefScanner {
     fn scan(&mut self, bytes: &[u8]) {
@@ -514,21 +528,34 @@ impl RefScanner {
     }
 
     fn note(&mut self, reference: &[u8]) {
-        let letters = reference.iter().take_while(|b| b.is_ascii_uppercase()).count();
-        if letters == 0 || letters > 3 {
+        // Letters in either case (the reader takes both), then digits.
+        let letters = reference.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        if letters == 0 {
             return;
         }
         let digits = &reference[letters..];
-        if digits.is_empty() || digits.len() > 12 || !digits.iter().all(u8::is_ascii_digit) {
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return;
+        }
+        // Beyond XFD1048576 in letters or digits: the reader's arithmetic overflows on such
+        // a reference (calamine 0.38, xlsx/mod.rs:3112: "attempt to multiply with overflow").
+        if letters > 3 || digits.len() > 7 {
+            self.beyond
+                .get_or_insert_with(|| String::from_utf8_lossy(reference).into_owned());
             return;
         }
         let column = reference[..letters]
             .iter()
-            .fold(0u64, |n, b| n * 26 + u64::from(b - b'A' + 1));
+            .fold(0u64, |n, b| n * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1));
         let row: u64 = std::str::from_utf8(digits)
             .ok()
             .and_then(|d| d.parse().ok())
             .unwrap_or(0);
+        if row > SHEET_ROWS || column > SHEET_COLUMNS {
+            self.beyond
+                .get_or_insert_with(|| String::from_utf8_lossy(reference).into_owned());
+            return;
+        }
         if row > self.max_row || column > self.max_column {
             self.max_row = self.max_row.max(row);
             self.max_column = self.max_column.max(column);

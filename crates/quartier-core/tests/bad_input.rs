@@ -297,3 +297,59 @@ fn empty_poi_attributes_are_not_stored() {
     assert_eq!(pois[0].attributes["Träger"], "AWO");
     assert!(pois[1].attributes.get("Träger").is_none());
 }
+
+/// The workbook `gut.xlsx` (id, ew; one row) with its sheet XML changed by `change`.
+fn xlsx_with_sheet(dir: &Path, name: &str, change: impl Fn(&str) -> String) -> PathBuf {
+    use std::io::{Read, Write};
+    let good = dir.join("vorlage.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "ew").unwrap();
+    sheet.write_string(1, 0, "01").unwrap();
+    sheet.write_number(1, 1, 5.0).unwrap();
+    book.save(&good).unwrap();
+    let out = dir.join(name);
+    let mut from = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
+    let mut to = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
+    for i in 0..from.len() {
+        let mut entry = from.by_index(i).unwrap();
+        let entry_name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if entry_name == "xl/worksheets/sheet1.xml" {
+            bytes = change(&String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        to.start_file(entry_name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        to.write_all(&bytes).unwrap();
+    }
+    to.finish().unwrap();
+    out
+}
+
+/// Cell references beyond the sheet's limits made the spreadsheet reader allocate without
+/// bound (A99999999999, XFD1048577) or overflow (a reference with 22 digits, found by the
+/// fuzz test: "attempt to multiply with overflow" inside the reader). Each is refused.
+#[test]
+fn cell_references_beyond_the_sheet_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, reference) in ["A99999999999", "XFD1048577", "E8999999999999999999999", "XFDA1"]
+        .iter()
+        .enumerate()
+    {
+        let file = xlsx_with_sheet(dir.path(), &format!("weit{n}.xlsx"), |xml| {
+            xml.replace("r=\"B2\"", &format!("r=\"{reference}\""))
+        });
+        let e = quartier_core::table::read_table(&file, None).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("Zellbezug „{reference}“ liegt außerhalb")),
+            "{reference}: {e}"
+        );
+    }
+    let untouched = xlsx_with_sheet(dir.path(), "gut.xlsx", str::to_string);
+    assert_eq!(
+        quartier_core::table::read_table(&untouched, None).unwrap().rows.len(),
+        1
+    );
+}
