@@ -21,16 +21,37 @@ use quartier_core::import::pois::{import_pois, PoiImport};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::{Atlas, NoProgress};
 
-fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    println!("Wachstum je Verzehnfachung der Eingabe (10 = linear, 100 = quadratisch)\n");
-    case(
-        dir.path(),
-        "Ein Polygon-Ring (Ecken)",
-        &[10_000, 100_000, 1_000_000],
-        "ring",
-        ring_file,
-        |atlas, file| {
+/// One importer with its input sizes, its input generator and the peer's kind of input.
+struct Case {
+    title: &'static str,
+    sizes: [usize; 3],
+    peer_kind: &'static str,
+    make: fn(&Path, usize) -> PathBuf,
+    import: fn(&mut Atlas, &Path) -> quartier_core::Result<()>,
+    /// Needs the real Hamburg files beside the repository.
+    hamburg: bool,
+}
+
+/// A refusal of duplicate rows is this case's success.
+fn refused_as_duplicates(
+    outcome: quartier_core::Result<quartier_core::import::values::ValuesImportSummary>,
+) -> quartier_core::Result<()> {
+    match outcome {
+        Err(quartier_core::Error::Import(_)) => Ok(()),
+        Err(e) => Err(e),
+        Ok(_) => Err(quartier_core::Error::Invalid(
+            "doppelte Gebiete wurden angenommen".into(),
+        )),
+    }
+}
+
+const CASES: &[Case] = &[
+    Case {
+        title: "Ein Polygon-Ring (Ecken)",
+        sizes: [10_000, 100_000, 1_000_000],
+        peer_kind: "ring",
+        make: ring_file,
+        import: |atlas, file| {
             import_geometry(
                 atlas,
                 &GeometryImport {
@@ -43,14 +64,14 @@ fn main() {
             )
             .map(|_| ())
         },
-    );
-    case(
-        dir.path(),
-        "Werte mit --create-missing (neue Schlüssel)",
-        &[10_000, 100_000, 1_000_000],
-        "table",
-        new_keys_file,
-        |atlas, file| {
+        hamburg: false,
+    },
+    Case {
+        title: "Werte mit --create-missing (neue Schlüssel)",
+        sizes: [10_000, 100_000, 1_000_000],
+        peer_kind: "table",
+        make: new_keys_file,
+        import: |atlas, file| {
             import_values(
                 atlas,
                 &ValuesImport {
@@ -66,15 +87,15 @@ fn main() {
             )
             .map(|_| ())
         },
-    );
-    case(
-        dir.path(),
-        "Einwohnertabelle wiederholt (Zeilen, als doppelt abgelehnt)",
-        &[5_000, 50_000, 500_000],
-        "table",
-        repeated_population_file,
-        |atlas, file| {
-            let refused = import_values(
+        hamburg: false,
+    },
+    Case {
+        title: "Einwohnertabelle wiederholt (Zeilen, als doppelt abgelehnt)",
+        sizes: [5_000, 50_000, 500_000],
+        peer_kind: "table",
+        make: repeated_population_file,
+        import: |atlas, file| {
+            refused_as_duplicates(import_values(
                 atlas,
                 &ValuesImport {
                     file: file.to_path_buf(),
@@ -84,53 +105,37 @@ fn main() {
                     ..Default::default()
                 },
                 &NoProgress,
-            );
-            match refused {
-                Err(quartier_core::Error::Import(_)) => Ok(()),
-                Err(e) => Err(e),
-                Ok(_) => Err(quartier_core::Error::Invalid(
-                    "doppelte Gebiete wurden angenommen".into(),
-                )),
-            }
+            ))
         },
-    );
-    if hamburg_dir().exists() {
-        case(
-            dir.path(),
-            "Hamburger Stadtteil-Profile wiederholt (Zeilen, über Namen, als doppelt abgelehnt)",
-            &[1_070, 10_700, 107_000],
-            "table",
-            repeated_hamburg_file,
-            |atlas, file| {
-                let refused = import_values(
-                    atlas,
-                    &ValuesImport {
-                        file: file.to_path_buf(),
-                        level: "Stadtteil".into(),
-                        key_column: "Stadtgebiet".into(),
-                        match_by: quartier_core::import::values::MatchBy::Name,
-                        period: Some("2014".into()),
-                        ..Default::default()
-                    },
-                    &NoProgress,
-                );
-                match refused {
-                    Err(quartier_core::Error::Import(_)) => Ok(()),
-                    Err(e) => Err(e),
-                    Ok(_) => Err(quartier_core::Error::Invalid(
-                        "doppelte Gebiete wurden angenommen".into(),
-                    )),
-                }
-            },
-        );
-    }
-    case(
-        dir.path(),
-        "Einrichtungen (Punkte)",
-        &[10_000, 100_000, 1_000_000],
-        "table",
-        pois_file,
-        |atlas, file| {
+        hamburg: false,
+    },
+    Case {
+        title: "Hamburger Stadtteil-Profile wiederholt (Zeilen, über Namen, als doppelt abgelehnt)",
+        sizes: [1_070, 10_700, 107_000],
+        peer_kind: "table",
+        make: repeated_hamburg_file,
+        import: |atlas, file| {
+            refused_as_duplicates(import_values(
+                atlas,
+                &ValuesImport {
+                    file: file.to_path_buf(),
+                    level: "Stadtteil".into(),
+                    key_column: "Stadtgebiet".into(),
+                    match_by: quartier_core::import::values::MatchBy::Name,
+                    period: Some("2014".into()),
+                    ..Default::default()
+                },
+                &NoProgress,
+            ))
+        },
+        hamburg: true,
+    },
+    Case {
+        title: "Einrichtungen (Punkte)",
+        sizes: [10_000, 100_000, 1_000_000],
+        peer_kind: "table",
+        make: pois_file,
+        import: |atlas, file| {
             import_pois(
                 atlas,
                 &PoiImport {
@@ -142,42 +147,79 @@ fn main() {
             )
             .map(|_| ())
         },
-    );
-}
+        hamburg: false,
+    },
+];
 
-/// Runs one importer at each size on a fresh copy of the atlas it needs and prints a table.
-fn case(
-    dir: &Path,
-    title: &str,
-    sizes: &[usize],
-    peer_kind: &str,
-    make: fn(&Path, usize) -> PathBuf,
-    import: impl Fn(&mut Atlas, &Path) -> quartier_core::Result<()>,
-) {
-    println!("{title}");
-    println!(
-        "  {:>10} | {:>9} | {:>7} | {:>9} | {:>7} | {:>8}",
-        "Größe", "Quartier", "Faktor", "Peer", "Faktor", "Q/Peer"
-    );
-    let (mut last, mut last_peer) = (None::<f64>, None::<f64>);
-    for &n in sizes {
-        let file = make(dir, n);
-        let path = dir.join(format!("growth-{n}.quartier"));
-        let _ = std::fs::remove_file(&path);
-        let mut atlas = base_atlas(&path);
+/// `GROWTH_CHILD=CASE:FILE:ATLAS`: runs one import in this process and prints its time and
+/// the process's peak memory (VmHWM), so that each measurement has its own peak.
+fn main() {
+    if let Ok(spec) = std::env::var("GROWTH_CHILD") {
+        let mut parts = spec.splitn(3, ':');
+        let (Some(case), Some(file), Some(atlas)) = (parts.next(), parts.next(), parts.next()) else {
+            panic!("GROWTH_CHILD=CASE:FILE:ATLAS");
+        };
+        let case = &CASES[case.parse::<usize>().expect("case")];
+        let mut atlas = base_atlas(Path::new(atlas));
         let t = Instant::now();
-        let outcome = import(&mut atlas, &file);
-        let ours = t.elapsed().as_secs_f64();
-        if let Err(e) = outcome {
-            println!("  {n:>10} | Fehler: {e}");
+        let outcome = (case.import)(&mut atlas, Path::new(file));
+        let seconds = t.elapsed().as_secs_f64();
+        match outcome {
+            Ok(()) => println!("{seconds} {}", peak_kib()),
+            Err(e) => println!("Fehler {e}"),
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!("Wachstum je Verzehnfachung der Eingabe (10 = linear, 100 = quadratisch); Spitze: größter Arbeitsspeicher des Imports\n");
+    for (i, case) in CASES.iter().enumerate() {
+        if case.hamburg && !hamburg_dir().exists() {
             continue;
         }
+        run_case(dir.path(), i, case);
+    }
+}
+
+/// The peak resident memory of this process in KiB (Linux), 0 where unknown.
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// Runs one importer at each size in a child process on a fresh atlas and prints a table.
+fn run_case(dir: &Path, index: usize, case: &Case) {
+    println!("{}", case.title);
+    println!(
+        "  {:>10} | {:>9} | {:>7} | {:>9} | {:>9} | {:>7} | {:>8}",
+        "Größe", "Quartier", "Faktor", "Spitze", "Peer", "Faktor", "Q/Peer"
+    );
+    let (mut last, mut last_peer) = (None::<f64>, None::<f64>);
+    for &n in &case.sizes {
+        let file = (case.make)(dir, n);
+        let path = dir.join(format!("growth-{n}.quartier"));
+        let _ = std::fs::remove_file(&path);
+        let child = std::process::Command::new(std::env::current_exe().expect("exe"))
+            .env("GROWTH_CHILD", format!("{index}:{}:{}", file.display(), path.display()))
+            .output()
+            .expect("child");
+        let answer = String::from_utf8_lossy(&child.stdout).trim().to_string();
+        let mut numbers = answer.split_whitespace().map(|x| x.parse::<f64>());
+        let (Some(Ok(ours)), Some(Ok(peak))) = (numbers.next(), numbers.next()) else {
+            println!("  {n:>10} | {answer} {}", String::from_utf8_lossy(&child.stderr));
+            continue;
+        };
         let db = dir.join(format!("peer-{n}.sqlite"));
         let _ = std::fs::remove_file(&db);
         let peer = common::run_peer(
             "peer_growth.py",
             &[
-                peer_kind.to_string(),
+                case.peer_kind.to_string(),
                 file.display().to_string(),
                 db.display().to_string(),
             ],
@@ -186,7 +228,13 @@ fn case(
         .and_then(|p| p["seconds"].as_f64());
         let factor = |now: f64, before: Option<f64>| before.map_or("–".to_string(), |b| format!("{:.1}", now / b));
         let mut line = String::new();
-        let _ = write!(line, "  {n:>10} | {:>7.3} s | {:>7}", ours, factor(ours, last));
+        let _ = write!(
+            line,
+            "  {n:>10} | {:>7.3} s | {:>7} | {:>5.0} MiB",
+            ours,
+            factor(ours, last),
+            peak / 1024.0
+        );
         match peer {
             Some(p) => {
                 let _ = write!(

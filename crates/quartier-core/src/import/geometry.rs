@@ -515,7 +515,7 @@ fn outside_germany_warning(outside: &[String], total: usize) -> Option<String> {
 /// Why an area's extent cannot be an area of a municipality: spanning more than half the
 /// longitudes (across the antimeridian, or the whole world, where the area on the sphere
 /// comes out as 510 million or 0 km²), no area at all, or more than the area of Germany
-/// several times over.
+/// (357.000 km²).
 fn implausible_extent(bbox: [f64; 4], area_m2: f64) -> Option<String> {
     let span = bbox[2] - bbox[0];
     if span > 180.0 {
@@ -527,7 +527,7 @@ fn implausible_extent(bbox: [f64; 4], area_m2: f64) -> Option<String> {
     if area_m2.is_nan() || area_m2 <= 0.0 {
         return Some("die Fläche ist 0 km² groß (alle Punkte auf einer Linie?)".into());
     }
-    if area_m2 > 1.0e12 {
+    if area_m2 > 4.0e11 {
         return Some(format!(
             "die Fläche ist {} km² groß, mehr als Deutschland: falsches Bezugssystem?",
             crate::numbers::format_german(area_m2 / 1e6, 0)
