@@ -161,8 +161,8 @@ fn words(text: &str) -> Vec<String> {
     text.split(' ').map(str::to_string).collect()
 }
 
-/// Mutates the first worksheet of an XLSX and packs it again.
-fn mutate_xlsx(input: &[u8], rng: &mut Rng) -> Vec<u8> {
+/// The entries of a zip, each passed through `change` (entry index, name, bytes), packed again.
+fn rezip(input: &[u8], mut change: impl FnMut(usize, &str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
     let mut from = zip::ZipArchive::new(std::io::Cursor::new(input)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..from.len() {
@@ -170,32 +170,32 @@ fn mutate_xlsx(input: &[u8], rng: &mut Rng) -> Vec<u8> {
         let name = entry.name().unwrap().to_string();
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).unwrap();
-        if name == "xl/worksheets/sheet1.xml" || (name == "xl/sharedStrings.xml" && rng.below(3) == 0) {
-            bytes = mutate(&bytes, rng);
-        }
+        let bytes = change(i, &name, bytes);
         out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
         out.write_all(&bytes).unwrap();
     }
     out.finish().unwrap().into_inner()
 }
 
+/// Mutates the first worksheet of an XLSX (and now and then its shared texts).
+fn mutate_xlsx(input: &[u8], rng: &mut Rng) -> Vec<u8> {
+    rezip(input, |_, name, bytes| {
+        if name == "xl/worksheets/sheet1.xml" || (name == "xl/sharedStrings.xml" && rng.below(3) == 0) {
+            mutate(&bytes, rng)
+        } else {
+            bytes
+        }
+    })
+}
+
 /// Mutates one part of a zipped shapefile (shapes, index, attributes or projection).
 fn mutate_shapefile_zip(input: &[u8], rng: &mut Rng) -> Vec<u8> {
-    let mut from = zip::ZipArchive::new(std::io::Cursor::new(input)).unwrap();
-    let victim = rng.below(from.len());
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..from.len() {
-        let mut entry = from.by_index(i).unwrap();
-        let name = entry.name().unwrap().to_string();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).unwrap();
-        if i == victim {
-            bytes = mutate(&bytes, rng);
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        out.write_all(&bytes).unwrap();
-    }
-    out.finish().unwrap().into_inner()
+    let parts = zip::ZipArchive::new(std::io::Cursor::new(input)).unwrap().len();
+    let victim = rng.below(parts);
+    rezip(
+        input,
+        |i, _, bytes| if i == victim { mutate(&bytes, rng) } else { bytes },
+    )
 }
 
 /// The twelve Berlin Bezirke as a zipped shapefile in WGS84, written with the shapefile crate.

@@ -16,7 +16,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use quartier_core::import::addresses::{import_addresses, AddressImport};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
+use quartier_core::import::network::{import_network, NetworkImport};
 use quartier_core::import::pois::{import_pois, PoiImport};
 use quartier_core::import::values::{import_values, UnmatchedPolicy, ValuesImport};
 use quartier_core::{Atlas, NoProgress};
@@ -141,6 +143,43 @@ const CASES: &[Case] = &[
                 &PoiImport {
                     file: file.to_path_buf(),
                     category: "Punkt".into(),
+                    ..Default::default()
+                },
+                &NoProgress,
+            )
+            .map(|_| ())
+        },
+        hamburg: false,
+    },
+    Case {
+        title: "Adressen mit Einwohnern (Punkte)",
+        sizes: [10_000, 100_000, 1_000_000],
+        peer_kind: "table",
+        make: addresses_file,
+        import: |atlas, file| {
+            import_addresses(
+                atlas,
+                &AddressImport {
+                    file: file.to_path_buf(),
+                    residents_column: "ew".into(),
+                    ..Default::default()
+                },
+                &NoProgress,
+            )
+            .map(|_| ())
+        },
+        hamburg: false,
+    },
+    Case {
+        title: "Straßennetz (Linien eines Gitters)",
+        sizes: [1_000, 10_000, 100_000],
+        peer_kind: "lines",
+        make: network_file,
+        import: |atlas, file| {
+            import_network(
+                atlas,
+                &NetworkImport {
+                    file: file.to_path_buf(),
                     ..Default::default()
                 },
                 &NoProgress,
@@ -375,5 +414,49 @@ fn pois_file(dir: &Path, n: usize) -> PathBuf {
     }
     let path = dir.join(format!("pois-{n}.csv"));
     std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// `n` address points in Berlin with residents.
+fn addresses_file(dir: &Path, n: usize) -> PathBuf {
+    let mut text = String::from("adresse;lon;lat;ew\n");
+    for i in 0..n {
+        let (x, y) = ((i * 7919) % 10_007, (i * 104_729) % 10_009);
+        let _ = writeln!(
+            text,
+            "Straße {i};{:.6};{:.6};{}",
+            13.1 + 0.5 * x as f64 / 10_007.0,
+            52.35 + 0.3 * y as f64 / 10_009.0,
+            1 + i % 40
+        );
+    }
+    let path = dir.join(format!("adressen-{n}.csv"));
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// About `n` street segments: a square grid over Berlin, each block edge one line.
+fn network_file(dir: &Path, n: usize) -> PathBuf {
+    let side = ((n / 2) as f64).sqrt().ceil() as usize;
+    let step = 0.3 / side as f64;
+    let mut features = Vec::with_capacity(2 * side * side);
+    for i in 0..side {
+        for j in 0..side {
+            let (x, y) = (13.2 + i as f64 * step * 1.6, 52.4 + j as f64 * step);
+            for (dx, dy) in [(step * 1.6, 0.0), (0.0, step)] {
+                features.push(format!(
+                    r#"{{"type":"Feature","properties":{{}},"geometry":{{"type":"LineString","coordinates":[[{x:.7},{y:.7}],[{:.7},{:.7}]]}}}}"#,
+                    x + dx,
+                    y + dy
+                ));
+            }
+        }
+    }
+    let path = dir.join(format!("netz-{n}.geojson"));
+    std::fs::write(
+        &path,
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")),
+    )
+    .expect("write");
     path
 }

@@ -16,6 +16,11 @@ if kind == "ring":
         xs = [c[0] for c in ring]
         ys = [c[1] for c in ring]
         con.execute("INSERT INTO area VALUES (?, ?)", (ft["properties"]["id"], json.dumps([min(xs), min(ys), max(xs), max(ys)])))
+elif kind == "lines":
+    with open(path, encoding="utf-8") as f:
+        fc = json.load(f)
+    con.execute("CREATE TABLE line(geometry TEXT)")
+    con.executemany("INSERT INTO line VALUES (?)", ((json.dumps(ft["geometry"]["coordinates"]),) for ft in fc["features"]))
 else:
     def number(text):
         try:

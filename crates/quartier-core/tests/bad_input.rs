@@ -222,14 +222,7 @@ fn oversized_cells_headings_and_zip_entries_are_refused_with_the_limit() {
 fn an_xlsx_sheet_that_unpacks_beyond_the_limit_is_refused() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("gut.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "id").unwrap();
-    sheet.write_string(0, 1, "ew").unwrap();
-    sheet.write_string(1, 0, "01").unwrap();
-    sheet.write_number(1, 1, 5.0).unwrap();
-    book.save(&good).unwrap();
+    let good = small_workbook(dir.path(), "gut.xlsx");
     let padded = dir.path().join("aufgeblasen.xlsx");
     {
         let mut from = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
@@ -298,33 +291,11 @@ fn empty_poi_attributes_are_not_stored() {
     assert!(pois[1].attributes.get("Träger").is_none());
 }
 
-/// The workbook `gut.xlsx` (id, ew; one row) with its sheet XML changed by `change`.
+/// The small workbook with its sheet XML changed by `change`.
 fn xlsx_with_sheet(dir: &Path, name: &str, change: impl Fn(&str) -> String) -> PathBuf {
-    use std::io::{Read, Write};
-    let good = dir.join("vorlage.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "id").unwrap();
-    sheet.write_string(0, 1, "ew").unwrap();
-    sheet.write_string(1, 0, "01").unwrap();
-    sheet.write_number(1, 1, 5.0).unwrap();
-    book.save(&good).unwrap();
+    let good = small_workbook(dir, "vorlage.xlsx");
     let out = dir.join(name);
-    let mut from = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
-    let mut to = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
-    for i in 0..from.len() {
-        let mut entry = from.by_index(i).unwrap();
-        let entry_name = entry.name().unwrap().to_string();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).unwrap();
-        if entry_name == "xl/worksheets/sheet1.xml" {
-            bytes = change(&String::from_utf8(bytes).unwrap()).into_bytes();
-        }
-        to.start_file(entry_name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        to.write_all(&bytes).unwrap();
-    }
-    to.finish().unwrap();
+    rewrite_zip_entry(&good, &out, "xl/worksheets/sheet1.xml", change);
     out
 }
 

@@ -160,3 +160,35 @@ impl quartier_core::progress::Progress for CancelIn<'_> {
         self.hit.get()
     }
 }
+
+/// A workbook with one sheet: `id`, `ew` and the row `01`, `5`.
+pub fn small_workbook(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "ew").unwrap();
+    sheet.write_string(1, 0, "01").unwrap();
+    sheet.write_number(1, 1, 5.0).unwrap();
+    book.save(&path).unwrap();
+    path
+}
+
+/// A copy of the zip (XLSX) `from` at `to` with the text of entry `entry` passed through `change`.
+pub fn rewrite_zip_entry(from: &Path, to: &Path, entry: &str, change: impl Fn(&str) -> String) {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        if name == entry {
+            bytes = change(&String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+}

@@ -735,43 +735,12 @@ fn a_sheet_reaching_xfd1048576_or_a_forged_string_count_is_refused_not_a_crash()
     assert!(started.elapsed().as_secs() < 10);
 
     // A workbook whose shared-strings table announces 4.294.967.295 entries.
-    let good = dir.path().join("gut.xlsx");
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "id").unwrap();
-    sheet.write_string(0, 1, "ew").unwrap();
-    sheet.write_string(1, 0, "01").unwrap();
-    sheet.write_number(1, 1, 5.0).unwrap();
-    book.save(&good).unwrap();
+    let good = small_workbook(dir.path(), "gut.xlsx");
     let forged = dir.path().join("gefaelscht.xlsx");
-    {
-        use std::io::{Read, Write};
-        let mut from = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
-        let mut to = zip::ZipWriter::new(std::fs::File::create(&forged).unwrap());
-        for i in 0..from.len() {
-            let mut entry = from.by_index(i).unwrap();
-            let name = entry.name().unwrap().to_string();
-            let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes).unwrap();
-            if name == "xl/sharedStrings.xml" {
-                let text = String::from_utf8(bytes).unwrap();
-                let count = text
-                    .split("uniqueCount=\"")
-                    .nth(1)
-                    .unwrap()
-                    .split('"')
-                    .next()
-                    .unwrap()
-                    .to_string();
-                bytes = text
-                    .replace(&format!("uniqueCount=\"{count}\""), "uniqueCount=\"4294967295\"")
-                    .into_bytes();
-            }
-            to.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-            to.write_all(&bytes).unwrap();
-        }
-        to.finish().unwrap();
-    }
+    rewrite_zip_entry(&good, &forged, "xl/sharedStrings.xml", |text| {
+        let count = text.split("uniqueCount=\"").nth(1).unwrap().split('"').next().unwrap();
+        text.replace(&format!("uniqueCount=\"{count}\""), "uniqueCount=\"4294967295\"")
+    });
     let e = quartier_core::table::read_table(&forged, None).unwrap_err().to_string();
     assert!(e.contains("4294967295 Einträge") && e.contains("beschädigt"), "{e}");
     // The untouched file reads.
