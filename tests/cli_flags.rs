@@ -1153,3 +1153,142 @@ fn merge_rows_makes_a_combined_area_counted_once() {
     assert_eq!(city["indicators"][0]["areas"][0]["value"].as_f64(), Some(expected));
     assert_eq!(city["indicators"][0]["areas"][0]["used"], 11);
 }
+
+/// What leaves the laptop is suppressed (issue 15 § 0): `export values` writes the counts of
+/// 1 to 3 persons of the source table as "k. A.", with a note that states the rule, and never
+/// one of them as a number; `--intern` writes them and marks the file. The source table is the
+/// reference: every Planungsraum with 1–3 inhabitants aged 15 to 18 there.
+#[test]
+fn exported_tables_are_suppressed_unless_marked_internal() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let source = std::fs::read_to_string(
+        repo().join("sample_data/population/berlin-lor-population-2020-02-t2-planning-areas.csv"),
+    )
+    .unwrap();
+    let header: Vec<&str> = source.lines().next().unwrap().split(',').collect();
+    // (source column, the indicator's heading in the export)
+    let pairs = [
+        ("inhabitants_age_15_18", "Einwohner 15 bis unter 18"),
+        ("inhabitants_age_below_6", "Einwohner unter 6"),
+        ("inhabitants_age_6_15", "Einwohner 6 bis unter 15"),
+        ("inhabitants_age_18_27", "Einwohner 18 bis unter 27"),
+    ];
+    let mut small: Vec<(String, String, &str)> = Vec::new();
+    for (source_column, heading) in pairs {
+        let column = header.iter().position(|h| *h == source_column).unwrap();
+        small.extend(
+            source
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').collect::<Vec<_>>())
+                .filter(|c| matches!(c[column], "1" | "2" | "3"))
+                .map(|c| (format!("{:0>8}", c[0]), c[column].to_string(), heading)),
+        );
+    }
+    assert!(small.len() >= 3, "the sample has small counts: {small:?}");
+    let export = |out: &Path, intern: bool| {
+        let mut args = vec![
+            "export",
+            "values",
+            s(&atlas),
+            "--level",
+            "Planungsraum",
+            "--period",
+            "2020",
+            "--format",
+            "csv",
+            "--out",
+            s(out),
+        ];
+        if intern {
+            args.push("--intern");
+        }
+        let summary = json(&args);
+        let text = String::from_utf8(std::fs::read(out).unwrap()[3..].to_vec()).unwrap();
+        (summary, text)
+    };
+    let (summary, text) = export(&dir.path().join("oeffentlich.csv"), false);
+    assert_eq!(summary["intern"], false);
+    assert!(summary["suppressed_cells"].as_u64().unwrap() >= small.len() as u64);
+    let columns: Vec<&str> = text.lines().next().unwrap().split(';').collect();
+    let col = |heading: &str| columns.iter().position(|h| h.starts_with(heading)).unwrap();
+    for (key, _, heading) in &small {
+        let row = text.lines().find(|l| l.starts_with(&format!("{key};"))).unwrap();
+        assert_eq!(row.split(';').nth(col(heading)), Some("k. A."), "{heading}: {row}");
+    }
+    // No count column shows 1, 2 or 3 anywhere.
+    let count_columns: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.contains("(Personen)"))
+        .map(|(i, _)| i)
+        .collect();
+    for row in text.lines().skip(2).filter(|l| !l.starts_with("Hinweis")) {
+        let cells: Vec<&str> = row.split(';').collect();
+        for &c in &count_columns {
+            assert!(!matches!(cells[c], "1" | "2" | "3"), "{row}");
+        }
+    }
+    let note = text
+        .lines()
+        .find(|l| l.starts_with("Hinweis: k. A. = geheim gehalten"))
+        .unwrap();
+    assert!(note.contains("Fallzahlen von 1 bis 3"), "{note}");
+    assert!(!text.contains("Dienstgebrauch"));
+
+    let (summary, text) = export(&dir.path().join("intern.csv"), true);
+    assert_eq!(
+        (summary["intern"].as_bool(), summary["suppressed_cells"].as_u64()),
+        (Some(true), Some(0))
+    );
+    for (key, value, heading) in &small {
+        let row = text.lines().find(|l| l.starts_with(&format!("{key};"))).unwrap();
+        assert_eq!(
+            row.split(';').nth(col(heading)),
+            Some(value.as_str()),
+            "{heading}: {row}"
+        );
+    }
+    assert!(text.contains("Hinweis: Nur für den Dienstgebrauch – enthält nicht geheimgehaltene Fallzahlen"));
+
+    // The workbook carries the marking too, as a row under the table.
+    let xlsx = dir.path().join("intern.xlsx");
+    json(&[
+        "export",
+        "values",
+        s(&atlas),
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2020",
+        "--format",
+        "xlsx",
+        "--out",
+        s(&xlsx),
+        "--intern",
+    ]);
+    let sheet = quartier_core::table::read_table(&xlsx, None).unwrap();
+    assert!(sheet
+        .rows
+        .iter()
+        .any(|r| r.cells[0].as_text().starts_with("Hinweis: Nur für den Dienstgebrauch")));
+
+    // The note rows do not stop the table from being imported again.
+    let again = json(&[
+        "import",
+        "values",
+        s(&atlas),
+        "--file",
+        s(&dir.path().join("intern.csv")),
+        "--level",
+        "Planungsraum",
+        "--key-column",
+        "Schlüssel",
+        "--period",
+        "2099",
+        "--skip-unmatched",
+        "--check",
+    ]);
+    assert_eq!(again["rows_imported"], 448);
+}

@@ -42,6 +42,16 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Wiederholen", "Redo"),
     ("Wiederholt", "Redone"),
     (
+        "Für den Dienstgebrauch (ohne Geheimhaltung, gekennzeichnet)",
+        "For internal use (not suppressed, marked)",
+    ),
+    (
+        "Ohne Haken werden kleine Fallzahlen und was sich aus ihnen errechnen ließe als „k. A.“ \
+         geschrieben, wie bei allem, was den Rechner verlässt.",
+        "Unticked, small counts and whatever they could be recalculated from are written as “k. A.”, \
+         as in everything that leaves the computer.",
+    ),
+    (
         "Zeile mit der amtlichen Summe (optional)",
         "Row with the official total (optional)",
     ),

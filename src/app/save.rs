@@ -51,6 +51,8 @@ pub struct SaveDialog {
     /// The path to write to.
     pub path: String,
     message: Option<String>,
+    /// The table for internal use: unsuppressed and marked.
+    pub intern: bool,
 }
 
 impl SaveDialog {
@@ -104,6 +106,16 @@ impl SaveDialog {
                         }
                     }
                 });
+                if matches!(kind, Export::TableXlsx | Export::TableCsv) {
+                    ui.checkbox(
+                        &mut self.intern,
+                        tr("Für den Dienstgebrauch (ohne Geheimhaltung, gekennzeichnet)"),
+                    )
+                    .on_hover_text(tr(
+                        "Ohne Haken werden kleine Fallzahlen und was sich aus ihnen errechnen ließe als „k. A.“ \
+                             geschrieben, wie bei allem, was den Rechner verlässt.",
+                    ));
+                }
                 if let Some(m) = &self.message {
                     ui.colored_label(egui::Color32::from_rgb(200, 40, 40), m);
                 }
@@ -134,8 +146,23 @@ impl SaveDialog {
                 } else {
                     ExportFormat::Csv
                 };
-                let s = t.write(format, &path).map_err(|e| e.to_string())?;
-                w.session.notice = Some(format!("{} Zeilen nach {} geschrieben", s.areas, s.file));
+                let table = if self.intern {
+                    t.clone().mark_internal()
+                } else {
+                    t.clone().protect(&w.atlas).map_err(|e| e.to_string())?
+                };
+                let s = table.write(format, &path).map_err(|e| e.to_string())?;
+                w.session.notice = Some(if s.intern {
+                    format!(
+                        "{} Zeilen nach {} geschrieben (nur für den Dienstgebrauch)",
+                        s.areas, s.file
+                    )
+                } else {
+                    format!(
+                        "{} Zeilen nach {} geschrieben, {} Zellen geheim gehalten (k. A.)",
+                        s.areas, s.file, s.suppressed_cells
+                    )
+                });
             }
             Export::DiagramSvg => {
                 let svg = super::diagram_export::diagram_svg(w)

@@ -42,6 +42,9 @@ pub struct ValuesExportArgs {
     /// Zieldatei
     #[arg(long)]
     pub out: PathBuf,
+    /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
+    #[arg(long)]
+    pub intern: bool,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -68,15 +71,27 @@ impl From<FormatArg> for ExportFormat {
 impl Verb for ValuesExportArgs {
     fn run(self) -> Result<()> {
         let atlas = open(&self.atlas)?;
-        let summary = export_values(&atlas, &self.level, &self.period, self.format.into(), &self.out)?;
+        let summary = export_values(
+            &atlas,
+            &self.level,
+            &self.period,
+            self.format.into(),
+            &self.out,
+            self.intern,
+        )?;
         emit(self.json, &summary, |s: &ValuesExportSummary| {
             println!(
-                "{}: {} Gebiete, {} Indikatoren, Ebene „{}“, Zeitraum {}",
+                "{}: {} Gebiete, {} Indikatoren, Ebene „{}“, Zeitraum {}; {}",
                 s.file,
                 s.areas,
                 s.indicators.len(),
                 s.level,
-                s.period
+                s.period,
+                if s.intern {
+                    quartier_core::export::INTERNAL_MARKING.to_string()
+                } else {
+                    format!("{} Zellen geheim gehalten (k. A.)", s.suppressed_cells)
+                }
             )
         })
     }

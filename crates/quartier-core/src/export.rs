@@ -38,6 +38,10 @@ pub struct ValuesExportSummary {
     pub indicators: Vec<String>,
     /// Format.
     pub format: ExportFormat,
+    /// Cells shown as "k. A." by the atlas's suppression (0 with `intern`).
+    pub suppressed_cells: usize,
+    /// Written for internal use, unsuppressed and marked ([`INTERNAL_MARKING`]).
+    pub intern: bool,
 }
 
 /// One cell of a value table.
@@ -128,7 +132,20 @@ pub struct ValueTable {
     pub rows: Vec<TableRow>,
     /// The atlas's attribution (sources, licences), written with the table; may be empty.
     pub attribution: String,
+    /// Notes written under the table (and on the notes sheet): the suppression rule, the
+    /// internal marking.
+    pub notes: Vec<String>,
+    /// Marked for internal use ([`INTERNAL_MARKING`]): not suppressed.
+    pub internal: bool,
+    /// Cells hidden by [`ValueTable::protect`] (with the reference cells).
+    pub suppressed_cells: usize,
 }
+
+/// The marking of every output that holds unsuppressed counts (`--intern`).
+pub const INTERNAL_MARKING: &str = "Nur für den Dienstgebrauch – enthält nicht geheimgehaltene Fallzahlen";
+
+/// How a note row under an exported table begins; the value import skips such rows.
+pub const NOTE_PREFIX: &str = "Hinweis: ";
 
 /// The value table of a level and period for the given indicators (in that order), or for
 /// every indicator with values there when `indicators` is `None`.
@@ -208,10 +225,92 @@ pub fn value_table(atlas: &Atlas, level: &str, period: &str, indicators: Option<
         columns,
         rows,
         attribution: meta.attribution,
+        notes: Vec::new(),
+        internal: false,
+        suppressed_cells: 0,
     })
 }
 
 impl ValueTable {
+    /// Applies the atlas's suppression as `quartier suppress` computes it for this level and
+    /// period (primary, derived, secondary, up to the whole municipality): every hidden cell
+    /// becomes "k. A.", the reference too where it would give a hidden cell away, and a note
+    /// states the rule. What leaves the laptop goes through here unless it is marked internal.
+    pub fn protect(mut self, atlas: &Atlas) -> Result<Self> {
+        use crate::analysis::suppress::{suppress, SuppressRequest};
+        let checkable: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.indicator.kind,
+                    IndicatorKind::Count | IndicatorKind::Share | IndicatorKind::RatePer1000
+                )
+            })
+            .map(|c| c.indicator.key.clone())
+            .collect();
+        if checkable.is_empty() {
+            return Ok(self);
+        }
+        let report = suppress(
+            atlas,
+            &SuppressRequest {
+                level: self.level.clone(),
+                period: self.period.clone(),
+                indicators: checkable,
+                ..Default::default()
+            },
+            &crate::NoProgress,
+        )?;
+        let column_of: std::collections::HashMap<String, usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.indicator.key.clone(), i))
+            .collect();
+        let row_of: std::collections::HashMap<String, usize> =
+            self.rows.iter().enumerate().map(|(i, r)| (r.key.clone(), i)).collect();
+        let root = report.levels.last().cloned().unwrap_or_default();
+        let mut hidden = 0;
+        for cell in &report.cells {
+            let Some(&c) = column_of.get(&cell.indicator) else {
+                continue;
+            };
+            if cell.level == self.level {
+                if let Some(&r) = row_of.get(&cell.key) {
+                    self.rows[r].cells[c] = TableCell::Status(ValueStatus::Suppressed);
+                    hidden += 1;
+                }
+            } else if cell.level == root && cell.key.is_empty() {
+                let reference = &mut self.columns[c].reference;
+                reference.value = None;
+                reference.computed = None;
+                reference.status = ReferenceStatus::NotComputable;
+                reference.method = "geheim gehalten".into();
+                hidden += 1;
+            }
+        }
+        self.suppressed_cells = hidden;
+        if hidden > 0 {
+            let rules = report.rules;
+            self.notes.push(format!(
+                "k. A. = geheim gehalten (Datenschutz): Fallzahlen von {} bis {} und Werte, aus denen sie sich \
+                 errechnen oder eingrenzen ließen (Anteile aus ihnen, Differenzen zu übergeordneten Summen), \
+                 insgesamt {hidden} Zellen.",
+                if rules.suppress_zero { 0 } else { 1 },
+                rules.threshold
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Marks the table for internal use: unsuppressed, with [`INTERNAL_MARKING`].
+    pub fn mark_internal(mut self) -> Self {
+        self.internal = true;
+        self.notes.insert(0, INTERNAL_MARKING.to_string());
+        self
+    }
+
     /// The header row: key, name, one header per column.
     pub fn header(&self) -> Vec<String> {
         let mut header = vec!["Schlüssel".to_string(), "Name".to_string()];
@@ -283,6 +382,16 @@ impl ValueTable {
         }));
         rows.push(reference_row);
         rows.extend(self.computed_reference_row());
+        // A note fills the first cell of a full-width row (CSV needs rows of equal length).
+        let note_rows: Vec<Vec<Cell>> = self
+            .notes
+            .iter()
+            .map(|n| {
+                std::iter::once(Cell::Text(format!("{NOTE_PREFIX}{n}")))
+                    .chain((1..header.len()).map(|_| Cell::Text(String::new())))
+                    .collect()
+            })
+            .collect();
         for row in &self.rows {
             let mut cells = vec![Cell::Text(row.key.clone()), Cell::Text(row.name.clone())];
             cells.extend(row.cells.iter().zip(&self.columns).map(|(c, col)| match c {
@@ -295,6 +404,7 @@ impl ValueTable {
         let indicators: Vec<IndicatorMeta> = self.columns.iter().map(|c| c.indicator.clone()).collect();
         let methods: Vec<String> = self.columns.iter().map(|c| c.reference.method.clone()).collect();
         let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
+        rows.extend(note_rows);
         let written = match format {
             ExportFormat::Csv => write_csv(&tmp, &header, &rows),
             ExportFormat::Xlsx => write_xlsx(
@@ -304,6 +414,7 @@ impl ValueTable {
                 &indicators,
                 &methods,
                 [&self.level, &self.period, &self.attribution],
+                self.internal,
             ),
         };
         if let Err(e) = written {
@@ -318,6 +429,8 @@ impl ValueTable {
             areas: self.rows.len(),
             indicators: indicators.into_iter().map(|i| i.key).collect(),
             format,
+            suppressed_cells: self.suppressed_cells,
+            intern: self.internal,
         })
     }
 }
@@ -331,14 +444,24 @@ enum Cell {
 }
 
 /// Writes the values of one level and period: every indicator with values there.
+///
+/// Suppressed by the atlas's rules ([`ValueTable::protect`]) unless `intern`, which writes
+/// every value and marks the file ([`INTERNAL_MARKING`]).
 pub fn export_values(
     atlas: &Atlas,
     level: &str,
     period: &str,
     format: ExportFormat,
     out: &Path,
+    intern: bool,
 ) -> Result<ValuesExportSummary> {
-    value_table(atlas, level, period, None)?.write(format, out)
+    let table = value_table(atlas, level, period, None)?;
+    let table = if intern {
+        table.mark_internal()
+    } else {
+        table.protect(atlas)?
+    };
+    table.write(format, out)
 }
 
 fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>]) -> Result<()> {
@@ -346,7 +469,13 @@ fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>]) -> Result<()> {
     let mut buf: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(&mut buf);
-        let csv_err = |e: csv::Error| Error::Invalid(format!("{}: {e}", path.display()));
+        let csv_err = |e: csv::Error| {
+            Error::Invalid(format!(
+                "{}: nicht schreibbar ({})",
+                path.display(),
+                crate::import::reasons::csv_reason(&e)
+            ))
+        };
         w.write_record(header).map_err(csv_err)?;
         for row in rows {
             w.write_record(row.iter().map(|c| match c {
@@ -368,6 +497,7 @@ fn write_xlsx(
     indicators: &[crate::model::IndicatorMeta],
     methods: &[String],
     [level, period, attribution]: [&str; 3],
+    internal: bool,
 ) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
     let x = |e: rust_xlsxwriter::XlsxError| Error::Invalid(format!("{}: XLSX nicht schreibbar: {e}", path.display()));
@@ -384,6 +514,10 @@ fn write_xlsx(
         .collect();
     let ws = wb.add_worksheet();
     ws.set_name("Werte").map_err(x)?;
+    // Printed, every page says it.
+    if internal {
+        ws.set_header(format!("&C&B{INTERNAL_MARKING}"));
+    }
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold).map_err(x)?;
     }
@@ -409,6 +543,9 @@ fn write_xlsx(
     }
     let notes = wb.add_worksheet();
     notes.set_name("Hinweise").map_err(x)?;
+    if internal {
+        notes.set_header(format!("&C&B{INTERNAL_MARKING}"));
+    }
     notes
         .write_string_with_format(
             0,

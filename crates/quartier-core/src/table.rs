@@ -530,11 +530,17 @@ impl RefScanner {
     fn note(&mut self, reference: &[u8]) {
         // Letters in either case (the reader takes both), then digits.
         let letters = reference.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-        if letters == 0 {
-            return;
-        }
         let digits = &reference[letters..];
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return;
+        }
+        if letters == 0 {
+            // A row number (`<row r="12">`): the reader overflows on one beyond u32 as well.
+            let row = std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u64>().ok());
+            if row.is_none_or(|r| r > SHEET_ROWS) {
+                self.beyond
+                    .get_or_insert_with(|| String::from_utf8_lossy(reference).into_owned());
+            }
             return;
         }
         // Beyond XFD1048576 in letters or digits: the reader's arithmetic overflows on such

@@ -318,6 +318,14 @@ fn cell_references_beyond_the_sheet_are_refused() {
             "{reference}: {e}"
         );
     }
+    // A row number beyond the sheet (a fuzz finding: the reader overflowed on it as well).
+    let far_row = xlsx_with_sheet(dir.path(), "zeile.xlsx", |xml| {
+        xml.replace("<row r=\"2\"", "<row r=\"10999999999999999999999\"")
+    });
+    let e = quartier_core::table::read_table(&far_row, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("„10999999999999999999999“ liegt außerhalb"), "{e}");
     let untouched = xlsx_with_sheet(dir.path(), "gut.xlsx", str::to_string);
     assert_eq!(
         quartier_core::table::read_table(&untouched, None).unwrap().rows.len(),

@@ -310,7 +310,7 @@ enum RowMatch {
 /// Imports values. All or nothing.
 pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Progress) -> Result<ValuesImportSummary> {
     progress.report(0.0, "Tabelle wird gelesen");
-    let table = read_table(&opts.file, opts.sheet.as_deref())?;
+    let mut table = read_table(&opts.file, opts.sheet.as_deref())?;
     let file = table.source.clone();
     let level = atlas.level(&opts.level)?;
     let areas = atlas.areas(level.id)?;
@@ -331,6 +331,22 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
     }
     let atlas_name = name_match_form(&atlas.meta()?.name);
     let key_col = table.require_column(&opts.key_column, "--key-column")?;
+    // A table exported by Quartier imports again: its notes ("Hinweis: k. A. = geheim
+    // gehalten …") and its reference rows (no key, "Berlin (Referenz)") are no area rows.
+    table.rows.retain(|r| {
+        let key = r.cells.get(key_col).map(RawCell::as_text).unwrap_or_default();
+        let note = key.starts_with(crate::export::NOTE_PREFIX)
+            && r.cells
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == key_col || *c == RawCell::Empty);
+        let reference = key.trim().is_empty()
+            && r.cells.iter().any(|c| {
+                let t = c.as_text();
+                t.ends_with(" (Referenz)") || t.contains(" (Referenz, ")
+            });
+        !note && !reference
+    });
     let name_col = opts
         .name_column
         .as_deref()
