@@ -1292,3 +1292,155 @@ fn exported_tables_are_suppressed_unless_marked_internal() {
     ]);
     assert_eq!(again["rows_imported"], 448);
 }
+
+/// `export geopackage` and `export geojson` (issue 15 § 4): one layer per level with a column per
+/// indicator and period, a point layer per POI category, read back with SQLite and with GDAL
+/// (`ogrinfo`, an independent reader; installed by `.ci/run`), values checked against the
+/// source table; small counts NULL with the sign "k. A." unless `--intern`.
+#[test]
+fn geopackage_and_geojson_open_in_gis_with_suppressed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let gpkg = dir.path().join("atlas.gpkg");
+    let summary = json(&[
+        "export",
+        "geopackage",
+        s(&atlas),
+        "--out",
+        s(&gpkg),
+        "--levels",
+        "Bezirk,Planungsraum",
+        "--periods",
+        "2020",
+    ]);
+    let layers = summary["layers"].as_array().unwrap();
+    assert_eq!(layers[0]["name"], "Bezirk");
+    assert_eq!(layers[1]["features"], 448);
+    assert!(layers
+        .iter()
+        .any(|l| l["name"] == "Einrichtungen Kita" && l["features"].as_u64().unwrap() > 1000));
+    assert!(summary["suppressed_cells"].as_u64().unwrap() > 0);
+
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let one = |sql: &str| -> rusqlite::types::Value { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        one("PRAGMA application_id"),
+        rusqlite::types::Value::Integer(0x4750_4B47)
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM Planungsraum"),
+        rusqlite::types::Value::Integer(448)
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM rtree_Planungsraum_geom"),
+        rusqlite::types::Value::Integer(448)
+    );
+    assert_eq!(
+        one("SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'Planungsraum'"),
+        rusqlite::types::Value::Text("MULTIPOLYGON".into())
+    );
+    assert_eq!(
+        one("SELECT substr(geom, 1, 2) FROM Planungsraum LIMIT 1"),
+        rusqlite::types::Value::Blob(b"GP".to_vec())
+    );
+    // The source table: Stülerstraße (01011101) has 3,419 inhabitants; 04061757 has 3 aged 15 to 18.
+    assert_eq!(
+        one("SELECT ew_2020 FROM Planungsraum WHERE schluessel = '01011101'"),
+        rusqlite::types::Value::Real(3419.0)
+    );
+    assert_eq!(
+        one("SELECT ew_15_18_2020 FROM Planungsraum WHERE schluessel = '04061757'"),
+        rusqlite::types::Value::Null
+    );
+    assert_eq!(
+        one("SELECT ew_15_18_2020_zeichen FROM Planungsraum WHERE schluessel = '04061757'"),
+        rusqlite::types::Value::Text("k. A.".into())
+    );
+
+    // GDAL reads the same: the layer, its count, its spatial index, its columns.
+    let ogr = std::process::Command::new("ogrinfo")
+        .args(["-so", s(&gpkg), "Planungsraum"])
+        .output()
+        .expect("ogrinfo (gdal-bin) is needed; .ci/run installs it");
+    let text = String::from_utf8_lossy(&ogr.stdout);
+    assert!(
+        text.contains("Feature Count: 448") && text.contains("ew_15_18_2020_zeichen: String"),
+        "{text}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&ogr.stderr).contains("Warning"),
+        "{}",
+        String::from_utf8_lossy(&ogr.stderr)
+    );
+    let index = std::process::Command::new("ogrinfo")
+        .args([s(&gpkg), "-sql", "SELECT HasSpatialIndex('Planungsraum','geom')"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&index.stdout).contains("= 1"));
+
+    let internal = dir.path().join("intern.gpkg");
+    json(&[
+        "export",
+        "geopackage",
+        s(&atlas),
+        "--out",
+        s(&internal),
+        "--levels",
+        "Planungsraum",
+        "--periods",
+        "2020",
+        "--intern",
+    ]);
+    let conn = rusqlite::Connection::open(&internal).unwrap();
+    let value: f64 = conn
+        .query_row(
+            "SELECT ew_15_18_2020 FROM Planungsraum WHERE schluessel = '04061757'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(value, 3.0);
+    let description: String = conn
+        .query_row(
+            "SELECT description FROM gpkg_contents WHERE table_name = 'Planungsraum'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(description.contains("Nur für den Dienstgebrauch"), "{description}");
+
+    let geojson_file = dir.path().join("planungsraeume.geojson");
+    let summary = json(&[
+        "export",
+        "geojson",
+        s(&atlas),
+        "--level",
+        "Planungsraum",
+        "--out",
+        s(&geojson_file),
+        "--periods",
+        "2020",
+    ]);
+    assert_eq!(summary["layers"][0]["features"], 448);
+    let collection: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&geojson_file).unwrap()).unwrap();
+    let feature = |key: &str| {
+        collection["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["schluessel"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(feature("01011101")["properties"]["ew_2020"], 3419.0);
+    assert_eq!(
+        feature("04061757")["properties"]["ew_15_18_2020"],
+        serde_json::Value::Null
+    );
+    assert_eq!(feature("04061757")["properties"]["ew_15_18_2020_zeichen"], "k. A.");
+    let ogr = std::process::Command::new("ogrinfo")
+        .args(["-so", "-al", s(&geojson_file)])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&ogr.stdout).contains("Feature Count: 448"));
+}

@@ -316,6 +316,30 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "export geopackage",
+            json(&[
+                "export",
+                "geopackage",
+                a,
+                "--out",
+                s(&dir.path().join("atlas.gpkg")),
+                "--levels",
+                "Bezirk",
+            ]),
+        ),
+        (
+            "export geojson",
+            json(&[
+                "export",
+                "geojson",
+                a,
+                "--level",
+                "Bezirk",
+                "--out",
+                s(&dir.path().join("bezirke.geojson")),
+            ]),
+        ),
+        (
             "aggregate",
             json(&[
                 "aggregate",

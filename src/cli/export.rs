@@ -1,11 +1,13 @@
-//! `quartier export values`: tables out of the atlas. Room for the later exports (GeoPackage,
-//! GeoParquet) as further variants of [`ExportCommand`].
+//! `quartier export values|geopackage|geojson`: tables and GIS files out of the atlas, each
+//! suppressed unless `--intern`. Room for the later exports (GeoParquet, maps, charts) as
+//! further variants of [`ExportCommand`].
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use quartier_core::export::{export_values, ExportFormat, ValuesExportSummary};
+use quartier_core::gis::{export_geojson, export_geopackage, GisExportSummary};
 
 use super::common::{emit, open};
 use super::Verb;
@@ -15,12 +17,98 @@ use super::Verb;
 pub enum ExportCommand {
     /// Wertetabelle einer Ebene und eines Zeitraums.
     Values(ValuesExportArgs),
+    /// GeoPackage für QGIS: eine Schicht je Ebene (Flächen mit einer Spalte je Indikator und Zeitraum), eine je Einrichtungsart
+    Geopackage(GeopackageArgs),
+    /// GeoJSON einer Ebene mit einer Spalte je Indikator und Zeitraum
+    Geojson(GeojsonArgs),
+}
+
+/// `quartier export geopackage`
+#[derive(Debug, Args)]
+pub struct GeopackageArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Zieldatei (.gpkg)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Ebenen (ohne Angabe: alle)
+    #[arg(long, value_delimiter = ',')]
+    pub levels: Vec<String>,
+    /// Zeiträume (ohne Angabe: alle mit Werten)
+    #[arg(long, value_delimiter = ',')]
+    pub periods: Vec<String>,
+    /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
+    #[arg(long)]
+    pub intern: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `quartier export geojson`
+#[derive(Debug, Args)]
+pub struct GeojsonArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Zieldatei (.geojson)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Zeiträume (ohne Angabe: alle mit Werten)
+    #[arg(long, value_delimiter = ',')]
+    pub periods: Vec<String>,
+    /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
+    #[arg(long)]
+    pub intern: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn print_gis(s: &GisExportSummary) {
+    println!(
+        "{}: {}",
+        s.file,
+        if s.intern {
+            quartier_core::export::INTERNAL_MARKING.to_string()
+        } else {
+            format!("{} Zellen geheim gehalten (k. A.)", s.suppressed_cells)
+        }
+    );
+    for layer in &s.layers {
+        println!(
+            "  {}: {} Objekte, {} Wertespalten",
+            layer.name,
+            layer.features,
+            layer.columns.len()
+        );
+    }
+}
+
+impl Verb for GeopackageArgs {
+    fn run(self) -> Result<()> {
+        let atlas = open(&self.atlas)?;
+        let summary = export_geopackage(&atlas, &self.levels, &self.periods, self.intern, &self.out)?;
+        emit(self.json, &summary, print_gis)
+    }
+}
+
+impl Verb for GeojsonArgs {
+    fn run(self) -> Result<()> {
+        let atlas = open(&self.atlas)?;
+        let summary = export_geojson(&atlas, &self.level, &self.periods, self.intern, &self.out)?;
+        emit(self.json, &summary, print_gis)
+    }
 }
 
 impl Verb for ExportCommand {
     fn run(self) -> Result<()> {
         match self {
             ExportCommand::Values(a) => a.run(),
+            ExportCommand::Geopackage(a) => a.run(),
+            ExportCommand::Geojson(a) => a.run(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod crs;
 pub mod error;
 pub mod export;
 pub mod geometry;
+pub mod gis;
 pub mod import;
 pub mod info;
 pub mod keys;
