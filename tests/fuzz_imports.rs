@@ -332,8 +332,9 @@ fn targets(dir: &Path, atlas: &Path) -> Vec<Target> {
     ]
 }
 
-/// Runs `rounds` mutations of every target from `seed` on; returns the number of runs.
-fn campaign(dir: &Path, pristine: &Path, rounds: usize, seed: u64) -> usize {
+/// Runs `rounds` mutations of every target from `seed` on with the binary `quartier`;
+/// returns the number of runs.
+fn campaign(dir: &Path, quartier: &Path, pristine: &Path, rounds: usize, seed: u64) -> usize {
     let atlas = dir.join("atlas.quartier");
     std::fs::copy(pristine, &atlas).unwrap();
     let before = digest(&atlas);
@@ -346,10 +347,7 @@ fn campaign(dir: &Path, pristine: &Path, rounds: usize, seed: u64) -> usize {
             let file = dir.join(format!("eingabe.{}", target.extension));
             std::fs::write(&file, &input).unwrap();
             let args = (target.args)(s(&atlas), s(&file));
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_quartier"))
-                .args(&args)
-                .output()
-                .unwrap();
+            let out = std::process::Command::new(quartier).args(&args).output().unwrap();
             runs += 1;
             let stderr = String::from_utf8_lossy(&out.stderr);
             let finding = match out.status.code() {
@@ -410,14 +408,18 @@ fn mutated_inputs_give_success_or_a_german_error_and_leave_the_atlas_unchanged()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     if seconds == 0 {
-        let runs = campaign(dir.path(), &pristine, 40, 1);
+        let runs = campaign(dir.path(), Path::new(env!("CARGO_BIN_EXE_quartier")), &pristine, 40, 1);
         assert_eq!(runs, 240);
         return;
     }
+    // The long run uses its own copy of the binary: a build in the meantime must not pull
+    // it away under a running campaign.
+    let quartier = dir.path().join("quartier");
+    std::fs::copy(env!("CARGO_BIN_EXE_quartier"), &quartier).unwrap();
     let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     let (mut seed, mut runs) = (1u64, 0);
     while std::time::Instant::now() < until {
-        runs += campaign(dir.path(), &pristine, 20, seed);
+        runs += campaign(dir.path(), &quartier, &pristine, 20, seed);
         seed += 1;
         println!(
             "{runs} Eingaben, {} s",
