@@ -1444,3 +1444,62 @@ fn geopackage_and_geojson_open_in_gis_with_suppressed_values() {
         .unwrap();
     assert!(String::from_utf8_lossy(&ogr.stdout).contains("Feature Count: 448"));
 }
+
+/// `export geoparquet` (issue 15 § 4): read back with pyarrow (an independent reader; `.ci/run`
+/// installs it): one row per Planungsraum, the `geo` metadata of GeoParquet 1.1 with the WKB
+/// geometry column, the source table's value, and a small count NULL with its sign.
+#[test]
+fn geoparquet_reads_back_with_pyarrow() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let file = dir.path().join("planungsraeume.parquet");
+    let summary = json(&[
+        "export",
+        "geoparquet",
+        s(&atlas),
+        "--level",
+        "Planungsraum",
+        "--periods",
+        "2020",
+        "--out",
+        s(&file),
+    ]);
+    assert_eq!(summary["layers"][0]["features"], 448);
+    let script = r#"
+import json, sys
+import pyarrow.parquet as pq
+table = pq.read_table(sys.argv[1])
+geo = json.loads(pq.read_metadata(sys.argv[1]).metadata[b"geo"])
+d = table.to_pydict()
+row = lambda key: d["schluessel"].index(key)
+print(json.dumps({
+    "rows": table.num_rows,
+    "geo": geo,
+    "ew": d["ew_2020"][row("01011101")],
+    "small": d["ew_15_18_2020"][row("04061757")],
+    "sign": d["ew_15_18_2020_zeichen"][row("04061757")],
+    "wkb": list(d["geometry"][0][:5]),
+}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, s(&file)])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "pyarrow is needed (.ci/run installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(read["rows"], 448);
+    assert_eq!(read["geo"]["version"], "1.1.0");
+    assert_eq!(read["geo"]["columns"]["geometry"]["encoding"], "WKB");
+    assert_eq!(read["ew"], 3419.0);
+    assert_eq!(read["small"], serde_json::Value::Null);
+    assert_eq!(read["sign"], "k. A.");
+    assert_eq!(
+        read["wkb"],
+        serde_json::json!([1, 6, 0, 0, 0]),
+        "little-endian WKB MultiPolygon"
+    );
+}

@@ -340,6 +340,18 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "export geoparquet",
+            json(&[
+                "export",
+                "geoparquet",
+                a,
+                "--level",
+                "Bezirk",
+                "--out",
+                s(&dir.path().join("bezirke.parquet")),
+            ]),
+        ),
+        (
             "aggregate",
             json(&[
                 "aggregate",

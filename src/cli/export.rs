@@ -1,5 +1,5 @@
-//! `quartier export values|geopackage|geojson`: tables and GIS files out of the atlas, each
-//! suppressed unless `--intern`. Room for the later exports (GeoParquet, maps, charts) as
+//! `quartier export values|geopackage|geojson|geoparquet`: tables and GIS files out of the atlas, each
+//! suppressed unless `--intern`. Room for the later exports (maps, charts) as
 //! further variants of [`ExportCommand`].
 
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use quartier_core::export::{export_values, ExportFormat, ValuesExportSummary};
-use quartier_core::gis::{export_geojson, export_geopackage, GisExportSummary};
+use quartier_core::gis::{export_geojson, export_geopackage, export_geoparquet, GisExportSummary};
 
 use super::common::{emit, open};
 use super::Verb;
@@ -20,7 +20,9 @@ pub enum ExportCommand {
     /// GeoPackage für QGIS: eine Schicht je Ebene (Flächen mit einer Spalte je Indikator und Zeitraum), eine je Einrichtungsart
     Geopackage(GeopackageArgs),
     /// GeoJSON einer Ebene mit einer Spalte je Indikator und Zeitraum
-    Geojson(GeojsonArgs),
+    Geojson(LevelGisArgs),
+    /// GeoParquet einer Ebene (für DuckDB, GDAL, GeoPandas, Sedona) mit einer Spalte je Indikator und Zeitraum
+    Geoparquet(LevelGisArgs),
 }
 
 /// `quartier export geopackage`
@@ -45,15 +47,15 @@ pub struct GeopackageArgs {
     pub json: bool,
 }
 
-/// `quartier export geojson`
+/// `quartier export geojson|geoparquet`
 #[derive(Debug, Args)]
-pub struct GeojsonArgs {
+pub struct LevelGisArgs {
     /// Atlasdatei
     pub atlas: PathBuf,
     /// Ebene
     #[arg(long)]
     pub level: String,
-    /// Zieldatei (.geojson)
+    /// Zieldatei (.geojson, .parquet)
     #[arg(long)]
     pub out: PathBuf,
     /// Zeiträume (ohne Angabe: alle mit Werten)
@@ -95,10 +97,19 @@ impl Verb for GeopackageArgs {
     }
 }
 
-impl Verb for GeojsonArgs {
-    fn run(self) -> Result<()> {
+impl LevelGisArgs {
+    fn run_with(
+        self,
+        write: fn(
+            &quartier_core::Atlas,
+            &str,
+            &[String],
+            bool,
+            &std::path::Path,
+        ) -> quartier_core::Result<GisExportSummary>,
+    ) -> Result<()> {
         let atlas = open(&self.atlas)?;
-        let summary = export_geojson(&atlas, &self.level, &self.periods, self.intern, &self.out)?;
+        let summary = write(&atlas, &self.level, &self.periods, self.intern, &self.out)?;
         emit(self.json, &summary, print_gis)
     }
 }
@@ -108,7 +119,8 @@ impl Verb for ExportCommand {
         match self {
             ExportCommand::Values(a) => a.run(),
             ExportCommand::Geopackage(a) => a.run(),
-            ExportCommand::Geojson(a) => a.run(),
+            ExportCommand::Geojson(a) => a.run_with(export_geojson),
+            ExportCommand::Geoparquet(a) => a.run_with(export_geoparquet),
         }
     }
 }

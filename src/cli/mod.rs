@@ -9,7 +9,7 @@
 //! | [`import`] | `import geometry|values|pois|metadata|addresses|network` |
 //! | [`analysis`] | `aggregate`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
 //! | [`distance`] | `distance` |
-//! | [`export`] | `export values|geopackage|geojson` |
+//! | [`export`] | `export values|geopackage|geojson|geoparquet` |
 //! | [`manage`] | `delete indicator|level|pois`, `rename level` |
 //!
 //! The verbs still to come get rooms of their own beside these: `report`, `publish`,

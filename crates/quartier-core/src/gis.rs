@@ -42,11 +42,27 @@ pub struct Layer {
     pub columns: Vec<LayerColumn>,
     /// Per column whether it has signs (a `_zeichen` companion).
     pub with_signs: Vec<bool>,
-    /// Features: key, name, geometry, one cell per column.
-    pub features: Vec<(String, String, geo::MultiPolygon<f64>, Vec<TableCell>)>,
+    /// One feature per area.
+    pub features: Vec<Feature>,
     /// Cells hidden by suppression.
     pub suppressed_cells: usize,
 }
+
+/// One area of a layer.
+#[derive(Debug, Clone)]
+pub struct Feature {
+    /// Area key.
+    pub key: String,
+    /// Area name.
+    pub name: String,
+    /// Outline in WGS 84.
+    pub geometry: geo::MultiPolygon<f64>,
+    /// One cell per column of the layer.
+    pub cells: Vec<TableCell>,
+}
+
+/// Writes one column of a GeoParquet row group.
+type ColumnWrite<'a> = Box<dyn FnMut(&mut parquet::file::writer::SerializedColumnWriter<'_>) -> Result<()> + 'a>;
 
 /// What a GIS export wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -135,13 +151,18 @@ pub fn level_layer(atlas: &Atlas, level: &str, periods: &[String], intern: bool)
         if combined.contains(&area.id) && !in_any {
             continue;
         }
-        features.push((area.key.to_string(), area.name.to_string(), geometry, cells));
+        features.push(Feature {
+            key: area.key.to_string(),
+            name: area.name.to_string(),
+            geometry,
+            cells,
+        });
     }
     let with_signs = (0..columns.len())
         .map(|c| {
             features
                 .iter()
-                .any(|f| matches!(f.3[c], TableCell::Status(_) | TableCell::Flagged(..)))
+                .any(|f| matches!(f.cells[c], TableCell::Status(_) | TableCell::Flagged(..)))
         })
         .collect();
     Ok(Layer {
@@ -178,26 +199,33 @@ pub fn export_geojson(
     let features: Vec<serde_json::Value> = layer
         .features
         .iter()
-        .map(|(key, name, geometry, cells)| {
-            let mut properties = serde_json::Map::new();
-            properties.insert("schluessel".into(), key.clone().into());
-            properties.insert("name".into(), name.clone().into());
-            for ((column, signs), cell) in layer.columns.iter().zip(&layer.with_signs).zip(cells) {
-                let (number, sign) = number_and_sign(cell);
-                properties.insert(column.name.clone(), number.map_or(serde_json::Value::Null, Into::into));
-                if *signs {
-                    properties.insert(
-                        sign_column(&column.name),
-                        sign.map_or(serde_json::Value::Null, Into::into),
-                    );
+        .map(
+            |Feature {
+                 key,
+                 name,
+                 geometry,
+                 cells,
+             }| {
+                let mut properties = serde_json::Map::new();
+                properties.insert("schluessel".into(), key.clone().into());
+                properties.insert("name".into(), name.clone().into());
+                for ((column, signs), cell) in layer.columns.iter().zip(&layer.with_signs).zip(cells) {
+                    let (number, sign) = number_and_sign(cell);
+                    properties.insert(column.name.clone(), number.map_or(serde_json::Value::Null, Into::into));
+                    if *signs {
+                        properties.insert(
+                            sign_column(&column.name),
+                            sign.map_or(serde_json::Value::Null, Into::into),
+                        );
+                    }
                 }
-            }
-            serde_json::json!({
-                "type": "Feature",
-                "properties": properties,
-                "geometry": serde_json::to_value(geojson::Geometry::from(geometry)).unwrap_or_default(),
-            })
-        })
+                serde_json::json!({
+                    "type": "Feature",
+                    "properties": properties,
+                    "geometry": serde_json::to_value(geojson::Geometry::from(geometry)).unwrap_or_default(),
+                })
+            },
+        )
         .collect();
     let mut collection = serde_json::json!({"type": "FeatureCollection", "name": layer.name, "features": features});
     if intern {
@@ -371,7 +399,13 @@ fn write_geopackage(atlas: &Atlas, layers: &[Layer], intern: bool, path: &Path) 
             names.join(", ")
         ))?;
         let mut bounds = extent;
-        for (key, name, geometry, cells) in &layer.features {
+        for Feature {
+            key,
+            name,
+            geometry,
+            cells,
+        } in &layer.features
+        {
             let envelope = crate::geometry::bbox(geometry).unwrap_or_default();
             bounds = [
                 bounds[0].min(envelope[0]),
@@ -512,4 +546,179 @@ fn finish_feature_table(tx: &Connection, table: &str, bounds: [f64; 4]) -> Resul
         )?;
     }
     Ok(())
+}
+
+/// Writes one level as GeoParquet 1.1 (one row per area: `schluessel`, `name`, `geometry` as
+/// WKB, the numeric columns and their sign columns; the `geo` key of the file metadata
+/// describes the geometry column, lon/lat in WGS 84 = OGC:CRS84). DuckDB's spatial extension,
+/// GDAL, GeoPandas and Apache Sedona read it directly: the way many municipalities' atlases go
+/// to one distributed analysis. Suppressed unless `intern` (then the metadata key `hinweis`
+/// carries the marking).
+pub fn export_geoparquet(
+    atlas: &Atlas,
+    level: &str,
+    periods: &[String],
+    intern: bool,
+    out: &Path,
+) -> Result<GisExportSummary> {
+    use parquet::basic::{LogicalType, Repetition, Type as Physical};
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType};
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::types::Type;
+    use std::sync::Arc;
+
+    let layer = level_layer(atlas, level, periods, intern)?;
+    let parquet_error = |e: parquet::errors::ParquetError| {
+        Error::Internal(format!(
+            "GeoParquet nicht schreibbar ({})",
+            match e {
+                parquet::errors::ParquetError::External(_) => "Ein-/Ausgabefehler",
+                _ => "Aufbau der Datei",
+            }
+        ))
+    };
+    let text_field = |name: &str, repetition: Repetition| {
+        Type::primitive_type_builder(name, Physical::BYTE_ARRAY)
+            .with_repetition(repetition)
+            .with_logical_type(Some(LogicalType::String))
+            .build()
+            .map(Arc::new)
+    };
+    let mut fields = vec![
+        text_field("schluessel", Repetition::REQUIRED).map_err(parquet_error)?,
+        text_field("name", Repetition::REQUIRED).map_err(parquet_error)?,
+        Arc::new(
+            Type::primitive_type_builder("geometry", Physical::BYTE_ARRAY)
+                .with_repetition(Repetition::REQUIRED)
+                .build()
+                .map_err(parquet_error)?,
+        ),
+    ];
+    for (column, signs) in layer.columns.iter().zip(&layer.with_signs) {
+        fields.push(Arc::new(
+            Type::primitive_type_builder(&column.name, Physical::DOUBLE)
+                .with_repetition(Repetition::OPTIONAL)
+                .build()
+                .map_err(parquet_error)?,
+        ));
+        if *signs {
+            fields.push(text_field(&sign_column(&column.name), Repetition::OPTIONAL).map_err(parquet_error)?);
+        }
+    }
+    let schema = Arc::new(
+        Type::group_type_builder("quartier")
+            .with_fields(fields)
+            .build()
+            .map_err(parquet_error)?,
+    );
+    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut geometries = Vec::with_capacity(layer.features.len());
+    for Feature { geometry, .. } in &layer.features {
+        if let Some(b) = crate::geometry::bbox(geometry) {
+            bbox = [
+                bbox[0].min(b[0]),
+                bbox[1].min(b[1]),
+                bbox[2].max(b[2]),
+                bbox[3].max(b[3]),
+            ];
+        }
+        geometries.push(ByteArray::from(crate::geometry::to_wkb(geometry)?));
+    }
+    let geo = serde_json::json!({
+        "version": "1.1.0",
+        "primary_column": "geometry",
+        "columns": {"geometry": {
+            "encoding": "WKB",
+            "geometry_types": ["MultiPolygon"],
+            "bbox": if bbox[0].is_finite() { serde_json::json!(bbox) } else { serde_json::Value::Null },
+        }},
+    });
+    let mut metadata = vec![KeyValue::new("geo".to_string(), geo.to_string())];
+    if intern {
+        metadata.push(KeyValue::new("hinweis".to_string(), INTERNAL_MARKING.to_string()));
+    }
+    let properties = Arc::new(
+        WriterProperties::builder()
+            .set_key_value_metadata(Some(metadata))
+            .build(),
+    );
+    let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let written = (|| -> Result<()> {
+        let mut writer = SerializedFileWriter::new(file, schema, properties).map_err(parquet_error)?;
+        let mut group = writer.next_row_group().map_err(parquet_error)?;
+        let texts = |f: fn(&Feature) -> &str| -> Vec<ByteArray> {
+            layer.features.iter().map(|x| ByteArray::from(f(x))).collect()
+        };
+        let mut columns: Vec<ColumnWrite<'_>> = Vec::new();
+        let keys = texts(|f| &f.key);
+        let names = texts(|f| &f.name);
+        columns.push(Box::new(move |w| {
+            w.typed::<ByteArrayType>()
+                .write_batch(&keys, None, None)
+                .map(|_| ())
+                .map_err(parquet_error)
+        }));
+        columns.push(Box::new(move |w| {
+            w.typed::<ByteArrayType>()
+                .write_batch(&names, None, None)
+                .map(|_| ())
+                .map_err(parquet_error)
+        }));
+        columns.push(Box::new(move |w| {
+            w.typed::<ByteArrayType>()
+                .write_batch(&geometries, None, None)
+                .map(|_| ())
+                .map_err(parquet_error)
+        }));
+        for (c, signs) in layer.with_signs.iter().enumerate() {
+            let cells: Vec<(Option<f64>, Option<String>)> =
+                layer.features.iter().map(|f| number_and_sign(&f.cells[c])).collect();
+            let numbers: Vec<f64> = cells.iter().filter_map(|(n, _)| *n).collect();
+            let defined: Vec<i16> = cells.iter().map(|(n, _)| i16::from(n.is_some())).collect();
+            columns.push(Box::new(move |w| {
+                w.typed::<DoubleType>()
+                    .write_batch(&numbers, Some(&defined), None)
+                    .map(|_| ())
+                    .map_err(parquet_error)
+            }));
+            if *signs {
+                let texts: Vec<ByteArray> = cells
+                    .iter()
+                    .filter_map(|(_, s)| s.as_deref().map(ByteArray::from))
+                    .collect();
+                let defined: Vec<i16> = cells.iter().map(|(_, s)| i16::from(s.is_some())).collect();
+                columns.push(Box::new(move |w| {
+                    w.typed::<ByteArrayType>()
+                        .write_batch(&texts, Some(&defined), None)
+                        .map(|_| ())
+                        .map_err(parquet_error)
+                }));
+            }
+        }
+        for mut write in columns {
+            let mut column = group
+                .next_column()
+                .map_err(parquet_error)?
+                .ok_or_else(|| Error::Internal("GeoParquet: Spalten und Aufbau passen nicht".into()))?;
+            write(&mut column)?;
+            column.close().map_err(parquet_error)?;
+        }
+        group.close().map_err(parquet_error)?;
+        writer.close().map_err(parquet_error)?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    Ok(GisExportSummary {
+        file: out.display().to_string(),
+        layers: vec![summary_of(&layer)],
+        suppressed_cells: layer.suppressed_cells,
+        intern,
+    })
 }
