@@ -1503,3 +1503,53 @@ print(json.dumps({
         "little-endian WKB MultiPolygon"
     );
 }
+
+/// `export values --notation international`: comma-separated with decimal points, the same
+/// numbers as the German CSV (parsed each by its own rules).
+#[test]
+fn csv_in_international_notation_has_the_same_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let write = |notation: &str| {
+        let out = dir.path().join(format!("{notation}.csv"));
+        json(&[
+            "export",
+            "values",
+            s(&atlas),
+            "--level",
+            "Bezirk",
+            "--period",
+            "2019",
+            "--format",
+            "csv",
+            "--notation",
+            notation,
+            "--out",
+            s(&out),
+        ]);
+        std::fs::read(&out).unwrap()
+    };
+    let german = write("german");
+    let international = write("international");
+    assert!(german.starts_with(b"\xEF\xBB\xBF") && !international.starts_with(b"\xEF\xBB\xBF"));
+    // No field of this table holds a delimiter, so splitting the lines is parsing them.
+    let parse = |bytes: &[u8], delimiter: char, number: &dyn Fn(&str) -> Option<f64>| -> Vec<Vec<Option<f64>>> {
+        std::str::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(delimiter).skip(2).map(number).collect())
+            .collect()
+    };
+    let g = parse(&german[3..], ';', &|t| {
+        t.replace('.', "").replace(',', ".").parse().ok()
+    });
+    let i = parse(&international, ',', &|t| t.parse().ok());
+    assert_eq!(g.len(), 13);
+    assert_eq!(g, i);
+    assert!(
+        i[1].iter().any(|v| v.is_some_and(|x| x.fract() != 0.0)),
+        "decimals present: {:?}",
+        i[1]
+    );
+}

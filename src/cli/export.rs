@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use quartier_core::export::{export_values, ExportFormat, ValuesExportSummary};
+use quartier_core::export::{export_values, CsvNotation, ExportFormat, ValuesExportSummary};
 use quartier_core::gis::{export_geojson, export_geopackage, export_geoparquet, GisExportSummary};
 
 use super::common::{emit, open};
@@ -145,9 +145,21 @@ pub struct ValuesExportArgs {
     /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
     #[arg(long)]
     pub intern: bool,
+    /// Zahlen im CSV: german (Semikolon, Dezimalkomma, für deutsches Excel) oder international (Komma, Dezimalpunkt)
+    #[arg(long, value_enum, default_value = "german")]
+    pub notation: NotationArg,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// CSV notation on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NotationArg {
+    /// Semikolon, Dezimalkomma, UTF-8 mit BOM
+    German,
+    /// Komma, Dezimalpunkt, UTF-8 ohne BOM
+    International,
 }
 
 /// Export format on the command line.
@@ -176,6 +188,10 @@ impl Verb for ValuesExportArgs {
             &self.level,
             &self.period,
             self.format.into(),
+            match self.notation {
+                NotationArg::German => CsvNotation::German,
+                NotationArg::International => CsvNotation::International,
+            },
             &self.out,
             self.intern,
         )?;

@@ -23,6 +23,17 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+/// How a CSV writes its numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvNotation {
+    /// For German Excel: `;`, decimal comma, UTF-8 with BOM.
+    #[default]
+    German,
+    /// For R, Python, GIS and English Excel: `,`, decimal point, UTF-8 without BOM.
+    International,
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValuesExportSummary {
@@ -373,6 +384,11 @@ impl ValueTable {
 
     /// Writes the table as CSV or XLSX (to a temporary name first, then renamed).
     pub fn write(&self, format: ExportFormat, out: &Path) -> Result<ValuesExportSummary> {
+        self.write_in(format, CsvNotation::German, out)
+    }
+
+    /// [`ValueTable::write`] with the CSV notation chosen.
+    pub fn write_in(&self, format: ExportFormat, notation: CsvNotation, out: &Path) -> Result<ValuesExportSummary> {
         let header = self.header();
         let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(self.rows.len() + 1);
         let mut reference_row = vec![Cell::Text(String::new()), Cell::Text(self.reference_name())];
@@ -406,7 +422,7 @@ impl ValueTable {
         let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
         rows.extend(note_rows);
         let written = match format {
-            ExportFormat::Csv => write_csv(&tmp, &header, &rows),
+            ExportFormat::Csv => write_csv(&tmp, &header, &rows, notation),
             ExportFormat::Xlsx => write_xlsx(
                 &tmp,
                 &header,
@@ -452,6 +468,7 @@ pub fn export_values(
     level: &str,
     period: &str,
     format: ExportFormat,
+    notation: CsvNotation,
     out: &Path,
     intern: bool,
 ) -> Result<ValuesExportSummary> {
@@ -461,14 +478,21 @@ pub fn export_values(
     } else {
         table.protect(atlas)?
     };
-    table.write(format, out)
+    table.write_in(format, notation, out)
 }
 
-fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>]) -> Result<()> {
+fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>], notation: CsvNotation) -> Result<()> {
     let io = |e: std::io::Error| Error::io(path, e);
-    let mut buf: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    let (mut buf, delimiter): (Vec<u8>, u8) = match notation {
+        CsvNotation::German => (b"\xEF\xBB\xBF".to_vec(), b';'),
+        CsvNotation::International => (Vec::new(), b','),
+    };
+    let number = |v: f64, d: usize| match notation {
+        CsvNotation::German => format_german(v, d).replace('.', ""),
+        CsvNotation::International => format!("{v:.d$}"),
+    };
     {
-        let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(&mut buf);
+        let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(&mut buf);
         let csv_err = |e: csv::Error| {
             Error::Invalid(format!(
                 "{}: nicht schreibbar ({})",
@@ -479,8 +503,8 @@ fn write_csv(path: &Path, header: &[String], rows: &[Vec<Cell>]) -> Result<()> {
         w.write_record(header).map_err(csv_err)?;
         for row in rows {
             w.write_record(row.iter().map(|c| match c {
-                Cell::Number(v, d) => format_german(*v, *d).replace('.', ""),
-                Cell::Flagged(v, d, flag) => flag.write(&format_german(*v, *d).replace('.', "")),
+                Cell::Number(v, d) => number(*v, *d),
+                Cell::Flagged(v, d, flag) => flag.write(&number(*v, *d)),
                 Cell::Text(t) => t.clone(),
             }))
             .map_err(csv_err)?;

@@ -552,7 +552,16 @@ fn the_published_city_total_becomes_the_official_reference() {
 
     // The export labels the official reference.
     let out = dir.path().join("tabelle.csv");
-    export_values(&atlas, "Stadtteil", "2014", ExportFormat::Csv, &out, false).unwrap();
+    export_values(
+        &atlas,
+        "Stadtteil",
+        "2014",
+        ExportFormat::Csv,
+        Default::default(),
+        &out,
+        false,
+    )
+    .unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
     let reference_line = text.lines().nth(1).unwrap();
     assert!(

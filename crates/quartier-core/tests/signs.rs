@@ -125,7 +125,16 @@ fn dash_missing_reads_a_dash_as_no_data_for_files_that_use_it_so() {
 fn the_export_writes_the_same_signs_back() {
     let (dir, atlas, _) = import(DashMeaning::Zero);
     let out = dir.path().join("export.csv");
-    export_values(&atlas, "Bezirk", "2020", ExportFormat::Csv, &out, false).unwrap();
+    export_values(
+        &atlas,
+        "Bezirk",
+        "2020",
+        ExportFormat::Csv,
+        Default::default(),
+        &out,
+        false,
+    )
+    .unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
     let written: std::collections::BTreeMap<String, String> = text
         .lines()
