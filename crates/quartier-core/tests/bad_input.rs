@@ -332,3 +332,26 @@ fn cell_references_beyond_the_sheet_are_refused() {
         1
     );
 }
+
+/// The same problem on hundreds of rows (here a header one field short, found by the fuzz
+/// test: 447 rows made a 24 KB message) is shown five times and then counted.
+#[test]
+fn a_problem_on_every_row_is_shown_a_few_times_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("verschoben.csv");
+    let mut text = String::from("id;ew\n");
+    for n in 1..=300 {
+        text.push_str(&format!("{n:02};{n};{n}\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let e = quartier_core::table::read_table(&file, None).unwrap_err();
+    let Error::Import(report) = &e else { panic!("{e}") };
+    assert_eq!(report.problems.len(), 300, "all of them in the report (and in --json)");
+    let message = e.to_string();
+    assert_eq!(message.lines().count(), 1 + 5 + 2, "{message}");
+    assert!(
+        message.contains("… und 295 weitere: 3 Felder, aber nur 2 Spaltenüberschriften"),
+        "{message}"
+    );
+    assert!(message.contains("(alle 300 mit --json)"), "{message}");
+}

@@ -103,7 +103,10 @@ pub struct ImportReport {
 }
 
 /// How many problems the text form lists before summarising (the JSON form lists all).
-const SHOWN_PROBLEMS: usize = 200;
+const SHOWN_PROBLEMS: usize = 50;
+
+/// How many problems of the same reason a report shows before it counts the rest.
+const SHOWN_PER_REASON: usize = 5;
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,11 +121,29 @@ impl std::fmt::Display for ImportReport {
                 format!("{n} Probleme")
             }
         )?;
-        for p in self.problems.iter().take(SHOWN_PROBLEMS) {
-            writeln!(f, "  {}: {p}", self.file)?;
+        // The same reason on hundreds of rows (a shifted header, a wrong column) is shown a
+        // few times and then counted: a message is to be read, not scrolled.
+        let mut shown_by_reason: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut hidden_by_reason: Vec<(&str, usize)> = Vec::new();
+        let mut shown = 0;
+        for p in &self.problems {
+            let same = shown_by_reason.entry(p.reason.as_str()).or_insert(0);
+            if *same < SHOWN_PER_REASON && shown < SHOWN_PROBLEMS {
+                *same += 1;
+                shown += 1;
+                writeln!(f, "  {}: {p}", self.file)?;
+            } else {
+                match hidden_by_reason.iter_mut().find(|(r, _)| *r == p.reason) {
+                    Some((_, count)) => *count += 1,
+                    None => hidden_by_reason.push((p.reason.as_str(), 1)),
+                }
+            }
         }
-        if n > SHOWN_PROBLEMS {
-            writeln!(f, "  … und {} weitere (alle mit --json)", n - SHOWN_PROBLEMS)?;
+        for (reason, count) in hidden_by_reason.iter().take(SHOWN_PROBLEMS) {
+            writeln!(f, "  … und {count} weitere: {}", excerpt(reason))?;
+        }
+        if shown < n {
+            writeln!(f, "  (alle {n} mit --json)")?;
         }
         Ok(())
     }
