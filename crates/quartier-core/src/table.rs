@@ -528,6 +528,14 @@ impl RefScanner {
     }
 
     fn note(&mut self, reference: &[u8]) {
+        // A run of more than 3 letters or 7 digits anywhere overflows the reader's
+        // arithmetic, whatever the rest of the reference is ("999999999999999999999I5").
+        let longest = |alike: fn(&u8) -> bool| reference.split(|b| !alike(b)).map(<[u8]>::len).max().unwrap_or(0);
+        if longest(u8::is_ascii_alphabetic) > 3 || longest(u8::is_ascii_digit) > 7 {
+            self.beyond
+                .get_or_insert_with(|| String::from_utf8_lossy(reference).into_owned());
+            return;
+        }
         // Letters in either case (the reader takes both), then digits.
         let letters = reference.iter().take_while(|b| b.is_ascii_alphabetic()).count();
         let digits = &reference[letters..];
