@@ -529,8 +529,12 @@ mod tests {
         // The first ask returns at once, without the tile: the loader thread reads it.
         assert!(tiles.load(TileId { x: 0, y: 1, zoom: 2 }).is_none());
         assert_eq!(tiles.loading(), 1);
-        assert!(tiles.load(TileId { x: 0, y: 1, zoom: 2 }).is_none());
-        assert_eq!(tiles.loading(), 1, "asked once");
+        // Asked again before it arrived, it is not asked for twice (on a busy machine the
+        // loader may already have delivered it: then it is here and nothing is loading).
+        match tiles.load(TileId { x: 0, y: 1, zoom: 2 }) {
+            None => assert_eq!(tiles.loading(), 1, "asked once"),
+            Some(_) => assert_eq!(tiles.loading(), 0),
+        }
         for x in 0..3 {
             let id = TileId { x, y: 1, zoom: 2 };
             let started = std::time::Instant::now();
