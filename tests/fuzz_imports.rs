@@ -147,6 +147,22 @@ const ENGLISH: &[&str] = &[
     "overflow",
 ];
 
+/// A message without what it quotes („…“): the quoted text is the user's file (a mutated
+/// `.prj` may say "GEOFCS"), not the program's words.
+fn unquoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut depth = 0usize;
+    for c in message.chars() {
+        match c {
+            '„' => depth += 1,
+            '“' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// One importer under test: its input, how a mutated copy is made, and its command line.
 struct Target {
     name: &'static str,
@@ -365,7 +381,7 @@ fn campaign(dir: &Path, quartier: &Path, pristine: &Path, rounds: usize, seed: u
                         .join("\n");
                     if !message.starts_with("Fehler:") {
                         Some(format!("exit 1 without a German error: {message}"))
-                    } else if let Some(word) = ENGLISH.iter().find(|w| message.contains(*w)) {
+                    } else if let Some(word) = ENGLISH.iter().find(|w| unquoted(&message).contains(*w)) {
                         Some(format!("English „{word}“ in: {message}"))
                     } else if message.len() > 20_000 {
                         Some(format!("message of {} bytes", message.len()))
