@@ -152,6 +152,31 @@ pub struct ValueTable {
     pub suppressed_cells: usize,
 }
 
+/// Writes a file through `write` to a temporary name beside `out` and renames it, so `out`
+/// appears whole or not at all; the temporary file is removed when writing fails.
+pub fn write_via_temporary<T>(out: &Path, write: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    match write(&tmp) {
+        Ok(done) => {
+            std::fs::rename(&tmp, out).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io(out, e)
+            })?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Writes `bytes` to `out` whole or not at all ([`write_via_temporary`]).
+pub fn write_whole(out: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temporary(out, |tmp| std::fs::write(tmp, bytes).map_err(|e| Error::io(tmp, e)))
+}
+
 /// The marking of every output that holds unsuppressed counts (`--intern`).
 pub const INTERNAL_MARKING: &str = "Nur für den Dienstgebrauch – enthält nicht geheimgehaltene Fallzahlen";
 
@@ -248,70 +273,26 @@ impl ValueTable {
     /// becomes "k. A.", the reference too where it would give a hidden cell away, and a note
     /// states the rule. What leaves the laptop goes through here unless it is marked internal.
     pub fn protect(mut self, atlas: &Atlas) -> Result<Self> {
-        use crate::analysis::suppress::{suppress, SuppressRequest};
-        let checkable: Vec<String> = self
-            .columns
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.indicator.kind,
-                    IndicatorKind::Count | IndicatorKind::Share | IndicatorKind::RatePer1000
-                )
-            })
-            .map(|c| c.indicator.key.clone())
-            .collect();
-        if checkable.is_empty() {
-            return Ok(self);
-        }
-        let report = suppress(
-            atlas,
-            &SuppressRequest {
-                level: self.level.clone(),
-                period: self.period.clone(),
-                indicators: checkable,
-                ..Default::default()
-            },
-            &crate::NoProgress,
-        )?;
-        let column_of: std::collections::HashMap<String, usize> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.indicator.key.clone(), i))
-            .collect();
-        let row_of: std::collections::HashMap<String, usize> =
-            self.rows.iter().enumerate().map(|(i, r)| (r.key.clone(), i)).collect();
-        let root = report.levels.last().cloned().unwrap_or_default();
-        let mut hidden = 0;
-        for cell in &report.cells {
-            let Some(&c) = column_of.get(&cell.indicator) else {
-                continue;
-            };
-            if cell.level == self.level {
-                if let Some(&r) = row_of.get(&cell.key) {
-                    self.rows[r].cells[c] = TableCell::Status(ValueStatus::Suppressed);
-                    hidden += 1;
+        let keys: Vec<String> = self.columns.iter().map(|c| c.indicator.key.clone()).collect();
+        let hidden = crate::analysis::suppress::HiddenCells::compute(atlas, &self.level, &self.period, &keys)?;
+        for row in &mut self.rows {
+            for (cell, column) in row.cells.iter_mut().zip(&self.columns) {
+                if hidden.hides(&column.indicator.key, &row.key) {
+                    *cell = TableCell::Status(ValueStatus::Suppressed);
                 }
-            } else if cell.level == root && cell.key.is_empty() {
-                let reference = &mut self.columns[c].reference;
+            }
+        }
+        for column in &mut self.columns {
+            if hidden.hides_reference(&column.indicator.key) {
+                let reference = &mut column.reference;
                 reference.value = None;
                 reference.computed = None;
                 reference.status = ReferenceStatus::NotComputable;
                 reference.method = "geheim gehalten".into();
-                hidden += 1;
             }
         }
-        self.suppressed_cells = hidden;
-        if hidden > 0 {
-            let rules = report.rules;
-            self.notes.push(format!(
-                "k. A. = geheim gehalten (Datenschutz): Fallzahlen von {} bis {} und Werte, aus denen sie sich \
-                 errechnen oder eingrenzen ließen (Anteile aus ihnen, Differenzen zu übergeordneten Summen), \
-                 insgesamt {hidden} Zellen.",
-                if rules.suppress_zero { 0 } else { 1 },
-                rules.threshold
-            ));
-        }
+        self.suppressed_cells = hidden.len();
+        self.notes.extend(hidden.footnote());
         Ok(self)
     }
 
@@ -419,12 +400,11 @@ impl ValueTable {
         }
         let indicators: Vec<IndicatorMeta> = self.columns.iter().map(|c| c.indicator.clone()).collect();
         let methods: Vec<String> = self.columns.iter().map(|c| c.reference.method.clone()).collect();
-        let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
         rows.extend(note_rows);
-        let written = match format {
-            ExportFormat::Csv => write_csv(&tmp, &header, &rows, notation),
+        write_via_temporary(out, |tmp| match format {
+            ExportFormat::Csv => write_csv(tmp, &header, &rows, notation),
             ExportFormat::Xlsx => write_xlsx(
-                &tmp,
+                tmp,
                 &header,
                 &rows,
                 &indicators,
@@ -432,12 +412,7 @@ impl ValueTable {
                 [&self.level, &self.period, &self.attribution],
                 self.internal,
             ),
-        };
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        })?;
         Ok(ValuesExportSummary {
             file: out.display().to_string(),
             level: self.level.clone(),

@@ -19,7 +19,7 @@ use std::path::Path;
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use crate::export::{value_table, TableCell, ValueTable, INTERNAL_MARKING};
+use crate::export::{value_table, write_via_temporary, write_whole, TableCell, ValueTable, INTERNAL_MARKING};
 use crate::{Atlas, Error, Result};
 
 /// One numeric column of a layer.
@@ -232,7 +232,7 @@ pub fn export_geojson(
         collection["hinweis"] = INTERNAL_MARKING.into();
     }
     let text = serde_json::to_string(&collection).map_err(|e| Error::Internal(e.to_string()))?;
-    write_atomically(out, text.as_bytes())?;
+    write_whole(out, text.as_bytes())?;
     Ok(GisExportSummary {
         file: out.display().to_string(),
         layers: vec![summary_of(&layer)],
@@ -247,13 +247,6 @@ fn summary_of(layer: &Layer) -> LayerSummary {
         features: layer.features.len(),
         columns: layer.columns.iter().map(|c| c.name.clone()).collect(),
     }
-}
-
-/// Writes `bytes` to a temporary name beside `out` and renames it.
-fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))
 }
 
 /// A GeoPackage geometry: the binary header (magic "GP", version 0, flags for little endian
@@ -303,14 +296,7 @@ pub fn export_geopackage(
         .iter()
         .map(|l| level_layer(atlas, l, periods, intern))
         .collect::<Result<Vec<_>>>()?;
-    let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let written = write_geopackage(atlas, &layers, intern, &tmp);
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    write_via_temporary(out, |tmp| write_geopackage(atlas, &layers, intern, tmp))?;
     let mut summaries: Vec<LayerSummary> = layers.iter().map(summary_of).collect();
     for (category, n) in atlas.poi_categories()? {
         summaries.push(LayerSummary {
@@ -644,9 +630,8 @@ pub fn export_geoparquet(
             .set_key_value_metadata(Some(metadata))
             .build(),
     );
-    let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let written = (|| -> Result<()> {
+    write_via_temporary(out, |tmp| -> Result<()> {
+        let file = std::fs::File::create(tmp).map_err(|e| Error::io(tmp, e))?;
         let mut writer = SerializedFileWriter::new(file, schema, properties).map_err(parquet_error)?;
         let mut group = writer.next_row_group().map_err(parquet_error)?;
         let texts = |f: fn(&Feature) -> &str| -> Vec<ByteArray> {
@@ -709,12 +694,7 @@ pub fn export_geoparquet(
         group.close().map_err(parquet_error)?;
         writer.close().map_err(parquet_error)?;
         Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    })?;
     Ok(GisExportSummary {
         file: out.display().to_string(),
         layers: vec![summary_of(&layer)],

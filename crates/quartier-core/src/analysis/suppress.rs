@@ -229,6 +229,110 @@ pub struct SuppressionReport {
     pub small_areas: Vec<SmallArea>,
 }
 
+/// The cells of one level and period that leave the laptop as "k. A.": what every file
+/// output (tables, figures, reports, GIS layers) hides unless it is marked internal. Built
+/// from [`suppress`] so that every output hides the same cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HiddenCells {
+    /// Hidden area cells: indicator key → area keys.
+    areas: HashMap<String, std::collections::HashSet<String>>,
+    /// Indicators whose reference value (the whole municipality) is hidden.
+    references: std::collections::HashSet<String>,
+    /// The rules that applied (`None` for an internal output).
+    rules: Option<SuppressionRules>,
+}
+
+impl HiddenCells {
+    /// Nothing hidden: for outputs marked internal.
+    pub fn internal() -> Self {
+        Self::default()
+    }
+
+    /// The cells [`suppress`] hides for `indicators` at `level` and `period`; the level's
+    /// parents up to the whole municipality count as published. Indicators that cannot be
+    /// checked (ratios, categories) hide nothing.
+    pub fn compute(atlas: &Atlas, level: &str, period: &str, indicators: &[String]) -> Result<Self> {
+        let mut checkable = Vec::new();
+        for key in indicators {
+            let meta = atlas.indicator(key)?;
+            if matches!(
+                meta.kind,
+                IndicatorKind::Count | IndicatorKind::Share | IndicatorKind::RatePer1000
+            ) && !checkable.contains(key)
+            {
+                checkable.push(key.clone());
+            }
+        }
+        let mut hidden = HiddenCells {
+            rules: Some(atlas.suppression_rules()?),
+            ..Default::default()
+        };
+        if checkable.is_empty() {
+            return Ok(hidden);
+        }
+        let report = suppress(
+            atlas,
+            &SuppressRequest {
+                level: level.to_string(),
+                period: period.to_string(),
+                indicators: checkable,
+                ..Default::default()
+            },
+            &crate::NoProgress,
+        )?;
+        let root = report.levels.last().cloned().unwrap_or_default();
+        for cell in report.cells {
+            if cell.level == report.level {
+                hidden.areas.entry(cell.indicator).or_default().insert(cell.key);
+            } else if cell.level == root && cell.key.is_empty() {
+                hidden.references.insert(cell.indicator);
+            }
+        }
+        hidden.rules = Some(report.rules);
+        Ok(hidden)
+    }
+
+    /// Whether the cell of `indicator` in area `key` is hidden.
+    pub fn hides(&self, indicator: &str, key: &str) -> bool {
+        self.areas.get(indicator).is_some_and(|keys| keys.contains(key))
+    }
+
+    /// Whether the reference value (whole municipality) of `indicator` is hidden.
+    pub fn hides_reference(&self, indicator: &str) -> bool {
+        self.references.contains(indicator)
+    }
+
+    /// How many cells are hidden, area cells and reference values together.
+    pub fn len(&self) -> usize {
+        self.areas.values().map(|k| k.len()).sum::<usize>() + self.references.len()
+    }
+
+    /// Whether nothing is hidden.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether these cells are for an output marked internal (nothing hidden, marked).
+    pub fn is_internal(&self) -> bool {
+        self.rules.is_none()
+    }
+
+    /// The footnote every output with hidden cells carries: the rule and the count.
+    pub fn footnote(&self) -> Option<String> {
+        let rules = self.rules.as_ref()?;
+        let n = self.len();
+        (n > 0).then(|| {
+            format!(
+                "k. A. = geheim gehalten (Datenschutz): Fallzahlen von {} und Werte, aus denen sie \
+                 sich errechnen oder eingrenzen ließen (Anteile aus ihnen, Differenzen zu übergeordneten \
+                 Summen), insgesamt {n} {}.",
+                range_de(rules),
+                if n == 1 { "Zelle" } else { "Zellen" }
+            )
+        })
+    }
+}
+
 impl SuppressionReport {
     /// Why a cell is suppressed, if it is.
     pub fn reason(&self, indicator: &str, level: &str, key: &str) -> Option<Reason> {
