@@ -1553,3 +1553,153 @@ fn csv_in_international_notation_has_the_same_numbers() {
         i[1]
     );
 }
+
+/// `export map` and `export chart` (issue 15 § 3): paper, orientation, resolution, labels,
+/// scheme, the classes and every chart kind, each checked in what it changes.
+#[test]
+fn figure_exports_take_paper_resolution_labels_scheme_and_every_chart_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let a = s(&atlas);
+    let map = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "export",
+            "map",
+            a,
+            "--indicator",
+            "s1",
+            "--level",
+            "Bezirksregion",
+            "--period",
+            "2019",
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        (json(&args), out)
+    };
+    // A3 landscape at 100 dpi: 420 × 297 mm.
+    let (big, _) = map("a3.png", &["--size", "a3", "--landscape", "--dpi", "100"]);
+    assert_eq!(big["size_mm"], serde_json::json!([420.0, 297.0]));
+    assert_eq!(big["pixels"], serde_json::json!([1654, 1169]));
+    // Labels: area names in the SVG; without, none.
+    let (_, labelled) = map("namen.svg", &["--labels"]);
+    let (_, plain) = map("ohne.svg", &[]);
+    let (labelled, plain) = (
+        std::fs::read_to_string(labelled).unwrap(),
+        std::fs::read_to_string(plain).unwrap(),
+    );
+    assert!(labelled.contains(">Zehlendorf Nord<") || labelled.contains(">Grunewald<"));
+    assert!(!plain.contains(">Grunewald<"));
+    // Scheme and reversal: ColorBrewer Blues, darkest class first when reversed.
+    let (_, blues) = map(
+        "blau.svg",
+        &["--scheme", "Blues", "--method", "quantile", "--classes", "4"],
+    );
+    let (_, reversed) = map(
+        "blau-um.svg",
+        &[
+            "--scheme",
+            "Blues",
+            "--reversed",
+            "--method",
+            "quantile",
+            "--classes",
+            "4",
+        ],
+    );
+    let first_fill = |path: &Path| {
+        let svg = std::fs::read_to_string(path).unwrap();
+        let legend = svg.rfind("in Klammern: Zahl der Gebiete").unwrap();
+        let at = svg[legend..].find("fill=\"#").unwrap() + legend + 6;
+        svg[at..at + 7].to_string()
+    };
+    assert_eq!(first_fill(&blues), "#f7fbff", "ColorBrewer Blues, lightest");
+    assert_eq!(first_fill(&reversed), "#08306b", "ColorBrewer Blues, darkest");
+    // An unknown extension is refused in German.
+    let err = fails(&[
+        "export",
+        "map",
+        a,
+        "--indicator",
+        "anteil_u6",
+        "--level",
+        "Bezirk",
+        "--period",
+        "2020",
+        "--out",
+        "karte.tif",
+    ]);
+    assert!(err.contains("unbekanntes Bildformat „.tif“"), "{err}");
+
+    // Every chart kind; the spine with two areas, the line and the age structure with one.
+    for (kind, indicators, areas, period) in [
+        ("bar", "s1", "", "2019"),
+        ("scatter", "s3,s1", "01011101", "2019"),
+        ("line", "s1", "01011101", "2019"),
+        ("age", "", "01011101", "2020"),
+        (
+            "spine",
+            "anteil_u6,anteil_65plus,anteil_ausl",
+            "01011101,01011102",
+            "2020",
+        ),
+    ] {
+        let out = dir.path().join(format!("{kind}.png"));
+        let mut args = vec![
+            "export",
+            "chart",
+            a,
+            "--kind",
+            kind,
+            "--level",
+            "Planungsraum",
+            "--period",
+            period,
+            "--out",
+            s(&out),
+            "--dpi",
+            "96",
+        ];
+        if !indicators.is_empty() {
+            args.extend(["--indicators", indicators]);
+        }
+        if !areas.is_empty() {
+            args.extend(["--areas", areas]);
+        }
+        if kind == "bar" {
+            args.extend(["--method", "jenks", "--classes", "5"]);
+        }
+        let r = json(&args);
+        assert!(r["marks"].as_u64().unwrap() > 0, "{kind}: {r}");
+        assert_eq!(r["dpi"], 96.0);
+        let png = std::fs::read(&out).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{kind}");
+    }
+    // The spine has one row per indicator; the internal chart says so on the page.
+    let out = dir.path().join("profil.svg");
+    let r = json(&[
+        "export",
+        "chart",
+        a,
+        "--kind",
+        "spine",
+        "--indicators",
+        "anteil_u6,anteil_65plus",
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2020",
+        "--areas",
+        "04061757",
+        "--out",
+        s(&out),
+        "--intern",
+    ]);
+    assert_eq!(r["marks"], 2);
+    assert_eq!(r["intern"], true);
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("Nur für den Dienstgebrauch"));
+}

@@ -11,9 +11,11 @@ use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints,
 use quartier_core::numbers::format_german;
 
 use super::command::{Command, OpenDialog};
+use super::diagram_export::FigureKind;
 use super::palette;
 use super::save::Export;
 use super::state::{DiagramData, DiagramKind, Workbench};
+use quartier_core::figure::FigureFormat;
 
 const SELECTED: egui::Color32 = egui::Color32::from_rgb(20, 60, 160);
 const REFERENCE: egui::Color32 = egui::Color32::from_rgb(60, 60, 60);
@@ -35,6 +37,22 @@ impl super::panes::PaneView for DiagramPane {
     }
 }
 
+/// The items of a figure's export menu; the one clicked.
+pub fn figure_export_menu(ui: &mut egui::Ui, what: FigureKind) -> Option<Export> {
+    let mut chosen = None;
+    for (format, label) in [
+        (FigureFormat::Pdf, tr("Als PDF (Vektor, für den Druck) …")),
+        (FigureFormat::Svg, tr("Als SVG (Vektor, zum Weiterbearbeiten) …")),
+        (FigureFormat::Png, tr("Als PNG (300 dpi) …")),
+    ] {
+        if ui.button(label).clicked() {
+            chosen = Some(Export::Figure(what, format));
+            ui.close();
+        }
+    }
+    chosen
+}
+
 /// Draws the diagram pane: the kind chooser, export, and the chosen diagram.
 pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Command>) {
     if w.is_categorical() {
@@ -53,17 +71,9 @@ pub fn diagram_ui(ui: &mut egui::Ui, w: &mut Workbench, commands: &mut Vec<Comma
             }
         }
         ui.menu_button(tr("Exportieren"), |ui| {
-            if ui.button(tr("Als SVG (Vektor, für den Druck) …")).clicked() {
-                export = Some(Export::DiagramSvg);
-                ui.close();
-            }
-            if ui.button(tr("Als PNG (wie gezeigt) …")).clicked() {
-                export = Some(Export::DiagramPng);
-                ui.close();
-            }
+            export = figure_export_menu(ui, FigureKind::Diagram);
         });
     });
-    w.session.diagram_area = Some(ui.available_rect_before_wrap());
     if let Some(kind) = export {
         commands.push(Command::Open(OpenDialog::Export(kind)));
     }

@@ -103,6 +103,12 @@ impl QuartierApp {
                         command(Command::Open(OpenDialog::Import(kind)));
                     }
                 }
+                ui.menu_button(tr("Karte exportieren"), |ui| {
+                    if let Some(export) = super::diagram::figure_export_menu(ui, super::diagram_export::FigureKind::Map)
+                    {
+                        command(Command::Open(OpenDialog::Export(export)));
+                    }
+                });
                 ui.separator();
                 if ui.button(tr("Atlas-Eigenschaften …")).clicked() {
                     command(Command::Open(OpenDialog::Properties));

@@ -281,9 +281,6 @@ impl QuartierApp {
             self.save_settings();
         }
         i18n::set_english(self.english);
-        if let Some(message) = self.state.session.export_status.lock().ok().and_then(|mut m| m.take()) {
-            self.state.session.notice = Some(message);
-        }
         if ctx.cumulative_frame_nr() == 0 && self.base_settings.source != basemap::BaseMapSource::None {
             if let Err(e) = self.open_base_map(&ctx) {
                 self.state.session.error = Some(format!("Hintergrundkarte: {e:#}"));

@@ -1,4 +1,4 @@
-//! "Speichern unter" for the table and the diagram: a path suggested in the export folder
+//! "Speichern unter" for the table, the map and the diagram: a path suggested in the export folder
 //! (`~/Quartier-Export`), which the user can type, paste or pick with the system's file
 //! dialog. The typed path works where no native dialog is available (a Linux desktop
 //! without an xdg portal, a remote session).
@@ -7,8 +7,13 @@ use std::path::PathBuf;
 
 use eframe::egui;
 use quartier_core::export::ExportFormat;
+use quartier_core::figure::{write_figure, FigureFormat};
 
+use super::diagram_export::FigureKind;
 use super::i18n::tr;
+
+/// The resolution of exported PNG figures.
+const PRINT_DPI: f64 = 300.0;
 use super::state::Workbench;
 
 /// What is saved.
@@ -18,10 +23,8 @@ pub enum Export {
     TableXlsx,
     /// The table as CSV for German Excel.
     TableCsv,
-    /// The diagram as SVG.
-    DiagramSvg,
-    /// The diagram as PNG, as shown.
-    DiagramPng,
+    /// The map or the diagram as a print figure (SVG, PNG at 300 dpi, PDF).
+    Figure(FigureKind, FigureFormat),
 }
 
 impl Export {
@@ -29,8 +32,9 @@ impl Export {
         match self {
             Export::TableXlsx => "xlsx",
             Export::TableCsv => "csv",
-            Export::DiagramSvg => "svg",
-            Export::DiagramPng => "png",
+            Export::Figure(_, FigureFormat::Svg) => "svg",
+            Export::Figure(_, FigureFormat::Png) => "png",
+            Export::Figure(_, FigureFormat::Pdf) => "pdf",
         }
     }
 }
@@ -51,7 +55,7 @@ pub struct SaveDialog {
     /// The path to write to.
     pub path: String,
     message: Option<String>,
-    /// The table for internal use: unsuppressed and marked.
+    /// For internal use: unsuppressed and marked.
     pub intern: bool,
 }
 
@@ -60,7 +64,7 @@ impl SaveDialog {
     pub fn open_for(&mut self, kind: Export, w: &Workbench) {
         let what = match kind {
             Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
-            Export::DiagramSvg | Export::DiagramPng => w.choice.indicator.clone().unwrap_or_default(),
+            Export::Figure(..) => w.choice.indicator.clone().unwrap_or_default(),
         };
         let name = format!(
             "{}_{}_{}.{}",
@@ -106,7 +110,7 @@ impl SaveDialog {
                         }
                     }
                 });
-                if matches!(kind, Export::TableXlsx | Export::TableCsv) {
+                {
                     ui.checkbox(
                         &mut self.intern,
                         tr("Für den Dienstgebrauch (ohne Geheimhaltung, gekennzeichnet)"),
@@ -123,14 +127,21 @@ impl SaveDialog {
             });
         self.open = open;
         if save {
-            match self.write(ctx, w, kind) {
+            match self.write(w, kind) {
                 Ok(()) => self.open = false,
                 Err(m) => self.message = Some(m),
             }
         }
     }
 
-    fn write(&self, ctx: &egui::Context, w: &mut Workbench, kind: Export) -> Result<(), String> {
+    /// Writes the file as the "Speichern" button does (for tests).
+    #[cfg(test)]
+    pub fn write_for_test(&self, w: &mut Workbench) -> Result<(), String> {
+        let kind = self.kind.ok_or("nothing to save")?;
+        self.write(w, kind)
+    }
+
+    fn write(&self, w: &mut Workbench, kind: Export) -> Result<(), String> {
         let path = PathBuf::from(self.path.trim());
         if path.as_os_str().is_empty() {
             return Err("Bitte einen Dateipfad angeben".into());
@@ -164,27 +175,20 @@ impl SaveDialog {
                     )
                 });
             }
-            Export::DiagramSvg => {
-                let svg = super::diagram_export::diagram_svg(w)
-                    .ok_or("Für dieses Diagramm gibt es noch nichts zu exportieren")?;
-                std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
-                w.session.notice = Some(format!("Diagramm nach {} geschrieben", path.display()));
-            }
-            Export::DiagramPng => {
-                // The next frame, without this dialog, is captured and the pane cut out.
-                let area = w.session.diagram_area.ok_or("Der Diagrammbereich ist nicht zu sehen")?;
-                let status = w.session.export_status.clone();
-                let pixels_per_point = ctx.pixels_per_point();
-                let repaint = ctx.clone();
-                ctx.request_screenshot(move |image| {
-                    let message = match super::diagram_export::save_png(&image, area, pixels_per_point, &path) {
-                        Ok(()) => format!("Diagramm nach {} geschrieben", path.display()),
-                        Err(e) => format!("Fehler: {e:#}"),
-                    };
-                    if let Ok(mut s) = status.lock() {
-                        *s = Some(message);
-                    }
-                    repaint.request_repaint();
+            Export::Figure(what, _) => {
+                let figure = super::diagram_export::figure(w, what, self.intern)?;
+                let file = write_figure(&figure, &path, PRINT_DPI).map_err(|e| e.to_string())?;
+                let what = match what {
+                    FigureKind::Map => "Karte",
+                    FigureKind::Diagram => "Diagramm",
+                };
+                w.session.notice = Some(if self.intern {
+                    format!("{what} nach {} geschrieben (nur für den Dienstgebrauch)", file.file)
+                } else {
+                    format!(
+                        "{what} nach {} geschrieben, geheim gehaltene Werte als „k. A.“",
+                        file.file
+                    )
                 });
             }
         }

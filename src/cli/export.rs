@@ -1,6 +1,5 @@
-//! `quartier export values|geopackage|geojson|geoparquet`: tables and GIS files out of the atlas, each
-//! suppressed unless `--intern`. Room for the later exports (maps, charts) as
-//! further variants of [`ExportCommand`].
+//! `quartier export values|geopackage|geojson|geoparquet|map|chart`: tables, GIS files and
+//! print figures out of the atlas, each suppressed unless `--intern`.
 
 use std::path::PathBuf;
 
@@ -9,7 +8,14 @@ use clap::{Args, Subcommand, ValueEnum};
 use quartier_core::export::{export_values, CsvNotation, ExportFormat, ValuesExportSummary};
 use quartier_core::gis::{export_geojson, export_geopackage, export_geoparquet, GisExportSummary};
 
-use super::common::{emit, open};
+use quartier_core::figure::chart::{chart_figure, ChartKind, ChartRequest};
+use quartier_core::figure::map::{map_figure, ClassStyle, MapRequest};
+use quartier_core::figure::{write_figure, FigureFile, FigureFormat, Page, Paper};
+use quartier_core::numbers::format_german;
+use serde::Serialize;
+
+use super::analysis::classify::ClassesArgs;
+use super::common::{emit, open, SeriesArgs};
 use super::Verb;
 
 /// `quartier export …`
@@ -23,6 +29,225 @@ pub enum ExportCommand {
     Geojson(LevelGisArgs),
     /// GeoParquet einer Ebene (für DuckDB, GDAL, GeoPandas, Sedona) mit einer Spalte je Indikator und Zeitraum
     Geoparquet(LevelGisArgs),
+    /// Karte für den Druck (PNG, SVG, PDF) mit Legende, Maßstabsleiste und Nordpfeil
+    Map(MapExportArgs),
+    /// Diagramm für den Druck (PNG, SVG, PDF)
+    Chart(ChartExportArgs),
+}
+
+/// `quartier export map`
+#[derive(Debug, Args)]
+pub struct MapExportArgs {
+    /// Atlas, Indikator, Ebene und Zeitraum
+    #[command(flatten)]
+    pub series: SeriesArgs,
+    /// Verfahren und Klassen
+    #[command(flatten)]
+    pub classing: ClassesArgs,
+    /// Farbschema (ColorBrewer-Name, z. B. YlOrRd, Blues, RdBu)
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// Farben umkehren
+    #[arg(long)]
+    pub reversed: bool,
+    /// Zieldatei (.png, .svg, .pdf)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Auflösung für PNG
+    #[arg(long, default_value_t = 300.0)]
+    pub dpi: f64,
+    /// Papierformat
+    #[arg(long, value_enum, default_value = "a4")]
+    pub size: PaperArg,
+    /// Querformat
+    #[arg(long)]
+    pub landscape: bool,
+    /// Gebietsnamen eintragen, wo sie hineinpassen
+    #[arg(long)]
+    pub labels: bool,
+    /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
+    #[arg(long)]
+    pub intern: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Paper on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PaperArg {
+    /// 210 × 297 mm
+    A4,
+    /// 297 × 420 mm
+    A3,
+}
+
+/// `quartier export chart`
+#[derive(Debug, Args)]
+pub struct ChartExportArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Art des Diagramms
+    #[arg(long, value_enum)]
+    pub kind: ChartKindArg,
+    /// Indikatoren: einer (bar, line), zwei (scatter: gezeigt, verglichen mit), beliebig viele (spine); age findet die Altersgruppen selbst
+    #[arg(long, value_delimiter = ',')]
+    pub indicators: Vec<String>,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Zeitraum
+    #[arg(long)]
+    pub period: String,
+    /// Gebiete (Schlüssel): hervorgehoben (scatter), Linien (line), Gruppe (age), Punkte (spine, 1 bis 6)
+    #[arg(long, value_delimiter = ',')]
+    pub areas: Vec<String>,
+    /// Verfahren und Klassen der Balkenfarben
+    #[command(flatten)]
+    pub classing: ClassesArgs,
+    /// Zieldatei (.png, .svg, .pdf)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Auflösung für PNG
+    #[arg(long, default_value_t = 300.0)]
+    pub dpi: f64,
+    /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
+    #[arg(long)]
+    pub intern: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Chart kinds on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChartKindArg {
+    /// Balken aller Gebiete, absteigend, in den Klassenfarben
+    Bar,
+    /// Streudiagramm zweier Indikatoren mit Regressionsgerade
+    Scatter,
+    /// Zeitreihe der Gebiete und der Gesamtstadt
+    Line,
+    /// Altersstruktur der Gebiete gegen die Gesamtstadt
+    Age,
+    /// Gebietsprofil: je Indikator die Lage der Gebiete in der Spannweite der Ebene
+    Spine,
+}
+
+/// What `export map` and `export chart` print.
+#[derive(Debug, Serialize)]
+struct FigureExport<S: Serialize> {
+    #[serde(flatten)]
+    file: FigureFile,
+    #[serde(flatten)]
+    shows: S,
+}
+
+fn print_figure(file: &FigureFile, title: &str, suppressed: usize, intern: bool) {
+    let size = match file.pixels {
+        Some([w, h]) => format!("{w} × {h} Pixel bei {} dpi", format_german(file.dpi.unwrap_or(0.0), 0)),
+        None => format!(
+            "{} × {} mm",
+            format_german(file.size_mm[0], 0),
+            format_german(file.size_mm[1], 0)
+        ),
+    };
+    println!("{}: {title} ({size})", file.file);
+    if intern {
+        println!("  {}", quartier_core::export::INTERNAL_MARKING);
+    } else {
+        println!("  {suppressed} Zellen geheim gehalten (k. A.)");
+    }
+}
+
+impl Verb for MapExportArgs {
+    fn run(self) -> Result<()> {
+        FigureFormat::from_path(&self.out)?;
+        let s = &self.series;
+        let atlas = open(&s.atlas)?;
+        let method = self.classing.resolve(&atlas, &s.indicator, &s.level, &s.period)?;
+        let request = MapRequest {
+            indicator: s.indicator.clone(),
+            level: s.level.clone(),
+            period: s.period.clone(),
+            style: ClassStyle {
+                method,
+                classes: self.classing.classes,
+                scheme: self.scheme.clone(),
+                reversed: self.reversed,
+            },
+            page: Page {
+                paper: match self.size {
+                    PaperArg::A4 => Paper::A4,
+                    PaperArg::A3 => Paper::A3,
+                },
+                landscape: self.landscape,
+            },
+            labels: self.labels,
+            intern: self.intern,
+        };
+        let map = map_figure(&atlas, &request)?;
+        let file = write_figure(&map.figure, &self.out, self.dpi)?;
+        let result = FigureExport {
+            file,
+            shows: map.summary,
+        };
+        emit(self.json, &result, |r| {
+            print_figure(&r.file, &r.shows.title, r.shows.suppressed_cells, r.shows.intern);
+            println!(
+                "  {} Gebiete, {} ohne Klasse; Maßstab 1 : {}",
+                r.shows.areas,
+                r.shows.no_class,
+                format_german(r.shows.scale, 0)
+            );
+        })
+    }
+}
+
+impl Verb for ChartExportArgs {
+    fn run(self) -> Result<()> {
+        FigureFormat::from_path(&self.out)?;
+        let atlas = open(&self.atlas)?;
+        let first = self.indicators.first().cloned().unwrap_or_default();
+        let method = if first.is_empty() {
+            quartier_core::analysis::classify::Method::EqualInterval
+        } else {
+            self.classing.resolve(&atlas, &first, &self.level, &self.period)?
+        };
+        let request = ChartRequest {
+            kind: match self.kind {
+                ChartKindArg::Bar => ChartKind::Bar,
+                ChartKindArg::Scatter => ChartKind::Scatter,
+                ChartKindArg::Line => ChartKind::Line,
+                ChartKindArg::Age => ChartKind::Age,
+                ChartKindArg::Spine => ChartKind::Spine,
+            },
+            indicators: self.indicators.clone(),
+            level: self.level.clone(),
+            period: self.period.clone(),
+            areas: self.areas.clone(),
+            style: ClassStyle {
+                method,
+                classes: self.classing.classes,
+                scheme: None,
+                reversed: false,
+            },
+            intern: self.intern,
+        };
+        let chart = chart_figure(&atlas, &request)?;
+        let file = write_figure(&chart.figure, &self.out, self.dpi)?;
+        let result = FigureExport {
+            file,
+            shows: chart.summary,
+        };
+        emit(self.json, &result, |r| {
+            print_figure(&r.file, &r.shows.title, r.shows.suppressed_cells, r.shows.intern);
+            println!(
+                "  {} Elemente gezeichnet, {} Werte k. A.",
+                r.shows.marks, r.shows.left_out
+            );
+        })
+    }
 }
 
 /// `quartier export geopackage`
@@ -121,6 +346,8 @@ impl Verb for ExportCommand {
             ExportCommand::Geopackage(a) => a.run(),
             ExportCommand::Geojson(a) => a.run_with(export_geojson),
             ExportCommand::Geoparquet(a) => a.run_with(export_geoparquet),
+            ExportCommand::Map(a) => a.run(),
+            ExportCommand::Chart(a) => a.run(),
         }
     }
 }

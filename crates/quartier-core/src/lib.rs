@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod crs;
 pub mod error;
 pub mod export;
+pub mod figure;
 pub mod geometry;
 pub mod gis;
 pub mod import;

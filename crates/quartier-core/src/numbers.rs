@@ -398,6 +398,28 @@ pub fn decimals_needed(x: f64) -> usize {
     text.split_once('.').map_or(0, |(_, fraction)| fraction.len().min(4))
 }
 
+/// An ISO date ("2020-12-31") as Germans write it ("31.12.2020"); other text unchanged.
+///
+/// ```
+/// use quartier_core::numbers::date_de;
+/// assert_eq!(date_de("2020-12-31"), "31.12.2020");
+/// assert_eq!(date_de("2020"), "2020");
+/// ```
+pub fn date_de(text: &str) -> String {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    match parts.as_slice() {
+        [y, m, d]
+            if y.len() == 4
+                && m.len() == 2
+                && d.len() == 2
+                && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            format!("{d}.{m}.{y}")
+        }
+        _ => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

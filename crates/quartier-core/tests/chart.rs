@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use quartier_core::analysis::chart::{age_structure, linear_regression, scatter, time_series};
+use quartier_core::analysis::suppress::HiddenCells;
 use quartier_core::model::ValueStatus;
 use quartier_core::reference::reference_value;
 use quartier_core::Atlas;
@@ -72,7 +73,14 @@ fn time_series_has_every_period_and_the_reference_by_the_rule() {
 fn age_structure_of_an_area_against_the_city() {
     let (_dir, atlas) = sample();
     let key = "01011101".to_string();
-    let a = age_structure(&atlas, "Planungsraum", "2020", std::slice::from_ref(&key)).unwrap();
+    let a = age_structure(
+        &atlas,
+        "Planungsraum",
+        "2020",
+        std::slice::from_ref(&key),
+        &HiddenCells::internal(),
+    )
+    .unwrap();
     let labels: Vec<&str> = a.bands.iter().map(|b| b.label.as_str()).collect();
     assert_eq!(
         labels,
@@ -95,7 +103,7 @@ fn age_structure_of_an_area_against_the_city() {
     let ew = stored(&atlas, "ew", "Planungsraum", "2020", &key).and_then(|v| v.value);
     assert_eq!(a.group_total, ew);
     // Without a selection only the city is shown.
-    let city = age_structure(&atlas, "Planungsraum", "2020", &[]).unwrap();
+    let city = age_structure(&atlas, "Planungsraum", "2020", &[], &HiddenCells::internal()).unwrap();
     assert!(city
         .bands
         .iter()

@@ -15,6 +15,7 @@ use anyhow::Result;
 use quartier_core::analysis::chart::{age_structure, scatter, time_series};
 use quartier_core::analysis::classify::{classify_series, Method};
 use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
+use quartier_core::analysis::suppress::HiddenCells;
 use quartier_core::export::value_table;
 use quartier_core::info::{atlas_info, AtlasInfo, IndicatorInfo};
 use quartier_core::reference::{reference_value, ReferenceValue};
@@ -323,11 +324,13 @@ impl Workbench {
     /// The colour of class `class` (1-based) of `k`: qualitative for categories, sequential, or diverging (the
     /// unfavourable side red, by the indicator's polarity).
     pub fn class_colour(&self, class: usize, k: usize) -> eframe::egui::Color32 {
-        super::palette::scheme(self.scheme_kind(), self.choice.scheme.as_deref()).class_colour(
-            class,
-            k,
-            self.shown.higher_is_better,
-            self.choice.reversed,
+        super::palette::colour(
+            super::palette::scheme(self.scheme_kind(), self.choice.scheme.as_deref()).class_colour(
+                class,
+                k,
+                self.shown.higher_is_better,
+                self.choice.reversed,
+            ),
         )
     }
 
@@ -564,9 +567,8 @@ impl Workbench {
             DiagramKind::TimeSeries => {
                 time_series(&self.atlas, &indicator, &level, &keys, &self.info.name).map(DiagramData::TimeSeries)
             }
-            DiagramKind::AgeStructure => {
-                age_structure(&self.atlas, &level, &period, &keys).map(DiagramData::AgeStructure)
-            }
+            DiagramKind::AgeStructure => age_structure(&self.atlas, &level, &period, &keys, &HiddenCells::internal())
+                .map(DiagramData::AgeStructure),
         };
         match computed {
             Ok(data) => self.shown.diagram_cache = Some((cache_key, data)),

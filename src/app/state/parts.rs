@@ -3,7 +3,6 @@
 //! atlas for that choice ([`Shown`]), and the transient state of this session ([`Session`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use quartier_core::analysis::classify::SeriesClasses;
 use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
@@ -107,8 +106,4 @@ pub struct Session {
     pub notice: Option<String>,
     /// The POI whose info card is pinned open.
     pub poi_card: Option<super::super::map::PinnedPoi>,
-    /// Where the diagram was drawn in the last frame (for PNG export).
-    pub diagram_area: Option<eframe::egui::Rect>,
-    /// What the last PNG export (finished on the render thread) reported.
-    pub export_status: Arc<Mutex<Option<String>>>,
 }

@@ -214,11 +214,12 @@ fn a_composite_index_with_rank_intervals_and_a_suppression_preview() {
 }
 
 #[test]
-fn diagrams_are_exported_as_svg_from_the_engine_figures() {
-    let (_dir, mut app) = sample_app();
+fn the_diagram_and_the_map_shown_are_exported_as_the_engine_draws_them_suppressed() {
+    use super::super::diagram_export::{figure, FigureKind};
+    let (dir, mut app) = sample_app();
     let w = &mut app.state;
     w.choose_indicator("anteil_u6");
-    let svg = super::super::diagram_export::diagram_svg(w).unwrap();
+    let svg = figure(w, FigureKind::Diagram, false).unwrap().svg;
     let bars = w
         .shown
         .classified
@@ -234,17 +235,35 @@ fn diagrams_are_exported_as_svg_from_the_engine_figures() {
         svg.contains("Berlin (Beispielatlas) (Gesamtstadt): 5,9"),
         "reference line labelled"
     );
-    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
     w.view.diagram = super::super::state::DiagramKind::Scatter;
     w.choice.second_indicator = Some("anteil_ausl".into());
     w.prepare_diagram();
-    let svg = super::super::diagram_export::diagram_svg(w).unwrap();
+    let svg = figure(w, FigureKind::Diagram, false).unwrap().svg;
     let points = match w.diagram_data().unwrap() {
         super::super::state::DiagramData::Scatter(s) => s.points.len(),
         _ => 0,
     };
     assert_eq!(svg.matches("<circle ").count(), points);
-    assert!(svg.contains("r = "), "regression in the title");
+    assert!(svg.contains("r = "), "regression in the subtitle");
+    // The age structure of an area with three children aged 6 to 15: on screen as it is,
+    // exported as "k. A." unless internal.
+    w.view.diagram = super::super::state::DiagramKind::AgeStructure;
+    w.selection.set(["04061757".to_string()].into());
+    let public = figure(w, FigureKind::Diagram, false).unwrap().svg;
+    assert!(public.contains("6 bis unter 15: k. A."), "suppressed in the export");
+    let internal = figure(w, FigureKind::Diagram, true).unwrap().svg;
+    assert!(!internal.contains("k. A.") && internal.contains(quartier_core::export::INTERNAL_MARKING));
+    // Through the save dialog: a PDF of the map.
+    let path = dir.path().join("karte.pdf");
+    let mut save = super::super::save::SaveDialog::default();
+    save.open_for(
+        super::super::save::Export::Figure(FigureKind::Map, quartier_core::figure::FigureFormat::Pdf),
+        w,
+    );
+    save.path = path.display().to_string();
+    save.write_for_test(w).unwrap();
+    assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
+    assert!(w.session.notice.as_deref().unwrap().contains("Karte nach"));
 }
 
 #[test]
@@ -361,7 +380,7 @@ fn table_and_diagram_are_saved_through_the_save_as_dialog() {
         .unwrap()
         .click();
     h.run();
-    h.get_by_label("Als SVG (Vektor, für den Druck) …").click();
+    h.get_by_label("Als SVG (Vektor, zum Weiterbearbeiten) …").click();
     h.run();
     let svg = dir.path().join("ausgabe/balken.svg");
     h.state_mut().save_dialog.path = svg.display().to_string();
@@ -370,6 +389,21 @@ fn table_and_diagram_are_saved_through_the_save_as_dialog() {
     h.run();
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg ") && text.contains("Anteil unter 6-Jährige"));
+    // The PNG is rendered at 300 dpi (170 mm wide: 2008 pixels), not cut from the screen.
+    h.get_all_by_label("Exportieren")
+        .find(|n| n.rect().top() > 200.0)
+        .unwrap()
+        .click();
+    h.run();
+    h.get_by_label("Als PNG (300 dpi) …").click();
+    h.run();
+    let png = dir.path().join("ausgabe/balken.png");
+    h.state_mut().save_dialog.path = png.display().to_string();
+    h.run();
+    h.get_by_label("Speichern").click();
+    h.run();
+    let image = image::open(&png).unwrap();
+    assert_eq!(image.width(), 2008);
 }
 
 #[test]

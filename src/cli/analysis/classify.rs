@@ -16,6 +16,24 @@ pub struct ClassifyArgs {
     /// Atlas, Indikator, Ebene und Zeitraum
     #[command(flatten)]
     pub series: SeriesArgs,
+    /// Verfahren und Klassen
+    #[command(flatten)]
+    pub classing: ClassesArgs,
+    /// Mindesteinwohnerzahl
+    #[command(flatten)]
+    pub population: MinPopulationArgs,
+    /// Klassen als INDIKATOR_class speichern
+    #[arg(long)]
+    pub save: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--method M --classes K [--breaks …] [--width W] [--center C]`, shared by `classify` and
+/// `export map|chart`.
+#[derive(Debug, Args)]
+pub struct ClassesArgs {
     /// Verfahren
     #[arg(long, value_enum, default_value = "equal-interval")]
     pub method: MethodArg,
@@ -31,15 +49,6 @@ pub struct ClassifyArgs {
     /// Mitte divergierender Klassen: „reference“ (Gesamtstadtwert) oder eine Zahl (mit --method diverging)
     #[arg(long, default_value = "0", allow_hyphen_values = true, value_parser = parse_center)]
     pub center: Center,
-    /// Mindesteinwohnerzahl
-    #[command(flatten)]
-    pub population: MinPopulationArgs,
-    /// Klassen als INDIKATOR_class speichern
-    #[arg(long)]
-    pub save: bool,
-    /// Ausgabe als JSON
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Classification methods on the command line.
@@ -84,10 +93,9 @@ fn parse_center(text: &str) -> std::result::Result<Center, String> {
         .map_err(|_| format!("„{text}“: „reference“ oder eine Zahl angeben"))
 }
 
-/// Resolves the classification arguments into an engine method.
-impl ClassifyArgs {
-    /// Resolves the method, with the Gesamtstadt value as centre where asked for.
-    fn resolve(&self, atlas: &Atlas) -> Result<Method> {
+impl ClassesArgs {
+    /// Resolves the method, with the Gesamtstadt value of the series as centre where asked for.
+    pub fn resolve(&self, atlas: &Atlas, indicator: &str, level: &str, period: &str) -> Result<Method> {
         let a = self;
         Ok(match a.method {
             MethodArg::EqualInterval => Method::EqualInterval,
@@ -108,16 +116,12 @@ impl ClassifyArgs {
                 let center = match a.center {
                     Center::Value(value) => value,
                     Center::Reference => {
-                        let meta = atlas.indicator(&a.series.indicator)?;
-                        let level = atlas.level(&a.series.level)?;
-                        let period = atlas.period(&a.series.period)?;
+                        let meta = atlas.indicator(indicator)?;
+                        let level = atlas.level(level)?;
+                        let period = atlas.period(period)?;
                         let r = quartier_core::reference::reference_value(atlas, &meta, level.id, period.id)?;
-                        r.value.ok_or_else(|| {
-                            invalid(format!(
-                                "Kein Gesamtstadtwert für „{}“: {}",
-                                a.series.indicator, r.method
-                            ))
-                        })?
+                        r.value
+                            .ok_or_else(|| invalid(format!("Kein Gesamtstadtwert für „{indicator}“: {}", r.method)))?
                     }
                 };
                 Method::Diverging { center }
@@ -129,9 +133,9 @@ impl ClassifyArgs {
 impl Verb for ClassifyArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.series.atlas)?;
-        let method = self.resolve(&atlas)?;
-        let min_population = self.population.rule()?;
         let s = &self.series;
+        let method = self.classing.resolve(&atlas, &s.indicator, &s.level, &s.period)?;
+        let min_population = self.population.rule()?;
         let classes = if self.save {
             save_classes(
                 &mut atlas,
@@ -139,7 +143,7 @@ impl Verb for ClassifyArgs {
                 &s.level,
                 &s.period,
                 &method,
-                self.classes,
+                self.classing.classes,
                 min_population.as_ref(),
             )?
         } else {
@@ -149,7 +153,7 @@ impl Verb for ClassifyArgs {
                 &s.level,
                 &s.period,
                 &method,
-                self.classes,
+                self.classing.classes,
                 min_population.as_ref(),
             )?
         };

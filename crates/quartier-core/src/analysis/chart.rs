@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::analysis::aggregate::RuleInputs;
+use crate::analysis::suppress::HiddenCells;
 use crate::model::IndicatorKind;
 use crate::reference::reference_value;
 use crate::{Atlas, Result, StoredValue};
@@ -195,6 +196,8 @@ pub struct AgeBand {
     pub group_share: Option<f64>,
     /// The same share for the whole municipality.
     pub reference_share: Option<f64>,
+    /// Left out of both shares because a count in it is suppressed ("k. A.").
+    pub suppressed: bool,
 }
 
 /// The age structure of a group of areas against the whole municipality.
@@ -246,7 +249,17 @@ pub fn age_band(name: &str) -> Option<(u32, Option<u32>, String)> {
 /// Only bands that follow each other without gap or overlap from age 0 are used (a
 /// "unter 18" beside "unter 6" and "6 bis unter 18" is left out). Empty when the atlas has
 /// no such bands.
-pub fn age_structure(atlas: &Atlas, level: &str, period: &str, keys: &[String]) -> Result<AgeStructure> {
+///
+/// A band with a `hidden` count in one of the areas or in the whole municipality is
+/// "k. A." on both sides, and the shares are then of the bands shown, so no share gives the
+/// hidden count away (pass [`HiddenCells::internal`] on screen).
+pub fn age_structure(
+    atlas: &Atlas,
+    level: &str,
+    period: &str,
+    keys: &[String],
+    hidden: &HiddenCells,
+) -> Result<AgeStructure> {
     let level = atlas.level(level)?;
     let period = atlas.period(period)?;
     let areas = atlas.level_areas(level.id)?;
@@ -273,12 +286,15 @@ pub fn age_structure(atlas: &Atlas, level: &str, period: &str, keys: &[String]) 
         } else {
             inputs.combine(&group, false).value
         };
+        let suppressed =
+            hidden.hides_reference(&meta.key) || group.iter().any(|&i| hidden.hides(&meta.key, &areas[i].key));
         let band = AgeBand {
+            group_share: group_count.filter(|_| !suppressed),
+            reference_share: inputs.combine(&all, false).value.filter(|_| !suppressed),
             indicator: meta.key,
             label,
             from,
-            group_share: group_count,
-            reference_share: inputs.combine(&all, false).value,
+            suppressed,
         };
         candidates.push((to, band));
     }
@@ -293,7 +309,14 @@ pub fn age_structure(atlas: &Atlas, level: &str, period: &str, keys: &[String]) 
         }
     }
     // Counts so far; turned into shares of the totals below.
-    let total = |count: fn(&AgeBand) -> Option<f64>| bands.iter().map(count).sum::<Option<f64>>().filter(|t| *t > 0.0);
+    let total = |count: fn(&AgeBand) -> Option<f64>| {
+        bands
+            .iter()
+            .filter(|b| !b.suppressed)
+            .map(count)
+            .sum::<Option<f64>>()
+            .filter(|t| *t > 0.0)
+    };
     let group_total = total(|b| b.group_share);
     let reference_total = total(|b| b.reference_share);
     let share = |v: Option<f64>, t: Option<f64>| Some(v? / t? * 100.0);

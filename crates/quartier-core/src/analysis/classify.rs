@@ -62,6 +62,23 @@ pub enum Method {
     Categories,
 }
 
+impl Method {
+    /// The method's German name, as legends and captions state it.
+    pub fn name_de(&self) -> String {
+        match self {
+            Method::EqualInterval => "gleiche Intervalle".into(),
+            Method::Quantile => "Quantile".into(),
+            Method::Jenks => "natürliche Unterbrechungen (Jenks)".into(),
+            Method::StdDev { width } => format!("Standardabweichung ({} σ)", format_german(*width, 1)),
+            Method::Pretty => "runde Grenzen".into(),
+            Method::Manual { .. } => "eigene Grenzen".into(),
+            Method::BoxPlot => "Boxplot (Ausreißer)".into(),
+            Method::Diverging { center } => format!("Abweichung von {}", format_german(*center, 2)),
+            Method::Categories => "Kategorien".into(),
+        }
+    }
+}
+
 /// The classes of one indicator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classes {
@@ -455,6 +472,24 @@ pub fn classify_series(
     k: usize,
     min_population: Option<&crate::analysis::MinPopulation>,
 ) -> Result<SeriesClasses> {
+    let everything = crate::analysis::suppress::HiddenCells::internal();
+    classify_published(atlas, indicator, level, period, method, k, min_population, &everything)
+}
+
+/// Classifies like [`classify_series`] what may leave the laptop: the `hidden` cells are
+/// "k. A." and take no part in the breaks, so neither a class nor a class boundary tells
+/// anything about them (the classes of every exported map and chart).
+#[allow(clippy::too_many_arguments)]
+pub fn classify_published(
+    atlas: &crate::Atlas,
+    indicator: &str,
+    level: &str,
+    period: &str,
+    method: &Method,
+    k: usize,
+    min_population: Option<&crate::analysis::MinPopulation>,
+    hidden: &crate::analysis::suppress::HiddenCells,
+) -> Result<SeriesClasses> {
     let meta = atlas.indicator(indicator)?;
     if meta.kind == crate::model::IndicatorKind::Categorical {
         return categories_series(atlas, &meta, level, period);
@@ -463,11 +498,21 @@ pub fn classify_series(
     let period = atlas.period(period)?;
     let values = atlas.values(meta.id, level.id, period.id)?;
     let areas = atlas.areas(level.id)?;
+    let hidden_ids: std::collections::HashSet<i64> = areas
+        .iter()
+        .filter(|a| hidden.hides(&meta.key, &a.key))
+        .map(|a| a.id)
+        .collect();
     let small = match min_population {
         Some(rule) => rule.small_areas(atlas, level.id, period.id)?,
         None => Default::default(),
     };
-    let number = |id: &i64| values.get(id).and_then(crate::StoredValue::number);
+    let number = |id: &i64| {
+        values
+            .get(id)
+            .filter(|_| !hidden_ids.contains(id))
+            .and_then(crate::StoredValue::number)
+    };
     let roles = crate::store::merged_roles(&atlas.merged_areas(level.id)?, |i| values.contains_key(&areas[i].id));
     let names: Vec<std::sync::Arc<str>> = areas.iter().map(|a| a.name.clone()).collect();
     let numbers: Vec<f64> = areas
