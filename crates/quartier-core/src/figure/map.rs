@@ -284,7 +284,7 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
     let legend_w = if beside { 62.0 } else { inner_w };
     let columns = if beside { 1 } else { 2 };
     let rows = entries.len().div_ceil(columns);
-    let legend_h = 10.0 + rows as f64 * row_h;
+    let legend_h = 14.0 + rows as f64 * row_h;
 
     let top = margin + if request.intern { 22.0 } else { 17.0 };
     let bottom = page_h - margin - footer_h;
@@ -471,16 +471,12 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
         colouring.classes.labels.len()
     );
     let heading_lines = wrap(&heading, legend_w, 3.0).len().min(2);
-    let first_row = ly + 3.0 + heading_lines as f64 * 3.6 + 3.0;
-    svg.styled_text(
-        lx,
-        first_row - 1.2,
-        2.4,
-        Anchor::Start,
-        &method_line,
-        false,
-        Rgb([90, 90, 90]),
-    );
+    let method_lines = wrap(&method_line, legend_w, 2.4);
+    let method_top = ly + 3.0 + heading_lines as f64 * 3.6 + 1.8;
+    for (i, line) in method_lines.iter().enumerate() {
+        svg.styled_text(lx, method_top + i as f64 * 3.0, 2.4, Anchor::Start, line, false, Rgb([90, 90, 90]));
+    }
+    let first_row = method_top + (method_lines.len() - 1) as f64 * 3.0 + 1.2;
     let column_w = legend_w / columns as f64;
     for (i, (colour, label, n)) in entries.iter().enumerate() {
         let (col, row) = (i / rows, i % rows);
