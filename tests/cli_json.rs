@@ -352,6 +352,21 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "report area",
+            json(&[
+                "report",
+                "area",
+                a,
+                "--areas",
+                "01011101,04061757",
+                "--period",
+                "2020",
+                "--out",
+                s(&dir.path().join("bericht.pdf")),
+                "--intern",
+            ]),
+        ),
+        (
             "export map",
             json(&[
                 "export",

@@ -28,6 +28,7 @@ pub mod export;
 pub mod german;
 pub mod import;
 pub mod manage;
+pub mod report;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -59,9 +60,12 @@ pub enum Command {
     Import(import::ImportCommand),
     /// Zeigt Ebenen, Indikatoren mit Zeiträumen und Abdeckung, Einrichtungen.
     Info(atlas::InfoArgs),
-    /// Exportiert Tabellen.
+    /// Exportiert Tabellen, GIS-Dateien, Karten und Diagramme.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Erstellt Berichte: den Gebietsbericht als PDF, DOCX oder XLSX.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Aggregiert Indikatoren auf eine gröbere Ebene oder die Gesamtstadt (nach ihrer Regel).
     Aggregate(analysis::aggregate::AggregateArgs),
     /// Klassen für eine Karte (gleiche Intervalle, Quantile, natürliche Unterbrechungen …).
@@ -96,6 +100,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Import(a) => a.run(),
         Command::Info(a) => a.run(),
         Command::Export(a) => a.run(),
+        Command::Report(a) => a.run(),
         Command::Aggregate(a) => a.run(),
         Command::Classify(a) => a.run(),
         Command::Index(a) => a.run(),

@@ -69,7 +69,11 @@ fn main() {
         COLUMNS * ROWS
     );
     println!("  Quartier: Karte als PNG {ours:.2} s (Median aus 3; Ziel < 3 s); davon Zeichnen als SVG {drawn:.2} s");
-    println!("  Quartier: als SVG {:.2} s, als PDF {:.2} s (je mit dem Zeichnen)", drawn + svg, drawn + pdf);
+    println!(
+        "  Quartier: als SVG {:.2} s, als PDF {:.2} s (je mit dem Zeichnen)",
+        drawn + svg,
+        drawn + pdf
+    );
     match common::run_peer(
         "peer_figures.py",
         &[geojson.display().to_string()],

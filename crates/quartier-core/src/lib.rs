@@ -28,6 +28,7 @@ pub mod model;
 pub mod numbers;
 pub mod progress;
 pub mod reference;
+pub mod report;
 pub mod sample;
 pub mod store;
 pub mod table;

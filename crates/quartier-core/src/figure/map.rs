@@ -101,13 +101,13 @@ impl Default for ClassStyle {
 }
 
 /// Area classes of one series with their colours, as legends, maps and charts use them.
-pub(super) struct Colouring {
-    pub(super) classes: SeriesClasses,
-    pub(super) colours: Vec<Rgb>,
+pub(crate) struct Colouring {
+    pub(crate) classes: SeriesClasses,
+    pub(crate) colours: Vec<Rgb>,
 }
 
 impl Colouring {
-    pub(super) fn new(
+    pub(crate) fn new(
         atlas: &Atlas,
         (indicator, level, period): (&str, &str, &str),
         style: &ClassStyle,
@@ -138,7 +138,7 @@ impl Colouring {
         Ok(Colouring { classes, colours })
     }
 
-    pub(super) fn colour(&self, class: Option<usize>) -> Rgb {
+    pub(crate) fn colour(&self, class: Option<usize>) -> Rgb {
         class
             .and_then(|c| self.colours.get(c - 1).copied())
             .unwrap_or(palette::NO_DATA)
@@ -474,7 +474,15 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
     let method_lines = wrap(&method_line, legend_w, 2.4);
     let method_top = ly + 3.0 + heading_lines as f64 * 3.6 + 1.8;
     for (i, line) in method_lines.iter().enumerate() {
-        svg.styled_text(lx, method_top + i as f64 * 3.0, 2.4, Anchor::Start, line, false, Rgb([90, 90, 90]));
+        svg.styled_text(
+            lx,
+            method_top + i as f64 * 3.0,
+            2.4,
+            Anchor::Start,
+            line,
+            false,
+            Rgb([90, 90, 90]),
+        );
     }
     let first_row = method_top + (method_lines.len() - 1) as f64 * 3.0 + 1.2;
     let column_w = legend_w / columns as f64;
