@@ -32,8 +32,10 @@ pub enum OpenDialog {
     Metadata(String),
     /// One table value (area key of the shown indicator).
     Value(String),
-    /// Export the table or the diagram.
+    /// Export the table, the map, the diagram or the Gebietsbericht.
     Export(Export),
+    /// The Gebietsbericht of the selection.
+    AreaReport,
     /// Delete or rename what the atlas holds.
     Manage,
     /// Name, AGS, suppression, attribution.
@@ -349,6 +351,7 @@ impl super::QuartierApp {
             OpenDialog::Metadata(key) => self.metadata_dialog.open_for(w, &key),
             OpenDialog::Value(area) => self.value_dialog.open_for(w, &area),
             OpenDialog::Export(kind) => self.save_dialog.open_for(kind, w),
+            OpenDialog::AreaReport => self.area_report.open_for(w),
             OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
             OpenDialog::About => self.about_open = true,
             OpenDialog::Manage => self.manage_dialog.open_for(w),

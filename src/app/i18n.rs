@@ -31,6 +31,24 @@ pub fn tr(de: &'static str) -> &'static str {
 
 /// German → English.
 const TRANSLATIONS: &[(&str, &str)] = &[
+    ("Karte exportieren", "Export map"),
+    ("Als PDF (Vektor, für den Druck) …", "As PDF (vector, for print) …"),
+    (
+        "Als SVG (Vektor, zum Weiterbearbeiten) …",
+        "As SVG (vector, for editing) …",
+    ),
+    ("Als PNG (300 dpi) …", "As PNG (300 dpi) …"),
+    ("Gebietsbericht …", "Area report …"),
+    ("Gebietsbericht", "Area report"),
+    ("1 bis 6 Gebiete auswählen", "Select 1 to 6 areas"),
+    ("Als PDF …", "As PDF …"),
+    ("Als Word-Datei (DOCX) …", "As Word file (DOCX) …"),
+    ("Lage", "Position"),
+    ("Trend", "Trend"),
+    (
+        "Ansicht im Programm: nicht geheim gehalten; die Exporte halten geheim, was den Rechner nicht verlassen darf.",
+        "Shown in the app unsuppressed; the exports suppress what must not leave the computer.",
+    ),
     ("Datei", "File"),
     ("Geometrie importieren …", "Import geometry …"),
     ("Werte importieren …", "Import values …"),
@@ -165,8 +183,6 @@ const TRANSLATIONS: &[(&str, &str)] = &[
         "Alle Indikatoren, Diagramme und Analysen (Strg+E)",
         "All indicators, charts and analyses (Ctrl+E)",
     ),
-    ("Als PNG (wie gezeigt) …", "As PNG (as shown) …"),
-    ("Als SVG (Vektor, für den Druck) …", "As SVG (vector, for print) …"),
     ("Am weitesten entfernt", "Farthest away"),
     (
         "Ausgewählte Indikatoren, Karte und Tabelle (Strg+E)",

@@ -193,6 +193,17 @@ impl QuartierApp {
                 {
                     command(Command::Open(OpenDialog::SaveGroup));
                 }
+                let n = w.selection.len();
+                if ui
+                    .add_enabled(
+                        (1..=quartier_core::report::area::MAX_AREAS).contains(&n),
+                        egui::Button::new(tr("Gebietsbericht …")),
+                    )
+                    .on_disabled_hover_text(tr("1 bis 6 Gebiete auswählen"))
+                    .clicked()
+                {
+                    command(Command::Open(OpenDialog::AreaReport));
+                }
                 if !w.view.groups.is_empty() {
                     ui.separator();
                     for group in &w.view.groups {

@@ -5,6 +5,7 @@
 
 mod analyses;
 mod analysis_results;
+mod area_report;
 mod basemap;
 pub mod command;
 mod diagram;
@@ -161,6 +162,7 @@ pub struct QuartierApp {
     base_map: Option<basemap::BaseMap>,
     settings_dialog: dialogs::SettingsDialog,
     save_dialog: save::SaveDialog,
+    area_report: area_report::AreaReportWindow,
     /// The interface in English.
     english: bool,
     /// What the user asked for this frame, carried out after it ([`command`]).
@@ -220,6 +222,7 @@ impl QuartierApp {
             base_map: None,
             settings_dialog: dialogs::SettingsDialog::default(),
             save_dialog: save::SaveDialog::default(),
+            area_report: area_report::AreaReportWindow::default(),
             english,
             commands: Vec::new(),
             atlas_requests: Vec::new(),
@@ -385,6 +388,7 @@ impl QuartierApp {
             }
         }
         dialogs::about_ui(&ctx, &mut self.about_open);
+        self.area_report.ui(&ctx, &mut self.commands);
         self.save_dialog.ui(&ctx, &mut self.state);
         let edits = [self.value_dialog.ui(&ctx, &self.state), self.metadata_dialog.ui(&ctx)];
         self.commands

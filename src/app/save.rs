@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use eframe::egui;
 use quartier_core::export::ExportFormat;
 use quartier_core::figure::{write_figure, FigureFormat};
+use quartier_core::report::area::{area_report, write_area_report};
 
 use super::diagram_export::FigureKind;
 use super::i18n::tr;
@@ -25,6 +26,19 @@ pub enum Export {
     TableCsv,
     /// The map or the diagram as a print figure (SVG, PNG at 300 dpi, PDF).
     Figure(FigureKind, FigureFormat),
+    /// The Gebietsbericht of the selection.
+    AreaReport(ReportFormat),
+}
+
+/// The formats of a report.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReportFormat {
+    /// PDF.
+    Pdf,
+    /// Word.
+    Docx,
+    /// Excel.
+    Xlsx,
 }
 
 impl Export {
@@ -35,6 +49,9 @@ impl Export {
             Export::Figure(_, FigureFormat::Svg) => "svg",
             Export::Figure(_, FigureFormat::Png) => "png",
             Export::Figure(_, FigureFormat::Pdf) => "pdf",
+            Export::AreaReport(ReportFormat::Pdf) => "pdf",
+            Export::AreaReport(ReportFormat::Docx) => "docx",
+            Export::AreaReport(ReportFormat::Xlsx) => "xlsx",
         }
     }
 }
@@ -65,6 +82,10 @@ impl SaveDialog {
         let what = match kind {
             Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
             Export::Figure(..) => w.choice.indicator.clone().unwrap_or_default(),
+            Export::AreaReport(_) => format!(
+                "Gebietsbericht_{}",
+                w.selection.iter().cloned().collect::<Vec<_>>().join("_")
+            ),
         };
         let name = format!(
             "{}_{}_{}.{}",
@@ -172,6 +193,22 @@ impl SaveDialog {
                     format!(
                         "{} Zeilen nach {} geschrieben, {} Zellen geheim gehalten (k. A.)",
                         s.areas, s.file, s.suppressed_cells
+                    )
+                });
+            }
+            Export::AreaReport(_) => {
+                let request = super::area_report::request(w, self.intern)?;
+                let report = area_report(&w.atlas, &request).map_err(|e| e.to_string())?;
+                let s = write_area_report(&report, &path).map_err(|e| e.to_string())?;
+                w.session.notice = Some(if s.intern {
+                    format!(
+                        "Gebietsbericht nach {} geschrieben (nur für den Dienstgebrauch)",
+                        s.file
+                    )
+                } else {
+                    format!(
+                        "Gebietsbericht nach {} geschrieben, {} Zellen geheim gehalten (k. A.)",
+                        s.file, s.suppressed_cells
                     )
                 });
             }

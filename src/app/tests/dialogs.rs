@@ -434,3 +434,40 @@ fn status_thresholds_are_editable_in_the_dialog() {
     assert!(r.status_counts[0] < 67, "{:?}", r.status_counts);
     assert_eq!(r.status_counts.iter().sum::<usize>(), 436);
 }
+
+#[test]
+fn the_gebietsbericht_of_the_selection_is_shown_and_saved_suppressed() {
+    let (dir, mut app) = sample_app();
+    app.state.choose_indicator("anteil_u6");
+    app.state
+        .selection
+        .set(["01011101".to_string(), "04061757".to_string()].into());
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Auswahl").click();
+    h.run();
+    h.get_by_label("Gebietsbericht …").click();
+    h.run();
+    // On screen, unsuppressed like the table: Forst Grunewald's 3 children aged 6 to 15.
+    assert!(h
+        .query_by_label("Gebietsbericht Stülerstraße, Forst Grunewald – 2020")
+        .is_some());
+    assert!(h.query_by_label("3.419").is_some(), "Stülerstraße's residents");
+    h.get_by_label("Als Excel-Datei (XLSX) …").click();
+    h.run();
+    let path = dir.path().join("bericht.xlsx");
+    h.state_mut().save_dialog.path = path.display().to_string();
+    h.run();
+    h.get_by_label("Speichern").click();
+    h.run();
+    let notice = h.state().state.session.notice.clone().unwrap_or_default();
+    assert!(notice.contains("Zellen geheim gehalten"), "{notice}");
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range("Gebietsbericht").unwrap();
+    let row = sheet
+        .rows()
+        .find(|r| r.get(1) == Some(&calamine::Data::String("Einwohner 6 bis unter 15 Jahre".into())))
+        .unwrap();
+    assert_eq!(row[5], calamine::Data::String("k. A.".into()), "the file is suppressed");
+}
