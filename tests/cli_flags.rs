@@ -1703,3 +1703,85 @@ fn figure_exports_take_paper_resolution_labels_scheme_and_every_chart_kind() {
         .unwrap()
         .contains("Nur für den Dienstgebrauch"));
 }
+
+/// `report profiles|template|text` (issue 15 § 2): a saved template, a text from a file and
+/// one from the command line, the book for two areas, internal.
+#[test]
+fn profiles_take_a_saved_template_texts_and_chosen_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = sample_copy(dir.path());
+    let a = s(&atlas);
+    let saved = json(&[
+        "report",
+        "template",
+        a,
+        "--name",
+        "Kurz",
+        "--section",
+        "Kinder=ew_u6,anteil_u6",
+        "--section",
+        "Alter=anteil_65plus",
+    ]);
+    assert_eq!(saved["templates"][0]["name"], "Kurz");
+    assert_eq!(saved["templates"][0]["sections"][0]["indicators"][1], "anteil_u6");
+    let file = dir.path().join("text.txt");
+    std::fs::write(&file, "Text aus der Datei.").unwrap();
+    quartier(&[
+        "report",
+        "text",
+        a,
+        "--level",
+        "Planungsraum",
+        "--area",
+        "01011101",
+        "--text-file",
+        s(&file),
+        "--author",
+        "JHP",
+    ]);
+    quartier(&[
+        "report",
+        "text",
+        a,
+        "--level",
+        "Planungsraum",
+        "--area",
+        "01011102",
+        "--text",
+        "Park und Regierungsviertel.",
+    ]);
+    let out = dir.path().join("buch.pdf");
+    let r = json(&[
+        "report",
+        "profiles",
+        a,
+        "--level",
+        "Planungsraum",
+        "--period",
+        "2020",
+        "--areas",
+        "01011101,01011102",
+        "--template",
+        "Kurz",
+        "--out",
+        s(&out),
+        "--intern",
+    ]);
+    assert_eq!(r["profiles"], 2);
+    assert_eq!(r["template"], "Kurz");
+    assert_eq!(r["intern"], true);
+    let text = std::process::Command::new("pdftotext")
+        .arg(&out)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Text aus der Datei.") && text.contains("Park und Regierungsviertel."));
+    assert!(text.contains("Nur für den Dienstgebrauch"));
+    assert!(
+        !text.contains("Einwohnerinnen (Personen)"),
+        "only the template's indicators"
+    );
+    let err = fails(&["report", "template", a, "--section", "Ohne Namen=ew"]);
+    assert!(err.contains("braucht --name"), "{err}");
+}

@@ -352,6 +352,26 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "report profiles",
+            json(&[
+                "report",
+                "profiles",
+                a,
+                "--level",
+                "Planungsraum",
+                "--period",
+                "2020",
+                "--areas",
+                "01011101",
+                "--out",
+                s(&dir.path().join("profile.pdf")),
+            ]),
+        ),
+        (
+            "report template",
+            json(&["report", "template", a, "--name", "Test", "--section", "Kinder=ew_u6"]),
+        ),
+        (
             "report area",
             json(&[
                 "report",

@@ -36,6 +36,8 @@ pub enum OpenDialog {
     Export(Export),
     /// The Gebietsbericht of the selection.
     AreaReport,
+    /// The profile text of the selected area.
+    AreaText,
     /// Delete or rename what the atlas holds.
     Manage,
     /// Name, AGS, suppression, attribution.
@@ -352,6 +354,7 @@ impl super::QuartierApp {
             OpenDialog::Value(area) => self.value_dialog.open_for(w, &area),
             OpenDialog::Export(kind) => self.save_dialog.open_for(kind, w),
             OpenDialog::AreaReport => self.area_report.open_for(w),
+            OpenDialog::AreaText => self.area_text_dialog.open_for(w),
             OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
             OpenDialog::About => self.about_open = true,
             OpenDialog::Manage => self.manage_dialog.open_for(w),

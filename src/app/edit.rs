@@ -1,5 +1,6 @@
 //! Editing with undo and redo: single values (from the table), an indicator's metadata
-//! (from the indicator list) and a level's name (*Atlas verwalten*). Every change goes through the engine, each in its own
+//! (from the indicator list), an area's profile text (*Auswahl → Profiltext …*) and a level's
+//! name (*Atlas verwalten*). Every change goes through the engine, each in its own
 //! transaction with a line in the audit log; the history keeps what each change replaced.
 
 use super::i18n::tr;
@@ -48,6 +49,19 @@ pub enum Edit {
         /// After.
         after: Box<quartier_core::store::AtlasProperties>,
     },
+    /// An area's interpretation text for its Quartiersprofil.
+    AreaText {
+        /// Level name.
+        level: String,
+        /// Area key.
+        area: String,
+        /// The text before (empty: none), as the engine reports it when the edit is made.
+        before: String,
+        /// The text after (empty: removed).
+        after: String,
+        /// Who wrote it.
+        author: String,
+    },
     /// A level's name.
     RenameLevel {
         /// The name before.
@@ -70,6 +84,7 @@ impl Edit {
             Edit::Metadata { indicator, .. } => format!("Metadaten von {indicator}"),
             Edit::RenameLevel { from, to } => format!("Ebene „{from}“ → „{to}“"),
             Edit::Properties { .. } => tr("Atlas-Eigenschaften").to_string(),
+            Edit::AreaText { area, .. } => format!("Profiltext {area}"),
         }
     }
 
@@ -99,6 +114,19 @@ impl Edit {
             Edit::Properties { before, after } if forward => **before = atlas.set_properties(after)?,
             Edit::Properties { before, .. } => {
                 atlas.set_properties(before)?;
+            }
+            Edit::AreaText {
+                level,
+                area,
+                before,
+                after,
+                author,
+            } => {
+                if forward {
+                    *before = atlas.set_area_text(level, area, after, author)?.unwrap_or_default();
+                } else {
+                    atlas.set_area_text(level, area, before, author)?;
+                }
             }
             Edit::RenameLevel { from, to } if forward => atlas.rename_level(from, to)?,
             Edit::RenameLevel { from, to } => atlas.rename_level(to, from)?,
@@ -500,6 +528,89 @@ impl MetadataDialog {
                             source: Some(self.source.trim().to_string()),
                             ..Default::default()
                         }),
+                    });
+                }
+            });
+        self.open = open && edit.is_none();
+        edit
+    }
+}
+
+/// The editor of an area's interpretation text, printed in its Quartiersprofil.
+#[derive(Default)]
+pub struct AreaTextDialog {
+    /// Shown?
+    pub open: bool,
+    level: String,
+    area: String,
+    name: String,
+    text: String,
+    author: String,
+    message: Option<String>,
+}
+
+impl AreaTextDialog {
+    /// Opens the editor for the selected area (exactly one).
+    pub fn open_for(&mut self, w: &Workbench) {
+        let Some(key) = w.selection.iter().next().filter(|_| w.selection.len() == 1).cloned() else {
+            return;
+        };
+        let level = w.level_name().to_string();
+        let stored = w.atlas.area_text(&level, &key);
+        self.message = stored.as_ref().err().map(|e| e.to_string());
+        let stored = stored.ok().flatten();
+        self.name = w
+            .shown
+            .classified
+            .as_ref()
+            .and_then(|c| c.areas.iter().find(|a| a.key == key))
+            .map_or(key.clone(), |a| a.name.clone());
+        self.text = stored.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+        if let Some(t) = &stored {
+            self.author = t.author.clone();
+        }
+        self.level = level;
+        self.area = key;
+        self.open = true;
+    }
+
+    /// Draws the editor; returns the edit when saved.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Option<Edit> {
+        if !self.open {
+            return None;
+        }
+        let mut open = self.open;
+        let mut edit = None;
+        egui::Window::new(tr("Profiltext"))
+            .open(&mut open)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                ui.label(format!("{} ({}, {})", self.name, self.area, self.level));
+                ui.weak(tr(
+                    "Die Einschätzung erscheint im Quartiersprofil des Gebiets (Bericht → Quartiersprofile).",
+                ));
+                let label = ui.strong(tr("Einschätzung"));
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.text)
+                        .desired_rows(8)
+                        .desired_width(f32::INFINITY)
+                        .hint_text(tr("Einschätzung des Gebiets …")),
+                )
+                .labelled_by(label.id);
+                ui.horizontal(|ui| {
+                    let label = ui.label(tr("Verfasst von"));
+                    ui.text_edit_singleline(&mut self.author).labelled_by(label.id);
+                });
+                if let Some(m) = &self.message {
+                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), m);
+                }
+                if ui.button(tr("Speichern")).clicked() {
+                    edit = Some(Edit::AreaText {
+                        level: self.level.clone(),
+                        area: self.area.clone(),
+                        before: String::new(),
+                        after: self.text.clone(),
+                        author: self.author.clone(),
                     });
                 }
             });

@@ -31,6 +31,16 @@ pub fn tr(de: &'static str) -> &'static str {
 
 /// German → English.
 const TRANSLATIONS: &[(&str, &str)] = &[
+    ("Profiltext …", "Profile text …"),
+    ("Profiltext", "Profile text"),
+    ("Ein Gebiet auswählen", "Select one area"),
+    (
+        "Die Einschätzung erscheint im Quartiersprofil des Gebiets (Bericht → Quartiersprofile).",
+        "The assessment is printed in the area's profile (report → area profiles).",
+    ),
+    ("Einschätzung des Gebiets …", "Assessment of the area …"),
+    ("Verfasst von", "Written by"),
+    ("Einschätzung", "Assessment"),
     ("Karte exportieren", "Export map"),
     ("Als PDF (Vektor, für den Druck) …", "As PDF (vector, for print) …"),
     (

@@ -204,6 +204,13 @@ impl QuartierApp {
                 {
                     command(Command::Open(OpenDialog::AreaReport));
                 }
+                if ui
+                    .add_enabled(n == 1, egui::Button::new(tr("Profiltext …")))
+                    .on_disabled_hover_text(tr("Ein Gebiet auswählen"))
+                    .clicked()
+                {
+                    command(Command::Open(OpenDialog::AreaText));
+                }
                 if !w.view.groups.is_empty() {
                     ui.separator();
                     for group in &w.view.groups {

@@ -140,6 +140,7 @@ pub struct QuartierApp {
     history: edit::History,
     value_dialog: edit::ValueDialog,
     metadata_dialog: edit::MetadataDialog,
+    area_text_dialog: edit::AreaTextDialog,
     /// The running dry run or import.
     import_job: Option<jobs::Job<import::ImportOutcome>>,
     /// The level whose map geometry is being built off the UI thread.
@@ -208,6 +209,7 @@ impl QuartierApp {
             history: edit::History::default(),
             value_dialog: edit::ValueDialog::default(),
             metadata_dialog: edit::MetadataDialog::default(),
+            area_text_dialog: edit::AreaTextDialog::default(),
             import_job: None,
             geometry_job: None,
             manage_dialog: manage::ManageDialog::default(),
@@ -390,7 +392,11 @@ impl QuartierApp {
         dialogs::about_ui(&ctx, &mut self.about_open);
         self.area_report.ui(&ctx, &mut self.commands);
         self.save_dialog.ui(&ctx, &mut self.state);
-        let edits = [self.value_dialog.ui(&ctx, &self.state), self.metadata_dialog.ui(&ctx)];
+        let edits = [
+            self.value_dialog.ui(&ctx, &self.state),
+            self.metadata_dialog.ui(&ctx),
+            self.area_text_dialog.ui(&ctx),
+        ];
         self.commands
             .extend(edits.into_iter().flatten().map(command::Command::Edit));
         if let Some(request) = self.import_dialog.ui(&ctx, &self.state) {

@@ -4,7 +4,9 @@
 //!
 //! A generated level of 20,000 blocks (160 × 125 over about 24 × 19 km around Berlin, 40
 //! vertices each, 800,000 vertices) with one indicator: the A4 map at 300 dpi as PNG
-//! (target < 3 s), as SVG and as PDF; and the map of the 448 Berlin Planungsräume.
+//! (target < 3 s), as SVG and as PDF; the map of the 448 Berlin Planungsräume; the
+//! Gebietsbericht of three areas (target < 1 s) and the whole book of 448 Quartiersprofile
+//! (target < 30 s, stretch < 10 s).
 //!
 //! Peer: `peer_figures.py` draws the same choropleth with GeoPandas and matplotlib (projected
 //! to ETRS89 / UTM 33, six quantile classes, YlOrRd, A4 at 300 dpi, saved as PNG), timed
@@ -22,6 +24,8 @@ use quartier_core::figure::map::{map_figure, ClassStyle, MapRequest};
 use quartier_core::figure::{write_figure, Page};
 use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::import::values::{import_values, ValuesImport};
+use quartier_core::report::area::{area_report, write_area_report, AreaReportRequest};
+use quartier_core::report::profiles::{write_profiles, ProfilesRequest};
 use quartier_core::{Atlas, NoProgress};
 
 const COLUMNS: usize = 160;
@@ -111,6 +115,44 @@ fn main() {
     println!(
         "Beispielatlas Berlin, 448 Planungsräume: Karte als PNG bei 300 dpi {:.2} s (Median aus 3)",
         median(&mut times)
+    );
+
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let report = area_report(
+            &atlas,
+            &AreaReportRequest {
+                areas: vec!["01011101".into(), "04061757".into(), "Bezirk:01".into()],
+                period: "2020".into(),
+                intern: false,
+            },
+        )
+        .expect("report");
+        write_area_report(&report, &dir.path().join("bericht.pdf")).expect("pdf");
+        times.push(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "Gebietsbericht, 3 Gebiete, PDF: {:.2} s (Median aus 3; Ziel < 1 s)",
+        median(&mut times)
+    );
+    let t = Instant::now();
+    let book = write_profiles(
+        &atlas,
+        &ProfilesRequest {
+            level: "Planungsraum".into(),
+            period: "2020".into(),
+            ..Default::default()
+        },
+        &dir.path().join("profile.pdf"),
+        &NoProgress,
+    )
+    .expect("book");
+    println!(
+        "Quartiersprofile, ganzes Buch: {} Profile, {} Seiten in {:.1} s (Ziel < 30 s, besser < 10 s)",
+        book.profiles,
+        book.pages,
+        t.elapsed().as_secs_f64()
     );
 }
 

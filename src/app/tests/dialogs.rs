@@ -471,3 +471,46 @@ fn the_gebietsbericht_of_the_selection_is_shown_and_saved_suppressed() {
         .unwrap();
     assert_eq!(row[5], calamine::Data::String("k. A.".into()), "the file is suppressed");
 }
+
+#[test]
+fn a_profile_text_is_written_in_the_app_kept_in_the_atlas_and_undone() {
+    let (_dir, mut app) = sample_app();
+    app.state.choose_indicator("anteil_u6");
+    app.state.selection.set(["01011101".to_string()].into());
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Auswahl").click();
+    h.run();
+    h.get_by_label("Profiltext …").click();
+    h.run();
+    h.get_by_label("Einschätzung").click();
+    h.run();
+    h.get_by_label("Einschätzung")
+        .type_text("Diplomatenviertel, wenige Kinder.");
+    h.run();
+    h.get_by_label("Verfasst von").click();
+    h.run();
+    h.get_by_label("Verfasst von").type_text("JHP");
+    h.run();
+    h.get_by_label("Speichern").click();
+    wait_for_jobs(&mut h);
+    let stored = h
+        .state()
+        .state
+        .atlas
+        .area_text("Planungsraum", "01011101")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.text, "Diplomatenviertel, wenige Kinder.");
+    assert_eq!(stored.author, "JHP");
+    // Undo takes it back out of the atlas.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    wait_for_jobs(&mut h);
+    assert!(h
+        .state()
+        .state
+        .atlas
+        .area_text("Planungsraum", "01011101")
+        .unwrap()
+        .is_none());
+}

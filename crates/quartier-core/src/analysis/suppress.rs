@@ -238,6 +238,8 @@ pub struct HiddenCells {
     areas: HashMap<String, std::collections::HashSet<String>>,
     /// Indicators whose reference value (the whole municipality) is hidden.
     references: std::collections::HashSet<String>,
+    /// Hidden cells of the parent areas (their sums over this level), by level and indicator.
+    parents: HashMap<(String, String), std::collections::HashSet<String>>,
     /// The rules that applied (`None` for an internal output).
     rules: Option<SuppressionRules>,
 }
@@ -286,15 +288,54 @@ impl HiddenCells {
                 hidden.areas.entry(cell.indicator).or_default().insert(cell.key);
             } else if cell.level == root && cell.key.is_empty() {
                 hidden.references.insert(cell.indicator);
+            } else {
+                hidden
+                    .parents
+                    .entry((cell.level, cell.indicator))
+                    .or_default()
+                    .insert(cell.key);
             }
         }
         hidden.rules = Some(report.rules);
         Ok(hidden)
     }
 
+    /// The hidden cells of `indicators` only (what one figure shows and its footnote counts).
+    pub fn only(&self, indicators: &[String]) -> HiddenCells {
+        HiddenCells {
+            areas: self
+                .areas
+                .iter()
+                .filter(|(k, _)| indicators.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            references: self
+                .references
+                .iter()
+                .filter(|k| indicators.contains(k))
+                .cloned()
+                .collect(),
+            parents: self
+                .parents
+                .iter()
+                .filter(|((_, k), _)| indicators.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            rules: self.rules,
+        }
+    }
+
     /// Whether the cell of `indicator` in area `key` is hidden.
     pub fn hides(&self, indicator: &str, key: &str) -> bool {
         self.areas.get(indicator).is_some_and(|keys| keys.contains(key))
+    }
+
+    /// Whether the sum over this level of the parent area `key` on `level` is hidden (for
+    /// outputs that show parent areas beside the areas).
+    pub fn hides_parent(&self, level: &str, indicator: &str, key: &str) -> bool {
+        self.parents
+            .get(&(level.to_string(), indicator.to_string()))
+            .is_some_and(|keys| keys.contains(key))
     }
 
     /// Whether the reference value (whole municipality) of `indicator` is hidden.
@@ -330,6 +371,43 @@ impl HiddenCells {
                 if n == 1 { "Zelle" } else { "Zellen" }
             )
         })
+    }
+}
+
+/// The hidden cells of every indicator per level and period, computed once each: for outputs
+/// that show many indicators, periods or areas (charts over time, the book of profiles).
+pub struct HiddenCache<'a> {
+    atlas: &'a Atlas,
+    intern: bool,
+    cells: HashMap<(String, String), HiddenCells>,
+}
+
+impl<'a> HiddenCache<'a> {
+    /// A cache; with `intern` nothing is hidden.
+    pub fn new(atlas: &'a Atlas, intern: bool) -> Self {
+        HiddenCache {
+            atlas,
+            intern,
+            cells: HashMap::new(),
+        }
+    }
+
+    /// The cells hidden at `level` in `period`, for every count, share and rate with values
+    /// there (as `quartier suppress` without `--indicators`).
+    pub fn at(&mut self, level: &str, period: &str) -> Result<&HiddenCells> {
+        let key = (level.to_string(), period.to_string());
+        if !self.cells.contains_key(&key) {
+            let hidden = if self.intern {
+                HiddenCells::internal()
+            } else {
+                let keys: Vec<String> = self.atlas.indicators()?.into_iter().map(|m| m.key).collect();
+                HiddenCells::compute(self.atlas, level, period, &keys)?
+            };
+            self.cells.insert(key.clone(), hidden);
+        }
+        self.cells
+            .get(&key)
+            .ok_or_else(|| Error::Internal("Geheimhaltung: Zwischenspeicher leer".into()))
     }
 }
 

@@ -12,7 +12,7 @@ use super::svg::{fit_title, text_width, wrap, Anchor, Svg};
 use super::{Figure, Rgb};
 use crate::analysis::chart::{age_band, age_structure, linear_regression, time_series};
 use crate::analysis::classify::quantile_sorted;
-use crate::analysis::suppress::HiddenCells;
+use crate::analysis::suppress::{HiddenCache, HiddenCells};
 use crate::export::INTERNAL_MARKING;
 use crate::model::{IndicatorKind, Polarity};
 use crate::numbers::format_german;
@@ -306,6 +306,11 @@ fn need(request: &ChartRequest, n: usize, what: &str) -> Result<()> {
 
 /// Draws the chart.
 pub fn chart_figure(atlas: &Atlas, request: &ChartRequest) -> Result<ChartFigure> {
+    chart_figure_with(atlas, request, &mut HiddenCache::new(atlas, request.intern))
+}
+
+/// Draws the chart with the hidden cells of `cache` (which decides whether it is internal).
+pub fn chart_figure_with(atlas: &Atlas, request: &ChartRequest, cache: &mut HiddenCache) -> Result<ChartFigure> {
     let level = atlas.level(&request.level)?;
     let period = atlas.period(&request.period)?;
     let info = atlas.meta()?;
@@ -318,13 +323,7 @@ pub fn chart_figure(atlas: &Atlas, request: &ChartRequest) -> Result<ChartFigure
             .collect(),
         _ => request.indicators.clone(),
     };
-    let hidden_at = |period: &str| -> Result<HiddenCells> {
-        if request.intern {
-            Ok(HiddenCells::internal())
-        } else {
-            HiddenCells::compute(atlas, &level.name, period, &keys)
-        }
-    };
+    let mut hidden_at = |period: &str| -> Result<HiddenCells> { Ok(cache.at(&level.name, period)?.only(&keys)) };
     let hidden = hidden_at(&period.label)?;
     let headline = |what: &str| format!("{}, {} – {what}, {}", info.name, level.name, period.label);
     let areas = atlas.level_areas(level.id)?;

@@ -91,9 +91,16 @@ impl Document {
 
     /// Sets the document and writes it as PDF.
     pub fn pdf(&self) -> Result<Vec<u8>> {
+        Ok(self.pdf_with_pages()?.0)
+    }
+
+    /// Sets the document and writes it as PDF; also returns the number of pages.
+    pub fn pdf_with_pages(&self) -> Result<(Vec<u8>, usize)> {
         let compiled = typst::compile::<typst_layout::PagedDocument>(self);
         let document = compiled.output.map_err(|errors| typst_error(&errors))?;
-        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| typst_error(&errors))
+        let pdf =
+            typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| typst_error(&errors))?;
+        Ok((pdf, document.pages().len()))
     }
 }
 

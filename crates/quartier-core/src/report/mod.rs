@@ -1,4 +1,6 @@
 //! Reports: the Gebietsbericht of 1 to 6 areas ([`area`]), written as PDF (Typst), DOCX and
-//! XLSX, suppressed unless marked internal.
+//! XLSX, and the book of Quartiersprofile ([`profiles`]) as PDF; suppressed unless marked
+//! internal.
 
 pub mod area;
+pub mod profiles;

@@ -5,11 +5,13 @@
 
 mod cache;
 mod manage;
+mod profiles;
 pub mod schema;
 mod series;
 
 pub use cache::{merged_roles, Column, MergedArea, MergedRole, Series};
 pub use manage::{AtlasProperties, Presentation, Removal};
+pub use profiles::{AreaText, ProfileSection, ProfileTemplate, DEFAULT_TEMPLATE};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -169,6 +169,22 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX area_member_by_member ON area_member(member_area_id);
     "#,
+    // Version 7: the Quartiersprofile. Each area's interpretation text, written by the
+    // planner and printed in its profile; and the saved profile templates (which indicators,
+    // in which sections and order), as JSON.
+    r#"
+    INSERT OR REPLACE INTO schema_note VALUES (7, 'Profiltexte und Profilvorlagen');
+    CREATE TABLE area_text (
+        area_id INTEGER PRIMARY KEY REFERENCES area(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+    );
+    CREATE TABLE profile_template (
+        name TEXT PRIMARY KEY,
+        sections TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
