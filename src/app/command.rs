@@ -60,6 +60,8 @@ pub enum Work {
     Analysis(AnalysisRequest),
     /// A confirmed deletion (*Atlas verwalten*).
     Delete(super::manage::Deletion),
+    /// The book of Quartiersprofile, written to the path.
+    Profiles(quartier_core::report::profiles::ProfilesRequest, std::path::PathBuf),
 }
 
 /// One user action.
@@ -304,6 +306,7 @@ impl super::QuartierApp {
             Work::StatusDynamics(_) => self.job.as_ref().map(|j| j.title.clone()),
             Work::Analysis(_) => self.analysis_job.as_ref().map(|j| j.title.clone()),
             Work::Delete(_) => self.manage_job.as_ref().map(|j| j.title.clone()),
+            Work::Profiles(..) => self.report_job.as_ref().map(|j| j.title.clone()),
         };
         if let Some(title) = running {
             self.state.session.notice = Some(format!(
@@ -339,6 +342,13 @@ impl super::QuartierApp {
                     ctx,
                     move |atlas, _| deletion.run(atlas),
                 ))
+            }
+            Work::Profiles(request, out) => {
+                self.report_job = Some(Job::start("Quartiersprofile", path, ctx, move |atlas, progress| {
+                    Ok(quartier_core::report::profiles::write_profiles(
+                        atlas, &request, &out, progress,
+                    )?)
+                }))
             }
         }
     }

@@ -31,6 +31,13 @@ pub fn tr(de: &'static str) -> &'static str {
 
 /// German → English.
 const TRANSLATIONS: &[(&str, &str)] = &[
+    ("Quartiersprofile …", "Area profiles …"),
+    ("Vorlage", "Template"),
+    ("Standard (nach Themen)", "Default (by topic)"),
+    (
+        "Quartiersprofile abgebrochen; nichts geschrieben",
+        "Area profiles cancelled; nothing written",
+    ),
     ("Profiltext …", "Profile text …"),
     ("Profiltext", "Profile text"),
     ("Ein Gebiet auswählen", "Select one area"),

@@ -103,6 +103,9 @@ impl QuartierApp {
                         command(Command::Open(OpenDialog::Import(kind)));
                     }
                 }
+                if ui.button(tr("Quartiersprofile …")).clicked() {
+                    command(Command::Open(OpenDialog::Export(super::save::Export::Profiles)));
+                }
                 ui.menu_button(tr("Karte exportieren"), |ui| {
                     if let Some(export) = super::diagram::figure_export_menu(ui, super::diagram_export::FigureKind::Map)
                     {

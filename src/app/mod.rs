@@ -149,6 +149,7 @@ pub struct QuartierApp {
     manage_dialog: manage::ManageDialog,
     properties_dialog: manage::PropertiesDialog,
     manage_job: Option<jobs::Job<quartier_core::store::Removal>>,
+    report_job: Option<jobs::Job<quartier_core::report::profiles::ProfilesSummary>>,
     /// Where the view of this atlas is remembered; `None` in tests.
     settings_path: Option<PathBuf>,
     /// Move the keyboard focus to the indicator search next frame.
@@ -215,6 +216,7 @@ impl QuartierApp {
             manage_dialog: manage::ManageDialog::default(),
             properties_dialog: manage::PropertiesDialog::default(),
             manage_job: None,
+            report_job: None,
             settings_path,
             focus_search: false,
             fonts_installed: false,
@@ -297,6 +299,7 @@ impl QuartierApp {
         self.poll_analysis();
         self.poll_import();
         self.poll_deletion();
+        self.poll_report();
         self.poll_history(&ctx);
         if now - self.changes_checked > 0.5 {
             self.changes_checked = now;
@@ -392,6 +395,9 @@ impl QuartierApp {
         dialogs::about_ui(&ctx, &mut self.about_open);
         self.area_report.ui(&ctx, &mut self.commands);
         self.save_dialog.ui(&ctx, &mut self.state);
+        if let Some(work) = self.save_dialog.work.take() {
+            self.commands.push(command::Command::Run(work));
+        }
         let edits = [
             self.value_dialog.ui(&ctx, &self.state),
             self.metadata_dialog.ui(&ctx),
@@ -416,6 +422,9 @@ impl QuartierApp {
             self.commands.push(command);
         }
         if let Some(job) = &self.manage_job {
+            job.ui(&ctx);
+        }
+        if let Some(job) = &self.report_job {
             job.ui(&ctx);
         }
         if let Some(request) = self.analyses.ui(&ctx, &self.state) {
@@ -551,6 +560,36 @@ impl QuartierApp {
             if let Err(e) = self.state.reload() {
                 self.state.session.error = Some(format!("{e:#}"));
             }
+        }
+    }
+
+    /// Takes the result of the book of profiles: where it was written, or why not.
+    fn poll_report(&mut self) {
+        let Some(outcome) = self.report_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.report_job = None;
+        match outcome {
+            Ok(s) => {
+                self.state.session.notice = Some(format!(
+                    "Quartiersprofile nach {} geschrieben: {} Profile, {} Seiten{}",
+                    s.file,
+                    s.profiles,
+                    s.pages,
+                    if s.intern {
+                        " (nur für den Dienstgebrauch)".to_string()
+                    } else {
+                        format!(", {} Zellen geheim gehalten (k. A.)", s.suppressed_cells)
+                    }
+                ))
+            }
+            Err(e)
+                if e.downcast_ref::<quartier_core::Error>()
+                    .is_some_and(|e| matches!(e, quartier_core::Error::Cancelled)) =>
+            {
+                self.state.session.notice = Some(tr("Quartiersprofile abgebrochen; nichts geschrieben").to_string())
+            }
+            Err(e) => self.state.session.error = Some(format!("{e:#}")),
         }
     }
 

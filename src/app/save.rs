@@ -28,6 +28,8 @@ pub enum Export {
     Figure(FigureKind, FigureFormat),
     /// The Gebietsbericht of the selection.
     AreaReport(ReportFormat),
+    /// The book of Quartiersprofile of the shown level and period (a PDF).
+    Profiles,
 }
 
 /// The formats of a report.
@@ -52,6 +54,7 @@ impl Export {
             Export::AreaReport(ReportFormat::Pdf) => "pdf",
             Export::AreaReport(ReportFormat::Docx) => "docx",
             Export::AreaReport(ReportFormat::Xlsx) => "xlsx",
+            Export::Profiles => "pdf",
         }
     }
 }
@@ -74,6 +77,10 @@ pub struct SaveDialog {
     message: Option<String>,
     /// For internal use: unsuppressed and marked.
     pub intern: bool,
+    /// The profile template chosen (`None`: by topic).
+    template: Option<String>,
+    /// Long work the dialog asks for (the book), for the app to start as a job.
+    pub work: Option<super::command::Work>,
 }
 
 impl SaveDialog {
@@ -82,6 +89,7 @@ impl SaveDialog {
         let what = match kind {
             Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
             Export::Figure(..) => w.choice.indicator.clone().unwrap_or_default(),
+            Export::Profiles => format!("Quartiersprofile_{}", w.level_name()),
             Export::AreaReport(_) => format!(
                 "Gebietsbericht_{}",
                 w.selection.iter().cloned().collect::<Vec<_>>().join("_")
@@ -131,6 +139,30 @@ impl SaveDialog {
                         }
                     }
                 });
+                if kind == Export::Profiles {
+                    let mut names = vec![None];
+                    names.extend(
+                        w.atlas
+                            .profile_templates()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|t| Some(t.name)),
+                    );
+                    ui.horizontal(|ui| {
+                        let label = ui.label(tr("Vorlage"));
+                        let shown =
+                            |t: &Option<String>| t.clone().unwrap_or_else(|| tr("Standard (nach Themen)").to_string());
+                        egui::ComboBox::from_id_salt("profilvorlage")
+                            .selected_text(shown(&self.template))
+                            .show_ui(ui, |ui| {
+                                for name in &names {
+                                    ui.selectable_value(&mut self.template, name.clone(), shown(name));
+                                }
+                            })
+                            .response
+                            .labelled_by(label.id);
+                    });
+                }
                 {
                     ui.checkbox(
                         &mut self.intern,
@@ -157,12 +189,12 @@ impl SaveDialog {
 
     /// Writes the file as the "Speichern" button does (for tests).
     #[cfg(test)]
-    pub fn write_for_test(&self, w: &mut Workbench) -> Result<(), String> {
+    pub fn write_for_test(&mut self, w: &mut Workbench) -> Result<(), String> {
         let kind = self.kind.ok_or("nothing to save")?;
         self.write(w, kind)
     }
 
-    fn write(&self, w: &mut Workbench, kind: Export) -> Result<(), String> {
+    fn write(&mut self, w: &mut Workbench, kind: Export) -> Result<(), String> {
         let path = PathBuf::from(self.path.trim());
         if path.as_os_str().is_empty() {
             return Err("Bitte einen Dateipfad angeben".into());
@@ -211,6 +243,17 @@ impl SaveDialog {
                         s.file, s.suppressed_cells
                     )
                 });
+            }
+            Export::Profiles => {
+                let request = quartier_core::report::profiles::ProfilesRequest {
+                    level: w.level_name().to_string(),
+                    period: w.choice.period.clone().ok_or("Kein Zeitraum gewählt")?,
+                    areas: Vec::new(),
+                    template: self.template.clone(),
+                    intern: self.intern,
+                };
+                // Hundreds of pages take seconds: a job with progress and cancel.
+                self.work = Some(super::command::Work::Profiles(request, path));
             }
             Export::Figure(what, _) => {
                 let figure = super::diagram_export::figure(w, what, self.intern)?;

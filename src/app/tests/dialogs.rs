@@ -514,3 +514,28 @@ fn a_profile_text_is_written_in_the_app_kept_in_the_atlas_and_undone() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn the_book_of_profiles_of_the_shown_level_is_set_as_a_job() {
+    let (dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Bezirk (12)").click();
+    h.run();
+    h.get_by_label("Datei").click();
+    h.run();
+    h.get_by_label("Quartiersprofile …").click();
+    h.run();
+    let path = dir.path().join("bezirke.pdf");
+    h.state_mut().save_dialog.path = path.display().to_string();
+    h.run();
+    h.get_by_label("Speichern").click();
+    wait_for_jobs(&mut h);
+    let notice = h.state().state.session.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("12 Profile"),
+        "{notice} {:?}",
+        h.state().state.session.error
+    );
+    assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
+}

@@ -284,6 +284,7 @@ fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
         || h.state().import_job.is_some()
         || h.state().analysis_job.is_some()
         || h.state().manage_job.is_some()
+        || h.state().report_job.is_some()
         || h.state().geometry_job.is_some()
         || h.state().history.is_busy()
     {
