@@ -32,7 +32,7 @@ pub fn tr(de: &'static str) -> &'static str {
 /// German → English.
 const TRANSLATIONS: &[(&str, &str)] = &[
     ("Quartiersprofile …", "Area profiles …"),
-    ("Vorlage", "Template"),
+    ("Profilvorlage", "Profile template"),
     ("Standard (nach Themen)", "Default (by topic)"),
     (
         "Quartiersprofile abgebrochen; nichts geschrieben",

@@ -149,7 +149,7 @@ impl SaveDialog {
                             .map(|t| Some(t.name)),
                     );
                     ui.horizontal(|ui| {
-                        let label = ui.label(tr("Vorlage"));
+                        let label = ui.label(tr("Profilvorlage"));
                         let shown =
                             |t: &Option<String>| t.clone().unwrap_or_else(|| tr("Standard (nach Themen)").to_string());
                         egui::ComboBox::from_id_salt("profilvorlage")
