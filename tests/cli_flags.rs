@@ -1617,6 +1617,15 @@ fn figure_exports_take_paper_resolution_labels_scheme_and_every_chart_kind() {
     };
     assert_eq!(first_fill(&blues), "#f7fbff", "ColorBrewer Blues, lightest");
     assert_eq!(first_fill(&reversed), "#08306b", "ColorBrewer Blues, darkest");
+    // Facilities as symbols (every Kita of the atlas, one dot each) and columns.
+    let (_, overlay) = map("ueberlagert.svg", &["--pois", "Kita", "--columns", "s3"]);
+    let svg = std::fs::read_to_string(overlay).unwrap();
+    assert!(svg.contains("Kita (2.880)") && svg.contains("Säulen: Transferbezug"));
+    assert_eq!(
+        svg.matches("<circle").count(),
+        2880 + 1,
+        "2,880 Kitas and the legend dot"
+    );
     // An unknown extension is refused in German.
     let err = fails(&[
         "export",

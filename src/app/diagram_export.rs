@@ -55,7 +55,7 @@ pub fn chart_request(w: &Workbench, intern: bool) -> Result<ChartRequest, String
     })
 }
 
-/// What the map shows, as a map request for an A4 page.
+/// What the map shows (classes, colours, facilities shown, columns), as a map request for an A4 page.
 pub fn map_request(w: &Workbench, intern: bool) -> Result<MapRequest, String> {
     Ok(MapRequest {
         indicator: w.choice.indicator.clone().ok_or("Kein Indikator gewählt")?,
@@ -64,6 +64,14 @@ pub fn map_request(w: &Workbench, intern: bool) -> Result<MapRequest, String> {
         style: style(w)?,
         page: Page::default(),
         labels: false,
+        pois: w
+            .shown
+            .poi_layers
+            .iter()
+            .filter(|l| l.shown)
+            .map(|l| l.category.clone())
+            .collect(),
+        columns: w.choice.column_indicator.clone(),
         intern,
     })
 }

@@ -65,6 +65,12 @@ pub struct MapExportArgs {
     /// Gebietsnamen eintragen, wo sie hineinpassen
     #[arg(long)]
     pub labels: bool,
+    /// Einrichtungsarten als Punkte (z. B. Kita,Schule)
+    #[arg(long, value_delimiter = ',')]
+    pub pois: Vec<String>,
+    /// Zweiter Indikator als Säulen über den Gebieten
+    #[arg(long)]
+    pub columns: Option<String>,
     /// Für den Dienstgebrauch: ohne Geheimhaltung, dafür als intern gekennzeichnet
     #[arg(long)]
     pub intern: bool,
@@ -184,6 +190,8 @@ impl Verb for MapExportArgs {
                 landscape: self.landscape,
             },
             labels: self.labels,
+            pois: self.pois.clone(),
+            columns: self.columns.clone(),
             intern: self.intern,
         };
         let map = map_figure(&atlas, &request)?;

@@ -49,6 +49,8 @@ fn main() {
         },
         page: Page::default(),
         labels: false,
+        pois: Vec::new(),
+        columns: None,
         intern: false,
     };
     let mut png_times = Vec::new();

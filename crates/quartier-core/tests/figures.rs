@@ -35,6 +35,8 @@ fn request(indicator: &str, method: Method, intern: bool) -> MapRequest {
         },
         page: Page::default(),
         labels: false,
+        pois: Vec::new(),
+        columns: None,
         intern,
     }
 }

@@ -35,6 +35,10 @@ pub struct MapRequest {
     pub page: Page,
     /// Write area names where they fit.
     pub labels: bool,
+    /// Facility categories drawn as symbols.
+    pub pois: Vec<String>,
+    /// A second indicator drawn as columns at the areas' interior points.
+    pub columns: Option<String>,
     /// Unsuppressed, marked internal.
     pub intern: bool,
 }
@@ -145,6 +149,14 @@ impl Colouring {
     }
 }
 
+/// A legend entry of an overlay.
+enum Overlay {
+    /// Facilities of a category.
+    Symbol(Rgb),
+    /// The columns of a second indicator.
+    Column,
+}
+
 /// Round lengths for the scale bar: 1, 2, 5 × 10^n metres, at most `max`.
 fn scale_bar_length(max: f64) -> f64 {
     let magnitude = 10f64.powf(max.log10().floor());
@@ -178,11 +190,45 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
     let level = atlas.level(&request.level)?;
     let period = atlas.period(&request.period)?;
     let info = atlas.meta()?;
+    let mut shown_keys = vec![meta.key.clone()];
+    shown_keys.extend(request.columns.iter().cloned());
     let hidden = if request.intern {
         HiddenCells::internal()
     } else {
-        HiddenCells::compute(atlas, &level.name, &period.label, std::slice::from_ref(&meta.key))?
+        HiddenCells::compute(atlas, &level.name, &period.label, &shown_keys)?
     };
+    // The columns' values, published ones only, and the facilities asked for.
+    let column_values: Option<(crate::model::IndicatorMeta, std::collections::HashMap<String, f64>)> =
+        match &request.columns {
+            Some(key) => {
+                let m = atlas.indicator(key)?;
+                let values = atlas.values(m.id, level.id, period.id)?;
+                let by_key = atlas
+                    .level_areas(level.id)?
+                    .iter()
+                    .filter(|a| !hidden.hides(key, &a.key))
+                    .filter_map(|a| {
+                        values
+                            .get(&a.id)
+                            .and_then(crate::StoredValue::number)
+                            .map(|v| (a.key.to_string(), v))
+                    })
+                    .collect();
+                Some((m, by_key))
+            }
+            None => None,
+        };
+    let known: Vec<String> = atlas.poi_categories()?.into_iter().map(|(c, _)| c).collect();
+    let mut facilities = Vec::new();
+    for category in &request.pois {
+        if !known.contains(category) {
+            return Err(Error::Invalid(format!(
+                "Einrichtungsart „{category}“ gibt es im Atlas nicht; vorhanden: {}",
+                known.join(", ")
+            )));
+        }
+        facilities.push((category.clone(), atlas.pois(category)?));
+    }
     let colouring = Colouring::new(atlas, (&meta.key, &level.name, &period.label), &request.style, &hidden)?;
     let geometries = atlas.area_geometries(level.id)?;
     if geometries.is_empty() {
@@ -278,12 +324,39 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
             colouring.classes.small_areas,
         ));
     }
+    // Overlays below the classes: the facilities, the columns.
+    let mut overlay_entries: Vec<(Overlay, String)> = Vec::new();
+    for (i, (category, pois)) in facilities.iter().enumerate() {
+        overlay_entries.push((
+            Overlay::Symbol(palette::series(i)),
+            format!("{category} ({})", format_german(pois.len() as f64, 0)),
+        ));
+    }
+    let column_max = column_values
+        .as_ref()
+        .map(|(_, v)| v.values().copied().fold(0.0, f64::max))
+        .filter(|m| *m > 0.0);
+    if let (Some((m, _)), Some(max)) = (&column_values, column_max) {
+        overlay_entries.push((
+            Overlay::Column,
+            format!(
+                "Säulen: {}{}, höchste {}",
+                m.name,
+                if m.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", m.unit)
+                },
+                format_german(max, m.decimals.max(0) as usize)
+            ),
+        ));
+    }
     let row_h = 5.0;
     let legend_size = 2.8;
     let beside = request.page.landscape;
     let legend_w = if beside { 62.0 } else { inner_w };
     let columns = if beside { 1 } else { 2 };
-    let rows = entries.len().div_ceil(columns);
+    let rows = (entries.len() + overlay_entries.len()).div_ceil(columns);
     let legend_h = 14.0 + rows as f64 * row_h;
 
     let top = margin + if request.intern { 22.0 } else { 17.0 };
@@ -392,6 +465,32 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
     for g in &parent_outlines {
         svg.path(&path_of(g), None, Some((Rgb([40, 40, 40]), 0.35)));
     }
+    // Columns at the interior points, scaled to the highest (12 mm).
+    if let (Some((_, values)), Some(max)) = (&column_values, column_max) {
+        for ((area, _), g) in geometries.iter().zip(&projected) {
+            let (Some(v), Some(p)) = (values.get(area.key.as_ref()), g.interior_point()) else {
+                continue;
+            };
+            let (x, y) = to_page(p.0);
+            let h = (v / max * 12.0).max(0.0);
+            svg.rect(
+                x - 0.6,
+                y - h,
+                1.2,
+                h,
+                Some(Rgb([50, 50, 50])),
+                Some((Rgb([255, 255, 255]), 0.12)),
+            );
+        }
+    }
+    // Facilities as dots in their category's colour.
+    for (i, (_, pois)) in facilities.iter().enumerate() {
+        for p in pois {
+            let (x, y) = metric.project(p.lon, p.lat)?;
+            let (x, y) = to_page(geo::coord! { x: x, y: y });
+            svg.circle(x, y, 0.55, palette::series(i), Some((Rgb([255, 255, 255]), 0.12)));
+        }
+    }
     for (x, y, name, colour) in &labels {
         svg.styled_text(*x, *y + 0.6, 1.8, Anchor::Middle, name, false, *colour);
     }
@@ -492,6 +591,17 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
         let y = first_row + 1.5 + row as f64 * row_h;
         svg.rect(x, y, 7.0, 3.8, Some(*colour), Some((Rgb([110, 110, 110]), 0.15)));
         svg.text(x + 9.0, y + 3.0, legend_size, Anchor::Start, &format!("{label} ({n})"));
+    }
+    for (j, (overlay, label)) in overlay_entries.iter().enumerate() {
+        let i = entries.len() + j;
+        let (col, row) = (i / rows, i % rows);
+        let x = lx + col as f64 * column_w;
+        let y = first_row + 1.5 + row as f64 * row_h;
+        match overlay {
+            Overlay::Symbol(colour) => svg.circle(x + 3.5, y + 1.9, 1.1, *colour, Some((Rgb([255, 255, 255]), 0.15))),
+            Overlay::Column => svg.rect(x + 2.8, y, 1.4, 3.8, Some(Rgb([50, 50, 50])), None),
+        }
+        svg.text(x + 9.0, y + 3.0, legend_size, Anchor::Start, label);
     }
 
     // Footer.
