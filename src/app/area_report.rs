@@ -5,7 +5,7 @@
 
 use eframe::egui;
 use quartier_core::numbers::format_german;
-use quartier_core::report::area::{area_report, AreaReport, AreaReportRequest, ReportRow, MAX_AREAS};
+use quartier_core::report::area::{area_report, trend_lines, AreaReport, AreaReportRequest, ReportRow, MAX_AREAS};
 
 use super::command::{Command, OpenDialog};
 use super::i18n::tr;
@@ -173,37 +173,21 @@ fn spine_ui(ui: &mut egui::Ui, row: &ReportRow) {
 /// The trend: a line per area, the reference dashed.
 fn sparkline_ui(ui: &mut egui::Ui, row: &ReportRow) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(100.0, 16.0), egui::Sense::hover());
-    let all: Vec<f64> = row
-        .values
-        .iter()
-        .flat_map(|v| v.trend.iter())
-        .chain(row.reference_trend.iter())
-        .flatten()
-        .copied()
-        .collect();
-    let n = row.values.first().map_or(0, |v| v.trend.len());
-    if all.len() < 2 || n < 2 {
+    let Some((reference, areas)) = trend_lines(row) else {
         return;
-    }
-    let (lo, hi) = all
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let point = |i: usize, v: f64| {
-        egui::pos2(
-            rect.left() + i as f32 / (n - 1) as f32 * rect.width(),
-            rect.bottom() - ((v - lo) / span) as f32 * rect.height(),
-        )
     };
-    let line = |values: &[Option<f64>]| -> Vec<egui::Pos2> {
-        values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.map(|v| point(i, v)))
+    let place = |line: &[[f64; 2]]| -> Vec<egui::Pos2> {
+        line.iter()
+            .map(|[x, y]| {
+                egui::pos2(
+                    rect.left() + *x as f32 * rect.width(),
+                    rect.bottom() - *y as f32 * rect.height(),
+                )
+            })
             .collect()
     };
     let p = ui.painter();
-    let reference = line(&row.reference_trend);
+    let reference = place(&reference);
     if reference.len() > 1 {
         p.extend(egui::Shape::dashed_line(
             &reference,
@@ -212,8 +196,8 @@ fn sparkline_ui(ui: &mut egui::Ui, row: &ReportRow) {
             2.0,
         ));
     }
-    for (k, v) in row.values.iter().enumerate() {
-        let points = line(&v.trend);
+    for (k, line) in areas.iter().enumerate() {
+        let points = place(line);
         if points.len() > 1 {
             p.add(egui::Shape::line(points, egui::Stroke::new(1.5, palette::series(k))));
         }

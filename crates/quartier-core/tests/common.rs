@@ -192,3 +192,16 @@ pub fn rewrite_zip_entry(from: &Path, to: &Path, entry: &str, change: impl Fn(&s
     }
     out.finish().unwrap();
 }
+
+/// The text of a PDF as poppler's `pdftotext -layout` reads it (pages separated by form
+/// feeds); `.ci/run` installs poppler-utils.
+#[allow(dead_code)]
+pub fn pdf_text(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; .ci/run installs it)");
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -12,16 +12,6 @@ use quartier_core::report::profiles::{write_profiles, ProfilesRequest};
 use quartier_core::store::{ProfileSection, ProfileTemplate};
 use quartier_core::{Atlas, NoProgress};
 
-fn pdf_text(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils; .ci/run installs it)");
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn request(areas: &[&str]) -> ProfilesRequest {
     ProfilesRequest {
         level: "Planungsraum".into(),

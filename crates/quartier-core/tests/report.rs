@@ -41,16 +41,6 @@ fn stored(atlas: &Atlas, indicator: &str, key: &str) -> f64 {
         .unwrap()
 }
 
-fn pdf_text(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils; .ci/run installs it)");
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn the_pdf_shows_names_german_numbers_and_k_a_where_a_count_is_small() {
     let (dir, atlas) = sample_atlas();

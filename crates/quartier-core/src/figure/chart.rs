@@ -177,32 +177,10 @@ impl Canvas {
     }
 
     fn finish(mut self, title: &str, subtitle: &str, footer: &[String], intern: bool) -> Figure {
-        let mut y = 22.0;
-        if intern {
-            self.svg.styled_text(
-                LEFT,
-                12.0,
-                10.0,
-                Anchor::Start,
-                INTERNAL_MARKING,
-                true,
-                Rgb([180, 0, 0]),
-            );
-            y = 26.0;
-        }
-        let y = title_block(&mut self.svg, title, y);
+        let y = heading_block(&mut self.svg, title, intern);
         self.svg
             .styled_text(LEFT, y, 11.0, Anchor::Start, subtitle, false, Rgb([85, 85, 85]));
-        let mut y = PLOT_HEIGHT + 8.0;
-        for line in footer {
-            let colour = if intern && line.starts_with(INTERNAL_MARKING) {
-                Rgb([180, 0, 0])
-            } else {
-                Rgb([85, 85, 85])
-            };
-            self.svg.styled_text(LEFT, y, 10.0, Anchor::Start, line, false, colour);
-            y += 14.0;
-        }
+        footer_block(&mut self.svg, footer, PLOT_HEIGHT + 8.0, intern);
         let (width_mm, height_mm) = self.svg.size_mm();
         Figure {
             svg: self.svg.finish(),
@@ -210,6 +188,38 @@ impl Canvas {
             height_mm,
             title: title.to_string(),
         }
+    }
+}
+
+/// The internal marking (where internal) and the title; returns the subtitle's baseline.
+fn heading_block(svg: &mut Svg, title: &str, intern: bool) -> f64 {
+    let mut y = 22.0;
+    if intern {
+        svg.styled_text(
+            LEFT,
+            12.0,
+            10.0,
+            Anchor::Start,
+            INTERNAL_MARKING,
+            true,
+            Rgb([180, 0, 0]),
+        );
+        y = 26.0;
+    }
+    title_block(svg, title, y)
+}
+
+/// The notes under a chart from baseline `y`, the internal marking in red.
+fn footer_block(svg: &mut Svg, footer: &[String], y: f64, intern: bool) {
+    let mut y = y;
+    for line in footer {
+        let colour = if intern && line.starts_with(INTERNAL_MARKING) {
+            Rgb([180, 0, 0])
+        } else {
+            Rgb([85, 85, 85])
+        };
+        svg.styled_text(LEFT, y, 10.0, Anchor::Start, line, false, colour);
+        y += 14.0;
     }
 }
 
@@ -773,20 +783,7 @@ fn spine_figure(
     let plot_h = legend_top + (line + 1) as f64 * 16.0;
     let height = plot_h + footer.len() as f64 * 14.0 + 8.0;
     let mut svg = Svg::scaled(WIDTH, height, PRINT_WIDTH_MM);
-    let mut y = 22.0;
-    if intern {
-        svg.styled_text(
-            LEFT,
-            12.0,
-            10.0,
-            Anchor::Start,
-            INTERNAL_MARKING,
-            true,
-            Rgb([180, 0, 0]),
-        );
-        y = 26.0;
-    }
-    let y = title_block(&mut svg, title, y);
+    let y = heading_block(&mut svg, title, intern);
     svg.styled_text(
         LEFT,
         y,
@@ -891,16 +888,7 @@ fn spine_figure(
         }
         svg.text(x + 18.0, y + 2.0, 10.0, Anchor::Start, name);
     }
-    let mut y = plot_h + 8.0;
-    for line in footer {
-        let colour = if intern && line.starts_with(INTERNAL_MARKING) {
-            Rgb([180, 0, 0])
-        } else {
-            Rgb([85, 85, 85])
-        };
-        svg.styled_text(LEFT, y, 10.0, Anchor::Start, line, false, colour);
-        y += 14.0;
-    }
+    footer_block(&mut svg, footer, plot_h + 8.0, intern);
     let (width_mm, height_mm) = svg.size_mm();
     Figure {
         svg: svg.finish(),

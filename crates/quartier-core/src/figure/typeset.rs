@@ -163,6 +163,19 @@ pub fn string_literal(text: &str) -> String {
     out
 }
 
+/// Typst markup for the page header of an internal document: the marking in red, bold;
+/// empty otherwise.
+pub fn internal_marking(intern: bool) -> String {
+    if intern {
+        format!(
+            "#text(fill: rgb(\"#b40000\"), weight: \"bold\", size: 8pt)[#{}]",
+            string_literal(crate::export::INTERNAL_MARKING)
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// One page the size of `figure`, the figure on it as vector graphics.
 pub fn figure_pdf(figure: &Figure) -> Result<Vec<u8>> {
     let markup = format!(

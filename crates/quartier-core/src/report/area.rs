@@ -65,6 +65,42 @@ pub struct ReportValue {
     pub trend: Vec<Option<f64>>,
 }
 
+/// Points of a line in unit coordinates.
+pub type Line = Vec<[f64; 2]>;
+
+/// The trend lines of a row in unit coordinates (x from 0 to 1 over the periods, y from 0 at
+/// the lowest to 1 at the highest value): the reference's, then one per area; `None` when
+/// there is nothing to draw. The PDF's sparklines and the app's draw these.
+pub fn trend_lines(row: &ReportRow) -> Option<(Line, Vec<Line>)> {
+    let all: Vec<f64> = row
+        .values
+        .iter()
+        .flat_map(|v| v.trend.iter())
+        .chain(row.reference_trend.iter())
+        .flatten()
+        .copied()
+        .collect();
+    let n = row.values.first().map_or(0, |v| v.trend.len());
+    if all.len() < 2 || n < 2 {
+        return None;
+    }
+    let (lo, hi) = all
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let line = |values: &[Option<f64>]| -> Vec<[f64; 2]> {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| [i as f64 / (n - 1) as f64, (v - lo) / span]))
+            .collect()
+    };
+    Some((
+        line(&row.reference_trend),
+        row.values.iter().map(|v| line(&v.trend)).collect(),
+    ))
+}
+
 /// One indicator across the areas.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportRow {
@@ -448,43 +484,17 @@ fn spine_svg(row: &ReportRow) -> String {
 
 /// The trend of one row as a sparkline: a line per area, the reference dashed.
 fn sparkline_svg(row: &ReportRow) -> Option<String> {
-    let all: Vec<f64> = row
-        .values
-        .iter()
-        .flat_map(|v| v.trend.iter())
-        .chain(row.reference_trend.iter())
-        .flatten()
-        .copied()
-        .collect();
-    let n = row
-        .reference_trend
-        .len()
-        .max(row.values.first().map_or(0, |v| v.trend.len()));
-    if all.len() < 2 || n < 2 {
-        return None;
-    }
-    let (lo, hi) = all
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (reference, areas) = trend_lines(row)?;
     let (w, h) = (30.0, 6.0);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let point = |i: usize, v: f64| {
-        [
-            1.0 + i as f64 / (n - 1) as f64 * (w - 2.0),
-            h - 0.6 - (v - lo) / span * (h - 1.2),
-        ]
-    };
-    let line = |values: &[Option<f64>]| -> Vec<[f64; 2]> {
-        values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.map(|v| point(i, v)))
+    let place = |line: &[[f64; 2]]| -> Vec<[f64; 2]> {
+        line.iter()
+            .map(|[x, y]| [1.0 + x * (w - 2.0), h - 0.6 - y * (h - 1.2)])
             .collect()
     };
     let mut svg = Svg::page_mm(w, h);
-    svg.polyline(&line(&row.reference_trend), Rgb([90, 90, 90]), 0.3, true);
-    for (k, v) in row.values.iter().enumerate() {
-        let points = line(&v.trend);
+    svg.polyline(&place(&reference), Rgb([90, 90, 90]), 0.3, true);
+    for (k, line) in areas.iter().enumerate() {
+        let points = place(line);
         svg.polyline(&points, palette::series(k), 0.45, false);
         if let Some(last) = points.last() {
             svg.circle(last[0], last[1], 0.5, palette::series(k), None);
@@ -503,14 +513,7 @@ fn typst_document(report: &AreaReport) -> Document {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let landscape = report.areas.len() > 2;
     let mut m = String::new();
-    let marking = if report.intern {
-        format!(
-            "#text(fill: rgb(\"#b40000\"), weight: \"bold\", size: 8pt)[#{}]",
-            text(INTERNAL_MARKING)
-        )
-    } else {
-        String::new()
-    };
+    let marking = crate::figure::typeset::internal_marking(report.intern);
     let _ = writeln!(
         m,
         "#set document(title: {title})\n#set text(font: \"DejaVu Sans\", size: 8pt, lang: \"de\")\n\

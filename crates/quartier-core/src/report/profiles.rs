@@ -346,14 +346,7 @@ pub fn write_profiles(
     let title = format!("Quartiersprofile {} – {}, {}", info.name, level.name, period.label);
     let date = date_de(period.date.as_deref().unwrap_or(&period.label));
     let mut m = String::new();
-    let marking = if request.intern {
-        format!(
-            "#text(fill: rgb(\"#b40000\"), weight: \"bold\", size: 8pt)[#{}]",
-            text(INTERNAL_MARKING)
-        )
-    } else {
-        String::new()
-    };
+    let marking = crate::figure::typeset::internal_marking(request.intern);
     let _ = writeln!(
         m,
         "#set document(title: {t})\n#set text(font: \"DejaVu Sans\", size: 8.5pt, lang: \"de\")\n\
