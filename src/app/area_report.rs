@@ -21,7 +21,8 @@ pub struct AreaReportWindow {
     report: Option<Result<AreaReport, String>>,
 }
 
-/// The request for the selection shown: its areas on the shown level, the shown period.
+/// The request for the selection shown: its areas on the shown level, the shown period, the
+/// map's classes for the map's indicator.
 pub fn request(w: &Workbench, intern: bool) -> Result<AreaReportRequest, String> {
     let level = w.level_name();
     let areas: Vec<String> = w.selection.iter().map(|k| format!("{level}:{k}")).collect();
@@ -31,7 +32,20 @@ pub fn request(w: &Workbench, intern: bool) -> Result<AreaReportRequest, String>
             areas.len()
         ));
     }
+    let map = match (&w.choice.indicator, w.engine_method()) {
+        (Some(indicator), Ok(method)) => Some((
+            indicator.clone(),
+            quartier_core::figure::map::ClassStyle {
+                method,
+                classes: w.choice.classes,
+                scheme: w.choice.scheme.clone(),
+                reversed: w.choice.reversed,
+            },
+        )),
+        _ => None,
+    };
     Ok(AreaReportRequest {
+        map,
         areas,
         period: w.choice.period.clone().ok_or("Kein Zeitraum gewählt")?,
         intern,

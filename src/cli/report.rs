@@ -132,6 +132,7 @@ impl Verb for AreaReportArgs {
         let report = area_report(
             &atlas,
             &AreaReportRequest {
+                map: None,
                 areas: self.areas.clone(),
                 period: self.period.clone(),
                 intern: self.intern,

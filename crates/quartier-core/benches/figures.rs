@@ -125,6 +125,7 @@ fn main() {
         let report = area_report(
             &atlas,
             &AreaReportRequest {
+                map: None,
                 areas: vec!["01011101".into(), "04061757".into(), "Bezirk:01".into()],
                 period: "2020".into(),
                 intern: false,

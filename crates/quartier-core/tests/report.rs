@@ -19,6 +19,7 @@ const FORST_GRUNEWALD: &str = "04061757";
 
 fn request(areas: &[&str], intern: bool) -> AreaReportRequest {
     AreaReportRequest {
+        map: None,
         areas: areas.iter().map(|s| s.to_string()).collect(),
         period: "2020".into(),
         intern,
@@ -201,4 +202,42 @@ fn areas_are_found_on_any_level_and_wrong_requests_are_refused_in_german() {
 
 fn atlas_report(atlas: &Atlas) -> quartier_core::report::area::AreaReport {
     area_report(atlas, &request(&[STUELERSTRASSE], false)).unwrap()
+}
+
+#[test]
+fn the_map_indicator_is_coloured_by_the_map_classes_and_the_others_by_the_standard() {
+    use quartier_core::analysis::classify::{classify_series, Method};
+    use quartier_core::figure::map::ClassStyle;
+    use quartier_core::figure::palette::{scheme, SchemeKind};
+    let (_dir, atlas) = sample_atlas();
+    let mut r = request(&[STUELERSTRASSE], true);
+    r.map = Some((
+        "anteil_u6".into(),
+        ClassStyle {
+            method: Method::Quantile,
+            classes: 5,
+            scheme: Some("Blues".into()),
+            reversed: false,
+        },
+    ));
+    let report = area_report(&atlas, &r).unwrap();
+    let colour_of = |key: &str| {
+        report.rows().find(|row| row.key == key).unwrap().values[0].colour.unwrap()
+    };
+    let class = |key: &str, method: &Method, k: usize| {
+        classify_series(&atlas, key, "Planungsraum", "2020", method, k, None)
+            .unwrap()
+            .areas
+            .iter()
+            .find(|a| a.key == STUELERSTRASSE)
+            .unwrap()
+            .class
+            .unwrap()
+    };
+    let blues = scheme(SchemeKind::Sequential, Some("Blues"));
+    let c = class("anteil_u6", &Method::Quantile, 5);
+    assert_eq!(colour_of("anteil_u6"), blues.class_colour(c, 5, false, false));
+    let standard = scheme(SchemeKind::Sequential, None);
+    let c = class("anteil_ausl", &Method::EqualInterval, 6);
+    assert_eq!(colour_of("anteil_ausl"), standard.class_colour(c, 6, false, false));
 }

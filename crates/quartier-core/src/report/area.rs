@@ -33,6 +33,9 @@ pub struct AreaReportRequest {
     pub areas: Vec<String>,
     /// The period.
     pub period: String,
+    /// The classes of the map shown: its indicator's values are coloured by them; every
+    /// other indicator by six classes of equal width (the KECK standard).
+    pub map: Option<(String, ClassStyle)>,
     /// Unsuppressed, marked internal.
     pub intern: bool,
 }
@@ -327,7 +330,13 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
                 _ => None,
             };
             let colour = if number.is_some() {
-                Colouring::new(atlas, (&m.key, &area.level, &period.label), &ClassStyle::default(), &h)
+                let default = ClassStyle::default();
+                let style = request
+                    .map
+                    .as_ref()
+                    .filter(|(key, _)| *key == m.key)
+                    .map_or(&default, |(_, style)| style);
+                Colouring::new(atlas, (&m.key, &area.level, &period.label), style, &h)
                     .ok()
                     .and_then(|c| {
                         let class = c.classes.areas.iter().find(|a| a.key == area.key)?.class;
