@@ -222,7 +222,9 @@ fn the_map_indicator_is_coloured_by_the_map_classes_and_the_others_by_the_standa
     ));
     let report = area_report(&atlas, &r).unwrap();
     let colour_of = |key: &str| {
-        report.rows().find(|row| row.key == key).unwrap().values[0].colour.unwrap()
+        report.rows().find(|row| row.key == key).unwrap().values[0]
+            .colour
+            .unwrap()
     };
     let class = |key: &str, method: &Method, k: usize| {
         classify_series(&atlas, key, "Planungsraum", "2020", method, k, None)

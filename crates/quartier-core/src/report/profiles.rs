@@ -545,29 +545,9 @@ pub fn write_profiles(
             Some(k) => chart(ChartKind::Line, vec![k.clone()], "zeitreihe")?,
             None => None,
         };
-        if let Some(file) = spine {
-            let _ = writeln!(
-                m,
-                "#heading(level: 2, {})\n#image({}, width: 100%)",
-                text("Lage in der Stadt"),
-                text(&file)
-            );
-        }
-        let pair: Vec<String> = [age, series]
-            .into_iter()
-            .flatten()
-            .map(|f| format!("image({}, width: 100%)", text(&f)))
-            .collect();
-        if !pair.is_empty() {
-            let _ = writeln!(
-                m,
-                "#heading(level: 2, {})\n#grid(columns: ({}), gutter: 4mm, {})",
-                text("Altersstruktur und Entwicklung"),
-                vec!["1fr"; pair.len()].join(", "),
-                pair.join(", ")
-            );
-        }
         if !facility_rows.is_empty() {
+            // The heading and its few rows on one page.
+            let _ = writeln!(m, "#block(breakable: false)[");
             let _ = writeln!(m, "#heading(level: 2, {})", text("Einrichtungen im Gebiet"));
             let _ = writeln!(
                 m,
@@ -594,7 +574,29 @@ pub fn write_profiles(
                     text(if *count == 0 { "" } else { &places })
                 );
             }
-            let _ = writeln!(m, ")");
+            let _ = writeln!(m, ")]");
+        }
+        if let Some(file) = spine {
+            let _ = writeln!(
+                m,
+                "#heading(level: 2, {})\n#image({}, width: 100%)",
+                text("Lage in der Stadt"),
+                text(&file)
+            );
+        }
+        // One chart below the other at 120 mm: their text stays near 5 pt in print.
+        let charts: Vec<String> = [age, series]
+            .into_iter()
+            .flatten()
+            .map(|f| format!("#align(center, image({}, width: 120mm))", text(&f)))
+            .collect();
+        if !charts.is_empty() {
+            let _ = writeln!(
+                m,
+                "#heading(level: 2, {})\n{}",
+                text("Altersstruktur und Entwicklung"),
+                charts.join("\n")
+            );
         }
     }
 
