@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::analysis::suppress::HiddenCells;
+use crate::analysis::suppress::{HiddenCache, HiddenCells};
 use crate::export::{write_via_temporary, INTERNAL_MARKING};
 use crate::figure::chart::{spine_rows, SpineRow};
 use crate::figure::map::{ClassStyle, Colouring};
@@ -256,23 +256,23 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
         )));
     }
     let keys: Vec<String> = indicators.iter().map(|m| m.key.clone()).collect();
-    // What may be shown, per level and period.
+    // What may be shown, per level of the areas and period, computed once each.
+    let mut cache = HiddenCache::new(atlas, request.intern);
     let mut hidden: HashMap<(i64, i64), HiddenCells> = HashMap::new();
-    let mut hidden_at = |level: &str, level_id: i64, period_id: i64, label: &str| -> Result<HiddenCells> {
-        if request.intern {
-            return Ok(HiddenCells::internal());
+    for (level, level_id) in &level_ids {
+        for p in &periods {
+            hidden.insert((*level_id, p.id), cache.at(level, &p.label)?.clone());
         }
-        if let Some(h) = hidden.get(&(level_id, period_id)) {
-            return Ok(h.clone());
-        }
-        let h = HiddenCells::compute(atlas, level, label, &keys)?;
-        hidden.insert((level_id, period_id), h.clone());
-        Ok(h)
+    }
+    let hidden_at = |level_id: i64, period_id: i64| -> Result<&HiddenCells> {
+        hidden
+            .get(&(level_id, period_id))
+            .ok_or_else(|| Error::Internal("Gebietsbericht: Geheimhaltung fehlt für eine Ebene".into()))
     };
     let mut suppressed = 0;
     let mut footnote = None;
-    for (level, level_id) in &level_ids {
-        let h = hidden_at(level, *level_id, period.id, &period.label)?;
+    for (_, level_id) in &level_ids {
+        let h = hidden_at(*level_id, period.id)?.only(&keys);
         suppressed += h.len();
         footnote = footnote.or(h.footnote());
     }
@@ -284,11 +284,8 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
             .filter(|(_, l)| l == level_id)
             .map(|(a, _)| a.key.clone())
             .collect();
-        let h = hidden_at(level, *level_id, period.id, &period.label)?;
-        spines.insert(
-            *level_id,
-            spine_rows(atlas, &keys, level, &period.label, &at_level, &h)?,
-        );
+        let h = hidden_at(*level_id, period.id)?;
+        spines.insert(*level_id, spine_rows(atlas, &keys, level, &period.label, &at_level, h)?);
     }
 
     let mut topics: Vec<ReportTopic> = Vec::new();
@@ -296,7 +293,7 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
         let decimals = m.decimals.max(0) as usize;
         let mut values = Vec::new();
         for (area, level_id) in &areas {
-            let h = hidden_at(&area.level, *level_id, period.id, &period.label)?;
+            let h = hidden_at(*level_id, period.id)?;
             let stored = atlas.values(m.id, *level_id, period.id)?;
             let id = atlas
                 .level_areas(*level_id)?
@@ -353,7 +350,7 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
             let mut trend = Vec::new();
             if m.kind != IndicatorKind::Categorical {
                 for p in &periods {
-                    let ph = hidden_at(&area.level, *level_id, p.id, &p.label)?;
+                    let ph = hidden_at(*level_id, p.id)?;
                     let series = atlas.values(m.id, *level_id, p.id)?;
                     trend.push(
                         id.and_then(|id| series.get(&id))
@@ -371,8 +368,8 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
                 trend,
             });
         }
-        let (first_level, first_id) = (&areas[0].0.level, areas[0].1);
-        let h = hidden_at(first_level, first_id, period.id, &period.label)?;
+        let first_id = areas[0].1;
+        let h = hidden_at(first_id, period.id)?;
         let reference = if h.hides_reference(&m.key) || m.kind == IndicatorKind::Categorical {
             None
         } else {
@@ -382,7 +379,7 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
         let mut reference_trend = Vec::new();
         if !matches!(m.kind, IndicatorKind::Categorical | IndicatorKind::Count) {
             for p in &periods {
-                let ph = hidden_at(first_level, first_id, p.id, &p.label)?;
+                let ph = hidden_at(first_id, p.id)?;
                 reference_trend.push(if ph.hides_reference(&m.key) {
                     None
                 } else {
