@@ -158,7 +158,7 @@ enum Overlay {
 }
 
 /// Round lengths for the scale bar: 1, 2, 5 × 10^n metres, at most `max`.
-fn scale_bar_length(max: f64) -> f64 {
+pub(crate) fn scale_bar_length(max: f64) -> f64 {
     let magnitude = 10f64.powf(max.log10().floor());
     [5.0, 2.0, 1.0]
         .iter()
@@ -168,7 +168,7 @@ fn scale_bar_length(max: f64) -> f64 {
 }
 
 /// "500 m", "2 km", "2,5 km".
-fn length_de(metres: f64) -> String {
+pub(crate) fn length_de(metres: f64) -> String {
     if metres >= 1000.0 {
         let km = metres / 1000.0;
         let decimals = if (km - km.round()).abs() < 1e-9 { 0 } else { 1 };

@@ -19,7 +19,7 @@ use crate::analysis::suppress::HiddenCache;
 use crate::crs::Metric;
 use crate::export::INTERNAL_MARKING;
 use crate::figure::chart::{chart_figure_with, ChartKind, ChartRequest};
-use crate::figure::map::ClassStyle;
+use crate::figure::map::{length_de, scale_bar_length, ClassStyle};
 use crate::figure::svg::Svg;
 use crate::figure::typeset::{string_literal as text, Document};
 use crate::figure::Rgb;
@@ -122,27 +122,11 @@ fn locator_svg(index: usize, areas: &[geo::MultiPolygon<f64>], parents: &[geo::M
     svg.raw("</g>");
     svg.rect(0.0, 0.0, size, size, None, Some((Rgb([150, 150, 150]), 0.3)));
     // A scale bar of a round length, bottom left.
-    let metres = {
-        let raw = side * 0.3;
-        let magnitude = 10f64.powf(raw.log10().floor());
-        [5.0, 2.0, 1.0]
-            .iter()
-            .map(|m| m * magnitude)
-            .find(|l| *l <= raw)
-            .unwrap_or(magnitude)
-    };
+    let metres = scale_bar_length(side * 0.3);
     let bar = metres * scale;
     svg.rect(3.0, size - 6.5, bar + 2.0, 4.5, Some(Rgb([255, 255, 255])), None);
     svg.rect(4.0, size - 3.5, bar, 0.8, Some(Rgb([30, 30, 30])), None);
-    let label = if metres >= 1000.0 {
-        format!(
-            "{} km",
-            format_german(metres / 1000.0, if metres % 1000.0 == 0.0 { 0 } else { 1 })
-        )
-    } else {
-        format!("{} m", format_german(metres, 0))
-    };
-    svg.text(4.0, size - 4.2, 2.2, crate::figure::svg::Anchor::Start, &label);
+    svg.text(4.0, size - 4.2, 2.2, crate::figure::svg::Anchor::Start, &length_de(metres));
     Some(svg.finish())
 }
 
