@@ -303,16 +303,11 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
             let value = id.and_then(|id| stored.get(&id));
             let is_hidden = h.hides(&m.key, &area.key);
             let (shown, number) = match value {
-                _ if is_hidden => ("k. A.".to_string(), None),
-                Some(v) if m.kind == IndicatorKind::Categorical => {
+                Some(v) if m.kind == IndicatorKind::Categorical && !is_hidden => {
                     (v.text.clone().unwrap_or_else(|| "k. A.".into()), None)
                 }
-                Some(v) => match v.number() {
-                    Some(n) => (format_german(n, decimals), Some(n)),
-                    None => (v.status.display_de().to_string(), None),
-                },
                 // No value at this level and period: "…" (not available), never "–" (zero).
-                None => ("…".to_string(), None),
+                _ => super::shown(value, is_hidden, decimals),
             };
             let reference = if h.hides_reference(&m.key) {
                 None

@@ -126,21 +126,14 @@ fn locator_svg(index: usize, areas: &[geo::MultiPolygon<f64>], parents: &[geo::M
     let bar = metres * scale;
     svg.rect(3.0, size - 6.5, bar + 2.0, 4.5, Some(Rgb([255, 255, 255])), None);
     svg.rect(4.0, size - 3.5, bar, 0.8, Some(Rgb([30, 30, 30])), None);
-    svg.text(4.0, size - 4.2, 2.2, crate::figure::svg::Anchor::Start, &length_de(metres));
+    svg.text(
+        4.0,
+        size - 4.2,
+        2.2,
+        crate::figure::svg::Anchor::Start,
+        &length_de(metres),
+    );
     Some(svg.finish())
-}
-
-/// A value as shown: German notation with the indicator's decimals, "k. A." where hidden,
-/// "…" where there is none.
-fn shown(value: Option<&crate::StoredValue>, hidden: bool, decimals: usize) -> (String, Option<f64>) {
-    match value {
-        _ if hidden => ("k. A.".into(), None),
-        Some(v) => match v.number() {
-            Some(n) => (format_german(n, decimals), Some(n)),
-            None => (v.status.display_de().to_string(), None),
-        },
-        None => ("…".into(), None),
-    }
 }
 
 /// Sets the book and writes it to `out` (PDF), whole or not at all.
@@ -449,13 +442,13 @@ pub fn write_profiles(
             for key in &section.indicators {
                 let c = &columns[key];
                 let decimals = c.meta.decimals.max(0) as usize;
-                let (value, number) = shown(c.values.get(&area.id), hidden.hides(key, &area.key), decimals);
+                let (value, number) = super::shown(c.values.get(&area.id), hidden.hides(key, &area.key), decimals);
                 // The parent's stored value, or its value from its parts by the indicator's rule.
                 let parent_value = match (parent, &c.parent_values, &parent_level) {
                     (Some(p), Some(values), Some(pl)) => {
                         let secret = parent_hidden.hides(key, &p.key) || hidden.hides_parent(&pl.name, key, &p.key);
                         match values.get(&p.id) {
-                            Some(v) => shown(Some(v), secret, decimals).0,
+                            Some(v) => super::shown(Some(v), secret, decimals).0,
                             None if secret => "k. A.".into(),
                             None => c
                                 .inputs
