@@ -157,6 +157,16 @@ enum Overlay {
     Column,
 }
 
+/// The box around all `geometries`.
+pub(crate) fn extent_of<'a>(geometries: impl Iterator<Item = &'a geo::MultiPolygon<f64>>) -> Option<geo::Rect<f64>> {
+    geometries.filter_map(|g| g.bounding_rect()).reduce(|a, b| {
+        geo::Rect::new(
+            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )
+    })
+}
+
 /// Round lengths for the scale bar: 1, 2, 5 × 10^n metres, at most `max`.
 pub(crate) fn scale_bar_length(max: f64) -> f64 {
     let magnitude = 10f64.powf(max.log10().floor());
@@ -243,31 +253,14 @@ pub fn map_figure(atlas: &Atlas, request: &MapRequest) -> Result<MapFigure> {
     };
 
     // Projection: ETRS89 / UTM of the municipality's centre, so lengths are true.
-    let bounds = geometries
-        .iter()
-        .filter_map(|(_, g)| g.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        })
-        .ok_or_else(|| Error::Invalid(format!("Ebene „{}“: Geometrien ohne Ausdehnung", level.name)))?;
+    let no_extent = || Error::Invalid(format!("Ebene „{}“: Geometrien ohne Ausdehnung", level.name));
+    let bounds = extent_of(geometries.iter().map(|(_, g)| g)).ok_or_else(no_extent)?;
     let metric = Metric::for_longitude(bounds.center().x)?;
     let project = |g: &geo::MultiPolygon<f64>| metric.project_polygons(g);
     let projected: Vec<geo::MultiPolygon<f64>> = geometries.iter().map(|(_, g)| project(g)).collect::<Result<_>>()?;
     let parent_outlines: Vec<geo::MultiPolygon<f64>> =
         parents.iter().map(|(_, g)| project(g)).collect::<Result<_>>()?;
-    let extent = projected
-        .iter()
-        .filter_map(|g| g.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        })
-        .ok_or_else(|| Error::Invalid(format!("Ebene „{}“: Geometrien ohne Ausdehnung", level.name)))?;
+    let extent = extent_of(projected.iter()).ok_or_else(no_extent)?;
 
     // Page layout, from the outside in: title, footer, legend, and the map in what is left.
     let (page_w, page_h) = request.page.size_mm();

@@ -328,7 +328,7 @@ pub fn area_report(atlas: &Atlas, request: &AreaReportRequest) -> Result<AreaRep
                     .as_ref()
                     .filter(|(key, _)| *key == m.key)
                     .map_or(&default, |(_, style)| style);
-                Colouring::new(atlas, (&m.key, &area.level, &period.label), style, &h)
+                Colouring::new(atlas, (&m.key, &area.level, &period.label), style, h)
                     .ok()
                     .and_then(|c| {
                         let class = c.classes.areas.iter().find(|a| a.key == area.key)?.class;

@@ -19,7 +19,7 @@ use crate::analysis::suppress::HiddenCache;
 use crate::crs::Metric;
 use crate::export::INTERNAL_MARKING;
 use crate::figure::chart::{chart_figure_with, ChartKind, ChartRequest};
-use crate::figure::map::{length_de, scale_bar_length, ClassStyle};
+use crate::figure::map::{extent_of, length_de, scale_bar_length, ClassStyle};
 use crate::figure::svg::Svg;
 use crate::figure::typeset::{string_literal as text, Document};
 use crate::figure::Rgb;
@@ -198,13 +198,10 @@ pub fn write_profiles(
             level.name
         )));
     }
-    let center = geometries
-        .iter()
-        .filter_map(|(_, g)| g.bounding_rect())
-        .map(|r| r.center().x)
-        .sum::<f64>()
-        / geometries.len() as f64;
-    let metric = Metric::for_longitude(center)?;
+    // ETRS89 / UTM of the municipality's centre, as on the map page.
+    let extent = extent_of(geometries.iter().map(|(_, g)| g))
+        .ok_or_else(|| Error::Invalid(format!("Ebene „{}“: Geometrien ohne Ausdehnung", level.name)))?;
+    let metric = Metric::for_longitude(extent.center().x)?;
     let projected: Vec<geo::MultiPolygon<f64>> = geometries
         .iter()
         .map(|(_, g)| metric.project_polygons(g))
@@ -307,11 +304,12 @@ pub fn write_profiles(
         .cloned()
         .collect();
     // The time series shows the first numeric indicator with values in more than one period.
+    let all_periods = atlas.periods()?;
     let mut trend_indicator = None;
     'find: for key in &numeric {
         let meta = &columns[key].meta;
         let mut periods_with = 0;
-        for p in atlas.periods()? {
+        for p in &all_periods {
             periods_with += usize::from(!atlas.values(meta.id, level.id, p.id)?.is_empty());
             if periods_with > 1 {
                 trend_indicator = Some(key.clone());
