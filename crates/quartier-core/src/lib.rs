@@ -31,6 +31,7 @@ pub mod reference;
 pub mod report;
 pub mod sample;
 pub mod store;
+pub mod story;
 pub mod table;
 
 pub use error::{Error, Result};

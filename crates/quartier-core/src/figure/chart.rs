@@ -20,7 +20,7 @@ use crate::reference::reference_value;
 use crate::{Atlas, Error, Result};
 
 /// The kinds of chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChartKind {
     /// All areas' values as bars, descending, coloured by class, with the reference line.

@@ -43,6 +43,75 @@ pub struct Presentation {
     pub reversed: bool,
 }
 
+impl Presentation {
+    /// The stable method names, in menu order (the app's list and the CLI's `--method` of
+    /// a bookmark).
+    pub const METHODS: [&'static str; 9] = [
+        "equal-interval",
+        "quantile",
+        "jenks",
+        "stddev",
+        "pretty",
+        "boxplot",
+        "manual",
+        "diverging-reference",
+        "diverging-zero",
+    ];
+
+    /// The engine's method for this presentation; `reference` is the Gesamtstadt value a
+    /// diverging classification around it needs. German errors for unreadable breaks.
+    pub fn method(&self, reference: Option<f64>) -> Result<crate::analysis::classify::Method> {
+        use crate::analysis::classify::Method;
+        Ok(match self.method.as_str() {
+            "equal-interval" => Method::EqualInterval,
+            "quantile" => Method::Quantile,
+            "jenks" => Method::Jenks,
+            "stddev" => Method::StdDev { width: 1.0 },
+            "pretty" => Method::Pretty,
+            "boxplot" => Method::BoxPlot,
+            "manual" => {
+                let breaks = self
+                    .manual_breaks
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|b| !b.is_empty())
+                    .map(|b| {
+                        crate::numbers::parse_number(b, crate::numbers::DecimalSeparator::Comma)
+                            .ok_or_else(|| Error::Invalid(format!("Grenze „{b}“ ist keine Zahl (z. B. 5; 10,5; 20)")))
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
+                if breaks.is_empty() {
+                    return Err(Error::Invalid(
+                        "Eigene Grenzen eingeben, durch Semikolon getrennt (z. B. 5; 10,5; 20)".into(),
+                    ));
+                }
+                Method::Manual { breaks }
+            }
+            "diverging-reference" => Method::Diverging {
+                center: reference
+                    .ok_or_else(|| Error::Invalid("Ohne Gesamtstadt-Wert gibt es keine Abweichung von ihm".into()))?,
+            },
+            "diverging-zero" => Method::Diverging { center: 0.0 },
+            other => {
+                return Err(Error::Invalid(format!(
+                    "Klassifikation „{other}“ unbekannt; möglich: {}",
+                    Self::METHODS.join(", ")
+                )))
+            }
+        })
+    }
+
+    /// Classes and colours of this presentation, for maps and charts.
+    pub fn class_style(&self, reference: Option<f64>) -> Result<crate::figure::map::ClassStyle> {
+        Ok(crate::figure::map::ClassStyle {
+            method: self.method(reference)?,
+            classes: self.classes,
+            scheme: Some(self.scheme.clone()).filter(|s| !s.is_empty()),
+            reversed: self.reversed,
+        })
+    }
+}
+
 fn presentation_key(indicator_id: i64, level_id: i64) -> String {
     format!("presentation/{indicator_id}/{level_id}")
 }

@@ -185,6 +185,46 @@ pub const MIGRATIONS: &[&str] = &[
         sections TEXT NOT NULL
     );
     "#,
+    // Version 8: bookmarks and stories. A bookmark keeps a view of the workbench (as JSON:
+    // level, period, indicators, classes, extent, selection, panes) with the planner's
+    // interpretation text and images; a story is an ordered list of bookmarks with a title
+    // and an introduction. Both carry the public flag read by the publishing.
+    r#"
+    INSERT OR REPLACE INTO schema_note VALUES (8, 'Lesezeichen und Storys');
+    CREATE TABLE bookmark (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        view TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        public INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE bookmark_image (
+        bookmark_id INTEGER NOT NULL REFERENCES bookmark(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        png BLOB NOT NULL,
+        PRIMARY KEY (bookmark_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE story (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        intro TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        public INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE story_bookmark (
+        story_id INTEGER NOT NULL REFERENCES story(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        bookmark_id INTEGER NOT NULL REFERENCES bookmark(id) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_bookmark_by_bookmark ON story_bookmark(bookmark_id);
+    "#,
 ];
 
 /// The schema version this build writes.

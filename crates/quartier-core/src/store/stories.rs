@@ -1,0 +1,456 @@
+//! Bookmarks and stories, kept in the atlas. A bookmark (*Lesezeichen*) is a saved view of
+//! the workbench ([`BookmarkView`]: level, period, indicators, classes, map extent,
+//! selection, panes) with the planner's interpretation text and images; a story is an
+//! ordered list of bookmarks with a title and an introduction. A bookmark can be in several
+//! stories. Every write is one transaction with a line in the audit log.
+
+use rusqlite::{params, OptionalExtension as _};
+use serde::{Deserialize, Serialize};
+
+use super::{log, Presentation};
+use crate::figure::chart::ChartKind;
+use crate::{Atlas, Error, Result};
+
+/// What a bookmark shows: everything needed to restore the view. Fields the app does not
+/// know yet take their defaults, so older bookmarks open in newer versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct BookmarkView {
+    /// Level name.
+    pub level: String,
+    /// Period label.
+    pub period: String,
+    /// Indicator keys: the first is mapped, the others are the table's added columns.
+    pub indicators: Vec<String>,
+    /// Classes and colours; `None`: the indicator's saved default on the level (or the
+    /// KECK standard of six equal intervals).
+    pub presentation: Option<Presentation>,
+    /// The map's visible extent: west, south, east, north in degrees (WGS 84); `None`: the
+    /// whole level.
+    pub extent: Option<[f64; 4]>,
+    /// Selected area keys.
+    pub areas: Vec<String>,
+    /// The diagram's kind.
+    pub diagram: Option<ChartKind>,
+    /// The scatter's second indicator (x axis).
+    pub second_indicator: Option<String>,
+    /// An indicator drawn as columns on the map.
+    pub column_indicator: Option<String>,
+    /// The panes open: `map`, `table`, `diagram`.
+    pub panes: Vec<String>,
+    /// The app's pane layout (its own format; the engine keeps it as it is).
+    pub layout: Option<serde_json::Value>,
+    /// The pane shown alone, if one was maximised.
+    pub maximised: Option<String>,
+}
+
+/// A saved bookmark.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bookmark {
+    /// Its name (unique in the atlas).
+    pub name: String,
+    /// The view.
+    pub view: BookmarkView,
+    /// The interpretation text: Markdown with headings, bold, lists and links
+    /// ([`crate::story::text`]).
+    pub text: String,
+    /// Who saved it.
+    pub author: String,
+    /// When it was first saved (UTC, ISO 8601).
+    pub created: String,
+    /// When it was last changed.
+    pub updated: String,
+    /// Released for publication.
+    pub public: bool,
+    /// The names of its images, in order.
+    pub images: Vec<String>,
+}
+
+/// An image of a bookmark, as PNG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookmarkImage {
+    /// Its name (the file name it came from).
+    pub name: String,
+    /// The PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// A saved story.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Story {
+    /// Its title (unique in the atlas).
+    pub name: String,
+    /// The introduction (Markdown, as a bookmark's text).
+    pub intro: String,
+    /// The bookmarks' names, in order.
+    pub bookmarks: Vec<String>,
+    /// Who saved it.
+    pub author: String,
+    /// When it was first saved.
+    pub created: String,
+    /// When it was last changed.
+    pub updated: String,
+    /// Released for publication.
+    pub public: bool,
+}
+
+fn missing_bookmark(name: &str) -> Error {
+    Error::Invalid(format!("Lesezeichen „{name}“ gibt es in diesem Atlas nicht"))
+}
+
+fn missing_story(name: &str) -> Error {
+    Error::Invalid(format!("Story „{name}“ gibt es in diesem Atlas nicht"))
+}
+
+fn checked_name(name: &str, what: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid(format!("{what} braucht einen Namen")));
+    }
+    Ok(name.to_string())
+}
+
+impl Atlas {
+    fn bookmark_id(&self, name: &str) -> Result<i64> {
+        self.conn
+            .query_row("SELECT id FROM bookmark WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| missing_bookmark(name))
+    }
+
+    fn story_id(&self, name: &str) -> Result<i64> {
+        self.conn
+            .query_row("SELECT id FROM story WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| missing_story(name))
+    }
+
+    /// Saves a bookmark under `name`, replacing the view and text of one of the same name
+    /// (stories that contain it keep it); returns whether it replaced one. The public flag
+    /// and the images of a replaced bookmark stay.
+    pub fn save_bookmark(&mut self, name: &str, view: &BookmarkView, text: &str, author: &str) -> Result<bool> {
+        let name = checked_name(name, "Ein Lesezeichen")?;
+        let json = serde_json::to_string(view).map_err(|e| Error::Internal(e.to_string()))?;
+        let existed = self.bookmark_id(&name).is_ok();
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO bookmark(name, view, text, author) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(name) DO UPDATE SET view = excluded.view, text = excluded.text, \
+             author = excluded.author, updated = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+            params![name, json, text.trim(), author],
+        )?;
+        log(
+            &tx,
+            "bookmark",
+            &format!("Lesezeichen „{name}“ {}", if existed { "geändert" } else { "angelegt" }),
+        )?;
+        tx.commit()?;
+        Ok(existed)
+    }
+
+    /// The saved bookmarks, by name.
+    pub fn bookmarks(&self) -> Result<Vec<Bookmark>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT b.name, b.view, b.text, b.author, b.created, b.updated, b.public, \
+             (SELECT group_concat(name, char(31)) FROM (SELECT name FROM bookmark_image i \
+              WHERE i.bookmark_id = b.id ORDER BY position)) \
+             FROM bookmark b ORDER BY b.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                Bookmark {
+                    name: String::new(),
+                    view: BookmarkView::default(),
+                    text: r.get(2)?,
+                    author: r.get(3)?,
+                    created: r.get(4)?,
+                    updated: r.get(5)?,
+                    public: r.get(6)?,
+                    images: r
+                        .get::<_, Option<String>>(7)?
+                        .map(|n| n.split('\u{1f}').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, json, mut bookmark) = row?;
+            bookmark.view = serde_json::from_str(&json).map_err(|e| {
+                Error::Invalid(format!(
+                    "Lesezeichen „{name}“ ist beschädigt und lässt sich nicht lesen ({e})"
+                ))
+            })?;
+            bookmark.name = name;
+            out.push(bookmark);
+        }
+        Ok(out)
+    }
+
+    /// One bookmark by name.
+    pub fn bookmark(&self, name: &str) -> Result<Bookmark> {
+        self.bookmarks()?
+            .into_iter()
+            .find(|b| b.name == name)
+            .ok_or_else(|| missing_bookmark(name))
+    }
+
+    /// Deletes a bookmark; it leaves the stories that contained it. Returns those stories.
+    pub fn delete_bookmark(&mut self, name: &str) -> Result<Vec<String>> {
+        let id = self.bookmark_id(name)?;
+        let stories = self.stories_with(id)?;
+        let tx = self.write()?;
+        tx.execute("DELETE FROM bookmark WHERE id = ?1", [id])?;
+        log(&tx, "bookmark", &format!("Lesezeichen „{name}“ gelöscht"))?;
+        tx.commit()?;
+        Ok(stories)
+    }
+
+    fn stories_with(&self, bookmark_id: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT s.name FROM story s JOIN story_bookmark sb ON sb.story_id = s.id \
+             WHERE sb.bookmark_id = ?1 ORDER BY s.name",
+        )?;
+        let names = stmt.query_map([bookmark_id], |r| r.get(0))?;
+        Ok(names.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Adds an image (PNG) to a bookmark, after its others.
+    pub fn add_bookmark_image(&mut self, bookmark: &str, name: &str, png: &[u8]) -> Result<()> {
+        if resvg::tiny_skia::Pixmap::decode_png(png).is_err() {
+            return Err(Error::Invalid(format!(
+                "{name}: kein lesbares PNG-Bild; Bilder bitte als PNG speichern"
+            )));
+        }
+        let id = self.bookmark_id(bookmark)?;
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO bookmark_image(bookmark_id, position, name, png) VALUES (?1, \
+             (SELECT COALESCE(MAX(position), 0) + 1 FROM bookmark_image WHERE bookmark_id = ?1), ?2, ?3)",
+            params![id, name, png],
+        )?;
+        log(
+            &tx,
+            "bookmark",
+            &format!("Bild „{name}“ zu Lesezeichen „{bookmark}“ hinzugefügt"),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes all images of a bookmark.
+    pub fn clear_bookmark_images(&mut self, bookmark: &str) -> Result<()> {
+        let id = self.bookmark_id(bookmark)?;
+        let tx = self.write()?;
+        tx.execute("DELETE FROM bookmark_image WHERE bookmark_id = ?1", [id])?;
+        log(
+            &tx,
+            "bookmark",
+            &format!("Bilder von Lesezeichen „{bookmark}“ entfernt"),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The images of a bookmark, in order.
+    pub fn bookmark_images(&self, bookmark: &str) -> Result<Vec<BookmarkImage>> {
+        let id = self.bookmark_id(bookmark)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, png FROM bookmark_image WHERE bookmark_id = ?1 ORDER BY position")?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(BookmarkImage {
+                name: r.get(0)?,
+                png: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a bookmark's public flag.
+    pub fn set_bookmark_public(&mut self, name: &str, public: bool) -> Result<()> {
+        let id = self.bookmark_id(name)?;
+        let tx = self.write()?;
+        tx.execute("UPDATE bookmark SET public = ?2 WHERE id = ?1", params![id, public])?;
+        log(
+            &tx,
+            "bookmark",
+            &format!("Lesezeichen „{name}“ {}", if public { "öffentlich" } else { "intern" }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Saves a story: its introduction and its bookmarks in this order, replacing one of
+    /// the same name (its public flag stays). Every bookmark must exist. Returns whether it
+    /// replaced one.
+    pub fn save_story(&mut self, name: &str, intro: &str, bookmarks: &[String], author: &str) -> Result<bool> {
+        let name = checked_name(name, "Eine Story")?;
+        let ids = bookmarks
+            .iter()
+            .map(|b| self.bookmark_id(b.trim()))
+            .collect::<Result<Vec<i64>>>()?;
+        let existed = self.story_id(&name).is_ok();
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO story(name, intro, author) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(name) DO UPDATE SET intro = excluded.intro, author = excluded.author, \
+             updated = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+            params![name, intro.trim(), author],
+        )?;
+        let story: i64 = tx.query_row("SELECT id FROM story WHERE name = ?1", [&name], |r| r.get(0))?;
+        tx.execute("DELETE FROM story_bookmark WHERE story_id = ?1", [story])?;
+        for (position, id) in ids.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO story_bookmark(story_id, position, bookmark_id) VALUES (?1, ?2, ?3)",
+                params![story, position as i64, id],
+            )?;
+        }
+        log(
+            &tx,
+            "story",
+            &format!(
+                "Story „{name}“ {} ({} Lesezeichen)",
+                if existed { "geändert" } else { "angelegt" },
+                ids.len()
+            ),
+        )?;
+        tx.commit()?;
+        Ok(existed)
+    }
+
+    /// The saved stories, by name.
+    pub fn stories(&self) -> Result<Vec<Story>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.name, s.intro, s.author, s.created, s.updated, s.public, \
+             (SELECT group_concat(name, char(31)) FROM (SELECT b.name FROM story_bookmark sb \
+              JOIN bookmark b ON b.id = sb.bookmark_id WHERE sb.story_id = s.id ORDER BY sb.position)) \
+             FROM story s ORDER BY s.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Story {
+                name: r.get(0)?,
+                intro: r.get(1)?,
+                author: r.get(2)?,
+                created: r.get(3)?,
+                updated: r.get(4)?,
+                public: r.get(5)?,
+                bookmarks: r
+                    .get::<_, Option<String>>(6)?
+                    .map(|n| n.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One story by name.
+    pub fn story(&self, name: &str) -> Result<Story> {
+        self.stories()?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| missing_story(name))
+    }
+
+    /// Copies a story under a new name (the same bookmarks, not copies of them).
+    pub fn duplicate_story(&mut self, name: &str, new_name: &str) -> Result<()> {
+        let story = self.story(name)?;
+        let new_name = checked_name(new_name, "Eine Story")?;
+        if self.story_id(&new_name).is_ok() {
+            return Err(Error::Invalid(format!("Eine Story „{new_name}“ gibt es schon")));
+        }
+        self.save_story(&new_name, &story.intro, &story.bookmarks, &story.author)?;
+        Ok(())
+    }
+
+    /// Deletes a story (its bookmarks stay).
+    pub fn delete_story(&mut self, name: &str) -> Result<()> {
+        let id = self.story_id(name)?;
+        let tx = self.write()?;
+        tx.execute("DELETE FROM story WHERE id = ?1", [id])?;
+        log(&tx, "story", &format!("Story „{name}“ gelöscht"))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets a story's public flag.
+    pub fn set_story_public(&mut self, name: &str, public: bool) -> Result<()> {
+        let id = self.story_id(name)?;
+        let tx = self.write()?;
+        tx.execute("UPDATE story SET public = ?2 WHERE id = ?1", params![id, public])?;
+        log(
+            &tx,
+            "story",
+            &format!("Story „{name}“ {}", if public { "öffentlich" } else { "intern" }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The indicators a story shows that are not released for publication, by key.
+    pub fn unreleased_in_story(&self, story: &Story) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = Vec::new();
+        for name in &story.bookmarks {
+            let view = self.bookmark(name)?.view;
+            let shown = view
+                .indicators
+                .iter()
+                .chain(view.second_indicator.iter())
+                .chain(view.column_indicator.iter());
+            for key in shown {
+                if keys.contains(key) {
+                    continue;
+                }
+                let public: Option<bool> = self
+                    .conn
+                    .query_row("SELECT public FROM indicator WHERE key = ?1", [key], |r| r.get(0))
+                    .optional()?;
+                if public != Some(true) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// What a view refers to that the atlas no longer has, in German ("Indikator „sgb2“
+    /// gibt es nicht mehr"); empty when everything is there.
+    pub fn missing_in_view(&self, view: &BookmarkView) -> Result<Vec<String>> {
+        let mut missing = Vec::new();
+        let level = self.level(&view.level).ok();
+        if level.is_none() {
+            missing.push(format!("Ebene „{}“ gibt es nicht mehr", view.level));
+        }
+        for key in view
+            .indicators
+            .iter()
+            .chain(view.second_indicator.iter())
+            .chain(view.column_indicator.iter())
+        {
+            if self.indicator(key).is_err() {
+                missing.push(format!("Indikator „{key}“ gibt es nicht mehr"));
+            }
+        }
+        if !view.period.is_empty() && self.period(&view.period).is_err() {
+            missing.push(format!("Zeitraum „{}“ gibt es nicht mehr", view.period));
+        }
+        if let Some(level) = level {
+            let areas = self.level_areas(level.id)?;
+            let gone: Vec<&String> = view
+                .areas
+                .iter()
+                .filter(|k| !areas.iter().any(|a| *a.key == ***k))
+                .collect();
+            if !gone.is_empty() {
+                missing.push(format!(
+                    "{} ausgewählte Gebiete gibt es nicht mehr ({})",
+                    gone.len(),
+                    gone.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        Ok(missing)
+    }
+}
