@@ -11,9 +11,11 @@
 //! | [`distance`] | `distance` |
 //! | [`export`] | `export values|geopackage|geojson|geoparquet` |
 //! | [`manage`] | `delete indicator|level|pois`, `rename level` |
+//! | [`report`] | `report area|profiles|template|text` |
+//! | [`story`] | `bookmark add|list`, `story add|list|export` |
 //!
 //! The verbs still to come get rooms of their own beside these: `report`, `publish`,
-//! `release`, `story`, `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
+//! `release`, `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
 //! one variant in [`Command`], one arm in [`run`], a test that passes each of its flags
 //! (`tests/cli_flags.rs` checks that), and its JSON in the README.
 //!
@@ -29,6 +31,7 @@ pub mod german;
 pub mod import;
 pub mod manage;
 pub mod report;
+pub mod story;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -88,6 +91,12 @@ pub enum Command {
     /// Benennt eine Ebene um.
     #[command(subcommand)]
     Rename(manage::RenameCommand),
+    /// Lesezeichen: eine Ansicht (Ebene, Indikator, Zeitraum, Klassen, Auswahl) mit Einschätzungstext.
+    #[command(subcommand)]
+    Bookmark(story::BookmarkCommand),
+    /// Storys: Lesezeichen in Reihenfolge mit Einleitung; als Handout (PDF, PowerPoint).
+    #[command(subcommand)]
+    Story(story::StoryCommand),
     /// Öffnet die App mit einem Atlas.
     Open(atlas::OpenArgs),
 }
@@ -111,6 +120,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::StatusDynamics(a) => a.run(),
         Command::Delete(a) => a.run(),
         Command::Rename(a) => a.run(),
+        Command::Bookmark(a) => a.run(),
+        Command::Story(a) => a.run(),
         Command::Open(a) => crate::app::run(a.atlas),
     }
 }

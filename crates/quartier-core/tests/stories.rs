@@ -321,3 +321,44 @@ fn a_bookmark_whose_indicator_was_deleted_still_exports_and_says_what_is_missing
     let e = write_story(&atlas, "Keine", &out, false, &NoProgress).unwrap_err();
     assert!(e.to_string().contains("Story „Keine“ gibt es"), "{e}");
 }
+
+#[test]
+fn putting_back_what_a_change_returned_undoes_it_exactly() {
+    let (_dir, mut atlas) = sample_atlas();
+    three_bookmarks(&mut atlas);
+    atlas
+        .save_story("Kurz", "", &["Kinder 6 bis 15".to_string()], "")
+        .unwrap();
+    let middle = "Kinder 6 bis 15";
+    // Delete the bookmark in the middle of "Ausschuss" and alone in "Kurz" …
+    let before = atlas.put_bookmark(middle, None).unwrap().unwrap();
+    assert_eq!(
+        before.stories,
+        vec![("Ausschuss".to_string(), 1), ("Kurz".to_string(), 0)]
+    );
+    assert_eq!(atlas.story("Ausschuss").unwrap().bookmarks.len(), 2);
+    assert!(atlas.bookmark(middle).is_err());
+    // … and put it back: the same bookmark in the same places.
+    assert!(atlas.put_bookmark(middle, Some(&before)).unwrap().is_none());
+    assert_eq!(atlas.bookmark(middle).unwrap(), before.bookmark);
+    assert_eq!(atlas.story("Ausschuss").unwrap().bookmarks[1], middle);
+    assert_eq!(atlas.story("Kurz").unwrap().bookmarks, vec![middle.to_string()]);
+    // A renamed story, and back.
+    let story = atlas.story("Ausschuss").unwrap();
+    let mut renamed = story.clone();
+    renamed.name = "Sozialausschuss".into();
+    renamed.bookmarks.swap(0, 2);
+    let was = atlas.put_story("Ausschuss", Some(&renamed)).unwrap().unwrap();
+    assert!(atlas.story("Ausschuss").is_err());
+    assert_eq!(
+        atlas.story("Sozialausschuss").unwrap().bookmarks[0],
+        "Arbeitslosigkeit nach Bezirksregion"
+    );
+    atlas.put_story("Sozialausschuss", None).unwrap();
+    atlas.put_story("Ausschuss", Some(&was)).unwrap();
+    let back = atlas.story("Ausschuss").unwrap();
+    assert_eq!(
+        (back.bookmarks, back.intro, back.created),
+        (story.bookmarks, story.intro, story.created)
+    );
+}

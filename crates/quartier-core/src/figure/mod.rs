@@ -106,6 +106,8 @@ pub enum Paper {
     A4,
     /// 297 × 420 mm.
     A3,
+    /// 148 × 210 mm: a figure set into a page or a slide, where A4's type would be too small.
+    A5,
 }
 
 /// A page: paper and orientation.
@@ -123,6 +125,7 @@ impl Page {
         let (short, long) = match self.paper {
             Paper::A4 => (210.0, 297.0),
             Paper::A3 => (297.0, 420.0),
+            Paper::A5 => (148.0, 210.0),
         };
         if self.landscape {
             (long, short)

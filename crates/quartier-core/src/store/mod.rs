@@ -13,7 +13,7 @@ mod stories;
 pub use cache::{merged_roles, Column, MergedArea, MergedRole, Series};
 pub use manage::{AtlasProperties, Presentation, Removal};
 pub use profiles::{AreaText, ProfileSection, ProfileTemplate, DEFAULT_TEMPLATE};
-pub use stories::{Bookmark, BookmarkImage, BookmarkView, Story};
+pub use stories::{Bookmark, BookmarkImage, BookmarkState, BookmarkView, Story};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -75,6 +75,21 @@ pub struct BookmarkImage {
     pub png: Vec<u8>,
 }
 
+impl BookmarkImage {
+    /// An image from PNG bytes; anything else is refused, naming the file.
+    pub fn new(name: &str, png: Vec<u8>) -> Result<Self> {
+        if resvg::tiny_skia::Pixmap::decode_png(&png).is_err() {
+            return Err(Error::Invalid(format!(
+                "{name}: kein lesbares PNG-Bild; Bilder bitte als PNG speichern"
+            )));
+        }
+        Ok(BookmarkImage {
+            name: name.to_string(),
+            png,
+        })
+    }
+}
+
 /// A saved story.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Story {
@@ -94,12 +109,34 @@ pub struct Story {
     pub public: bool,
 }
 
+/// Everything of a bookmark, for undo: what it is, its images, and where it stands in which
+/// stories. [`Atlas::put_bookmark`] writes it back as it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookmarkState {
+    /// The bookmark.
+    pub bookmark: Bookmark,
+    /// Its images.
+    pub images: Vec<BookmarkImage>,
+    /// The stories it is in, with its position in each.
+    pub stories: Vec<(String, usize)>,
+}
+
 fn missing_bookmark(name: &str) -> Error {
     Error::Invalid(format!("Lesezeichen „{name}“ gibt es in diesem Atlas nicht"))
 }
 
 fn missing_story(name: &str) -> Error {
     Error::Invalid(format!("Story „{name}“ gibt es in diesem Atlas nicht"))
+}
+
+fn put_images(tx: &rusqlite::Connection, bookmark_id: i64, images: &[BookmarkImage]) -> Result<()> {
+    for (position, image) in images.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO bookmark_image(bookmark_id, position, name, png) VALUES (?1, ?2, ?3, ?4)",
+            params![bookmark_id, position as i64 + 1, image.name, image.png],
+        )?;
+    }
+    Ok(())
 }
 
 fn checked_name(name: &str, what: &str) -> Result<String> {
@@ -217,13 +254,9 @@ impl Atlas {
         Ok(names.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Adds an image (PNG) to a bookmark, after its others.
-    pub fn add_bookmark_image(&mut self, bookmark: &str, name: &str, png: &[u8]) -> Result<()> {
-        if resvg::tiny_skia::Pixmap::decode_png(png).is_err() {
-            return Err(Error::Invalid(format!(
-                "{name}: kein lesbares PNG-Bild; Bilder bitte als PNG speichern"
-            )));
-        }
+    /// Adds an image to a bookmark, after its others.
+    pub fn add_bookmark_image(&mut self, bookmark: &str, image: &BookmarkImage) -> Result<()> {
+        let (name, png) = (&image.name, &image.png);
         let id = self.bookmark_id(bookmark)?;
         let tx = self.write()?;
         tx.execute(
@@ -387,6 +420,150 @@ impl Atlas {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A bookmark with its images and its places in stories; `None` when there is none of
+    /// that name.
+    pub fn bookmark_state(&self, name: &str) -> Result<Option<BookmarkState>> {
+        let Ok(id) = self.bookmark_id(name) else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT s.name, (SELECT COUNT(*) FROM story_bookmark o WHERE o.story_id = sb.story_id \
+             AND o.position < sb.position) FROM story_bookmark sb JOIN story s ON s.id = sb.story_id \
+             WHERE sb.bookmark_id = ?1 ORDER BY s.name, sb.position",
+        )?;
+        let stories = stmt
+            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(BookmarkState {
+            bookmark: self.bookmark(name)?,
+            images: self.bookmark_images(name)?,
+            stories,
+        }))
+    }
+
+    /// Makes the bookmark `name` exactly `state` (`None`: no bookmark of that name), in one
+    /// transaction; returns what it was. A state that was in stories goes back to its places
+    /// in those that still exist. This is how the app saves, changes and deletes bookmarks,
+    /// so that each of these can be undone by putting back what it returned.
+    pub fn put_bookmark(&mut self, name: &str, state: Option<&BookmarkState>) -> Result<Option<BookmarkState>> {
+        let before = self.bookmark_state(name)?;
+        if let Some(state) = state {
+            checked_name(&state.bookmark.name, "Ein Lesezeichen")?;
+            if state.bookmark.name != name && self.bookmark_id(&state.bookmark.name).is_ok() {
+                return Err(Error::Invalid(format!(
+                    "Ein Lesezeichen „{}“ gibt es schon",
+                    state.bookmark.name
+                )));
+            }
+        }
+        let tx = self.write()?;
+        let old_id: Option<i64> = tx
+            .query_row("SELECT id FROM bookmark WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        match (old_id, state) {
+            (Some(id), Some(state)) => {
+                let b = &state.bookmark;
+                let json = serde_json::to_string(&b.view).map_err(|e| Error::Internal(e.to_string()))?;
+                tx.execute(
+                    "UPDATE bookmark SET name = ?2, view = ?3, text = ?4, author = ?5, public = ?6, \
+                     updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1",
+                    params![id, b.name, json, b.text, b.author, b.public],
+                )?;
+                tx.execute("DELETE FROM bookmark_image WHERE bookmark_id = ?1", [id])?;
+                put_images(&tx, id, &state.images)?;
+            }
+            (Some(id), None) => {
+                tx.execute("DELETE FROM bookmark WHERE id = ?1", [id])?;
+            }
+            (None, Some(state)) => {
+                let b = &state.bookmark;
+                let json = serde_json::to_string(&b.view).map_err(|e| Error::Internal(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO bookmark(name, view, text, author, public, created, updated) VALUES \
+                     (?1, ?2, ?3, ?4, ?5, COALESCE(NULLIF(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ','now')), \
+                     strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                    params![b.name, json, b.text, b.author, b.public, b.created],
+                )?;
+                let id = tx.last_insert_rowid();
+                put_images(&tx, id, &state.images)?;
+                for (story, position) in &state.stories {
+                    let story_id: Option<i64> = tx
+                        .query_row("SELECT id FROM story WHERE name = ?1", [story], |r| r.get(0))
+                        .optional()?;
+                    let Some(story_id) = story_id else { continue };
+                    // Make room at the position: the others after it move one on.
+                    let mut ids: Vec<i64> = {
+                        let mut stmt =
+                            tx.prepare("SELECT bookmark_id FROM story_bookmark WHERE story_id = ?1 ORDER BY position")?;
+                        let rows = stmt.query_map([story_id], |r| r.get(0))?;
+                        rows.collect::<rusqlite::Result<_>>()?
+                    };
+                    ids.insert((*position).min(ids.len()), id);
+                    tx.execute("DELETE FROM story_bookmark WHERE story_id = ?1", [story_id])?;
+                    for (p, b) in ids.iter().enumerate() {
+                        tx.execute(
+                            "INSERT INTO story_bookmark(story_id, position, bookmark_id) VALUES (?1, ?2, ?3)",
+                            params![story_id, p as i64, b],
+                        )?;
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        let what = match (&before, state) {
+            (None, Some(s)) => format!("Lesezeichen „{}“ angelegt", s.bookmark.name),
+            (Some(_), None) => format!("Lesezeichen „{name}“ gelöscht"),
+            _ => format!("Lesezeichen „{name}“ geändert"),
+        };
+        log(&tx, "bookmark", &what)?;
+        tx.commit()?;
+        Ok(before)
+    }
+
+    /// Makes the story `name` exactly `story` (`None`: no story of that name), in one
+    /// transaction; returns what it was (for undo, as [`Atlas::put_bookmark`]).
+    pub fn put_story(&mut self, name: &str, story: Option<&Story>) -> Result<Option<Story>> {
+        let before = self.story(name).ok();
+        let ids = match story {
+            Some(s) => {
+                checked_name(&s.name, "Eine Story")?;
+                if s.name != name && self.story_id(&s.name).is_ok() {
+                    return Err(Error::Invalid(format!("Eine Story „{}“ gibt es schon", s.name)));
+                }
+                s.bookmarks
+                    .iter()
+                    .map(|b| self.bookmark_id(b))
+                    .collect::<Result<Vec<i64>>>()?
+            }
+            None => Vec::new(),
+        };
+        let tx = self.write()?;
+        tx.execute("DELETE FROM story WHERE name = ?1", [name])?;
+        if let Some(s) = story {
+            tx.execute(
+                "INSERT INTO story(name, intro, author, public, created, updated) VALUES \
+                 (?1, ?2, ?3, ?4, COALESCE(NULLIF(?5, ''), strftime('%Y-%m-%dT%H:%M:%SZ','now')), \
+                 strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                params![s.name, s.intro, s.author, s.public, s.created],
+            )?;
+            let story_id = tx.last_insert_rowid();
+            for (position, id) in ids.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO story_bookmark(story_id, position, bookmark_id) VALUES (?1, ?2, ?3)",
+                    params![story_id, position as i64, id],
+                )?;
+            }
+        }
+        let what = match (&before, story) {
+            (None, Some(s)) => format!("Story „{}“ angelegt", s.name),
+            (Some(_), None) => format!("Story „{name}“ gelöscht"),
+            _ => format!("Story „{name}“ geändert"),
+        };
+        log(&tx, "story", &what)?;
+        tx.commit()?;
+        Ok(before)
     }
 
     /// The indicators a story shows that are not released for publication, by key.

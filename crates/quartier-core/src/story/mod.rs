@@ -60,7 +60,8 @@ pub struct Slide {
     pub chart: Option<Figure>,
     /// The bookmark's images.
     pub images: Vec<BookmarkImage>,
-    /// The caption: figure titles, source, reference date, attribution, footnote.
+    /// The caption: source, reference date, attribution, footnote (the figures carry their
+    /// titles).
     pub caption: Vec<String>,
     /// What the view refers to that the atlas no longer has.
     pub missing: Vec<String>,
@@ -99,7 +100,7 @@ pub fn slide(atlas: &Atlas, name: &str, intern: bool, cache: &mut HiddenCache) -
             period: view.period.clone(),
             style: style.clone(),
             page: Page {
-                paper: Paper::A4,
+                paper: Paper::A5,
                 landscape: true,
             },
             labels: false,
@@ -109,7 +110,6 @@ pub fn slide(atlas: &Atlas, name: &str, intern: bool, cache: &mut HiddenCache) -
         },
     )?;
     slide.suppressed_cells += map.summary.suppressed_cells;
-    slide.caption.push(format!("Karte: {}", map.summary.title));
     slide.map = Some(map.figure);
     let mut shown = vec![indicator.clone()];
     shown.extend(
@@ -147,7 +147,6 @@ pub fn slide(atlas: &Atlas, name: &str, intern: bool, cache: &mut HiddenCache) -
         };
         let chart = chart_figure_with(atlas, &request, cache)?;
         slide.suppressed_cells += chart.summary.suppressed_cells;
-        slide.caption.insert(1, format!("Diagramm: {}", chart.summary.title));
         slide.chart = Some(chart.figure);
     }
     Ok(slide)
