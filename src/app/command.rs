@@ -38,6 +38,14 @@ pub enum OpenDialog {
     AreaReport,
     /// The profile text of the selected area.
     AreaText,
+    /// Save the view shown as a bookmark.
+    SaveBookmark,
+    /// A saved bookmark's text, images and flag; with `true`, taking the view shown now.
+    EditBookmark(String, bool),
+    /// *Lesezeichen und Storys*.
+    Stories,
+    /// A story's handout, saved through the save dialog.
+    StoryExport(String, quartier_core::story::HandoutFormat),
     /// Delete or rename what the atlas holds.
     Manage,
     /// Name, AGS, suppression, attribution.
@@ -62,6 +70,8 @@ pub enum Work {
     Delete(super::manage::Deletion),
     /// The book of Quartiersprofile, written to the path.
     Profiles(quartier_core::report::profiles::ProfilesRequest, std::path::PathBuf),
+    /// A story's handout (PDF or PowerPoint) written to the path; `true`: internal.
+    StoryExport(String, std::path::PathBuf, bool),
 }
 
 /// One user action.
@@ -167,6 +177,14 @@ pub enum Command {
     Redo,
     /// Copy the shown (or selected) table rows for Excel.
     CopyRows,
+    /// Show a saved bookmark's view.
+    OpenBookmark(String),
+    /// Present a story full screen.
+    Present(String),
+    /// One slide on (+1) or back (−1) in the presentation.
+    Slide(i64),
+    /// Leave the presentation.
+    EndPresentation,
     /// Move the keyboard focus to the indicator search.
     FocusSearch,
     /// Close the window.
@@ -291,6 +309,10 @@ impl super::QuartierApp {
             Command::Undo => self.history.undo(),
             Command::Redo => self.history.redo(),
             Command::CopyRows => super::table::copy_rows(ctx, w, &self.table),
+            Command::OpenBookmark(name) => self.open_bookmark(&name),
+            Command::Present(name) => self.present(ctx, &name),
+            Command::Slide(step) => self.step_slide(step),
+            Command::EndPresentation => self.end_presentation(ctx),
             Command::FocusSearch => self.focus_search = true,
             Command::Quit => ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close),
         }
@@ -307,6 +329,7 @@ impl super::QuartierApp {
             Work::Analysis(_) => self.analysis_job.as_ref().map(|j| j.title.clone()),
             Work::Delete(_) => self.manage_job.as_ref().map(|j| j.title.clone()),
             Work::Profiles(..) => self.report_job.as_ref().map(|j| j.title.clone()),
+            Work::StoryExport(..) => self.story_job.as_ref().map(|j| j.title.clone()),
         };
         if let Some(title) = running {
             self.state.session.notice = Some(format!(
@@ -343,6 +366,11 @@ impl super::QuartierApp {
                     move |atlas, _| deletion.run(atlas),
                 ))
             }
+            Work::StoryExport(story, out, intern) => {
+                self.story_job = Some(Job::start("Handout", path, ctx, move |atlas, progress| {
+                    Ok(quartier_core::story::write_story(atlas, &story, &out, intern, progress)?)
+                }))
+            }
             Work::Profiles(request, out) => {
                 self.report_job = Some(Job::start("Quartiersprofile", path, ctx, move |atlas, progress| {
                     Ok(quartier_core::report::profiles::write_profiles(
@@ -365,6 +393,20 @@ impl super::QuartierApp {
             OpenDialog::Export(kind) => self.save_dialog.open_for(kind, w),
             OpenDialog::AreaReport => self.area_report.open_for(w),
             OpenDialog::AreaText => self.area_text_dialog.open_for(w),
+            OpenDialog::SaveBookmark => {
+                let view = self.current_view();
+                self.bookmark_dialog.open_new(&self.state, view);
+            }
+            OpenDialog::EditBookmark(name, take_view) => {
+                let view = take_view.then(|| self.current_view());
+                let w = &self.state;
+                match w.atlas.bookmark(&name).and_then(|b| Ok((w.atlas.bookmark_images(&name)?, b))) {
+                    Ok((images, b)) => self.bookmark_dialog.open_existing(&b, images, view),
+                    Err(e) => self.state.session.error = Some(e.to_string()),
+                }
+            }
+            OpenDialog::Stories => self.stories_window.open = true,
+            OpenDialog::StoryExport(name, format) => self.save_dialog.open_for_story(&name, format, w),
             OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
             OpenDialog::About => self.about_open = true,
             OpenDialog::Manage => self.manage_dialog.open_for(w),

@@ -1,13 +1,13 @@
 //! Editing with undo and redo: single values (from the table), an indicator's metadata
-//! (from the indicator list), an area's profile text (*Auswahl → Profiltext …*) and a level's
-//! name (*Atlas verwalten*). Every change goes through the engine, each in its own
+//! (from the indicator list), an area's profile text (*Auswahl → Profiltext …*), bookmarks and
+//! stories (*Lesezeichen*) and a level's name (*Atlas verwalten*). Every change goes through the engine, each in its own
 //! transaction with a line in the audit log; the history keeps what each change replaced.
 
 use super::i18n::tr;
 use eframe::egui;
 use quartier_core::model::{Polarity, ValueStatus};
 use quartier_core::numbers::{format_german, parse_number, DecimalSeparator};
-use quartier_core::store::IndicatorUpdate;
+use quartier_core::store::{BookmarkState, IndicatorUpdate, Story};
 use quartier_core::{Atlas, StoredValue};
 
 use super::jobs::Job;
@@ -62,6 +62,24 @@ pub enum Edit {
         /// Who wrote it.
         author: String,
     },
+    /// A bookmark saved, changed or deleted (`None`: there is none of that name).
+    Bookmark {
+        /// The name it had before the edit (for a new one: its name).
+        name: String,
+        /// Before, as the engine reports it when the edit is made.
+        before: Option<Box<BookmarkState>>,
+        /// After.
+        after: Option<Box<BookmarkState>>,
+    },
+    /// A story saved, changed (order, introduction, public flag) or deleted.
+    Story {
+        /// The name it had before the edit (for a new one: its name).
+        name: String,
+        /// Before, as the engine reports it when the edit is made.
+        before: Option<Box<Story>>,
+        /// After.
+        after: Option<Box<Story>>,
+    },
     /// A level's name.
     RenameLevel {
         /// The name before.
@@ -85,6 +103,8 @@ impl Edit {
             Edit::RenameLevel { from, to } => format!("Ebene „{from}“ → „{to}“"),
             Edit::Properties { .. } => tr("Atlas-Eigenschaften").to_string(),
             Edit::AreaText { area, .. } => format!("Profiltext {area}"),
+            Edit::Bookmark { name, .. } => format!("Lesezeichen „{name}“"),
+            Edit::Story { name, .. } => format!("Story „{name}“"),
         }
     }
 
@@ -126,6 +146,22 @@ impl Edit {
                     *before = atlas.set_area_text(level, area, after, author)?.unwrap_or_default();
                 } else {
                     atlas.set_area_text(level, area, before, author)?;
+                }
+            }
+            Edit::Bookmark { name, before, after } => {
+                if forward {
+                    *before = atlas.put_bookmark(name, after.as_deref())?.map(Box::new);
+                } else {
+                    let now = after.as_ref().map_or(name.as_str(), |a| a.bookmark.name.as_str());
+                    atlas.put_bookmark(now, before.as_deref())?;
+                }
+            }
+            Edit::Story { name, before, after } => {
+                if forward {
+                    *before = atlas.put_story(name, after.as_deref())?.map(Box::new);
+                } else {
+                    let now = after.as_ref().map_or(name.as_str(), |a| a.name.as_str());
+                    atlas.put_story(now, before.as_deref())?;
                 }
             }
             Edit::RenameLevel { from, to } if forward => atlas.rename_level(from, to)?,

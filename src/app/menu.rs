@@ -18,6 +18,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Strg+E", "Einfache Ansicht / Expertenansicht"),
     ("Strg+D", "Status und Dynamik …"),
     ("Strg+G", "Auswahl als Gruppe speichern"),
+    ("Strg+B", "Ansicht als Lesezeichen speichern"),
+    ("← → / Bild auf / Bild ab", "in der Präsentation blättern (Esc beendet)"),
     ("Strg+C", "Tabellenzeilen (Auswahl oder alle gezeigten) kopieren"),
     ("Strg+Z / Strg+Y", "Rückgängig / Wiederholen"),
     ("Bild auf / Bild ab", "Zeitraum vor / zurück"),
@@ -46,6 +48,10 @@ pub fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
     push(
         pressed(Modifiers::COMMAND, Key::G),
         Command::Open(OpenDialog::SaveGroup),
+    );
+    push(
+        pressed(Modifiers::COMMAND, Key::B),
+        Command::Open(OpenDialog::SaveBookmark),
     );
     // In a text field, Strg+Z belongs to the field.
     let typing = ctx.egui_wants_keyboard_input();
@@ -221,6 +227,38 @@ impl QuartierApp {
                             command(Command::SelectGroup(group.name.clone()));
                         }
                     }
+                }
+            });
+            ui.menu_button(tr("Lesezeichen"), |ui| {
+                if ui
+                    .add(egui::Button::new(tr("Lesezeichen speichern …")).shortcut_text("Strg+B"))
+                    .clicked()
+                {
+                    command(Command::Open(OpenDialog::SaveBookmark));
+                }
+                if ui.button(tr("Lesezeichen und Storys …")).clicked() {
+                    command(Command::Open(OpenDialog::Stories));
+                }
+                let bookmarks = w.atlas.bookmarks().unwrap_or_default();
+                let stories = w.atlas.stories().unwrap_or_default();
+                if !bookmarks.is_empty() {
+                    ui.separator();
+                    ui.menu_button(tr("Öffnen"), |ui| {
+                        for b in &bookmarks {
+                            if ui.button(&b.name).clicked() {
+                                command(Command::OpenBookmark(b.name.clone()));
+                            }
+                        }
+                    });
+                }
+                if !stories.is_empty() {
+                    ui.menu_button(tr("Präsentieren"), |ui| {
+                        for s in stories.iter().filter(|s| !s.bookmarks.is_empty()) {
+                            if ui.button(&s.name).clicked() {
+                                command(Command::Present(s.name.clone()));
+                            }
+                        }
+                    });
                 }
             });
             ui.menu_button(tr("Ansicht"), |ui| {

@@ -25,6 +25,7 @@ mod settings;
 pub mod shell;
 mod sidebar;
 pub mod state;
+mod stories;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -113,6 +114,14 @@ fn install_fallback_font(ctx: &egui::Context) {
             })
             .collect(),
     });
+    ctx.add_font(FontInsert {
+        name: "DejaVuSansBold".to_string(),
+        data: egui::FontData::from_static(include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf")),
+        families: vec![InsertFontFamily {
+            family: egui::FontFamily::Name(stories::BOLD.into()),
+            priority: FontPriority::Highest,
+        }],
+    });
 }
 
 /// The eframe application.
@@ -165,6 +174,14 @@ pub struct QuartierApp {
     settings_dialog: dialogs::SettingsDialog,
     save_dialog: save::SaveDialog,
     area_report: area_report::AreaReportWindow,
+    /// *Lesezeichen speichern* and *Lesezeichen und Storys*.
+    bookmark_dialog: stories::BookmarkDialog,
+    stories_window: stories::StoriesWindow,
+    /// The story being presented, and the view to go back to afterwards.
+    presentation: Option<stories::Presentation>,
+    before_presentation: Option<quartier_core::store::BookmarkView>,
+    /// The running handout of a story.
+    story_job: Option<jobs::Job<quartier_core::story::StoryExport>>,
     /// The interface in English.
     english: bool,
     /// What the user asked for this frame, carried out after it ([`command`]).
@@ -227,6 +244,11 @@ impl QuartierApp {
             settings_dialog: dialogs::SettingsDialog::default(),
             save_dialog: save::SaveDialog::default(),
             area_report: area_report::AreaReportWindow::default(),
+            bookmark_dialog: stories::BookmarkDialog::default(),
+            stories_window: stories::StoriesWindow::default(),
+            presentation: None,
+            before_presentation: None,
+            story_job: None,
             english,
             commands: Vec::new(),
             atlas_requests: Vec::new(),
@@ -293,18 +315,27 @@ impl QuartierApp {
                 self.state.session.error = Some(format!("Hintergrundkarte: {e:#}"));
             }
         }
-        let pressed = menu::shortcuts(&ctx);
-        self.commands.extend(pressed);
         self.poll_job();
         self.poll_analysis();
         self.poll_import();
         self.poll_deletion();
         self.poll_report();
         self.poll_history(&ctx);
+        self.poll_story_export();
         if now - self.changes_checked > 0.5 {
             self.changes_checked = now;
             self.notice_outside_changes();
         }
+        if self.presentation.is_some() {
+            self.geometry_for_level(&ctx);
+            self.state.prepare_diagram();
+            self.presentation_keys(&ctx);
+            self.presentation_ui(ui);
+            self.dialogs_ui(&ctx);
+            return;
+        }
+        let pressed = menu::shortcuts(&ctx);
+        self.commands.extend(pressed);
         egui::Panel::top("menue").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("statusleiste").show(ui, |ui| self.status_bar_ui(ui));
         if self.state.info.levels.is_empty() {
@@ -394,6 +425,7 @@ impl QuartierApp {
         }
         dialogs::about_ui(&ctx, &mut self.about_open);
         self.area_report.ui(&ctx, &mut self.commands);
+        self.stories_window.ui(&ctx, &self.state, &mut self.commands);
         self.save_dialog.ui(&ctx, &mut self.state);
         if let Some(work) = self.save_dialog.work.take() {
             self.commands.push(command::Command::Run(work));
@@ -402,6 +434,7 @@ impl QuartierApp {
             self.value_dialog.ui(&ctx, &self.state),
             self.metadata_dialog.ui(&ctx),
             self.area_text_dialog.ui(&ctx),
+            self.bookmark_dialog.ui(&ctx, &self.state),
         ];
         self.commands
             .extend(edits.into_iter().flatten().map(command::Command::Edit));
@@ -425,6 +458,9 @@ impl QuartierApp {
             job.ui(&ctx);
         }
         if let Some(job) = &self.report_job {
+            job.ui(&ctx);
+        }
+        if let Some(job) = &self.story_job {
             job.ui(&ctx);
         }
         if let Some(request) = self.analyses.ui(&ctx, &self.state) {
@@ -481,7 +517,11 @@ impl QuartierApp {
                 match outcome {
                     Ok(shapes) if for_level == level => {
                         self.geometry = Some(map::MapGeometry::from(shapes));
-                        self.view = map::View::default();
+                        // A bookmark opened on another level waits for this geometry.
+                        self.view = map::View {
+                            pending_extent: self.view.pending_extent.take(),
+                            ..map::View::default()
+                        };
                     }
                     Ok(_) => {}
                     Err(e) => self.state.session.error = Some(format!("{e:#}")),
@@ -588,6 +628,41 @@ impl QuartierApp {
                     .is_some_and(|e| matches!(e, quartier_core::Error::Cancelled)) =>
             {
                 self.state.session.notice = Some(tr("Quartiersprofile abgebrochen; nichts geschrieben").to_string())
+            }
+            Err(e) => self.state.session.error = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Takes the result of a story's handout: where it was written, or why not.
+    fn poll_story_export(&mut self) {
+        let Some(outcome) = self.story_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.story_job = None;
+        match outcome {
+            Ok(s) => {
+                let missing = if s.missing.is_empty() {
+                    String::new()
+                } else {
+                    format!("; nicht mehr im Atlas: {}", s.missing.join("; "))
+                };
+                self.state.session.notice = Some(format!(
+                    "Story „{}“ nach {} geschrieben: {} Seiten{}{missing}",
+                    s.story,
+                    s.file,
+                    s.pages,
+                    if s.intern {
+                        " (nur für den Dienstgebrauch)".to_string()
+                    } else {
+                        format!(", {} Zellen geheim gehalten (k. A.)", s.suppressed_cells)
+                    }
+                ))
+            }
+            Err(e)
+                if e.downcast_ref::<quartier_core::Error>()
+                    .is_some_and(|e| matches!(e, quartier_core::Error::Cancelled)) =>
+            {
+                self.state.session.notice = Some(tr("Handout abgebrochen; nichts geschrieben").to_string())
             }
             Err(e) => self.state.session.error = Some(format!("{e:#}")),
         }

@@ -31,6 +31,20 @@ impl Pane {
     pub fn title(self) -> &'static str {
         view(self).title()
     }
+
+    /// The stable name a bookmark stores: `map`, `table`, `diagram`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Pane::Map => "map",
+            Pane::Table => "table",
+            Pane::Diagram => "diagram",
+        }
+    }
+
+    /// The pane a bookmark names.
+    pub fn from_id(id: &str) -> Option<Pane> {
+        Pane::ALL.into_iter().find(|p| p.id() == id)
+    }
 }
 
 /// One kind of pane: the id the layout stores, the title on its tab, and how it draws. Each

@@ -9,6 +9,7 @@ use eframe::egui;
 use quartier_core::export::ExportFormat;
 use quartier_core::figure::{write_figure, FigureFormat};
 use quartier_core::report::area::{area_report, write_area_report};
+use quartier_core::story::HandoutFormat;
 
 use super::diagram_export::FigureKind;
 use super::i18n::tr;
@@ -30,6 +31,8 @@ pub enum Export {
     AreaReport(ReportFormat),
     /// The book of Quartiersprofile of the shown level and period (a PDF).
     Profiles,
+    /// A story's handout (its name is the dialog's `story`).
+    Story(HandoutFormat),
 }
 
 /// The formats of a report.
@@ -55,6 +58,8 @@ impl Export {
             Export::AreaReport(ReportFormat::Docx) => "docx",
             Export::AreaReport(ReportFormat::Xlsx) => "xlsx",
             Export::Profiles => "pdf",
+            Export::Story(HandoutFormat::Pdf) => "pdf",
+            Export::Story(HandoutFormat::Pptx) => "pptx",
         }
     }
 }
@@ -79,6 +84,8 @@ pub struct SaveDialog {
     pub intern: bool,
     /// The profile template chosen (`None`: by topic).
     template: Option<String>,
+    /// The story whose handout is saved.
+    story: String,
     /// Long work the dialog asks for (the book), for the app to start as a job.
     pub work: Option<super::command::Work>,
 }
@@ -90,6 +97,7 @@ impl SaveDialog {
             Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
             Export::Figure(..) => w.choice.indicator.clone().unwrap_or_default(),
             Export::Profiles => format!("Quartiersprofile_{}", w.level_name()),
+            Export::Story(_) => format!("Story_{}", self.story),
             Export::AreaReport(_) => format!(
                 "Gebietsbericht_{}",
                 w.selection.iter().cloned().collect::<Vec<_>>().join("_")
@@ -107,6 +115,15 @@ impl SaveDialog {
         self.kind = Some(kind);
         self.message = None;
         self.path = export_dir().join(name).display().to_string();
+    }
+
+    /// Opens the dialog for the handout of the story `name`.
+    pub fn open_for_story(&mut self, name: &str, format: HandoutFormat, w: &Workbench) {
+        self.story = name.to_string();
+        self.open_for(Export::Story(format), w);
+        let file = format!("{}_{name}.{}", w.info.name, Export::Story(format).extension())
+            .replace([' ', '/', '\\', '(', ')', ':'], "_");
+        self.path = export_dir().join(file).display().to_string();
     }
 
     /// Draws the dialog and writes the file when asked.
@@ -254,6 +271,9 @@ impl SaveDialog {
                 };
                 // Hundreds of pages take seconds: a job with progress and cancel.
                 self.work = Some(super::command::Work::Profiles(request, path));
+            }
+            Export::Story(_) => {
+                self.work = Some(super::command::Work::StoryExport(self.story.clone(), path, self.intern));
             }
             Export::Figure(what, _) => {
                 let figure = super::diagram_export::figure(w, what, self.intern)?;

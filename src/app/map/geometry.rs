@@ -222,6 +222,13 @@ impl MapGeometry {
         [(lon - lon0) as f32, (mercator_y(lat) - y0) as f32]
     }
 
+    /// Longitude and latitude of a point of the plane (the inverse of [`MapGeometry::project`]).
+    pub fn unproject(&self, p: [f32; 2]) -> [f64; 2] {
+        let [lon0, y0] = self.origin;
+        let y = (f64::from(p[1]) + y0).to_radians();
+        [f64::from(p[0]) + lon0, (2.0 * y.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees()]
+    }
+
     /// The rectangle of a web map tile in the plane: min x, min y, max x, max y.
     pub fn tile_bounds(&self, id: walkers::TileId) -> [f32; 4] {
         let [lon0, y0] = self.origin;

@@ -30,6 +30,11 @@ pub struct View {
     pub zoom: f32,
     /// Offset in screen points.
     pub pan: egui::Vec2,
+    /// What the map showed when last drawn: west, south, east, north in degrees (a
+    /// bookmark keeps it).
+    pub shown_extent: Option<[f64; 4]>,
+    /// An extent to show when the map is next drawn (an opened bookmark's), in degrees.
+    pub pending_extent: Option<[f64; 4]>,
 }
 
 impl Default for View {
@@ -37,7 +42,26 @@ impl Default for View {
         View {
             zoom: 1.0,
             pan: egui::Vec2::ZERO,
+            shown_extent: None,
+            pending_extent: None,
         }
+    }
+}
+
+impl View {
+    /// Zoom and pan so that `extent` (degrees) fills a pane of `size` around its centre.
+    fn show_extent(&mut self, geometry: &MapGeometry, extent: [f64; 4], size: egui::Vec2) {
+        let a = geometry.project(extent[0], extent[1]);
+        let b = geometry.project(extent[2], extent[3]);
+        let (width, height) = ((b[0] - a[0]).abs().max(1e-9), (b[1] - a[1]).abs().max(1e-9));
+        let scale = (size.x / width).min(size.y / height);
+        let fit = geometry.fit_scale(size);
+        self.zoom = (scale / fit).clamp(0.5, 200.0);
+        let scale = fit * self.zoom;
+        let e = geometry.extent;
+        let (cx, cy) = ((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0);
+        let (tx, ty) = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0);
+        self.pan = egui::vec2(-(tx - cx) * scale, (ty - cy) * scale);
     }
 }
 
@@ -99,6 +123,9 @@ pub fn map_ui(
             view.zoom = zoom;
         }
     }
+    if let Some(extent) = view.pending_extent.take() {
+        view.show_extent(geometry, extent, rect.size());
+    }
     let e = geometry.extent;
     let scale = geometry.fit_scale(rect.size()) * view.zoom;
     let centre = rect.center() + view.pan;
@@ -112,6 +139,11 @@ pub fn map_ui(
         let (a, b) = (to_plane(rect.left_top()), to_plane(rect.right_bottom()));
         [a[0].min(b[0]), a[1].min(b[1]), a[0].max(b[0]), a[1].max(b[1])]
     };
+    let (south_west, north_east) = (
+        geometry.unproject([visible[0], visible[1]]),
+        geometry.unproject([visible[2], visible[3]]),
+    );
+    view.shown_extent = Some([south_west[0], south_west[1], north_east[0], north_east[1]]);
     if let Some(base) = base.as_deref_mut() {
         tiles_ui(
             &painter,
