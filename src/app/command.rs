@@ -368,7 +368,9 @@ impl super::QuartierApp {
             }
             Work::StoryExport(story, out, intern) => {
                 self.story_job = Some(Job::start("Handout", path, ctx, move |atlas, progress| {
-                    Ok(quartier_core::story::write_story(atlas, &story, &out, intern, progress)?)
+                    Ok(quartier_core::story::write_story(
+                        atlas, &story, &out, intern, progress,
+                    )?)
                 }))
             }
             Work::Profiles(request, out) => {
@@ -400,7 +402,11 @@ impl super::QuartierApp {
             OpenDialog::EditBookmark(name, take_view) => {
                 let view = take_view.then(|| self.current_view());
                 let w = &self.state;
-                match w.atlas.bookmark(&name).and_then(|b| Ok((w.atlas.bookmark_images(&name)?, b))) {
+                match w
+                    .atlas
+                    .bookmark(&name)
+                    .and_then(|b| Ok((w.atlas.bookmark_images(&name)?, b)))
+                {
                     Ok((images, b)) => self.bookmark_dialog.open_existing(&b, images, view),
                     Err(e) => self.state.session.error = Some(e.to_string()),
                 }

@@ -100,7 +100,13 @@ impl QuartierApp {
             w.choice.scheme = Some(p.scheme.clone()).filter(|s| !s.is_empty());
             w.choice.reversed = p.reversed;
         }
-        w.choice.table_columns = view.indicators.iter().skip(1).filter(|k| known(w, k)).cloned().collect();
+        w.choice.table_columns = view
+            .indicators
+            .iter()
+            .skip(1)
+            .filter(|k| known(w, k))
+            .cloned()
+            .collect();
         w.choice.second_indicator = view.second_indicator.clone().filter(|k| known(w, k));
         w.choice.column_indicator = view.column_indicator.clone().filter(|k| known(w, k));
         if let Some(kind) = view.diagram.and_then(diagram_kind) {
@@ -143,7 +149,10 @@ impl QuartierApp {
         self.state.session.notice = Some(if missing.is_empty() {
             format!("Lesezeichen „{name}“ geöffnet")
         } else {
-            format!("Lesezeichen „{name}“ geöffnet; nicht mehr im Atlas: {}", missing.join("; "))
+            format!(
+                "Lesezeichen „{name}“ geöffnet; nicht mehr im Atlas: {}",
+                missing.join("; ")
+            )
         });
     }
 
@@ -216,11 +225,19 @@ impl BookmarkDialog {
         let indicator = view
             .indicators
             .first()
-            .map(|k| w.info.indicators.iter().find(|i| &i.key == k).map_or(k.clone(), |i| i.name.clone()))
+            .map(|k| {
+                w.info
+                    .indicators
+                    .iter()
+                    .find(|i| &i.key == k)
+                    .map_or(k.clone(), |i| i.name.clone())
+            })
             .unwrap_or_default();
         *self = BookmarkDialog {
             open: true,
-            name: format!("{indicator}, {} {}", view.level, view.period).trim().to_string(),
+            name: format!("{indicator}, {} {}", view.level, view.period)
+                .trim()
+                .to_string(),
             author: std::mem::take(&mut self.author),
             view,
             ..BookmarkDialog::default()
@@ -281,7 +298,9 @@ impl BookmarkDialog {
                     ui.label(format!("{}: {}", tr("Bilder"), self.images.len()));
                     if ui.button(tr("Bild hinzufügen …")).clicked() {
                         if let Some(path) = rfd::FileDialog::new().add_filter("PNG", &["png"]).pick_file() {
-                            let name = path.file_name().map_or(String::new(), |n| n.to_string_lossy().to_string());
+                            let name = path
+                                .file_name()
+                                .map_or(String::new(), |n| n.to_string_lossy().to_string());
                             match std::fs::read(&path)
                                 .map_err(|e| format!("{}: {e}", path.display()))
                                 .and_then(|bytes| BookmarkImage::new(&name, bytes).map_err(|e| e.to_string()))
@@ -296,10 +315,12 @@ impl BookmarkDialog {
                     }
                 });
                 let name = self.name.trim().to_string();
-                let taken = self.editing.as_deref() != Some(name.as_str())
-                    && w.atlas.bookmark(&name).is_ok();
+                let taken = self.editing.as_deref() != Some(name.as_str()) && w.atlas.bookmark(&name).is_ok();
                 if taken {
-                    ui.colored_label(RED, tr("Ein Lesezeichen dieses Namens gibt es schon; Speichern ersetzt es."));
+                    ui.colored_label(
+                        RED,
+                        tr("Ein Lesezeichen dieses Namens gibt es schon; Speichern ersetzt es."),
+                    );
                 }
                 if let Some(m) = &self.message {
                     ui.colored_label(RED, m);
@@ -426,9 +447,17 @@ impl StoriesWindow {
                     ui.weak(format!(
                         "{} · {} · {}{}",
                         b.view.level,
-                        b.view.indicators.first().map(|k| w.indicator_title(k)).unwrap_or_default(),
+                        b.view
+                            .indicators
+                            .first()
+                            .map(|k| w.indicator_title(k))
+                            .unwrap_or_default(),
                         b.view.period,
-                        if b.author.is_empty() { String::new() } else { format!(" · {}", b.author) }
+                        if b.author.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · {}", b.author)
+                        }
                     ));
                     ui.horizontal(|ui| {
                         if ui.button(tr("Öffnen")).on_hover_text(&b.name).clicked() {
@@ -445,7 +474,11 @@ impl StoriesWindow {
                             commands.push(Command::Open(OpenDialog::EditBookmark(b.name.clone(), true)));
                         }
                         if let Some(draft) = &mut self.draft {
-                            if ui.button(tr("→ Story")).on_hover_text(tr("An die Story anhängen")).clicked() {
+                            if ui
+                                .button(tr("→ Story"))
+                                .on_hover_text(tr("An die Story anhängen"))
+                                .clicked()
+                            {
                                 draft.bookmarks.push(b.name.clone());
                             }
                         }
@@ -559,7 +592,10 @@ impl StoriesWindow {
         let changed = saved.is_none_or(|s| s != draft);
         ui.horizontal_wrapped(|ui| {
             if ui
-                .add_enabled(changed && !draft.name.trim().is_empty(), egui::Button::new(tr("Story speichern")))
+                .add_enabled(
+                    changed && !draft.name.trim().is_empty(),
+                    egui::Button::new(tr("Story speichern")),
+                )
                 .clicked()
             {
                 let mut story = draft.clone();
@@ -747,7 +783,11 @@ impl QuartierApp {
                 ui.horizontal(|ui| {
                     if slide > 0 {
                         let source = self.caption();
-                        ui.label(egui::RichText::new(source).size(14.0).color(egui::Color32::from_gray(70)));
+                        ui.label(
+                            egui::RichText::new(source)
+                                .size(14.0)
+                                .color(egui::Color32::from_gray(70)),
+                        );
                     }
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         ui.label(
@@ -773,7 +813,11 @@ impl QuartierApp {
         });
         if slide == 0 {
             egui::CentralPanel::default().frame(white).show(ui, |ui| {
-                ui.label(egui::RichText::new(byline).size(24.0).color(egui::Color32::from_gray(60)));
+                ui.label(
+                    egui::RichText::new(byline)
+                        .size(24.0)
+                        .color(egui::Color32::from_gray(60)),
+                );
                 ui.add_space(24.0);
                 ui.set_max_width(ui.available_width() * 0.8);
                 text_ui(ui, &intro, 28.0);
@@ -791,7 +835,8 @@ impl QuartierApp {
                         ui.add_space(8.0);
                         ui.colored_label(
                             egui::Color32::from_rgb(140, 90, 0),
-                            egui::RichText::new(format!("{}: {}", tr("Nicht mehr im Atlas"), missing.join("; "))).size(16.0),
+                            egui::RichText::new(format!("{}: {}", tr("Nicht mehr im Atlas"), missing.join("; ")))
+                                .size(16.0),
                         );
                     }
                     if diagram {

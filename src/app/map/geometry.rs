@@ -226,7 +226,10 @@ impl MapGeometry {
     pub fn unproject(&self, p: [f32; 2]) -> [f64; 2] {
         let [lon0, y0] = self.origin;
         let y = (f64::from(p[1]) + y0).to_radians();
-        [f64::from(p[0]) + lon0, (2.0 * y.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees()]
+        [
+            f64::from(p[0]) + lon0,
+            (2.0 * y.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees(),
+        ]
     }
 
     /// The rectangle of a web map tile in the plane: min x, min y, max x, max y.

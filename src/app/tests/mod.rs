@@ -15,6 +15,7 @@ mod frames;
 mod manage;
 mod outside;
 mod shell;
+mod stories;
 
 fn sample_app() -> (tempfile::TempDir, QuartierApp) {
     let dir = tempfile::tempdir().unwrap();
@@ -285,6 +286,7 @@ fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
         || h.state().analysis_job.is_some()
         || h.state().manage_job.is_some()
         || h.state().report_job.is_some()
+        || h.state().story_job.is_some()
         || h.state().geometry_job.is_some()
         || h.state().history.is_busy()
     {
