@@ -387,6 +387,40 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "bookmark add",
+            json(&[
+                "bookmark",
+                "add",
+                a,
+                "--name",
+                "Kinderarmut",
+                "--level",
+                "Planungsraum",
+                "--indicator",
+                "s4",
+                "--period",
+                "2019",
+            ]),
+        ),
+        ("bookmark list", json(&["bookmark", "list", a])),
+        (
+            "story add",
+            json(&["story", "add", a, "--name", "Ausschuss", "--bookmarks", "Kinderarmut"]),
+        ),
+        ("story list", json(&["story", "list", a])),
+        (
+            "story export",
+            json(&[
+                "story",
+                "export",
+                a,
+                "--story",
+                "Ausschuss",
+                "--out",
+                s(&dir.path().join("story.pdf")),
+            ]),
+        ),
+        (
             "export map",
             json(&[
                 "export",

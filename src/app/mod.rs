@@ -73,11 +73,15 @@ pub fn run_last_or_sample() -> Result<()> {
     run_shell(shell)
 }
 
-/// Opens the app on an atlas file (`quartier open FILE`); an atlas that does not open is an
-/// error of the command.
-pub fn run(path: PathBuf) -> Result<()> {
+/// Opens the app on an atlas file (`quartier open FILE [--present STORY]`); an atlas or a
+/// story that does not open is an error of the command.
+pub fn run(path: PathBuf, present: Option<String>) -> Result<()> {
     let mut shell = shell::Shell::new(crate::paths::data_dir(), true);
     shell.open_atlas(&path)?;
+    if let (Some(story), Some(app)) = (present, shell.app.as_mut()) {
+        app.state.atlas.story(&story)?;
+        app.commands.push(command::Command::Present(story));
+    }
     run_shell(shell)
 }
 

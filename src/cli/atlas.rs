@@ -120,6 +120,9 @@ impl Verb for InfoArgs {
 pub struct OpenArgs {
     /// Atlasdatei
     pub atlas: PathBuf,
+    /// Gleich diese Story im Vollbild präsentieren (z. B. am Rechner im Sitzungssaal)
+    #[arg(long)]
+    pub present: Option<String>,
 }
 
 fn print_info(info: &AtlasInfo) {

@@ -122,6 +122,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Rename(a) => a.run(),
         Command::Bookmark(a) => a.run(),
         Command::Story(a) => a.run(),
-        Command::Open(a) => crate::app::run(a.atlas),
+        Command::Open(a) => crate::app::run(a.atlas, a.present),
     }
 }

@@ -348,6 +348,18 @@ impl HiddenCells {
         self.areas.values().map(|k| k.len()).sum::<usize>() + self.references.len()
     }
 
+    /// The cells [`HiddenCells::len`] counts, each named once (indicator and area key; the
+    /// reference with an empty key), so that outputs of several figures count a cell once.
+    pub fn cells(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .areas
+            .iter()
+            .flat_map(|(i, keys)| keys.iter().map(move |k| (i.clone(), k.clone())))
+            .collect();
+        out.extend(self.references.iter().map(|i| (i.clone(), String::new())));
+        out
+    }
+
     /// Whether nothing is hidden.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

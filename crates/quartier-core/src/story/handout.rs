@@ -87,13 +87,30 @@ pub fn pdf(title: &TitlePage, slides: &[Slide], intern: bool) -> Result<(Vec<u8>
         }
         if let Some(chart) = &slide.chart {
             let name = format!("diagramm-{i}.svg");
-            let _ = writeln!(right, "#v(2mm)#image({}, width: 100%)", lit(&name));
+            let _ = writeln!(
+                right,
+                "#v(2mm)#image({}, width: 100%, height: 68mm, fit: \"contain\")",
+                lit(&name)
+            );
             files.push((name, chart.svg.clone().into_bytes()));
         }
-        for (j, image) in slide.images.iter().enumerate() {
-            let name = format!("bild-{i}-{j}.png");
-            let _ = writeln!(right, "#v(2mm)#image({}, width: 100%)", lit(&name));
-            files.push((name, image.png.clone()));
+        // The images side by side under the text, low enough to keep the page one page.
+        if !slide.images.is_empty() {
+            let mut cells = Vec::new();
+            for (j, image) in slide.images.iter().enumerate() {
+                let name = format!("bild-{i}-{j}.png");
+                cells.push(format!(
+                    "image({}, width: 100%, height: 38mm, fit: \"contain\")",
+                    lit(&name)
+                ));
+                files.push((name, image.png.clone()));
+            }
+            let _ = writeln!(
+                right,
+                "#v(2mm)#grid(columns: {}, column-gutter: 2mm, {})",
+                cells.len(),
+                cells.join(", ")
+            );
         }
         let _ = writeln!(
             m,

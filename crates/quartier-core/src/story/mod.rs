@@ -15,7 +15,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::analysis::suppress::HiddenCache;
+use std::collections::BTreeSet;
+
+use crate::analysis::chart::age_band;
+use crate::analysis::suppress::{HiddenCache, HiddenCells};
 use crate::figure::chart::{chart_figure_with, ChartKind, ChartRequest};
 use crate::figure::map::{map_figure, ClassStyle, MapRequest};
 use crate::figure::{Figure, Page, Paper};
@@ -65,8 +68,8 @@ pub struct Slide {
     pub caption: Vec<String>,
     /// What the view refers to that the atlas no longer has.
     pub missing: Vec<String>,
-    /// Cells hidden on this slide's figures.
-    pub suppressed_cells: usize,
+    /// Cells hidden on this slide's figures: level, period, indicator, area key.
+    pub hidden: BTreeSet<(String, String, String, String)>,
 }
 
 /// The figures and texts of one bookmark, drawn with the hidden cells of `cache`.
@@ -82,7 +85,7 @@ pub fn slide(atlas: &Atlas, name: &str, intern: bool, cache: &mut HiddenCache) -
         images: atlas.bookmark_images(name)?,
         caption: Vec::new(),
         missing,
-        suppressed_cells: 0,
+        hidden: BTreeSet::new(),
     };
     let usable = |key: &String| atlas.indicator(key).is_ok();
     let Some(indicator) = view.indicators.first().filter(|k| usable(k)) else {
@@ -109,16 +112,19 @@ pub fn slide(atlas: &Atlas, name: &str, intern: bool, cache: &mut HiddenCache) -
             intern,
         },
     )?;
-    slide.suppressed_cells += map.summary.suppressed_cells;
     slide.map = Some(map.figure);
-    let mut shown = vec![indicator.clone()];
-    shown.extend(
-        view.second_indicator
-            .iter()
-            .chain(view.column_indicator.iter())
-            .filter(|k| usable(k))
-            .cloned(),
-    );
+    let note_hidden = |slide: &mut Slide, hidden: &HiddenCells| {
+        for (indicator, key) in hidden.cells() {
+            slide
+                .hidden
+                .insert((view.level.clone(), view.period.clone(), indicator, key));
+        }
+    };
+    let mut mapped = vec![indicator.clone()];
+    mapped.extend(view.column_indicator.iter().filter(|k| usable(k)).cloned());
+    note_hidden(&mut slide, &cache.at(&view.level, &view.period)?.only(&mapped));
+    let mut shown = mapped;
+    shown.extend(view.second_indicator.iter().filter(|k| usable(k)).cloned());
     let hidden = cache.at(&view.level, &view.period)?.only(&shown);
     slide.caption.extend(crate::figure::caption_notes(
         atlas,
@@ -146,7 +152,19 @@ pub fn slide(atlas: &Atlas, name: &str, intern: bool, cache: &mut HiddenCache) -
             intern,
         };
         let chart = chart_figure_with(atlas, &request, cache)?;
-        slide.suppressed_cells += chart.summary.suppressed_cells;
+        // The cells the chart hides: its indicators, or for the age structure the age bands.
+        let keys: Vec<String> = if kind == ChartKind::Age {
+            atlas
+                .indicators()?
+                .into_iter()
+                .filter(|m| m.kind == crate::model::IndicatorKind::Count && age_band(&m.name).is_some())
+                .map(|m| m.key)
+                .collect()
+        } else {
+            request.indicators.clone()
+        };
+        let hidden = cache.at(&view.level, &view.period)?.only(&keys);
+        note_hidden(&mut slide, &hidden);
         slide.chart = Some(chart.figure);
     }
     Ok(slide)
@@ -175,7 +193,7 @@ pub struct StoryExport {
     pub pages: usize,
     /// Bookmarks in it.
     pub bookmarks: usize,
-    /// Cells hidden on its figures (0 with `intern`).
+    /// Cells hidden on its figures, each counted once (0 with `intern`).
     pub suppressed_cells: usize,
     /// What its bookmarks refer to that the atlas no longer has.
     pub missing: Vec<String>,
@@ -244,7 +262,11 @@ pub fn write_story(
         story: story.name,
         pages,
         bookmarks: slides.len(),
-        suppressed_cells: slides.iter().map(|s| s.suppressed_cells).sum(),
+        suppressed_cells: slides
+            .iter()
+            .flat_map(|s| s.hidden.iter())
+            .collect::<BTreeSet<_>>()
+            .len(),
         missing: slides.iter().flat_map(|s| s.missing.iter().cloned()).collect(),
         intern,
     })
