@@ -299,7 +299,9 @@ impl QuartierApp {
             self.fonts_installed = true;
         }
         // Simple mode: bigger controls throughout.
-        let zoom = if self.state.view.mode == Mode::Simple {
+        // Simple mode and the presentation: bigger controls and type throughout (the legend
+        // is read from the back of the room).
+        let zoom = if self.state.view.mode == Mode::Simple || self.presentation.is_some() {
             1.25
         } else {
             1.0

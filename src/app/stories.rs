@@ -8,7 +8,9 @@
 
 use eframe::egui;
 use quartier_core::figure::chart::ChartKind;
-use quartier_core::store::{Bookmark, BookmarkImage, BookmarkState, BookmarkView, Story};
+use quartier_core::store::{
+    Bookmark, BookmarkImage, BookmarkState, BookmarkView, Presentation as ClassPresentation, Story,
+};
 use quartier_core::story::text::{parse, Block};
 use quartier_core::story::HandoutFormat;
 
@@ -16,7 +18,7 @@ use super::command::{Command, OpenDialog};
 use super::edit::Edit;
 use super::i18n::tr;
 use super::panes::{self, Pane};
-use super::state::{DiagramKind, MethodChoice, Workbench};
+use super::state::{DiagramKind, Workbench};
 use super::QuartierApp;
 
 /// The font family of bold text (DejaVu Sans Bold, installed with the fallback font).
@@ -91,15 +93,19 @@ impl QuartierApp {
         if w.periods().contains(&view.period) {
             w.choice.period = Some(view.period.clone());
         }
-        if let Some(p) = &view.presentation {
-            if let Some(method) = MethodChoice::position(&p.method) {
-                w.choice.method = method;
-            }
-            w.choice.classes = p.classes.clamp(2, 9);
-            w.choice.manual_breaks = p.manual_breaks.clone();
-            w.choice.scheme = Some(p.scheme.clone()).filter(|s| !s.is_empty());
-            w.choice.reversed = p.reversed;
-        }
+        // The bookmark's classes; without, as every output of it: the indicator's saved
+        // default on the level, else the KECK standard of six equal intervals.
+        let presentation = view.presentation.clone().or_else(|| {
+            let key = view.indicators.first()?;
+            w.atlas.presentation(key, &view.level).ok().flatten()
+        });
+        w.take_presentation(&presentation.unwrap_or_else(|| ClassPresentation {
+            method: "equal-interval".into(),
+            classes: 6,
+            manual_breaks: String::new(),
+            scheme: String::new(),
+            reversed: false,
+        }));
         w.choice.table_columns = view
             .indicators
             .iter()
@@ -677,6 +683,9 @@ impl QuartierApp {
         match self.state.atlas.story(name) {
             Ok(story) if !story.bookmarks.is_empty() => {
                 self.before_presentation = Some(self.current_view());
+                // A committee meeting is public: the map shows what may be published.
+                self.state.choice.published = true;
+                self.state.refresh();
                 self.presentation = Some(Presentation {
                     story,
                     slide: 0,
@@ -729,6 +738,8 @@ impl QuartierApp {
             return;
         }
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+        self.state.choice.published = false;
+        self.state.refresh();
         if let Some(view) = self.before_presentation.take() {
             self.restore_view("", &view);
             self.state.session.notice = Some(tr("Präsentation beendet").to_string());
@@ -776,37 +787,50 @@ impl QuartierApp {
                 .join(" · "),
         );
         let bold = egui::FontFamily::Name(BOLD.into());
+        // Dark type on white, whatever the desktop's theme: a projector washes out the rest.
+        ui.style_mut().visuals = egui::Visuals::light();
         let white = egui::Frame::new().fill(egui::Color32::WHITE).inner_margin(24.0);
         egui::Panel::bottom("folienfuss")
             .frame(white.inner_margin(egui::Margin::symmetric(24, 8)))
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    if slide > 0 {
-                        let source = self.caption();
-                        ui.label(
-                            egui::RichText::new(source)
-                                .size(14.0)
-                                .color(egui::Color32::from_gray(70)),
-                        );
+                let caption = (slide > 0).then(|| {
+                    let mut source = self.caption();
+                    let hidden = self.state.shown.hidden_cells;
+                    if hidden > 0 {
+                        source.push_str(&format!(" · k. A. = geheim gehalten (Datenschutz), {hidden} Zellen"));
                     }
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.label(
-                            egui::RichText::new(format!("{} / {len}", slide + 1))
-                                .size(20.0)
-                                .family(bold.clone()),
-                        );
-                        ui.label(
-                            egui::RichText::new(tr("← → blättern · Esc beendet"))
-                                .size(13.0)
-                                .color(egui::Color32::from_gray(120)),
-                        );
-                    });
+                    source
+                });
+                // The counter and the hint on the right, the caption wrapped in the rest.
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(
+                        egui::RichText::new(format!("{} / {len}", slide + 1))
+                            .size(20.0)
+                            .family(bold.clone()),
+                    );
+                    ui.label(
+                        egui::RichText::new(tr("← → blättern · Esc beendet"))
+                            .size(13.0)
+                            .color(egui::Color32::from_gray(120)),
+                    );
+                    if let Some(caption) = caption {
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            ui.add(
+                                egui::Label::new(
+                                    egui::RichText::new(caption)
+                                        .size(14.0)
+                                        .color(egui::Color32::from_gray(70)),
+                                )
+                                .wrap(),
+                            );
+                        });
+                    }
                 });
             });
         egui::Panel::top("folientitel").frame(white).show(ui, |ui| {
             ui.label(
                 egui::RichText::new(&title)
-                    .size(if slide == 0 { 52.0 } else { 36.0 })
+                    .size(if slide == 0 { 44.0 } else { 30.0 })
                     .family(bold.clone())
                     .color(egui::Color32::from_gray(20)),
             );
@@ -820,7 +844,7 @@ impl QuartierApp {
                 );
                 ui.add_space(24.0);
                 ui.set_max_width(ui.available_width() * 0.8);
-                text_ui(ui, &intro, 28.0);
+                text_ui(ui, &intro, 24.0);
             });
             return;
         }
@@ -829,32 +853,41 @@ impl QuartierApp {
             .exact_size(ui.available_width() * 0.36)
             .resizable(false)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    text_ui(ui, &text, 24.0);
-                    if !missing.is_empty() {
-                        ui.add_space(8.0);
-                        ui.colored_label(
-                            egui::Color32::from_rgb(140, 90, 0),
-                            egui::RichText::new(format!("{}: {}", tr("Nicht mehr im Atlas"), missing.join("; ")))
-                                .size(16.0),
-                        );
-                    }
-                    if diagram {
-                        ui.add_space(12.0);
-                        let height = ui.available_height().max(260.0);
-                        ui.allocate_ui(egui::vec2(ui.available_width(), height), |ui| {
-                            let mut context = panes::PaneContext {
-                                state: &mut self.state,
-                                geometry: self.geometry.as_ref(),
-                                base: self.base_map.as_mut(),
-                                view: &mut self.view,
-                                table: &mut self.table,
-                                commands: &mut self.commands,
-                            };
-                            context.pane_content(ui, Pane::Diagram);
-                        });
-                    }
-                });
+                // The text scrolls if it is long; the diagram takes the rest of the column.
+                let text_height = if diagram {
+                    ui.available_height() * 0.5
+                } else {
+                    ui.available_height()
+                };
+                egui::ScrollArea::vertical()
+                    .max_height(text_height)
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        text_ui(ui, &text, 20.0);
+                        if !missing.is_empty() {
+                            ui.add_space(8.0);
+                            ui.colored_label(
+                                egui::Color32::from_rgb(140, 90, 0),
+                                egui::RichText::new(format!("{}: {}", tr("Nicht mehr im Atlas"), missing.join("; ")))
+                                    .size(16.0),
+                            );
+                        }
+                    });
+                if diagram {
+                    ui.add_space(8.0);
+                    let size = ui.available_size();
+                    ui.allocate_ui(size, |ui| {
+                        let mut context = panes::PaneContext {
+                            state: &mut self.state,
+                            geometry: self.geometry.as_ref(),
+                            base: self.base_map.as_mut(),
+                            view: &mut self.view,
+                            table: &mut self.table,
+                            commands: &mut self.commands,
+                        };
+                        context.pane_content(ui, Pane::Diagram);
+                    });
+                }
             });
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::WHITE).inner_margin(12.0))

@@ -13,7 +13,7 @@
 
 use anyhow::Result;
 use quartier_core::analysis::chart::{age_structure, scatter, time_series};
-use quartier_core::analysis::classify::{classify_series, Method};
+use quartier_core::analysis::classify::{classify_published, Method};
 use quartier_core::analysis::status_dynamics::{AreaResult, StatusDynamicsResult};
 use quartier_core::analysis::suppress::HiddenCells;
 use quartier_core::export::value_table;
@@ -370,12 +370,18 @@ impl Workbench {
         let Ok(Some(p)) = self.atlas.presentation(key, self.level_name()) else {
             return;
         };
+        self.take_presentation(&p);
+    }
+
+    /// Takes classification and colours (a saved default or a bookmark's); call
+    /// [`Workbench::refresh`] afterwards.
+    pub fn take_presentation(&mut self, p: &quartier_core::store::Presentation) {
         if let Some(method) = MethodChoice::position(&p.method) {
             self.choice.method = method;
         }
         self.choice.classes = p.classes.clamp(2, 9);
-        self.choice.manual_breaks = p.manual_breaks;
-        self.choice.scheme = Some(p.scheme).filter(|s| !s.is_empty());
+        self.choice.manual_breaks = p.manual_breaks.clone();
+        self.choice.scheme = Some(p.scheme.clone()).filter(|s| !s.is_empty());
         self.choice.reversed = p.reversed;
     }
 
@@ -396,9 +402,23 @@ impl Workbench {
             reference_value(&self.atlas, &meta, l.id, p.id)
         })()
         .ok();
+        let hidden = self.hidden_cells(&level, &period, std::slice::from_ref(&key));
+        self.shown.hidden_cells = hidden.len();
+        if hidden.hides_reference(&key) {
+            self.shown.reference = None;
+        }
         let classified = self.engine_method().and_then(|method| {
-            classify_series(&self.atlas, &key, &level, &period, &method, self.choice.classes, None)
-                .map_err(|e| e.to_string())
+            classify_published(
+                &self.atlas,
+                &key,
+                &level,
+                &period,
+                &method,
+                self.choice.classes,
+                None,
+                &hidden,
+            )
+            .map_err(|e| e.to_string())
         });
         match classified {
             Ok(c) => self.shown.classified = Some(c),
@@ -413,6 +433,15 @@ impl Workbench {
         }
         self.refresh_table();
         self.refresh_columns();
+    }
+
+    /// The cells hidden from what is shown: none in the workbench (the planner sees
+    /// everything), what the suppression hides when showing what is published.
+    pub fn hidden_cells(&self, level: &str, period: &str, indicators: &[String]) -> HiddenCells {
+        if !self.choice.published {
+            return HiddenCells::internal();
+        }
+        HiddenCells::compute(&self.atlas, level, period, indicators).unwrap_or_else(|_| HiddenCells::internal())
     }
 
     /// Reads the column symbols' values for the level and period.
@@ -508,10 +537,11 @@ impl Workbench {
         let period = self.choice.period.as_deref()?;
         let keys: Vec<&String> = self.selection.iter().collect();
         Some(format!(
-            "{:?}|{indicator}|{period}|{}|{keys:?}|{:?}",
+            "{:?}|{indicator}|{period}|{}|{keys:?}|{:?}|{}",
             self.view.diagram,
             self.level_name(),
-            self.choice.second_indicator
+            self.choice.second_indicator,
+            self.choice.published
         ))
     }
 
@@ -567,8 +597,11 @@ impl Workbench {
             DiagramKind::TimeSeries => {
                 time_series(&self.atlas, &indicator, &level, &keys, &self.info.name).map(DiagramData::TimeSeries)
             }
-            DiagramKind::AgeStructure => age_structure(&self.atlas, &level, &period, &keys, &HiddenCells::internal())
-                .map(DiagramData::AgeStructure),
+            DiagramKind::AgeStructure => {
+                let bands: Vec<String> = self.info.indicators.iter().map(|i| i.key.clone()).collect();
+                let hidden = self.hidden_cells(&level, &period, &bands);
+                age_structure(&self.atlas, &level, &period, &keys, &hidden).map(DiagramData::AgeStructure)
+            }
         };
         match computed {
             Ok(data) => self.shown.diagram_cache = Some((cache_key, data)),

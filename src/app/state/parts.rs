@@ -39,6 +39,9 @@ pub struct Choice {
     pub scheme: Option<String>,
     /// Colours in reverse order.
     pub reversed: bool,
+    /// Show what leaves the laptop: cells the suppression hides are "k. A." on the map, in
+    /// the tooltips, the bars and the age structure (the presentation to a committee).
+    pub published: bool,
 }
 
 impl Choice {
@@ -58,6 +61,7 @@ impl Choice {
             layer: MapLayer::Choropleth,
             scheme: None,
             reversed: false,
+            published: false,
         }
     }
 }
@@ -69,6 +73,9 @@ impl Choice {
 pub struct Shown {
     /// The engine's classes for the current choice.
     pub classified: Option<SeriesClasses>,
+    /// Cells of the shown series hidden by the suppression (only when showing what is
+    /// published).
+    pub hidden_cells: usize,
     /// The Gesamtstadt row by the indicator's rule.
     pub reference: Option<ReferenceValue>,
     /// Decimals of the chosen indicator, from its metadata.

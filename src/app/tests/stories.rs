@@ -238,3 +238,41 @@ fn a_story_is_reordered_by_dragging_duplicated_and_undone() {
         vec!["Kinderarmut", "Ältere", "Arbeitslosigkeit"]
     );
 }
+
+#[test]
+fn the_presentation_shows_what_may_be_published_and_the_workbench_everything_again() {
+    let (_dir, mut app) = sample_app();
+    let view = quartier_core::store::BookmarkView {
+        level: "Planungsraum".into(),
+        period: "2020".into(),
+        indicators: vec!["ew_6_15".into()],
+        panes: vec!["map".into()],
+        ..Default::default()
+    };
+    let atlas = &mut app.state.atlas;
+    atlas.save_bookmark("Kinder", &view, "", "").unwrap();
+    atlas.save_story("Öffentlich", "", &["Kinder".into()], "").unwrap();
+    let mut h = harness(app);
+    h.run();
+    h.state_mut().commands.push(Command::Present("Öffentlich".into()));
+    h.run();
+    h.key_press(egui::Key::ArrowRight);
+    wait_for_jobs(&mut h);
+    let value = |h: &Harness<'static, QuartierApp>, key: &str| {
+        let classes = h.state().state.shown.classified.clone().unwrap();
+        classes.areas.iter().find(|a| a.key == key).unwrap().value
+    };
+    // Forst Grunewald has 3 children of 6 to 15: "k. A." on the projected map, like the
+    // three other cells `suppress` hides with it.
+    assert_eq!(h.state().state.shown.hidden_cells, 4);
+    assert_eq!(value(&h, "04061757"), None);
+    assert!(h
+        .query_by_label_contains("k. A. = geheim gehalten (Datenschutz), 4 Zellen")
+        .is_some());
+    h.key_press(egui::Key::Escape);
+    wait_for_jobs(&mut h);
+    h.state_mut().commands.push(Command::OpenBookmark("Kinder".into()));
+    wait_for_jobs(&mut h);
+    assert_eq!(value(&h, "04061757"), Some(3.0), "the workbench shows everything");
+    assert_eq!(h.state().state.shown.hidden_cells, 0);
+}
