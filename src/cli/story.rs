@@ -18,7 +18,7 @@ use super::Verb;
 #[derive(Debug, Subcommand)]
 pub enum BookmarkCommand {
     /// Lesezeichen speichern: Ebene, Zeitraum, Indikator, Klassen, Auswahl, Diagramm und Text
-    Add(BookmarkAddArgs),
+    Add(Box<BookmarkAddArgs>),
     /// Die gespeicherten Lesezeichen zeigen
     List(ListArgs),
 }

@@ -128,11 +128,7 @@ pub fn parse(text: &str) -> Vec<Block> {
                 flush(&mut spans, &mut blocks, heading, in_item);
                 in_item = None;
             }
-            Event::Start(Tag::Paragraph) => {
-                if in_item.is_none() {
-                    flush(&mut spans, &mut blocks, heading, in_item);
-                }
-            }
+            Event::Start(Tag::Paragraph) if in_item.is_none() => flush(&mut spans, &mut blocks, heading, in_item),
             Event::End(TagEnd::Paragraph) => {
                 if in_item.is_none() {
                     flush(&mut spans, &mut blocks, heading, in_item);
