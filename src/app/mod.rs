@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use eframe::egui;
 use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
+use quartier_core::export::protection_note;
 use quartier_core::progress::ProgressFn;
 
 use i18n::tr;
@@ -615,28 +616,16 @@ impl QuartierApp {
             return;
         };
         self.report_job = None;
-        match outcome {
-            Ok(s) => {
-                self.state.session.notice = Some(format!(
-                    "Quartiersprofile nach {} geschrieben: {} Profile, {} Seiten{}",
-                    s.file,
-                    s.profiles,
-                    s.pages,
-                    if s.intern {
-                        " (nur für den Dienstgebrauch)".to_string()
-                    } else {
-                        format!(", {} Zellen geheim gehalten (k. A.)", s.suppressed_cells)
-                    }
-                ))
-            }
-            Err(e)
-                if e.downcast_ref::<quartier_core::Error>()
-                    .is_some_and(|e| matches!(e, quartier_core::Error::Cancelled)) =>
-            {
-                self.state.session.notice = Some(tr("Quartiersprofile abgebrochen; nichts geschrieben").to_string())
-            }
-            Err(e) => self.state.session.error = Some(format!("{e:#}")),
-        }
+        let written = outcome.map(|s| {
+            format!(
+                "Quartiersprofile nach {} geschrieben: {} Profile, {} Seiten{}",
+                s.file,
+                s.profiles,
+                s.pages,
+                protection_note(s.intern, s.suppressed_cells)
+            )
+        });
+        self.take_written(written, tr("Quartiersprofile abgebrochen; nichts geschrieben"));
     }
 
     /// Takes the result of a story's handout: where it was written, or why not.
@@ -645,30 +634,33 @@ impl QuartierApp {
             return;
         };
         self.story_job = None;
+        let written = outcome.map(|s| {
+            let missing = if s.missing.is_empty() {
+                String::new()
+            } else {
+                format!("; nicht mehr im Atlas: {}", s.missing.join("; "))
+            };
+            format!(
+                "Story „{}“ nach {} geschrieben: {} Seiten{}{missing}",
+                s.story,
+                s.file,
+                s.pages,
+                protection_note(s.intern, s.suppressed_cells)
+            )
+        });
+        self.take_written(written, tr("Handout abgebrochen; nichts geschrieben"));
+    }
+
+    /// The notice of a job that wrote a file (what it wrote), was cancelled (nothing written)
+    /// or failed (why).
+    fn take_written(&mut self, outcome: Result<String>, cancelled: &str) {
         match outcome {
-            Ok(s) => {
-                let missing = if s.missing.is_empty() {
-                    String::new()
-                } else {
-                    format!("; nicht mehr im Atlas: {}", s.missing.join("; "))
-                };
-                self.state.session.notice = Some(format!(
-                    "Story „{}“ nach {} geschrieben: {} Seiten{}{missing}",
-                    s.story,
-                    s.file,
-                    s.pages,
-                    if s.intern {
-                        " (nur für den Dienstgebrauch)".to_string()
-                    } else {
-                        format!(", {} Zellen geheim gehalten (k. A.)", s.suppressed_cells)
-                    }
-                ))
-            }
+            Ok(notice) => self.state.session.notice = Some(notice),
             Err(e)
                 if e.downcast_ref::<quartier_core::Error>()
                     .is_some_and(|e| matches!(e, quartier_core::Error::Cancelled)) =>
             {
-                self.state.session.notice = Some(tr("Handout abgebrochen; nichts geschrieben").to_string())
+                self.state.session.notice = Some(cancelled.to_string())
             }
             Err(e) => self.state.session.error = Some(format!("{e:#}")),
         }

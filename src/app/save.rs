@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use eframe::egui;
-use quartier_core::export::ExportFormat;
+use quartier_core::export::{protection_note, ExportFormat};
 use quartier_core::figure::{write_figure, FigureFormat};
 use quartier_core::report::area::{area_report, write_area_report};
 use quartier_core::story::HandoutFormat;
@@ -233,33 +233,22 @@ impl SaveDialog {
                     t.clone().protect(&w.atlas).map_err(|e| e.to_string())?
                 };
                 let s = table.write(format, &path).map_err(|e| e.to_string())?;
-                w.session.notice = Some(if s.intern {
-                    format!(
-                        "{} Zeilen nach {} geschrieben (nur für den Dienstgebrauch)",
-                        s.areas, s.file
-                    )
-                } else {
-                    format!(
-                        "{} Zeilen nach {} geschrieben, {} Zellen geheim gehalten (k. A.)",
-                        s.areas, s.file, s.suppressed_cells
-                    )
-                });
+                w.session.notice = Some(format!(
+                    "{} Zeilen nach {} geschrieben{}",
+                    s.areas,
+                    s.file,
+                    protection_note(s.intern, s.suppressed_cells)
+                ));
             }
             Export::AreaReport(_) => {
                 let request = super::area_report::request(w, self.intern)?;
                 let report = area_report(&w.atlas, &request).map_err(|e| e.to_string())?;
                 let s = write_area_report(&report, &path).map_err(|e| e.to_string())?;
-                w.session.notice = Some(if s.intern {
-                    format!(
-                        "Gebietsbericht nach {} geschrieben (nur für den Dienstgebrauch)",
-                        s.file
-                    )
-                } else {
-                    format!(
-                        "Gebietsbericht nach {} geschrieben, {} Zellen geheim gehalten (k. A.)",
-                        s.file, s.suppressed_cells
-                    )
-                });
+                w.session.notice = Some(format!(
+                    "Gebietsbericht nach {} geschrieben{}",
+                    s.file,
+                    protection_note(s.intern, s.suppressed_cells)
+                ));
             }
             Export::Profiles => {
                 let request = quartier_core::report::profiles::ProfilesRequest {

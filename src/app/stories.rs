@@ -877,33 +877,29 @@ impl QuartierApp {
                     ui.add_space(8.0);
                     let size = ui.available_size();
                     ui.allocate_ui(size, |ui| {
-                        let mut context = panes::PaneContext {
-                            state: &mut self.state,
-                            geometry: self.geometry.as_ref(),
-                            base: self.base_map.as_mut(),
-                            view: &mut self.view,
-                            table: &mut self.table,
-                            commands: &mut self.commands,
-                        };
-                        context.pane_content(ui, Pane::Diagram);
+                        self.pane_context().pane_content(ui, Pane::Diagram);
                     });
                 }
             });
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::WHITE).inner_margin(12.0))
             .show(ui, |ui| {
-                let mut context = panes::PaneContext {
-                    state: &mut self.state,
-                    geometry: self.geometry.as_ref(),
-                    base: self.base_map.as_mut(),
-                    view: &mut self.view,
-                    table: &mut self.table,
-                    commands: &mut self.commands,
-                };
                 // Legend and tooltips one size up: the map is read from across the room.
                 ui.style_mut().override_text_style = Some(egui::TextStyle::Heading);
-                context.pane_content(ui, Pane::Map);
+                self.pane_context().pane_content(ui, Pane::Map);
             });
+    }
+
+    /// What a pane draws with, when nothing else of the app is borrowed.
+    fn pane_context(&mut self) -> panes::PaneContext<'_> {
+        panes::PaneContext {
+            state: &mut self.state,
+            geometry: self.geometry.as_ref(),
+            base: self.base_map.as_mut(),
+            view: &mut self.view,
+            table: &mut self.table,
+            commands: &mut self.commands,
+        }
     }
 
     /// "Quelle: …; Stand: …" of the shown indicator.

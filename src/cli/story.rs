@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
+use quartier_core::export::protection_note;
 use quartier_core::figure::chart::ChartKind;
-use quartier_core::store::{Bookmark, BookmarkImage, BookmarkView, Presentation, Story};
+use quartier_core::store::{Bookmark, BookmarkImage, BookmarkState, BookmarkView, Presentation, Story};
 use quartier_core::story::write_story;
 
 use super::common::{emit, invalid, keys, open, stderr_progress};
@@ -117,15 +118,23 @@ pub struct BookmarkAddArgs {
     /// Bilder (PNG) zum Text, in dieser Reihenfolge (mehrfach)
     #[arg(long)]
     pub image: Vec<PathBuf>,
+    /// Verfasserin und Freigabe
+    #[command(flatten)]
+    pub by: Authorship,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--author NAME --public`, shared by bookmarks and stories.
+#[derive(Debug, Args)]
+pub struct Authorship {
     /// Verfasserin oder Verfasser
     #[arg(long, default_value = "")]
     pub author: String,
     /// Zur Veröffentlichung freigeben
     #[arg(long)]
     pub public: bool,
-    /// Ausgabe als JSON
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `quartier bookmark list` and `quartier story list`
@@ -152,12 +161,9 @@ pub struct StoryAddArgs {
     /// Einleitung (Markdown)
     #[arg(long, default_value = "")]
     pub intro: String,
-    /// Verfasserin oder Verfasser
-    #[arg(long, default_value = "")]
-    pub author: String,
-    /// Zur Veröffentlichung freigeben
-    #[arg(long)]
-    pub public: bool,
+    /// Verfasserin und Freigabe
+    #[command(flatten)]
+    pub by: Authorship,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -288,15 +294,31 @@ impl Verb for BookmarkAddArgs {
                 Ok(BookmarkImage::new(&name, bytes)?)
             })
             .collect::<Result<Vec<_>>>()?;
-        let replaced = atlas.save_bookmark(&self.name, &view, &text, &self.author)?;
-        if !images.is_empty() {
-            atlas.clear_bookmark_images(&self.name)?;
-        }
-        for image in &images {
-            atlas.add_bookmark_image(&self.name, image)?;
-        }
-        atlas.set_bookmark_public(&self.name, self.public)?;
-        let saved = atlas.bookmark(self.name.trim())?;
+        // One transaction: a bookmark replaced keeps its places in stories and, without
+        // --image, its images.
+        let name = self.name.trim().to_string();
+        let before = atlas.bookmark_state(&name)?;
+        let replaced = before.is_some();
+        let (created, kept_images, stories) = before
+            .map(|b| (b.bookmark.created, b.images, b.stories))
+            .unwrap_or_default();
+        let images = if self.image.is_empty() { kept_images } else { images };
+        let state = BookmarkState {
+            bookmark: Bookmark {
+                name: name.clone(),
+                view,
+                text: text.trim().to_string(),
+                author: self.by.author.clone(),
+                created,
+                updated: String::new(),
+                public: self.by.public,
+                images: images.iter().map(|i| i.name.clone()).collect(),
+            },
+            images,
+            stories,
+        };
+        atlas.put_bookmark(&name, Some(&state))?;
+        let saved = atlas.bookmark(&name)?;
         /// What `bookmark add` prints.
         #[derive(serde::Serialize)]
         struct Added {
@@ -334,9 +356,20 @@ impl Verb for StoryCommand {
             StoryCommand::Add(a) => {
                 let mut atlas = open(&a.atlas)?;
                 let bookmarks = keys(&a.bookmarks);
-                let replaced = atlas.save_story(&a.name, &a.intro, &bookmarks, &a.author)?;
-                atlas.set_story_public(a.name.trim(), a.public)?;
-                let story = atlas.story(a.name.trim())?;
+                let name = a.name.trim().to_string();
+                let before = atlas.story(&name).ok();
+                let replaced = before.is_some();
+                let story = Story {
+                    name: name.clone(),
+                    intro: a.intro.trim().to_string(),
+                    bookmarks,
+                    author: a.by.author.clone(),
+                    created: before.map(|b| b.created).unwrap_or_default(),
+                    updated: String::new(),
+                    public: a.by.public,
+                };
+                atlas.put_story(&name, Some(&story))?;
+                let story = atlas.story(&name)?;
                 let unreleased = atlas.unreleased_in_story(&story)?;
                 /// What `story add` prints.
                 #[derive(serde::Serialize)]
@@ -403,11 +436,7 @@ impl Verb for StoryCommand {
                         w.file,
                         w.story,
                         w.pages,
-                        if w.intern {
-                            " (nur für den Dienstgebrauch)".to_string()
-                        } else {
-                            format!(", {} Zellen geheim gehalten (k. A.)", w.suppressed_cells)
-                        }
+                        protection_note(w.intern, w.suppressed_cells)
                     );
                     for m in &w.missing {
                         println!("Hinweis: {m}");

@@ -177,6 +177,16 @@ pub fn write_whole(out: &Path, bytes: &[u8]) -> Result<()> {
     write_via_temporary(out, |tmp| std::fs::write(tmp, bytes).map_err(|e| Error::io(tmp, e)))
 }
 
+/// What a written file's message adds about its protection: " (nur für den Dienstgebrauch)"
+/// or ", 4 Zellen geheim gehalten (k. A.)".
+pub fn protection_note(intern: bool, suppressed_cells: usize) -> String {
+    if intern {
+        " (nur für den Dienstgebrauch)".to_string()
+    } else {
+        format!(", {suppressed_cells} Zellen geheim gehalten (k. A.)")
+    }
+}
+
 /// The marking of every output that holds unsuppressed counts (`--intern`).
 pub const INTERNAL_MARKING: &str = "Nur für den Dienstgebrauch – enthält nicht geheimgehaltene Fallzahlen";
 

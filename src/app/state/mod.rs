@@ -259,41 +259,11 @@ impl Workbench {
         self.refresh();
     }
 
-    /// The chosen method as the engine's, with the breaks or the centre it needs.
+    /// The chosen method as the engine's, with the breaks or the centre it needs (the
+    /// engine reads them from the presentation, as it does for saved ones and bookmarks).
     pub fn engine_method(&self) -> std::result::Result<Method, String> {
-        Ok(match METHODS[self.choice.method.min(METHODS.len() - 1)].1 {
-            MethodChoice::EqualInterval => Method::EqualInterval,
-            MethodChoice::Quantile => Method::Quantile,
-            MethodChoice::Jenks => Method::Jenks,
-            MethodChoice::StdDev => Method::StdDev { width: 1.0 },
-            MethodChoice::Pretty => Method::Pretty,
-            MethodChoice::BoxPlot => Method::BoxPlot,
-            MethodChoice::Manual => {
-                let breaks = self
-                    .choice
-                    .manual_breaks
-                    .split(';')
-                    .filter(|b| !b.trim().is_empty())
-                    .map(|b| {
-                        quartier_core::numbers::parse_number(b.trim(), quartier_core::numbers::DecimalSeparator::Comma)
-                            .ok_or_else(|| format!("Grenze „{}“ ist keine Zahl (z. B. 5; 10,5; 20)", b.trim()))
-                    })
-                    .collect::<std::result::Result<Vec<f64>, String>>()?;
-                if breaks.is_empty() {
-                    return Err("Eigene Grenzen eingeben, durch Semikolon getrennt (z. B. 5; 10,5; 20)".into());
-                }
-                Method::Manual { breaks }
-            }
-            MethodChoice::DivergingReference => Method::Diverging {
-                center: self
-                    .shown
-                    .reference
-                    .as_ref()
-                    .and_then(|r| r.value)
-                    .ok_or("Ohne Gesamtstadt-Wert gibt es keine Abweichung von ihm")?,
-            },
-            MethodChoice::DivergingZero => Method::Diverging { center: 0.0 },
-        })
+        let reference = self.shown.reference.as_ref().and_then(|r| r.value);
+        self.presentation().method(reference).map_err(|e| e.to_string())
     }
 
     /// Whether the classes run from below to above a centre (diverging colours).

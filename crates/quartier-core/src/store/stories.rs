@@ -254,39 +254,6 @@ impl Atlas {
         Ok(names.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Adds an image to a bookmark, after its others.
-    pub fn add_bookmark_image(&mut self, bookmark: &str, image: &BookmarkImage) -> Result<()> {
-        let (name, png) = (&image.name, &image.png);
-        let id = self.bookmark_id(bookmark)?;
-        let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO bookmark_image(bookmark_id, position, name, png) VALUES (?1, \
-             (SELECT COALESCE(MAX(position), 0) + 1 FROM bookmark_image WHERE bookmark_id = ?1), ?2, ?3)",
-            params![id, name, png],
-        )?;
-        log(
-            &tx,
-            "bookmark",
-            &format!("Bild „{name}“ zu Lesezeichen „{bookmark}“ hinzugefügt"),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Removes all images of a bookmark.
-    pub fn clear_bookmark_images(&mut self, bookmark: &str) -> Result<()> {
-        let id = self.bookmark_id(bookmark)?;
-        let tx = self.write()?;
-        tx.execute("DELETE FROM bookmark_image WHERE bookmark_id = ?1", [id])?;
-        log(
-            &tx,
-            "bookmark",
-            &format!("Bilder von Lesezeichen „{bookmark}“ entfernt"),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// The images of a bookmark, in order.
     pub fn bookmark_images(&self, bookmark: &str) -> Result<Vec<BookmarkImage>> {
         let id = self.bookmark_id(bookmark)?;
