@@ -311,7 +311,7 @@ impl super::QuartierApp {
             Command::CopyRows => super::table::copy_rows(ctx, w, &self.table),
             Command::OpenBookmark(name) => self.open_bookmark(&name),
             Command::Present(name) => self.present(ctx, &name),
-            Command::Slide(step) => self.step_slide(step),
+            Command::Slide(step) => self.step_slide(ctx, step),
             Command::EndPresentation => self.end_presentation(ctx),
             Command::FocusSearch => self.focus_search = true,
             Command::Quit => ctx.send_viewport_cmd(eframe::egui::ViewportCommand::Close),

@@ -171,6 +171,19 @@ impl QuartierApp {
     }
 }
 
+/// A bookmark's image as a texture (`None` when it is not a readable PNG).
+fn texture(ctx: &egui::Context, image: &BookmarkImage) -> Option<egui::TextureHandle> {
+    let decoded = image::load_from_memory_with_format(&image.png, image::ImageFormat::Png).ok()?;
+    let rgba = decoded.to_rgba8();
+    let size = [rgba.width() as usize, rgba.height() as usize];
+    let pixels = egui::ColorImage::from_rgba_unmultiplied(size, rgba.as_raw());
+    Some(ctx.load_texture(
+        format!("lesezeichenbild-{}", image.name),
+        pixels,
+        egui::TextureOptions::LINEAR,
+    ))
+}
+
 /// Draws an interpretation text: headings, paragraphs with bold, italic and links, lists;
 /// `size` is the body's point size.
 pub fn text_ui(ui: &mut egui::Ui, text: &str, size: f32) {
@@ -668,6 +681,8 @@ pub struct Presentation {
     missing: Vec<String>,
     /// Whether the bookmark shown had its diagram open.
     diagram: bool,
+    /// The bookmark's images, as textures.
+    pub images: Vec<egui::TextureHandle>,
 }
 
 impl Presentation {
@@ -692,6 +707,7 @@ impl QuartierApp {
                     text: String::new(),
                     missing: Vec::new(),
                     diagram: false,
+                    images: Vec::new(),
                 });
                 self.stories_window.open = false;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
@@ -702,7 +718,7 @@ impl QuartierApp {
     }
 
     /// One slide on (+1) or back (−1); the bookmark's view is shown.
-    pub(super) fn step_slide(&mut self, step: i64) {
+    pub(super) fn step_slide(&mut self, ctx: &egui::Context, step: i64) {
         let Some(p) = &mut self.presentation else { return };
         let next = (p.slide as i64 + step).clamp(0, p.len() as i64 - 1) as usize;
         if next == p.slide {
@@ -716,10 +732,19 @@ impl QuartierApp {
             Ok(b) => {
                 self.restore_view(&name, &b.view);
                 let missing = self.state.atlas.missing_in_view(&b.view).unwrap_or_default();
+                let images = self
+                    .state
+                    .atlas
+                    .bookmark_images(&name)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|i| texture(ctx, i))
+                    .collect();
                 if let Some(p) = &mut self.presentation {
                     p.text = b.text;
                     p.missing = missing;
                     p.diagram = b.view.panes.iter().any(|x| x == "diagram");
+                    p.images = images;
                 }
             }
             Err(e) => {
@@ -727,6 +752,7 @@ impl QuartierApp {
                     p.text = String::new();
                     p.missing = vec![e.to_string()];
                     p.diagram = false;
+                    p.images = Vec::new();
                 }
             }
         }
@@ -777,7 +803,7 @@ impl QuartierApp {
             0 => p.story.name.clone(),
             n => p.story.bookmarks.get(n - 1).cloned().unwrap_or_default(),
         };
-        let (text, missing, diagram) = (p.text.clone(), p.missing.clone(), p.diagram);
+        let (text, missing, diagram, images) = (p.text.clone(), p.missing.clone(), p.diagram, p.images.clone());
         let (intro, byline) = (
             p.story.intro.clone(),
             [self.state.info.name.as_str(), p.story.author.as_str()]
@@ -864,6 +890,13 @@ impl QuartierApp {
                     .auto_shrink([false, true])
                     .show(ui, |ui| {
                         text_ui(ui, &text, 20.0);
+                        for image in &images {
+                            ui.add(
+                                egui::Image::new(image)
+                                    .max_width(ui.available_width())
+                                    .max_height(220.0),
+                            );
+                        }
                         if !missing.is_empty() {
                             ui.add_space(8.0);
                             ui.colored_label(

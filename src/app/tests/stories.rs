@@ -128,6 +128,11 @@ fn story_app() -> (tempfile::TempDir, QuartierApp) {
             .save_bookmark(name, &view, &format!("## {name}\n\nText zu **{name}**."), "A. Planerin")
             .unwrap();
     }
+    // The first has an image.
+    let mut state = atlas.bookmark_state("Kinderarmut").unwrap().unwrap();
+    let icon = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/icon.png")).unwrap();
+    state.images = vec![quartier_core::store::BookmarkImage::new("icon.png", icon).unwrap()];
+    atlas.put_bookmark("Kinderarmut", Some(&state)).unwrap();
     atlas
         .save_story(
             "Ausschuss",
@@ -172,6 +177,12 @@ fn a_story_of_three_bookmarks_is_presented_with_the_arrow_keys_and_esc_goes_back
         assert_eq!(app.state.choice.indicator.as_deref(), Some(indicator));
         assert_eq!(app.state.level_name(), level);
         assert!(h.query_by_label(&format!("{} / 4", slide + 1)).is_some());
+        let images = app.presentation.as_ref().unwrap().images.len();
+        assert_eq!(
+            images,
+            usize::from(slide == 1),
+            "the image of the first bookmark on its slide"
+        );
     }
     // The slide: its title, its text (bold as bold), the live map with its legend, the
     // source and date.
