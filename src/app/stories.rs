@@ -433,7 +433,7 @@ impl StoriesWindow {
         let mut open = self.open;
         egui::Window::new(tr("Lesezeichen und Storys"))
             .open(&mut open)
-            .default_size([900.0, 560.0])
+            .default_size([1040.0, 600.0])
             .show(ctx, |ui| {
                 if let Some(m) = &self.message {
                     ui.colored_label(RED, m);
