@@ -421,6 +421,12 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "release",
+            json(&["release", a, "--indicators", "s4", "--levels", "Bezirksregion"]),
+        ),
+        ("publish --check", json(&["publish", a, "--check"])),
+        ("publish", json(&["publish", a, "--out", s(&dir.path().join("web"))])),
+        (
             "export map",
             json(&[
                 "export",

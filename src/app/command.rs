@@ -44,6 +44,8 @@ pub enum OpenDialog {
     EditBookmark(String, bool),
     /// *Lesezeichen und Storys*.
     Stories,
+    /// *Veröffentlichen*: releases and the public bundle.
+    Publish,
     /// A story's handout, saved through the save dialog.
     StoryExport(String, quartier_core::story::HandoutFormat),
     /// Delete or rename what the atlas holds.
@@ -72,6 +74,8 @@ pub enum Work {
     Profiles(quartier_core::report::profiles::ProfilesRequest, std::path::PathBuf),
     /// A story's handout (PDF or PowerPoint) written to the path; `true`: internal.
     StoryExport(String, std::path::PathBuf, bool),
+    /// The public bundle of everything released, written to the folder.
+    Publish(std::path::PathBuf),
 }
 
 /// One user action.
@@ -330,6 +334,7 @@ impl super::QuartierApp {
             Work::Delete(_) => self.manage_job.as_ref().map(|j| j.title.clone()),
             Work::Profiles(..) => self.report_job.as_ref().map(|j| j.title.clone()),
             Work::StoryExport(..) => self.story_job.as_ref().map(|j| j.title.clone()),
+            Work::Publish(_) => self.publish_job.as_ref().map(|j| j.title.clone()),
         };
         if let Some(title) = running {
             self.state.session.notice = Some(format!(
@@ -365,6 +370,11 @@ impl super::QuartierApp {
                     ctx,
                     move |atlas, _| deletion.run(atlas),
                 ))
+            }
+            Work::Publish(out) => {
+                self.publish_job = Some(Job::start("Veröffentlichen", path, ctx, move |atlas, progress| {
+                    Ok(quartier_core::publish::write_bundle(atlas, &out, progress)?)
+                }))
             }
             Work::StoryExport(story, out, intern) => {
                 self.story_job = Some(Job::start("Handout", path, ctx, move |atlas, progress| {
@@ -412,6 +422,7 @@ impl super::QuartierApp {
                 }
             }
             OpenDialog::Stories => self.stories_window.open = true,
+            OpenDialog::Publish => self.publish_window.open_for(w),
             OpenDialog::StoryExport(name, format) => self.save_dialog.open_for_story(&name, format, w),
             OpenDialog::Settings => self.settings_dialog.open_with(&self.base_settings, self.english),
             OpenDialog::About => self.about_open = true,

@@ -14,6 +14,25 @@ use super::jobs::Job;
 use super::state::Workbench;
 use std::collections::VecDeque;
 
+/// What a release concerns.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Released {
+    /// An indicator on a level.
+    Indicator {
+        /// Indicator key.
+        key: String,
+        /// Level name.
+        level: String,
+    },
+    /// A POI category, or one of its attributes.
+    Pois {
+        /// The category.
+        category: String,
+        /// The attribute (`None`: the category as a whole).
+        attribute: Option<String>,
+    },
+}
+
 /// One change, with what it replaced.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Edit {
@@ -80,6 +99,16 @@ pub enum Edit {
         /// After.
         after: Option<Box<Story>>,
     },
+    /// A release for publication given or taken back: an indicator on a level, a POI
+    /// category (`attribute` `None`) or one of its attributes.
+    Release {
+        /// What: an indicator key or a POI category.
+        what: Released,
+        /// Released (`true`) or taken back.
+        release: bool,
+        /// Who (for the audit log).
+        who: String,
+    },
     /// A level's name.
     RenameLevel {
         /// The name before.
@@ -105,6 +134,21 @@ impl Edit {
             Edit::AreaText { area, .. } => format!("Profiltext {area}"),
             Edit::Bookmark { name, .. } => format!("Lesezeichen „{name}“"),
             Edit::Story { name, .. } => format!("Story „{name}“"),
+            Edit::Release { what, release, .. } => format!(
+                "{} {}",
+                if *release { "Freigabe" } else { "Rücknahme" },
+                match what {
+                    Released::Indicator { key, level } => format!("{key} auf {level}"),
+                    Released::Pois {
+                        category,
+                        attribute: None,
+                    } => category.clone(),
+                    Released::Pois {
+                        category,
+                        attribute: Some(a),
+                    } => format!("{category}: {a}"),
+                }
+            ),
         }
     }
 
@@ -162,6 +206,25 @@ impl Edit {
                 } else {
                     let now = after.as_ref().map_or(name.as_str(), |a| a.name.as_str());
                     atlas.put_story(now, before.as_deref())?;
+                }
+            }
+            Edit::Release { what, release, who } => {
+                // Undone, a release is taken back (and the other way round): the window
+                // only offers what is not so already.
+                let unrelease = *release != forward;
+                match what {
+                    Released::Indicator { key, level } => {
+                        atlas.release_indicators(
+                            std::slice::from_ref(key),
+                            std::slice::from_ref(level),
+                            unrelease,
+                            who,
+                        )?;
+                    }
+                    Released::Pois { category, attribute } => {
+                        let attributes: Vec<String> = attribute.iter().cloned().collect();
+                        atlas.release_poi_category(category, &attributes, unrelease, who)?;
+                    }
                 }
             }
             Edit::RenameLevel { from, to } if forward => atlas.rename_level(from, to)?,

@@ -31,6 +31,30 @@ pub fn tr(de: &'static str) -> &'static str {
 
 /// German → English.
 const TRANSLATIONS: &[(&str, &str)] = &[
+    ("Veröffentlichen …", "Publish …"),
+    ("Veröffentlichen", "Publish"),
+    (
+        "Nur was hier freigegeben ist, verlässt den Rechner – geheim gehalten wie jede Ausgabe.",
+        "Only what is released here leaves the computer – suppressed like every output.",
+    ),
+    ("Indikatoren je Ebene freigeben", "Release indicators per level"),
+    ("Einrichtungen freigeben", "Release facilities"),
+    ("Zielordner", "Target folder"),
+    ("Bündel schreiben", "Write bundle"),
+    ("Erst Indikatoren freigeben", "Release indicators first"),
+    ("Intern, nie veröffentlicht", "Internal, never published"),
+    ("Name und Lage", "Name and location"),
+    ("Was den Rechner verlässt", "What leaves the computer"),
+    ("Noch nichts freigegeben.", "Nothing released yet."),
+    ("Zeiträume", "Periods"),
+    ("geheim gehalten", "suppressed"),
+    ("keine Werte", "no values"),
+    ("Zellen", "cells"),
+    ("Story", "Story"),
+    (
+        "Veröffentlichen abgebrochen; nichts geschrieben",
+        "Publishing cancelled; nothing written",
+    ),
     ("Löschen", "Delete"),
     ("Öffnen", "Open"),
     (

@@ -109,6 +109,9 @@ impl QuartierApp {
                         command(Command::Open(OpenDialog::Import(kind)));
                     }
                 }
+                if ui.button(tr("Veröffentlichen …")).clicked() {
+                    command(Command::Open(OpenDialog::Publish));
+                }
                 if ui.button(tr("Quartiersprofile …")).clicked() {
                     command(Command::Open(OpenDialog::Export(super::save::Export::Profiles)));
                 }

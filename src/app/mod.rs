@@ -20,6 +20,7 @@ pub mod map;
 mod menu;
 mod palette;
 mod panes;
+mod publish;
 mod save;
 mod settings;
 pub mod shell;
@@ -187,6 +188,9 @@ pub struct QuartierApp {
     before_presentation: Option<quartier_core::store::BookmarkView>,
     /// The running handout of a story.
     story_job: Option<jobs::Job<quartier_core::story::StoryExport>>,
+    /// *Veröffentlichen* and the bundle being written.
+    publish_window: publish::PublishWindow,
+    publish_job: Option<jobs::Job<quartier_core::publish::BundleSummary>>,
     /// The interface in English.
     english: bool,
     /// What the user asked for this frame, carried out after it ([`command`]).
@@ -254,6 +258,8 @@ impl QuartierApp {
             presentation: None,
             before_presentation: None,
             story_job: None,
+            publish_window: publish::PublishWindow::default(),
+            publish_job: None,
             english,
             commands: Vec::new(),
             atlas_requests: Vec::new(),
@@ -329,6 +335,7 @@ impl QuartierApp {
         self.poll_report();
         self.poll_history(&ctx);
         self.poll_story_export();
+        self.poll_publish();
         if now - self.changes_checked > 0.5 {
             self.changes_checked = now;
             self.notice_outside_changes();
@@ -433,6 +440,7 @@ impl QuartierApp {
         dialogs::about_ui(&ctx, &mut self.about_open);
         self.area_report.ui(&ctx, &mut self.commands);
         self.stories_window.ui(&ctx, &self.state, &mut self.commands);
+        self.publish_window.ui(&ctx, &self.state, &mut self.commands);
         self.save_dialog.ui(&ctx, &mut self.state);
         if let Some(work) = self.save_dialog.work.take() {
             self.commands.push(command::Command::Run(work));
@@ -468,6 +476,9 @@ impl QuartierApp {
             job.ui(&ctx);
         }
         if let Some(job) = &self.story_job {
+            job.ui(&ctx);
+        }
+        if let Some(job) = &self.publish_job {
             job.ui(&ctx);
         }
         if let Some(request) = self.analyses.ui(&ctx, &self.state) {
@@ -649,6 +660,25 @@ impl QuartierApp {
             )
         });
         self.take_written(written, tr("Handout abgebrochen; nichts geschrieben"));
+    }
+
+    /// Takes the result of writing the public bundle.
+    fn poll_publish(&mut self) {
+        let Some(outcome) = self.publish_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.publish_job = None;
+        let written = outcome.map(|b| {
+            format!(
+                "Bündel Version {} nach {} geschrieben: {} Dateien, {} Reihen, {} Zellen geheim gehalten (k. A.)",
+                b.version,
+                b.dir,
+                b.files,
+                b.plan.series.len(),
+                b.plan.series.iter().map(|s| s.suppressed_cells).sum::<usize>()
+            )
+        });
+        self.take_written(written, tr("Veröffentlichen abgebrochen; nichts geschrieben"));
     }
 
     /// The notice of a job that wrote a file (what it wrote), was cancelled (nothing written)

@@ -13,9 +13,9 @@
 //! | [`manage`] | `delete indicator|level|pois`, `rename level` |
 //! | [`report`] | `report area|profiles|template|text` |
 //! | [`story`] | `bookmark add|list`, `story add|list|export` |
+//! | [`publish`] | `release`, `publish` |
 //!
-//! The verbs still to come get rooms of their own beside these: `report`, `publish`,
-//! `release`, `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
+//! The verb still to come gets a room of its own beside these: `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
 //! one variant in [`Command`], one arm in [`run`], a test that passes each of its flags
 //! (`tests/cli_flags.rs` checks that), and its JSON in the README.
 //!
@@ -30,6 +30,7 @@ pub mod export;
 pub mod german;
 pub mod import;
 pub mod manage;
+pub mod publish;
 pub mod report;
 pub mod story;
 
@@ -97,6 +98,10 @@ pub enum Command {
     /// Storys: Lesezeichen in Reihenfolge mit Einleitung; als Handout (PDF, PowerPoint).
     #[command(subcommand)]
     Story(story::StoryCommand),
+    /// Freigabe zur Veröffentlichung: Indikatoren je Ebene, Einrichtungsarten mit Merkmalen, Storys.
+    Release(publish::ReleaseArgs),
+    /// Das öffentliche Bündel schreiben (mit --check nur zeigen, was den Rechner verließe).
+    Publish(publish::PublishArgs),
     /// Öffnet die App mit einem Atlas.
     Open(atlas::OpenArgs),
 }
@@ -122,6 +127,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Rename(a) => a.run(),
         Command::Bookmark(a) => a.run(),
         Command::Story(a) => a.run(),
+        Command::Release(a) => a.run(),
+        Command::Publish(a) => a.run(),
         Command::Open(a) => crate::app::run(a.atlas, a.present),
     }
 }

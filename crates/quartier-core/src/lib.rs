@@ -27,6 +27,7 @@ pub mod keys;
 pub mod model;
 pub mod numbers;
 pub mod progress;
+pub mod publish;
 pub mod reference;
 pub mod report;
 pub mod sample;

@@ -14,6 +14,7 @@ mod dialogs;
 mod frames;
 mod manage;
 mod outside;
+mod publish;
 mod shell;
 mod stories;
 
@@ -287,6 +288,7 @@ fn wait_for_jobs(h: &mut Harness<'static, QuartierApp>) {
         || h.state().manage_job.is_some()
         || h.state().report_job.is_some()
         || h.state().story_job.is_some()
+        || h.state().publish_job.is_some()
         || h.state().geometry_job.is_some()
         || h.state().history.is_busy()
     {

@@ -127,7 +127,8 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
     {
         Some(id) => id,
         None => {
-            tx.execute("INSERT INTO poi_category(name) VALUES (?1)", [category])?;
+            // Not public until released (`quartier release --poi-category`).
+            tx.execute("INSERT INTO poi_category(name, public) VALUES (?1, 0)", [category])?;
             tx.last_insert_rowid()
         }
     };

@@ -6,6 +6,7 @@
 mod cache;
 mod manage;
 mod profiles;
+mod release;
 pub mod schema;
 mod series;
 mod stories;
@@ -13,6 +14,7 @@ mod stories;
 pub use cache::{merged_roles, Column, MergedArea, MergedRole, Series};
 pub use manage::{AtlasProperties, Presentation, Removal};
 pub use profiles::{AreaText, ProfileSection, ProfileTemplate, DEFAULT_TEMPLATE};
+pub use release::{ReleaseChange, ReleasedPoiCategory, ALWAYS_PUBLIC_POI_FIELDS, POI_FIELDS};
 pub use stories::{Bookmark, BookmarkImage, BookmarkState, BookmarkView, Story};
 
 use std::collections::{BTreeMap, HashMap};
@@ -357,6 +359,28 @@ impl Atlas {
         Ok(self.conn.busy_timeout(wait)?)
     }
 
+    /// Runs `work` as one transaction: everything it writes is kept when it succeeds and
+    /// nothing when it fails (the engine's writes inside it are savepoints).
+    pub(crate) fn atomically<T>(&mut self, work: impl FnOnce(&mut Atlas) -> Result<T>) -> Result<T> {
+        self.refuse_if_read_only()?;
+        let outer = self.conn.is_autocommit();
+        self.conn.execute_batch(if outer {
+            "BEGIN IMMEDIATE"
+        } else {
+            "SAVEPOINT gemeinsam"
+        })?;
+        let outcome = work(self);
+        self.cache.get_mut().clear();
+        let end = match (&outcome, outer) {
+            (Ok(_), true) => "COMMIT",
+            (Ok(_), false) => "RELEASE gemeinsam",
+            (Err(_), true) => "ROLLBACK",
+            (Err(_), false) => "ROLLBACK TO gemeinsam; RELEASE gemeinsam",
+        };
+        self.conn.execute_batch(end)?;
+        outcome
+    }
+
     /// Runs `work` (an import, say) and then undoes everything it wrote: the dry run behind
     /// "Prüfen" in the import dialogs, which shows the summary or the problems before
     /// anything is stored. Every write of the engine is a savepoint, so they nest in this one.
@@ -431,6 +455,13 @@ impl Atlas {
     /// The file this atlas lives in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The time now, UTC, ISO 8601 (as the atlas stamps its rows).
+    pub fn now_utc(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')", [], |r| r.get(0))?)
     }
 
     /// The schema version of the open file.
@@ -1206,9 +1237,14 @@ fn read_merged_areas(conn: &Connection, level_id: i64, position: &cache::Positio
 }
 
 pub(crate) fn log(tx: &Connection, action: &str, detail: &str) -> Result<()> {
+    log_by(tx, action, detail, "")
+}
+
+/// A line in the audit log naming who acted (releases).
+pub(crate) fn log_by(tx: &Connection, action: &str, detail: &str, who: &str) -> Result<()> {
     tx.execute(
-        "INSERT INTO audit_log(action, detail) VALUES (?1, ?2)",
-        params![action, detail],
+        "INSERT INTO audit_log(action, detail, who) VALUES (?1, ?2, ?3)",
+        params![action, detail, who],
     )?;
     Ok(())
 }

@@ -225,6 +225,27 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX story_bookmark_by_bookmark ON story_bookmark(bookmark_id);
     "#,
+    // Version 9: release for publication. An indicator is released per level (public at
+    // Bezirk level, internal at Baublock level); a POI category as a whole, and of its
+    // attributes only those named; who released what and when is in the audit log, which
+    // now names who acted. Nothing is public until it is released: the old default of
+    // `poi_category.public` (1) is taken back, and `indicator.public` (never set by any
+    // version) gives way to the table.
+    r#"
+    INSERT OR REPLACE INTO schema_note VALUES (9, 'Freigabe zur Veröffentlichung');
+    CREATE TABLE indicator_release (
+        indicator_id INTEGER NOT NULL REFERENCES indicator(id) ON DELETE CASCADE,
+        level_id INTEGER NOT NULL REFERENCES spatial_level(id) ON DELETE CASCADE,
+        PRIMARY KEY (indicator_id, level_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE poi_attribute_release (
+        category_id INTEGER NOT NULL REFERENCES poi_category(id) ON DELETE CASCADE,
+        attribute TEXT NOT NULL,
+        PRIMARY KEY (category_id, attribute)
+    ) WITHOUT ROWID;
+    UPDATE poi_category SET public = 0;
+    ALTER TABLE audit_log ADD COLUMN who TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -533,7 +533,8 @@ impl Atlas {
         Ok(before)
     }
 
-    /// The indicators a story shows that are not released for publication, by key.
+    /// The indicators a story shows that are not released for publication on the level
+    /// its bookmark shows them, by key.
     pub fn unreleased_in_story(&self, story: &Story) -> Result<Vec<String>> {
         let mut keys: Vec<String> = Vec::new();
         for name in &story.bookmarks {
@@ -544,14 +545,7 @@ impl Atlas {
                 .chain(view.second_indicator.iter())
                 .chain(view.column_indicator.iter());
             for key in shown {
-                if keys.contains(key) {
-                    continue;
-                }
-                let public: Option<bool> = self
-                    .conn
-                    .query_row("SELECT public FROM indicator WHERE key = ?1", [key], |r| r.get(0))
-                    .optional()?;
-                if public != Some(true) {
+                if !keys.contains(key) && !self.is_released(key, &view.level)? {
                     keys.push(key.clone());
                 }
             }
