@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use common::*;
 use quartier_core::analysis::classify::{classify_series, Method, SMALL_AREA_LABEL};
-use quartier_core::analysis::suppress::{protect_hierarchy, suppress, Cell, Reason, SuppressRequest, SuppressionRules};
+use quartier_core::analysis::suppress::{
+    attacker_bounds, protect_hierarchy, suppress, Cell, Hidden, Reason, SuppressRequest, SuppressionRules,
+};
 use quartier_core::analysis::MinPopulation;
 use quartier_core::sample::build_sample_atlas;
 use quartier_core::store::IndicatorUpdate;
@@ -179,6 +181,257 @@ fn no_suppressed_cell_is_recoverable_on_generated_hierarchies() {
         "the generated cases need secondary suppression: {secondary_total}"
     );
     assert!(naive_leaks > 100, "primary suppression alone must leak: {naive_leaks}");
+}
+
+#[test]
+fn no_small_count_is_narrowed_down_to_the_threshold_on_generated_hierarchies() {
+    let rules = SuppressionRules::default();
+    let mut narrowed_before = 0;
+    for seed in 1..=300 {
+        let (parent, cells) = generated(seed);
+        let hidden = protect_hierarchy(&parent, &cells, &rules);
+        let bounds = attacker_bounds(&parent, &cells, &hidden);
+        for (i, h) in hidden.iter().enumerate() {
+            if h.is_some_and(|h| h.reason == Reason::Primary) {
+                assert!(
+                    bounds[i].1 > 3.0,
+                    "seed {seed}: cell {i} known to lie in {:?}",
+                    bounds[i]
+                );
+            }
+        }
+        // Without the narrowing step (exact recovery prevented only), some would be.
+        narrowed_before += exposed_without_narrowing(&parent, &cells, &rules);
+    }
+    assert!(
+        narrowed_before > 10,
+        "the generated cases need the narrowing step: {narrowed_before}"
+    );
+}
+
+/// Small counts an attacker narrows down to the threshold when only exact recovery is
+/// prevented: each primary cell's siblings hidden by the old rule alone.
+fn exposed_without_narrowing(parent: &[Option<usize>], cells: &[Cell], rules: &SuppressionRules) -> usize {
+    let hidden = protect_hierarchy(parent, cells, rules);
+    // Take back every secondary cell added for narrowing: those that protect a primary cell
+    // whose equation already had two unknowns without them.
+    let mut old = hidden.clone();
+    for i in 0..cells.len() {
+        if let Some(Hidden {
+            reason: Reason::Secondary,
+            protects: Some(p),
+            within: Some(eq),
+        }) = hidden[i]
+        {
+            let unknowns = std::iter::once(eq)
+                .chain((0..cells.len()).filter(|&c| parent[c] == Some(eq)))
+                .filter(|&c| c != i && (hidden[c].is_some() || cells[c] == Cell::Unknown))
+                .count();
+            if unknowns >= 2 && hidden[p].is_some_and(|h| h.reason == Reason::Primary) {
+                old[i] = None;
+            }
+        }
+    }
+    let bounds = attacker_bounds(parent, cells, &old);
+    (0..cells.len())
+        .filter(|&i| old[i].is_some_and(|h| h.reason == Reason::Primary) && bounds[i].1 <= 3.0)
+        .count()
+}
+
+/// A tiny table: a published root, 2 to 4 children, each with 0 to 3 children of its own;
+/// leaf counts from 0 to 7, so that small counts are common.
+fn tiny(seed: u64) -> (Vec<Option<usize>>, Vec<Cell>) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut parent = vec![None];
+    let mut leaves = Vec::new();
+    for _ in 0..2 + next(3) {
+        parent.push(Some(0));
+        let child = parent.len() - 1;
+        let grandchildren = next(4);
+        if grandchildren == 0 {
+            leaves.push(child);
+        }
+        for _ in 0..grandchildren {
+            parent.push(Some(child));
+            leaves.push(parent.len() - 1);
+        }
+    }
+    let mut value = vec![0.0; parent.len()];
+    for &leaf in &leaves {
+        value[leaf] = next(8) as f64;
+    }
+    for i in (1..parent.len()).rev() {
+        if let Some(p) = parent[i] {
+            value[p] += value[i];
+        }
+    }
+    (parent, value.into_iter().map(Cell::Value).collect())
+}
+
+/// The exact range of every hidden cell by enumeration: each hidden leaf takes every whole
+/// number up to its nearest published ancestor, the hidden inner cells follow as sums, and
+/// an assignment counts when every published sum holds. `None` when there are too many.
+fn enumerated_bounds(parent: &[Option<usize>], cells: &[Cell], hidden: &[Option<Hidden>]) -> Option<Vec<(f64, f64)>> {
+    let n = cells.len();
+    let has_children = |i: usize| (0..n).any(|c| parent[c] == Some(i));
+    let value = |i: usize| match cells[i] {
+        Cell::Value(v) => v,
+        _ => 0.0,
+    };
+    let free: Vec<usize> = (0..n).filter(|&i| hidden[i].is_some() && !has_children(i)).collect();
+    let cap = |i: usize| {
+        let mut a = parent[i];
+        while let Some(p) = a {
+            if hidden[p].is_none() {
+                return value(p) as u64;
+            }
+            a = parent[p];
+        }
+        40
+    };
+    let caps: Vec<u64> = free.iter().map(|&i| cap(i)).collect();
+    if caps.iter().map(|c| c + 1).product::<u64>() > 200_000 {
+        return None;
+    }
+    let mut bounds = vec![(f64::INFINITY, f64::NEG_INFINITY); n];
+    let mut choice = vec![0u64; free.len()];
+    loop {
+        let mut v: Vec<f64> = (0..n)
+            .map(|i| if hidden[i].is_some() { 0.0 } else { value(i) })
+            .collect();
+        for (k, &i) in free.iter().enumerate() {
+            v[i] = choice[k] as f64;
+        }
+        // Hidden inner cells as sums of their children, deepest first (children have higher indices).
+        for i in (0..n).rev() {
+            if hidden[i].is_some() && has_children(i) {
+                v[i] = (0..n).filter(|&c| parent[c] == Some(i)).map(|c| v[c]).sum();
+            }
+        }
+        let consistent = (0..n)
+            .filter(|&i| has_children(i))
+            .all(|i| ((0..n).filter(|&c| parent[c] == Some(i)).map(|c| v[c]).sum::<f64>() - v[i]).abs() < 1e-9);
+        if consistent {
+            for i in 0..n {
+                bounds[i] = (bounds[i].0.min(v[i]), bounds[i].1.max(v[i]));
+            }
+        }
+        // Next assignment.
+        let mut k = 0;
+        loop {
+            if k == free.len() {
+                return Some(bounds);
+            }
+            if choice[k] < caps[k] {
+                choice[k] += 1;
+                break;
+            }
+            choice[k] = 0;
+            k += 1;
+        }
+    }
+}
+
+#[test]
+fn the_attacker_bounds_are_the_exact_ranges_and_the_loss_is_measured_against_the_optimum() {
+    let rules = SuppressionRules::default();
+    let (mut checked, mut compared, mut ours, mut best) = (0, 0, (0usize, 0.0), (0usize, 0.0));
+    for seed in 1..=400 {
+        let (parent, cells) = tiny(seed);
+        let hidden = protect_hierarchy(&parent, &cells, &rules);
+        let Some(exact) = enumerated_bounds(&parent, &cells, &hidden) else {
+            continue;
+        };
+        let bounds = attacker_bounds(&parent, &cells, &hidden);
+        for i in (0..cells.len()).filter(|&i| hidden[i].is_some()) {
+            if bounds[i].1.is_infinite() {
+                // Unbounded (a hidden root): the enumeration reaches its own cap.
+                assert_eq!(bounds[i].0, exact[i].0, "seed {seed}: cell {i}");
+                assert!(exact[i].1 >= 40.0, "seed {seed}: cell {i}: {:?}", exact[i]);
+            } else {
+                assert_eq!(bounds[i], exact[i], "seed {seed}: cell {i}, {cells:?} {hidden:?}");
+            }
+        }
+        checked += 1;
+        // Valid: no hidden cell exactly known, no small count known to be at most 3.
+        let valid = |h: &[Option<Hidden>]| {
+            let b = attacker_bounds(&parent, &cells, h);
+            (0..cells.len()).all(|i| match h[i] {
+                None => true,
+                Some(x) => b[i].0 < b[i].1 && (x.reason != Reason::Primary || b[i].1 > 3.0),
+            })
+        };
+        assert!(valid(&hidden), "seed {seed}");
+        let value = |i: usize| match cells[i] {
+            Cell::Value(v) => v,
+            _ => 0.0,
+        };
+        let secondary: Vec<usize> = (0..cells.len())
+            .filter(|&i| hidden[i].is_some_and(|h| h.reason == Reason::Secondary))
+            .collect();
+        // The optimum: the fewest (then smallest) published cells to add to the primary ones.
+        let candidates: Vec<usize> = (0..cells.len())
+            .filter(|&i| hidden[i].is_none_or(|h| h.reason == Reason::Secondary))
+            .collect();
+        if candidates.len() > 11 {
+            continue;
+        }
+        compared += 1;
+        ours.0 += secondary.len();
+        ours.1 += secondary.iter().map(|&i| value(i)).sum::<f64>();
+        let primary: Vec<Option<Hidden>> = hidden
+            .iter()
+            .map(|h| h.filter(|h| h.reason == Reason::Primary))
+            .collect();
+        let mut optimum: Option<(usize, f64)> = None;
+        for mask in 0u32..1 << candidates.len() {
+            let mut h = primary.clone();
+            for (k, &c) in candidates.iter().enumerate() {
+                if mask & (1 << k) != 0 {
+                    h[c] = Some(Hidden {
+                        reason: Reason::Secondary,
+                        protects: None,
+                        within: None,
+                    });
+                }
+            }
+            let cost = (
+                mask.count_ones() as usize,
+                candidates
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| mask & (1 << k) != 0)
+                    .map(|(_, &c)| value(c))
+                    .sum::<f64>(),
+            );
+            if optimum.is_some_and(|o| (cost.0, cost.1) >= o) || !valid(&h) {
+                continue;
+            }
+            optimum = Some(cost);
+        }
+        let optimum = optimum.unwrap_or((0, 0.0));
+        assert!(secondary.len() >= optimum.0, "seed {seed}: fewer than the optimum?");
+        best.0 += optimum.0;
+        best.1 += optimum.1;
+    }
+    assert!(checked > 300, "{checked}");
+    println!(
+        "Informationsverlust (sekundär geheim gehaltene Zellen) auf {compared} von {checked} kleinen Tabellen: \
+         {} Zellen mit Summe {} gegen das Optimum {} Zellen mit Summe {} (Faktor {:.2} bzw. {:.2})",
+        ours.0,
+        ours.1,
+        best.0,
+        best.1,
+        ours.0 as f64 / best.0.max(1) as f64,
+        ours.1 / best.1.max(1.0)
+    );
+    assert!(ours.0 as f64 <= 1.6 * best.0 as f64, "{ours:?} against {best:?}");
 }
 
 #[test]

@@ -10,6 +10,11 @@
 //!   sibling), until no equation has exactly one unknown. On a hierarchy that is enough: the
 //!   unknowns then form chains and cycles that no linear combination of published figures
 //!   resolves (tested by brute force on generated hierarchies).
+//! - **Narrowing:** an attacker who combines every published sum learns an interval for
+//!   each hidden count ([`attacker_bounds`]); two hidden siblings of 1 and 2 under a
+//!   published 3 are each known to be at most 3. Cells are hidden next to a small count until
+//!   the upper end of its interval exceeds the threshold (τ-ARGUS's protection interval, here
+//!   its upper protection level).
 //! - **Derived:** a share or rate is suppressed wherever its numerator or denominator is,
 //!   and where no numerator is stored, the count implied by share × denominator goes through
 //!   the same primary and secondary rules.
@@ -78,12 +83,7 @@ pub struct Hidden {
 /// cells are `None` but count as unknown.
 pub fn protect_hierarchy(parent: &[Option<usize>], cells: &[Cell], rules: &SuppressionRules) -> Vec<Option<Hidden>> {
     let n = cells.len();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, p) in parent.iter().enumerate() {
-        if let Some(p) = *p {
-            children[p].push(i);
-        }
-    }
+    let children = children_of(parent);
     let mut hidden: Vec<Option<Hidden>> = cells
         .iter()
         .map(|c| match c {
@@ -100,24 +100,98 @@ pub fn protect_hierarchy(parent: &[Option<usize>], cells: &[Cell], rules: &Suppr
             _ => None,
         })
         .collect();
+    let value = |i: usize| match cells[i] {
+        Cell::Value(v) => v,
+        _ => f64::INFINITY,
+    };
     let unknown = |hidden: &[Option<Hidden>], i: usize| hidden[i].is_some() || cells[i] == Cell::Unknown;
-    // Equations to check: every node with children. A newly suppressed cell puts the
-    // equations it appears in (its own and its parent's) back on the list.
-    let mut pending: Vec<usize> = (0..n).filter(|&i| !children[i].is_empty()).collect();
+    close_equations(
+        parent,
+        &children,
+        cells,
+        &mut hidden,
+        (0..n).filter(|&i| !children[i].is_empty()).collect(),
+    );
+    // Narrowing: an attacker who combines every published sum bounds each hidden count by
+    // an interval. A small count whose upper bound is still at most the threshold is known
+    // to be small ("both at most 3"), so more cells are hidden next to it until its upper
+    // bound exceeds the threshold: the smallest published sibling that is enough, else the
+    // largest, else the parent.
+    for _ in 0..n {
+        let bounds = attacker_bounds(parent, cells, &hidden);
+        let exposed = (0..n).find(|&i| {
+            matches!(hidden[i], Some(h) if h.reason == Reason::Primary) && bounds[i].1 <= rules.threshold as f64 + 1e-9
+        });
+        let Some(i) = exposed else { break };
+        let need = rules.threshold as f64 + 1.0 - bounds[i].1;
+        let Some(eq) = parent[i] else { break };
+        let siblings: Vec<usize> = children[eq].iter().copied().filter(|&c| !unknown(&hidden, c)).collect();
+        let by_value = |a: &usize, b: &usize| value(*a).total_cmp(&value(*b)).then(a.cmp(b));
+        let enough = siblings.iter().copied().filter(|&c| value(c) >= need).min_by(by_value);
+        let largest = siblings.iter().copied().max_by(by_value);
+        let chosen = enough
+            .or(largest)
+            .or_else(|| (!unknown(&hidden, eq)).then_some(eq))
+            .or_else(|| {
+                // Everything in its own equation is hidden: open the parent's equation.
+                let up = parent[eq]?;
+                children[up]
+                    .iter()
+                    .copied()
+                    .filter(|&c| c != eq && !unknown(&hidden, c))
+                    .min_by(by_value)
+            });
+        let Some(chosen) = chosen else { break };
+        hidden[chosen] = Some(Hidden {
+            reason: Reason::Secondary,
+            protects: Some(i),
+            within: Some(eq),
+        });
+        let mut again = vec![eq];
+        again.extend(parent[chosen]);
+        if !children[chosen].is_empty() {
+            again.push(chosen);
+        }
+        close_equations(parent, &children, cells, &mut hidden, again);
+    }
+    hidden
+}
+
+fn children_of(parent: &[Option<usize>]) -> Vec<Vec<usize>> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); parent.len()];
+    for (i, p) in parent.iter().enumerate() {
+        if let Some(p) = *p {
+            children[p].push(i);
+        }
+    }
+    children
+}
+
+/// Secondary suppression against exact recovery: no equation (node = Σ children) may have
+/// exactly one unknown. `pending` are the equations to check first; a newly suppressed cell
+/// puts the equations it appears in back on the list.
+fn close_equations(
+    parent: &[Option<usize>],
+    children: &[Vec<usize>],
+    cells: &[Cell],
+    hidden: &mut [Option<Hidden>],
+    mut pending: Vec<usize>,
+) {
+    let unknown = |hidden: &[Option<Hidden>], i: usize| hidden[i].is_some() || cells[i] == Cell::Unknown;
+    let value = |i: usize| match cells[i] {
+        Cell::Value(v) => v,
+        _ => f64::INFINITY,
+    };
     while let Some(eq) = pending.pop() {
         let members = std::iter::once(eq).chain(children[eq].iter().copied());
-        let unknowns: Vec<usize> = members.filter(|&i| unknown(&hidden, i)).collect();
+        let unknowns: Vec<usize> = members.filter(|&i| unknown(hidden, i)).collect();
         let [lonely] = unknowns[..] else { continue };
-        let value = |i: usize| match cells[i] {
-            Cell::Value(v) => v,
-            _ => f64::INFINITY,
-        };
         let sibling = children[eq]
             .iter()
             .copied()
-            .filter(|&c| !unknown(&hidden, c))
+            .filter(|&c| !unknown(hidden, c))
             .min_by(|&a, &b| value(a).total_cmp(&value(b)).then(a.cmp(&b)));
-        let Some(chosen) = sibling.or((!unknown(&hidden, eq)).then_some(eq)) else {
+        let Some(chosen) = sibling.or((!unknown(hidden, eq)).then_some(eq)) else {
             continue;
         };
         hidden[chosen] = Some(Hidden {
@@ -133,7 +207,60 @@ pub fn protect_hierarchy(parent: &[Option<usize>], cells: &[Cell], rules: &Suppr
         }
         pending.push(eq);
     }
-    hidden
+}
+
+/// The interval an attacker derives for every cell of a hierarchy table from what is
+/// published: each node's equation (node = Σ children) with the published values, and that
+/// counts are not negative. Published cells are their value; hidden and unknown cells get
+/// the tightest bounds the equations allow (bound propagation to a fixed point; on a
+/// hierarchy, where each equation shares at most one cell with another, this is the exact
+/// range a linear program would find, and the tests check it against enumeration).
+pub fn attacker_bounds(parent: &[Option<usize>], cells: &[Cell], hidden: &[Option<Hidden>]) -> Vec<(f64, f64)> {
+    let children = children_of(parent);
+    let mut bounds: Vec<(f64, f64)> = (0..cells.len())
+        .map(|i| match cells[i] {
+            Cell::Value(v) if hidden[i].is_none() => (v, v),
+            _ => (0.0, f64::INFINITY),
+        })
+        .collect();
+    let equations: Vec<usize> = (0..cells.len()).filter(|&i| !children[i].is_empty()).collect();
+    // Published cells are what they are, even where the source's sums do not add up.
+    let fixed = |i: usize| matches!(cells[i], Cell::Value(_)) && hidden[i].is_none();
+    for _ in 0..4 * cells.len() + 4 {
+        let mut changed = false;
+        for &eq in &equations {
+            let kids = &children[eq];
+            let low: f64 = kids.iter().map(|&c| bounds[c].0).sum();
+            let high: f64 = kids.iter().map(|&c| bounds[c].1).sum();
+            let (pl, ph) = bounds[eq];
+            let new_parent = (pl.max(low), ph.min(high));
+            if !fixed(eq) && new_parent != bounds[eq] {
+                bounds[eq] = new_parent;
+                changed = true;
+            }
+            let (pl, ph) = bounds[eq];
+            for &c in kids.iter().filter(|&&c| !fixed(c)) {
+                let (cl, ch) = bounds[c];
+                let others_low = low - cl;
+                let others_high = high - ch;
+                let upper = if ph.is_finite() { ch.min(ph - others_low) } else { ch };
+                let lower = if others_high.is_finite() {
+                    cl.max(pl - others_high)
+                } else {
+                    cl
+                };
+                let new = (lower.max(0.0), upper);
+                if (new.0 - cl).abs() > 1e-9 || (new.1 != ch && (new.1 - ch).abs() > 1e-9) {
+                    bounds[c] = new;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    bounds
 }
 
 /// What to check.
