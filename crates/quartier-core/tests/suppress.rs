@@ -800,3 +800,27 @@ fn a_count_with_decimals_is_warned_at_import_and_not_taken_for_case_counts() {
     assert_eq!(primary("flaeche"), 0, "1,3 and 2,7 are no case counts");
     assert_eq!(primary("kinder"), 2, "2 and 3 children are");
 }
+
+#[test]
+fn the_report_gives_each_hidden_count_the_interval_an_attacker_derives() {
+    let (_dir, atlas) = sample_atlas();
+    let request = SuppressRequest {
+        level: "Planungsraum".into(),
+        period: "2020".into(),
+        indicators: vec!["ew_6_15".into(), "ew_u6".into()],
+        ..Default::default()
+    };
+    let report = suppress(&atlas, &request, &NoProgress).unwrap();
+    let primary: Vec<_> = report.cells.iter().filter(|c| c.reason == Reason::Primary).collect();
+    assert!(!primary.is_empty());
+    for c in report.cells.iter().filter(|c| c.value.is_some()) {
+        let [low, high] = c.interval.unwrap();
+        let (low, value) = (low.unwrap(), c.value.unwrap());
+        // The true value lies in it, and it is no narrower than the protection asks.
+        assert!(low <= value && high.is_none_or(|h| value <= h), "{c:?}");
+        if c.reason == Reason::Primary {
+            assert!(high.is_none_or(|h| h > 3.0), "{c:?}");
+        }
+        assert!(high.is_none_or(|h| h > low), "recoverable: {c:?}");
+    }
+}

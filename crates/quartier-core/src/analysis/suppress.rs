@@ -295,6 +295,9 @@ pub struct SuppressedCell {
     pub reason: Reason,
     /// The reason in words (German).
     pub detail: String,
+    /// For counts: the range an attacker derives from everything published (lower, upper;
+    /// `null` upper: unbounded). A small count's upper end lies above the threshold.
+    pub interval: Option<[Option<f64>; 2]>,
 }
 
 /// Per indicator: the threshold used and how many cells were suppressed for which reason.
@@ -837,11 +840,13 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progres
         progress.report(done as f32 / total as f32, &format!("„{}“ prüfen", meta.key));
         let hidden: Vec<Option<(Reason, String)>>;
         let cells: Vec<Cell>;
+        let mut intervals: Vec<Option<(f64, f64)>> = vec![None; tree.nodes.len()];
         let rules = rules_of(meta);
         match meta.kind {
             IndicatorKind::Count => {
                 let (c, h) = tables.protect(meta, &rules)?;
                 hidden = h.iter().zip(&c).map(|(h, c)| explain(h, *c, &rules)).collect();
+                intervals = attacker_bounds(&tree.parent, &c, &h).into_iter().map(Some).collect();
                 cells = c;
             }
             IndicatorKind::Share | IndicatorKind::RatePer1000 => {
@@ -950,6 +955,7 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progres
                 },
                 reason,
                 detail,
+                interval: intervals[i].map(|(low, high)| [Some(low), high.is_finite().then_some(high)]),
             });
         }
         report.indicators.push(counts);
