@@ -427,6 +427,30 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
         ("publish --check", json(&["publish", a, "--check"])),
         ("publish", json(&["publish", a, "--out", s(&dir.path().join("web"))])),
         (
+            "export package",
+            json(&[
+                "export",
+                "package",
+                a,
+                "--out",
+                s(&dir.path().join("p.quartier-paket")),
+                "--levels",
+                "Bezirk",
+            ]),
+        ),
+        (
+            "import package",
+            json(&[
+                "import",
+                "package",
+                f,
+                s(&dir.path().join("p.quartier-paket")),
+                "--trust",
+                "Berlin",
+                "--check",
+            ]),
+        ),
+        (
             "export map",
             json(&[
                 "export",

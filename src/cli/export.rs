@@ -33,6 +33,8 @@ pub enum ExportCommand {
     Map(MapExportArgs),
     /// Diagramm für den Druck (PNG, SVG, PDF)
     Chart(ChartExportArgs),
+    /// Signiertes Datenpaket für Kreis oder Gemeinde (Metadaten, Geometrie, Werte)
+    Package(super::exchange::PackageExportArgs),
 }
 
 /// `quartier export map`
@@ -356,6 +358,7 @@ impl Verb for ExportCommand {
             ExportCommand::Geoparquet(a) => a.run_with(export_geoparquet),
             ExportCommand::Map(a) => a.run(),
             ExportCommand::Chart(a) => a.run(),
+            ExportCommand::Package(a) => a.run(),
         }
     }
 }

@@ -51,6 +51,8 @@ pub enum ImportCommand {
     Network(NetworkArgs),
     /// Amtliche Referenzwerte (die veröffentlichte Summenzeile) aus einer eigenen Datei.
     Reference(ReferenceArgs),
+    /// Signiertes Datenpaket eines anderen Atlas (Kreis ↔ Gemeinde); überschreibt nichts ohne --prefer package.
+    Package(super::exchange::PackageImportArgs),
 }
 
 /// `quartier import reference`
@@ -743,6 +745,7 @@ impl Verb for ImportCommand {
             ImportCommand::Addresses(a) => a.run(),
             ImportCommand::Network(a) => a.run(),
             ImportCommand::Reference(a) => a.run(),
+            ImportCommand::Package(a) => a.run(),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | [`report`] | `report area|profiles|template|text` |
 //! | [`story`] | `bookmark add|list`, `story add|list|export` |
 //! | [`publish`] | `release`, `publish` |
+//! | [`exchange`] | `export package`, `import package` |
 //!
 //! The verb still to come gets a room of its own beside these: `compute`. To add a verb: its `…Args` with a [`Verb`] impl in its room,
 //! one variant in [`Command`], one arm in [`run`], a test that passes each of its flags
@@ -26,6 +27,7 @@ pub mod analysis;
 pub mod atlas;
 pub mod common;
 pub mod distance;
+pub mod exchange;
 pub mod export;
 pub mod german;
 pub mod import;

@@ -17,6 +17,7 @@
 pub mod analysis;
 pub mod crs;
 pub mod error;
+pub mod exchange;
 pub mod export;
 pub mod figure;
 pub mod geometry;

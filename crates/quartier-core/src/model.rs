@@ -277,7 +277,7 @@ pub struct Level {
 }
 
 /// An indicator's metadata.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorMeta {
     /// Row id in the atlas.
     pub id: i64,

@@ -395,19 +395,7 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                     .rows
                     .iter()
                     .map(|row| {
-                        let (value, status, text) = match &row.cells[c] {
-                            TableCell::Number(v) | TableCell::Flagged(v, _) => (Some(*v), "ok".to_string(), None),
-                            TableCell::Text(t) => (None, "ok".to_string(), Some(t.clone())),
-                            TableCell::Status(s) => (
-                                None,
-                                serde_json::to_value(s)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_string))
-                                    .unwrap_or_default(),
-                                None,
-                            ),
-                            TableCell::Empty => (None, "missing".to_string(), None),
-                        };
+                        let (value, status, text) = cell_json(&row.cells[c]);
                         let mut cell = serde_json::json!({"key": row.key, "value": value, "status": status});
                         if let Some(t) = text {
                             cell["text"] = t.into();
@@ -566,6 +554,24 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
         bytes,
         plan,
     })
+}
+
+/// A table cell as open data: the number (or `null`), its status (`ok`, `suppressed`,
+/// `missing`, `not_applicable`) and the class text of a categorical indicator.
+pub(crate) fn cell_json(cell: &TableCell) -> (Option<f64>, String, Option<String>) {
+    match cell {
+        TableCell::Number(v) | TableCell::Flagged(v, _) => (Some(*v), "ok".to_string(), None),
+        TableCell::Text(t) => (None, "ok".to_string(), Some(t.clone())),
+        TableCell::Status(s) => (
+            None,
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            None,
+        ),
+        TableCell::Empty => (None, "missing".to_string(), None),
+    }
 }
 
 /// Lower-case hex of bytes.

@@ -464,6 +464,60 @@ impl Atlas {
             .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')", [], |r| r.get(0))?)
     }
 
+    /// Adds an indicator with all its metadata unless one of that key exists; returns
+    /// whether it was added.
+    pub fn add_indicator(&mut self, meta: &crate::model::IndicatorMeta) -> Result<bool> {
+        if self.indicator(&meta.key).is_ok() {
+            return Ok(false);
+        }
+        let tx = self.write()?;
+        let (id, _) = ensure_indicator(&tx, &meta.key, meta.kind)?;
+        apply_indicator_update(&tx, id, &IndicatorUpdate::everything_of(meta))?;
+        log(&tx, "indicator", &format!("Indikator „{}“ angelegt", meta.key))?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Adds a period unless it exists; returns whether it was added.
+    pub fn add_period(&mut self, label: &str) -> Result<bool> {
+        if self.period(label).is_ok() {
+            return Ok(false);
+        }
+        let tx = self.write()?;
+        ensure_period(&tx, label)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// A value of the atlas's own settings (`atlas_meta`).
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM atlas_meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The settings whose key starts with `prefix`, by key.
+    pub(crate) fn settings_with(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM atlas_meta WHERE key LIKE ?1 ORDER BY key")?;
+        let rows = stmt.query_map([format!("{prefix}%")], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a value of the atlas's own settings, with a line in the audit log.
+    pub(crate) fn set_setting(&mut self, key: &str, value: &str, what: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO atlas_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        log(&tx, "settings", what)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
@@ -925,6 +979,29 @@ impl Atlas {
         )?;
         tx.commit()?;
         Ok(before)
+    }
+
+    /// Writes several values of one series (by area id) over what is stored, in one
+    /// transaction with one line in the audit log.
+    pub(crate) fn merge_values(
+        &mut self,
+        indicator_id: i64,
+        level_id: i64,
+        period_id: i64,
+        values: BTreeMap<i64, crate::StoredValue>,
+        what: &str,
+    ) -> Result<()> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let tx = self.write()?;
+        let mut series = read_series(&tx, indicator_id, period_id, level_id)?;
+        let n = values.len();
+        series.extend(values);
+        write_series(&tx, indicator_id, period_id, level_id, &series)?;
+        log(&tx, "merge_values", &format!("{what}: {n} Werte"))?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Sets the status of stored values (e.g. marks areas excluded by a method), in one transaction.
