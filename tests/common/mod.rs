@@ -46,3 +46,24 @@ pub fn repo() -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// Starts a Quartier server on a free port of 127.0.0.1 in a thread of its own, with its
+/// data in `data` (uploads up to 2 MB, five failed logins a minute); its base URL.
+pub fn start_server(data: &Path) -> String {
+    let config = quartier_server::Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: data.to_path_buf(),
+        max_upload_bytes: 2 * 1024 * 1024,
+        max_failed_logins: 5,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let (address, server) = quartier_server::bind(&config).await.unwrap();
+            tx.send(address).unwrap();
+            server.await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}

@@ -1,0 +1,87 @@
+//! `quartier-server serve|add-municipality|rollback`, configured by a TOML file and
+//! `QUARTIER_SERVER_*` variables (see the README).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use quartier_server::{bind, Config, Store};
+
+/// Quartier-Server: nimmt die veröffentlichten Bündel der Kommunen an und liefert sie aus.
+#[derive(Debug, Parser)]
+#[command(name = "quartier-server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Startet den Server; die erste Zeile der Ausgabe ist seine Adresse (http://127.0.0.1:PORT).
+    Serve {
+        /// Konfigurationsdatei (TOML: listen, data_dir)
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Legt eine Kommune an; die letzte Zeile der Ausgabe ist ihr Token (nur dieses eine Mal sichtbar).
+    AddMunicipality {
+        /// Konfigurationsdatei
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Kürzel in der Adresse (z. B. berlin)
+        #[arg(long)]
+        slug: String,
+        /// Name der Kommune
+        #[arg(long)]
+        name: String,
+    },
+    /// Macht eine frühere Version wieder aktiv (ohne --to: die vorige).
+    Rollback {
+        /// Konfigurationsdatei
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Kürzel der Kommune
+        #[arg(long)]
+        slug: String,
+        /// Version
+        #[arg(long)]
+        to: Option<i64>,
+    },
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("Fehler: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    match Cli::parse().command {
+        Command::Serve { config } => {
+            let config = Config::load(config.as_deref())?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let (address, server) = bind(&config).await?;
+                println!("http://{address}");
+                std::io::stdout().flush()?;
+                server.await?;
+                Ok(())
+            })
+        }
+        Command::AddMunicipality { config, slug, name } => {
+            let config = Config::load(config.as_deref())?;
+            let token = Store::open(&config.data_dir)?.add_municipality(&slug, &name)?;
+            println!("Kommune „{name}“ ({slug}) angelegt. Upload-Token (wird nicht noch einmal angezeigt):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Rollback { config, slug, to } => {
+            let config = Config::load(config.as_deref())?;
+            let version = Store::open(&config.data_dir)?.rollback(&slug, to)?;
+            println!("„{slug}“: Version {version} ist wieder aktiv");
+            Ok(())
+        }
+    }
+}
