@@ -142,6 +142,8 @@ fn is_slug(text: &str) -> bool {
 pub struct Store {
     dir: PathBuf,
     db: Mutex<rusqlite::Connection>,
+    /// Parsed manifests by municipality and version.
+    manifests: Mutex<HashMap<(String, i64), Arc<Manifest>>>,
 }
 
 impl Store {
@@ -164,6 +166,7 @@ impl Store {
         Ok(Store {
             dir: dir.to_path_buf(),
             db: Mutex::new(db),
+            manifests: Mutex::new(HashMap::new()),
         })
     }
 
@@ -307,18 +310,35 @@ impl Store {
     }
 
     /// The active version of `slug` with its manifest.
-    pub fn active(&self, slug: &str) -> Option<(i64, Manifest)> {
-        let db = self.db();
-        let (version, text): (i64, String) = db
+    pub fn active(&self, slug: &str) -> Option<(i64, Arc<Manifest>)> {
+        let version: i64 = self
+            .db()
+            .query_row("SELECT version FROM active WHERE slug = ?1", [slug], |r| r.get(0))
+            .optional()
+            .ok()
+            .flatten()?;
+        // A version's manifest never changes: parsed once, kept (a rollback by another
+        // process only changes which version is active, read above on every request).
+        let key = (slug.to_string(), version);
+        if let Some(m) = self.manifests.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Some((version, m.clone()));
+        }
+        let text: String = self
+            .db()
             .query_row(
-                "SELECT v.version, v.manifest FROM active a JOIN version v ON v.slug = a.slug AND v.version = a.version WHERE a.slug = ?1",
-                [slug],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT manifest FROM version WHERE slug = ?1 AND version = ?2",
+                params![slug, version],
+                |r| r.get(0),
             )
             .optional()
             .ok()
             .flatten()?;
-        Some((version, serde_json::from_str(&text).ok()?))
+        let manifest = Arc::new(serde_json::from_str::<Manifest>(&text).ok()?);
+        self.manifests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, manifest.clone());
+        Some((version, manifest))
     }
 
     /// A line in the upload log.

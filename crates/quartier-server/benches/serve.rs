@@ -1,0 +1,122 @@
+//! 1,000 concurrent public requests for one indicator's values: the Quartier server against
+//! Python's threading `http.server` serving the same file from the same bundle (a static
+//! file server, the floor of what serving can cost), on 127.0.0.1 in the same run. Prints
+//! p50 and p99 of both and the ratio. `cargo bench -p quartier-server --bench serve`.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use quartier_server::{bind, Config, Store};
+
+const REQUESTS: usize = 1000;
+
+/// p50 and p99 of `REQUESTS` concurrent GETs of `url`, in milliseconds.
+fn measure(runtime: &tokio::runtime::Runtime, url: &str) -> (f64, f64) {
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(REQUESTS)
+            .build()
+            .unwrap();
+        // Warm up.
+        client.get(url).send().await.unwrap().bytes().await.unwrap();
+        let tasks: Vec<_> = (0..REQUESTS)
+            .map(|_| {
+                let client = client.clone();
+                let url = url.to_string();
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    let response = client.get(&url).send().await.unwrap();
+                    assert!(response.status().is_success(), "{}", response.status());
+                    response.bytes().await.unwrap();
+                    start.elapsed()
+                })
+            })
+            .collect();
+        let mut times: Vec<Duration> = Vec::with_capacity(REQUESTS);
+        for t in tasks {
+            times.push(t.await.unwrap());
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        (ms(times[REQUESTS / 2]), ms(times[REQUESTS * 99 / 100]))
+    })
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas_path = dir.path().join("berlin.quartier");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample_data");
+    quartier_core::sample::build_sample_atlas(&sample, &atlas_path, false, &quartier_core::NoProgress).unwrap();
+    let mut atlas = quartier_core::Atlas::open(&atlas_path).unwrap();
+    atlas
+        .release_indicators(&["ew_6_15".into()], &["Planungsraum".into()], false, "Bench")
+        .unwrap();
+    let bundle = dir.path().join("buendel");
+    quartier_core::publish::write_bundle(&atlas, &bundle, &quartier_core::NoProgress).unwrap();
+
+    let data = dir.path().join("server");
+    let store = Store::open(&data).unwrap();
+    store.add_municipality("berlin", "Berlin").unwrap();
+    let manifest_text = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    let manifest: quartier_server::Manifest = serde_json::from_str(&manifest_text).unwrap();
+    for f in &manifest.files {
+        store
+            .put_blob("berlin", &f.sha256, &std::fs::read(bundle.join(&f.path)).unwrap())
+            .unwrap();
+    }
+    store.activate("berlin", &manifest_text).unwrap();
+    drop(store);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: data,
+        max_upload_bytes: 1 << 20,
+        max_failed_logins: 5,
+    };
+    let (address, server) = runtime.block_on(bind(&config)).unwrap();
+    runtime.spawn(server);
+    let ours = measure(
+        &runtime,
+        &format!("http://{address}/berlin/api/values?indicator=ew_6_15&level=Planungsraum&period=2020"),
+    );
+
+    // The peer: the same file from Python's threading static file server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Python's threading static file server, with a listen queue long enough for the burst
+    // (its default of 5 would drop connections).
+    let script = format!(
+        "import http.server, functools\n\
+         class S(http.server.ThreadingHTTPServer):\n    request_queue_size = 2048\n\
+         h = functools.partial(http.server.SimpleHTTPRequestHandler, directory='.')\n\
+         h.log_message = lambda *a: None\n\
+         S(('127.0.0.1', {port}), h).serve_forever()"
+    );
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .current_dir(&bundle)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "http.server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let peer = measure(
+        &runtime,
+        &format!("http://127.0.0.1:{port}/values/ew_6_15/planungsraum/2020.json"),
+    );
+    let _ = python.kill();
+    let _ = python.wait();
+    println!("{REQUESTS} gleichzeitige Anfragen nach den Werten eines Indikators (448 Planungsräume):");
+    println!("  Quartier-Server:        p50 {:.1} ms, p99 {:.1} ms", ours.0, ours.1);
+    println!("  Python http.server:     p50 {:.1} ms, p99 {:.1} ms", peer.0, peer.1);
+    println!("  Verhältnis (p99):       {:.2}", ours.1 / peer.1);
+}
