@@ -288,29 +288,7 @@ pub fn export_package(atlas: &mut Atlas, request: &PackageRequest, out: &Path) -
     let mut suppressed = 0;
     let mut package_levels = Vec::new();
     for level in &levels {
-        let parent_areas: BTreeMap<i64, String> = match level.parent_level_id {
-            Some(p) => atlas
-                .level_areas(p)?
-                .iter()
-                .map(|a| (a.id, a.key.to_string()))
-                .collect(),
-            None => BTreeMap::new(),
-        };
-        let features: Vec<serde_json::Value> = atlas
-            .area_geometries(level.id)?
-            .iter()
-            .map(|(area, geometry)| {
-                serde_json::json!({
-                    "type": "Feature",
-                    "properties": {
-                        "schluessel": area.key.as_ref(),
-                        "name": area.name.as_ref(),
-                        "uebergeordnet": area.parent_area_id.and_then(|p| parent_areas.get(&p)),
-                    },
-                    "geometry": serde_json::to_value(geojson::Geometry::from(geometry)).unwrap_or_default(),
-                })
-            })
-            .collect();
+        let features = crate::publish::level_features(atlas, level, false)?;
         let file = format!("geometrie/{}.geojson", slug(&level.name));
         let collection = serde_json::json!({"type": "FeatureCollection", "features": features});
         files.insert(

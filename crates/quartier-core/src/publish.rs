@@ -248,6 +248,39 @@ pub fn plan(atlas: &Atlas) -> Result<PublishPlan> {
     })
 }
 
+/// The areas of `level` as GeoJSON features (WGS 84): `schluessel`, `name` and
+/// `uebergeordnet` (the parent area's key); with `round`, coordinates to about a metre.
+pub(crate) fn level_features(
+    atlas: &Atlas,
+    level: &crate::model::Level,
+    round: bool,
+) -> Result<Vec<serde_json::Value>> {
+    let parent_areas: BTreeMap<i64, String> = match level.parent_level_id {
+        Some(p) => atlas
+            .level_areas(p)?
+            .iter()
+            .map(|a| (a.id, a.key.to_string()))
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    Ok(atlas
+        .area_geometries(level.id)?
+        .iter()
+        .map(|(area, geometry)| {
+            let geometry = if round { rounded(geometry) } else { geometry.clone() };
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "schluessel": area.key.as_ref(),
+                    "name": area.name.as_ref(),
+                    "uebergeordnet": area.parent_area_id.and_then(|p| parent_areas.get(&p)),
+                },
+                "geometry": serde_json::to_value(geojson::Geometry::from(&geometry)).unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
 /// Rounds coordinates to 5 decimals (about a metre): the same vertex on two areas' borders
 /// rounds the same, so neighbours stay without gaps; repeated points after rounding go.
 fn rounded(geometry: &geo::MultiPolygon<f64>) -> geo::MultiPolygon<f64> {
@@ -325,29 +358,7 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
             &format!("Ebene „{name}“"),
         );
         let level = atlas.level(name)?;
-        let parent_areas: BTreeMap<i64, String> = match level.parent_level_id {
-            Some(p) => atlas
-                .level_areas(p)?
-                .iter()
-                .map(|a| (a.id, a.key.to_string()))
-                .collect(),
-            None => BTreeMap::new(),
-        };
-        let features: Vec<serde_json::Value> = atlas
-            .area_geometries(level.id)?
-            .iter()
-            .map(|(area, geometry)| {
-                serde_json::json!({
-                    "type": "Feature",
-                    "properties": {
-                        "schluessel": area.key.as_ref(),
-                        "name": area.name.as_ref(),
-                        "uebergeordnet": area.parent_area_id.and_then(|p| parent_areas.get(&p)),
-                    },
-                    "geometry": serde_json::to_value(geojson::Geometry::from(&rounded(geometry))).unwrap_or_default(),
-                })
-            })
-            .collect();
+        let features = level_features(atlas, &level, true)?;
         let path = format!("levels/{}.geojson", level_slugs.of(name));
         files.json(
             path.clone(),

@@ -37,6 +37,19 @@ pub struct ReleasedPoiCategory {
     pub attributes: Vec<String>,
 }
 
+/// The line in the audit log for a release that changed something.
+fn log_change(tx: &rusqlite::Connection, change: &ReleaseChange, who: &str) -> Result<()> {
+    if change.items.is_empty() {
+        return Ok(());
+    }
+    let what = if change.released {
+        "Freigegeben"
+    } else {
+        "Freigabe zurückgenommen"
+    };
+    log_by(tx, "release", &format!("{what}: {}", change.items.join(", ")), who)
+}
+
 impl Atlas {
     /// Marks a level internal (never published) or not; releases on it are withdrawn.
     pub fn set_level_internal(&mut self, level: &str, internal: bool, who: &str) -> Result<()> {
@@ -130,22 +143,7 @@ impl Atlas {
                 }
             }
         }
-        if !change.items.is_empty() {
-            log_by(
-                &tx,
-                "release",
-                &format!(
-                    "{}: {}",
-                    if unrelease {
-                        "Freigabe zurückgenommen"
-                    } else {
-                        "Freigegeben"
-                    },
-                    change.items.join(", ")
-                ),
-                who,
-            )?;
-        }
+        log_change(&tx, &change, who)?;
         tx.commit()?;
         Ok(change)
     }
@@ -243,22 +241,7 @@ impl Atlas {
                 }
             }
         }
-        if !change.items.is_empty() {
-            log_by(
-                &tx,
-                "release",
-                &format!(
-                    "{}: {}",
-                    if unrelease {
-                        "Freigabe zurückgenommen"
-                    } else {
-                        "Freigegeben"
-                    },
-                    change.items.join(", ")
-                ),
-                who,
-            )?;
-        }
+        log_change(&tx, &change, who)?;
         tx.commit()?;
         Ok(change)
     }
@@ -339,26 +322,14 @@ impl Atlas {
             }
         }
         // One transaction for the story, its bookmarks and the line in the log.
-        let unchanged_all = change.items.is_empty();
-        let line = format!(
-            "{}: {}",
-            if unrelease {
-                "Freigabe zurückgenommen"
-            } else {
-                "Freigegeben"
-            },
-            change.items.join(", ")
-        );
         self.atomically(|atlas| {
             for state in &bookmarks {
                 atlas.put_bookmark(&state.bookmark.name, Some(state))?;
             }
             atlas.put_story(name, Some(&story))?;
-            if !unchanged_all {
-                let tx = atlas.write()?;
-                log_by(&tx, "release", &line, who)?;
-                tx.commit()?;
-            }
+            let tx = atlas.write()?;
+            log_change(&tx, &change, who)?;
+            tx.commit()?;
             Ok(())
         })?;
         Ok(change)
