@@ -138,13 +138,25 @@ fn is_slug(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// Files by municipality and hash, with the bytes they take.
+type FileCache = (usize, HashMap<(String, String), Arc<Vec<u8>>>);
+/// The values file of each (indicator, level, period).
+type SeriesIndex = HashMap<(String, String, String), String>;
+
 /// The server's database and files.
 pub struct Store {
     dir: PathBuf,
     db: Mutex<rusqlite::Connection>,
     /// Parsed manifests by municipality and version.
     manifests: Mutex<HashMap<(String, i64), Arc<Manifest>>>,
+    /// Files read, by municipality and hash (immutable), up to [`FILE_CACHE_BYTES`].
+    files: Mutex<FileCache>,
+    /// Per municipality and version: the values file of each (indicator, level, period).
+    series: Mutex<HashMap<(String, i64), Arc<SeriesIndex>>>,
 }
+
+/// How many bytes of files the server keeps in memory.
+const FILE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 impl Store {
     /// Opens (or creates) the store in `dir`.
@@ -167,6 +179,8 @@ impl Store {
             dir: dir.to_path_buf(),
             db: Mutex::new(db),
             manifests: Mutex::new(HashMap::new()),
+            files: Mutex::new((0, HashMap::new())),
+            series: Mutex::new(HashMap::new()),
         })
     }
 
@@ -360,12 +374,59 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// A file by hash, from memory when it was read before.
+    fn file(&self, slug: &str, sha: &str) -> Option<Arc<Vec<u8>>> {
+        let key = (slug.to_string(), sha.to_string());
+        if let Some(bytes) = self.files.lock().unwrap_or_else(|p| p.into_inner()).1.get(&key) {
+            return Some(bytes.clone());
+        }
+        let bytes = Arc::new(std::fs::read(self.blob_path(slug, sha)).ok()?);
+        let mut cache = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.0 + bytes.len() <= FILE_CACHE_BYTES {
+            cache.0 += bytes.len();
+            cache.1.insert(key, bytes.clone());
+        }
+        Some(bytes)
+    }
+
     /// A file of the active version by its path in the bundle.
-    fn bundle_file(&self, slug: &str, path: &str) -> Option<(String, Vec<u8>)> {
+    fn bundle_file(&self, slug: &str, path: &str) -> Option<(String, Arc<Vec<u8>>)> {
         let (_, manifest) = self.active(slug)?;
         let file = manifest.files.iter().find(|f| f.path == path)?;
-        let bytes = std::fs::read(self.blob_path(slug, &file.sha256)).ok()?;
-        Some((file.sha256.clone(), bytes))
+        Some((file.sha256.clone(), self.file(slug, &file.sha256)?))
+    }
+
+    /// The values file of a series in the active version, from `indicators.json`.
+    fn series_file(&self, slug: &str, indicator: &str, level: &str, period: &str) -> Option<String> {
+        let (version, _) = self.active(slug)?;
+        let key = (slug.to_string(), version);
+        let cached = self.series.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let index = match cached {
+            Some(index) => index,
+            None => {
+                let (_, bytes) = self.bundle_file(slug, "indicators.json")?;
+                let list: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+                let mut index = HashMap::new();
+                for i in list.as_array()? {
+                    for s in i["series"].as_array().into_iter().flatten() {
+                        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+                        index.insert(
+                            (text(&i["key"]), text(&s["level"]), text(&s["period"])),
+                            text(&s["file"]),
+                        );
+                    }
+                }
+                let index = Arc::new(index);
+                self.series
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, index.clone());
+                index
+            }
+        };
+        index
+            .get(&(indicator.to_string(), level.to_string(), period.to_string()))
+            .cloned()
     }
 }
 
@@ -514,7 +575,7 @@ async fn activate(
 }
 
 /// A file with its ETag; 304 when the client has it.
-fn file_response(sha: &str, bytes: Vec<u8>, headers: &HeaderMap, immutable: bool, content_type: &str) -> Response {
+fn file_response(sha: &str, bytes: Arc<Vec<u8>>, headers: &HeaderMap, immutable: bool, content_type: &str) -> Response {
     let etag = format!("\"{sha}\"");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return StatusCode::NOT_MODIFIED.into_response();
@@ -530,9 +591,18 @@ fn file_response(sha: &str, bytes: Vec<u8>, headers: &HeaderMap, immutable: bool
             (header::CACHE_CONTROL, cache.to_string()),
             (header::CONTENT_TYPE, content_type.to_string()),
         ],
-        bytes,
+        Bytes::from_owner(ArcBytes(bytes)),
     )
         .into_response()
+}
+
+/// Shared file bytes as a response body without copying.
+struct ArcBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -555,9 +625,9 @@ async fn blob(
     if !is_slug(&slug) || !is_sha256(&sha) {
         return error(StatusCode::NOT_FOUND, "nicht gefunden");
     }
-    match std::fs::read(app.store.blob_path(&slug, &sha)) {
-        Ok(bytes) => file_response(&sha, bytes, &headers, true, "application/octet-stream"),
-        Err(_) => error(StatusCode::NOT_FOUND, "nicht gefunden"),
+    match app.store.file(&slug, &sha) {
+        Some(bytes) => file_response(&sha, bytes, &headers, true, "application/octet-stream"),
+        None => error(StatusCode::NOT_FOUND, "nicht gefunden"),
     }
 }
 
@@ -591,25 +661,14 @@ struct ValuesQuery {
     format: Option<String>,
 }
 
-/// The file of a series, from `indicators.json`.
-fn series_file(app: &App, slug: &str, q: &ValuesQuery) -> Option<String> {
-    let (_, bytes) = app.store.bundle_file(slug, "indicators.json")?;
-    let list: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    list.as_array()?.iter().find(|i| i["key"] == q.indicator.as_str())?["series"]
-        .as_array()?
-        .iter()
-        .find(|s| s["level"] == q.level.as_str() && s["period"] == q.period.as_str())?["file"]
-        .as_str()
-        .map(str::to_string)
-}
-
 async fn values(
     State(app): State<Shared>,
     UrlPath(slug): UrlPath<String>,
     Query(q): Query<ValuesQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((sha, bytes)) = series_file(&app, &slug, &q).and_then(|f| app.store.bundle_file(&slug, &f)) else {
+    let file = app.store.series_file(&slug, &q.indicator, &q.level, &q.period);
+    let Some((sha, bytes)) = file.and_then(|f| app.store.bundle_file(&slug, &f)) else {
         return error(
             StatusCode::NOT_FOUND,
             format!(
