@@ -21,7 +21,7 @@ use sha2::Digest as _;
 
 use crate::export::value_table;
 use crate::model::{IndicatorMeta, ValueStatus};
-use crate::publish::{cell_json, slug};
+use crate::publish::{cell_json, hex, slug};
 use crate::{Atlas, Error, Progress, Result, StoredValue};
 
 /// The package format's name, in its manifest.
@@ -177,10 +177,6 @@ struct Manifest {
     created: String,
     intern: bool,
     files: Vec<crate::publish::ManifestFile>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {

@@ -586,7 +586,7 @@ pub(crate) fn cell_json(cell: &TableCell) -> (Option<f64>, String, Option<String
 }
 
 /// Lower-case hex of bytes.
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

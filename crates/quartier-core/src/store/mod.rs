@@ -14,7 +14,7 @@ mod stories;
 pub use cache::{merged_roles, Column, MergedArea, MergedRole, Series};
 pub use manage::{AtlasProperties, Presentation, Removal};
 pub use profiles::{AreaText, ProfileSection, ProfileTemplate, DEFAULT_TEMPLATE};
-pub use release::{ReleaseChange, ReleasedPoiCategory, ALWAYS_PUBLIC_POI_FIELDS, POI_FIELDS};
+pub use release::{ReleaseChange, ReleasedPoiCategory};
 pub use stories::{Bookmark, BookmarkImage, BookmarkState, BookmarkView, Story};
 
 use std::collections::{BTreeMap, HashMap};

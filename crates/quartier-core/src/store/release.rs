@@ -11,12 +11,6 @@ use serde::Serialize;
 use super::{log_by, Atlas};
 use crate::{Error, Result};
 
-/// The attributes of a POI every released category shows.
-pub const ALWAYS_PUBLIC_POI_FIELDS: [&str; 1] = ["name"];
-
-/// The fields of a POI that can be released besides its attributes.
-pub const POI_FIELDS: [&str; 2] = ["address", "capacity"];
-
 /// What a release changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReleaseChange {
@@ -26,6 +20,17 @@ pub struct ReleaseChange {
     pub items: Vec<String>,
     /// Items that already were as asked.
     pub unchanged: Vec<String>,
+}
+
+impl ReleaseChange {
+    /// Notes one item: changed, or already as asked.
+    fn note(&mut self, what: String, changed: bool) {
+        if changed {
+            self.items.push(what);
+        } else {
+            self.unchanged.push(what);
+        }
+    }
 }
 
 /// A released POI category.
@@ -136,11 +141,7 @@ impl Atlas {
                         params![meta.id, level.id],
                     )?
                 };
-                if n > 0 {
-                    change.items.push(what);
-                } else {
-                    change.unchanged.push(what);
-                }
+                change.note(what, n > 0);
             }
         }
         log_change(&tx, &change, who)?;
@@ -206,20 +207,11 @@ impl Atlas {
         if unrelease && attributes.is_empty() {
             let n = tx.execute("UPDATE poi_category SET public = 0 WHERE id = ?1 AND public = 1", [id])?;
             tx.execute("DELETE FROM poi_attribute_release WHERE category_id = ?1", [id])?;
-            if n > 0 {
-                change.items.push(format!("Einrichtungsart {category}"));
-            } else {
-                change.unchanged.push(format!("Einrichtungsart {category}"));
-            }
+            change.note(format!("Einrichtungsart {category}"), n > 0);
         } else {
             if !unrelease {
                 let n = tx.execute("UPDATE poi_category SET public = 1 WHERE id = ?1 AND public = 0", [id])?;
-                let what = format!("Einrichtungsart {category}");
-                if n > 0 {
-                    change.items.push(what);
-                } else {
-                    change.unchanged.push(what);
-                }
+                change.note(format!("Einrichtungsart {category}"), n > 0);
             }
             for attribute in attributes {
                 let what = format!("{category}: {attribute}");
@@ -234,11 +226,7 @@ impl Atlas {
                         params![id, attribute],
                     )?
                 };
-                if n > 0 {
-                    change.items.push(what);
-                } else {
-                    change.unchanged.push(what);
-                }
+                change.note(what, n > 0);
             }
         }
         log_change(&tx, &change, who)?;
@@ -299,12 +287,7 @@ impl Atlas {
             items: Vec::new(),
             unchanged: Vec::new(),
         };
-        let what = format!("Story {name}");
-        if story.public != unrelease {
-            change.unchanged.push(what);
-        } else {
-            change.items.push(what);
-        }
+        change.note(format!("Story {name}"), story.public == unrelease);
         story.public = !unrelease;
         let mut bookmarks = Vec::new();
         if !unrelease {
@@ -312,11 +295,9 @@ impl Atlas {
                 let mut state = self
                     .bookmark_state(b)?
                     .ok_or_else(|| Error::Invalid(format!("Lesezeichen „{b}“ gibt es in diesem Atlas nicht")))?;
-                if state.bookmark.public {
-                    change.unchanged.push(format!("Lesezeichen {b}"));
-                } else {
+                change.note(format!("Lesezeichen {b}"), !state.bookmark.public);
+                if !state.bookmark.public {
                     state.bookmark.public = true;
-                    change.items.push(format!("Lesezeichen {b}"));
                     bookmarks.push(state);
                 }
             }

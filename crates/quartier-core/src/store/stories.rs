@@ -167,21 +167,26 @@ impl Atlas {
     /// and the images of a replaced bookmark stay.
     pub fn save_bookmark(&mut self, name: &str, view: &BookmarkView, text: &str, author: &str) -> Result<bool> {
         let name = checked_name(name, "Ein Lesezeichen")?;
-        let json = serde_json::to_string(view).map_err(|e| Error::Internal(e.to_string()))?;
-        let existed = self.bookmark_id(&name).is_ok();
-        let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO bookmark(name, view, text, author) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT(name) DO UPDATE SET view = excluded.view, text = excluded.text, \
-             author = excluded.author, updated = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
-            params![name, json, text.trim(), author],
-        )?;
-        log(
-            &tx,
-            "bookmark",
-            &format!("Lesezeichen „{name}“ {}", if existed { "geändert" } else { "angelegt" }),
-        )?;
-        tx.commit()?;
+        let before = self.bookmark_state(&name)?;
+        let existed = before.is_some();
+        let mut state = before.unwrap_or_else(|| BookmarkState {
+            bookmark: Bookmark {
+                name: name.clone(),
+                view: BookmarkView::default(),
+                text: String::new(),
+                author: String::new(),
+                created: String::new(),
+                updated: String::new(),
+                public: false,
+                images: Vec::new(),
+            },
+            images: Vec::new(),
+            stories: Vec::new(),
+        });
+        state.bookmark.view = view.clone();
+        state.bookmark.text = text.trim().to_string();
+        state.bookmark.author = author.to_string();
+        self.put_bookmark(&name, Some(&state))?;
         Ok(existed)
     }
 
@@ -236,22 +241,10 @@ impl Atlas {
 
     /// Deletes a bookmark; it leaves the stories that contained it. Returns those stories.
     pub fn delete_bookmark(&mut self, name: &str) -> Result<Vec<String>> {
-        let id = self.bookmark_id(name)?;
-        let stories = self.stories_with(id)?;
-        let tx = self.write()?;
-        tx.execute("DELETE FROM bookmark WHERE id = ?1", [id])?;
-        log(&tx, "bookmark", &format!("Lesezeichen „{name}“ gelöscht"))?;
-        tx.commit()?;
+        let before = self.put_bookmark(name, None)?.ok_or_else(|| missing_bookmark(name))?;
+        let mut stories: Vec<String> = before.stories.into_iter().map(|(s, _)| s).collect();
+        stories.dedup();
         Ok(stories)
-    }
-
-    fn stories_with(&self, bookmark_id: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT s.name FROM story s JOIN story_bookmark sb ON sb.story_id = s.id \
-             WHERE sb.bookmark_id = ?1 ORDER BY s.name",
-        )?;
-        let names = stmt.query_map([bookmark_id], |r| r.get(0))?;
-        Ok(names.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The images of a bookmark, in order.
@@ -288,36 +281,18 @@ impl Atlas {
     /// replaced one.
     pub fn save_story(&mut self, name: &str, intro: &str, bookmarks: &[String], author: &str) -> Result<bool> {
         let name = checked_name(name, "Eine Story")?;
-        let ids = bookmarks
-            .iter()
-            .map(|b| self.bookmark_id(b.trim()))
-            .collect::<Result<Vec<i64>>>()?;
-        let existed = self.story_id(&name).is_ok();
-        let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO story(name, intro, author) VALUES (?1, ?2, ?3) \
-             ON CONFLICT(name) DO UPDATE SET intro = excluded.intro, author = excluded.author, \
-             updated = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
-            params![name, intro.trim(), author],
-        )?;
-        let story: i64 = tx.query_row("SELECT id FROM story WHERE name = ?1", [&name], |r| r.get(0))?;
-        tx.execute("DELETE FROM story_bookmark WHERE story_id = ?1", [story])?;
-        for (position, id) in ids.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO story_bookmark(story_id, position, bookmark_id) VALUES (?1, ?2, ?3)",
-                params![story, position as i64, id],
-            )?;
-        }
-        log(
-            &tx,
-            "story",
-            &format!(
-                "Story „{name}“ {} ({} Lesezeichen)",
-                if existed { "geändert" } else { "angelegt" },
-                ids.len()
-            ),
-        )?;
-        tx.commit()?;
+        let before = self.story(&name).ok();
+        let existed = before.is_some();
+        let story = Story {
+            name: name.clone(),
+            intro: intro.trim().to_string(),
+            bookmarks: bookmarks.iter().map(|b| b.trim().to_string()).collect(),
+            author: author.to_string(),
+            created: before.as_ref().map(|b| b.created.clone()).unwrap_or_default(),
+            updated: String::new(),
+            public: before.is_some_and(|b| b.public),
+        };
+        self.put_story(&name, Some(&story))?;
         Ok(existed)
     }
 
@@ -361,17 +336,19 @@ impl Atlas {
         if self.story_id(&new_name).is_ok() {
             return Err(Error::Invalid(format!("Eine Story „{new_name}“ gibt es schon")));
         }
-        self.save_story(&new_name, &story.intro, &story.bookmarks, &story.author)?;
+        let copy = Story {
+            name: new_name.clone(),
+            created: String::new(),
+            public: false,
+            ..story
+        };
+        self.put_story(&new_name, Some(&copy))?;
         Ok(())
     }
 
     /// Deletes a story (its bookmarks stay).
     pub fn delete_story(&mut self, name: &str) -> Result<()> {
-        let id = self.story_id(name)?;
-        let tx = self.write()?;
-        tx.execute("DELETE FROM story WHERE id = ?1", [id])?;
-        log(&tx, "story", &format!("Story „{name}“ gelöscht"))?;
-        tx.commit()?;
+        self.put_story(name, None)?.ok_or_else(|| missing_story(name))?;
         Ok(())
     }
 
@@ -416,6 +393,9 @@ impl Atlas {
     /// so that each of these can be undone by putting back what it returned.
     pub fn put_bookmark(&mut self, name: &str, state: Option<&BookmarkState>) -> Result<Option<BookmarkState>> {
         let before = self.bookmark_state(name)?;
+        if before.is_none() && state.is_none() {
+            return Ok(None);
+        }
         if let Some(state) = state {
             checked_name(&state.bookmark.name, "Ein Lesezeichen")?;
             if state.bookmark.name != name && self.bookmark_id(&state.bookmark.name).is_ok() {
@@ -493,6 +473,9 @@ impl Atlas {
     /// transaction; returns what it was (for undo, as [`Atlas::put_bookmark`]).
     pub fn put_story(&mut self, name: &str, story: Option<&Story>) -> Result<Option<Story>> {
         let before = self.story(name).ok();
+        if before.is_none() && story.is_none() {
+            return Ok(None);
+        }
         let ids = match story {
             Some(s) => {
                 checked_name(&s.name, "Eine Story")?;
@@ -524,9 +507,9 @@ impl Atlas {
             }
         }
         let what = match (&before, story) {
-            (None, Some(s)) => format!("Story „{}“ angelegt", s.name),
-            (Some(_), None) => format!("Story „{name}“ gelöscht"),
-            _ => format!("Story „{name}“ geändert"),
+            (None, Some(s)) => format!("Story „{}“ angelegt ({} Lesezeichen)", s.name, s.bookmarks.len()),
+            (Some(_), Some(s)) => format!("Story „{name}“ geändert ({} Lesezeichen)", s.bookmarks.len()),
+            (_, None) => format!("Story „{name}“ gelöscht"),
         };
         log(&tx, "story", &what)?;
         tx.commit()?;
@@ -537,8 +520,10 @@ impl Atlas {
     /// its bookmark shows them, by key.
     pub fn unreleased_in_story(&self, story: &Story) -> Result<Vec<String>> {
         let mut keys: Vec<String> = Vec::new();
+        let all: std::collections::HashMap<String, Bookmark> =
+            self.bookmarks()?.into_iter().map(|b| (b.name.clone(), b)).collect();
         for name in &story.bookmarks {
-            let view = self.bookmark(name)?.view;
+            let view = &all.get(name).ok_or_else(|| missing_bookmark(name))?.view;
             let shown = view
                 .indicators
                 .iter()
