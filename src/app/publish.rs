@@ -23,7 +23,14 @@ pub struct PublishWindow {
     pub open: bool,
     /// The folder the bundle is written to.
     pub out: String,
+    /// The engine's plan and each POI category's attributes, read for a revision of the
+    /// shown state (every edit, undo and outside change makes a new one): the plan runs the
+    /// suppression, too slow for every frame.
+    read: Option<(u64, Result<PublishPlan, String>, Vec<PoiCategory>)>,
 }
+
+/// A POI category: its name, its number of POIs and its attributes.
+type PoiCategory = (String, i64, Vec<String>);
 
 /// The login name, for the audit log.
 pub fn user_name() -> String {
@@ -49,9 +56,26 @@ impl PublishWindow {
         if !self.open {
             return;
         }
-        // Read each frame while open: releases are a few rows, and the plan follows every
-        // change (and every undo) at once.
-        let current = plan(&w.atlas).map_err(|e| e.to_string());
+        if self
+            .read
+            .as_ref()
+            .is_none_or(|(revision, ..)| *revision != w.shown.revision)
+        {
+            let categories = w
+                .atlas
+                .poi_categories()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(c, n)| {
+                    let attributes = w.atlas.poi_attributes(&c).unwrap_or_default();
+                    (c, n, attributes)
+                })
+                .collect();
+            self.read = Some((w.shown.revision, plan(&w.atlas).map_err(|e| e.to_string()), categories));
+        }
+        let Some((_, current, categories)) = &self.read else {
+            return;
+        };
         let mut open = self.open;
         egui::Window::new(tr("Veröffentlichen"))
             .open(&mut open)
@@ -69,9 +93,9 @@ impl PublishWindow {
                             .show(ui, |ui| release_grid(ui, w, commands));
                         egui::CollapsingHeader::new(tr("Einrichtungen freigeben"))
                             .default_open(false)
-                            .show(ui, |ui| poi_release(ui, w, commands));
+                            .show(ui, |ui| poi_release(ui, w, categories, commands));
                         ui.separator();
-                        match &current {
+                        match current {
                             Ok(p) => plan_ui(ui, w, p),
                             Err(e) => {
                                 ui.colored_label(RED, e);
@@ -147,10 +171,10 @@ fn release_grid(ui: &mut egui::Ui, w: &Workbench, commands: &mut Vec<Command>) {
 }
 
 /// Each POI category with its attributes.
-fn poi_release(ui: &mut egui::Ui, w: &Workbench, commands: &mut Vec<Command>) {
+fn poi_release(ui: &mut egui::Ui, w: &Workbench, categories: &[PoiCategory], commands: &mut Vec<Command>) {
     let released = w.atlas.released_poi_categories().unwrap_or_default();
-    for (category, count) in w.atlas.poi_categories().unwrap_or_default() {
-        let current = released.iter().find(|c| c.category == category);
+    for (category, count, attributes) in categories {
+        let current = released.iter().find(|c| c.category == *category);
         let was = current.is_some();
         let mut now = was;
         ui.checkbox(&mut now, format!("{category} ({count}): {}", tr("Name und Lage")));
@@ -165,12 +189,12 @@ fn poi_release(ui: &mut egui::Ui, w: &Workbench, commands: &mut Vec<Command>) {
             }));
         }
         let Some(current) = current else { continue };
-        ui.indent(("merkmale", &category), |ui| {
+        ui.indent(("merkmale", category), |ui| {
             ui.horizontal_wrapped(|ui| {
-                for attribute in w.atlas.poi_attributes(&category).unwrap_or_default() {
-                    let was = current.attributes.contains(&attribute);
+                for attribute in attributes {
+                    let was = current.attributes.contains(attribute);
                     let mut now = was;
-                    ui.checkbox(&mut now, &attribute);
+                    ui.checkbox(&mut now, attribute);
                     if now != was {
                         commands.push(Command::Edit(Edit::Release {
                             what: Released::Pois {

@@ -44,7 +44,8 @@ fn releases_are_undone_and_the_bundle_is_written_from_the_window() {
     h.get_by_label("Zielordner").type_text(out.to_str().unwrap());
     h.run();
     h.get_by_label("Bündel schreiben").click();
-    h.run();
+    // The job starts after this frame and repaints while it runs: step, then wait for it.
+    h.step();
     wait_for_jobs(&mut h);
     assert!(
         out.join("manifest.json").exists(),
