@@ -456,16 +456,10 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
         .filter(|p| periods_used.contains(&p.label))
         .map(|p| serde_json::json!({"label": p.label, "date": p.date}))
         .collect();
-    files.json(
-        "atlas.json".into(),
-        &serde_json::json!({
-            "name": meta.name, "ags": meta.ags, "attribution": meta.attribution,
-            "levels": level_list, "periods": periods,
-        }),
-    )?;
 
     // POIs: name, location and the released attributes.
     let mut poi_slugs = Slugs::default();
+    let mut poi_list = Vec::new();
     for c in &plan.poi_categories {
         check_cancel(progress)?;
         let features: Vec<serde_json::Value> = atlas
@@ -492,14 +486,19 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                 })
             })
             .collect();
+        let path = format!("pois/{}.geojson", poi_slugs.of(&c.category));
         files.json(
-            format!("pois/{}.geojson", poi_slugs.of(&c.category)),
+            path.clone(),
             &serde_json::json!({"type": "FeatureCollection", "name": c.category, "features": features}),
         )?;
+        poi_list.push(serde_json::json!({
+            "category": c.category, "pois": features.len(), "attributes": c.attributes, "file": path,
+        }));
     }
 
     // Public stories, their maps suppressed.
     let mut story_slugs = Slugs::default();
+    let mut story_list = Vec::new();
     let mut cache = HiddenCache::new(atlas, false);
     for (i, name) in plan.stories.iter().enumerate() {
         check_cancel(progress)?;
@@ -521,17 +520,36 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                 }
                 None => None,
             };
+            let mut images = Vec::new();
+            for (i, image) in slide.images.iter().enumerate() {
+                let path = format!("stories/{s}/{}-{}.png", n + 1, i + 1);
+                files.0.insert(path.clone(), image.png.clone());
+                images.push(serde_json::json!({"name": image.name, "file": path}));
+            }
             slides.push(serde_json::json!({
-                "title": slide.title, "text": slide.text, "caption": slide.caption,
+                "title": slide.title, "text": slide.text,
+                "blocks": crate::story::text::parse(&slide.text), "caption": slide.caption,
                 "level": view.level, "period": view.period, "indicators": view.indicators,
-                "map": figure,
+                "map": figure, "images": images,
             }));
         }
+        let path = format!("stories/{s}.json");
         files.json(
-            format!("stories/{s}.json"),
-            &serde_json::json!({"name": story.name, "intro": story.intro, "slides": slides}),
+            path.clone(),
+            &serde_json::json!({
+                "name": story.name, "intro": story.intro,
+                "intro_blocks": crate::story::text::parse(&story.intro), "slides": slides,
+            }),
         )?;
+        story_list.push(serde_json::json!({"name": story.name, "slides": story.bookmarks.len(), "file": path}));
     }
+    files.json(
+        "atlas.json".into(),
+        &serde_json::json!({
+            "name": meta.name, "ags": meta.ags, "attribution": meta.attribution,
+            "levels": level_list, "periods": periods, "pois": poi_list, "stories": story_list,
+        }),
+    )?;
 
     check_cancel(progress)?;
     progress.report(0.9, "Schreiben");
@@ -586,7 +604,7 @@ pub(crate) fn cell_json(cell: &TableCell) -> (Option<f64>, String, Option<String
 }
 
 /// Lower-case hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

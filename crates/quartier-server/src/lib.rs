@@ -15,6 +15,8 @@
 //!   /<slug>/bundle/<path>` (the active version's file, with its ETag), and the open data
 //!   `GET /<slug>/api/indicators`, `GET /<slug>/api/values?indicator=I&level=L&period=P[&format=csv]`,
 //!   `GET /<slug>/api/levels/<level>` (GeoJSON).
+//! - **Web atlas**: `GET /<slug>/` is the public web atlas (`assets/web/`, compiled into the
+//!   binary and served under `/static/`), which reads the bundle above.
 //! - **Security**: a token per municipality, stored hashed; a municipality writes only its
 //!   own files; request bodies are limited; paths from a bundle never leave its files; failed
 //!   authentications are rate limited per address; every upload is logged with its result.
@@ -138,6 +140,34 @@ fn is_slug(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// Path segments the server uses itself, never a municipality's.
+const RESERVED_SLUGS: [&str; 2] = ["api", "static"];
+
+/// The web atlas, compiled in: path under `/static/` → content.
+const WEB_FILES: [(&str, &[u8]); 6] = [
+    ("icon.png", include_bytes!("../../../assets/icon.png")),
+    ("atlas.js", include_bytes!("../../../assets/web/atlas.js")),
+    ("atlas.css", include_bytes!("../../../assets/web/atlas.css")),
+    (
+        "vendor/leaflet/leaflet.js",
+        include_bytes!("../../../assets/web/vendor/leaflet/leaflet.js"),
+    ),
+    (
+        "vendor/leaflet/leaflet.css",
+        include_bytes!("../../../assets/web/vendor/leaflet/leaflet.css"),
+    ),
+    (
+        "vendor/leaflet/LICENSE",
+        include_bytes!("../../../assets/web/vendor/leaflet/LICENSE"),
+    ),
+];
+
+/// A web atlas file as served: its path, the SHA-256 of its content (the ETag), the content.
+type WebFile = (&'static str, String, Arc<Vec<u8>>);
+
+/// The web atlas's page.
+const WEB_PAGE: &str = include_str!("../../../assets/web/index.html");
+
 /// Files by municipality and hash, with the bytes they take.
 type FileCache = (usize, HashMap<(String, String), Arc<Vec<u8>>>);
 /// The values file of each (indicator, level, period).
@@ -193,9 +223,12 @@ impl Store {
         if !is_slug(slug) {
             bail!("Kürzel „{slug}“: nur Kleinbuchstaben, Ziffern und Bindestriche, höchstens 40 Zeichen");
         }
+        if RESERVED_SLUGS.contains(&slug) {
+            bail!("Kürzel „{slug}“ ist für den Server reserviert; bitte ein anderes wählen");
+        }
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| anyhow!("kein Zufall verfügbar: {e}"))?;
-        let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let token = quartier_core::publish::hex(&secret);
         let hash = hash_token(&token)?;
         let inserted = self.db().execute(
             "INSERT OR IGNORE INTO municipality(slug, name, token_hash) VALUES (?1, ?2, ?3)",
@@ -205,6 +238,16 @@ impl Store {
             bail!("Die Kommune „{slug}“ gibt es schon");
         }
         Ok(token)
+    }
+
+    /// Whether the municipality `slug` exists.
+    pub fn has_municipality(&self, slug: &str) -> bool {
+        self.db()
+            .query_row("SELECT 1 FROM municipality WHERE slug = ?1", [slug], |_| Ok(()))
+            .optional()
+            .ok()
+            .flatten()
+            .is_some()
     }
 
     /// Whether `token` is the upload token of `slug` (and of no other municipality).
@@ -243,7 +286,7 @@ impl Store {
         if !is_sha256(sha) {
             bail!("„{sha}“ ist keine SHA-256-Prüfsumme");
         }
-        let actual: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let actual = quartier_core::publish::hex(&sha2::Sha256::digest(bytes));
         if actual != sha {
             bail!("Inhalt passt nicht zur Prüfsumme {sha}");
         }
@@ -612,6 +655,14 @@ fn content_type(path: &str) -> &'static str {
         "application/geo+json"
     } else if path.ends_with(".svg") {
         "image/svg+xml"
+    } else if path.ends_with(".png") {
+        "image/png"
+    } else if path.ends_with(".js") {
+        "text/javascript; charset=utf-8"
+    } else if path.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else if path.ends_with("LICENSE") {
+        "text/plain; charset=utf-8"
     } else {
         "application/octet-stream"
     }
@@ -717,6 +768,57 @@ async fn level(
     }
 }
 
+/// The web atlas of a municipality (the page; its data comes from the bundle).
+async fn web_page(State(app): State<Shared>, UrlPath(slug): UrlPath<String>) -> Response {
+    if !is_slug(&slug) || !app.store.has_municipality(&slug) {
+        return error(StatusCode::NOT_FOUND, "Diese Kommune gibt es auf diesem Server nicht");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        WEB_PAGE,
+    )
+        .into_response()
+}
+
+/// `/<slug>` without the slash: the page's relative addresses need it.
+async fn web_page_slash(UrlPath(slug): UrlPath<String>) -> Response {
+    if !is_slug(&slug) {
+        return error(StatusCode::NOT_FOUND, "nicht gefunden");
+    }
+    axum::response::Redirect::permanent(&format!("/{slug}/")).into_response()
+}
+
+/// The web atlas's scripts, styles and the map library, with an ETag of their content.
+async fn web_file(UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    static FILES: std::sync::OnceLock<Vec<WebFile>> = std::sync::OnceLock::new();
+    let files = FILES.get_or_init(|| {
+        WEB_FILES
+            .iter()
+            .map(|(p, bytes)| {
+                (
+                    *p,
+                    quartier_core::publish::hex(&sha2::Sha256::digest(bytes)),
+                    Arc::new(bytes.to_vec()),
+                )
+            })
+            .collect()
+    });
+    match files.iter().find(|(p, _, _)| *p == path) {
+        Some((p, sha, bytes)) => {
+            let mut response = file_response(sha, bytes.clone(), &headers, false, content_type(p));
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("public, max-age=3600"),
+            );
+            response
+        }
+        None => error(StatusCode::NOT_FOUND, "nicht gefunden"),
+    }
+}
+
 /// The routes on a store.
 pub fn router(store: Store, config: &Config) -> Router {
     let app = Arc::new(App {
@@ -733,6 +835,9 @@ pub fn router(store: Store, config: &Config) -> Router {
         .route("/{slug}/api/indicators", get(indicators))
         .route("/{slug}/api/values", get(values))
         .route("/{slug}/api/levels/{level}", get(level))
+        .route("/{slug}", get(web_page_slash))
+        .route("/{slug}/", get(web_page))
+        .route("/static/{*path}", get(web_file))
         .layer(DefaultBodyLimit::max(config.max_upload_bytes))
         .with_state(app)
 }

@@ -8,7 +8,7 @@
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
 /// A run of text with one formatting.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Span {
     /// The text.
     pub text: String,
@@ -20,8 +20,10 @@ pub struct Span {
     pub link: Option<String>,
 }
 
-/// A block of the text.
-#[derive(Debug, Clone, PartialEq)]
+/// A block of the text (in the public bundle: `{"heading": [level, spans]}`,
+/// `{"paragraph": spans}`, `{"item": {"number", "spans"}}`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Block {
     /// A heading of level 1 to 3 (deeper ones count as 3).
     Heading(u8, Vec<Span>),
