@@ -427,11 +427,7 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
         ("publish --check", json(&["publish", a, "--check"])),
         ("publish --server", {
             let data = dir.path().join("server");
-            let base = common::start_server(&data);
-            let token = quartier_server::Store::open(&data)
-                .unwrap()
-                .add_municipality("berlin", "Berlin")
-                .unwrap();
+            let (base, token) = common::start_server_for_berlin(&data);
             json(&["publish", a, "--server", &format!("{base}/berlin"), "--token", &token])
         }),
         ("publish", json(&["publish", a, "--out", s(&dir.path().join("web"))])),

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{json, s, start_server as start};
+use common::{json, released_sample, s, start_server as start, start_server_for_berlin};
 use quartier_server::Store;
 
 fn get(url: &str) -> reqwest::blocking::Response {
@@ -24,23 +24,10 @@ fn get_json(url: &str) -> serde_json::Value {
 fn publish_change_publish_roll_back_and_read_the_open_data() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
-    let base = start(&data);
-    let token = Store::open(&data)
-        .unwrap()
-        .add_municipality("berlin", "Berlin")
-        .unwrap();
+    let (base, token) = start_server_for_berlin(&data);
     let atlas = dir.path().join("berlin.quartier");
+    released_sample(&atlas);
     let a = s(&atlas);
-    json(&["sample", "--out", a]);
-    json(&["release", a, "--indicators", "ew_6_15", "--levels", "Planungsraum"]);
-    json(&[
-        "release",
-        a,
-        "--indicators",
-        "s4",
-        "--levels",
-        "Bezirksregion,Planungsraum",
-    ]);
     let server = format!("{base}/berlin");
     let first = json(&["publish", a, "--server", &server, "--token", &token]);
     assert_eq!(first["version"], 1);

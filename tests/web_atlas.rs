@@ -10,8 +10,7 @@
 
 mod common;
 
-use common::{json, repo, s, start_server};
-use quartier_server::Store;
+use common::{json, released_sample, repo, s, start_server_for_berlin};
 
 /// German notation with `decimals` places: `.` between thousands, `,` before the decimals,
 /// and `–` for exactly zero.
@@ -61,23 +60,10 @@ fn a_citizen_reads_the_published_atlas_in_chromium_on_a_desktop_and_a_phone() {
     );
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
-    let base = start_server(&data);
-    let token = Store::open(&data)
-        .unwrap()
-        .add_municipality("berlin", "Berlin")
-        .unwrap();
+    let (base, token) = start_server_for_berlin(&data);
     let atlas = dir.path().join("berlin.quartier");
+    released_sample(&atlas);
     let a = s(&atlas);
-    json(&["sample", "--out", a]);
-    json(&["release", a, "--indicators", "ew_6_15", "--levels", "Planungsraum"]);
-    json(&[
-        "release",
-        a,
-        "--indicators",
-        "s4",
-        "--levels",
-        "Bezirksregion,Planungsraum",
-    ]);
     json(&["release", a, "--poi-category", "Kita", "--attributes", "address"]);
     let text = dir.path().join("text.md");
     std::fs::write(&text, "In Mitte ist der Anteil **hoch**.\n\n- Wedding\n- Moabit\n").unwrap();

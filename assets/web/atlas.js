@@ -47,6 +47,10 @@
   let atlas, indikatoren, karte, gebieteLayer, zustand = {};
   let sortierung = { spalte: "name", auf: true };
   let gewaehlt = null;
+  // What is shown: the table's rows, the indicator's decimals, the level the map is framed on.
+  const ansicht = { zeilen: [], stellen: 0, gerahmt: null };
+  // The border of an area: wide when it is the chosen one.
+  const rand = (schluessel) => (schluessel === gewaehlt ? 3 : 0.6);
 
   // German numbers with the indicator's decimals; exactly zero is "–".
   function zahl(wert, stellen) {
@@ -140,7 +144,7 @@
     // The map.
     const stil = (f) => {
       const z = zellen.get(f.properties.schluessel);
-      const basis = { color: "#555", weight: gewaehlt === f.properties.schluessel ? 3 : 0.6, fillOpacity: 0.85 };
+      const basis = { color: "#555", weight: rand(f.properties.schluessel), fillOpacity: 0.85 };
       if (z && z.status === "ok" && typeof z.value === "number") return { ...basis, fillColor: palette[k.klasse(z.value)] };
       if (z && z.status === "suppressed") return { ...basis, fillColor: "url(#geheim)", fillOpacity: 1 };
       return { ...basis, fillColor: "#ffffff", fillOpacity: 1 };
@@ -156,9 +160,9 @@
       },
     });
     // The map is drawn (and its SVG exists) only once it has a view.
-    if (zeigen.gerahmt !== zustand.ebene) {
+    if (ansicht.gerahmt !== zustand.ebene) {
       karte.fitBounds(gebieteLayer.getBounds(), { padding: [8, 8] });
-      zeigen.gerahmt = zustand.ebene;
+      ansicht.gerahmt = zustand.ebene;
     }
     gebieteLayer.addTo(karte);
     schraffur();
@@ -190,8 +194,8 @@
 
     // The table and the chart.
     const zeilen = gebiete.features.map((f) => ({ key: f.properties.schluessel, name: f.properties.name, zelle: zellen.get(f.properties.schluessel) }));
-    zeigen.zeilen = zeilen;
-    zeigen.stellen = stellen;
+    ansicht.zeilen = zeilen;
+    ansicht.stellen = stellen;
     tabelle();
     $("tabelle-beschriftung").textContent = `${titel}${ind.unit ? ", in " + ind.unit : ""}`;
     balken(zeilen, stellen, titel, palette, k);
@@ -218,7 +222,7 @@
   }
 
   function tabelle() {
-    const zeilen = [...zeigen.zeilen];
+    const zeilen = [...ansicht.zeilen];
     const { spalte, auf } = sortierung;
     zeilen.sort((a, b) => {
       const d = spalte === "value" ? sortierwert(a) - sortierwert(b) : String(a[spalte]).localeCompare(String(b[spalte]), "de", { numeric: true });
@@ -232,7 +236,7 @@
     $("werte").tBodies[0].replaceChildren(
       ...zeilen.map((z) => {
         const tr = element("tr", { "data-schluessel": z.key, class: z.key === gewaehlt ? "gewaehlt" : null },
-          element("td", null, z.name), element("td", null, z.key), element("td", { class: "zahl" }, zelleText(z.zelle, zeigen.stellen)));
+          element("td", null, z.name), element("td", null, z.key), element("td", { class: "zahl" }, zelleText(z.zelle, ansicht.stellen)));
         tr.addEventListener("click", () => waehlen(z.key));
         return tr;
       })
@@ -281,15 +285,16 @@
 
   function waehlen(schluessel) {
     gewaehlt = gewaehlt === schluessel ? null : schluessel;
-    gebieteLayer.eachLayer((l) => l.setStyle({ weight: l.feature.properties.schluessel === gewaehlt ? 3 : 0.6 }));
+    gebieteLayer.eachLayer((l) => l.setStyle({ weight: rand(l.feature.properties.schluessel) }));
     gebieteLayer.eachLayer((l) => { if (l.feature.properties.schluessel === gewaehlt) l.bringToFront(); });
     document.querySelectorAll("#werte tbody tr").forEach((tr) => tr.classList.toggle("gewaehlt", tr.dataset.schluessel === gewaehlt));
     auswahlZeigen();
   }
 
   function auswahlZeigen() {
-    const z = gewaehlt && zeigen.zeilen.find((r) => r.key === gewaehlt);
-    $("auswahl-gebiet").textContent = z ? `Gewählt: ${z.name} (${z.key}): ${zelleText(z.zelle, zeigen.stellen)}${z.zelle && z.zelle.status === "ok" && indikator().unit ? " " + indikator().unit : ""}` : "";
+    const z = gewaehlt && ansicht.zeilen.find((r) => r.key === gewaehlt);
+    const einheit = z && z.zelle && z.zelle.status === "ok" && indikator().unit ? " " + indikator().unit : "";
+    $("auswahl-gebiet").textContent = z ? `Gewählt: ${z.name} (${z.key}): ${zelleText(z.zelle, ansicht.stellen)}${einheit}` : "";
   }
 
   // Public places: name, location and the released attributes.
@@ -391,10 +396,10 @@
     const erster = indikatoren.find((i) => i.key === aus.indikator) || indikatoren[0];
     zustand = { thema: thema(erster), indikator: erster.key, ebene: aus.ebene, jahr: aus.jahr };
     auswahlFuellen();
-    for (const [feld, name] of [["thema", "thema"], ["indikator", "indikator"], ["ebene", "ebene"], ["jahr", "jahr"]]) {
+    for (const feld of ["thema", "indikator", "ebene", "jahr"]) {
       $(feld).addEventListener("change", () => {
-        zustand[name] = $(feld).value;
-        if (name === "thema") zustand.indikator = null;
+        zustand[feld] = $(feld).value;
+        if (feld === "thema") zustand.indikator = null;
         auswahlFuellen();
         zeigen();
       });

@@ -67,3 +67,30 @@ pub fn start_server(data: &Path) -> String {
     });
     format!("http://{}", rx.recv().unwrap())
 }
+
+/// A server started as by [`start_server`] with the municipality `berlin`: its base URL and
+/// the municipality's upload token.
+pub fn start_server_for_berlin(data: &Path) -> (String, String) {
+    let base = start_server(data);
+    let token = quartier_server::Store::open(data)
+        .unwrap()
+        .add_municipality("berlin", "Berlin")
+        .unwrap();
+    (base, token)
+}
+
+/// The sample atlas written to `atlas`, with `ew_6_15` released on Planungsraum and `s4` on
+/// Bezirksregion and Planungsraum.
+pub fn released_sample(atlas: &Path) {
+    let a = s(atlas);
+    json(&["sample", "--out", a]);
+    json(&["release", a, "--indicators", "ew_6_15", "--levels", "Planungsraum"]);
+    json(&[
+        "release",
+        a,
+        "--indicators",
+        "s4",
+        "--levels",
+        "Bezirksregion,Planungsraum",
+    ]);
+}

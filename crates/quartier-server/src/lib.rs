@@ -617,16 +617,27 @@ async fn activate(
     }
 }
 
+/// How long a client or CDN may keep a file.
+#[derive(Debug, Clone, Copy)]
+enum Cache {
+    /// A blob named by its hash: it never changes.
+    Forever,
+    /// A file of the active version: a rollback or a new version changes it.
+    ActiveVersion,
+    /// The web atlas's own files: they change with the server binary.
+    WebAtlas,
+}
+
 /// A file with its ETag; 304 when the client has it.
-fn file_response(sha: &str, bytes: Arc<Vec<u8>>, headers: &HeaderMap, immutable: bool, content_type: &str) -> Response {
+fn file_response(sha: &str, bytes: Arc<Vec<u8>>, headers: &HeaderMap, cache: Cache, content_type: &str) -> Response {
     let etag = format!("\"{sha}\"");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let cache = if immutable {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=60"
+    let cache = match cache {
+        Cache::Forever => "public, max-age=31536000, immutable",
+        Cache::ActiveVersion => "public, max-age=60",
+        Cache::WebAtlas => "public, max-age=3600",
     };
     (
         [
@@ -677,7 +688,7 @@ async fn blob(
         return error(StatusCode::NOT_FOUND, "nicht gefunden");
     }
     match app.store.file(&slug, &sha) {
-        Some(bytes) => file_response(&sha, bytes, &headers, true, "application/octet-stream"),
+        Some(bytes) => file_response(&sha, bytes, &headers, Cache::Forever, "application/octet-stream"),
         None => error(StatusCode::NOT_FOUND, "nicht gefunden"),
     }
 }
@@ -691,14 +702,14 @@ async fn bundle(
         return error(StatusCode::NOT_FOUND, "nicht gefunden");
     }
     match app.store.bundle_file(&slug, &path) {
-        Some((sha, bytes)) => file_response(&sha, bytes, &headers, false, content_type(&path)),
+        Some((sha, bytes)) => file_response(&sha, bytes, &headers, Cache::ActiveVersion, content_type(&path)),
         None => error(StatusCode::NOT_FOUND, "nicht gefunden"),
     }
 }
 
 async fn indicators(State(app): State<Shared>, UrlPath(slug): UrlPath<String>, headers: HeaderMap) -> Response {
     match app.store.bundle_file(&slug, "indicators.json") {
-        Some((sha, bytes)) => file_response(&sha, bytes, &headers, false, "application/json"),
+        Some((sha, bytes)) => file_response(&sha, bytes, &headers, Cache::ActiveVersion, "application/json"),
         None => error(StatusCode::NOT_FOUND, "keine veröffentlichten Daten"),
     }
 }
@@ -729,7 +740,7 @@ async fn values(
         );
     };
     if q.format.as_deref() != Some("csv") {
-        return file_response(&sha, bytes, &headers, false, "application/json");
+        return file_response(&sha, bytes, &headers, Cache::ActiveVersion, "application/json");
     }
     let data: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let mut csv = String::from("schluessel;wert;status\n");
@@ -760,7 +771,7 @@ async fn level(
                 .map(str::to_string)
         });
     match file.and_then(|f| app.store.bundle_file(&slug, &f)) {
-        Some((sha, bytes)) => file_response(&sha, bytes, &headers, false, "application/geo+json"),
+        Some((sha, bytes)) => file_response(&sha, bytes, &headers, Cache::ActiveVersion, "application/geo+json"),
         None => error(
             StatusCode::NOT_FOUND,
             format!("Ebene „{level}“ ist nicht veröffentlicht"),
@@ -807,14 +818,7 @@ async fn web_file(UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Respons
             .collect()
     });
     match files.iter().find(|(p, _, _)| *p == path) {
-        Some((p, sha, bytes)) => {
-            let mut response = file_response(sha, bytes.clone(), &headers, false, content_type(p));
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("public, max-age=3600"),
-            );
-            response
-        }
+        Some((p, sha, bytes)) => file_response(sha, bytes.clone(), &headers, Cache::WebAtlas, content_type(p)),
         None => error(StatusCode::NOT_FOUND, "nicht gefunden"),
     }
 }
