@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{json, released_sample, s, start_server as start, start_server_for_berlin};
-use quartier_server::Store;
+use common::{block_on, json, released_sample, s, start_server as start, start_server_for_berlin};
+use quartier_server::{Store, ACTIVE_VERSION_TTL};
 
 fn get(url: &str) -> reqwest::blocking::Response {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -18,6 +18,37 @@ fn get(url: &str) -> reqwest::blocking::Response {
 
 fn get_json(url: &str) -> serde_json::Value {
     serde_json::from_str(&get(url).text().unwrap()).unwrap()
+}
+
+/// Sets the count `ew_6_15` of Planungsraum `key` in 2020.
+fn set_students(atlas: &std::path::Path, key: &str, value: f64) {
+    let mut atlas = quartier_core::Atlas::open(atlas).unwrap();
+    let mut v = atlas
+        .values(
+            atlas.indicator("ew_6_15").unwrap().id,
+            atlas.level("Planungsraum").unwrap().id,
+            atlas.period("2020").unwrap().id,
+        )
+        .unwrap()
+        .values()
+        .next()
+        .cloned()
+        .unwrap();
+    v.value = Some(value);
+    atlas
+        .set_value("ew_6_15", "Planungsraum", "2020", key, Some(v))
+        .unwrap();
+}
+
+/// The value of area `key` in an answer of the values API.
+fn value_of(values: &serde_json::Value, key: &str) -> serde_json::Value {
+    values["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == key)
+        .cloned()
+        .unwrap()
 }
 
 #[test]
@@ -37,15 +68,7 @@ fn publish_change_publish_roll_back_and_read_the_open_data() {
     let values: serde_json::Value = get_json(&format!(
         "{base}/berlin/api/values?indicator=ew_6_15&level=Planungsraum&period=2020"
     ));
-    let of = |v: &serde_json::Value, key: &str| {
-        v["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["key"] == key)
-            .cloned()
-            .unwrap()
-    };
+    let of = value_of;
     assert_eq!(of(&values, "04061757")["status"], "suppressed");
     assert_eq!(of(&values, "04061757")["value"], serde_json::Value::Null);
     let stueler = of(&values, "01011101")["value"].as_f64().unwrap();
@@ -82,24 +105,7 @@ fn publish_change_publish_roll_back_and_read_the_open_data() {
     );
 
     // Change one value and publish again: only what changed travels.
-    {
-        let mut atlas = quartier_core::Atlas::open(&atlas).unwrap();
-        let mut v = atlas
-            .values(
-                atlas.indicator("ew_6_15").unwrap().id,
-                atlas.level("Planungsraum").unwrap().id,
-                atlas.period("2020").unwrap().id,
-            )
-            .unwrap()
-            .values()
-            .next()
-            .cloned()
-            .unwrap();
-        v.value = Some(stueler + 10.0);
-        atlas
-            .set_value("ew_6_15", "Planungsraum", "2020", "01011101", Some(v))
-            .unwrap();
-    }
+    set_students(&atlas, "01011101", stueler + 10.0);
     let second = json(&["publish", a, "--server", &server, "--token", &token]);
     assert_eq!(second["version"], 2);
     let sent = second["sent_files"].as_u64().unwrap();
@@ -110,7 +116,8 @@ fn publish_change_publish_roll_back_and_read_the_open_data() {
     assert_eq!(of(&changed, "01011101")["value"].as_f64(), Some(stueler + 10.0));
 
     // Files by hash are immutable and cached forever; a known ETag gets 304.
-    let manifest = Store::open(&data).unwrap().active("berlin").unwrap().1;
+    let store = Store::folder(&data).unwrap();
+    let manifest = block_on(store.active("berlin")).unwrap().manifest;
     let file = &manifest.files[0];
     let response = get(&format!("{base}/berlin/blobs/{}", file.sha256));
     assert_eq!(
@@ -125,13 +132,15 @@ fn publish_change_publish_roll_back_and_read_the_open_data() {
         .unwrap();
     assert_eq!(again.status(), 304);
 
-    // Roll back: the old value is public again.
-    assert_eq!(Store::open(&data).unwrap().rollback("berlin", None).unwrap(), 1);
+    // Roll back (from outside the server, as `quartier-server rollback` does): the old value
+    // is public again once the server reads the active version anew.
+    assert_eq!(block_on(store.rollback("berlin", None)).unwrap(), 1);
+    std::thread::sleep(ACTIVE_VERSION_TTL);
     let back: serde_json::Value = get_json(&format!(
         "{base}/berlin/api/values?indicator=ew_6_15&level=Planungsraum&period=2020"
     ));
     assert_eq!(of(&back, "01011101")["value"].as_f64(), Some(stueler));
-    let log = Store::open(&data).unwrap().upload_log();
+    let log = block_on(store.upload_log()).unwrap();
     assert!(log
         .iter()
         .any(|(slug, action, result)| slug == "berlin" && action == "aktivieren" && result == "Version 2"));
@@ -142,9 +151,9 @@ fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let base = start(&data);
-    let store = Store::open(&data).unwrap();
-    let berlin = store.add_municipality("berlin", "Berlin").unwrap();
-    let hamburg = store.add_municipality("hamburg", "Hamburg").unwrap();
+    let store = Store::folder(&data).unwrap();
+    let berlin = block_on(store.add_municipality("berlin", "Berlin")).unwrap();
+    let hamburg = block_on(store.add_municipality("hamburg", "Hamburg")).unwrap();
     let _ = rustls::crypto::ring::default_provider().install_default();
     // No pooled connections: the server closes one after refusing an oversized body.
     let client = reqwest::blocking::Client::builder()
@@ -200,7 +209,7 @@ fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_
         serde_json::json!({"format": "quartier-bundle", "files": [{"path": "indicators.json", "bytes": 7, "sha256": missing}]}),
     );
     assert_eq!(r.status(), 400);
-    assert_eq!(store.active("berlin").unwrap().0, 1);
+    assert_eq!(block_on(store.active("berlin")).unwrap().version, 1);
     assert_eq!(
         get(&format!("{base}/berlin/api/indicators")).text().unwrap(),
         "{\"a\":1}"
@@ -210,8 +219,127 @@ fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_
         assert_eq!(put("berlin", "falsch", b"y".to_vec()).0, 401);
     }
     assert_eq!(put("berlin", &berlin, b"z".to_vec()).0, 429);
-    let log = store.upload_log();
+    let log = block_on(store.upload_log()).unwrap();
     assert!(log
         .iter()
         .any(|(_, action, result)| action == "anmelden" && result == "zu viele Fehlversuche"));
+}
+
+/// A local S3-compatible server (`moto_server` from PyPI, which `.ci/run` installs), stopped
+/// when dropped.
+struct S3Server {
+    process: std::process::Child,
+    url: String,
+}
+
+impl S3Server {
+    fn start() -> S3Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut process = std::process::Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 fehlt");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = process.try_wait() {
+                panic!("moto_server endete ({status}); fehlt es? pip install 'moto[server]' (macht .ci/run)");
+            }
+            assert!(started.elapsed().as_secs() < 60, "moto_server startet nicht");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        S3Server {
+            process,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[test]
+fn two_server_instances_share_one_s3_bucket() {
+    let s3 = S3Server::start();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bucket = reqwest::blocking::Client::new()
+        .put(format!("{}/quartier-atlanten", s3.url))
+        .send()
+        .unwrap();
+    assert!(bucket.status().is_success(), "{}", bucket.text().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let unused = dir.path().join("nicht-benutzt");
+    let mut config = common::server_config(&unused);
+    config.store = Some("s3://quartier-atlanten/land".into());
+    for (name, value) in [
+        ("endpoint", s3.url.as_str()),
+        ("allow_http", "true"),
+        ("region", "eu-central-1"),
+        ("access_key_id", "test"),
+        ("secret_access_key", "test"),
+    ] {
+        config.store_options.insert(name.into(), value.into());
+    }
+    // Two stateless instances on one bucket, as behind a load balancer.
+    let one = common::start_server_with(config.clone());
+    let two = common::start_server_with(config.clone());
+    let store = Store::open(&config).unwrap();
+    let token = block_on(store.add_municipality("berlin", "Berlin")).unwrap();
+
+    let atlas = dir.path().join("berlin.quartier");
+    released_sample(&atlas);
+    let a = s(&atlas);
+    let first = json(&["publish", a, "--server", &format!("{one}/berlin"), "--token", &token]);
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["sent_files"], first["files"]);
+    let values = |base: &str| {
+        get(&format!(
+            "{base}/berlin/api/values?indicator=ew_6_15&level=Planungsraum&period=2020"
+        ))
+        .text()
+        .unwrap()
+    };
+    // The other instance serves what the first received, byte for byte, suppression included.
+    let through_two = values(&two);
+    assert_eq!(through_two, values(&one));
+    let parsed: serde_json::Value = serde_json::from_str(&through_two).unwrap();
+    assert_eq!(value_of(&parsed, "04061757")["status"], "suppressed");
+    let students = value_of(&parsed, "01011101")["value"].as_f64().unwrap();
+    assert_eq!(get(&format!("{two}/berlin/")).status(), 200);
+
+    // Publishing again through the second instance sends only the change: it sees the files
+    // the first one stored. It serves the new version at once, the first one after it has
+    // read the active version anew.
+    set_students(&atlas, "01011101", students + 10.0);
+    let second = json(&["publish", a, "--server", &format!("{two}/berlin"), "--token", &token]);
+    assert_eq!(second["version"], 2);
+    assert!((1..=3).contains(&second["sent_files"].as_u64().unwrap()), "{second}");
+    let at_two: serde_json::Value = serde_json::from_str(&values(&two)).unwrap();
+    assert_eq!(value_of(&at_two, "01011101")["value"].as_f64(), Some(students + 10.0));
+    std::thread::sleep(ACTIVE_VERSION_TTL);
+    let at_one: serde_json::Value = serde_json::from_str(&values(&one)).unwrap();
+    assert_eq!(value_of(&at_one, "01011101")["value"].as_f64(), Some(students + 10.0));
+
+    // A rollback on the bucket shows on both instances.
+    assert_eq!(block_on(store.rollback("berlin", None)).unwrap(), 1);
+    std::thread::sleep(ACTIVE_VERSION_TTL);
+    for base in [&one, &two] {
+        let back: serde_json::Value = serde_json::from_str(&values(base)).unwrap();
+        assert_eq!(value_of(&back, "01011101")["value"].as_f64(), Some(students));
+    }
+    let log = block_on(store.upload_log()).unwrap();
+    assert!(log
+        .iter()
+        .any(|(_, action, result)| action == "aktivieren" && result == "Version 2"));
+    // Nothing was kept on the instances' disk.
+    assert!(!unused.exists());
 }

@@ -47,15 +47,30 @@ pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Starts a Quartier server on a free port of 127.0.0.1 in a thread of its own, with its
-/// data in `data` (uploads up to 2 MB, five failed logins a minute); its base URL.
-pub fn start_server(data: &Path) -> String {
-    let config = quartier_server::Config {
+/// The configuration of a test server: a free port of 127.0.0.1, its data in the folder
+/// `data`, uploads up to 2 MB, five failed logins a minute.
+pub fn server_config(data: &Path) -> quartier_server::Config {
+    quartier_server::Config {
         listen: "127.0.0.1:0".into(),
         data_dir: data.to_path_buf(),
+        store: None,
+        store_options: Default::default(),
         max_upload_bytes: 2 * 1024 * 1024,
         max_failed_logins: 5,
-    };
+    }
+}
+
+/// Runs a future of the server's store to its end.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Starts a Quartier server configured by `config` in a thread of its own; its base URL.
+pub fn start_server_with(config: quartier_server::Config) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -68,14 +83,17 @@ pub fn start_server(data: &Path) -> String {
     format!("http://{}", rx.recv().unwrap())
 }
 
+/// Starts a Quartier server as [`server_config`] describes; its base URL.
+pub fn start_server(data: &Path) -> String {
+    start_server_with(server_config(data))
+}
+
 /// A server started as by [`start_server`] with the municipality `berlin`: its base URL and
 /// the municipality's upload token.
 pub fn start_server_for_berlin(data: &Path) -> (String, String) {
     let base = start_server(data);
-    let token = quartier_server::Store::open(data)
-        .unwrap()
-        .add_municipality("berlin", "Berlin")
-        .unwrap();
+    let store = quartier_server::Store::folder(data).unwrap();
+    let token = block_on(store.add_municipality("berlin", "Berlin")).unwrap();
     (base, token)
 }
 

@@ -44,6 +44,7 @@ fn measure(runtime: &tokio::runtime::Runtime, url: &str) -> (f64, f64) {
 }
 
 fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let atlas_path = dir.path().join("berlin.quartier");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample_data");
@@ -56,25 +57,27 @@ fn main() {
     quartier_core::publish::write_bundle(&atlas, &bundle, &quartier_core::NoProgress).unwrap();
 
     let data = dir.path().join("server");
-    let store = Store::open(&data).unwrap();
-    store.add_municipality("berlin", "Berlin").unwrap();
-    let manifest_text = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
-    let manifest: quartier_server::Manifest = serde_json::from_str(&manifest_text).unwrap();
-    for f in &manifest.files {
-        store
-            .put_blob("berlin", &f.sha256, &std::fs::read(bundle.join(&f.path)).unwrap())
-            .unwrap();
-    }
-    store.activate("berlin", &manifest_text).unwrap();
-    drop(store);
-
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = Config {
         listen: "127.0.0.1:0".into(),
         data_dir: data,
+        store: None,
+        store_options: Default::default(),
         max_upload_bytes: 1 << 20,
         max_failed_logins: 5,
     };
+    let store = Store::open(&config).unwrap();
+    runtime.block_on(async {
+        store.add_municipality("berlin", "Berlin").await.unwrap();
+        let manifest_text = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+        let manifest: quartier_server::Manifest = serde_json::from_str(&manifest_text).unwrap();
+        for f in &manifest.files {
+            let bytes = std::fs::read(bundle.join(&f.path)).unwrap();
+            store.put_blob("berlin", &f.sha256, bytes.into()).await.unwrap();
+        }
+        store.activate("berlin", &manifest_text).await.unwrap();
+    });
+    drop(store);
     let (address, server) = runtime.block_on(bind(&config)).unwrap();
     runtime.spawn(server);
     let ours = measure(

@@ -20,7 +20,7 @@ struct Cli {
 enum Command {
     /// Startet den Server; die erste Zeile der Ausgabe ist seine Adresse (http://127.0.0.1:PORT).
     Serve {
-        /// Konfigurationsdatei (TOML: listen, data_dir)
+        /// Konfigurationsdatei (TOML: listen, data_dir, store)
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -58,10 +58,10 @@ fn main() {
 }
 
 fn run() -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
     match Cli::parse().command {
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
-            let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let (address, server) = bind(&config).await?;
                 println!("http://{address}");
@@ -72,14 +72,16 @@ fn run() -> Result<()> {
         }
         Command::AddMunicipality { config, slug, name } => {
             let config = Config::load(config.as_deref())?;
-            let token = Store::open(&config.data_dir)?.add_municipality(&slug, &name)?;
+            let store = Store::open(&config)?;
+            let token = runtime.block_on(store.add_municipality(&slug, &name))?;
             println!("Kommune „{name}“ ({slug}) angelegt. Upload-Token (wird nicht noch einmal angezeigt):");
             println!("{token}");
             Ok(())
         }
         Command::Rollback { config, slug, to } => {
             let config = Config::load(config.as_deref())?;
-            let version = Store::open(&config.data_dir)?.rollback(&slug, to)?;
+            let store = Store::open(&config)?;
+            let version = runtime.block_on(store.rollback(&slug, to))?;
             println!("„{slug}“: Version {version} ist wieder aktiv");
             Ok(())
         }

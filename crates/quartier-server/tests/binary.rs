@@ -36,8 +36,9 @@ fn add_municipality_prints_the_token_and_serve_its_address() {
     assert_eq!(token.len(), 64);
     assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
     // The token is stored hashed, never as it is.
-    let db = std::fs::read(dir.path().join("daten/server.sqlite")).unwrap();
-    assert!(!String::from_utf8_lossy(&db).contains(token));
+    let stored = std::fs::read_to_string(dir.path().join("daten/municipalities/berlin.json")).unwrap();
+    assert!(stored.contains("$argon2"), "{stored}");
+    assert!(!stored.contains(token));
     // A second municipality of the same slug is refused in German.
     let again = Command::new(env!("CARGO_BIN_EXE_quartier-server"))
         .args([
