@@ -557,10 +557,7 @@ mod tests {
     use super::*;
 
     fn refusal(url: &str, options: &[(&str, &str)]) -> String {
-        let options = options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let options = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         match Store::s3(url, &options) {
             Ok(_) => panic!("{url} {options:?} angenommen"),
             Err(e) => format!("{e:#}"),
