@@ -307,6 +307,10 @@ pub struct IndicatorMeta {
     pub source: String,
     /// Counts from 1 to this many are suppressed ("k. A."); `None`: the atlas default, 0: never.
     pub suppression_threshold: Option<i64>,
+    /// For a count: the keys of the counts that add up to it in every area and period
+    /// (declared, e.g. the age groups of the residents); empty when none is declared.
+    #[serde(default)]
+    pub sum_of: Vec<String>,
 }
 
 /// A reference period (Stichtag) with its label.

@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | [`aggregate`] | `aggregate` | an indicator on a coarser level or the whole municipality, by its rule |
 //! | [`suppress`] | `suppress` | primary, derived and secondary suppression along the area hierarchy |
+//! | [`linked`] | – (with `suppress`) | suppression on linked tables (declared sums between indicators), exact intervals by linear programming |
 //! | [`classify`] | `classify` | map classes (equal interval, quantile, exact Jenks, standard deviation, pretty, manual, box plot, diverging) |
 //! | [`status_dynamics`] | `status-dynamics` | status and dynamics indices and their 4 × 3 classes (Berlin MSS, Hamburg RISE, Solingen) |
 //! | [`index`] | `index` | composite indices (OECD/JRC) with checks and Monte Carlo uncertainty |
@@ -41,6 +42,7 @@ pub mod classify;
 pub mod distance;
 pub mod hotspots;
 pub mod index;
+pub mod linked;
 pub mod network;
 pub mod origins;
 pub mod rank;

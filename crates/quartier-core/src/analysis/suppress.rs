@@ -743,6 +743,117 @@ impl Tables<'_> {
     }
 }
 
+/// Per node of the tree, the interval an attacker derives for a hidden count.
+type Intervals = Vec<Option<(f64, f64)>>;
+
+/// Declared sums between counts (`sum_of`: the parts of a total in every area): each total
+/// with its parts is one linked table (areas × indicators), protected against an attacker
+/// who combines the sums along the hierarchy with the declared sum
+/// ([`super::linked::protect_linked`]). The cells it hides in addition go back into each
+/// count's protection; returns the interval of every cell of the counts involved, by linear
+/// programming.
+fn protect_declared_sums(
+    tables: &mut Tables<'_>,
+    all: &[IndicatorMeta],
+    rules_of: &dyn Fn(&IndicatorMeta) -> SuppressionRules,
+    report: &mut SuppressionReport,
+) -> Result<HashMap<i64, Intervals>> {
+    use super::linked::{linked_interval, protect_linked, SumEquation};
+    let mut intervals: HashMap<i64, Intervals> = HashMap::new();
+    let n = tables.tree.nodes.len();
+    let children = children_of(&tables.tree.parent);
+    for total in all
+        .iter()
+        .filter(|m| m.kind == IndicatorKind::Count && !m.sum_of.is_empty())
+    {
+        let parts: Option<Vec<&IndicatorMeta>> = total
+            .sum_of
+            .iter()
+            .map(|k| all.iter().find(|m| &m.key == k && m.kind == IndicatorKind::Count))
+            .collect();
+        let Some(parts) = parts else {
+            report.not_checked.push(NotChecked {
+                key: total.key.clone(),
+                reason: format!(
+                    "erklärte Summe aus {}: nicht alle Teile sind Anzahlen im Atlas, die Summe wird nicht genutzt",
+                    total.sum_of.join(", ")
+                ),
+            });
+            continue;
+        };
+        let members: Vec<&IndicatorMeta> = parts.into_iter().chain(std::iter::once(total)).collect();
+        let mut cells = Vec::with_capacity(members.len() * n);
+        let mut hidden = Vec::with_capacity(members.len() * n);
+        for m in &members {
+            let (c, h) = tables.protect(m, &rules_of(m))?;
+            cells.extend(c);
+            hidden.extend(h);
+        }
+        if cells[(members.len() - 1) * n..].iter().all(|c| *c == Cell::Unknown) {
+            continue;
+        }
+        // Along the hierarchy for every count, and the declared sum in every area.
+        let mut equations: Vec<SumEquation> = Vec::new();
+        for g in 0..members.len() {
+            for node in (0..n).filter(|&i| !children[i].is_empty()) {
+                equations.push(SumEquation {
+                    total: g * n + node,
+                    parts: children[node].iter().map(|&c| g * n + c).collect(),
+                });
+            }
+        }
+        let last = members.len() - 1;
+        for node in 0..n {
+            equations.push(SumEquation {
+                total: last * n + node,
+                parts: (0..last).map(|g| g * n + node).collect(),
+            });
+        }
+        // The strictest threshold of the counts involved.
+        let strictest = members
+            .iter()
+            .map(|m| rules_of(m))
+            .max_by_key(|r| r.threshold)
+            .unwrap_or_default();
+        let outcome = protect_linked(&cells, &mut hidden, &equations, &strictest);
+        for &added in &outcome.added {
+            if let Some(h) = hidden[added].as_mut() {
+                // The cell it protects, as an area of its count; the equation is the declared sum.
+                h.protects = h.protects.map(|p| p % n);
+                h.within = None;
+            }
+        }
+        if !outcome.contradictory.is_empty() {
+            report.not_checked.push(NotChecked {
+                key: total.key.clone(),
+                reason: format!(
+                    "erklärte Summe aus {} geht mit den veröffentlichten Zahlen nicht auf: für {} geheim gehaltene Zellen nur entlang der Gebietshierarchie geprüft",
+                    total.sum_of.join(", "),
+                    outcome.contradictory.len()
+                ),
+            });
+        }
+        for (g, m) in members.iter().enumerate() {
+            let range = g * n..(g + 1) * n;
+            let own: Vec<Option<(f64, f64)>> = range
+                .clone()
+                .map(|i| {
+                    if hidden[i].is_some() {
+                        linked_interval(i, &cells, &hidden, &equations)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            intervals.insert(m.id, own);
+            tables
+                .protected
+                .insert(m.id, (cells[range.clone()].to_vec(), hidden[range].to_vec()));
+        }
+    }
+    Ok(intervals)
+}
+
 /// Checks a level and its parent areas for one period: which cells must be "k. A." and why.
 pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progress) -> Result<SuppressionReport> {
     let level = atlas.level(&request.level)?;
@@ -827,12 +938,17 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progres
                     name_of(p),
                     name_of(w)
                 ),
+                (Reason::Secondary, Some(p), None) => format!(
+                    "schützt {} in einer erklärten Summe von Indikatoren: sonst daraus eingrenzbar",
+                    name_of(p)
+                ),
                 (Reason::Secondary, ..) => "schützt ein Nachbargebiet".into(),
                 _ => "in der Quelle „k. A.“".into(),
             };
             (h.reason, detail)
         })
     };
+    let linked_intervals = protect_declared_sums(&mut tables, &all, &rules_of, &mut report)?;
     let total = metas.len().max(1);
     for (done, meta) in metas.into_iter().enumerate() {
         // One indicator at a time: the bar moves per indicator, and a cancel stops between them.
@@ -846,7 +962,10 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progres
             IndicatorKind::Count => {
                 let (c, h) = tables.protect(meta, &rules)?;
                 hidden = h.iter().zip(&c).map(|(h, c)| explain(h, *c, &rules)).collect();
-                intervals = attacker_bounds(&tree.parent, &c, &h).into_iter().map(Some).collect();
+                intervals = match linked_intervals.get(&meta.id) {
+                    Some(linked) => linked.clone(),
+                    None => attacker_bounds(&tree.parent, &c, &h).into_iter().map(Some).collect(),
+                };
                 cells = c;
             }
             IndicatorKind::Share | IndicatorKind::RatePer1000 => {

@@ -4,7 +4,8 @@
 //! `topic`/`Thema`, `unit`/`Einheit`, `decimals`/`Nachkommastellen`, `kind`/`Art`,
 //! `numerator`/`Zähler`, `denominator`/`Nenner`, `aggregation`/`Aggregation`,
 //! `polarity`/`Polarität`, `description`/`Beschreibung`, `source`/`Quelle`,
-//! `suppression_threshold`/`Geheimhaltungsschwelle` (empty: the atlas default; 0: never).
+//! `suppression_threshold`/`Geheimhaltungsschwelle` (empty: the atlas default; 0: never),
+//! `sum_of`/`Summe aus` (the counts that add up to this one, comma-separated).
 //! Indicators that do not exist yet are created; the sheet can be re-imported to edit.
 
 use std::path::PathBuf;
@@ -57,6 +58,7 @@ pub const COLUMNS: &[(&str, &[&str], &str)] = &[
     ("Beschreibung", &["description", "definition"], "Definition in Worten."),
     ("Quelle", &["source", "datenquelle"], "Datenquelle mit Stand, z. B. „Statistikamt Nord, 31.12.2023“."),
     ("Geheimhaltungsschwelle", &["suppression_threshold", "geheimhaltung"], "Anzahlen von 1 bis zu dieser Zahl werden „k. A.“; leer: Vorgabe des Atlas; 0: nie."),
+    ("Summe aus", &["sum_of", "summe_aus", "teile"], "Bei Anzahlen: die Anzahlen, die in jedem Gebiet zusammen diese ergeben, mit Komma getrennt (z. B. die Altersgruppen der Einwohner). Die Geheimhaltung rechnet damit, wie es ein Angreifer täte."),
 ];
 
 /// Whether `heading` names the column of [`COLUMNS`] whose German heading is `german`.
@@ -101,6 +103,7 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
     let c_desc = col("Beschreibung");
     let c_src = col("Quelle");
     let c_threshold = col("Geheimhaltungsschwelle");
+    let c_sum_of = col("Summe aus");
 
     let mut problems = Vec::new();
     let mut updates = Vec::new();
@@ -182,6 +185,9 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                     )),
                 }
             }
+        }
+        if let Some(c) = c_sum_of {
+            u.sum_of = Some(crate::store::parts_list(&row.cells[c].as_text()));
         }
         updates.push((row.line, key, u));
     }
@@ -271,6 +277,49 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                     format!("das Gewicht „{by}“ ist kein Indikator{}", did_you_mean(by, &existing)),
                 ));
             }
+        }
+        let sum_heading = c_sum_of.map_or("Summe aus", |c| h[c].as_str());
+        let kind_of = |k: &str| {
+            updates
+                .iter()
+                .find(|(_, key, _)| key == k)
+                .and_then(|(_, _, u)| u.kind)
+                .or_else(|| existing.iter().find(|i| i.key == k).map(|i| i.kind))
+        };
+        for part in u.sum_of.iter().flatten() {
+            if !known(part) {
+                problems.push(Problem::at(
+                    *line,
+                    sum_heading,
+                    part,
+                    format!(
+                        "„{part}“ ist kein Indikator (weder im Atlas noch im Blatt){}",
+                        did_you_mean(part, &existing)
+                    ),
+                ));
+            } else if part == key {
+                problems.push(Problem::at(
+                    *line,
+                    sum_heading,
+                    part,
+                    "ein Indikator ist nicht Teil seiner selbst",
+                ));
+            } else if kind_of(part) != Some(IndicatorKind::Count) {
+                problems.push(Problem::at(
+                    *line,
+                    sum_heading,
+                    part,
+                    format!("„{part}“ ist keine Anzahl; eine Summe verbindet nur Anzahlen"),
+                ));
+            }
+        }
+        if u.sum_of.as_ref().is_some_and(|p| !p.is_empty()) && kind != Some(IndicatorKind::Count) {
+            problems.push(Problem::at(
+                *line,
+                sum_heading,
+                u.sum_of.as_ref().map(|p| p.join(",")).unwrap_or_default(),
+                "nur eine Anzahl kann die Summe anderer Anzahlen sein (Spalte „Art“: Anzahl)",
+            ));
         }
         if !existing.is_empty() && current.is_none() {
             warnings.push(format!(

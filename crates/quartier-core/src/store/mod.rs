@@ -122,6 +122,8 @@ pub struct IndicatorUpdate {
     pub source: Option<String>,
     /// New suppression threshold; `Some(None)` returns to the atlas default.
     pub suppression_threshold: Option<Option<i64>>,
+    /// New declared parts (empty clears them).
+    pub sum_of: Option<Vec<String>>,
 }
 
 impl IndicatorUpdate {
@@ -141,6 +143,7 @@ impl IndicatorUpdate {
             description: Some(meta.description.clone()),
             source: Some(meta.source.clone()),
             suppression_threshold: Some(meta.suppression_threshold),
+            sum_of: Some(meta.sum_of.clone()),
         }
     }
 }
@@ -736,7 +739,7 @@ impl Atlas {
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, key, name, topic, unit, decimals, kind, numerator, denominator, aggregation, polarity, description, source,
-                    suppression_threshold
+                    suppression_threshold, sum_of
              FROM indicator ORDER BY topic, id",
         )?;
         let rows = stmt
@@ -757,6 +760,10 @@ impl Atlas {
                     description: r.get(11)?,
                     source: r.get(12)?,
                     suppression_threshold: r.get(13)?,
+                    sum_of: r
+                        .get::<_, Option<String>>(14)?
+                        .map(|s| parts_list(&s))
+                        .unwrap_or_default(),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1378,6 +1385,15 @@ pub(crate) fn ensure_indicator(tx: &Connection, key: &str, kind: IndicatorKind) 
     Ok((tx.last_insert_rowid(), true))
 }
 
+/// The keys of a comma-separated list ("ew_0_6, ew_6_15"), trimmed, without empty ones.
+pub fn parts_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 pub(crate) fn apply_indicator_update(tx: &Connection, id: i64, u: &IndicatorUpdate) -> Result<()> {
     let opt = |s: &Option<String>| {
         s.as_ref().map(|v| {
@@ -1410,6 +1426,16 @@ pub(crate) fn apply_indicator_update(tx: &Connection, id: i64, u: &IndicatorUpda
             "suppression_threshold",
             u.suppression_threshold
                 .map(|t| t.map_or(rusqlite::types::Value::Null, Into::into)),
+        ),
+        (
+            "sum_of",
+            u.sum_of.as_ref().map(|parts| {
+                if parts.is_empty() {
+                    rusqlite::types::Value::Null
+                } else {
+                    parts.join(",").into()
+                }
+            }),
         ),
     ]
     .into_iter()

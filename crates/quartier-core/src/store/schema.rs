@@ -246,6 +246,13 @@ pub const MIGRATIONS: &[&str] = &[
     UPDATE poi_category SET public = 0;
     ALTER TABLE audit_log ADD COLUMN who TEXT NOT NULL DEFAULT '';
     "#,
+    // Version 10: declared sums between indicators ("the age groups add up to the
+    // residents"): the keys of the parts, comma-separated, on the total. Suppression uses
+    // them, because an attacker can.
+    r#"
+    INSERT OR REPLACE INTO schema_note VALUES (10, 'Erklärte Summen zwischen Indikatoren');
+    ALTER TABLE indicator ADD COLUMN sum_of TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
