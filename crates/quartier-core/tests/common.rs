@@ -205,3 +205,38 @@ pub fn pdf_text(path: &Path) -> String {
         .expect("pdftotext (poppler-utils; .ci/run installs it)");
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The age groups of the Berlin sample, youngest first; together they are the residents.
+#[allow(dead_code)]
+pub const BERLIN_AGE_GROUPS: [&str; 8] = [
+    "ew_u6",
+    "ew_6_15",
+    "ew_15_18",
+    "ew_18_27",
+    "ew_27_45",
+    "ew_45_55",
+    "ew_55_65",
+    "ew_65plus",
+];
+
+/// For enumerations: the next assignment of whole numbers `choice[k]` in `0..=caps[k]`,
+/// counting like an odometer; `false` after the last one.
+#[allow(dead_code)]
+pub fn next_assignment(choice: &mut [u64], caps: &[u64]) -> bool {
+    for k in 0..choice.len() {
+        if choice[k] < caps[k] {
+            choice[k] += 1;
+            return true;
+        }
+        choice[k] = 0;
+    }
+    false
+}
+
+/// For enumerations: widens each cell's (least, greatest) by an assignment's values.
+#[allow(dead_code)]
+pub fn widen(bounds: &mut [(f64, f64)], values: &[f64]) {
+    for (b, v) in bounds.iter_mut().zip(values) {
+        *b = (b.0.min(*v), b.1.max(*v));
+    }
+}

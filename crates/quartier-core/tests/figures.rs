@@ -327,16 +327,7 @@ fn charts_leave_out_suppressed_cells_and_say_so() {
     assert!(internal.figure.svg.contains(INTERNAL_MARKING));
 
     // The shares shown are of the bands shown, computed by hand from the stored counts.
-    let ages = [
-        "ew_u6",
-        "ew_6_15",
-        "ew_15_18",
-        "ew_18_27",
-        "ew_27_45",
-        "ew_45_55",
-        "ew_55_65",
-        "ew_65plus",
-    ];
+    let ages = common::BERLIN_AGE_GROUPS;
     let keys: Vec<String> = ages.iter().map(|s| s.to_string()).collect();
     let hidden = HiddenCells::compute(&atlas, "Planungsraum", "2020", &keys).unwrap();
     let a = age_structure(&atlas, "Planungsraum", "2020", &["04061757".to_string()], &hidden).unwrap();

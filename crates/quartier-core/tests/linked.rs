@@ -95,6 +95,7 @@ impl Table {
         if (cap + 1).checked_pow(free.len() as u32)? > 500_000 {
             return None;
         }
+        let caps = vec![cap; free.len()];
         let n = self.cells.len();
         let mut bounds = vec![(f64::INFINITY, f64::NEG_INFINITY); n];
         let mut choice = vec![0u64; free.len()];
@@ -111,21 +112,10 @@ impl Table {
             }
             let consistent = (0..n).all(|i| hidden[i].is_some() || (v[i] - self.value(i)).abs() < 1e-9);
             if consistent {
-                for i in 0..n {
-                    bounds[i] = (bounds[i].0.min(v[i]), bounds[i].1.max(v[i]));
-                }
+                common::widen(&mut bounds, &v);
             }
-            let mut k = 0;
-            loop {
-                if k == free.len() {
-                    return Some(bounds);
-                }
-                if choice[k] < cap {
-                    choice[k] += 1;
-                    break;
-                }
-                choice[k] = 0;
-                k += 1;
+            if !common::next_assignment(&mut choice, &caps) {
+                return Some(bounds);
             }
         }
     }
@@ -305,21 +295,10 @@ fn linked_protection_leaves_no_small_count_narrow_and_its_loss_is_measured_again
     assert!(ours.0 as f64 <= 2.0 * best.0 as f64, "{ours:?} against {best:?}");
 }
 
-const AGE_GROUPS: [&str; 8] = [
-    "ew_u6",
-    "ew_6_15",
-    "ew_15_18",
-    "ew_18_27",
-    "ew_27_45",
-    "ew_45_55",
-    "ew_55_65",
-    "ew_65plus",
-];
-
 #[test]
 fn the_berlin_age_groups_declared_as_summing_to_the_residents_protect_every_small_count() {
     let (dir, mut atlas) = common::sample_atlas();
-    let mut keys: Vec<String> = AGE_GROUPS.iter().map(|k| k.to_string()).collect();
+    let mut keys: Vec<String> = common::BERLIN_AGE_GROUPS.iter().map(|k| k.to_string()).collect();
     keys.push("ew".into());
     let request = SuppressRequest {
         level: "Planungsraum".into(),
@@ -356,7 +335,10 @@ fn the_berlin_age_groups_declared_as_summing_to_the_residents_protect_every_smal
         },
     )
     .unwrap();
-    assert_eq!(atlas.indicator("ew").unwrap().sum_of, AGE_GROUPS.to_vec());
+    assert_eq!(
+        atlas.indicator("ew").unwrap().sum_of,
+        common::BERLIN_AGE_GROUPS.to_vec()
+    );
 
     let after = suppress(&atlas, &request, &quartier_core::NoProgress).unwrap();
     let secondary = |r: &quartier_core::analysis::suppress::SuppressionReport| {

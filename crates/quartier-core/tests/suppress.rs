@@ -318,22 +318,10 @@ fn enumerated_bounds(parent: &[Option<usize>], cells: &[Cell], hidden: &[Option<
             .filter(|&i| has_children(i))
             .all(|i| ((0..n).filter(|&c| parent[c] == Some(i)).map(|c| v[c]).sum::<f64>() - v[i]).abs() < 1e-9);
         if consistent {
-            for i in 0..n {
-                bounds[i] = (bounds[i].0.min(v[i]), bounds[i].1.max(v[i]));
-            }
+            common::widen(&mut bounds, &v);
         }
-        // Next assignment.
-        let mut k = 0;
-        loop {
-            if k == free.len() {
-                return Some(bounds);
-            }
-            if choice[k] < caps[k] {
-                choice[k] += 1;
-                break;
-            }
-            choice[k] = 0;
-            k += 1;
+        if !common::next_assignment(&mut choice, &caps) {
+            return Some(bounds);
         }
     }
 }
