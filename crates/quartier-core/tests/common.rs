@@ -240,3 +240,39 @@ pub fn widen(bounds: &mut [(f64, f64)], values: &[f64]) {
         *b = (b.0.min(*v), b.1.max(*v));
     }
 }
+
+/// The optimal suppression pattern by trying every subset of `candidates` on top of
+/// `primary`: the fewest cells, then the smallest sum of `value`, for which `valid` holds;
+/// (cells, sum), `None` when no subset is valid.
+#[allow(dead_code)]
+pub fn optimal_pattern(
+    primary: &[Option<quartier_core::analysis::suppress::Hidden>],
+    candidates: &[usize],
+    value: impl Fn(usize) -> f64,
+    valid: impl Fn(&[Option<quartier_core::analysis::suppress::Hidden>]) -> bool,
+) -> Option<(usize, f64)> {
+    use quartier_core::analysis::suppress::{Hidden, Reason};
+    let mut optimum: Option<(usize, f64)> = None;
+    for mask in 0u32..1 << candidates.len() {
+        let chosen: Vec<usize> = (0..candidates.len())
+            .filter(|k| mask & (1 << k) != 0)
+            .map(|k| candidates[k])
+            .collect();
+        let cost = (chosen.len(), chosen.iter().map(|&c| value(c)).sum::<f64>());
+        if optimum.is_some_and(|o| cost >= o) {
+            continue;
+        }
+        let mut hidden = primary.to_vec();
+        for &c in &chosen {
+            hidden[c] = Some(Hidden {
+                reason: Reason::Secondary,
+                protects: None,
+                within: None,
+            });
+        }
+        if valid(&hidden) {
+            optimum = Some(cost);
+        }
+    }
+    optimum
+}

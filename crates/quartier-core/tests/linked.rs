@@ -244,32 +244,12 @@ fn linked_protection_leaves_no_small_count_narrow_and_its_loss_is_measured_again
         if candidates.len() > 12 || primary.iter().all(Option::is_none) {
             continue;
         }
-        let mut optimum: Option<(usize, f64)> = None;
-        for mask in 0u32..1 << candidates.len() {
-            let count = mask.count_ones() as usize;
-            let sum: f64 = candidates
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| mask & (1 << k) != 0)
-                .map(|(_, &c)| table.value(c))
-                .sum();
-            if optimum.is_some_and(|o| (count, sum) >= o) {
-                continue;
-            }
-            let mut h = primary.clone();
-            for (k, &c) in candidates.iter().enumerate() {
-                if mask & (1 << k) != 0 {
-                    h[c] = Some(Hidden {
-                        reason: Reason::Secondary,
-                        protects: None,
-                        within: None,
-                    });
-                }
-            }
-            if table.protected(&h, &rules) {
-                optimum = Some((count, sum));
-            }
-        }
+        let optimum = common::optimal_pattern(
+            &primary,
+            &candidates,
+            |c| table.value(c),
+            |h| table.protected(h, &rules),
+        );
         let Some(optimum) = optimum else { continue };
         let secondary: Vec<usize> = (0..table.cells.len())
             .filter(|&i| hidden[i].is_some() && primary[i].is_none())

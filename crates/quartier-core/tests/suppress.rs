@@ -377,32 +377,7 @@ fn the_attacker_bounds_are_the_exact_ranges_and_the_loss_is_measured_against_the
             .iter()
             .map(|h| h.filter(|h| h.reason == Reason::Primary))
             .collect();
-        let mut optimum: Option<(usize, f64)> = None;
-        for mask in 0u32..1 << candidates.len() {
-            let mut h = primary.clone();
-            for (k, &c) in candidates.iter().enumerate() {
-                if mask & (1 << k) != 0 {
-                    h[c] = Some(Hidden {
-                        reason: Reason::Secondary,
-                        protects: None,
-                        within: None,
-                    });
-                }
-            }
-            let cost = (
-                mask.count_ones() as usize,
-                candidates
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, _)| mask & (1 << k) != 0)
-                    .map(|(_, &c)| value(c))
-                    .sum::<f64>(),
-            );
-            if optimum.is_some_and(|o| (cost.0, cost.1) >= o) || !valid(&h) {
-                continue;
-            }
-            optimum = Some(cost);
-        }
+        let optimum = common::optimal_pattern(&primary, &candidates, value, valid);
         let optimum = optimum.unwrap_or((0, 0.0));
         assert!(secondary.len() >= optimum.0, "seed {seed}: fewer than the optimum?");
         best.0 += optimum.0;
