@@ -194,12 +194,7 @@ impl Verb for TemplateArgs {
                     .ok_or_else(|| invalid(format!("--section „{spec}“: erwartet „Titel=indikator1,indikator2“")))?;
                 sections.push(ProfileSection {
                     title: title.trim().to_string(),
-                    indicators: keys
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|k| !k.is_empty())
-                        .map(String::from)
-                        .collect(),
+                    indicators: quartier_core::store::key_list(keys),
                 });
             }
             atlas.save_profile_template(&ProfileTemplate { name, sections })?;

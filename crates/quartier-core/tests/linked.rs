@@ -6,7 +6,7 @@
 
 mod common;
 
-use quartier_core::analysis::linked::{linked_interval, protect_linked, SumEquation};
+use quartier_core::analysis::linked::{protect_linked, LinkedTable, SumEquation};
 use quartier_core::analysis::suppress::{
     attacker_bounds, protect_hierarchy, suppress, Cell, Hidden, Reason, SuppressRequest, SuppressionRules,
 };
@@ -122,11 +122,12 @@ impl Table {
 
     /// Whether no small count is known to be at most the threshold, by linear programming.
     fn protected(&self, hidden: &[Option<Hidden>], rules: &SuppressionRules) -> bool {
-        let eqs = self.equations();
+        let equations = self.equations();
+        let table = LinkedTable::new(&self.cells, &equations);
         (0..self.cells.len()).all(|i| match hidden[i] {
-            Some(h) if h.reason == Reason::Primary => {
-                linked_interval(i, &self.cells, hidden, &eqs).is_some_and(|(_, high)| high > rules.threshold as f64)
-            }
+            Some(h) if h.reason == Reason::Primary => table
+                .interval(i, hidden)
+                .is_some_and(|(_, high)| high > rules.threshold as f64),
             _ => true,
         })
     }
@@ -162,15 +163,21 @@ fn a_small_count_safe_along_the_hierarchy_is_recomputed_through_the_declared_sum
     assert_eq!(attacker_bounds(&parent, &column, &column_hidden)[1], (0.0, 7.0));
     // But area 1's total (12) and its 6–14-year-olds (10) are published: 12 − 10 = 2.
     let eqs = table.equations();
-    assert_eq!(linked_interval(small, &table.cells, &hidden, &eqs), Some((2.0, 2.0)));
+    assert_eq!(
+        LinkedTable::new(&table.cells, &eqs).interval(small, &hidden),
+        Some((2.0, 2.0))
+    );
     assert!(!table.protected(&hidden, &rules));
 
-    let outcome = protect_linked(&table.cells, &mut hidden, &eqs, &rules);
+    let outcome = protect_linked(&LinkedTable::new(&table.cells, &eqs), &mut hidden, &rules);
     assert!(!outcome.added.is_empty() && outcome.unprotectable.is_empty() && outcome.contradictory.is_empty());
     assert!(table.protected(&hidden, &rules));
     // By hand, over whole numbers: the 2 can now be as large as the enumeration says, above 3.
     let exact = table.enumerated(&hidden).unwrap();
-    assert_eq!(linked_interval(small, &table.cells, &hidden, &eqs), Some(exact[small]));
+    assert_eq!(
+        LinkedTable::new(&table.cells, &eqs).interval(small, &hidden),
+        Some(exact[small])
+    );
     assert!(exact[small].1 > 3.0, "{:?}", exact[small]);
 }
 
@@ -181,13 +188,15 @@ fn the_linear_programs_give_the_exact_ranges_over_whole_numbers() {
     for seed in 1..=300 {
         let table = tiny(seed);
         let mut hidden = table.protect_each_indicator(&rules);
-        protect_linked(&table.cells, &mut hidden, &table.equations(), &rules);
+        let equations = table.equations();
+        protect_linked(&LinkedTable::new(&table.cells, &equations), &mut hidden, &rules);
         let Some(exact) = table.enumerated(&hidden) else {
             continue;
         };
-        let eqs = table.equations();
+        let equations = table.equations();
+        let linked = LinkedTable::new(&table.cells, &equations);
         for i in (0..table.cells.len()).filter(|&i| hidden[i].is_some()) {
-            let lp = linked_interval(i, &table.cells, &hidden, &eqs).unwrap();
+            let lp = linked.interval(i, &hidden).unwrap();
             assert!(
                 (lp.0 - exact[i].0).abs() < 1e-6,
                 "seed {seed}, cell {i}: {lp:?} {:?}",
@@ -220,7 +229,7 @@ fn linked_protection_leaves_no_small_count_narrow_and_its_loss_is_measured_again
         let table = tiny(seed);
         let eqs = table.equations();
         let mut hidden = table.protect_each_indicator(&rules);
-        let outcome = protect_linked(&table.cells, &mut hidden, &eqs, &rules);
+        let outcome = protect_linked(&LinkedTable::new(&table.cells, &eqs), &mut hidden, &rules);
         assert!(outcome.contradictory.is_empty(), "seed {seed}");
         if outcome.unprotectable.is_empty() {
             assert!(table.protected(&hidden, &rules), "seed {seed}");

@@ -83,18 +83,32 @@ fn component(
     (members, used)
 }
 
-/// The interval an attacker derives for cell `target` from the published cells and the
-/// equations: `Some((low, high))` (`high` infinite when nothing bounds it), the value
-/// itself for a published cell, `None` when the published figures contradict the equations
-/// (the source's sums do not add up, so the relation cannot be used against it as declared).
-pub fn linked_interval(
-    target: usize,
-    cells: &[Cell],
-    hidden: &[Option<Hidden>],
-    equations: &[SumEquation],
-) -> Option<(f64, f64)> {
-    let of = equations_of(cells.len(), equations);
-    interval_in(target, cells, hidden, equations, &of)
+/// A linked table: its cells, the published sums between them, and which sums each cell
+/// appears in (built once).
+pub struct LinkedTable<'a> {
+    cells: &'a [Cell],
+    equations: &'a [SumEquation],
+    of: Vec<Vec<usize>>,
+}
+
+impl<'a> LinkedTable<'a> {
+    /// The table of `cells` bound by `equations`.
+    pub fn new(cells: &'a [Cell], equations: &'a [SumEquation]) -> Self {
+        LinkedTable {
+            cells,
+            equations,
+            of: equations_of(cells.len(), equations),
+        }
+    }
+
+    /// The interval an attacker derives for cell `target` when the cells of `hidden` are not
+    /// published: `Some((low, high))` (`high` infinite when nothing bounds it), the value
+    /// itself for a published cell, `None` when the published figures contradict the
+    /// equations (the source's sums do not add up, so the relation cannot be used against
+    /// it as declared).
+    pub fn interval(&self, target: usize, hidden: &[Option<Hidden>]) -> Option<(f64, f64)> {
+        interval_in(target, self.cells, hidden, self.equations, &self.of)
+    }
 }
 
 fn interval_in(
@@ -117,15 +131,16 @@ fn interval_in(
             .iter()
             .map(|&m| problem.add_var(if m == target { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
             .collect();
-        let var_of = |cell: usize| members.iter().position(|&m| m == cell).map(|k| vars[k]);
+        let var_of: std::collections::HashMap<usize, microlp::Variable> =
+            members.iter().copied().zip(vars.iter().copied()).collect();
         for &e in &used {
             let eq = &equations[e];
             // total − Σ parts = 0, published cells moved to the right-hand side.
             let mut terms = Vec::new();
             let mut rhs = 0.0;
             for (cell, sign) in std::iter::once((eq.total, 1.0)).chain(eq.parts.iter().map(|&p| (p, -1.0))) {
-                match var_of(cell) {
-                    Some(v) => terms.push((v, sign)),
+                match var_of.get(&cell) {
+                    Some(&v) => terms.push((v, sign)),
                     None => match cells[cell] {
                         Cell::Value(x) => rhs -= sign * x,
                         // Unknown cells are all in the component (every unknown of a used
@@ -165,12 +180,11 @@ fn interval_in(
 /// cells it hid, in order, and the equations found contradictory (their cells are left as
 /// they are; the caller reports them).
 pub fn protect_linked(
-    cells: &[Cell],
+    table: &LinkedTable<'_>,
     hidden: &mut [Option<Hidden>],
-    equations: &[SumEquation],
     rules: &SuppressionRules,
 ) -> LinkedOutcome {
-    let of = equations_of(cells.len(), equations);
+    let (cells, equations, of) = (table.cells, table.equations, &table.of);
     let mut outcome = LinkedOutcome::default();
     let threshold = rules.threshold as f64;
     let value = |i: usize| match cells[i] {
@@ -182,7 +196,7 @@ pub fn protect_linked(
             if !matches!(hidden[i], Some(h) if h.reason == Reason::Primary) {
                 continue;
             }
-            let Some((low, high)) = interval_in(i, cells, hidden, equations, &of) else {
+            let Some((low, high)) = interval_in(i, cells, hidden, equations, of) else {
                 if !outcome.contradictory.contains(&i) {
                     outcome.contradictory.push(i);
                 }
@@ -205,7 +219,7 @@ pub fn protect_linked(
                 list
             };
             let own = published_in(&of[i], hidden);
-            let linked = published_in(&component(i, cells, hidden, equations, &of).1, hidden);
+            let linked = published_in(&component(i, cells, hidden, equations, of).1, hidden);
             // The smallest cell whose hiding lifts the upper end above the threshold; else the
             // one that lifts it most; else the largest.
             let mut best: Option<((usize, usize), f64)> = None;
@@ -217,7 +231,7 @@ pub fn protect_linked(
                     protects: None,
                     within: None,
                 });
-                let lifted = interval_in(i, cells, hidden, equations, &of);
+                let lifted = interval_in(i, cells, hidden, equations, of);
                 hidden[c] = before;
                 let Some((low_now, high_now)) = lifted else { continue };
                 if high_now > threshold + 1e-9 && high_now - low_now > 1e-9 {

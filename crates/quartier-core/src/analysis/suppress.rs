@@ -751,21 +751,41 @@ type Intervals = Vec<Option<(f64, f64)>>;
 /// who combines the sums along the hierarchy with the declared sum
 /// ([`super::linked::protect_linked`]). The cells it hides in addition go back into each
 /// count's protection; returns the interval of every cell of the counts involved, by linear
-/// programming.
-fn protect_declared_sums(
+/// programming. Only sums linked (directly or through other sums) to a count among `checked`
+/// (the keys the run checks, with the numerators and denominators of its shares and rates)
+/// are protected: the others change nothing of what this run reports, and the linked ones
+/// are protected in the same order as in any other run, so every output hides the same cells.
+fn protect_declared_sums<'m>(
     tables: &mut Tables<'_>,
-    all: &[IndicatorMeta],
+    all: &'m [IndicatorMeta],
+    mut checked: std::collections::HashSet<&'m str>,
     rules_of: &dyn Fn(&IndicatorMeta) -> SuppressionRules,
     report: &mut SuppressionReport,
 ) -> Result<HashMap<i64, Intervals>> {
-    use super::linked::{linked_interval, protect_linked, SumEquation};
+    use super::linked::{protect_linked, LinkedTable, SumEquation};
     let mut intervals: HashMap<i64, Intervals> = HashMap::new();
     let n = tables.tree.nodes.len();
     let children = children_of(&tables.tree.parent);
-    for total in all
+    let declared: Vec<&IndicatorMeta> = all
         .iter()
         .filter(|m| m.kind == IndicatorKind::Count && !m.sum_of.is_empty())
-    {
+        .collect();
+    fn members(m: &IndicatorMeta) -> impl Iterator<Item = &str> {
+        std::iter::once(m.key.as_str()).chain(m.sum_of.iter().map(String::as_str))
+    }
+    // Every count linked to a checked one through declared sums.
+    loop {
+        let before = checked.len();
+        for m in &declared {
+            if members(m).any(|k| checked.contains(k)) {
+                checked.extend(members(m));
+            }
+        }
+        if checked.len() == before {
+            break;
+        }
+    }
+    for total in declared.into_iter().filter(|m| checked.contains(m.key.as_str())) {
         let parts: Option<Vec<&IndicatorMeta>> = total
             .sum_of
             .iter()
@@ -815,7 +835,8 @@ fn protect_declared_sums(
             .map(|m| rules_of(m))
             .max_by_key(|r| r.threshold)
             .unwrap_or_default();
-        let outcome = protect_linked(&cells, &mut hidden, &equations, &strictest);
+        let table = LinkedTable::new(&cells, &equations);
+        let outcome = protect_linked(&table, &mut hidden, &strictest);
         for &added in &outcome.added {
             if let Some(h) = hidden[added].as_mut() {
                 // The cell it protects, as an area of its count; the equation is the declared sum.
@@ -833,19 +854,12 @@ fn protect_declared_sums(
                 ),
             });
         }
+        let linked: Intervals = (0..cells.len())
+            .map(|i| hidden[i].and_then(|_| table.interval(i, &hidden)))
+            .collect();
         for (g, m) in members.iter().enumerate() {
             let range = g * n..(g + 1) * n;
-            let own: Vec<Option<(f64, f64)>> = range
-                .clone()
-                .map(|i| {
-                    if hidden[i].is_some() {
-                        linked_interval(i, &cells, &hidden, &equations)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            intervals.insert(m.id, own);
+            intervals.insert(m.id, linked[range.clone()].to_vec());
             tables
                 .protected
                 .insert(m.id, (cells[range.clone()].to_vec(), hidden[range].to_vec()));
@@ -948,7 +962,13 @@ pub fn suppress(atlas: &Atlas, request: &SuppressRequest, progress: &dyn Progres
             (h.reason, detail)
         })
     };
-    let linked_intervals = protect_declared_sums(&mut tables, &all, &rules_of, &mut report)?;
+    let checked: std::collections::HashSet<&str> = metas
+        .iter()
+        .flat_map(|m| [Some(&m.key), m.numerator.as_ref(), m.denominator.as_ref()])
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let linked_intervals = protect_declared_sums(&mut tables, &all, checked, &rules_of, &mut report)?;
     let total = metas.len().max(1);
     for (done, meta) in metas.into_iter().enumerate() {
         // One indicator at a time: the bar moves per indicator, and a cancel stops between them.

@@ -187,7 +187,7 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
             }
         }
         if let Some(c) = c_sum_of {
-            u.sum_of = Some(crate::store::parts_list(&row.cells[c].as_text()));
+            u.sum_of = Some(crate::store::key_list(&row.cells[c].as_text()));
         }
         updates.push((row.line, key, u));
     }
@@ -196,8 +196,19 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
     let known = |key: &str| existing.iter().any(|i| i.key == key) || updates.iter().any(|(_, k, _)| k == key);
     let mut warnings = Vec::new();
     for (line, key, u) in &updates {
-        for (what, reference, column) in [("Zähler", &u.numerator, c_num), ("Nenner", &u.denominator, c_den)] {
-            if let Some(r) = reference.as_deref().filter(|r| !r.is_empty()) {
+        let references = [
+            ("Zähler", u.numerator.as_deref(), c_num),
+            ("Nenner", u.denominator.as_deref(), c_den),
+        ]
+        .into_iter()
+        .chain(
+            u.sum_of
+                .iter()
+                .flatten()
+                .map(|part| ("Teil", Some(part.as_str()), c_sum_of)),
+        );
+        for (what, reference, column) in references {
+            if let Some(r) = reference.filter(|r| !r.is_empty()) {
                 if !known(r) {
                     problems.push(Problem::at(
                         *line,
@@ -286,18 +297,8 @@ pub fn import_metadata(atlas: &mut Atlas, opts: &MetadataImport) -> Result<Metad
                 .and_then(|(_, _, u)| u.kind)
                 .or_else(|| existing.iter().find(|i| i.key == k).map(|i| i.kind))
         };
-        for part in u.sum_of.iter().flatten() {
-            if !known(part) {
-                problems.push(Problem::at(
-                    *line,
-                    sum_heading,
-                    part,
-                    format!(
-                        "„{part}“ ist kein Indikator (weder im Atlas noch im Blatt){}",
-                        did_you_mean(part, &existing)
-                    ),
-                ));
-            } else if part == key {
+        for part in u.sum_of.iter().flatten().filter(|part| known(part)) {
+            if part == key {
                 problems.push(Problem::at(
                     *line,
                     sum_heading,

@@ -762,7 +762,7 @@ impl Atlas {
                     suppression_threshold: r.get(13)?,
                     sum_of: r
                         .get::<_, Option<String>>(14)?
-                        .map(|s| parts_list(&s))
+                        .map(|s| key_list(&s))
                         .unwrap_or_default(),
                 })
             })?
@@ -1386,7 +1386,7 @@ pub(crate) fn ensure_indicator(tx: &Connection, key: &str, kind: IndicatorKind) 
 }
 
 /// The keys of a comma-separated list ("ew_0_6, ew_6_15"), trimmed, without empty ones.
-pub fn parts_list(text: &str) -> Vec<String> {
+pub fn key_list(text: &str) -> Vec<String> {
     text.split(',')
         .map(str::trim)
         .filter(|k| !k.is_empty())
