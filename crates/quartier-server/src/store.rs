@@ -100,16 +100,16 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn random_hex(bytes: usize) -> Result<String> {
-    let mut secret = vec![0u8; bytes];
-    getrandom::fill(&mut secret).map_err(|e| anyhow!("kein Zufall verfügbar: {e}"))?;
-    Ok(quartier_core::publish::hex(&secret))
+/// `N` random bytes from the operating system.
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow!("kein Zufall verfügbar: {e}"))?;
+    Ok(bytes)
 }
 
 fn hash_token(token: &str) -> Result<String> {
     use argon2::password_hash::{PasswordHasher as _, SaltString};
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| anyhow!("kein Zufall verfügbar: {e}"))?;
+    let salt: [u8; 16] = random()?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("Salz für den Token: {e}"))?;
     Ok(argon2::Argon2::default()
         .hash_password(token.as_bytes(), &salt)
@@ -257,7 +257,7 @@ impl Store {
         if RESERVED_SLUGS.contains(&slug) {
             bail!("Kürzel „{slug}“ ist für den Server reserviert; bitte ein anderes wählen");
         }
-        let token = random_hex(32)?;
+        let token = quartier_core::publish::hex(&random::<32>()?);
         let record = Municipality {
             name: name.to_string(),
             token_hash: hash_token(&token)?,
@@ -461,7 +461,9 @@ impl Store {
             bytes,
             time: time.as_secs(),
         };
-        let Ok(suffix) = random_hex(4) else { return };
+        let Ok(suffix) = random::<4>().map(|r| quartier_core::publish::hex(&r)) else {
+            return;
+        };
         let key = Key::from(format!("log/{:020}-{suffix}.json", time.as_nanos()));
         if let Ok(text) = serde_json::to_vec(&entry) {
             if let Err(e) = self.write(&key, text, true).await {
