@@ -560,12 +560,35 @@ pub fn router(store: Store, config: &Config) -> Router {
         .with_state(app)
 }
 
+/// The length of the queue of connections the kernel has accepted and the server not yet:
+/// long enough for a burst of a thousand new connections (tokio's default of 1,024 let about
+/// one in a hundred SYNs drop and wait a second for their retransmission). The kernel caps
+/// it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `address` (`host:port`) with [`LISTEN_BACKLOG`].
+fn listen(address: &str) -> std::io::Result<tokio::net::TcpListener> {
+    use std::net::ToSocketAddrs;
+    let mut last_error = None;
+    for address in address.to_socket_addrs()? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address).and_then(|()| socket.listen(LISTEN_BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "keine Adresse")))
+}
+
 /// Binds the configured address; returns the bound address and the server to run.
 pub async fn bind(config: &Config) -> Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let store = Store::open(config)?;
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("{} nicht verfügbar", config.listen))?;
+    let listener = listen(&config.listen).with_context(|| format!("{} nicht verfügbar", config.listen))?;
     let address = listener.local_addr()?;
     let app = router(store, config);
     let server = std::future::IntoFuture::into_future(axum::serve(
