@@ -2,21 +2,13 @@
 
 use quartier::{app, cli};
 
-use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let command = match cli::german::parse() {
-        cli::german::Parsed::Run(c) => c.command,
-        cli::german::Parsed::Exit { text, to_stderr, code } => {
-            let _ = if to_stderr {
-                std::io::stderr().write_all(text.as_bytes())
-            } else {
-                std::io::stdout().write_all(text.as_bytes())
-            };
-            return ExitCode::from(code);
-        }
+    let command = match quartier_cli_german::parse_or_exit::<cli::Cli>() {
+        Ok(cli) => cli.command,
+        Err(code) => return code,
     };
     let result = match command {
         None => app::run_last_or_sample(),

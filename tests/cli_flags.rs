@@ -50,7 +50,10 @@ fn every_flag_is_passed_by_a_test() {
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
     let mut untested = Vec::new();
-    let mut stack = vec![(String::from("quartier"), quartier::cli::german::command())];
+    let mut stack = vec![(
+        String::from("quartier"),
+        quartier_cli_german::command::<quartier::cli::Cli>(),
+    )];
     while let Some((path, cmd)) = stack.pop() {
         for arg in cmd.get_arguments() {
             if let Some(long) = arg.get_long() {

@@ -29,7 +29,6 @@ pub mod common;
 pub mod distance;
 pub mod exchange;
 pub mod export;
-pub mod german;
 pub mod import;
 pub mod manage;
 pub mod publish;

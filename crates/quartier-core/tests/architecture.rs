@@ -17,6 +17,7 @@ const NOT_UNDER_THE_ENGINE: &[&str] = &[
     "winit",
     "rfd",
     "clap",
+    "quartier-cli-german",
     "axum",
     "tokio",
     "hyper",

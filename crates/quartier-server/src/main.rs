@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use quartier_server::{bind, Config, Store};
+use std::process::ExitCode;
 
 /// Quartier-Server: nimmt die veröffentlichten Bündel der Kommunen an und liefert sie aus.
 #[derive(Debug, Parser)]
@@ -50,16 +51,23 @@ enum Command {
     },
 }
 
-fn main() {
-    if let Err(e) = run() {
-        eprintln!("Fehler: {e:#}");
-        std::process::exit(1);
+fn main() -> ExitCode {
+    let cli = match quartier_cli_german::parse_or_exit::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Fehler: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-fn run() -> Result<()> {
+fn run(command: Command) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    match Cli::parse().command {
+    match command {
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
             runtime.block_on(async {

@@ -74,3 +74,35 @@ fn add_municipality_prints_the_token_and_serve_its_address() {
     let _ = server.wait();
     assert!(connected.is_ok());
 }
+
+#[test]
+fn help_and_usage_errors_are_german() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_quartier-server"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let help = run(&["rollback", "--help"]);
+    assert!(help.status.success());
+    let text = String::from_utf8(help.stdout).unwrap();
+    assert!(text.contains("Aufruf: quartier-server rollback"), "{text}");
+    assert!(
+        text.contains("Optionen:") && text.contains("Diese Hilfe zeigen"),
+        "{text}"
+    );
+    for english in ["Usage", "Options", "Print help"] {
+        assert!(!text.contains(english), "{english} in: {text}");
+    }
+    let top = String::from_utf8(run(&["--help"]).stdout).unwrap();
+    assert!(top.contains("Befehle:") && top.contains("add-municipality"), "{top}");
+
+    let wrong = run(&["rollback", "--slug", "berlin", "--too", "3"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let err = String::from_utf8(wrong.stderr).unwrap();
+    assert!(err.contains("Unbekannte Option „--too“"), "{err}");
+    assert!(err.contains("meinten Sie „--to“?"), "{err}");
+    assert!(err.contains("Aufruf: quartier-server rollback"), "{err}");
+    let missing = String::from_utf8(run(&["add-municipality", "--slug", "x"]).stderr).unwrap();
+    assert!(missing.contains("Es fehlt: --name"), "{missing}");
+}

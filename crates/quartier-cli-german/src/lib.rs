@@ -1,21 +1,22 @@
-//! clap in German: help headings, the help and version flags, defaults and possible values in
-//! the help text, and every usage error, so that no English text of the library reaches the
-//! user. A usage error exits with code 1 like every other bad input.
+//! clap in German for both of Quartier's command lines (`quartier` and `quartier-server`):
+//! help headings, the help and version flags, defaults and possible values in the help text,
+//! and every usage error, so that no English text of the library reaches the user. A usage
+//! error exits with code 1 like every other bad input.
 
 use std::error::Error as _;
+use std::io::Write as _;
+use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Arg, ArgAction, Command, CommandFactory, FromArgMatches};
-
-use super::Cli;
+use clap::{Arg, ArgAction, Command, CommandFactory, Parser};
 
 /// The help layout with German headings (clap's own says "Usage:").
 const HELP_TEMPLATE: &str = "{before-help}{about-with-newline}\nAufruf: {usage}\n\n{all-args}{after-help}";
 
 /// The outcome of parsing: the arguments, or what to print and the exit code.
-pub enum Parsed {
+pub enum Parsed<C> {
     /// Arguments to run.
-    Run(Box<Cli>),
+    Run(Box<C>),
     /// Help or version (stdout, exit 0) or a usage error (stderr, exit 1).
     Exit {
         /// The text, complete.
@@ -27,26 +28,39 @@ pub enum Parsed {
     },
 }
 
-/// The clap tree with German texts.
-pub fn command() -> Command {
-    germanise(Cli::command(), true)
+/// The clap tree of `C` with German texts.
+pub fn command<C: CommandFactory>() -> Command {
+    germanise(C::command(), true)
 }
 
-/// Parses the process's arguments.
-pub fn parse() -> Parsed {
-    parse_from(std::env::args_os())
+/// Parses the process's arguments into `C`; prints help, version or a usage error and returns
+/// the exit code where there is nothing to run.
+pub fn parse_or_exit<C: Parser>() -> Result<C, ExitCode> {
+    match parse_from::<C, _, _>(std::env::args_os()) {
+        Parsed::Run(cli) => Ok(*cli),
+        Parsed::Exit { text, to_stderr, code } => {
+            let _ = if to_stderr {
+                std::io::stderr().write_all(text.as_bytes())
+            } else {
+                std::io::stdout().write_all(text.as_bytes())
+            };
+            Err(ExitCode::from(code))
+        }
+    }
 }
 
 /// Parses the given arguments (the first is the program name).
-pub fn parse_from<I, T>(args: I) -> Parsed
+pub fn parse_from<C, I, T>(args: I) -> Parsed<C>
 where
+    C: Parser,
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let mut cmd = command();
+    let mut cmd = command::<C>();
+    let program = cmd.get_name().to_string();
     let parsed = cmd
         .try_get_matches_from_mut(args)
-        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m));
+        .and_then(|mut m| C::from_arg_matches_mut(&mut m));
     match parsed {
         Ok(cli) => Parsed::Run(Box::new(cli)),
         Err(e) => match e.kind() {
@@ -61,7 +75,7 @@ where
                 code: 1,
             },
             _ => Parsed::Exit {
-                text: message(&e),
+                text: message(&e, &program),
                 to_stderr: true,
                 code: 1,
             },
@@ -95,7 +109,7 @@ fn germanise(cmd: Command, root: bool) -> Command {
                 .short('V')
                 .long("version")
                 .action(ArgAction::Version)
-                .help("Version und Git-Stand zeigen")
+                .help("Version zeigen")
                 .help_heading("Optionen"),
         );
     }
@@ -160,8 +174,9 @@ fn quoted(list: &[String]) -> String {
     list.iter().map(|s| format!("„{s}“")).collect::<Vec<_>>().join(", ")
 }
 
-/// A usage error in German: what is wrong, a suggestion where clap has one, and the usage line.
-pub fn message(e: &clap::Error) -> String {
+/// A usage error of `program` in German: what is wrong, a suggestion where clap has one, and
+/// the usage line.
+pub fn message(e: &clap::Error, program: &str) -> String {
     let arg = first(e, ContextKind::InvalidArg);
     let value = first(e, ContextKind::InvalidValue);
     let mut text = match e.kind() {
@@ -231,7 +246,7 @@ pub fn message(e: &clap::Error) -> String {
     let usage = first(e, ContextKind::Usage);
     let usage = german_usage(usage.trim().trim_start_matches("Usage:").trim());
     if usage.is_empty() {
-        format!("Fehler: {text}\n\nHilfe: quartier --help\n")
+        format!("Fehler: {text}\n\nHilfe: {program} --help\n")
     } else {
         format!("Fehler: {text}\n\nAufruf: {usage}\nHilfe: mit --help\n")
     }
