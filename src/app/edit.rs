@@ -5,7 +5,7 @@
 
 use super::i18n::tr;
 use eframe::egui;
-use quartier_core::model::{Polarity, ValueStatus};
+use quartier_core::model::{IndicatorKind, Polarity, ValueStatus};
 use quartier_core::numbers::{format_german, parse_number, DecimalSeparator};
 use quartier_core::store::{BookmarkState, IndicatorUpdate, Story};
 use quartier_core::{Atlas, StoredValue};
@@ -546,6 +546,11 @@ pub struct MetadataDialog {
     polarity: Option<Polarity>,
     description: String,
     source: String,
+    /// The declared parts, when the indicator is a count („Summe aus“).
+    sum_of: Vec<String>,
+    /// The other counts of the atlas (key, name): what can be a part; empty for an indicator
+    /// that is no count.
+    counts: Vec<(String, String)>,
 }
 
 impl MetadataDialog {
@@ -562,6 +567,18 @@ impl MetadataDialog {
         self.polarity = Some(meta.polarity);
         self.description = meta.description;
         self.source = meta.source;
+        self.sum_of = meta.sum_of;
+        self.counts = if meta.kind == IndicatorKind::Count {
+            w.atlas
+                .indicators()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| i.kind == IndicatorKind::Count && i.key != key)
+                .map(|i| (i.key, i.name))
+                .collect()
+        } else {
+            Vec::new()
+        };
     }
 
     /// Draws the dialog; returns the edit when the user saves.
@@ -613,6 +630,9 @@ impl MetadataDialog {
                     .labelled_by(l.id);
                     ui.end_row();
                 });
+                if !self.counts.is_empty() {
+                    self.sum_of_ui(ui);
+                }
                 if ui.button(tr("Speichern")).clicked() {
                     edit = Some(Edit::Metadata {
                         indicator: self.key.clone(),
@@ -625,6 +645,7 @@ impl MetadataDialog {
                             polarity: self.polarity,
                             description: Some(self.description.trim().to_string()),
                             source: Some(self.source.trim().to_string()),
+                            sum_of: (!self.counts.is_empty()).then(|| self.sum_of.clone()),
                             ..Default::default()
                         }),
                     });
@@ -632,6 +653,44 @@ impl MetadataDialog {
             });
         self.open = open && edit.is_none();
         edit
+    }
+}
+
+impl MetadataDialog {
+    /// The parts of a declared sum: the other counts to tick, in the atlas's order, under a
+    /// heading that names the chosen ones. The suppression then treats total = Σ parts as an
+    /// attacker would.
+    fn sum_of_ui(&mut self, ui: &mut egui::Ui) {
+        let chosen = if self.sum_of.is_empty() {
+            tr("keine").to_string()
+        } else {
+            self.sum_of.join(", ")
+        };
+        egui::CollapsingHeader::new(format!("{}: {chosen}", tr("Summe aus")))
+            .id_salt("summe_aus")
+            .show(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(tr(
+                        "Anzahlen, die in jedem Gebiet zusammen diese ergeben (z. B. die Altersgruppen der Einwohner). \
+                         Die Geheimhaltung rechnet damit, wie es ein Angreifer täte.",
+                    ))
+                    .small(),
+                );
+                egui::ScrollArea::vertical().max_height(160.0).show(ui, |ui| {
+                    for (key, name) in &self.counts {
+                        let mut on = self.sum_of.contains(key);
+                        if ui.checkbox(&mut on, format!("{name} ({key})")).changed() {
+                            if on {
+                                self.sum_of.push(key.clone());
+                                let order = |k: &String| self.counts.iter().position(|(c, _)| c == k);
+                                self.sum_of.sort_by_key(order);
+                            } else {
+                                self.sum_of.retain(|k| k != key);
+                            }
+                        }
+                    }
+                });
+            });
     }
 }
 

@@ -363,6 +363,13 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Pfad", "Path"),
     ("Plätze", "Places"),
     ("Polarität", "Polarity"),
+    ("Summe aus", "Sum of"),
+    (
+        "Anzahlen, die in jedem Gebiet zusammen diese ergeben (z. B. die Altersgruppen der Einwohner). \
+         Die Geheimhaltung rechnet damit, wie es ein Angreifer täte.",
+        "Counts that add up to this one in every area (e.g. the residents' age groups). \
+         Suppression reckons with this as an attacker would.",
+    ),
     ("Prüfen", "Check"),
     ("Radien in m", "Radii in m"),
     ("Rang (1 = höchster Index)", "Rank (1 = highest index)"),

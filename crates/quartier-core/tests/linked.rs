@@ -384,3 +384,28 @@ fn the_berlin_age_groups_declared_as_summing_to_the_residents_protect_every_smal
         .iter()
         .any(|c| c.detail.contains("in einer erklärten Summe von Indikatoren")));
 }
+
+#[test]
+fn an_edited_declared_sum_is_checked_like_the_sheet() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    let declare = |atlas: &mut quartier_core::Atlas, total: &str, parts: &[&str]| {
+        let update = quartier_core::store::IndicatorUpdate {
+            sum_of: Some(parts.iter().map(|p| p.to_string()).collect()),
+            ..Default::default()
+        };
+        atlas.update_indicator(total, &update).map_err(|e| e.to_string())
+    };
+    let typo = declare(&mut atlas, "ew", &["ew_u6", "ew_6_14"]).unwrap_err();
+    assert!(typo.contains("„ew_6_14“") && typo.contains("ew_6_15"), "{typo}");
+    let share = declare(&mut atlas, "ew", &["ew_u6", "s1"]).unwrap_err();
+    assert!(share.contains("„s1“ ist keine Anzahl"), "{share}");
+    let total_share = declare(&mut atlas, "s1", &["ew_u6"]).unwrap_err();
+    assert!(total_share.contains("„s1“ ist keine Anzahl"), "{total_share}");
+    let itself = declare(&mut atlas, "ew", &["ew_u6", "ew"]).unwrap_err();
+    assert!(itself.contains("nicht Teil seiner selbst"), "{itself}");
+    assert!(atlas.indicator("ew").unwrap().sum_of.is_empty(), "nothing stored");
+    let stored = declare(&mut atlas, "ew", &common::BERLIN_AGE_GROUPS).unwrap();
+    assert_eq!(stored.sum_of, common::BERLIN_AGE_GROUPS.to_vec());
+    // An empty list clears the declaration.
+    assert!(declare(&mut atlas, "ew", &[]).unwrap().sum_of.is_empty());
+}

@@ -128,6 +128,42 @@ fn values_and_metadata_are_edited_with_undo_and_redo() {
     wait_for_jobs(&mut h);
     assert!(h.query_by_label("Einwohner [Personen]").is_some());
     assert_eq!(h.state().state.atlas.indicator("ew").unwrap().name, "Einwohner");
+
+    // A declared sum: the residents are the sum of their age groups; tick two of them.
+    let name_of = |h: &Harness<'static, QuartierApp>, key: &str| {
+        let name = h.state().state.atlas.indicator(key).unwrap().name;
+        format!("{name} ({key})")
+    };
+    let (under_6, six_to_15) = (name_of(&h, "ew_u6"), name_of(&h, "ew_6_15"));
+    h.get_by_label("Bearbeiten").click();
+    h.run();
+    h.get_by_label("Indikator bearbeiten …").click();
+    h.run();
+    h.get_by_label("Summe aus: keine").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, &six_to_15)
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, &under_6)
+        .click();
+    h.run();
+    assert!(
+        h.query_by_label("Summe aus: ew_u6, ew_6_15").is_some(),
+        "the heading names the parts"
+    );
+    h.get_by_label("Speichern").click();
+    wait_for_jobs(&mut h);
+    // Stored in the atlas's order of indicators, not in the order of the clicks.
+    assert_eq!(
+        h.state().state.atlas.indicator("ew").unwrap().sum_of,
+        ["ew_u6", "ew_6_15"]
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    wait_for_jobs(&mut h);
+    assert!(
+        h.state().state.atlas.indicator("ew").unwrap().sum_of.is_empty(),
+        "undone"
+    );
 }
 
 #[test]

@@ -815,11 +815,40 @@ impl Atlas {
     /// Changes an indicator's metadata in one transaction.
     pub fn update_indicator(&mut self, key: &str, update: &IndicatorUpdate) -> Result<IndicatorMeta> {
         let current = self.indicator(key)?;
+        if let Some(parts) = update.sum_of.as_ref().filter(|p| !p.is_empty()) {
+            self.check_declared_sum(&current, update.kind.unwrap_or(current.kind), parts)?;
+        }
         let tx = self.write()?;
         apply_indicator_update(&tx, current.id, update)?;
         log(&tx, "indicator_metadata", &format!("Metadaten von „{key}“ geändert"))?;
         tx.commit()?;
         self.indicator(key)
+    }
+
+    /// Checks that `parts` can be declared as the parts of `total` (of kind `kind` after the
+    /// update): the total and every part are counts, every part exists, and none is the total.
+    fn check_declared_sum(&self, total: &IndicatorMeta, kind: IndicatorKind, parts: &[String]) -> Result<()> {
+        if kind != IndicatorKind::Count {
+            return Err(Error::Invalid(format!(
+                "„{}“ ist keine Anzahl; nur eine Anzahl kann die Summe anderer Anzahlen sein",
+                total.key
+            )));
+        }
+        for part in parts {
+            if part == &total.key {
+                return Err(Error::Invalid(format!(
+                    "„{part}“ ist nicht Teil seiner selbst (Summe aus: {})",
+                    parts.join(", ")
+                )));
+            }
+            let meta = self.indicator(part)?;
+            if meta.kind != IndicatorKind::Count {
+                return Err(Error::Invalid(format!(
+                    "„{part}“ ist keine Anzahl; eine Summe verbindet nur Anzahlen"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// All periods, by date then label.
