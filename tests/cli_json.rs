@@ -538,6 +538,19 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             ]),
         ),
         (
+            "compute",
+            json(&[
+                "compute",
+                a,
+                "--key",
+                "anteil_u6_probe",
+                "--formula",
+                "ew_u6 / ew * 100",
+                "--check",
+            ]),
+        ),
+        ("compute --refresh", json(&["compute", a, "--refresh"])),
+        (
             "rank",
             json(&["rank", a, "--indicator", "s1", "--level", "Bezirk", "--period", "2019"]),
         ),

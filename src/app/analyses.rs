@@ -8,6 +8,7 @@
 use super::i18n::tr;
 use eframe::egui;
 use quartier_core::analysis::aggregate::{save_aggregation, AggregateRequest, Aggregation as Aggregated};
+use quartier_core::analysis::compute::{compute, ComputeOutcome, ComputeRequest};
 use quartier_core::analysis::distance::{distance, save_distance, DistanceRequest, DistanceResult, OriginKind};
 use quartier_core::analysis::index::{
     composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
@@ -33,6 +34,8 @@ pub enum AnalysisOutput {
     Aggregation(Aggregated),
     /// Distances to POIs.
     Distance(DistanceResult),
+    /// A computed indicator, stored.
+    Compute(ComputeOutcome),
 }
 
 /// An analysis as a dialog asked for it, ready to run (as a job, by the app).
@@ -56,6 +59,8 @@ pub enum AnalysisRequest {
         /// Save as indicators.
         save: bool,
     },
+    /// A computed indicator (formula), stored.
+    Compute(ComputeRequest),
 }
 
 impl AnalysisRequest {
@@ -66,6 +71,7 @@ impl AnalysisRequest {
             AnalysisRequest::Suppression(_) => tr("Geheimhaltung prüfen"),
             AnalysisRequest::Aggregation(_) => "Zusammenfassen",
             AnalysisRequest::Distance { .. } => "Entfernungen berechnen",
+            AnalysisRequest::Compute(_) => tr("Indikator berechnen"),
         }
     }
 
@@ -88,6 +94,7 @@ impl AnalysisRequest {
             AnalysisRequest::Distance { request, save: false } => {
                 AnalysisOutput::Distance(distance(atlas, request, progress)?)
             }
+            AnalysisRequest::Compute(request) => AnalysisOutput::Compute(compute(atlas, request, false)?),
         })
     }
 }
@@ -99,6 +106,7 @@ impl AnalysisOutput {
             AnalysisOutput::Index(r) => &r.saved,
             AnalysisOutput::Aggregation(r) => &r.saved,
             AnalysisOutput::Distance(r) => &r.saved,
+            AnalysisOutput::Compute(r) => std::slice::from_ref(&r.key),
             AnalysisOutput::Suppression(_) => &[],
         }
     }
@@ -118,6 +126,8 @@ pub enum Dialog {
     Aggregation,
     /// Distance to POIs.
     Distance,
+    /// A computed indicator: the formula editor.
+    Formula,
 }
 
 /// One indicator row of the index builder.
@@ -150,6 +160,8 @@ pub struct Analyses {
     radii: String,
     population: String,
     save: bool,
+    /// The formula editor.
+    formula: FormulaEditor,
     /// The last result, shown in its window until closed.
     pub result: Option<AnalysisOutput>,
     /// Why the last run failed.
@@ -174,6 +186,7 @@ impl Default for Analyses {
             radii: "300, 500, 1000".to_string(),
             population: String::new(),
             save: false,
+            formula: FormulaEditor::default(),
             result: None,
             message: None,
         }
@@ -181,6 +194,12 @@ impl Default for Analyses {
 }
 
 impl Analyses {
+    /// Why the formula in the editor cannot be computed (`None`: it can, or it is empty).
+    #[cfg(test)]
+    pub fn formula_error(&self) -> Option<&str> {
+        self.formula.error.as_deref()
+    }
+
     /// Opens a dialog for the shown level and period.
     pub fn open(&mut self, dialog: Dialog, w: &Workbench) {
         self.dialog = dialog;
@@ -217,6 +236,7 @@ impl Analyses {
             Dialog::Suppression => tr("Geheimhaltung prüfen"),
             Dialog::Aggregation => tr("Auf gröbere Ebene zusammenfassen"),
             Dialog::Distance => tr("Entfernung zu Einrichtungen"),
+            Dialog::Formula => tr("Berechneter Indikator"),
         };
         let mut open = true;
         let mut request = None;
@@ -236,6 +256,7 @@ impl Analyses {
                     Dialog::Suppression => self.suppression_ui(ui, w),
                     Dialog::Aggregation => self.aggregation_ui(ui, w),
                     Dialog::Distance => self.distance_ui(ui, w),
+                    Dialog::Formula => self.formula.ui(ui, w),
                     Dialog::Closed => None,
                 };
                 if let Some(m) = &self.message {
@@ -555,6 +576,7 @@ impl Analyses {
             AnalysisOutput::Suppression(_) => tr("Geheimhaltung: Ergebnis"),
             AnalysisOutput::Aggregation(_) => tr("Zusammenfassung: Ergebnis"),
             AnalysisOutput::Distance(_) => tr("Entfernungen: Ergebnis"),
+            AnalysisOutput::Compute(_) => tr("Berechneter Indikator: Ergebnis"),
         };
         egui::Window::new(title)
             .default_pos(egui::pos2(760.0, 90.0))
@@ -577,9 +599,179 @@ impl Analyses {
                     }
                 }
                 AnalysisOutput::Distance(r) => distance_result_ui(ui, r),
+                AnalysisOutput::Compute(r) => {
+                    ui.label(format!("{} = {}", r.key, r.formula));
+                    ui.label(format!(
+                        "Eingänge: {}; Aggregation: {}",
+                        r.inputs.join(", "),
+                        r.aggregation
+                    ));
+                    for s in &r.series {
+                        ui.label(format!("{} · {}: {} Gebiete", s.level, s.period, s.values.len()));
+                    }
+                }
             });
         if !open {
             self.result = None;
+        }
+    }
+}
+
+/// The formula editor: key, name, unit and formula, the indicators to insert, errors as
+/// the planner types, and a live preview on the selected areas (or the first ones) of the
+/// shown level and period.
+#[derive(Default)]
+struct FormulaEditor {
+    key: String,
+    name: String,
+    unit: String,
+    formula: String,
+    /// What the preview was computed for (formula, level, period, selection).
+    preview_for: String,
+    /// Area name and value as the table shows it.
+    preview: Vec<(String, String)>,
+    /// Why the formula cannot be computed, as the planner types.
+    error: Option<String>,
+}
+
+/// How many areas the preview shows without a selection.
+const PREVIEW_AREAS: usize = 8;
+
+impl FormulaEditor {
+    fn ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
+        egui::Grid::new("formel").num_columns(2).show(ui, |ui| {
+            for (label, value) in [
+                (tr("Neuer Schlüssel"), &mut self.key),
+                (tr("Bezeichnung"), &mut self.name),
+                (tr("Einheit"), &mut self.unit),
+            ] {
+                let l = ui.label(label);
+                ui.add(egui::TextEdit::singleline(value).desired_width(320.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+            }
+            let l = ui.label(tr("Formel"));
+            ui.add(
+                egui::TextEdit::multiline(&mut self.formula)
+                    .code_editor()
+                    .desired_rows(2)
+                    .desired_width(320.0)
+                    .hint_text("ew_u6 / ew * 100"),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr("Einfügen:"));
+            for f in [
+                "change(x, 1)",
+                "change_pct(x, 1)",
+                "area_km2()",
+                "reference(x)",
+                "count_pois('Kita')",
+            ] {
+                if ui.small_button(f).clicked() {
+                    self.formula.push_str(f);
+                }
+            }
+        });
+        egui::CollapsingHeader::new(tr("Indikatoren einfügen"))
+            .id_salt("formel_indikatoren")
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().max_height(140.0).show(ui, |ui| {
+                    for i in w.indicators_on_level() {
+                        if ui.small_button(format!("{} ({})", i.name, i.key)).clicked() {
+                            if !self.formula.is_empty() && !self.formula.ends_with(' ') {
+                                self.formula.push(' ');
+                            }
+                            self.formula.push_str(&i.key);
+                        }
+                    }
+                });
+            });
+        self.refresh_preview(w);
+        ui.separator();
+        match &self.error {
+            Some(e) => {
+                ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+            }
+            None if self.formula.trim().is_empty() => {}
+            None => {
+                ui.label(format!(
+                    "{} ({} · {})",
+                    tr("Vorschau"),
+                    w.level_name(),
+                    w.choice.period.as_deref().unwrap_or("–")
+                ));
+                egui::Grid::new("formel_vorschau").striped(true).show(ui, |ui| {
+                    for (name, value) in &self.preview {
+                        ui.label(name);
+                        ui.label(value);
+                        ui.end_row();
+                    }
+                });
+            }
+        }
+        let ready = self.error.is_none() && !self.formula.trim().is_empty() && !self.key.trim().is_empty();
+        let save = ui
+            .add_enabled(ready, egui::Button::new(tr("Berechnen und speichern")))
+            .clicked();
+        save.then(|| {
+            AnalysisRequest::Compute(ComputeRequest {
+                key: self.key.trim().to_string(),
+                name: self.name.trim().to_string(),
+                formula: self.formula.trim().to_string(),
+                unit: Some(self.unit.trim().to_string()),
+                kind: None,
+                levels: Vec::new(),
+            })
+        })
+    }
+
+    /// Parses and evaluates the formula again when it, the level, the period or the
+    /// selection changed (on the UI thread: one level and period, a few milliseconds).
+    fn refresh_preview(&mut self, w: &Workbench) {
+        let period = w.choice.period.clone().unwrap_or_default();
+        let selected: Vec<&String> = w.selection.iter().collect();
+        let now = format!("{}|{}|{period}|{selected:?}", self.formula, w.level_name());
+        if now == self.preview_for {
+            return;
+        }
+        self.preview_for = now;
+        self.preview.clear();
+        self.error = None;
+        if self.formula.trim().is_empty() {
+            return;
+        }
+        let outcome = (|| -> quartier_core::Result<Vec<(String, String)>> {
+            let formula = quartier_core::analysis::compute::parse(&w.atlas, &self.formula)?;
+            let level = w.atlas.level(w.level_name())?;
+            let period = w.atlas.period(&period)?;
+            let series = quartier_core::analysis::compute::evaluate(&w.atlas, &formula, level.id, &period)?;
+            let areas = w.atlas.level_areas(level.id)?;
+            let name_of = |key: &str| {
+                areas
+                    .iter()
+                    .find(|a| a.key.as_ref() == key)
+                    .map_or(key.to_string(), |a| a.name.to_string())
+            };
+            Ok(series
+                .values
+                .iter()
+                .filter(|v| selected.is_empty() || selected.contains(&&v.key))
+                .take(if selected.is_empty() { PREVIEW_AREAS } else { usize::MAX })
+                .map(|v| {
+                    let shown = match (&v.value.note, v.value.number()) {
+                        (Some(why), None) => format!("{} ({why})", v.value.display_de(2)),
+                        _ => v.value.display_de(2),
+                    };
+                    (name_of(&v.key), shown)
+                })
+                .collect())
+        })();
+        match outcome {
+            Ok(rows) => self.preview = rows,
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 }

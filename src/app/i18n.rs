@@ -364,6 +364,16 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Plätze", "Places"),
     ("Polarität", "Polarity"),
     ("Summe aus", "Sum of"),
+    ("Berechneter Indikator …", "Computed indicator …"),
+    ("Berechneter Indikator", "Computed indicator"),
+    ("Berechneter Indikator: Ergebnis", "Computed indicator: result"),
+    ("Indikator berechnen", "Compute indicator"),
+    ("Indikatoren einfügen", "Insert indicators"),
+    ("Einfügen:", "Insert:"),
+    ("Formel", "Formula"),
+    ("Neuer Schlüssel", "New key"),
+    ("Vorschau", "Preview"),
+    ("Berechnen und speichern", "Compute and save"),
     (
         "Anzahlen, die in jedem Gebiet zusammen diese ergeben (z. B. die Altersgruppen der Einwohner). \
          Die Geheimhaltung rechnet damit, wie es ein Angreifer täte.",

@@ -511,7 +511,13 @@ impl Request {
                 .collect()
             }
             Request::Values(opts) => {
-                let s = import_values(atlas, opts, progress)?;
+                let mut s = import_values(atlas, opts, progress)?;
+                // Computed indicators that read what came in follow at once (their own
+                // transaction after the import's; see `analysis::compute`).
+                s.recomputed = quartier_core::analysis::compute::refresh_dependents(atlas, &s.indicators)?
+                    .into_iter()
+                    .map(|o| o.key)
+                    .collect();
                 vec![
                     format!(
                         "{} Zeilen gelesen, {} Werte für {} Indikatoren ({} neu), Zeiträume {}",
@@ -544,6 +550,10 @@ impl Request {
                         c.indicator, c.period, c.area, c.before, c.after
                     )
                 }))
+                .chain(
+                    (!s.recomputed.is_empty())
+                        .then(|| format!("Berechnete Indikatoren neu berechnet: {}", s.recomputed.join(", "))),
+                )
                 .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
                 .chain(s.combined_areas_created.iter().map(|c| {
                     format!(

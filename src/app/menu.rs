@@ -180,6 +180,7 @@ impl QuartierApp {
                     (analyses::Dialog::Suppression, tr("Geheimhaltung prüfen …")),
                     (analyses::Dialog::Aggregation, tr("Auf gröbere Ebene zusammenfassen …")),
                     (analyses::Dialog::Distance, tr("Entfernung zu Einrichtungen …")),
+                    (analyses::Dialog::Formula, tr("Berechneter Indikator …")),
                 ] {
                     if ui.button(label).clicked() {
                         command(Command::Open(OpenDialog::Analysis(dialog)));

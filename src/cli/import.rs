@@ -465,7 +465,13 @@ impl Verb for ValuesArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
         let (request, progress) = (self.resolve(), stderr_progress(!self.json));
-        let summary = run_import(&mut atlas, self.check, |a| import_values(a, &request, &progress))?;
+        let mut summary = run_import(&mut atlas, self.check, |a| import_values(a, &request, &progress))?;
+        if !self.check {
+            summary.recomputed = quartier_core::analysis::compute::refresh_dependents(&mut atlas, &summary.indicators)?
+                .into_iter()
+                .map(|o| o.key)
+                .collect();
+        }
         emit(self.json, &summary, print_values)
     }
 }
@@ -489,6 +495,9 @@ fn print_values(s: &ValuesImportSummary) {
     );
     if !s.categorical.is_empty() {
         println!("  kategorial (Text): {}", s.categorical.join(", "));
+    }
+    if !s.recomputed.is_empty() {
+        println!("  berechnete Indikatoren neu berechnet: {}", s.recomputed.join(", "));
     }
     if !s.keys_from_headings.is_empty() {
         println!("  Kurze Schlüssel für lange Spaltenüberschriften (die Überschrift ist der Name):");

@@ -79,6 +79,8 @@ pub enum Command {
     Index(analysis::index::IndexArgs),
     /// Erreichbarkeit: Entfernung zur nächsten Einrichtung, Anteile im Umkreis, Versorgungsquote (2SFCA).
     Distance(distance::DistanceArgs),
+    /// Berechneter Indikator aus einer Formel über andere (z. B. "ew_65plus / ew * 100"); --refresh rechnet veraltete neu.
+    Compute(analysis::compute::ComputeArgs),
     /// Rangfolge der Gebiete mit Abweichung vom Gesamtstadtwert.
     Rank(analysis::rank::RankArgs),
     /// Räumliche Cluster: Moran's I und LISA-Klassen (Hotspots, Coldspots, Ausreißer).
@@ -120,6 +122,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Classify(a) => a.run(),
         Command::Index(a) => a.run(),
         Command::Distance(a) => a.run(),
+        Command::Compute(a) => a.run(),
         Command::Rank(a) => a.run(),
         Command::Hotspots(a) => a.run(),
         Command::Suppress(a) => a.run(),

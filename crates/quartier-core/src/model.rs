@@ -311,6 +311,10 @@ pub struct IndicatorMeta {
     /// (declared, e.g. the age groups of the residents); empty when none is declared.
     #[serde(default)]
     pub sum_of: Vec<String>,
+    /// For a computed indicator: its formula over other indicators of the same area and
+    /// period (see [`crate::analysis::compute`]); `None` for an imported one.
+    #[serde(default)]
+    pub formula: Option<String>,
 }
 
 /// A reference period (Stichtag) with its label.

@@ -341,6 +341,65 @@ fn distance_to_kitas_from_the_dialog_is_saved_and_shown() {
 }
 
 #[test]
+fn a_computed_indicator_is_written_with_errors_as_you_type_and_a_live_preview() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Berechneter Indikator …").click();
+    h.run();
+    h.get_by_label("Neuer Schlüssel").click();
+    h.get_by_label("Neuer Schlüssel").type_text("quote_u6");
+    h.get_by_label("Bezeichnung").click();
+    h.get_by_label("Bezeichnung").type_text("Anteil unter 6");
+    h.get_by_label("Formel").click();
+    h.get_by_label("Formel").type_text("ew_u7 / ew * 100");
+    h.run();
+    // A typo is named as the planner types, with the likely key.
+    let error = h.state().analyses.formula_error().unwrap().to_string();
+    assert!(error.contains("„ew_u7“") && error.contains("ew_u6"), "{error}");
+    assert!(h.get_by_label("Berechnen und speichern").accesskit_node().is_disabled());
+    h.get_by_label("Formel").click();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Formel").type_text("ew_u6 / ew * 100");
+    h.run();
+    assert_eq!(h.state().analyses.formula_error(), None);
+    // The preview shows the first area with the value by hand from its stored counts.
+    let w = &h.state().state;
+    assert_eq!(w.level_name(), "Planungsraum");
+    let (level, period) = (
+        w.atlas.level("Planungsraum").unwrap(),
+        w.atlas.period(w.choice.period.as_deref().unwrap()).unwrap(),
+    );
+    let first = w.atlas.level_areas(level.id).unwrap()[0].clone();
+    let count = |key: &str| {
+        let meta = w.atlas.indicator(key).unwrap();
+        w.atlas.values(meta.id, level.id, period.id).unwrap()[&first.id]
+            .number()
+            .unwrap()
+    };
+    let by_hand = quartier_core::numbers::format_german(count("ew_u6") / count("ew") * 100.0, 2);
+    assert!(
+        h.query_by_label(&by_hand).is_some(),
+        "{by_hand} for {} in the preview",
+        first.name
+    );
+    h.get_by_label("Berechnen und speichern").click();
+    wait_for_jobs(&mut h);
+    let w = &h.state().state;
+    assert_eq!(
+        w.choice.indicator.as_deref(),
+        Some("quote_u6"),
+        "{:?}",
+        h.state().analyses.message
+    );
+    let meta = w.atlas.indicator("quote_u6").unwrap();
+    assert_eq!(meta.formula.as_deref(), Some("ew_u6 / ew * 100"));
+    assert_eq!(meta.name, "Anteil unter 6");
+}
+
+#[test]
 fn english_can_be_chosen_in_the_settings() {
     let (_dir, app) = sample_app();
     let mut h = harness(app);

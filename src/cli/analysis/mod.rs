@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod classify;
+pub mod compute;
 pub mod hotspots;
 pub mod index;
 pub mod rank;

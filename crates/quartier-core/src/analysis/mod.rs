@@ -15,6 +15,7 @@
 //! | [`rank`] | `rank` | ranks with ties and deviations from the reference value |
 //! | [`hotspots`] | `hotspots` | queen contiguity, Moran's I and LISA cluster classes |
 //! | [`distance`] | `distance` | nearest POI, shares within radii, 2SFCA supply, scenarios, isochrones |
+//! | [`compute`] | `compute` | computed indicators: a formula over other indicators (polars expressions), kept current by refresh |
 //! | [`chart`] | – (diagrams) | the figures behind the diagrams (scatter with regression, time series, age structure) |
 //!
 //! Lower layers that the analyses share, never the other way round:
@@ -39,6 +40,7 @@ use crate::{Atlas, Error, Result, StoredValue};
 pub mod aggregate;
 pub mod chart;
 pub mod classify;
+pub mod compute;
 pub mod distance;
 pub mod hotspots;
 pub mod index;

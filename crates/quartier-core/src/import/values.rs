@@ -197,6 +197,9 @@ pub struct ValuesImportSummary {
     pub decimal_separator: DecimalSeparator,
     /// Text encoding of the file.
     pub encoding: String,
+    /// Computed indicators recomputed because they read an imported indicator (filled by
+    /// the caller after the import's transaction, see [`crate::analysis::compute::refresh_dependents`]).
+    pub recomputed: Vec<String>,
     /// Rows whose key matched no area (with `--skip-unmatched`).
     pub unmatched: Vec<SkippedRow>,
     /// Rows recognised as totals of other rows (never imported).
@@ -1244,6 +1247,7 @@ pub fn import_values(atlas: &mut Atlas, opts: &ValuesImport, progress: &dyn Prog
         keys_padded,
         decimal_separator: decimal,
         encoding: table.encoding.to_string(),
+        recomputed: Vec::new(),
         unmatched,
         total_rows,
         merged_rows,

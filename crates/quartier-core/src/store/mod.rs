@@ -124,6 +124,8 @@ pub struct IndicatorUpdate {
     pub suppression_threshold: Option<Option<i64>>,
     /// New declared parts (empty clears them).
     pub sum_of: Option<Vec<String>>,
+    /// New formula of a computed indicator (empty clears it).
+    pub formula: Option<String>,
 }
 
 impl IndicatorUpdate {
@@ -144,6 +146,7 @@ impl IndicatorUpdate {
             source: Some(meta.source.clone()),
             suppression_threshold: Some(meta.suppression_threshold),
             sum_of: Some(meta.sum_of.clone()),
+            formula: Some(meta.formula.clone().unwrap_or_default()),
         }
     }
 }
@@ -193,7 +196,7 @@ pub(crate) fn did_you_mean(wanted: &str, indicators: &[IndicatorMeta]) -> String
 }
 
 /// "Vorhanden: „a“, „b“" for a not-found message.
-fn existing_names<I: IntoIterator<Item = String>>(names: I) -> String {
+pub(crate) fn existing_names<I: IntoIterator<Item = String>>(names: I) -> String {
     format!("Vorhanden: {}", list_names(names))
 }
 
@@ -739,7 +742,7 @@ impl Atlas {
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, key, name, topic, unit, decimals, kind, numerator, denominator, aggregation, polarity, description, source,
-                    suppression_threshold, sum_of
+                    suppression_threshold, sum_of, formula
              FROM indicator ORDER BY topic, id",
         )?;
         let rows = stmt
@@ -764,6 +767,7 @@ impl Atlas {
                         .get::<_, Option<String>>(14)?
                         .map(|s| key_list(&s))
                         .unwrap_or_default(),
+                    formula: r.get(15)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1132,6 +1136,57 @@ impl Atlas {
         Ok(outputs.iter().map(|o| o.key.clone()).collect())
     }
 
+    /// Stores a computed indicator in one transaction: its metadata (with the formula), its
+    /// series at each (level, period) in `cells`, replaced whole, and one `derived_run`
+    /// record. Other levels and periods of the indicator are removed: the formula defines it,
+    /// and what it no longer yields would otherwise stay behind as stale numbers.
+    pub fn save_computed(
+        &mut self,
+        key: &str,
+        meta: &IndicatorUpdate,
+        run: &DerivedRun,
+        cells: &[(i64, i64, BTreeMap<i64, crate::StoredValue>)],
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let kind = meta.kind.unwrap_or(IndicatorKind::Unspecified);
+        let (id, _) = ensure_indicator(&tx, key, kind)?;
+        apply_indicator_update(&tx, id, meta)?;
+        tx.execute("DELETE FROM value_series WHERE indicator_id = ?1", [id])?;
+        for (level_id, period_id, values) in cells {
+            write_series(&tx, id, *period_id, *level_id, values)?;
+        }
+        tx.execute(
+            "INSERT INTO derived_run(indicator_id, method, parameters, inputs) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                id,
+                run.method,
+                serde_json::to_string(&run.parameters).unwrap_or_else(|_| "{}".into()),
+                serde_json::to_string(&run.inputs).unwrap_or_else(|_| "[]".into())
+            ],
+        )?;
+        log(
+            &tx,
+            &run.method,
+            &format!(
+                "berechneter Indikator „{key}“ = {} aus {}",
+                meta.formula.as_deref().unwrap_or_default(),
+                list_names(run.inputs.iter().cloned())
+            ),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether an indicator has no stored values at all.
+    pub fn indicator_is_empty(&self, indicator_id: i64) -> Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM value_series WHERE indicator_id = ?1",
+            [indicator_id],
+            |r| r.get(0),
+        )?;
+        Ok(n == 0)
+    }
+
     /// The newest `derived_run` record of an indicator: (method, parameters, inputs, time).
     pub fn derived_run(&self, indicator_key: &str) -> Result<Option<(DerivedRun, String)>> {
         let row = self
@@ -1455,6 +1510,10 @@ pub(crate) fn apply_indicator_update(tx: &Connection, id: i64, u: &IndicatorUpda
             "suppression_threshold",
             u.suppression_threshold
                 .map(|t| t.map_or(rusqlite::types::Value::Null, Into::into)),
+        ),
+        (
+            "formula",
+            opt(&u.formula).map(|v| v.map_or(rusqlite::types::Value::Null, Into::into)),
         ),
         (
             "sum_of",

@@ -253,6 +253,12 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT OR REPLACE INTO schema_note VALUES (10, 'Erklärte Summen zwischen Indikatoren');
     ALTER TABLE indicator ADD COLUMN sum_of TEXT;
     "#,
+    // Version 11: computed indicators keep their formula (over other indicators of the same
+    // area and period); the values are recomputed from it when an input changes.
+    r#"
+    INSERT OR REPLACE INTO schema_note VALUES (11, 'Berechnete Indikatoren mit Formel');
+    ALTER TABLE indicator ADD COLUMN formula TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

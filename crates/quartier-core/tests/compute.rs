@@ -1,0 +1,355 @@
+//! Computed indicators on the Berlin sample: each formula function against a hand
+//! computation from the stored inputs (or an independent reference: planar areas in UTM,
+//! POIs counted by a plain point-in-polygon test, a golden file from pandas), status
+//! propagation, errors that name the formula, the aggregation of a computed share, and
+//! the refresh after an input changes.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use geo::{Area, Contains, MapCoords};
+use quartier_core::analysis::compute::{compute, parse, refresh, refresh_dependents, stale, ComputeRequest};
+use quartier_core::model::{AggregationRule, IndicatorKind, ValueStatus};
+use quartier_core::Atlas;
+
+/// Area key → number (None where the input has none) of an indicator's stored series.
+fn input(atlas: &Atlas, key: &str, level: &str, period: &str) -> BTreeMap<String, Option<f64>> {
+    let meta = atlas.indicator(key).unwrap();
+    let level = atlas.level(level).unwrap();
+    let period = atlas.period(period).unwrap();
+    let column = atlas.column(meta.id, level.id, period.id).unwrap();
+    atlas
+        .level_areas(level.id)
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let ok = column.status[i] == Some(ValueStatus::Ok);
+            (a.key.to_string(), ok.then_some(column.numbers[i]))
+        })
+        .collect()
+}
+
+/// The formula's values on the Planungsräume in `period`, without storing: area key → value.
+fn preview(atlas: &mut Atlas, formula: &str, period: &str) -> BTreeMap<String, quartier_core::StoredValue> {
+    let outcome = compute(
+        atlas,
+        &ComputeRequest {
+            key: "probe".into(),
+            name: "Probe".into(),
+            formula: formula.into(),
+            levels: vec!["Planungsraum".into()],
+            ..Default::default()
+        },
+        true,
+    )
+    .unwrap();
+    let series = outcome.series.iter().find(|s| s.period == period).unwrap();
+    series.values.iter().map(|v| (v.key.clone(), v.value.clone())).collect()
+}
+
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * b.abs().max(1.0)
+}
+
+#[test]
+fn each_formula_function_matches_a_hand_computation() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    let u6 = input(&atlas, "ew_u6", "Planungsraum", "2020");
+    let ew = input(&atlas, "ew", "Planungsraum", "2020");
+    let old_18 = input(&atlas, "ew_65plus", "Planungsraum", "2018");
+    let old_20 = input(&atlas, "ew_65plus", "Planungsraum", "2020");
+
+    // Arithmetic over the row's own inputs.
+    let share = preview(&mut atlas, "ew_u6 / ew * 100", "2020");
+    let mut checked = 0;
+    for (key, v) in &share {
+        if let (Some(a), Some(b)) = (u6[key], ew[key]) {
+            if b > 0.0 {
+                assert!(close(v.number().unwrap(), a / b * 100.0, 1e-12), "{key}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 400, "{checked}");
+
+    // change, change_pct and trend between 2018 and 2020.
+    let change = preview(&mut atlas, "change(ew_65plus, 1)", "2020");
+    let change_pct = preview(&mut atlas, "change_pct(ew_65plus, 1)", "2020");
+    let trend = preview(&mut atlas, "trend(ew_65plus, 2018, 2020)", "2020");
+    let mut compared = 0;
+    for (key, v) in &change {
+        if let (Some(a), Some(b)) = (old_18.get(key).copied().flatten(), old_20[key]) {
+            assert_eq!(v.number(), Some(b - a), "{key}");
+            assert!(close(trend[key].number().unwrap(), (b - a) / 2.0, 1e-12), "{key}");
+            if a > 0.0 {
+                assert!(
+                    close(change_pct[key].number().unwrap(), (b - a) / a * 100.0, 1e-12),
+                    "{key}"
+                );
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 400, "{compared}");
+
+    // area_km2 against the planar area in UTM zone 33 (an independent computation).
+    let areas = preview(&mut atlas, "area_km2()", "2020");
+    let level = atlas.level("Planungsraum").unwrap();
+    let metric = quartier_core::crs::Metric::for_longitude(13.4).unwrap();
+    let geometries = atlas.area_geometries(level.id).unwrap();
+    for (area, geometry) in &geometries {
+        let planar = geometry.map_coords(|c| {
+            let (x, y) = metric.project(c.x, c.y).unwrap();
+            geo::coord! { x: x, y: y }
+        });
+        let km2 = planar.unsigned_area() / 1e6;
+        assert!(
+            close(areas[area.key.as_ref()].number().unwrap(), km2, 5e-3),
+            "{}",
+            area.key
+        );
+    }
+    let berlin: f64 = areas.values().filter_map(|v| v.number()).sum();
+    assert!((berlin - 891.1).abs() < 2.0, "Berlin hat 891 km², nicht {berlin}");
+
+    // count_pois and sum_pois against a plain point-in-polygon test over all areas.
+    let counted = preview(&mut atlas, "count_pois('Kita')", "2020");
+    let places = preview(&mut atlas, "sum_pois('Kita', 'plaetze')", "2020");
+    let kitas = atlas.pois("Kita").unwrap();
+    let mut total = 0.0;
+    for (area, geometry) in geometries.iter().take(60) {
+        let inside: Vec<_> = kitas
+            .iter()
+            .filter(|p| geometry.contains(&geo::point! { x: p.lon, y: p.lat }))
+            .collect();
+        assert_eq!(
+            counted[area.key.as_ref()].number(),
+            Some(inside.len() as f64),
+            "{}",
+            area.key
+        );
+        if inside.iter().all(|p| p.capacity.is_some()) {
+            let sum: f64 = inside.iter().filter_map(|p| p.capacity).sum();
+            assert_eq!(places[area.key.as_ref()].number(), Some(sum), "{}", area.key);
+        } else {
+            assert_eq!(places[area.key.as_ref()].status, ValueStatus::Missing);
+        }
+        total += inside.len() as f64;
+    }
+    assert!(total > 100.0, "{total}");
+
+    // reference(x): a count's reference is the sum over the areas.
+    let relative = preview(&mut atlas, "ew_u6 / reference(ew_u6) * 100", "2020");
+    let sum: f64 = u6.values().flatten().sum();
+    let (key, a) = u6.iter().find_map(|(k, v)| v.map(|v| (k, v))).unwrap();
+    assert!(close(relative[key].number().unwrap(), a / sum * 100.0, 1e-12));
+}
+
+#[test]
+fn the_old_age_ratio_equals_pandas() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    let ours = preview(
+        &mut atlas,
+        "ew_65plus / (ew_18_27 + ew_27_45 + ew_45_55 + ew_55_65) * 100",
+        "2020",
+    );
+    let golden = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/altenquotient_berlin_2020.csv"),
+    )
+    .unwrap();
+    let mut n = 0;
+    for line in golden.lines().skip(1) {
+        let (key, value) = line.split_once(',').unwrap();
+        let value: f64 = value.parse().unwrap();
+        assert!(
+            close(ours[key].number().unwrap(), value, 1e-9),
+            "{key}: {:?} vs {value}",
+            ours[key]
+        );
+        n += 1;
+    }
+    assert_eq!(n, 448);
+    assert_eq!(ours.len(), 448);
+}
+
+#[test]
+fn status_propagates_with_its_reason() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    // A zero denominator is "nicht sinnvoll", never infinity.
+    let zero = preview(&mut atlas, "ew_u6 / (ew - ew)", "2020");
+    let v = zero.values().next().unwrap();
+    assert_eq!(v.status, ValueStatus::NotApplicable);
+    assert!(v.note.as_deref().unwrap().contains("Division durch 0"), "{v:?}");
+    // No earlier period: missing, with the reason naming the periods.
+    let none = preview(&mut atlas, "change(ew, 5)", "2020");
+    let v = none.values().next().unwrap();
+    assert_eq!(v.status, ValueStatus::Missing);
+    assert!(v.note.as_deref().unwrap().contains("5 Perioden vor 2020"), "{v:?}");
+    // A secret input makes the result secret and names the input.
+    let level = atlas.level("Planungsraum").unwrap();
+    let area = atlas.level_areas(level.id).unwrap()[0].clone();
+    atlas
+        .set_value(
+            "ew_u6",
+            "Planungsraum",
+            "2020",
+            &area.key,
+            Some(quartier_core::StoredValue {
+                value: None,
+                text: None,
+                status: ValueStatus::Suppressed,
+                note: None,
+                flag: None,
+            }),
+        )
+        .unwrap();
+    let share = preview(&mut atlas, "ew_u6 / ew * 100", "2020");
+    let v = &share[area.key.as_ref()];
+    assert_eq!(v.status, ValueStatus::Suppressed);
+    assert!(
+        v.note.as_deref().unwrap().contains("„ew_u6“ ist geheim gehalten"),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn formula_errors_name_the_formula() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    let err = |atlas: &Atlas, f: &str| parse(atlas, f).unwrap_err().to_string();
+    let typo = err(&atlas, "ew_u7 / ew");
+    assert!(
+        typo.contains("Formel „ew_u7 / ew“") && typo.contains("„ew_u6“"),
+        "{typo}"
+    );
+    let unknown = err(&atlas, "wurzel(ew)");
+    assert!(unknown.contains("unbekannte Funktion „wurzel“"), "{unknown}");
+    let open = err(&atlas, "ew /");
+    assert!(open.contains("Formel „ew /“"), "{open}");
+    let arguments = err(&atlas, "change(ew)");
+    assert!(
+        arguments.contains("change erwartet change(indikator, perioden_zurück)"),
+        "{arguments}"
+    );
+    // Cycles: a from ew, b from a, then a from b.
+    let mut request = ComputeRequest {
+        key: "a".into(),
+        name: "A".into(),
+        formula: "ew * 2".into(),
+        ..Default::default()
+    };
+    compute(&mut atlas, &request, false).unwrap();
+    request.key = "b".into();
+    request.formula = "a * 2".into();
+    compute(&mut atlas, &request, false).unwrap();
+    request.key = "a".into();
+    request.formula = "b / 2".into();
+    let cycle = compute(&mut atlas, &request, false).unwrap_err().to_string();
+    assert!(cycle.contains("Kreis") && cycle.contains("„b“"), "{cycle}");
+    // An imported indicator is not overwritten by a formula.
+    request.key = "ew_u6".into();
+    request.formula = "ew / 2".into();
+    let imported = compute(&mut atlas, &request, false).unwrap_err().to_string();
+    assert!(imported.contains("importierter Indikator"), "{imported}");
+}
+
+#[test]
+fn a_computed_share_aggregates_as_the_ratio_of_sums() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    let outcome = compute(
+        &mut atlas,
+        &ComputeRequest {
+            key: "quote_u6".into(),
+            name: "Anteil unter 6".into(),
+            formula: "ew_u6 / ew * 100".into(),
+            unit: Some("%".into()),
+            ..Default::default()
+        },
+        false,
+    )
+    .unwrap();
+    assert!(outcome.saved);
+    let meta = atlas.indicator("quote_u6").unwrap();
+    assert_eq!(meta.kind, IndicatorKind::Share);
+    assert_eq!(meta.aggregation, AggregationRule::RatioOfSums);
+    assert_eq!(
+        (meta.numerator.as_deref(), meta.denominator.as_deref()),
+        (Some("ew_u6"), Some("ew"))
+    );
+    assert_eq!(meta.formula.as_deref(), Some("ew_u6 / ew * 100"));
+    let (run, _) = atlas.derived_run("quote_u6").unwrap().unwrap();
+    assert_eq!(run.method, "formel");
+    assert_eq!(run.inputs, ["ew", "ew_u6"]);
+
+    let result = quartier_core::analysis::aggregate::aggregate(
+        &atlas,
+        &quartier_core::analysis::aggregate::AggregateRequest {
+            from_level: "Planungsraum".into(),
+            to_level: Some("Bezirk".into()),
+            period: "2020".into(),
+            indicators: vec!["quote_u6".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let u6 = input(&atlas, "ew_u6", "Planungsraum", "2020");
+    let ew = input(&atlas, "ew", "Planungsraum", "2020");
+    let shares = input(&atlas, "quote_u6", "Planungsraum", "2020");
+    let mitte = &result.indicators[0]
+        .areas
+        .iter()
+        .find(|a| a.key == "01")
+        .unwrap()
+        .combined;
+    let parts: Vec<&String> = u6.keys().filter(|k| k.starts_with("01")).collect();
+    let ratio =
+        parts.iter().map(|k| u6[*k].unwrap()).sum::<f64>() / parts.iter().map(|k| ew[*k].unwrap()).sum::<f64>() * 100.0;
+    let mean = parts.iter().filter_map(|k| shares[*k]).sum::<f64>() / parts.len() as f64;
+    assert!(close(mitte.value.unwrap(), ratio, 1e-12), "{mitte:?} vs {ratio}");
+    assert!((mitte.value.unwrap() - mean).abs() > 1e-6, "the mean of shares differs");
+}
+
+#[test]
+fn a_changed_input_makes_the_computed_indicator_stale_until_refreshed() {
+    let (_dir, mut atlas) = common::sample_atlas();
+    let request = ComputeRequest {
+        key: "quote_u6".into(),
+        name: "Anteil unter 6".into(),
+        formula: "ew_u6 / ew * 100".into(),
+        levels: vec!["Planungsraum".into()],
+        ..Default::default()
+    };
+    compute(&mut atlas, &request, false).unwrap();
+    assert!(stale(&atlas).unwrap().is_empty());
+    let level = atlas.level("Planungsraum").unwrap();
+    let area = atlas.level_areas(level.id).unwrap()[0].clone();
+    let ew = input(&atlas, "ew", "Planungsraum", "2020")[area.key.as_ref()].unwrap();
+    atlas
+        .set_value(
+            "ew_u6",
+            "Planungsraum",
+            "2020",
+            &area.key,
+            Some(quartier_core::StoredValue {
+                value: Some(100.0),
+                text: None,
+                status: ValueStatus::Ok,
+                note: None,
+                flag: None,
+            }),
+        )
+        .unwrap();
+    let stale_now = stale(&atlas).unwrap();
+    assert_eq!(stale_now.len(), 1);
+    assert_eq!(stale_now[0].key, "quote_u6");
+    // Another indicator's change does not touch it.
+    assert!(refresh_dependents(&mut atlas, &["ew_w".into()]).unwrap().is_empty());
+    let done = refresh_dependents(&mut atlas, &["ew_u6".into()]).unwrap();
+    assert_eq!(done.len(), 1);
+    let share = input(&atlas, "quote_u6", "Planungsraum", "2020")[area.key.as_ref()].unwrap();
+    assert!(close(share, 100.0 / ew * 100.0, 1e-12), "{share}");
+    assert!(stale(&atlas).unwrap().is_empty());
+    assert_eq!(refresh(&mut atlas, None).unwrap().len(), 0, "nothing left to refresh");
+}

@@ -1,0 +1,160 @@
+//! `quartier compute` end to end, the Rhein-Sieg way: counts for two quarters imported, a
+//! share computed from them, then one count imported again and the share recomputed
+//! without anyone asking.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{fails, json, ok, s};
+
+/// The share of `key` on Bezirk `area` in `period`, read from the atlas file.
+fn stored(atlas: &std::path::Path, key: &str, area: &str, period: &str) -> Option<f64> {
+    let atlas = quartier_core::Atlas::open(atlas).unwrap();
+    let meta = atlas.indicator(key).unwrap();
+    let level = atlas.level("Bezirk").unwrap();
+    let period = atlas.period(period).unwrap();
+    let area = atlas
+        .level_areas(level.id)
+        .unwrap()
+        .iter()
+        .find(|a| a.key.as_ref() == area)
+        .unwrap()
+        .id;
+    atlas
+        .values(meta.id, level.id, period.id)
+        .unwrap()
+        .get(&area)
+        .and_then(|v| v.number())
+}
+
+fn import_quarter(atlas: &str, file: &std::path::Path, period: &str) -> serde_json::Value {
+    json(&[
+        "import",
+        "values",
+        atlas,
+        "--file",
+        s(file),
+        "--level",
+        "Bezirk",
+        "--key-column",
+        "bezirk",
+        "--period",
+        period,
+        "--columns",
+        "kinder_u15,kinder_sgb2",
+    ])
+}
+
+#[test]
+fn a_share_of_quarterly_counts_is_computed_and_kept_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kreis.quartier");
+    let a = s(&path);
+    json(&["sample", "--out", a]);
+    let q1 = dir.path().join("q1.csv");
+    let q2 = dir.path().join("q2.csv");
+    let rows = |shift: i64| {
+        let mut text = String::from("bezirk;kinder_u15;kinder_sgb2\n");
+        for b in 1..=12 {
+            text.push_str(&format!("{b:02};{};{}\n", 4000 + 100 * b + shift, 500 + 10 * b + shift));
+        }
+        text
+    };
+    std::fs::write(&q1, rows(0)).unwrap();
+    std::fs::write(&q2, rows(7)).unwrap();
+    import_quarter(a, &q1, "2020 Q1");
+    import_quarter(a, &q2, "2020 Q2");
+
+    // A trial run stores nothing.
+    let trial = json(&[
+        "compute",
+        a,
+        "--key",
+        "sgb2_quote_u15",
+        "--name",
+        "SGB-II-Quote unter 15",
+        "--formula",
+        "kinder_sgb2 / kinder_u15 * 100",
+        "--unit",
+        "%",
+        "--kind",
+        "share",
+        "--levels",
+        "Bezirk",
+        "--check",
+    ]);
+    assert_eq!(trial["saved"], false);
+    assert_eq!(trial["series"].as_array().unwrap().len(), 2, "two quarters: {trial}");
+    let info = ok(&["info", a]);
+    assert!(!info.contains("sgb2_quote_u15"), "nothing stored by --check");
+
+    let computed = json(&[
+        "compute",
+        a,
+        "--key",
+        "sgb2_quote_u15",
+        "--name",
+        "SGB-II-Quote unter 15",
+        "--formula",
+        "kinder_sgb2 / kinder_u15 * 100",
+        "--unit",
+        "%",
+        "--kind",
+        "share",
+        "--levels",
+        "Bezirk",
+    ]);
+    assert_eq!(computed["saved"], true);
+    assert_eq!(computed["aggregation"], "ratio_of_sums");
+    assert_eq!(computed["inputs"], serde_json::json!(["kinder_sgb2", "kinder_u15"]));
+    let by_hand = |children: f64, poor: f64| poor / children * 100.0;
+    let q2_mitte = stored(&path, "sgb2_quote_u15", "01", "2020 Q2").unwrap();
+    assert!((q2_mitte - by_hand(4107.0, 517.0)).abs() < 1e-12, "{q2_mitte}");
+
+    // Q2 is corrected: the import recomputes the share in the same step.
+    std::fs::write(&q2, rows(7).replace("01;4107;517", "01;4107;800")).unwrap();
+    let again = import_quarter(a, &q2, "2020 Q2");
+    assert_eq!(again["recomputed"], serde_json::json!(["sgb2_quote_u15"]));
+    let corrected = stored(&path, "sgb2_quote_u15", "01", "2020 Q2").unwrap();
+    assert!((corrected - by_hand(4107.0, 800.0)).abs() < 1e-12, "{corrected}");
+    let q1_mitte = stored(&path, "sgb2_quote_u15", "01", "2020 Q1").unwrap();
+    assert!(
+        (q1_mitte - by_hand(4100.0, 510.0)).abs() < 1e-12,
+        "Q1 unchanged: {q1_mitte}"
+    );
+
+    // Nothing is stale now; a change outside an import is caught by --refresh.
+    assert_eq!(
+        json(&["compute", a, "--refresh"]),
+        serde_json::json!({"recomputed": []})
+    );
+    {
+        let mut atlas = quartier_core::Atlas::open(&path).unwrap();
+        let corrected = quartier_core::StoredValue {
+            value: Some(600.0),
+            text: None,
+            status: quartier_core::model::ValueStatus::Ok,
+            note: None,
+            flag: None,
+        };
+        atlas
+            .set_value("kinder_sgb2", "Bezirk", "2020 Q1", "01", Some(corrected))
+            .unwrap();
+    }
+    let refreshed = json(&["compute", a, "--refresh", "--key", "sgb2_quote_u15"]);
+    assert_eq!(refreshed["recomputed"][0]["key"], "sgb2_quote_u15");
+    let q1_mitte = stored(&path, "sgb2_quote_u15", "01", "2020 Q1").unwrap();
+    assert!((q1_mitte - by_hand(4100.0, 600.0)).abs() < 1e-12, "{q1_mitte}");
+
+    // Errors are German and name the formula.
+    let err = fails(
+        &["compute", a, "--key", "x", "--formula", "kinder_sgb2 / kinder_u16"],
+        1,
+    );
+    assert!(
+        err.contains("Formel „kinder_sgb2 / kinder_u16“") && err.contains("kinder_u15"),
+        "{err}"
+    );
+    let err = fails(&["compute", a, "--refresh", "--key", "ew"], 1);
+    assert!(err.contains("kein berechneter Indikator"), "{err}");
+}
