@@ -65,6 +65,43 @@ fn a_share_of_quarterly_counts_is_computed_and_kept_current() {
     import_quarter(a, &q1, "2020 Q1");
     import_quarter(a, &q2, "2020 Q2");
 
+    // Quarters are dated at their end, sorted by date and spaced by it on the time axis.
+    {
+        let atlas = quartier_core::Atlas::open(&path).unwrap();
+        let periods = atlas.periods().unwrap();
+        let at = |label: &str| periods.iter().position(|p| p.label == label).unwrap();
+        assert!(at("2019") < at("2020 Q1") && at("2020 Q1") < at("2020 Q2") && at("2020 Q2") < at("2020"));
+        assert_eq!(periods[at("2020 Q2")].date.as_deref(), Some("2020-06-30"));
+        let series =
+            quartier_core::analysis::chart::time_series(&atlas, "kinder_u15", "Bezirk", &["01".into()], "Berlin")
+                .unwrap();
+        assert_eq!(series.periods, ["2020 Q1", "2020 Q2"]);
+        let step = series.positions[1] - series.positions[0];
+        assert!((step - 91.0 / 366.0).abs() < 1e-9, "{:?}", series.positions);
+    }
+    let change = json(&[
+        "compute",
+        a,
+        "--key",
+        "zuwachs_u15",
+        "--formula",
+        "change(kinder_u15, 1)",
+        "--levels",
+        "Bezirk",
+        "--check",
+    ]);
+    let second = change["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["period"] == "2020 Q2")
+        .unwrap();
+    assert_eq!(
+        second["compared"][0],
+        "kinder_u15: 2020 Q1 (31.03.2020) → 2020 Q2 (30.06.2020)"
+    );
+    assert_eq!(second["values"][0]["value"], 7.0);
+
     // A trial run stores nothing.
     let trial = json(&[
         "compute",

@@ -324,23 +324,28 @@ fn time_series_ui(ui: &mut egui::Ui, w: &mut Workbench) {
     } else {
         ui.label(format!("{} Zeiträume", t.periods.len()));
     }
+    // Periods spaced by date: quarters and months where they fall in the year.
+    let positions = t.positions.clone();
     let line = |values: &[Option<f64>]| -> PlotPoints {
         values
             .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.map(|v| [i as f64, v]))
+            .zip(&positions)
+            .filter_map(|(v, at)| v.map(|v| [*at, v]))
             .collect()
     };
-    let periods = t.periods.clone();
+    let labelled: Vec<(f64, String)> = t.positions.iter().copied().zip(t.periods.iter().cloned()).collect();
     Plot::new("zeitreihe")
         .legend(Legend::default())
         .allow_scroll(false)
-        .x_axis_formatter(move |m, _| {
-            let i = m.value.round();
-            if (m.value - i).abs() < 1e-6 && i >= 0.0 {
-                periods.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
+        .x_grid_spacer(move |_| labelled_marks(&labelled))
+        .x_axis_formatter({
+            let labelled: Vec<(f64, String)> = t.positions.iter().copied().zip(t.periods.iter().cloned()).collect();
+            move |m, _| {
+                labelled
+                    .iter()
+                    .find(|(at, _)| (m.value - at).abs() < 1e-6)
+                    .map(|(_, label)| label.clone())
+                    .unwrap_or_default()
             }
         })
         .y_axis_formatter(|m, _| axis_label(m))
@@ -365,6 +370,21 @@ fn time_series_ui(ui: &mut egui::Ui, w: &mut Workbench) {
                 );
             }
         });
+}
+
+/// Grid marks exactly at the periods, so that every period is labelled where it falls.
+fn labelled_marks(labelled: &[(f64, String)]) -> Vec<egui_plot::GridMark> {
+    let span = match (labelled.first(), labelled.last()) {
+        (Some(a), Some(b)) if b.0 > a.0 => b.0 - a.0,
+        _ => 1.0,
+    };
+    labelled
+        .iter()
+        .map(|(at, _)| egui_plot::GridMark {
+            value: *at,
+            step_size: span,
+        })
+        .collect()
 }
 
 /// The selection's age bands (left) against the whole city's (right), in percent.

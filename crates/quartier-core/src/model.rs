@@ -329,16 +329,27 @@ pub struct Period {
 }
 
 /// Derives the ISO date of a period label: `2019` → 2019-12-31, `31.12.2019`, `2019-06-30`,
-/// `2014/2015` → 2015-12-31 (end of the later year).
+/// `2014/2015` → 2015-12-31 (end of the later year); within the year the end of the quarter
+/// (`2020 Q2`, `Q2/2020`, `2. Quartal 2020`), of the half year (`1. Halbjahr 2020`, `H1
+/// 2020`) or of the month (`06/2021`, `2021-06`, `06.2021`, `Juni 2021`).
 ///
 /// ```
-/// assert_eq!(quartier_core::model::period_date("2019").as_deref(), Some("2019-12-31"));
-/// assert_eq!(quartier_core::model::period_date("30.06.2020").as_deref(), Some("2020-06-30"));
-/// assert_eq!(quartier_core::model::period_date("SEU 2013").as_deref(), Some("2013-12-31"));
-/// assert_eq!(quartier_core::model::period_date("Frühjahr"), None);
+/// use quartier_core::model::period_date;
+/// assert_eq!(period_date("2019").as_deref(), Some("2019-12-31"));
+/// assert_eq!(period_date("30.06.2020").as_deref(), Some("2020-06-30"));
+/// assert_eq!(period_date("SEU 2013").as_deref(), Some("2013-12-31"));
+/// assert_eq!(period_date("2020 Q2").as_deref(), Some("2020-06-30"));
+/// assert_eq!(period_date("1. Quartal 2021").as_deref(), Some("2021-03-31"));
+/// assert_eq!(period_date("06/2021").as_deref(), Some("2021-06-30"));
+/// assert_eq!(period_date("Februar 2024").as_deref(), Some("2024-02-29"));
+/// assert_eq!(period_date("2. Halbjahr 2019").as_deref(), Some("2019-12-31"));
+/// assert_eq!(period_date("Frühjahr"), None);
 /// ```
 pub fn period_date(label: &str) -> Option<String> {
     let t = label.trim();
+    if let Some(date) = within_year(t) {
+        return Some(date);
+    }
     let parts: Vec<&str> = t.split('.').collect();
     if parts.len() == 3
         && parts
@@ -370,6 +381,95 @@ pub fn period_date(label: &str) -> Option<String> {
         }
     }
     year.map(|y| format!("{y:04}-12-31"))
+}
+
+/// The number of days of `month` (1–12) in `year` (Gregorian).
+pub(crate) fn days_in_month(year: u32, month: u32) -> u32 {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The last day of `month` in `year`.
+fn month_end(year: u32, month: u32) -> String {
+    let day = days_in_month(year, month);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A period within a year: quarter, half year or month, dated at its end.
+fn within_year(label: &str) -> Option<String> {
+    let lower = label.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '/' | '-' | '.' | ','))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let year = words
+        .iter()
+        .filter(|w| w.len() == 4)
+        .filter_map(|w| w.parse::<u32>().ok())
+        .find(|y| (1800..=2200).contains(y))?;
+    let number = |w: &str| w.parse::<u32>().ok();
+    let position = |names: &[&str]| words.iter().position(|w| names.contains(w));
+    // "Q2", "2. Quartal", "II. Quartal" (Roman numerals up to IV).
+    let roman = |w: &str| match w {
+        "i" => Some(1),
+        "ii" => Some(2),
+        "iii" => Some(3),
+        "iv" => Some(4),
+        _ => None,
+    };
+    let before = |i: usize| {
+        i.checked_sub(1)
+            .and_then(|j| number(words[j]).or_else(|| roman(words[j])))
+    };
+    let quarter = words
+        .iter()
+        .find_map(|w| w.strip_prefix('q').and_then(number))
+        .or_else(|| position(&["quartal", "quartals"]).and_then(before));
+    if let Some(q) = quarter.filter(|q| (1..=4).contains(q)) {
+        return Some(month_end(year, q * 3));
+    }
+    let half = words
+        .iter()
+        .find_map(|w| w.strip_prefix('h').and_then(number))
+        .or_else(|| position(&["halbjahr", "halbjahres", "hj"]).and_then(before));
+    if let Some(h) = half.filter(|h| (1..=2).contains(h)) {
+        return Some(month_end(year, h * 6));
+    }
+    const MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "märz",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "dezember",
+    ];
+    if let Some(m) = words.iter().find_map(|w| {
+        MONTHS
+            .iter()
+            .position(|name| *w == *name || (w.len() >= 3 && name.starts_with(*w)))
+            .map(|i| i as u32 + 1)
+    }) {
+        return Some(month_end(year, m));
+    }
+    // "06/2021", "2021-06", "06.2021": exactly a month and a year.
+    if words.len() == 2 {
+        let month = words.iter().filter(|w| w.len() <= 2).find_map(|w| number(w))?;
+        if (1..=12).contains(&month) {
+            return Some(month_end(year, month));
+        }
+    }
+    None
 }
 
 /// The suppression rules of an atlas or a run: which counts become "k. A.".

@@ -88,3 +88,35 @@ fn a_newer_file_and_a_foreign_file_are_refused_unchanged() {
     std::fs::write(&text, "kein Atlas").unwrap();
     assert!(matches!(Atlas::open(&text), Err(Error::NotAnAtlas { .. })));
 }
+
+#[test]
+fn periods_within_the_year_are_dated_anew_by_the_migration_to_version_11() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v10.quartier");
+    drop(Atlas::create_at_version(&path, "Musterstadt", None, 10).unwrap());
+    // Version 10 dated every label at 31 December.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO period(label, date) VALUES ('2019', '2019-12-31'), ('2020 Q2', '2020-12-31'),
+             ('06/2021', '2021-12-31'), ('Frühjahr', NULL);",
+        )
+        .unwrap();
+    let atlas = Atlas::open(&path).unwrap();
+    assert_eq!(atlas.schema_version().unwrap(), LATEST_VERSION);
+    let dated: Vec<(String, Option<String>)> = atlas
+        .periods()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.label, p.date))
+        .collect();
+    assert_eq!(
+        dated,
+        [
+            ("2019".to_string(), Some("2019-12-31".to_string())),
+            ("2020 Q2".to_string(), Some("2020-06-30".to_string())),
+            ("06/2021".to_string(), Some("2021-06-30".to_string())),
+            ("Frühjahr".to_string(), None),
+        ]
+    );
+}

@@ -126,6 +126,11 @@ pub struct SeriesLine {
 pub struct TimeSeries {
     /// Periods with values on the level, in the atlas's order.
     pub periods: Vec<String>,
+    /// Where each period sits on the time axis: its date as a year with fraction, the end of
+    /// a year on the whole number (31.12.2020 → 2020.0, 30.06.2020 → 2019.5), so that
+    /// quarters and months are spaced by date; the positions 0, 1, 2 … when a period has no
+    /// date.
+    pub positions: Vec<f64>,
     /// The reference (whole municipality, by the indicator's aggregation rule).
     pub reference: SeriesLine,
     /// One line per requested area, in the order asked.
@@ -159,12 +164,14 @@ pub fn time_series(
             values: Vec::new(),
         })
         .collect();
+    let mut dates = Vec::new();
     for period in atlas.periods()? {
         let values = atlas.values(meta.id, level.id, period.id)?;
         if values.is_empty() {
             continue;
         }
         periods.push(period.label.clone());
+        dates.push(period.date.as_deref().and_then(year_position));
         reference.push(reference_value(atlas, &meta, level.id, period.id)?.value);
         for line in &mut lines {
             let id = ids.get(line.key.as_str()).map(|(id, _)| *id);
@@ -172,8 +179,14 @@ pub fn time_series(
                 .push(id.and_then(|id| values.get(&id)).and_then(StoredValue::number));
         }
     }
+    let positions = if dates.iter().all(Option::is_some) {
+        dates.into_iter().flatten().collect()
+    } else {
+        (0..periods.len()).map(|i| i as f64).collect()
+    };
     Ok(TimeSeries {
         periods,
+        positions,
         reference: SeriesLine {
             key: String::new(),
             name: reference_name.to_string(),
@@ -181,6 +194,27 @@ pub fn time_series(
         },
         areas: lines,
     })
+}
+
+/// An ISO date as a position on a time axis in years, the end of a year on the whole number:
+/// `2020-12-31` → 2020.0, `2020-06-30` → about 2019.5.
+///
+/// ```
+/// use quartier_core::analysis::chart::year_position;
+/// assert_eq!(year_position("2020-12-31"), Some(2020.0));
+/// assert!((year_position("2020-06-30").unwrap() - 2019.497).abs() < 1e-3);
+/// ```
+pub fn year_position(date: &str) -> Option<f64> {
+    let year: u32 = date.get(..4)?.parse().ok()?;
+    let month: u32 = date.get(5..7)?.parse().ok()?;
+    let day: u32 = date.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let days = |m: u32| crate::model::days_in_month(year, m);
+    let days_in_year: u32 = (1..=12).map(days).sum();
+    let day_of_year: u32 = (1..month).map(days).sum::<u32>() + day;
+    Some(f64::from(year) + (f64::from(day_of_year) - f64::from(days_in_year)) / f64::from(days_in_year))
 }
 
 /// One age band of an age structure.

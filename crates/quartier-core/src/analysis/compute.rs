@@ -126,7 +126,8 @@ pub struct ComputedSeries {
     pub period: String,
     /// Per area: its key with the value, status and reason.
     pub values: Vec<ComputedValue>,
-    /// The periods a `change` compared, as "früher → jetzt" (empty without `change`).
+    /// The periods a `change` compared with their dates, as "x: früher (Datum) → jetzt
+    /// (Datum)" (empty without `change`).
     pub compared: Vec<String>,
 }
 
@@ -529,9 +530,13 @@ fn call_column(
                     }
                 })
                 .collect();
+            let dated = |p: &crate::model::Period| match &p.date {
+                Some(d) => format!("{} ({})", p.label, crate::numbers::date_de(d)),
+                None => p.label.clone(),
+            };
             (
                 cells,
-                Some(format!("{indicator}: {} → {}", earlier.label, period.label)),
+                Some(format!("{indicator}: {} → {}", dated(earlier), dated(period))),
             )
         }
         Call::Trend { indicator, from, to } => {

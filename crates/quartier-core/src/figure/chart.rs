@@ -471,15 +471,25 @@ pub fn chart_figure_with(atlas: &Atlas, request: &ChartRequest, cache: &mut Hidd
                 .flatten()
                 .copied();
             let yr = range_of(all);
+            // Periods spaced by date (quarters and months where they fall), with a margin of
+            // a fifth of the typical step on either side.
+            let first = t.positions.first().copied().unwrap_or(0.0);
+            let last = t.positions.last().copied().unwrap_or(0.0);
+            let step = if t.positions.len() > 1 {
+                (last - first) / (t.positions.len() - 1) as f64
+            } else {
+                1.0
+            };
             let mut canvas = Canvas::new(
-                (-0.2, t.periods.len() as f64 - 0.8),
+                (first - 0.2 * step, last + 0.2 * step),
                 (yr.0.min(0.0), yr.1 * 1.05),
                 footer.len(),
             );
+            let positions = t.positions.clone();
             let points = |v: &[Option<f64>]| -> Vec<[f64; 2]> {
                 v.iter()
-                    .enumerate()
-                    .filter_map(|(i, x)| x.map(|x| [i as f64, x]))
+                    .zip(&positions)
+                    .filter_map(|(x, at)| x.map(|x| [*at, x]))
                     .collect()
             };
             canvas.line(&points(&t.reference.values), Rgb([40, 40, 40]), 2.0, true);
@@ -489,8 +499,8 @@ pub fn chart_figure_with(atlas: &Atlas, request: &ChartRequest, cache: &mut Hidd
                     canvas.dot(p[0], p[1], 2.5, palette::series(i));
                 }
             }
-            for (i, p) in t.periods.iter().enumerate() {
-                let x = canvas.px(i as f64);
+            for (p, at) in t.periods.iter().zip(&t.positions) {
+                let x = canvas.px(*at);
                 canvas.svg.text(x, PLOT_HEIGHT - BOTTOM + 16.0, 11.0, Anchor::Middle, p);
             }
             let named = |name: &str, values: &[Option<f64>]| {

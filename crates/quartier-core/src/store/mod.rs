@@ -1750,6 +1750,24 @@ fn migrate(tx: &Connection, from: i64, to: i64) -> Result<()> {
         if version + 1 == 2 {
             convert_value_rows(tx)?;
         }
+        if version + 1 == 11 {
+            redate_periods(tx)?;
+        }
+    }
+    Ok(())
+}
+
+/// Schema 10 → 11: periods within the year ("2020 Q2", "06/2021") were dated at 31 December;
+/// they get the end of their quarter, half year or month.
+fn redate_periods(tx: &Connection) -> Result<()> {
+    let labels: Vec<(i64, String)> = tx
+        .prepare("SELECT id, label FROM period")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, label) in labels {
+        if let Some(date) = crate::model::period_date(&label) {
+            tx.execute("UPDATE period SET date = ?1 WHERE id = ?2", params![date, id])?;
+        }
     }
     Ok(())
 }

@@ -254,7 +254,9 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE indicator ADD COLUMN sum_of TEXT;
     "#,
     // Version 11: computed indicators keep their formula (over other indicators of the same
-    // area and period); the values are recomputed from it when an input changes.
+    // area and period); the values are recomputed from it when an input changes. Periods
+    // within the year are dated at the end of their quarter, half year or month
+    // (`store::redate_periods`, right after this script).
     r#"
     INSERT OR REPLACE INTO schema_note VALUES (11, 'Berechnete Indikatoren mit Formel');
     ALTER TABLE indicator ADD COLUMN formula TEXT;
