@@ -102,45 +102,34 @@ fn a_share_of_quarterly_counts_is_computed_and_kept_current() {
     );
     assert_eq!(second["values"][0]["value"], 7.0);
 
-    // A trial run stores nothing.
-    let trial = json(&[
-        "compute",
-        a,
-        "--key",
-        "sgb2_quote_u15",
-        "--name",
-        "SGB-II-Quote unter 15",
-        "--formula",
-        "kinder_sgb2 / kinder_u15 * 100",
-        "--unit",
-        "%",
-        "--kind",
-        "share",
-        "--levels",
-        "Bezirk",
-        "--check",
-    ]);
+    // A trial run stores nothing; the same without --check stores.
+    let share = |extra: &[&str]| {
+        let mut args = vec![
+            "compute",
+            a,
+            "--key",
+            "sgb2_quote_u15",
+            "--name",
+            "SGB-II-Quote unter 15",
+            "--formula",
+            "kinder_sgb2 / kinder_u15 * 100",
+            "--unit",
+            "%",
+            "--kind",
+            "share",
+            "--levels",
+            "Bezirk",
+        ];
+        args.extend_from_slice(extra);
+        json(&args)
+    };
+    let trial = share(&["--check"]);
     assert_eq!(trial["saved"], false);
     assert_eq!(trial["series"].as_array().unwrap().len(), 2, "two quarters: {trial}");
     let info = ok(&["info", a]);
     assert!(!info.contains("sgb2_quote_u15"), "nothing stored by --check");
 
-    let computed = json(&[
-        "compute",
-        a,
-        "--key",
-        "sgb2_quote_u15",
-        "--name",
-        "SGB-II-Quote unter 15",
-        "--formula",
-        "kinder_sgb2 / kinder_u15 * 100",
-        "--unit",
-        "%",
-        "--kind",
-        "share",
-        "--levels",
-        "Bezirk",
-    ]);
+    let computed = share(&[]);
     assert_eq!(computed["saved"], true);
     assert_eq!(computed["aggregation"], "ratio_of_sums");
     assert_eq!(computed["inputs"], serde_json::json!(["kinder_sgb2", "kinder_u15"]));
@@ -194,4 +183,33 @@ fn a_share_of_quarterly_counts_is_computed_and_kept_current() {
     );
     let err = fails(&["compute", a, "--refresh", "--key", "ew"], 1);
     assert!(err.contains("kein berechneter Indikator"), "{err}");
+}
+
+#[test]
+fn check_sizes_lists_the_areas_below_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    let a = s(&path);
+    json(&["sample", "--out", a]);
+    let check = json(&[
+        "check-sizes",
+        a,
+        "--level",
+        "Planungsraum",
+        "--rule",
+        "ew>=1000",
+        "--period",
+        "2020",
+    ]);
+    assert_eq!(check["too_small"].as_array().unwrap().len(), 18);
+    let text = ok(&["check-sizes", a, "--level", "Planungsraum", "--rule", "sozialraum"]);
+    assert!(
+        text.contains("Regel „ew >= 10000“") && text.contains("10.000 bis 15.000"),
+        "{text}"
+    );
+    let err = fails(
+        &["check-sizes", a, "--level", "Planungsraum", "--rule", "ew>=tausend"],
+        1,
+    );
+    assert!(err.contains("Formel „ew>=tausend“"), "{err}");
 }

@@ -551,6 +551,10 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
         ),
         ("compute --refresh", json(&["compute", a, "--refresh"])),
         (
+            "check-sizes",
+            json(&["check-sizes", a, "--level", "Planungsraum", "--rule", "ba"]),
+        ),
+        (
             "rank",
             json(&["rank", a, "--indicator", "s1", "--level", "Bezirk", "--period", "2019"]),
         ),

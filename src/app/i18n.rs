@@ -372,7 +372,6 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Einfügen:", "Insert:"),
     ("Formel", "Formula"),
     ("Neuer Schlüssel", "New key"),
-    ("Vorschau", "Preview"),
     ("Berechnen und speichern", "Compute and save"),
     (
         "Anzahlen, die in jedem Gebiet zusammen diese ergeben (z. B. die Altersgruppen der Einwohner). \

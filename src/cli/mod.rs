@@ -81,6 +81,8 @@ pub enum Command {
     Distance(distance::DistanceArgs),
     /// Berechneter Indikator aus einer Formel über andere (z. B. "ew_65plus / ew * 100"); --refresh rechnet veraltete neu.
     Compute(analysis::compute::ComputeArgs),
+    /// Zu kleine Gebiete: welche Gebiete einer Ebene eine Regel wie „ew>=1000“ nicht erfüllen.
+    CheckSizes(analysis::sizes::CheckSizesArgs),
     /// Rangfolge der Gebiete mit Abweichung vom Gesamtstadtwert.
     Rank(analysis::rank::RankArgs),
     /// Räumliche Cluster: Moran's I und LISA-Klassen (Hotspots, Coldspots, Ausreißer).
@@ -123,6 +125,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Index(a) => a.run(),
         Command::Distance(a) => a.run(),
         Command::Compute(a) => a.run(),
+        Command::CheckSizes(a) => a.run(),
         Command::Rank(a) => a.run(),
         Command::Hotspots(a) => a.run(),
         Command::Suppress(a) => a.run(),

@@ -50,6 +50,24 @@ fn preview(atlas: &mut Atlas, formula: &str, period: &str) -> BTreeMap<String, q
     series.values.iter().map(|v| (v.key.clone(), v.value.clone())).collect()
 }
 
+/// Sets the 2020 value of `ew_u6` in the first Planungsraum (as the app's value editor does)
+/// and returns that area's key.
+fn set_first_under_6(atlas: &mut Atlas, value: Option<f64>, status: ValueStatus) -> String {
+    let level = atlas.level("Planungsraum").unwrap();
+    let area = atlas.level_areas(level.id).unwrap()[0].key.to_string();
+    let cell = quartier_core::StoredValue {
+        value,
+        text: None,
+        status,
+        note: None,
+        flag: None,
+    };
+    atlas
+        .set_value("ew_u6", "Planungsraum", "2020", &area, Some(cell))
+        .unwrap();
+    area
+}
+
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
     (a - b).abs() <= tolerance * b.abs().max(1.0)
 }
@@ -189,25 +207,9 @@ fn status_propagates_with_its_reason() {
     assert_eq!(v.status, ValueStatus::Missing);
     assert!(v.note.as_deref().unwrap().contains("5 Perioden vor 2020"), "{v:?}");
     // A secret input makes the result secret and names the input.
-    let level = atlas.level("Planungsraum").unwrap();
-    let area = atlas.level_areas(level.id).unwrap()[0].clone();
-    atlas
-        .set_value(
-            "ew_u6",
-            "Planungsraum",
-            "2020",
-            &area.key,
-            Some(quartier_core::StoredValue {
-                value: None,
-                text: None,
-                status: ValueStatus::Suppressed,
-                note: None,
-                flag: None,
-            }),
-        )
-        .unwrap();
+    let area = set_first_under_6(&mut atlas, None, ValueStatus::Suppressed);
     let share = preview(&mut atlas, "ew_u6 / ew * 100", "2020");
-    let v = &share[area.key.as_ref()];
+    let v = &share[&area];
     assert_eq!(v.status, ValueStatus::Suppressed);
     assert!(
         v.note.as_deref().unwrap().contains("„ew_u6“ ist geheim gehalten"),
@@ -324,23 +326,9 @@ fn a_changed_input_makes_the_computed_indicator_stale_until_refreshed() {
     compute(&mut atlas, &request, false).unwrap();
     assert!(stale(&atlas).unwrap().is_empty());
     let level = atlas.level("Planungsraum").unwrap();
-    let area = atlas.level_areas(level.id).unwrap()[0].clone();
-    let ew = input(&atlas, "ew", "Planungsraum", "2020")[area.key.as_ref()].unwrap();
-    atlas
-        .set_value(
-            "ew_u6",
-            "Planungsraum",
-            "2020",
-            &area.key,
-            Some(quartier_core::StoredValue {
-                value: Some(100.0),
-                text: None,
-                status: ValueStatus::Ok,
-                note: None,
-                flag: None,
-            }),
-        )
-        .unwrap();
+    let first = atlas.level_areas(level.id).unwrap()[0].key.to_string();
+    let ew = input(&atlas, "ew", "Planungsraum", "2020")[&first].unwrap();
+    let area = set_first_under_6(&mut atlas, Some(100.0), ValueStatus::Ok);
     let stale_now = stale(&atlas).unwrap();
     assert_eq!(stale_now.len(), 1);
     assert_eq!(stale_now[0].key, "quote_u6");
@@ -348,8 +336,40 @@ fn a_changed_input_makes_the_computed_indicator_stale_until_refreshed() {
     assert!(refresh_dependents(&mut atlas, &["ew_w".into()]).unwrap().is_empty());
     let done = refresh_dependents(&mut atlas, &["ew_u6".into()]).unwrap();
     assert_eq!(done.len(), 1);
-    let share = input(&atlas, "quote_u6", "Planungsraum", "2020")[area.key.as_ref()].unwrap();
+    let share = input(&atlas, "quote_u6", "Planungsraum", "2020")[&area].unwrap();
     assert!(close(share, 100.0 / ew * 100.0, 1e-12), "{share}");
     assert!(stale(&atlas).unwrap().is_empty());
     assert_eq!(refresh(&mut atlas, None).unwrap().len(), 0, "nothing left to refresh");
+}
+
+#[test]
+fn areas_below_a_thousand_residents_are_those_of_the_source_file() {
+    let (_dir, atlas) = common::sample_atlas();
+    let check = quartier_core::analysis::sizes::check_sizes(&atlas, "Planungsraum", Some("2020"), "ba").unwrap();
+    assert_eq!(check.rule, "ew >= 1000");
+    // The independent reference: the published CSV itself.
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../sample_data/population/berlin-lor-population-2020-02-t1-planning-areas.csv"),
+    )
+    .unwrap();
+    let mut expected: Vec<String> = source
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (cells[5].parse::<f64>().unwrap() < 1000.0).then(|| cells[0].to_string())
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(check.too_small, expected);
+    assert_eq!(expected.len(), 18);
+    assert!(check.unknown.is_empty());
+    let small = check.areas.iter().find(|a| a.key == expected[0]).unwrap();
+    assert!(small.value.unwrap() < 1000.0 && small.meets == Some(false));
+    // Without a period: the latest with values; a rule that is no condition is refused.
+    let latest = quartier_core::analysis::sizes::check_sizes(&atlas, "Planungsraum", None, "ew_u6 >= 50").unwrap();
+    assert_eq!(latest.period, "2020");
+    let wrong = quartier_core::analysis::sizes::check_sizes(&atlas, "Planungsraum", None, "ew / 2").unwrap_err();
+    assert!(wrong.to_string().contains("keine Bedingung"), "{wrong}");
 }

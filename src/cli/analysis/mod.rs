@@ -7,5 +7,6 @@ pub mod compute;
 pub mod hotspots;
 pub mod index;
 pub mod rank;
+pub mod sizes;
 pub mod status_dynamics;
 pub mod suppress;

@@ -16,6 +16,7 @@
 //! | [`hotspots`] | `hotspots` | queen contiguity, Moran's I and LISA cluster classes |
 //! | [`distance`] | `distance` | nearest POI, shares within radii, 2SFCA supply, scenarios, isochrones |
 //! | [`compute`] | `compute` | computed indicators: a formula over other indicators (polars expressions), kept current by refresh |
+//! | [`sizes`] | `check-sizes` | areas too small to report by a rule (BA 1,000 residents, KECK 50 children, Sozialraum 10,000) |
 //! | [`chart`] | – (diagrams) | the figures behind the diagrams (scatter with regression, time series, age structure) |
 //!
 //! Lower layers that the analyses share, never the other way round:
@@ -48,6 +49,7 @@ pub mod linked;
 pub mod network;
 pub mod origins;
 pub mod rank;
+pub mod sizes;
 pub mod stats;
 pub mod status_dynamics;
 pub mod suppress;

@@ -1,0 +1,77 @@
+//! `quartier check-sizes`: which areas of a level are too small to report by a rule.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use quartier_core::analysis::sizes::{check_sizes, SizeCheck, PRESETS};
+use quartier_core::numbers::format_german;
+
+use crate::cli::common::{emit, open};
+use crate::cli::Verb;
+
+/// `quartier check-sizes`
+#[derive(Debug, Args)]
+pub struct CheckSizesArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Ebene
+    #[arg(long)]
+    pub level: String,
+    /// Bedingung, z. B. "ew>=1000", oder eine Vorgabe: ba (1.000 Einwohner), keck (50 Kinder), sozialraum (10.000 Einwohner)
+    #[arg(long)]
+    pub rule: String,
+    /// Zeitraum (ohne: der letzte, in dem die Regel Werte hat)
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Verb for CheckSizesArgs {
+    fn run(self) -> Result<()> {
+        let atlas = open(&self.atlas)?;
+        let check = check_sizes(&atlas, &self.level, self.period.as_deref(), &self.rule)?;
+        emit(self.json, &check, print_check)
+    }
+}
+
+fn print_check(c: &SizeCheck) {
+    println!(
+        "Ebene „{}“, {}: Regel „{}“{}",
+        c.level,
+        c.period,
+        c.rule,
+        c.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+    );
+    let meeting = c.areas.len() - c.too_small.len() - c.unknown.len();
+    println!(
+        "  {} von {} Gebieten erfüllen sie, {} zu klein, {} unbekannt",
+        meeting,
+        c.areas.len(),
+        c.too_small.len(),
+        c.unknown.len()
+    );
+    for a in c.areas.iter().filter(|a| a.meets != Some(true)) {
+        let value = a.value.map(|v| format_german(v, 0)).unwrap_or_else(|| "k. A.".into());
+        let what = match a.meets {
+            Some(false) => "zu klein".to_string(),
+            _ => format!("unbekannt: {}", a.reason.clone().unwrap_or_default()),
+        };
+        println!(
+            "  {:<10} {:<36} {} {:>8}  {what}",
+            a.key,
+            a.name,
+            c.shown_indicator.as_deref().unwrap_or(""),
+            value
+        );
+    }
+    if c.source.is_none() {
+        let presets: Vec<String> = PRESETS
+            .iter()
+            .map(|(name, rule, _)| format!("{name} ({rule})"))
+            .collect();
+        println!("  Vorgaben: {}", presets.join(", "));
+    }
+}
