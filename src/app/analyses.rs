@@ -604,7 +604,7 @@ impl Analyses {
                     ui.label(format!(
                         "Eingänge: {}; Aggregation: {}",
                         r.inputs.join(", "),
-                        r.aggregation
+                        r.aggregation_de
                     ));
                     for s in &r.series {
                         ui.label(format!("{} · {}: {} Gebiete", s.level, s.period, s.values.len()));

@@ -204,6 +204,19 @@ impl AggregationRule {
         }
     }
 
+    /// The rule in the words of the metadata sheet ("Summe", "Quotient der Summen",
+    /// "gewichtetes Mittel:ew", "nicht aggregierbar"; "keine Regel" when undeclared), which
+    /// [`AggregationRule::parse`] reads back.
+    pub fn describe_de(&self) -> String {
+        match self {
+            AggregationRule::Sum => "Summe".into(),
+            AggregationRule::RatioOfSums => "Quotient der Summen".into(),
+            AggregationRule::WeightedMean(by) => format!("gewichtetes Mittel:{by}"),
+            AggregationRule::NotAggregable => "nicht aggregierbar".into(),
+            AggregationRule::Unspecified => "keine Regel".into(),
+        }
+    }
+
     /// Parses the stored spelling and the German words of a metadata sheet.
     pub fn parse(text: &str) -> Option<Self> {
         let t = text.trim();

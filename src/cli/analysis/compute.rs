@@ -111,7 +111,7 @@ fn print_outcome(o: &ComputeOutcome, decimals: usize) {
         o.key,
         o.formula,
         o.inputs.join(", "),
-        o.aggregation
+        o.aggregation_de
     );
     for s in &o.series {
         let shown: Vec<String> = s

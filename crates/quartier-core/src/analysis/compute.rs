@@ -168,8 +168,10 @@ pub struct ComputeOutcome {
     pub formula: String,
     /// The indicators read.
     pub inputs: Vec<String>,
-    /// The aggregation rule derived from the formula.
+    /// The aggregation rule derived from the formula, as stored (`ratio_of_sums` …).
     pub aggregation: String,
+    /// The same in German words ("Quotient der Summen").
+    pub aggregation_de: String,
     /// Per level and period.
     pub series: Vec<ComputedSeries>,
     /// Whether it was stored.
@@ -237,7 +239,7 @@ pub fn parse(atlas: &Atlas, text: &str) -> Result<Formula> {
             return Err(formula_error(
                 text,
                 format!(
-                    "„{key}“ ist kein Indikator dieses Atlas{}",
+                    "„{key}“ ist kein Indikator dieses Atlas.{}",
                     crate::store::did_you_mean(key, &known)
                 ),
             ));
@@ -898,6 +900,7 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
         formula: formula.text.clone(),
         inputs: formula.inputs.clone(),
         aggregation: aggregation.to_stored(),
+        aggregation_de: aggregation.describe_de(),
         series,
         saved: !check,
     };
