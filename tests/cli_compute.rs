@@ -212,4 +212,44 @@ fn check_sizes_lists_the_areas_below_the_rule() {
         1,
     );
     assert!(err.contains("Formel „ew>=tausend“"), "{err}");
+
+    // A proposal first, then stored as a level that check-sizes finds clean.
+    let regionalise = |extra: &[&str]| {
+        let mut args = vec![
+            "regionalise",
+            a,
+            "--level",
+            "Planungsraum",
+            "--rule",
+            "ba",
+            "--new-level",
+            "Sozialräume",
+            "--period",
+            "2020",
+        ];
+        args.extend_from_slice(extra);
+        json(&args)
+    };
+    let proposal = regionalise(&["--check"]);
+    assert_eq!(proposal["saved"], false);
+    assert!(!ok(&["info", a]).contains("Sozialräume"));
+    let saved = regionalise(&[]);
+    assert_eq!(saved["saved"], true);
+    assert_eq!(saved["regions"], proposal["regions"]);
+    let clean = json(&["check-sizes", a, "--level", "Sozialräume", "--rule", "ba"]);
+    assert_eq!(clean["too_small"], serde_json::json!([]));
+    let again = fails(
+        &[
+            "regionalise",
+            a,
+            "--level",
+            "Planungsraum",
+            "--rule",
+            "ba",
+            "--new-level",
+            "Sozialräume",
+        ],
+        1,
+    );
+    assert!(again.contains("gibt es schon"), "{again}");
 }

@@ -555,6 +555,20 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
             json(&["check-sizes", a, "--level", "Planungsraum", "--rule", "ba"]),
         ),
         (
+            "regionalise",
+            json(&[
+                "regionalise",
+                a,
+                "--level",
+                "Planungsraum",
+                "--rule",
+                "ba",
+                "--new-level",
+                "Probe",
+                "--check",
+            ]),
+        ),
+        (
             "rank",
             json(&["rank", a, "--indicator", "s1", "--level", "Bezirk", "--period", "2019"]),
         ),

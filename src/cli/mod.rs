@@ -83,6 +83,8 @@ pub enum Command {
     Compute(analysis::compute::ComputeArgs),
     /// Zu kleine Gebiete: welche Gebiete einer Ebene eine Regel wie „ew>=1000“ nicht erfüllen.
     CheckSizes(analysis::sizes::CheckSizesArgs),
+    /// Schlägt vor, zu kleine Gebiete mit Nachbarn im selben übergeordneten Gebiet zu einer neuen Ebene zusammenzulegen.
+    Regionalise(analysis::sizes::RegionaliseArgs),
     /// Rangfolge der Gebiete mit Abweichung vom Gesamtstadtwert.
     Rank(analysis::rank::RankArgs),
     /// Räumliche Cluster: Moran's I und LISA-Klassen (Hotspots, Coldspots, Ausreißer).
@@ -126,6 +128,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Distance(a) => a.run(),
         Command::Compute(a) => a.run(),
         Command::CheckSizes(a) => a.run(),
+        Command::Regionalise(a) => a.run(),
         Command::Rank(a) => a.run(),
         Command::Hotspots(a) => a.run(),
         Command::Suppress(a) => a.run(),

@@ -373,3 +373,68 @@ fn areas_below_a_thousand_residents_are_those_of_the_source_file() {
     let wrong = quartier_core::analysis::sizes::check_sizes(&atlas, "Planungsraum", None, "ew / 2").unwrap_err();
     assert!(wrong.to_string().contains("keine Bedingung"), "{wrong}");
 }
+
+#[test]
+fn regionalising_the_berlin_planungsraeume_leaves_none_below_a_thousand_and_every_region_connected() {
+    use geo::Intersects;
+    use quartier_core::analysis::sizes::{check_sizes, regionalise, save_regionalisation};
+    let (_dir, mut atlas) = common::sample_atlas();
+    let mut proposal = regionalise(&atlas, "Planungsraum", Some("2020"), "ew >= 1000", "Sozialräume").unwrap();
+    assert_eq!(proposal.areas, 448);
+    // Every merged region holds at least one of the 18 small areas.
+    assert!((1..=18).contains(&proposal.merged), "{}", proposal.merged);
+    assert!(proposal.unresolved.is_empty(), "{:?}", proposal.unresolved);
+    // Forst Grunewald (62 residents) is alone in its Bezirksregion: it merges across.
+    assert_eq!(proposal.crossing.len(), 1, "{:?}", proposal.crossing);
+    assert!(proposal.crossing[0].contains("04061757"), "{:?}", proposal.crossing);
+    save_regionalisation(&mut atlas, &mut proposal).unwrap();
+
+    // No region below the rule, checked on the stored level.
+    let check = check_sizes(&atlas, "Sozialräume", Some("2020"), "ew >= 1000").unwrap();
+    assert!(check.too_small.is_empty() && check.unknown.is_empty(), "{check:?}");
+    assert_eq!(check.areas.len(), proposal.regions.len());
+    // The residents add up to the same total.
+    let total = |level: &str| -> f64 { input(&atlas, "ew", level, "2020").values().flatten().sum() };
+    assert_eq!(total("Sozialräume"), total("Planungsraum"));
+
+    // Every region is connected (its members touch, by geometry) and, unless named as
+    // crossing, within one parent.
+    let fine = atlas.level("Planungsraum").unwrap();
+    let geometries: BTreeMap<String, (Option<i64>, geo::MultiPolygon<f64>)> = atlas
+        .area_geometries(fine.id)
+        .unwrap()
+        .into_iter()
+        .map(|(a, g)| (a.key.to_string(), (a.parent_area_id, g)))
+        .collect();
+    for region in proposal.regions.iter().filter(|r| r.members.len() > 1) {
+        let parents: std::collections::BTreeSet<_> = region.members.iter().map(|m| geometries[m].0).collect();
+        assert_eq!(parents.len() > 1, region.crosses_parent, "{}", region.name);
+        let mut reached = vec![region.members[0].clone()];
+        let mut frontier = reached.clone();
+        while let Some(next) = frontier.pop() {
+            for m in &region.members {
+                if !reached.contains(m) && geometries[&next].1.intersects(&geometries[m].1) {
+                    reached.push(m.clone());
+                    frontier.push(m.clone());
+                }
+            }
+        }
+        assert_eq!(reached.len(), region.members.len(), "{} is not connected", region.name);
+    }
+    // The new level's geometry covers the same area.
+    let sozial = atlas.level("Sozialräume").unwrap();
+    let area = |level: i64| -> f64 {
+        atlas
+            .area_geometries(level)
+            .unwrap()
+            .iter()
+            .map(|(_, g)| quartier_core::geometry::area_m2(g))
+            .sum()
+    };
+    assert!(
+        close(area(sozial.id), area(fine.id), 1e-3),
+        "{} vs {}",
+        area(sozial.id),
+        area(fine.id)
+    );
+}

@@ -1,10 +1,13 @@
-//! `quartier check-sizes`: which areas of a level are too small to report by a rule.
+//! `quartier check-sizes`: which areas of a level are too small to report by a rule;
+//! `quartier regionalise`: a proposal to merge them into a new level that meets it.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use quartier_core::analysis::sizes::{check_sizes, SizeCheck, PRESETS};
+use quartier_core::analysis::sizes::{
+    check_sizes, regionalise, save_regionalisation, Regionalisation, SizeCheck, PRESETS,
+};
 use quartier_core::numbers::format_german;
 
 use crate::cli::common::{emit, open};
@@ -74,4 +77,72 @@ fn print_check(c: &SizeCheck) {
             .collect();
         println!("  Vorgaben: {}", presets.join(", "));
     }
+}
+
+/// `quartier regionalise`
+#[derive(Debug, Args)]
+pub struct RegionaliseArgs {
+    /// Atlasdatei
+    pub atlas: PathBuf,
+    /// Die feine Ebene, deren Gebiete zusammengelegt werden
+    #[arg(long)]
+    pub level: String,
+    /// Bedingung über Anzahlen, z. B. "ew>=1000", oder eine Vorgabe (ba, keck, sozialraum)
+    #[arg(long)]
+    pub rule: String,
+    /// Name der neuen Ebene
+    #[arg(long)]
+    pub new_level: String,
+    /// Zeitraum (ohne: der letzte, in dem die Regel Werte hat)
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Nur vorschlagen, nichts speichern
+    #[arg(long)]
+    pub check: bool,
+    /// Ausgabe als JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Verb for RegionaliseArgs {
+    fn run(self) -> Result<()> {
+        let mut atlas = open(&self.atlas)?;
+        let mut proposal = regionalise(&atlas, &self.level, self.period.as_deref(), &self.rule, &self.new_level)?;
+        if !self.check {
+            save_regionalisation(&mut atlas, &mut proposal)?;
+        }
+        emit(self.json, &proposal, print_regionalisation)
+    }
+}
+
+fn print_regionalisation(r: &Regionalisation) {
+    println!(
+        "Ebene „{}“ ({} Gebiete), {}: Regel „{}“ → {} Gebiete, davon {} zusammengelegt",
+        r.level,
+        r.areas,
+        r.period,
+        r.rule,
+        r.regions.len(),
+        r.merged
+    );
+    for region in r.regions.iter().filter(|x| x.members.len() > 1 || !x.meets) {
+        println!(
+            "  {:<40} {:>8}  {}{}",
+            region.name,
+            region
+                .value
+                .map(|v| format_german(v, 0))
+                .unwrap_or_else(|| "k. A.".into()),
+            if region.meets { "erfüllt" } else { "erfüllt nicht" },
+            region.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default()
+        );
+    }
+    println!(
+        "{}",
+        if r.saved {
+            format!("gespeichert als Ebene „{}“", r.new_level)
+        } else {
+            "Vorschlag (--check): nichts gespeichert".to_string()
+        }
+    );
 }

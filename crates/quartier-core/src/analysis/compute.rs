@@ -698,31 +698,12 @@ pub fn evaluate(
         cells.push(column);
         compared.extend(periods);
     }
-    let columns: Vec<polars::prelude::Column> = names
+    let columns: Vec<(String, Vec<Option<f64>>)> = names
         .iter()
         .zip(&cells)
-        .map(|(name, column)| {
-            let values: Vec<Option<f64>> = column.iter().map(|c| c.as_ref().ok().copied()).collect();
-            polars::prelude::Column::new(name.as_str().into(), values)
-        })
+        .map(|(name, column)| (name.clone(), column.iter().map(|c| c.as_ref().ok().copied()).collect()))
         .collect();
-    let polars_error =
-        |e: polars::prelude::PolarsError| formula_error(&formula.text, german_polars_error(&e.to_string()));
-    let frame = DataFrame::new(n, columns).map_err(polars_error)?;
-    let expression = polars::sql::sql_expr(&formula.rewritten)
-        .map_err(polars_error)?
-        .cast(DataType::Float64)
-        .alias("__ergebnis");
-    let result = frame
-        .lazy()
-        .with_column(expression)
-        .select([polars::prelude::col("__ergebnis")])
-        .collect()
-        .map_err(polars_error)?;
-    let numbers = result
-        .column("__ergebnis")
-        .and_then(|c| c.f64().cloned())
-        .map_err(polars_error)?;
+    let numbers = evaluate_columns(formula, n, columns)?;
     let values = areas
         .iter()
         .enumerate()
@@ -736,7 +717,7 @@ pub fn evaluate(
                     ValueStatus::Missing => 1,
                     _ => 2,
                 });
-            let value = match (blocked, numbers.get(i)) {
+            let value = match (blocked, numbers[i]) {
                 (Some((status, why)), _) => StoredValue {
                     value: None,
                     text: None,
@@ -771,6 +752,39 @@ pub fn evaluate(
         values,
         compared,
     })
+}
+
+/// Evaluates the formula with polars over `n` rows of the given columns (an indicator's key,
+/// or `__fN` for the N-th template function, with its numbers). Rows where an input is
+/// missing give `None`; a result that is not a finite number stays as it is (the caller
+/// decides: "nicht sinnvoll").
+pub fn evaluate_columns(
+    formula: &Formula,
+    n: usize,
+    columns: Vec<(String, Vec<Option<f64>>)>,
+) -> Result<Vec<Option<f64>>> {
+    let polars_error =
+        |e: polars::prelude::PolarsError| formula_error(&formula.text, german_polars_error(&e.to_string()));
+    let columns: Vec<polars::prelude::Column> = columns
+        .into_iter()
+        .map(|(name, values)| polars::prelude::Column::new(name.as_str().into(), values))
+        .collect();
+    let frame = DataFrame::new(n, columns).map_err(polars_error)?;
+    let expression = polars::sql::sql_expr(&formula.rewritten)
+        .map_err(polars_error)?
+        .cast(DataType::Float64)
+        .alias("__ergebnis");
+    let result = frame
+        .lazy()
+        .with_column(expression)
+        .select([polars::prelude::col("__ergebnis")])
+        .collect()
+        .map_err(polars_error)?;
+    let numbers = result
+        .column("__ergebnis")
+        .and_then(|c| c.f64().cloned())
+        .map_err(polars_error)?;
+    Ok((0..n).map(|i| numbers.get(i)).collect())
 }
 
 /// The levels and periods to compute on: every period in which all direct inputs (or, with

@@ -152,3 +152,294 @@ pub fn check_sizes(atlas: &Atlas, level: &str, period: Option<&str>, rule: &str)
         areas: out,
     })
 }
+
+/// One region of a regionalisation: areas of the finer level merged.
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    /// Its key: the members' keys joined by "+" (a single area keeps its key).
+    pub key: String,
+    /// Its name: the members' names joined by " + ".
+    pub name: String,
+    /// The keys of the member areas.
+    pub members: Vec<String>,
+    /// The summed value of the rule's first indicator.
+    pub value: Option<f64>,
+    /// Whether it meets the rule.
+    pub meets: bool,
+    /// Why it does not, where it could not be merged further.
+    pub reason: Option<String>,
+    /// Whether its members lie in different parent areas: merged across a parent's border
+    /// because the parent alone is too small (for the planner to review).
+    pub crosses_parent: bool,
+}
+
+/// A proposed merge of the small areas of a level into a new level that meets a rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Regionalisation {
+    /// The finer level.
+    pub level: String,
+    /// The period whose values were summed.
+    pub period: String,
+    /// The rule.
+    pub rule: String,
+    /// The name of the new level.
+    pub new_level: String,
+    /// The regions, in key order.
+    pub regions: Vec<Region>,
+    /// How many areas the finer level has.
+    pub areas: usize,
+    /// How many regions merge two or more areas.
+    pub merged: usize,
+    /// Keys of the regions that still do not meet the rule.
+    pub unresolved: Vec<String>,
+    /// Keys of the regions merged across a parent's border.
+    pub crossing: Vec<String>,
+    /// Whether the new level was stored.
+    pub saved: bool,
+}
+
+/// Proposes a merge of adjacent areas of `level` (sharing at least a corner, within the same
+/// parent area) until every region meets `rule`, whose indicators must be counts that add
+/// up. The neediest region (the smallest by the rule's first indicator) merges first, with
+/// the neighbour whose centre is nearest (which keeps regions compact). A region whose
+/// parent holds no other neighbour (a parent too small on its own, such as Forst Grunewald,
+/// alone in its Bezirksregion) merges across the parent's border and is named in
+/// `crossing`; a region without any neighbour stays as it is and is named in `unresolved`.
+pub fn regionalise(
+    atlas: &Atlas,
+    level: &str,
+    period: Option<&str>,
+    rule: &str,
+    new_level: &str,
+) -> Result<Regionalisation> {
+    let check = check_sizes(atlas, level, period, rule)?;
+    let formula = parse(atlas, &check.rule)?;
+    if !formula.calls.is_empty() {
+        return Err(Error::Invalid(format!(
+            "Regel „{}“: zum Zusammenlegen nur Anzahlen und Rechenzeichen, keine Funktionen",
+            check.rule
+        )));
+    }
+    if atlas.levels()?.iter().any(|l| l.name == new_level.trim()) {
+        return Err(Error::Invalid(format!(
+            "Die Ebene „{}“ gibt es schon",
+            new_level.trim()
+        )));
+    }
+    let level_meta = atlas.level(level)?;
+    let period_meta = atlas.period(&check.period)?;
+    let areas = atlas.level_areas(level_meta.id)?;
+    let n = areas.len();
+    // The inputs per area: counts that add up when areas merge.
+    let mut inputs: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for key in &formula.inputs {
+        let meta = atlas.indicator(key)?;
+        if meta.aggregation != crate::model::AggregationRule::Sum {
+            return Err(Error::Invalid(format!(
+                "Regel „{}“: „{key}“ ist keine Anzahl, die sich beim Zusammenlegen summiert (Aggregation: {})",
+                check.rule,
+                meta.aggregation.describe_de()
+            )));
+        }
+        let column = atlas.column(meta.id, level_meta.id, period_meta.id)?;
+        let values = (0..n)
+            .map(|i| (column.status[i] == Some(ValueStatus::Ok)).then(|| column.numbers[i]))
+            .collect();
+        inputs.push((key.clone(), values));
+    }
+    // Geometry, neighbours and centres of the areas that have a geometry.
+    let with_geometry = atlas.area_geometries(level_meta.id)?;
+    let position: std::collections::HashMap<i64, usize> = areas.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    let owners: Vec<usize> = with_geometry.iter().map(|(a, _)| position[&a.id]).collect();
+    let geometries: Vec<geo::MultiPolygon<f64>> = with_geometry.into_iter().map(|(_, g)| g).collect();
+    let mut neighbours: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); n];
+    for (k, list) in super::hotspots::queen_contiguity(&geometries).into_iter().enumerate() {
+        neighbours[owners[k]].extend(list.into_iter().map(|j| owners[j]));
+    }
+    let mut centre: Vec<Option<(f64, f64)>> = vec![None; n];
+    for (k, g) in geometries.iter().enumerate() {
+        centre[owners[k]] = crate::geometry::interior_point(g).map(|p| (p.x(), p.y()));
+    }
+    // Regions: members, summed inputs, neighbours, centre (mean of the members').
+    struct Draft {
+        members: Vec<usize>,
+        sums: Vec<Option<f64>>,
+        neighbours: std::collections::BTreeSet<usize>,
+        parent: Option<i64>,
+        crosses_parent: bool,
+    }
+    let mut regions: Vec<Option<Draft>> = (0..n)
+        .map(|i| {
+            Some(Draft {
+                members: vec![i],
+                sums: inputs.iter().map(|(_, v)| v[i]).collect(),
+                neighbours: neighbours[i].clone(),
+                parent: areas[i].parent_area_id,
+                crosses_parent: false,
+            })
+        })
+        .collect();
+    let meets = |sums: &[Option<f64>]| -> Result<Option<bool>> {
+        if sums.iter().any(Option::is_none) {
+            return Ok(None);
+        }
+        let columns = inputs
+            .iter()
+            .zip(sums)
+            .map(|((key, _), v)| (key.clone(), vec![*v]))
+            .collect();
+        Ok(super::compute::evaluate_columns(&formula, 1, columns)?[0].map(|v| v == 1.0))
+    };
+    let centre_of = |members: &[usize]| -> Option<(f64, f64)> {
+        let points: Vec<(f64, f64)> = members.iter().filter_map(|m| centre[*m]).collect();
+        (!points.is_empty()).then(|| {
+            let k = points.len() as f64;
+            (
+                points.iter().map(|p| p.0).sum::<f64>() / k,
+                points.iter().map(|p| p.1).sum::<f64>() / k,
+            )
+        })
+    };
+    let mut stuck: std::collections::BTreeMap<usize, String> = Default::default();
+    loop {
+        // The neediest failing region that can still merge.
+        let mut neediest: Option<(usize, f64)> = None;
+        for (r, draft) in regions.iter().enumerate() {
+            let Some(d) = draft else { continue };
+            if stuck.contains_key(&r) || meets(&d.sums)? != Some(false) {
+                continue;
+            }
+            let size = d.sums[0].unwrap_or(0.0);
+            if neediest.is_none_or(|(_, s)| size < s) {
+                neediest = Some((r, size));
+            }
+        }
+        let Some((r, _)) = neediest else { break };
+        let Some(d) = regions[r].as_ref() else { break };
+        let here = centre_of(&d.members);
+        let same_parent = |o: &usize| {
+            regions[*o]
+                .as_ref()
+                .is_some_and(|x| !x.crosses_parent && !d.crosses_parent && x.parent == d.parent)
+        };
+        let mut candidates: Vec<usize> = d.neighbours.iter().copied().filter(same_parent).collect();
+        let across = candidates.is_empty();
+        if across {
+            candidates = d.neighbours.iter().copied().filter(|o| regions[*o].is_some()).collect();
+        }
+        let nearest = candidates.into_iter().min_by(|a, b| {
+            let distance = |o: usize| match (here, regions[o].as_ref().and_then(|x| centre_of(&x.members))) {
+                (Some(p), Some(q)) => (p.0 - q.0).hypot(p.1 - q.1),
+                _ => f64::INFINITY,
+            };
+            distance(*a).total_cmp(&distance(*b))
+        });
+        let Some(other) = nearest else {
+            stuck.insert(r, "grenzt an kein anderes Gebiet".to_string());
+            continue;
+        };
+        // Merge `other` into `r`; every region that neighboured `other` now neighbours `r`.
+        let Some(absorbed) = regions[other].take() else { break };
+        for o in &absorbed.neighbours {
+            if let Some(x) = regions[*o].as_mut() {
+                x.neighbours.remove(&other);
+                if *o != r {
+                    x.neighbours.insert(r);
+                }
+            }
+        }
+        if let Some(d) = regions[r].as_mut() {
+            d.members.extend(absorbed.members);
+            d.members.sort_unstable();
+            for (s, t) in d.sums.iter_mut().zip(absorbed.sums) {
+                *s = s.zip(t).map(|(a, b)| a + b);
+            }
+            d.neighbours.extend(absorbed.neighbours.into_iter().filter(|o| *o != r));
+            d.neighbours.remove(&other);
+            d.neighbours.remove(&r);
+            d.crosses_parent |= across || absorbed.crosses_parent;
+        }
+        stuck.retain(|k, _| *k != other);
+    }
+    let mut out = Vec::new();
+    for (r, draft) in regions.iter().enumerate() {
+        let Some(d) = draft else { continue };
+        let mut members: Vec<&crate::store::AreaRef> = d.members.iter().map(|m| &areas[*m]).collect();
+        members.sort_by(|a, b| a.key.cmp(&b.key));
+        let ok = meets(&d.sums)?;
+        out.push(Region {
+            key: members.iter().map(|a| a.key.to_string()).collect::<Vec<_>>().join("+"),
+            name: members
+                .iter()
+                .map(|a| a.name.to_string())
+                .collect::<Vec<_>>()
+                .join(" + "),
+            members: members.iter().map(|a| a.key.to_string()).collect(),
+            value: d.sums[0],
+            meets: ok == Some(true),
+            reason: match ok {
+                Some(true) => None,
+                None => Some("Eingang fehlt oder ist geheim".to_string()),
+                Some(false) => stuck.get(&r).cloned(),
+            },
+            crosses_parent: d.crosses_parent,
+        });
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(Regionalisation {
+        level: check.level,
+        period: check.period,
+        rule: check.rule,
+        new_level: new_level.trim().to_string(),
+        merged: out.iter().filter(|r| r.members.len() > 1).count(),
+        unresolved: out.iter().filter(|r| !r.meets).map(|r| r.key.clone()).collect(),
+        crossing: out.iter().filter(|r| r.crosses_parent).map(|r| r.key.clone()).collect(),
+        areas: n,
+        regions: out,
+        saved: false,
+    })
+}
+
+/// Stores a proposal as a new level under the finer level's parent level: one area per
+/// region (the union of its members, within their parent), with the rule's counts summed
+/// for the period, in one transaction.
+pub fn save_regionalisation(atlas: &mut Atlas, proposal: &mut Regionalisation) -> Result<()> {
+    let level = atlas.level(&proposal.level)?;
+    let period = atlas.period(&proposal.period)?;
+    let areas = atlas.level_areas(level.id)?;
+    let id_of: std::collections::HashMap<&str, i64> = areas.iter().map(|a| (a.key.as_ref(), a.id)).collect();
+    let regions: Vec<(String, Vec<i64>)> = proposal
+        .regions
+        .iter()
+        .map(|r| {
+            (
+                r.name.clone(),
+                r.members
+                    .iter()
+                    .filter_map(|m| id_of.get(m.as_str()).copied())
+                    .collect(),
+            )
+        })
+        .collect();
+    let formula = parse(atlas, &proposal.rule)?;
+    let mut sums = Vec::new();
+    for key in &formula.inputs {
+        let meta = atlas.indicator(key)?;
+        let column = atlas.column(meta.id, level.id, period.id)?;
+        let position: std::collections::HashMap<i64, usize> =
+            areas.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        let per_region: Vec<Option<f64>> = regions
+            .iter()
+            .map(|(_, members)| {
+                members.iter().try_fold(0.0, |acc, m| {
+                    let i = position[m];
+                    (column.status[i] == Some(ValueStatus::Ok)).then(|| acc + column.numbers[i])
+                })
+            })
+            .collect();
+        sums.push((meta.id, per_region));
+    }
+    atlas.create_regions_level(&proposal.new_level, level.parent_level_id, &regions, period.id, &sums)?;
+    proposal.saved = true;
+    Ok(())
+}

@@ -1082,6 +1082,64 @@ impl Atlas {
         Ok(changed)
     }
 
+    /// Creates a level of merged areas (a regionalisation) in one transaction: `regions` are
+    /// (name, member area ids of a finer level), each stored as the union of its members with
+    /// their common parent; `counts` are (indicator id, value per region) written for
+    /// `period_id`. Refuses an existing name.
+    pub fn create_regions_level(
+        &mut self,
+        name: &str,
+        parent_level_id: Option<i64>,
+        regions: &[(String, Vec<i64>)],
+        period_id: i64,
+        counts: &[(i64, Vec<Option<f64>>)],
+    ) -> Result<Level> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("Der Name der Ebene darf nicht leer sein".into()));
+        }
+        if self.levels()?.iter().any(|l| l.name == name) {
+            return Err(Error::Invalid(format!("Die Ebene „{name}“ gibt es schon")));
+        }
+        let tx = self.write()?;
+        let level_id = insert_level(&tx, name, parent_level_id)?;
+        let mut ids = Vec::with_capacity(regions.len());
+        for (region, members) in regions {
+            ids.push(insert_combined_area(&tx, level_id, region, members)?.0);
+        }
+        for (indicator_id, values) in counts {
+            let series: BTreeMap<i64, crate::StoredValue> = ids
+                .iter()
+                .zip(values)
+                .filter_map(|(id, v)| {
+                    v.map(|v| {
+                        (
+                            *id,
+                            crate::StoredValue {
+                                value: Some(v),
+                                text: None,
+                                status: crate::model::ValueStatus::Ok,
+                                note: None,
+                                flag: None,
+                            },
+                        )
+                    })
+                })
+                .collect();
+            write_series(&tx, *indicator_id, period_id, level_id, &series)?;
+        }
+        log(
+            &tx,
+            "regionalise",
+            &format!(
+                "Ebene „{name}“ aus {} zusammengelegten Gebieten angelegt",
+                regions.len()
+            ),
+        )?;
+        tx.commit()?;
+        self.level(name)
+    }
+
     /// Creates an empty level without geometry, for tables whose areas have no boundaries
     /// (values imported with `--create-missing` fill it). Refuses an existing name.
     pub fn create_level(&mut self, name: &str, parent: Option<&str>) -> Result<Level> {
