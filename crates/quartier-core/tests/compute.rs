@@ -281,6 +281,25 @@ fn a_computed_share_aggregates_as_the_ratio_of_sums() {
         (Some("ew_u6"), Some("ew"))
     );
     assert_eq!(meta.formula.as_deref(), Some("ew_u6 / ew * 100"));
+    // × 1,000 makes a rate per 1,000, no factor a ratio; both aggregate as ratio of sums.
+    for (formula, kind) in [
+        ("ew_ausl / ew * 1000", IndicatorKind::RatePer1000),
+        ("1000 * ew_ausl / ew", IndicatorKind::RatePer1000),
+        ("ew_ausl / ew", IndicatorKind::Ratio),
+    ] {
+        let request = ComputeRequest {
+            key: "rate_probe".into(),
+            formula: formula.into(),
+            ..Default::default()
+        };
+        compute(&mut atlas, &request, false).unwrap();
+        let meta = atlas.indicator("rate_probe").unwrap();
+        assert_eq!(
+            (meta.kind, meta.aggregation),
+            (kind, AggregationRule::RatioOfSums),
+            "{formula}"
+        );
+    }
     let (run, _) = atlas.derived_run("quote_u6").unwrap().unwrap();
     assert_eq!(run.method, "formel");
     assert_eq!(run.inputs, ["ew", "ew_u6"]);

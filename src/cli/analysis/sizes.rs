@@ -13,12 +13,12 @@ use quartier_core::numbers::format_german;
 use crate::cli::common::{emit, open};
 use crate::cli::Verb;
 
-/// `quartier check-sizes`
+/// `ATLAS --level L --rule R [--period P]`, shared by `check-sizes` and `regionalise`.
 #[derive(Debug, Args)]
-pub struct CheckSizesArgs {
+pub struct SizeRuleArgs {
     /// Atlasdatei
     pub atlas: PathBuf,
-    /// Ebene
+    /// Ebene (bei regionalise: die feine Ebene, deren Gebiete zusammengelegt werden)
     #[arg(long)]
     pub level: String,
     /// Bedingung, z. B. "ew>=1000", oder eine Vorgabe: ba (1.000 Einwohner), keck (50 Kinder), sozialraum (10.000 Einwohner)
@@ -27,6 +27,14 @@ pub struct CheckSizesArgs {
     /// Zeitraum (ohne: der letzte, in dem die Regel Werte hat)
     #[arg(long)]
     pub period: Option<String>,
+}
+
+/// `quartier check-sizes`
+#[derive(Debug, Args)]
+pub struct CheckSizesArgs {
+    /// Atlas, Ebene, Regel und Zeitraum
+    #[command(flatten)]
+    pub size: SizeRuleArgs,
     /// Ausgabe als JSON
     #[arg(long)]
     pub json: bool,
@@ -34,8 +42,9 @@ pub struct CheckSizesArgs {
 
 impl Verb for CheckSizesArgs {
     fn run(self) -> Result<()> {
-        let atlas = open(&self.atlas)?;
-        let check = check_sizes(&atlas, &self.level, self.period.as_deref(), &self.rule)?;
+        let s = &self.size;
+        let atlas = open(&s.atlas)?;
+        let check = check_sizes(&atlas, &s.level, s.period.as_deref(), &s.rule)?;
         emit(self.json, &check, print_check)
     }
 }
@@ -82,20 +91,12 @@ fn print_check(c: &SizeCheck) {
 /// `quartier regionalise`
 #[derive(Debug, Args)]
 pub struct RegionaliseArgs {
-    /// Atlasdatei
-    pub atlas: PathBuf,
-    /// Die feine Ebene, deren Gebiete zusammengelegt werden
-    #[arg(long)]
-    pub level: String,
-    /// Bedingung über Anzahlen, z. B. "ew>=1000", oder eine Vorgabe (ba, keck, sozialraum)
-    #[arg(long)]
-    pub rule: String,
+    /// Atlas, feine Ebene, Regel (über Anzahlen) und Zeitraum
+    #[command(flatten)]
+    pub size: SizeRuleArgs,
     /// Name der neuen Ebene
     #[arg(long)]
     pub new_level: String,
-    /// Zeitraum (ohne: der letzte, in dem die Regel Werte hat)
-    #[arg(long)]
-    pub period: Option<String>,
     /// Nur vorschlagen, nichts speichern
     #[arg(long)]
     pub check: bool,
@@ -106,8 +107,9 @@ pub struct RegionaliseArgs {
 
 impl Verb for RegionaliseArgs {
     fn run(self) -> Result<()> {
-        let mut atlas = open(&self.atlas)?;
-        let mut proposal = regionalise(&atlas, &self.level, self.period.as_deref(), &self.rule, &self.new_level)?;
+        let s = &self.size;
+        let mut atlas = open(&s.atlas)?;
+        let mut proposal = regionalise(&atlas, &s.level, s.period.as_deref(), &s.rule, &self.new_level)?;
         if !self.check {
             save_regionalisation(&mut atlas, &mut proposal)?;
         }

@@ -980,11 +980,13 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
 /// sums (the Bezirk value of a share is never the mean of shares); a count sums; anything
 /// else cannot be aggregated from the areas' values (it is computed on each level).
 fn kind_and_rule(formula: &Formula, asked: Option<IndicatorKind>) -> (IndicatorKind, AggregationRule) {
-    let percent = formula.text.replace(' ', "").contains("*100");
-    let kind = asked.unwrap_or(match (&formula.ratio, percent) {
-        (Some(_), true) => IndicatorKind::Share,
-        (Some(_), false) => IndicatorKind::Ratio,
-        (None, _) => IndicatorKind::Ratio,
+    // The factor of a ratio: × 1,000 makes a rate per 1,000, × 100 a share in %.
+    let compact = formula.text.replace(' ', "");
+    let times = |k: &str| compact.ends_with(&format!("*{k}")) || compact.starts_with(&format!("{k}*"));
+    let kind = asked.unwrap_or(match &formula.ratio {
+        Some(_) if times("1000") => IndicatorKind::RatePer1000,
+        Some(_) if times("100") => IndicatorKind::Share,
+        _ => IndicatorKind::Ratio,
     });
     let rule = match (&formula.ratio, kind) {
         (_, IndicatorKind::Count) => AggregationRule::Sum,
