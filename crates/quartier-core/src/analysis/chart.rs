@@ -40,9 +40,7 @@ pub fn linear_regression(x: &[f64], y: &[f64]) -> Option<Regression> {
     let r = super::stats::correlation(x, y)?;
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let slope = sxy / sxx;
+    let slope = super::stats::least_squares_slope(x, y)?;
     Some(Regression {
         slope,
         intercept: my - slope * mx,

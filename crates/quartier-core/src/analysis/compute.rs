@@ -113,8 +113,9 @@ pub struct Formula {
     /// The expression for polars, with the functions replaced by their columns.
     rewritten: String,
     /// `a / b` with optional constant factor: the numerator and denominator keys, from
-    /// which the aggregation rule follows (ratio of sums).
-    pub ratio: Option<(String, String)>,
+    /// which the aggregation rule follows (ratio of sums), and the factor, from which the
+    /// kind follows.
+    pub ratio: Option<Ratio>,
 }
 
 /// One computed value per area of a level at one period.
@@ -260,8 +261,19 @@ pub fn parse(atlas: &Atlas, text: &str) -> Result<Formula> {
     })
 }
 
-/// `a / b`, `a / b * k`, `k * a / b` or `(a / b) * k` over two indicators: (a, b).
-fn ratio_of(expr: &SqlExpr) -> Option<(String, String)> {
+/// A formula that is a ratio of two indicators times a constant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    /// The numerator's key.
+    pub numerator: String,
+    /// The denominator's key.
+    pub denominator: String,
+    /// The constant factor (100 for a share in %, 1,000 for a rate per 1,000).
+    pub factor: f64,
+}
+
+/// `a / b`, `a / b * k`, `k * a / b` or `(a / b) * k` over two indicators.
+fn ratio_of(expr: &SqlExpr) -> Option<Ratio> {
     use ast::BinaryOperator::{Divide, Multiply};
     let strip = |e: &SqlExpr| -> SqlExpr {
         let mut e = e.clone();
@@ -270,44 +282,61 @@ fn ratio_of(expr: &SqlExpr) -> Option<(String, String)> {
         }
         e
     };
-    let is_number = |e: &SqlExpr| matches!(strip(e), SqlExpr::Value(v) if matches!(v.value, ast::Value::Number(..)));
+    let number = |e: &SqlExpr| match strip(e) {
+        SqlExpr::Value(v) => match v.value {
+            ast::Value::Number(n, _) => n.parse::<f64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let key = |e: &SqlExpr| match strip(e) {
+        SqlExpr::Identifier(id) if !id.value.starts_with("__f") => Some(id.value),
+        _ => None,
+    };
+    let scaled = |ratio: Option<Ratio>, k: f64| {
+        ratio.map(|r| Ratio {
+            factor: r.factor * k,
+            ..r
+        })
+    };
     match strip(expr) {
         SqlExpr::BinaryOp {
             left,
             op: Divide,
             right,
-        } => match (strip(&left), strip(&right)) {
-            (SqlExpr::Identifier(a), SqlExpr::Identifier(b))
-                if !a.value.starts_with("__f") && !b.value.starts_with("__f") =>
-            {
-                Some((a.value, b.value))
-            }
-            // k * a / b parses as (k * a) / b.
-            (
-                SqlExpr::BinaryOp {
-                    left: k,
-                    op: Multiply,
-                    right: a,
-                },
-                SqlExpr::Identifier(b),
-            ) if is_number(&k) => match strip(&a) {
-                SqlExpr::Identifier(a) if !a.value.starts_with("__f") && !b.value.starts_with("__f") => {
-                    Some((a.value, b.value))
-                }
+        } => {
+            let denominator = key(&right)?;
+            match (key(&left), strip(&left)) {
+                (Some(numerator), _) => Some(Ratio {
+                    numerator,
+                    denominator,
+                    factor: 1.0,
+                }),
+                // k * a / b parses as (k * a) / b.
+                (
+                    None,
+                    SqlExpr::BinaryOp {
+                        left: k,
+                        op: Multiply,
+                        right: a,
+                    },
+                ) => Some(Ratio {
+                    numerator: key(&a)?,
+                    denominator,
+                    factor: number(&k)?,
+                }),
                 _ => None,
-            },
-            _ => None,
+            }
+        }
+        SqlExpr::BinaryOp {
+            left,
+            op: Multiply,
+            right,
+        } => match (number(&left), number(&right)) {
+            (_, Some(k)) => scaled(ratio_of(&left), k),
+            (Some(k), None) => scaled(ratio_of(&right), k),
+            (None, None) => None,
         },
-        SqlExpr::BinaryOp {
-            left,
-            op: Multiply,
-            right,
-        } if is_number(&right) => ratio_of(&left),
-        SqlExpr::BinaryOp {
-            left,
-            op: Multiply,
-            right,
-        } if is_number(&left) => ratio_of(&right),
         _ => None,
     }
 }
@@ -552,11 +581,11 @@ fn call_column(
                 .collect::<Result<_>>()?;
             let cells = (0..n)
                 .map(|i| {
-                    let points: Vec<(f64, f64)> = span
+                    let (years, values): (Vec<f64>, Vec<f64>) = span
                         .iter()
                         .filter_map(|(y, c)| cell_of(c, i, indicator).ok().map(|v| (*y, v)))
-                        .collect();
-                    slope(&points).ok_or_else(|| {
+                        .unzip();
+                    super::stats::least_squares_slope(&years, &values).ok_or_else(|| {
                         (
                             ValueStatus::Missing,
                             format!("„{indicator}“ hat zwischen {from} und {to} weniger als zwei Jahre mit Werten"),
@@ -656,16 +685,6 @@ fn poi_number(poi: &crate::store::Poi, attribute: &str) -> Option<f64> {
         }
         _ => None,
     }
-}
-
-/// The least-squares slope through `points`, `None` for fewer than two distinct x.
-fn slope(points: &[(f64, f64)]) -> Option<f64> {
-    let n = points.len() as f64;
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    (points.len() >= 2 && sxx > 0.0).then(|| sxy / sxx)
 }
 
 /// Evaluates `formula` on the areas of a level at one period.
@@ -836,10 +855,11 @@ fn targets(atlas: &Atlas, formula: &Formula, levels: &[String]) -> Result<Vec<(i
 /// that a later change of an input shows as stale.
 fn input_digest(atlas: &Atlas, formula: &Formula, level_ids: &BTreeSet<i64>) -> Result<String> {
     let mut hash = Sha256::new();
+    let periods = atlas.periods()?;
     for key in &formula.inputs {
         let meta = atlas.indicator(key)?;
         for level_id in level_ids {
-            for period in atlas.periods()? {
+            for period in &periods {
                 let column = atlas.column(meta.id, *level_id, period.id)?;
                 hash.update(key.as_bytes());
                 hash.update(level_id.to_le_bytes());
@@ -933,7 +953,7 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
         }),
         inputs: formula.inputs.clone(),
     };
-    let (numerator, denominator) = formula.ratio.clone().unzip();
+    let (numerator, denominator) = formula.ratio.clone().map(|r| (r.numerator, r.denominator)).unzip();
     let meta = IndicatorUpdate {
         name: Some(if request.name.trim().is_empty() {
             existing.as_ref().map_or(key.to_string(), |m| m.name.clone())
@@ -981,11 +1001,9 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
 /// else cannot be aggregated from the areas' values (it is computed on each level).
 fn kind_and_rule(formula: &Formula, asked: Option<IndicatorKind>) -> (IndicatorKind, AggregationRule) {
     // The factor of a ratio: × 1,000 makes a rate per 1,000, × 100 a share in %.
-    let compact = formula.text.replace(' ', "");
-    let times = |k: &str| compact.ends_with(&format!("*{k}")) || compact.starts_with(&format!("{k}*"));
     let kind = asked.unwrap_or(match &formula.ratio {
-        Some(_) if times("1000") => IndicatorKind::RatePer1000,
-        Some(_) if times("100") => IndicatorKind::Share,
+        Some(r) if r.factor == 1000.0 => IndicatorKind::RatePer1000,
+        Some(r) if r.factor == 100.0 => IndicatorKind::Share,
         _ => IndicatorKind::Ratio,
     });
     let rule = match (&formula.ratio, kind) {

@@ -267,6 +267,8 @@ pub fn regionalise(
         neighbours: std::collections::BTreeSet<usize>,
         parent: Option<i64>,
         crosses_parent: bool,
+        /// Whether the summed inputs meet the rule (`None`: an input is unknown).
+        meets: Option<bool>,
     }
     let mut regions: Vec<Option<Draft>> = (0..n)
         .map(|i| {
@@ -276,6 +278,8 @@ pub fn regionalise(
                 neighbours: neighbours[i].clone(),
                 parent: areas[i].parent_area_id,
                 crosses_parent: false,
+                // The single areas as the check above evaluated them, all in one go.
+                meets: check.areas[i].meets,
             })
         })
         .collect();
@@ -306,7 +310,7 @@ pub fn regionalise(
         let mut neediest: Option<(usize, f64)> = None;
         for (r, draft) in regions.iter().enumerate() {
             let Some(d) = draft else { continue };
-            if stuck.contains_key(&r) || meets(&d.sums)? != Some(false) {
+            if stuck.contains_key(&r) || d.meets != Some(false) {
                 continue;
             }
             let size = d.sums[0].unwrap_or(0.0);
@@ -358,6 +362,8 @@ pub fn regionalise(
             d.neighbours.remove(&other);
             d.neighbours.remove(&r);
             d.crosses_parent |= across || absorbed.crosses_parent;
+            // Only the merged region is evaluated again.
+            d.meets = meets(&d.sums)?;
         }
         stuck.retain(|k, _| *k != other);
     }
@@ -366,7 +372,7 @@ pub fn regionalise(
         let Some(d) = draft else { continue };
         let mut members: Vec<&crate::store::AreaRef> = d.members.iter().map(|m| &areas[*m]).collect();
         members.sort_by(|a, b| a.key.cmp(&b.key));
-        let ok = meets(&d.sums)?;
+        let ok = d.meets;
         out.push(Region {
             key: members.iter().map(|a| a.key.to_string()).collect::<Vec<_>>().join("+"),
             name: members

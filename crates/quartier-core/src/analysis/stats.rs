@@ -71,6 +71,23 @@ pub fn ranks_descending(values: &[f64]) -> Vec<Option<usize>> {
     ranks
 }
 
+/// The slope of the least-squares line of `y` on `x`; `None` with fewer than two points or
+/// when `x` does not vary (a constant `y` has slope 0).
+///
+/// ```
+/// assert_eq!(quartier_core::analysis::stats::least_squares_slope(&[2018.0, 2020.0], &[10.0, 14.0]), Some(2.0));
+/// ```
+pub fn least_squares_slope(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 2 {
+        return None;
+    }
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
 /// Pearson correlation of two equally long series; `None` when one does not vary.
 pub fn correlation(x: &[f64], y: &[f64]) -> Option<f64> {
     let (mx, sx) = mean_and_population_sd(x)?;
