@@ -26,14 +26,16 @@ fn values_are_previewed_checked_and_then_imported_from_the_dialog() {
     h.get_by_label("Dateipfad").type_text(&csv.display().to_string());
     h.run();
     h.get_by_label("Vorschau").click();
-    h.run();
-    // The preview is read off the UI thread.
+    // The preview is read off the UI thread, whose repaint request may land in any frame:
+    // step frame by frame until it is taken, then let the new rows lay themselves out.
     let started = std::time::Instant::now();
     while h.state().import_dialog.preview.is_none() {
         assert!(started.elapsed().as_secs() < 30, "preview not read");
         std::thread::sleep(std::time::Duration::from_millis(10));
-        h.run();
+        h.step();
     }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    h.run_steps(8);
     let preview = h.state().import_dialog.preview.clone().unwrap();
     assert_eq!(preview.headers, ["id", "name", "kinder_neu"]);
     assert_eq!(h.state().import_dialog.key_column, "id", "guessed");

@@ -29,8 +29,12 @@ fn sample_app() -> (tempfile::TempDir, QuartierApp) {
 
 /// The app in a test window, with the map's geometry built (it is built off the UI thread).
 fn harness(app: QuartierApp) -> Harness<'static, QuartierApp> {
+    // Jobs, previews and map tiles finish on their own threads and ask for a repaint
+    // whenever they are done, which on a loaded machine lands in the middle of a settling
+    // run: more steps than kittest's default of 4, still few enough to catch a repaint loop.
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(12)
         .build_ui_state(|ui, app: &mut QuartierApp| app.show(ui), app);
     wait_for_jobs(&mut h);
     h
