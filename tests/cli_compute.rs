@@ -253,3 +253,85 @@ fn check_sizes_lists_the_areas_below_the_rule() {
     );
     assert!(again.contains("gibt es schon"), "{again}");
 }
+
+#[test]
+fn crosswalk_moves_counts_onto_another_level_and_saves_them_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    let a = s(&path);
+    json(&["sample", "--out", a]);
+    fn crosswalk<'a>(a: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "crosswalk",
+            a,
+            "--from-level",
+            "Planungsraum",
+            "--to-level",
+            "Bezirksregion",
+            "--period",
+            "2020",
+            "--indicators",
+            "ew,ew_u6,anteil_u6",
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+    let moved = json(&crosswalk(a, &["--weight", "area"]));
+    assert_eq!(moved["weight"], "area");
+    assert_eq!(moved["quality"].as_array().unwrap().len(), 138);
+    let aggregated = json(&[
+        "aggregate",
+        a,
+        "--from-level",
+        "Planungsraum",
+        "--to-level",
+        "Bezirksregion",
+        "--period",
+        "2020",
+        "--indicators",
+        "ew,ew_u6,anteil_u6",
+    ]);
+    for (ours, theirs) in moved["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(aggregated["indicators"].as_array().unwrap())
+    {
+        for (x, y) in ours["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(theirs["areas"].as_array().unwrap())
+        {
+            let (x, y) = (x["value"].as_f64().unwrap(), y["value"].as_f64().unwrap());
+            assert!((x - y).abs() < 1e-6 * y.max(1.0), "{ours} {x} {y}");
+        }
+    }
+    // Human output: the quality table, German numbers with the indicator's decimals.
+    let text = ok(&crosswalk(a, &[]));
+    assert!(
+        text.contains("verteilt nach Flächenanteil") && text.contains("aus geteilt"),
+        "{text}"
+    );
+    assert!(text.contains("Brunnenstraße Nord"), "{text}");
+    // By addresses without any: the German way out.
+    let err = fails(&crosswalk(a, &["--weight", "addresses"]), 1);
+    assert!(
+        err.contains("keine Adresspunkte") && err.contains("--weight area"),
+        "{err}"
+    );
+    let err = fails(&crosswalk(a, &["--weight", "volumen"]), 1);
+    assert!(err.contains("--weight „volumen“ unbekannt"), "{err}");
+    // Saved once under the own key; a second time only under a suffix.
+    let saved = json(&crosswalk(a, &["--save"]));
+    assert_eq!(saved["saved"], serde_json::json!(["ew", "ew_u6", "anteil_u6"]));
+    let err = fails(&crosswalk(a, &["--save"]), 1);
+    assert!(err.contains("schon Werte"), "{err}");
+    let copy = json(&crosswalk(a, &["--save", "--save-suffix", "_neu"]));
+    assert_eq!(
+        copy["saved"],
+        serde_json::json!(["ew_neu", "ew_u6_neu", "anteil_u6_neu"])
+    );
+    let info = ok(&["info", a]);
+    assert!(info.contains("Einwohner (übertragen)"), "{info}");
+}

@@ -551,6 +551,21 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
         ),
         ("compute --refresh", json(&["compute", a, "--refresh"])),
         (
+            "crosswalk",
+            json(&[
+                "crosswalk",
+                a,
+                "--from-level",
+                "Planungsraum",
+                "--to-level",
+                "Bezirksregion",
+                "--period",
+                "2020",
+                "--indicators",
+                "ew",
+            ]),
+        ),
+        (
             "check-sizes",
             json(&["check-sizes", a, "--level", "Planungsraum", "--rule", "ba"]),
         ),

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`atlas`] | `new`, `sample`, `info`, `open` |
 //! | [`import`] | `import geometry|values|pois|metadata|addresses|network` |
-//! | [`analysis`] | `aggregate`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
+//! | [`analysis`] | `aggregate`, `crosswalk`, `compute`, `check-sizes`, `regionalise`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
 //! | [`distance`] | `distance` |
 //! | [`export`] | `export values|geopackage|geojson|geoparquet` |
 //! | [`manage`] | `delete indicator|level|pois`, `rename level` |
@@ -81,6 +81,8 @@ pub enum Command {
     Distance(distance::DistanceArgs),
     /// Berechneter Indikator aus einer Formel über andere (z. B. "ew_65plus / ew * 100"); --refresh rechnet veraltete neu.
     Compute(analysis::compute::ComputeArgs),
+    /// Überträgt Indikatoren auf Gebiete, die nicht aufgehen (Verschneidung nach Fläche oder Adressen).
+    Crosswalk(analysis::crosswalk::CrosswalkArgs),
     /// Zu kleine Gebiete: welche Gebiete einer Ebene eine Regel wie „ew>=1000“ nicht erfüllen.
     CheckSizes(analysis::sizes::CheckSizesArgs),
     /// Schlägt vor, zu kleine Gebiete mit Nachbarn im selben übergeordneten Gebiet zu einer neuen Ebene zusammenzulegen.
@@ -127,6 +129,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Index(a) => a.run(),
         Command::Distance(a) => a.run(),
         Command::Compute(a) => a.run(),
+        Command::Crosswalk(a) => a.run(),
         Command::CheckSizes(a) => a.run(),
         Command::Regionalise(a) => a.run(),
         Command::Rank(a) => a.run(),

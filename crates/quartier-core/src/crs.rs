@@ -299,6 +299,19 @@ impl Metric {
         })
     }
 
+    /// The projection for the municipality these geometries (in degrees) make up: the zone of
+    /// the mean of their bounding boxes' centres.
+    pub fn for_geometries<'a>(geometries: impl IntoIterator<Item = &'a geo::MultiPolygon<f64>>) -> Result<Self> {
+        use geo::BoundingRect;
+        let (sum, n) = geometries
+            .into_iter()
+            .filter_map(|g| g.bounding_rect())
+            .fold((0.0, 0usize), |(sum, n), r| {
+                (sum + (r.min().x + r.max().x) / 2.0, n + 1)
+            });
+        Self::for_longitude(if n == 0 { 0.0 } else { sum / n as f64 })
+    }
+
     /// How distances are measured, for reports (German).
     pub fn describe_de(&self) -> String {
         let epsg = match self.zone {

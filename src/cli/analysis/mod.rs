@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod classify;
 pub mod compute;
+pub mod crosswalk;
 pub mod hotspots;
 pub mod index;
 pub mod rank;

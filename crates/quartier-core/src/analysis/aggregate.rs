@@ -87,6 +87,20 @@ impl RuleInputs {
         }))
     }
 
+    /// The column that decides whether a combined area stands in for its members: the one
+    /// the rule sums on top.
+    pub(crate) fn deciding(&self) -> &Column {
+        match self.rule {
+            AggregationRule::RatioOfSums => &self.numerator,
+            _ => &self.values,
+        }
+    }
+
+    /// The level's combined areas.
+    pub(crate) fn merged(&self) -> &[MergedArea] {
+        &self.merged
+    }
+
     /// The indicator's own stored values.
     pub(crate) fn values(&self) -> &Column {
         &self.values
@@ -100,25 +114,38 @@ impl RuleInputs {
     /// Combines the parts `members` (positions in the loaded level's areas in key order,
     /// [`Atlas::level_areas`]).
     pub(crate) fn combine(&self, members: &[usize], allow_partial: bool) -> Combined {
-        let members = self.standing_in(members);
-        let members = members.as_ref();
+        let members: Vec<(usize, f64)> = self.standing_in(members).iter().map(|&i| (i, 1.0)).collect();
+        self.combine_weighted(&members, allow_partial)
+    }
+
+    /// Combines parts that enter with a weight each (position, weight): whole parts with 1,
+    /// pieces of split areas with their share ([`super::crosswalk`]). Counts, numerators,
+    /// denominators and the weights of a weighted mean are multiplied by the weight; a
+    /// weight of 1 leaves every number as it is. Combined areas are the caller's to resolve.
+    pub(crate) fn combine_weighted(&self, members: &[(usize, f64)], allow_partial: bool) -> Combined {
         let ok = |m: &Column, i: usize| m.number(i);
         let not_applicable = |m: &Column, i: usize| m.status[i] == Some(ValueStatus::NotApplicable);
         // One loop per rule (the rule is chosen once, not per part): each part is skipped
         // (`None`, "x"), a gap (`Some(None)`), or adds (top, bottom).
         let (top, bottom, used, gaps, skipped) = match &self.rule {
-            AggregationRule::Sum => tally(members, |i| {
-                (!not_applicable(&self.values, i)).then(|| ok(&self.values, i).map(|v| (v, 0.0)))
+            AggregationRule::Sum => tally(members, |i, w| {
+                (!not_applicable(&self.values, i)).then(|| ok(&self.values, i).map(|v| (v * w, 0.0)))
             }),
-            AggregationRule::RatioOfSums => tally(members, |i| {
-                (!not_applicable(&self.numerator, i) && !not_applicable(&self.denominator, i))
-                    .then(|| ok(&self.numerator, i).zip(ok(&self.denominator, i)))
+            AggregationRule::RatioOfSums => tally(members, |i, w| {
+                (!not_applicable(&self.numerator, i) && !not_applicable(&self.denominator, i)).then(|| {
+                    ok(&self.numerator, i)
+                        .zip(ok(&self.denominator, i))
+                        .map(|(n, d)| (n * w, d * w))
+                })
             }),
-            AggregationRule::WeightedMean(_) => tally(members, |i| {
-                (!not_applicable(&self.values, i))
-                    .then(|| ok(&self.values, i).zip(ok(&self.weights, i)).map(|(v, w)| (v * w, w)))
+            AggregationRule::WeightedMean(_) => tally(members, |i, w| {
+                (!not_applicable(&self.values, i)).then(|| {
+                    ok(&self.values, i)
+                        .zip(ok(&self.weights, i))
+                        .map(|(v, x)| (v * x * w, x * w))
+                })
             }),
-            AggregationRule::NotAggregable | AggregationRule::Unspecified => tally(members, |_| Some(None)),
+            AggregationRule::NotAggregable | AggregationRule::Unspecified => tally(members, |_, _| Some(None)),
         };
         let total = members.len() - skipped;
         let none = |note: String| Combined {
@@ -167,11 +194,7 @@ impl RuleInputs {
         if self.merged.is_empty() {
             return std::borrow::Cow::Borrowed(parts);
         }
-        // The column that decides: the one the rule sums on top.
-        let deciding = match self.rule {
-            AggregationRule::RatioOfSums => &self.numerator,
-            _ => &self.values,
-        };
+        let deciding = self.deciding();
         let inside: HashSet<usize> = parts.iter().copied().collect();
         let mut leave_out: HashSet<usize> = HashSet::new();
         let mut add = Vec::new();
@@ -198,11 +221,15 @@ impl RuleInputs {
 }
 
 /// Adds up the parts: (Σ top, Σ bottom, parts used, gaps, parts skipped), where `part` says
-/// for each member whether it is skipped (`None`), a gap (`Some(None)`) or adds its pair.
-fn tally(members: &[usize], part: impl Fn(usize) -> Option<Option<(f64, f64)>>) -> (f64, f64, usize, usize, usize) {
+/// for each member and its weight whether it is skipped (`None`), a gap (`Some(None)`) or
+/// adds its pair.
+fn tally(
+    members: &[(usize, f64)],
+    part: impl Fn(usize, f64) -> Option<Option<(f64, f64)>>,
+) -> (f64, f64, usize, usize, usize) {
     let (mut top, mut bottom, mut used, mut gaps, mut skipped) = (0.0, 0.0, 0, 0, 0);
-    for &i in members {
-        match part(i) {
+    for &(i, w) in members {
+        match part(i, w) {
             None => skipped += 1,
             Some(Some((t, b))) => {
                 top += t;
@@ -226,6 +253,89 @@ pub struct Combined {
     pub total: usize,
     /// How it was computed, or why not (German).
     pub note: String,
+}
+
+impl Combined {
+    /// The value as stored: the number with status ok, or missing; the note says how it was
+    /// computed or why not; `flag` is a sign of official statistics ("s" for estimated).
+    pub(crate) fn stored(&self, flag: Option<crate::model::ValueFlag>) -> StoredValue {
+        StoredValue {
+            value: self.value,
+            text: None,
+            status: if self.value.is_some() {
+                ValueStatus::Ok
+            } else {
+                ValueStatus::Missing
+            },
+            note: Some(self.note.clone()),
+            flag: self.value.and(flag),
+        }
+    }
+}
+
+/// Where derived values on another level come from, for the metadata of a copy under a
+/// new key.
+pub(crate) struct DerivedOrigin {
+    /// Appended to the name in brackets: "aggregiert", "übertragen".
+    pub(crate) name_suffix: &'static str,
+    /// Put before the indicator's description.
+    pub(crate) description: String,
+}
+
+/// The series of `key` computed for another level, ready to store: under the indicator's own
+/// key, which is refused when the level already holds values of it for that period (imported
+/// figures are never overwritten), or with `key_suffix` under `KEY_suffix`, with the
+/// indicator's metadata; numerator and denominator then point to their copies when those are
+/// stored `together`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn derived_series(
+    atlas: &Atlas,
+    level: &crate::model::Level,
+    period: &crate::model::Period,
+    key: &str,
+    key_suffix: Option<&str>,
+    together: &[&str],
+    values: std::collections::BTreeMap<i64, StoredValue>,
+    origin: &DerivedOrigin,
+) -> Result<crate::store::DerivedSeries> {
+    let suffix = key_suffix.map(str::trim).filter(|s| !s.is_empty());
+    let meta = atlas.indicator(key)?;
+    let stored_key = format!("{key}{}", suffix.unwrap_or(""));
+    if let Ok(existing) = atlas.indicator(&stored_key) {
+        if !atlas.values(existing.id, level.id, period.id)?.is_empty() && suffix.is_none() {
+            return Err(Error::Invalid(format!(
+                "„{stored_key}“ hat auf Ebene „{}“ für {} schon Werte; sie werden nicht überschrieben. \
+                 Mit einem Schlüsselzusatz (z. B. --save-suffix _agg) unter neuem Schlüssel speichern",
+                level.name, period.label
+            )));
+        }
+    }
+    let with_suffix = |part: &Option<String>| match (part, suffix) {
+        (Some(k), Some(s)) if together.contains(&k.as_str()) => format!("{k}{s}"),
+        _ => String::new(),
+    };
+    let update = match suffix {
+        None => crate::store::IndicatorUpdate::default(),
+        Some(_) => crate::store::IndicatorUpdate {
+            name: Some(format!("{} ({})", meta.name, origin.name_suffix)),
+            topic: Some(meta.topic.clone()),
+            unit: Some(meta.unit.clone()),
+            decimals: Some(meta.decimals),
+            kind: Some(meta.kind),
+            numerator: Some(with_suffix(&meta.numerator)),
+            denominator: Some(with_suffix(&meta.denominator)),
+            aggregation: Some(meta.aggregation.clone()),
+            polarity: Some(meta.polarity),
+            description: Some(format!("{} {}", origin.description, meta.description)),
+            source: Some(meta.source.clone()),
+            ..Default::default()
+        },
+    };
+    Ok(crate::store::DerivedSeries {
+        key: stored_key,
+        meta: update,
+        values,
+    })
 }
 
 /// What to aggregate.
@@ -515,73 +625,24 @@ pub fn save_aggregation(
         .into_iter()
         .map(|a| (a.key.to_string(), a.id))
         .collect();
-    let suffix = key_suffix.map(str::trim).filter(|s| !s.is_empty());
-    let saved_keys: HashSet<&str> = result.indicators.iter().map(|i| i.key.as_str()).collect();
-    let with_suffix = |key: &Option<String>| match (key, suffix) {
-        (Some(k), Some(s)) if saved_keys.contains(k.as_str()) => format!("{k}{s}"),
-        _ => String::new(),
-    };
+    let together: Vec<&str> = result.indicators.iter().map(|i| i.key.as_str()).collect();
     let mut outputs = Vec::new();
     for ind in &result.indicators {
-        let meta = atlas.indicator(&ind.key)?;
-        let key = format!("{}{}", ind.key, suffix.unwrap_or(""));
-        if let Ok(existing) = atlas.indicator(&key) {
-            if !atlas.values(existing.id, to.id, period.id)?.is_empty() && suffix.is_none() {
-                return Err(Error::Invalid(format!(
-                    "„{key}“ hat auf Ebene „{}“ für {} schon Werte; sie werden nicht überschrieben. \
-                     Mit einem Schlüsselzusatz (z. B. --save-suffix _agg) unter neuem Schlüssel speichern",
-                    to.name, period.label
-                )));
-            }
-        }
         let values = ind
             .areas
             .iter()
             .filter_map(|a| {
                 let id = *ids.get(&a.key)?;
-                let status = if a.combined.value.is_some() {
-                    ValueStatus::Ok
-                } else {
-                    ValueStatus::Missing
-                };
-                Some((
-                    id,
-                    StoredValue {
-                        value: a.combined.value,
-                        text: None,
-                        status,
-                        note: Some(a.combined.note.clone()),
-                        flag: None,
-                    },
-                ))
+                Some((id, a.combined.stored(None)))
             })
             .collect();
-        let update = match suffix {
-            None => crate::store::IndicatorUpdate::default(),
-            Some(_) => crate::store::IndicatorUpdate {
-                name: Some(format!("{} (aggregiert)", meta.name)),
-                topic: Some(meta.topic.clone()),
-                unit: Some(meta.unit.clone()),
-                decimals: Some(meta.decimals),
-                kind: Some(meta.kind),
-                // Numerator and denominator point to their aggregates only when saved alongside.
-                numerator: Some(with_suffix(&meta.numerator)),
-                denominator: Some(with_suffix(&meta.denominator)),
-                aggregation: Some(meta.aggregation.clone()),
-                polarity: Some(meta.polarity),
-                description: Some(format!(
-                    "Aus Ebene „{}“ aggregiert ({}). {}",
-                    result.from_level, ind.rule, meta.description
-                )),
-                source: Some(meta.source.clone()),
-                ..Default::default()
-            },
+        let origin = DerivedOrigin {
+            name_suffix: "aggregiert",
+            description: format!("Aus Ebene „{}“ aggregiert ({}).", result.from_level, ind.rule),
         };
-        outputs.push(crate::store::DerivedSeries {
-            key,
-            meta: update,
-            values,
-        });
+        outputs.push(derived_series(
+            atlas, &to, &period, &ind.key, key_suffix, &together, values, &origin,
+        )?);
     }
     let run = crate::store::DerivedRun {
         method: "aggregate".into(),

@@ -614,11 +614,8 @@ fn call_column(
             (cells, None)
         }
         Call::CountPois { category } | Call::SumPois { category, .. } => {
-            let areas = atlas.level_areas(level_id)?;
-            let with_geometry = atlas.area_geometries(level_id)?;
-            let position: BTreeMap<i64, usize> = areas.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
-            let owners: Vec<usize> = with_geometry.iter().map(|(a, _)| position[&a.id]).collect();
-            let index = super::origins::PolygonIndex::new(with_geometry.into_iter().map(|(_, g)| g).collect());
+            let (owners, geometries) = atlas.positioned_geometries(level_id)?;
+            let index = super::origins::PolygonIndex::new(geometries);
             let pois = atlas.pois(category)?;
             let attribute = match call {
                 Call::SumPois { attribute, .. } => Some(attribute.as_str()),

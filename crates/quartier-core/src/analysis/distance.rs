@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::MultiPolygon;
 use serde::Serialize;
 
 use super::origins::{
@@ -416,13 +416,7 @@ pub fn distance(atlas: &Atlas, request: &DistanceRequest, progress: &dyn Progres
         pois.supply.push(planned.capacity);
     }
     // Metric coordinates in the municipality's UTM zone.
-    let centre = geometries
-        .iter()
-        .filter_map(|(_, g)| g.bounding_rect())
-        .map(|r| (r.min().x + r.max().x) / 2.0)
-        .sum::<f64>()
-        / geometries.len() as f64;
-    let metric = Metric::for_longitude(centre)?;
+    let metric = Metric::for_geometries(geometries.iter().map(|(_, g)| g))?;
     let areas_m: Vec<MultiPolygon<f64>> = geometries
         .iter()
         .map(|(_, g)| metric.project_polygons(g))

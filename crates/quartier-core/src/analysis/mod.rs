@@ -16,6 +16,7 @@
 //! | [`hotspots`] | `hotspots` | queen contiguity, Moran's I and LISA cluster classes |
 //! | [`distance`] | `distance` | nearest POI, shares within radii, 2SFCA supply, scenarios, isochrones |
 //! | [`compute`] | `compute` | computed indicators: a formula over other indicators (polars expressions), kept current by refresh |
+//! | [`crosswalk`] | `crosswalk` | areal interpolation onto areas that do not nest, by area or residents at addresses, with a quality figure |
 //! | [`sizes`] | `check-sizes` | areas too small to report by a rule (BA 1,000 residents, KECK 50 children, Sozialraum 10,000) |
 //! | [`chart`] | – (diagrams) | the figures behind the diagrams (scatter with regression, time series, age structure) |
 //!
@@ -42,6 +43,7 @@ pub mod aggregate;
 pub mod chart;
 pub mod classify;
 pub mod compute;
+pub mod crosswalk;
 pub mod distance;
 pub mod hotspots;
 pub mod index;

@@ -106,6 +106,14 @@ impl PolygonIndex {
             .find(|&i| self.polygons[i].contains(&Point::new(x, y)))
     }
 
+    /// The polygons whose bounding box meets the rectangle (min, max): the candidates for an
+    /// intersection.
+    pub fn overlapping(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_in_envelope_intersecting(&rstar::AABB::from_corners(min, max))
+            .map(|r| r.data)
+    }
+
     /// The polygons, in the order given.
     pub fn polygons(&self) -> &[MultiPolygon<f64>] {
         &self.polygons

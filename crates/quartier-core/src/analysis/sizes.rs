@@ -248,10 +248,7 @@ pub fn regionalise(
         inputs.push((key.clone(), values));
     }
     // Geometry, neighbours and centres of the areas that have a geometry.
-    let with_geometry = atlas.area_geometries(level_meta.id)?;
-    let position: std::collections::HashMap<i64, usize> = areas.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
-    let owners: Vec<usize> = with_geometry.iter().map(|(a, _)| position[&a.id]).collect();
-    let geometries: Vec<geo::MultiPolygon<f64>> = with_geometry.into_iter().map(|(_, g)| g).collect();
+    let (owners, geometries) = atlas.positioned_geometries(level_meta.id)?;
     let mut neighbours: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); n];
     for (k, list) in super::hotspots::queen_contiguity(&geometries).into_iter().enumerate() {
         neighbours[owners[k]].extend(list.into_iter().map(|j| owners[j]));

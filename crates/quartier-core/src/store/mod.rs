@@ -706,6 +706,18 @@ impl Atlas {
         Ok(column)
     }
 
+    /// The geometries of a level, each with its area's position in [`Atlas::level_areas`]
+    /// (the order of columns): (positions, geometries), areas without geometry left out.
+    pub fn positioned_geometries(&self, level_id: i64) -> Result<(Vec<usize>, Vec<geo::MultiPolygon<f64>>)> {
+        let areas = self.level_areas(level_id)?;
+        let position: HashMap<i64, usize> = areas.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        Ok(self
+            .area_geometries(level_id)?
+            .into_iter()
+            .filter_map(|(a, g)| Some((*position.get(&a.id)?, g)))
+            .unzip())
+    }
+
     /// The areas of a level with their geometry (areas without geometry are left out).
     pub fn area_geometries(&self, level_id: i64) -> Result<Vec<(AreaRef, geo::MultiPolygon<f64>)>> {
         let mut stmt = self.conn.prepare(
