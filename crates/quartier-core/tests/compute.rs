@@ -457,3 +457,60 @@ fn regionalising_the_berlin_planungsraeume_leaves_none_below_a_thousand_and_ever
         area(fine.id)
     );
 }
+
+#[test]
+fn an_adjusted_proposal_is_evaluated_again_region_by_region() {
+    use quartier_core::analysis::sizes::{evaluate_regions, regionalise};
+    let (_dir, atlas) = common::sample_atlas();
+    let proposal = regionalise(&atlas, "Planungsraum", Some("2020"), "ew >= 1000", "Sozialräume").unwrap();
+    let groups = |p: &quartier_core::analysis::sizes::Regionalisation| -> Vec<Vec<String>> {
+        p.regions.iter().map(|r| r.members.clone()).collect()
+    };
+    // Unchanged groups give the same proposal.
+    let same = evaluate_regions(&atlas, &proposal, &groups(&proposal)).unwrap();
+    let keys = |p: &quartier_core::analysis::sizes::Regionalisation| -> Vec<(String, Option<f64>, bool)> {
+        p.regions.iter().map(|r| (r.key.clone(), r.value, r.meets)).collect()
+    };
+    assert_eq!(keys(&same), keys(&proposal));
+    let ew = input(&atlas, "ew", "Planungsraum", "2020");
+    // A merged region taken apart: its members are single again, the small one fails.
+    let merged = proposal
+        .regions
+        .iter()
+        .find(|r| r.members.len() == 2 && !r.crosses_parent)
+        .unwrap();
+    let mut apart: Vec<Vec<String>> = groups(&proposal).into_iter().filter(|g| g != &merged.members).collect();
+    apart.push(vec![merged.members[0].clone()]);
+    let split = evaluate_regions(&atlas, &proposal, &apart).unwrap();
+    assert_eq!(split.regions.len(), proposal.regions.len() + 1);
+    let small = merged.members.iter().find(|m| ew[*m].unwrap() < 1000.0).unwrap();
+    let alone = split.regions.iter().find(|r| r.key == *small).unwrap();
+    assert_eq!((alone.value, alone.meets), (ew[small], false));
+    assert_eq!(alone.reason.as_deref(), Some("erfüllt die Regel nicht"));
+    assert!(split.unresolved.contains(small));
+    // Two areas far apart in one region: summed, but named for review.
+    let (a, b) = ("01011101".to_string(), "12214424".to_string());
+    let far: Vec<Vec<String>> = vec![vec![a.clone(), b.clone()]];
+    let evaluated = evaluate_regions(&atlas, &proposal, &far).unwrap();
+    let region = evaluated
+        .regions
+        .iter()
+        .find(|r| r.members == [a.clone(), b.clone()])
+        .unwrap();
+    assert_eq!(region.value, Some(ew[&a].unwrap() + ew[&b].unwrap()));
+    assert_eq!(region.reason.as_deref(), Some("Teile hängen nicht zusammen"));
+    assert!(region.crosses_parent);
+    assert_eq!(evaluated.regions.len(), 448 - 1, "every other area single");
+    // Keys that do not exist, or an area in two regions, are refused in German.
+    let error = evaluate_regions(&atlas, &proposal, &[vec!["999".into()]])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("Gebiet „999“ gibt es auf Ebene „Planungsraum“ nicht"),
+        "{error}"
+    );
+    let error = evaluate_regions(&atlas, &proposal, &[vec![a.clone()], vec![a.clone()]])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("in zwei Regionen"), "{error}");
+}

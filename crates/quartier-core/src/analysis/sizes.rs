@@ -227,36 +227,10 @@ pub fn regionalise(
         )));
     }
     let level_meta = atlas.level(level)?;
-    let period_meta = atlas.period(&check.period)?;
     let areas = atlas.level_areas(level_meta.id)?;
     let n = areas.len();
-    // The inputs per area: counts that add up when areas merge.
-    let mut inputs: Vec<(String, Vec<Option<f64>>)> = Vec::new();
-    for key in &formula.inputs {
-        let meta = atlas.indicator(key)?;
-        if meta.aggregation != crate::model::AggregationRule::Sum {
-            return Err(Error::Invalid(format!(
-                "Regel „{}“: „{key}“ ist keine Anzahl, die sich beim Zusammenlegen summiert (Aggregation: {})",
-                check.rule,
-                meta.aggregation.describe_de()
-            )));
-        }
-        let column = atlas.column(meta.id, level_meta.id, period_meta.id)?;
-        let values = (0..n)
-            .map(|i| (column.status[i] == Some(ValueStatus::Ok)).then(|| column.numbers[i]))
-            .collect();
-        inputs.push((key.clone(), values));
-    }
-    // Geometry, neighbours and centres of the areas that have a geometry.
-    let (owners, geometries) = atlas.positioned_geometries(level_meta.id)?;
-    let mut neighbours: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); n];
-    for (k, list) in super::hotspots::queen_contiguity(&geometries).into_iter().enumerate() {
-        neighbours[owners[k]].extend(list.into_iter().map(|j| owners[j]));
-    }
-    let mut centre: Vec<Option<(f64, f64)>> = vec![None; n];
-    for (k, g) in geometries.iter().enumerate() {
-        centre[owners[k]] = crate::geometry::interior_point(g).map(|p| (p.x(), p.y()));
-    }
+    let inputs = rule_counts(atlas, &formula, &check.rule, level_meta.id, &check.period)?;
+    let (neighbours, centre) = neighbours_and_centres(atlas, level_meta.id, n)?;
     // Regions: members, summed inputs, neighbours, centre (mean of the members').
     struct Draft {
         members: Vec<usize>,
@@ -364,43 +338,228 @@ pub fn regionalise(
         }
         stuck.retain(|k, _| *k != other);
     }
-    let mut out = Vec::new();
-    for (r, draft) in regions.iter().enumerate() {
-        let Some(d) = draft else { continue };
-        let mut members: Vec<&crate::store::AreaRef> = d.members.iter().map(|m| &areas[*m]).collect();
-        members.sort_by(|a, b| a.key.cmp(&b.key));
-        let ok = d.meets;
-        out.push(Region {
-            key: members.iter().map(|a| a.key.to_string()).collect::<Vec<_>>().join("+"),
-            name: members
-                .iter()
-                .map(|a| a.name.to_string())
-                .collect::<Vec<_>>()
-                .join(" + "),
-            members: members.iter().map(|a| a.key.to_string()).collect(),
-            value: d.sums[0],
-            meets: ok == Some(true),
-            reason: match ok {
+    let out = regions
+        .iter()
+        .enumerate()
+        .filter_map(|(r, draft)| {
+            let d = draft.as_ref()?;
+            let reason = match d.meets {
                 Some(true) => None,
                 None => Some("Eingang fehlt oder ist geheim".to_string()),
                 Some(false) => stuck.get(&r).cloned(),
-            },
-            crosses_parent: d.crosses_parent,
-        });
-    }
-    out.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(Regionalisation {
+            };
+            Some(region(
+                &areas,
+                &d.members,
+                d.sums[0],
+                d.meets == Some(true),
+                reason,
+                d.crosses_parent,
+            ))
+        })
+        .collect();
+    let like = Regionalisation {
         level: check.level,
         period: check.period,
         rule: check.rule,
         new_level: new_level.trim().to_string(),
-        merged: out.iter().filter(|r| r.members.len() > 1).count(),
-        unresolved: out.iter().filter(|r| !r.meets).map(|r| r.key.clone()).collect(),
-        crossing: out.iter().filter(|r| r.crosses_parent).map(|r| r.key.clone()).collect(),
+        regions: Vec::new(),
         areas: n,
-        regions: out,
+        merged: 0,
+        unresolved: Vec::new(),
+        crossing: Vec::new(),
         saved: false,
-    })
+    };
+    Ok(proposal_of(&like, n, out))
+}
+
+/// The counts of a merge rule per area of the level, in key order: (key, value or `None`
+/// where missing or secret). Refused unless every input adds up when areas merge.
+fn rule_counts(
+    atlas: &Atlas,
+    formula: &super::compute::Formula,
+    rule: &str,
+    level_id: i64,
+    period: &str,
+) -> Result<Vec<(String, Vec<Option<f64>>)>> {
+    let period_meta = atlas.period(period)?;
+    let n = atlas.level_areas(level_id)?.len();
+    let mut inputs = Vec::new();
+    for key in &formula.inputs {
+        let meta = atlas.indicator(key)?;
+        if meta.aggregation != crate::model::AggregationRule::Sum {
+            return Err(Error::Invalid(format!(
+                "Regel „{rule}“: „{key}“ ist keine Anzahl, die sich beim Zusammenlegen summiert (Aggregation: {})",
+                meta.aggregation.describe_de()
+            )));
+        }
+        let column = atlas.column(meta.id, level_id, period_meta.id)?;
+        let values = (0..n)
+            .map(|i| (column.status[i] == Some(ValueStatus::Ok)).then(|| column.numbers[i]))
+            .collect();
+        inputs.push((key.clone(), values));
+    }
+    Ok(inputs)
+}
+
+/// Per area of the level (key order): its neighbours (sharing at least a corner) and the
+/// interior point of its geometry.
+#[allow(clippy::type_complexity)]
+fn neighbours_and_centres(
+    atlas: &Atlas,
+    level_id: i64,
+    n: usize,
+) -> Result<(Vec<std::collections::BTreeSet<usize>>, Vec<Option<(f64, f64)>>)> {
+    let (owners, geometries) = atlas.positioned_geometries(level_id)?;
+    let mut neighbours: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); n];
+    for (k, list) in super::hotspots::queen_contiguity(&geometries).into_iter().enumerate() {
+        neighbours[owners[k]].extend(list.into_iter().map(|j| owners[j]));
+    }
+    let mut centre: Vec<Option<(f64, f64)>> = vec![None; n];
+    for (k, g) in geometries.iter().enumerate() {
+        centre[owners[k]] = crate::geometry::interior_point(g).map(|p| (p.x(), p.y()));
+    }
+    Ok((neighbours, centre))
+}
+
+/// A proposal as the planner adjusted it, evaluated again: `groups` are the regions as lists
+/// of member keys (areas of the level in no group stay single regions). Each region gets its
+/// summed counts and verdict; a region whose members do not hang together (by shared borders
+/// or corners) or lie in different parent areas is named for review (`reason`, `crossing`).
+pub fn evaluate_regions(atlas: &Atlas, proposal: &Regionalisation, groups: &[Vec<String>]) -> Result<Regionalisation> {
+    let formula = parse(atlas, &proposal.rule)?;
+    let level = atlas.level(&proposal.level)?;
+    let areas = atlas.level_areas(level.id)?;
+    let n = areas.len();
+    let position: std::collections::HashMap<&str, usize> =
+        areas.iter().enumerate().map(|(i, a)| (a.key.as_ref(), i)).collect();
+    let mut placed = vec![false; n];
+    let mut members_of: Vec<Vec<usize>> = Vec::new();
+    for group in groups {
+        let mut members = Vec::new();
+        for key in group {
+            let Some(&i) = position.get(key.as_str()) else {
+                return Err(Error::Invalid(format!(
+                    "Gebiet „{key}“ gibt es auf Ebene „{}“ nicht",
+                    proposal.level
+                )));
+            };
+            if std::mem::replace(&mut placed[i], true) {
+                return Err(Error::Invalid(format!("Gebiet „{key}“ steht in zwei Regionen")));
+            }
+            members.push(i);
+        }
+        if !members.is_empty() {
+            members_of.push(members);
+        }
+    }
+    members_of.extend((0..n).filter(|i| !placed[*i]).map(|i| vec![i]));
+    let inputs = rule_counts(atlas, &formula, &proposal.rule, level.id, &proposal.period)?;
+    let (neighbours, _) = neighbours_and_centres(atlas, level.id, n)?;
+    let sums: Vec<Vec<Option<f64>>> = members_of
+        .iter()
+        .map(|members| {
+            inputs
+                .iter()
+                .map(|(_, v)| members.iter().try_fold(0.0, |acc, m| v[*m].map(|x| acc + x)))
+                .collect()
+        })
+        .collect();
+    // All regions in one evaluation: one row each, `None` where an input is unknown.
+    let columns = inputs
+        .iter()
+        .enumerate()
+        .map(|(k, (key, _))| (key.clone(), sums.iter().map(|s| s[k]).collect()))
+        .collect();
+    let verdicts = super::compute::evaluate_columns(&formula, members_of.len(), columns)?;
+    let mut out = Vec::new();
+    for ((members, sums), verdict) in members_of.iter().zip(&sums).zip(verdicts) {
+        let meets = if sums.iter().any(Option::is_none) {
+            None
+        } else {
+            verdict.map(|v| v == 1.0)
+        };
+        let connected = hangs_together(members, &neighbours);
+        let parents: std::collections::BTreeSet<Option<i64>> =
+            members.iter().map(|m| areas[*m].parent_area_id).collect();
+        let reason = match (connected, meets) {
+            (false, _) => Some("Teile hängen nicht zusammen".to_string()),
+            (true, None) => Some("Eingang fehlt oder ist geheim".to_string()),
+            (true, Some(false)) => Some("erfüllt die Regel nicht".to_string()),
+            (true, Some(true)) => None,
+        };
+        out.push(region(
+            &areas,
+            members,
+            sums[0],
+            meets == Some(true),
+            reason,
+            parents.len() > 1,
+        ));
+    }
+    Ok(proposal_of(proposal, n, out))
+}
+
+/// Whether the members form one piece through their neighbours.
+fn hangs_together(members: &[usize], neighbours: &[std::collections::BTreeSet<usize>]) -> bool {
+    let inside: std::collections::HashSet<usize> = members.iter().copied().collect();
+    let mut seen = std::collections::HashSet::from([members[0]]);
+    let mut stack = vec![members[0]];
+    while let Some(m) = stack.pop() {
+        for o in &neighbours[m] {
+            if inside.contains(o) && seen.insert(*o) {
+                stack.push(*o);
+            }
+        }
+    }
+    seen.len() == inside.len()
+}
+
+/// One region of member positions: key and name from the members in key order.
+fn region(
+    areas: &[crate::store::AreaRef],
+    members: &[usize],
+    value: Option<f64>,
+    meets: bool,
+    reason: Option<String>,
+    crosses_parent: bool,
+) -> Region {
+    let mut members: Vec<&crate::store::AreaRef> = members.iter().map(|m| &areas[*m]).collect();
+    members.sort_by(|a, b| a.key.cmp(&b.key));
+    Region {
+        key: members.iter().map(|a| a.key.to_string()).collect::<Vec<_>>().join("+"),
+        name: members
+            .iter()
+            .map(|a| a.name.to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        members: members.iter().map(|a| a.key.to_string()).collect(),
+        value,
+        meets,
+        reason,
+        crosses_parent,
+    }
+}
+
+/// The proposal with these regions (sorted by key) and its counts.
+fn proposal_of(like: &Regionalisation, areas: usize, mut regions: Vec<Region>) -> Regionalisation {
+    regions.sort_by(|a, b| a.key.cmp(&b.key));
+    Regionalisation {
+        level: like.level.clone(),
+        period: like.period.clone(),
+        rule: like.rule.clone(),
+        new_level: like.new_level.clone(),
+        merged: regions.iter().filter(|r| r.members.len() > 1).count(),
+        unresolved: regions.iter().filter(|r| !r.meets).map(|r| r.key.clone()).collect(),
+        crossing: regions
+            .iter()
+            .filter(|r| r.crosses_parent)
+            .map(|r| r.key.clone())
+            .collect(),
+        areas,
+        regions,
+        saved: false,
+    }
 }
 
 /// Stores a proposal as a new level under the finer level's parent level: one area per
