@@ -14,6 +14,7 @@ use quartier_core::analysis::index::{
     composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
     Uncertainty,
 };
+use quartier_core::analysis::sizes::{check_sizes, regionalise, save_regionalisation, Regionalisation, SizeCheck};
 use quartier_core::analysis::suppress::{suppress, SuppressRequest, SuppressionReport};
 use quartier_core::analysis::IndicatorChoice;
 use quartier_core::model::Polarity;
@@ -36,6 +37,12 @@ pub enum AnalysisOutput {
     Distance(DistanceResult),
     /// A computed indicator, stored.
     Compute(ComputeOutcome),
+    /// The areas of a level against a size rule.
+    SizeCheck(SizeCheck),
+    /// A proposed merge of small areas, for review.
+    Regionalisation(Regionalisation),
+    /// The reviewed merge, stored as a new level.
+    RegionsSaved(Regionalisation),
 }
 
 /// An analysis as a dialog asked for it, ready to run (as a job, by the app).
@@ -61,6 +68,28 @@ pub enum AnalysisRequest {
     },
     /// A computed indicator (formula), stored.
     Compute(ComputeRequest),
+    /// Checks the areas of a level against a size rule.
+    SizeCheck {
+        /// The level.
+        level: String,
+        /// The period.
+        period: String,
+        /// The rule or preset.
+        rule: String,
+    },
+    /// Proposes merging the small areas into a new level.
+    Regionalise {
+        /// The level.
+        level: String,
+        /// The period.
+        period: String,
+        /// The rule or preset.
+        rule: String,
+        /// The new level's name.
+        new_level: String,
+    },
+    /// Stores the reviewed proposal as a new level.
+    SaveRegions(Box<Regionalisation>),
 }
 
 impl AnalysisRequest {
@@ -72,6 +101,9 @@ impl AnalysisRequest {
             AnalysisRequest::Aggregation(_) => "Zusammenfassen",
             AnalysisRequest::Distance { .. } => "Entfernungen berechnen",
             AnalysisRequest::Compute(_) => tr("Indikator berechnen"),
+            AnalysisRequest::SizeCheck { .. } => tr("Gebietsgrößen prüfen"),
+            AnalysisRequest::Regionalise { .. } => tr("Zusammenlegen vorschlagen"),
+            AnalysisRequest::SaveRegions(_) => tr("Neue Ebene speichern"),
         }
     }
 
@@ -95,6 +127,20 @@ impl AnalysisRequest {
                 AnalysisOutput::Distance(distance(atlas, request, progress)?)
             }
             AnalysisRequest::Compute(request) => AnalysisOutput::Compute(compute(atlas, request, false)?),
+            AnalysisRequest::SizeCheck { level, period, rule } => {
+                AnalysisOutput::SizeCheck(check_sizes(atlas, level, Some(period), rule)?)
+            }
+            AnalysisRequest::Regionalise {
+                level,
+                period,
+                rule,
+                new_level,
+            } => AnalysisOutput::Regionalisation(regionalise(atlas, level, Some(period), rule, new_level)?),
+            AnalysisRequest::SaveRegions(proposal) => {
+                let mut proposal = (**proposal).clone();
+                save_regionalisation(atlas, &mut proposal)?;
+                AnalysisOutput::RegionsSaved(proposal)
+            }
         })
     }
 }
@@ -107,7 +153,10 @@ impl AnalysisOutput {
             AnalysisOutput::Aggregation(r) => &r.saved,
             AnalysisOutput::Distance(r) => &r.saved,
             AnalysisOutput::Compute(r) => std::slice::from_ref(&r.key),
-            AnalysisOutput::Suppression(_) => &[],
+            AnalysisOutput::Suppression(_)
+            | AnalysisOutput::SizeCheck(_)
+            | AnalysisOutput::Regionalisation(_)
+            | AnalysisOutput::RegionsSaved(_) => &[],
         }
     }
 }
@@ -128,6 +177,8 @@ pub enum Dialog {
     Distance,
     /// A computed indicator: the formula editor.
     Formula,
+    /// Areas too small to report, and merging them.
+    Sizes,
 }
 
 /// One indicator row of the index builder.
@@ -162,6 +213,10 @@ pub struct Analyses {
     save: bool,
     /// The formula editor.
     formula: FormulaEditor,
+    /// The size rule (condition or preset).
+    size_rule: String,
+    /// The name of the level a regionalisation proposes.
+    new_level: String,
     /// The last result, shown in its window until closed.
     pub result: Option<AnalysisOutput>,
     /// Why the last run failed.
@@ -187,6 +242,8 @@ impl Default for Analyses {
             population: String::new(),
             save: false,
             formula: FormulaEditor::default(),
+            size_rule: "ew >= 1000".to_string(),
+            new_level: "Sozialräume".to_string(),
             result: None,
             message: None,
         }
@@ -237,6 +294,7 @@ impl Analyses {
             Dialog::Aggregation => tr("Auf gröbere Ebene zusammenfassen"),
             Dialog::Distance => tr("Entfernung zu Einrichtungen"),
             Dialog::Formula => tr("Berechneter Indikator"),
+            Dialog::Sizes => tr("Gebietsgrößen prüfen"),
         };
         let mut open = true;
         let mut request = None;
@@ -257,6 +315,7 @@ impl Analyses {
                     Dialog::Aggregation => self.aggregation_ui(ui, w),
                     Dialog::Distance => self.distance_ui(ui, w),
                     Dialog::Formula => self.formula.ui(ui, w),
+                    Dialog::Sizes => self.sizes_ui(ui, w),
                     Dialog::Closed => None,
                 };
                 if let Some(m) = &self.message {
@@ -567,6 +626,55 @@ impl Analyses {
         })
     }
 
+    fn sizes_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
+        ui.label(tr(
+            "Prüft jedes Gebiet der Ebene gegen eine Regel aus Anzahlen (z. B. „ew >= 1000“) und zeigt \
+             die zu kleinen auf der Karte; schlägt vor, sie mit Nachbarn im selben übergeordneten Gebiet \
+             zusammenzulegen.",
+        ));
+        egui::Grid::new("groessen").num_columns(2).show(ui, |ui| {
+            let l = ui.label(tr("Regel"));
+            ui.add(egui::TextEdit::singleline(&mut self.size_rule).desired_width(260.0))
+                .labelled_by(l.id);
+            ui.end_row();
+            ui.label(tr("Vorgaben"));
+            ui.horizontal_wrapped(|ui| {
+                for (name, rule, why) in quartier_core::analysis::sizes::PRESETS {
+                    if ui.small_button(name).on_hover_text(why).clicked() {
+                        self.size_rule = rule.to_string();
+                    }
+                }
+            });
+            ui.end_row();
+        });
+        let (level, period) = (w.level_name().to_string(), w.choice.period.clone().unwrap_or_default());
+        let rule = self.size_rule.trim().to_string();
+        if ui
+            .add_enabled(!rule.is_empty(), egui::Button::new(tr("Prüfen")))
+            .clicked()
+        {
+            return Some(AnalysisRequest::SizeCheck { level, period, rule });
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            let l = ui.label(tr("Neue Ebene"));
+            ui.add(egui::TextEdit::singleline(&mut self.new_level).desired_width(200.0))
+                .labelled_by(l.id);
+        });
+        let name = self.new_level.trim().to_string();
+        ui.add_enabled(
+            !rule.is_empty() && !name.is_empty(),
+            egui::Button::new(tr("Zusammenlegen vorschlagen")),
+        )
+        .clicked()
+        .then_some(AnalysisRequest::Regionalise {
+            level,
+            period,
+            rule,
+            new_level: name,
+        })
+    }
+
     /// The window with the last result.
     pub fn result_ui(&mut self, ctx: &egui::Context) {
         let Some(result) = &self.result else { return };
@@ -577,6 +685,9 @@ impl Analyses {
             AnalysisOutput::Aggregation(_) => tr("Zusammenfassung: Ergebnis"),
             AnalysisOutput::Distance(_) => tr("Entfernungen: Ergebnis"),
             AnalysisOutput::Compute(_) => tr("Berechneter Indikator: Ergebnis"),
+            AnalysisOutput::RegionsSaved(_) => tr("Neue Ebene: Ergebnis"),
+            // Shown on the map with their own window (`sizes::review_ui`).
+            AnalysisOutput::SizeCheck(_) | AnalysisOutput::Regionalisation(_) => return,
         };
         egui::Window::new(title)
             .default_pos(egui::pos2(760.0, 90.0))
@@ -599,6 +710,19 @@ impl Analyses {
                     }
                 }
                 AnalysisOutput::Distance(r) => distance_result_ui(ui, r),
+                AnalysisOutput::SizeCheck(_) | AnalysisOutput::Regionalisation(_) => {}
+                AnalysisOutput::RegionsSaved(r) => {
+                    ui.label(format!(
+                        "Ebene „{}“ gespeichert: {} Gebiete aus {} der Ebene „{}“ ({} zusammengelegt), Regel „{}“, {}.",
+                        r.new_level,
+                        r.regions.len(),
+                        r.areas,
+                        r.level,
+                        r.merged,
+                        r.rule,
+                        r.period
+                    ));
+                }
                 AnalysisOutput::Compute(r) => {
                     ui.label(format!("{} = {}", r.key, r.formula));
                     ui.label(format!(

@@ -15,7 +15,7 @@ use super::import::{ImportKind, ImportRequest};
 use super::jobs::Job;
 use super::panes::Pane;
 use super::save::Export;
-use super::state::{DiagramKind, MapLayer, Mode};
+use super::state::{DiagramKind, MapLayer, Mode, RegionEdit};
 
 /// A dialog to open.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +138,8 @@ pub enum Command {
     RemoveTableColumn(String),
     /// The map shows the indicator or the status/dynamics classes.
     SetMapLayer(MapLayer),
+    /// Adjusts the regionalisation under review with the selected areas.
+    AdjustRegions(RegionEdit),
     /// Simple or expert mode.
     SetMode(Mode),
     /// The kind of diagram.
@@ -272,6 +274,11 @@ impl super::QuartierApp {
                 w.refresh_table();
             }
             Command::SetMapLayer(layer) => w.choice.layer = layer,
+            Command::AdjustRegions(edit) => {
+                if let Err(e) = w.adjust_regions(edit) {
+                    w.session.error = Some(e.to_string());
+                }
+            }
             Command::SetDiagram(kind) => w.view.diagram = kind,
             Command::SetSecondIndicator(key) => w.choice.second_indicator = Some(key),
             Command::SetMode(mode) => {

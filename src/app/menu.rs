@@ -181,6 +181,7 @@ impl QuartierApp {
                     (analyses::Dialog::Aggregation, tr("Auf gröbere Ebene zusammenfassen …")),
                     (analyses::Dialog::Distance, tr("Entfernung zu Einrichtungen …")),
                     (analyses::Dialog::Formula, tr("Berechneter Indikator …")),
+                    (analyses::Dialog::Sizes, tr("Gebietsgrößen prüfen …")),
                 ] {
                     if ui.button(label).clicked() {
                         command(Command::Open(OpenDialog::Analysis(dialog)));
@@ -191,6 +192,9 @@ impl QuartierApp {
                 ui.radio_value(&mut layer, MapLayer::Choropleth, tr("Karte: gewählter Indikator"));
                 ui.add_enabled_ui(w.shown.status_dynamics.is_some(), |ui| {
                     ui.radio_value(&mut layer, MapLayer::StatusDynamics, tr("Karte: Status/Dynamik"));
+                });
+                ui.add_enabled_ui(w.shown.sizes.is_some(), |ui| {
+                    ui.radio_value(&mut layer, MapLayer::Sizes, tr("Karte: Gebietsgrößen"));
                 });
                 if layer != w.choice.layer {
                     command(Command::SetMapLayer(layer));

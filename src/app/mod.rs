@@ -25,6 +25,7 @@ mod save;
 mod settings;
 pub mod shell;
 mod sidebar;
+mod sizes;
 pub mod state;
 mod stories;
 mod table;
@@ -486,6 +487,7 @@ impl QuartierApp {
                 .push(command::Command::Run(command::Work::Analysis(request)));
         }
         self.analyses.result_ui(&ctx);
+        self.commands.extend(sizes::review_ui(&ctx, &self.state));
         if let Some(job) = &self.analysis_job {
             job.ui(&ctx);
         }
@@ -748,6 +750,42 @@ impl QuartierApp {
         self.analysis_job = None;
         self.acknowledge_own_writes();
         match outcome {
+            Ok(analyses::AnalysisOutput::SizeCheck(check)) => {
+                self.analyses.dialog = analyses::Dialog::Closed;
+                self.state.show_sizes(state::SizesShown {
+                    check: Some(check),
+                    ..Default::default()
+                });
+            }
+            Ok(analyses::AnalysisOutput::Regionalisation(proposal)) => {
+                self.analyses.dialog = analyses::Dialog::Closed;
+                // The check of the same level stays, for the list of small areas.
+                let check = self
+                    .state
+                    .shown
+                    .sizes
+                    .take()
+                    .and_then(|s| s.check)
+                    .filter(|c| c.level == proposal.level);
+                self.state.show_sizes(state::SizesShown {
+                    check,
+                    proposal: Some(proposal),
+                    earlier: Vec::new(),
+                });
+            }
+            Ok(analyses::AnalysisOutput::RegionsSaved(saved)) => {
+                if let Err(e) = self.state.reload() {
+                    self.state.session.error = Some(format!("{e:#}"));
+                }
+                self.state.shown.sizes = None;
+                self.state.choice.layer = MapLayer::Choropleth;
+                if let Some(i) = self.state.info.levels.iter().position(|l| l.name == saved.new_level) {
+                    self.state.choose_level(i);
+                }
+                let cut = self.cut_history();
+                self.state.session.notice = Some(format!("{} „{}“{cut}", tr("Ebene gespeichert:"), saved.new_level));
+                self.analyses.result = Some(analyses::AnalysisOutput::RegionsSaved(saved));
+            }
             Ok(output) => {
                 if let Some(first) = output.saved().first().cloned() {
                     if let analyses::AnalysisOutput::Aggregation(a) = &output {

@@ -314,6 +314,19 @@ pub(super) fn area_colours(w: &Workbench, areas: &[AreaShape]) -> Vec<egui::Colo
                 .map(|a| results.get(a.key.as_str()).copied().unwrap_or(palette::NO_DATA))
                 .collect()
         }
+        MapLayer::Sizes => {
+            let colours = w
+                .shown
+                .sizes
+                .as_ref()
+                .filter(|s| s.level() == w.level_name())
+                .map(crate::app::sizes::sizes_colour)
+                .unwrap_or_default();
+            areas
+                .iter()
+                .map(|a| colours.get(a.key.as_str()).copied().unwrap_or(palette::NO_DATA))
+                .collect()
+        }
         MapLayer::Choropleth => {
             let k = w.shown.classified.as_ref().map_or(1, |c| c.labels.len());
             let classes: HashMap<&str, usize> = w
@@ -341,6 +354,35 @@ pub(super) fn dynamics_column(d: DynamicsClass) -> usize {
 
 /// The 4 × 3 matrix legend of the status/dynamics map with the number of areas per cell;
 /// made of widgets (not painted) so that its labels are readable by screen readers and tests.
+/// The legend of the layer "Gebietsgrößen": the rule, then one swatch per verdict.
+pub(super) fn sizes_legend_ui(ui: &egui::Ui, rect: egui::Rect, w: &Workbench) {
+    let Some(shown) = w.shown.sizes.as_ref().filter(|s| s.level() == w.level_name()) else {
+        return;
+    };
+    let rule = shown
+        .proposal
+        .as_ref()
+        .map(|p| p.rule.as_str())
+        .or(shown.check.as_ref().map(|c| c.rule.as_str()))
+        .unwrap_or("");
+    egui::Area::new(ui.scope_id().with("groessen_legende"))
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .fixed_pos(rect.left_bottom() + egui::vec2(10.0, -10.0))
+        .constrain_to(rect)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.strong(format!("{} „{rule}“", crate::app::i18n::tr("Regel")));
+                for (colour, text) in crate::app::sizes::legend_rows(shown) {
+                    ui.horizontal(|ui| {
+                        let (swatch, _) = ui.allocate_exact_size(egui::vec2(22.0, 14.0), egui::Sense::hover());
+                        ui.painter().rect_filled(swatch, 0.0, colour);
+                        ui.label(text);
+                    });
+                }
+            });
+        });
+}
+
 pub(super) fn status_dynamics_legend_ui(ui: &egui::Ui, rect: egui::Rect, w: &Workbench) {
     let Some(r) = w.shown.status_dynamics.as_ref().filter(|r| r.level == w.level_name()) else {
         return;

@@ -249,6 +249,11 @@ pub fn map_ui(
                     None => format!("Status {} ({})", r.status_class.label_de(), r.code),
                 },
                 (MapLayer::StatusDynamics, None) => "nicht bewertet".to_string(),
+                (MapLayer::Sizes, _) => w
+                    .shown
+                    .sizes
+                    .as_ref()
+                    .map_or("k. A.".to_string(), |s| crate::app::sizes::tooltip(s, &shape.key)),
                 _ => w
                     .shown
                     .classified
@@ -280,6 +285,7 @@ pub fn map_ui(
     }
     match w.choice.layer {
         MapLayer::StatusDynamics => status_dynamics_legend_ui(ui, rect, w),
+        MapLayer::Sizes => layers::sizes_legend_ui(ui, rect, w),
         MapLayer::Choropleth => legend_ui(&painter, rect, w),
     }
     // The atlas's sources and the base map's, bottom right, as every map the atlas produces.

@@ -86,6 +86,8 @@ pub enum MapLayer {
     Choropleth,
     /// The status/dynamics result, 4 × 3 colours.
     StatusDynamics,
+    /// The size check (too small, meets, unknown) or the regionalisation under review.
+    Sizes,
 }
 
 /// The kinds of diagram.
@@ -179,4 +181,15 @@ pub struct AtlasView {
     /// Per POI category, the attributes its cards show, in order (missing: all).
     #[serde(default)]
     pub poi_cards: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// How the planner adjusts a proposed regionalisation with the selected areas.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RegionEdit {
+    /// The regions that hold selected areas become one.
+    MergeSelection,
+    /// The selected areas leave their regions and stand alone.
+    SplitSelection,
+    /// Back to the proposal before the last adjustment.
+    Undo,
 }

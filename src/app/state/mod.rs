@@ -26,7 +26,7 @@ mod parts;
 mod selection;
 
 pub use kinds::*;
-pub use parts::{Choice, Session, Shown};
+pub use parts::{Choice, Session, Shown, SizesShown};
 pub use selection::Selection;
 
 /// The workbench state, in its kinds (see the module documentation).
@@ -499,6 +499,80 @@ impl Workbench {
         self.shown.status_dynamics = Some(result);
         self.choice.layer = MapLayer::StatusDynamics;
         self.shown.revision += 1;
+    }
+
+    /// Shows a size check, or a proposal to review, as the map layer "Gebietsgrößen" on its
+    /// level.
+    pub fn show_sizes(&mut self, shown: SizesShown) {
+        if let Some(i) = self.info.levels.iter().position(|l| l.name == shown.level()) {
+            if i != self.choice.level {
+                self.choose_level(i);
+            }
+        }
+        self.shown.sizes = Some(shown);
+        self.choice.layer = MapLayer::Sizes;
+        self.shown.revision += 1;
+    }
+
+    /// Adjusts the proposal under review with the selected areas, and evaluates it again.
+    pub fn adjust_regions(&mut self, edit: RegionEdit) -> quartier_core::Result<()> {
+        let Some(shown) = self.shown.sizes.as_mut() else {
+            return Ok(());
+        };
+        let Some(proposal) = shown.proposal.as_ref() else {
+            return Ok(());
+        };
+        if edit == RegionEdit::Undo {
+            if let Some(before) = shown.earlier.pop() {
+                shown.proposal = Some(before);
+                self.shown.revision += 1;
+            }
+            return Ok(());
+        }
+        let selected: std::collections::HashSet<&str> = self.selection.iter().map(String::as_str).collect();
+        let touched =
+            |r: &&quartier_core::analysis::sizes::Region| r.members.iter().any(|m| selected.contains(m.as_str()));
+        let mut groups: Vec<Vec<String>> = proposal
+            .regions
+            .iter()
+            .filter(|r| !touched(r))
+            .map(|r| r.members.clone())
+            .collect();
+        match edit {
+            RegionEdit::MergeSelection => {
+                groups.push(
+                    proposal
+                        .regions
+                        .iter()
+                        .filter(touched)
+                        .flat_map(|r| r.members.clone())
+                        .collect(),
+                );
+            }
+            RegionEdit::SplitSelection => {
+                for r in proposal.regions.iter().filter(touched) {
+                    let rest: Vec<String> = r
+                        .members
+                        .iter()
+                        .filter(|m| !selected.contains(m.as_str()))
+                        .cloned()
+                        .collect();
+                    groups.push(rest);
+                    groups.extend(
+                        r.members
+                            .iter()
+                            .filter(|m| selected.contains(m.as_str()))
+                            .map(|m| vec![m.clone()]),
+                    );
+                }
+            }
+            RegionEdit::Undo => {}
+        }
+        let adjusted = quartier_core::analysis::sizes::evaluate_regions(&self.atlas, proposal, &groups)?;
+        let before = shown.proposal.replace(adjusted);
+        shown.earlier.extend(before);
+        self.shown.revision += 1;
+        Ok(())
     }
 
     /// What the diagram figures depend on; `None` without indicator or period.

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use quartier_core::analysis::classify::SeriesClasses;
+use quartier_core::analysis::sizes::{Regionalisation, SizeCheck};
 use quartier_core::analysis::status_dynamics::StatusDynamicsResult;
 use quartier_core::export::ValueTable;
 use quartier_core::reference::ReferenceValue;
@@ -92,6 +93,8 @@ pub struct Shown {
     pub poi_layers: Vec<PoiLayer>,
     /// The last status/dynamics run.
     pub status_dynamics: Option<StatusDynamicsResult>,
+    /// The last size check or regionalisation, shown as the map layer "Gebietsgrößen".
+    pub sizes: Option<SizesShown>,
     /// Counts changes of what the map colours by (classes, status/dynamics result), so that
     /// views can keep what they derive from it until it changes.
     pub revision: u64,
@@ -99,6 +102,28 @@ pub struct Shown {
     pub(super) diagram_cache: Option<(String, DiagramData)>,
     /// The indicator and level whose saved presentation was last applied.
     pub(super) presentation_for: Option<(String, String)>,
+}
+
+/// A size check, or a regionalisation the planner reviews and adjusts before it is saved.
+#[derive(Debug, Clone, Default)]
+pub struct SizesShown {
+    /// The areas of the level against the rule.
+    pub check: Option<SizeCheck>,
+    /// The proposed merge, as adjusted so far.
+    pub proposal: Option<Regionalisation>,
+    /// The proposal before each adjustment, for undo.
+    pub earlier: Vec<Regionalisation>,
+}
+
+impl SizesShown {
+    /// The level shown.
+    pub fn level(&self) -> &str {
+        self.proposal
+            .as_ref()
+            .map(|p| p.level.as_str())
+            .or(self.check.as_ref().map(|c| c.level.as_str()))
+            .unwrap_or("")
+    }
 }
 
 /// The transient state of this session: typed search text, messages, the pinned POI card,

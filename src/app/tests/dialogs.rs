@@ -636,3 +636,84 @@ fn the_book_of_profiles_of_the_shown_level_is_set_as_a_job() {
     );
     assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
 }
+
+#[test]
+fn small_areas_are_shown_on_the_map_merged_adjusted_and_saved_as_a_level() {
+    use super::super::state::MapLayer;
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.state_mut().commands.push(Command::ChooseIndicator("ew".into()));
+    h.state_mut().commands.push(Command::ChoosePeriod("2020".into()));
+    h.run();
+    assert_eq!(h.state().state.level_name(), "Planungsraum");
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Gebietsgrößen prüfen …").click();
+    h.run();
+    // The BA preset, then the check: 18 Planungsräume below 1,000 residents, red on the map.
+    h.get_by_label("ba").click();
+    h.run();
+    h.get_by_label("Prüfen").click();
+    wait_for_jobs(&mut h);
+    let w = &h.state().state;
+    assert_eq!(w.choice.layer, MapLayer::Sizes, "{:?}", h.state().analyses.message);
+    let check = w.shown.sizes.as_ref().unwrap().check.clone().unwrap();
+    assert_eq!((check.rule.as_str(), check.too_small.len()), ("ew >= 1000", 18));
+    assert!(h
+        .query_by_label("18 von 448 Gebieten zu klein, bei 0 lässt es sich nicht sagen.")
+        .is_some());
+    let colours = crate::app::sizes::sizes_colour(w.shown.sizes.as_ref().unwrap());
+    assert_eq!(colours[check.too_small[0].as_str()], crate::app::sizes::TOO_SMALL);
+    // Clicking a small area in the list selects it on the map.
+    let first = check
+        .areas
+        .iter()
+        .find(|a| a.key == check.too_small[0])
+        .unwrap()
+        .name
+        .clone();
+    h.get_by_role_and_label(egui::accesskit::Role::Link, &first).click();
+    h.run();
+    assert!(h.state().state.selection.iter().any(|k| *k == check.too_small[0]));
+
+    // The proposal: every region meets the rule but the one across a parent's border.
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Gebietsgrößen prüfen …").click();
+    h.run();
+    h.get_by_label("Zusammenlegen vorschlagen").click();
+    wait_for_jobs(&mut h);
+    let proposal = h.state().state.shown.sizes.as_ref().unwrap().proposal.clone().unwrap();
+    assert_eq!(proposal.new_level, "Sozialräume");
+    assert!(
+        proposal.unresolved.is_empty() && proposal.crossing.len() == 1,
+        "{proposal:?}"
+    );
+    // Taking a small area out of its region: it is red again; undo brings the region back.
+    let small = check.too_small[0].clone();
+    h.state_mut().commands.push(Command::ClearSelection);
+    h.state_mut().commands.push(Command::Click {
+        key: small.clone(),
+        extend: false,
+    });
+    h.run();
+    h.get_by_label("Auswahl herauslösen").click();
+    h.run();
+    let adjusted = h.state().state.shown.sizes.as_ref().unwrap().proposal.clone().unwrap();
+    assert!(adjusted.unresolved.contains(&small), "{:?}", adjusted.unresolved);
+    assert_eq!(adjusted.regions.len(), proposal.regions.len() + 1);
+    h.get_by_label("Rückgängig").click();
+    h.run();
+    assert_eq!(
+        h.state().state.shown.sizes.as_ref().unwrap().proposal.as_ref(),
+        Some(&proposal)
+    );
+    // Saved: the new level is shown, with the rule's counts summed.
+    h.get_by_label("Als Ebene speichern").click();
+    wait_for_jobs(&mut h);
+    let w = &h.state().state;
+    assert_eq!(w.level_name(), "Sozialräume", "{:?}", h.state().analyses.message);
+    assert_eq!(w.choice.layer, MapLayer::Choropleth);
+    let level = w.atlas.level("Sozialräume").unwrap();
+    assert_eq!(w.atlas.level_areas(level.id).unwrap().len(), proposal.regions.len());
+}

@@ -154,7 +154,7 @@ pub fn check_sizes(atlas: &Atlas, level: &str, period: Option<&str>, rule: &str)
 }
 
 /// One region of a regionalisation: areas of the finer level merged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Region {
     /// Its key: the members' keys joined by "+" (a single area keeps its key).
     pub key: String,
@@ -174,7 +174,7 @@ pub struct Region {
 }
 
 /// A proposed merge of the small areas of a level into a new level that meets a rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Regionalisation {
     /// The finer level.
     pub level: String,
