@@ -335,3 +335,31 @@ fn crosswalk_moves_counts_onto_another_level_and_saves_them_once() {
     let info = ok(&["info", a]);
     assert!(info.contains("Einwohner (übertragen)"), "{info}");
 }
+
+#[test]
+fn query_reads_the_protected_values_and_writes_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berlin.quartier");
+    let a = s(&path);
+    json(&["sample", "--out", a]);
+    let sql = "SELECT key, name, ew FROM werte WHERE ebene = 'Planungsraum' AND periode = '2020' ORDER BY ew LIMIT 3";
+    let result = json(&["query", a, "--sql", sql]);
+    assert_eq!(result["columns"], serde_json::json!(["key", "name", "ew"]));
+    assert_eq!(result["rows"][0][1], "Messegelände");
+    assert_eq!(result["intern"], false);
+    // The smallest count is hidden in the protected view and shown with --intern, marked.
+    let small =
+        "SELECT key, ew_6_15 FROM werte WHERE ebene = 'Planungsraum' AND periode = '2020' AND ew_6_15 BETWEEN 1 AND 3";
+    let protected = json(&["query", a, "--sql", small]);
+    assert_eq!(protected["rows"], serde_json::json!([]));
+    let internal = json(&["query", a, "--sql", small, "--intern"]);
+    assert!(!internal["rows"].as_array().unwrap().is_empty());
+    // CSV in German notation, with the table printed as well.
+    let out = dir.path().join("abfrage.csv");
+    let text = ok(&["query", a, "--sql", sql, "--out", s(&out)]);
+    assert!(text.contains("Messegelände") && text.contains("geschrieben"), "{text}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.contains("key;name;ew") && csv.contains("Geheimhaltung"), "{csv}");
+    let err = fails(&["query", a, "--sql", "DROP TABLE werte"], 1);
+    assert!(err.contains("nur eine Abfrage mit SELECT"), "{err}");
+}

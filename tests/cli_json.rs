@@ -551,6 +551,15 @@ fn every_documented_json_field_is_in_the_output_and_nothing_undocumented_at_the_
         ),
         ("compute --refresh", json(&["compute", a, "--refresh"])),
         (
+            "query",
+            json(&[
+                "query",
+                a,
+                "--sql",
+                "SELECT key, ew FROM werte WHERE ebene = 'Bezirk' LIMIT 2",
+            ]),
+        ),
+        (
             "crosswalk",
             json(&[
                 "crosswalk",

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`atlas`] | `new`, `sample`, `info`, `open` |
 //! | [`import`] | `import geometry|values|pois|metadata|addresses|network` |
-//! | [`analysis`] | `aggregate`, `crosswalk`, `compute`, `check-sizes`, `regionalise`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
+//! | [`analysis`] | `aggregate`, `crosswalk`, `compute`, `check-sizes`, `regionalise`, `query`, `suppress`, `classify`, `status-dynamics`, `index`, `rank`, `hotspots` |
 //! | [`distance`] | `distance` |
 //! | [`export`] | `export values|geopackage|geojson|geoparquet` |
 //! | [`manage`] | `delete indicator|level|pois`, `rename level` |
@@ -83,6 +83,8 @@ pub enum Command {
     Compute(analysis::compute::ComputeArgs),
     /// Überträgt Indikatoren auf Gebiete, die nicht aufgehen (Verschneidung nach Fläche oder Adressen).
     Crosswalk(analysis::crosswalk::CrosswalkArgs),
+    /// Abfrage in SQL über die Werte (Sicht „werte“, nur lesend, geheim gehalten außer mit --intern).
+    Query(analysis::query::QueryArgs),
     /// Zu kleine Gebiete: welche Gebiete einer Ebene eine Regel wie „ew>=1000“ nicht erfüllen.
     CheckSizes(analysis::sizes::CheckSizesArgs),
     /// Schlägt vor, zu kleine Gebiete mit Nachbarn im selben übergeordneten Gebiet zu einer neuen Ebene zusammenzulegen.
@@ -130,6 +132,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Distance(a) => a.run(),
         Command::Compute(a) => a.run(),
         Command::Crosswalk(a) => a.run(),
+        Command::Query(a) => a.run(),
         Command::CheckSizes(a) => a.run(),
         Command::Regionalise(a) => a.run(),
         Command::Rank(a) => a.run(),

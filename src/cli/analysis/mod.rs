@@ -7,6 +7,7 @@ pub mod compute;
 pub mod crosswalk;
 pub mod hotspots;
 pub mod index;
+pub mod query;
 pub mod rank;
 pub mod sizes;
 pub mod status_dynamics;

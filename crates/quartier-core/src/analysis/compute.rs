@@ -451,7 +451,7 @@ fn template_call(f: &ast::Function) -> std::result::Result<Option<Call>, String>
     }))
 }
 
-fn german_parser_error(e: &sqlparser::parser::ParserError) -> String {
+pub(crate) fn german_parser_error(e: &sqlparser::parser::ParserError) -> String {
     let raw = e.to_string();
     let detail = raw
         .trim_start_matches("sql parser error: ")

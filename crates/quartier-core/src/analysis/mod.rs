@@ -17,6 +17,7 @@
 //! | [`distance`] | `distance` | nearest POI, shares within radii, 2SFCA supply, scenarios, isochrones |
 //! | [`compute`] | `compute` | computed indicators: a formula over other indicators (polars expressions), kept current by refresh |
 //! | [`crosswalk`] | `crosswalk` | areal interpolation onto areas that do not nest, by area or residents at addresses, with a quality figure |
+//! | [`query`] | `query` | read-only SQL over a view of the values (polars SQL), suppressed unless internal |
 //! | [`sizes`] | `check-sizes` | areas too small to report by a rule (BA 1,000 residents, KECK 50 children, Sozialraum 10,000) |
 //! | [`chart`] | – (diagrams) | the figures behind the diagrams (scatter with regression, time series, age structure) |
 //!
@@ -50,6 +51,7 @@ pub mod index;
 pub mod linked;
 pub mod network;
 pub mod origins;
+pub mod query;
 pub mod rank;
 pub mod sizes;
 pub mod stats;
