@@ -140,6 +140,8 @@ pub enum Command {
     SetMapLayer(MapLayer),
     /// Adjusts the regionalisation under review with the selected areas.
     AdjustRegions(RegionEdit),
+    /// Runs the query pane's SQL.
+    RunQuery,
     /// Simple or expert mode.
     SetMode(Mode),
     /// The kind of diagram.
@@ -274,6 +276,7 @@ impl super::QuartierApp {
                 w.refresh_table();
             }
             Command::SetMapLayer(layer) => w.choice.layer = layer,
+            Command::RunQuery => w.run_query(),
             Command::AdjustRegions(edit) => {
                 if let Err(e) = w.adjust_regions(edit) {
                     w.session.error = Some(e.to_string());

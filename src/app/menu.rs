@@ -187,6 +187,9 @@ impl QuartierApp {
                         command(Command::Open(OpenDialog::Analysis(dialog)));
                     }
                 }
+                if ui.button(tr("Abfrage (SQL) …")).clicked() {
+                    command(Command::ShowPane(Pane::Query, true));
+                }
                 ui.separator();
                 let mut layer = w.choice.layer;
                 ui.radio_value(&mut layer, MapLayer::Choropleth, tr("Karte: gewählter Indikator"));

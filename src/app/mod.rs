@@ -21,6 +21,7 @@ mod menu;
 mod palette;
 mod panes;
 mod publish;
+mod query;
 mod save;
 mod settings;
 pub mod shell;

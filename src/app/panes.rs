@@ -21,11 +21,13 @@ pub enum Pane {
     Table,
     /// The diagram.
     Diagram,
+    /// SQL over the values, for analysts.
+    Query,
 }
 
 impl Pane {
     /// All panes, in menu order.
-    pub const ALL: [Pane; 3] = [Pane::Map, Pane::Table, Pane::Diagram];
+    pub const ALL: [Pane; 4] = [Pane::Map, Pane::Table, Pane::Diagram, Pane::Query];
 
     /// The tab title.
     pub fn title(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Pane {
             Pane::Map => "map",
             Pane::Table => "table",
             Pane::Diagram => "diagram",
+            Pane::Query => "query",
         }
     }
 
@@ -61,10 +64,11 @@ pub trait PaneView: Sync {
 }
 
 /// The registered panes, in menu order.
-pub static REGISTERED: [&dyn PaneView; 3] = [
+pub static REGISTERED: [&dyn PaneView; 4] = [
     &super::map::MapPane,
     &super::table::TablePane,
     &super::diagram::DiagramPane,
+    &super::query::QueryPaneView,
 ];
 
 /// The registered view of a pane.

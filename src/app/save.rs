@@ -33,6 +33,8 @@ pub enum Export {
     Profiles,
     /// A story's handout (its name is the dialog's `story`).
     Story(HandoutFormat),
+    /// The query pane's result as CSV (the query run again over the protected values).
+    QueryCsv,
 }
 
 /// The formats of a report.
@@ -50,7 +52,7 @@ impl Export {
     fn extension(self) -> &'static str {
         match self {
             Export::TableXlsx => "xlsx",
-            Export::TableCsv => "csv",
+            Export::TableCsv | Export::QueryCsv => "csv",
             Export::Figure(_, FigureFormat::Svg) => "svg",
             Export::Figure(_, FigureFormat::Png) => "png",
             Export::Figure(_, FigureFormat::Pdf) => "pdf",
@@ -97,6 +99,7 @@ impl SaveDialog {
             Export::TableXlsx | Export::TableCsv => w.level_name().to_string(),
             Export::Figure(..) => w.choice.indicator.clone().unwrap_or_default(),
             Export::Profiles => format!("Quartiersprofile_{}", w.level_name()),
+            Export::QueryCsv => "Abfrage".to_string(),
             Export::Story(_) => format!("Story_{}", self.story),
             Export::AreaReport(_) => format!(
                 "Gebietsbericht_{}",
@@ -263,6 +266,17 @@ impl SaveDialog {
             }
             Export::Story(_) => {
                 self.work = Some(super::command::Work::StoryExport(self.story.clone(), path, self.intern));
+            }
+            Export::QueryCsv => {
+                let result = quartier_core::analysis::query::query(&w.atlas, &w.session.query.sql, self.intern)
+                    .map_err(|e| e.to_string())?;
+                result.write_csv(&path).map_err(|e| e.to_string())?;
+                w.session.notice = Some(format!(
+                    "{} Zeilen nach {} geschrieben{}",
+                    result.rows.len(),
+                    path.display(),
+                    protection_note(result.intern, result.suppressed_cells)
+                ));
             }
             Export::Figure(what, _) => {
                 let figure = super::diagram_export::figure(w, what, self.intern)?;

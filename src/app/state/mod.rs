@@ -26,7 +26,7 @@ mod parts;
 mod selection;
 
 pub use kinds::*;
-pub use parts::{Choice, Session, Shown, SizesShown};
+pub use parts::{Choice, QueryPane, Session, Shown, SizesShown};
 pub use selection::Selection;
 
 /// The workbench state, in its kinds (see the module documentation).
@@ -512,6 +512,18 @@ impl Workbench {
         self.shown.sizes = Some(shown);
         self.choice.layer = MapLayer::Sizes;
         self.shown.revision += 1;
+    }
+
+    /// Runs the query pane's SQL over the atlas's values as the workbench shows them
+    /// (internal); the export runs it again over the protected values.
+    pub fn run_query(&mut self) {
+        match quartier_core::analysis::query::query(&self.atlas, &self.session.query.sql, true) {
+            Ok(result) => {
+                self.session.query.result = Some(result);
+                self.session.query.error = None;
+            }
+            Err(e) => self.session.query.error = Some(e.to_string()),
+        }
     }
 
     /// Adjusts the proposal under review with the selected areas, and evaluates it again.

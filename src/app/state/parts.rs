@@ -138,4 +138,27 @@ pub struct Session {
     pub notice: Option<String>,
     /// The POI whose info card is pinned open.
     pub poi_card: Option<super::super::map::PinnedPoi>,
+    /// The query pane's SQL and its last result.
+    pub query: QueryPane,
+}
+
+/// The query pane: the SQL typed, and what the last run gave.
+#[derive(Debug, Clone)]
+pub struct QueryPane {
+    /// The query.
+    pub sql: String,
+    /// The last result (over the internal values, as the workbench shows them).
+    pub result: Option<quartier_core::analysis::query::QueryResult>,
+    /// Why the last run failed, in German.
+    pub error: Option<String>,
+}
+
+impl Default for QueryPane {
+    fn default() -> Self {
+        QueryPane {
+            sql: "SELECT key, name, ew FROM werte\nWHERE ebene = 'Planungsraum' AND periode = '2020'\nORDER BY ew DESC\nLIMIT 20".into(),
+            result: None,
+            error: None,
+        }
+    }
 }

@@ -717,3 +717,46 @@ fn small_areas_are_shown_on_the_map_merged_adjusted_and_saved_as_a_level() {
     let level = w.atlas.level("Sozialräume").unwrap();
     assert_eq!(w.atlas.level_areas(level.id).unwrap().len(), proposal.regions.len());
 }
+
+#[test]
+fn a_query_runs_in_its_pane_and_is_exported_suppressed() {
+    use super::super::panes::Pane;
+    let (dir, app) = sample_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Abfrage (SQL) …").click();
+    h.run();
+    assert!(super::super::panes::is_open(&h.state().layout, Pane::Query));
+    h.state_mut().state.session.query.sql =
+        "SELECT key, name, ew_6_15 FROM werte WHERE ebene = 'Planungsraum' AND periode = '2020' AND ew_6_15 > 0 ORDER BY ew_6_15 LIMIT 3"
+            .into();
+    h.run();
+    h.get_by_label("Ausführen").click();
+    h.run();
+    let result = h.state().state.session.query.result.clone().unwrap();
+    assert_eq!(result.columns, ["key", "name", "ew_6_15"]);
+    assert!(result.intern, "the pane shows what the workbench shows");
+    // The smallest counts are 1 to 3: shown internally, in German notation.
+    let smallest = result.display_de(0, 2);
+    assert!(["1", "2", "3"].contains(&smallest.as_str()), "{smallest}");
+    assert!(h.query_by_label(&result.display_de(0, 1)).is_some());
+    // Exported: run again over the protected values, the small count as k. A.
+    h.get_by_label("Exportieren (CSV) …").click();
+    h.run();
+    let out = dir.path().join("abfrage.csv");
+    let app = h.state_mut();
+    assert!(app.save_dialog.open, "the save dialog is open for the query");
+    app.save_dialog.path = out.display().to_string();
+    app.save_dialog.write_for_test(&mut app.state).unwrap();
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.contains("k. A.") && csv.contains("Geheimhaltung"), "{csv}");
+    // An error is named in the pane, in German.
+    h.state_mut().state.session.query.sql = "SELECT * FROM gebiete".into();
+    h.run();
+    h.get_by_label("Ausführen").click();
+    h.run();
+    let error = h.state().state.session.query.error.clone().unwrap();
+    assert!(error.contains("unbekannte Tabelle „gebiete“"), "{error}");
+}
