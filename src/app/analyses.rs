@@ -9,6 +9,7 @@ use super::i18n::tr;
 use eframe::egui;
 use quartier_core::analysis::aggregate::{save_aggregation, AggregateRequest, Aggregation as Aggregated};
 use quartier_core::analysis::compute::{compute, ComputeOutcome, ComputeRequest};
+use quartier_core::analysis::crosswalk::{crosswalk, save_crosswalk, Crosswalk, CrosswalkRequest, CrosswalkWeight};
 use quartier_core::analysis::distance::{distance, save_distance, DistanceRequest, DistanceResult, OriginKind};
 use quartier_core::analysis::index::{
     composite_index, save_composite_index, Aggregation, IndexConfig, IndexResult, MissingPolicy, Normalisation,
@@ -43,6 +44,8 @@ pub enum AnalysisOutput {
     Regionalisation(Regionalisation),
     /// The reviewed merge, stored as a new level.
     RegionsSaved(Regionalisation),
+    /// Values moved onto areas that do not nest.
+    Crosswalk(Crosswalk),
 }
 
 /// An analysis as a dialog asked for it, ready to run (as a job, by the app).
@@ -90,6 +93,15 @@ pub enum AnalysisRequest {
     },
     /// Stores the reviewed proposal as a new level.
     SaveRegions(Box<Regionalisation>),
+    /// Moves values onto another level (areal interpolation), saved with `save`.
+    Crosswalk {
+        /// What to move.
+        request: CrosswalkRequest,
+        /// Store on the target level.
+        save: bool,
+        /// Appended to the keys when stored (empty: the own keys).
+        suffix: String,
+    },
 }
 
 impl AnalysisRequest {
@@ -104,6 +116,7 @@ impl AnalysisRequest {
             AnalysisRequest::SizeCheck { .. } => tr("Gebietsgrößen prüfen"),
             AnalysisRequest::Regionalise { .. } => tr("Zusammenlegen vorschlagen"),
             AnalysisRequest::SaveRegions(_) => tr("Neue Ebene speichern"),
+            AnalysisRequest::Crosswalk { .. } => tr("Übertragen"),
         }
     }
 
@@ -136,6 +149,19 @@ impl AnalysisRequest {
                 rule,
                 new_level,
             } => AnalysisOutput::Regionalisation(regionalise(atlas, level, Some(period), rule, new_level)?),
+            AnalysisRequest::Crosswalk {
+                request,
+                save: true,
+                suffix,
+            } => AnalysisOutput::Crosswalk(save_crosswalk(
+                atlas,
+                request,
+                Some(suffix.as_str()).filter(|s| !s.trim().is_empty()),
+                progress,
+            )?),
+            AnalysisRequest::Crosswalk { request, .. } => {
+                AnalysisOutput::Crosswalk(crosswalk(atlas, request, progress)?)
+            }
             AnalysisRequest::SaveRegions(proposal) => {
                 let mut proposal = (**proposal).clone();
                 save_regionalisation(atlas, &mut proposal)?;
@@ -153,6 +179,7 @@ impl AnalysisOutput {
             AnalysisOutput::Aggregation(r) => &r.saved,
             AnalysisOutput::Distance(r) => &r.saved,
             AnalysisOutput::Compute(r) => std::slice::from_ref(&r.key),
+            AnalysisOutput::Crosswalk(r) => &r.saved,
             AnalysisOutput::Suppression(_)
             | AnalysisOutput::SizeCheck(_)
             | AnalysisOutput::Regionalisation(_)
@@ -179,6 +206,8 @@ pub enum Dialog {
     Formula,
     /// Areas too small to report, and merging them.
     Sizes,
+    /// Moving values onto areas that do not nest.
+    Crosswalk,
 }
 
 /// One indicator row of the index builder.
@@ -217,6 +246,12 @@ pub struct Analyses {
     size_rule: String,
     /// The name of the level a regionalisation proposes.
     new_level: String,
+    /// The crosswalk's target level.
+    crosswalk_to: String,
+    /// Split by residents at addresses instead of area.
+    crosswalk_by_addresses: bool,
+    /// The key suffix a crosswalk is saved with.
+    crosswalk_suffix: String,
     /// The last result, shown in its window until closed.
     pub result: Option<AnalysisOutput>,
     /// Why the last run failed.
@@ -244,6 +279,9 @@ impl Default for Analyses {
             formula: FormulaEditor::default(),
             size_rule: "ew >= 1000".to_string(),
             new_level: "Sozialräume".to_string(),
+            crosswalk_to: String::new(),
+            crosswalk_by_addresses: false,
+            crosswalk_suffix: String::new(),
             result: None,
             message: None,
         }
@@ -255,6 +293,12 @@ impl Analyses {
     #[cfg(test)]
     pub fn formula_error(&self) -> Option<&str> {
         self.formula.error.as_deref()
+    }
+
+    /// Chooses the crosswalk's target level (the combo box, for tests).
+    #[cfg(test)]
+    pub fn set_crosswalk_target_for_test(&mut self, level: &str) {
+        self.crosswalk_to = level.to_string();
     }
 
     /// Opens a dialog for the shown level and period.
@@ -295,6 +339,7 @@ impl Analyses {
             Dialog::Distance => tr("Entfernung zu Einrichtungen"),
             Dialog::Formula => tr("Berechneter Indikator"),
             Dialog::Sizes => tr("Gebietsgrößen prüfen"),
+            Dialog::Crosswalk => tr("Auf andere Gebietsgliederung übertragen"),
         };
         let mut open = true;
         let mut request = None;
@@ -316,6 +361,7 @@ impl Analyses {
                     Dialog::Distance => self.distance_ui(ui, w),
                     Dialog::Formula => self.formula.ui(ui, w),
                     Dialog::Sizes => self.sizes_ui(ui, w),
+                    Dialog::Crosswalk => self.crosswalk_ui(ui, w),
                     Dialog::Closed => None,
                 };
                 if let Some(m) = &self.message {
@@ -675,6 +721,78 @@ impl Analyses {
         })
     }
 
+    fn crosswalk_ui(&mut self, ui: &mut egui::Ui, w: &Workbench) -> Option<AnalysisRequest> {
+        let from = w.level_name().to_string();
+        let others: Vec<String> = w
+            .info
+            .levels
+            .iter()
+            .map(|l| l.name.clone())
+            .filter(|l| *l != from)
+            .collect();
+        if !others.contains(&self.crosswalk_to) {
+            self.crosswalk_to = others.first().cloned().unwrap_or_default();
+        }
+        let Some(indicator) = w.indicator_info().map(|i| (i.key.clone(), i.name.clone())) else {
+            ui.label(tr("Erst einen Indikator wählen."));
+            return None;
+        };
+        ui.label(format!(
+            "„{}“ von Ebene {from} auf eine Ebene übertragen, deren Gebiete nicht in denen der gezeigten \
+             aufgehen (Anzahlen anteilig verteilt, Anteile aus verteiltem Zähler und Nenner).",
+            indicator.1
+        ));
+        egui::Grid::new("uebertragen").num_columns(2).show(ui, |ui| {
+            let l = ui.label(tr("Zielebene"));
+            egui::ComboBox::from_id_salt("uebertragen_ziel")
+                .selected_text(&self.crosswalk_to)
+                .show_ui(ui, |ui| {
+                    for level in &others {
+                        ui.selectable_value(&mut self.crosswalk_to, level.clone(), level);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            ui.label(tr("Verteilen nach"));
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut self.crosswalk_by_addresses, false, tr("Fläche"));
+                ui.radio_value(
+                    &mut self.crosswalk_by_addresses,
+                    true,
+                    tr("Einwohnern an Adresspunkten"),
+                );
+            });
+            ui.end_row();
+            let l = ui.label(tr("Schlüsselzusatz beim Speichern (leer: eigener Schlüssel)"));
+            ui.add(egui::TextEdit::singleline(&mut self.crosswalk_suffix).desired_width(120.0))
+                .labelled_by(l.id);
+            ui.end_row();
+        });
+        ui.checkbox(&mut self.save, tr("Ergebnis als Indikatoren speichern"));
+        if !ui
+            .add_enabled(!self.crosswalk_to.is_empty(), egui::Button::new(tr("Übertragen")))
+            .clicked()
+        {
+            return None;
+        }
+        Some(AnalysisRequest::Crosswalk {
+            request: CrosswalkRequest {
+                from_level: from,
+                to_level: self.crosswalk_to.clone(),
+                period: w.choice.period.clone().unwrap_or_default(),
+                indicators: vec![indicator.0],
+                weight: if self.crosswalk_by_addresses {
+                    CrosswalkWeight::Addresses
+                } else {
+                    CrosswalkWeight::Area
+                },
+            },
+            save: self.save,
+            suffix: self.crosswalk_suffix.trim().to_string(),
+        })
+    }
+
     /// The window with the last result.
     pub fn result_ui(&mut self, ctx: &egui::Context) {
         let Some(result) = &self.result else { return };
@@ -686,6 +804,7 @@ impl Analyses {
             AnalysisOutput::Distance(_) => tr("Entfernungen: Ergebnis"),
             AnalysisOutput::Compute(_) => tr("Berechneter Indikator: Ergebnis"),
             AnalysisOutput::RegionsSaved(_) => tr("Neue Ebene: Ergebnis"),
+            AnalysisOutput::Crosswalk(_) => tr("Übertragen: Ergebnis"),
             // Shown on the map with their own window (`sizes::review_ui`).
             AnalysisOutput::SizeCheck(_) | AnalysisOutput::Regionalisation(_) => return,
         };
@@ -711,6 +830,7 @@ impl Analyses {
                 }
                 AnalysisOutput::Distance(r) => distance_result_ui(ui, r),
                 AnalysisOutput::SizeCheck(_) | AnalysisOutput::Regionalisation(_) => {}
+                AnalysisOutput::Crosswalk(r) => super::analysis_results::crosswalk_result_ui(ui, r),
                 AnalysisOutput::RegionsSaved(r) => {
                     ui.label(format!(
                         "Ebene „{}“ gespeichert: {} Gebiete aus {} der Ebene „{}“ ({} zusammengelegt), Regel „{}“, {}.",

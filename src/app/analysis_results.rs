@@ -162,3 +162,70 @@ pub(super) fn distance_result_ui(ui: &mut egui::Ui, r: &DistanceResult) {
         }
     });
 }
+
+pub(super) fn crosswalk_result_ui(ui: &mut egui::Ui, r: &quartier_core::analysis::crosswalk::Crosswalk) {
+    ui.label(format!(
+        "{} → {}, {}, verteilt nach {}",
+        r.from_level, r.to_level, r.period, r.weight_de
+    ));
+    for k in &r.saved {
+        ui.label(format!("gespeichert: {k}"));
+    }
+    for refused in &r.refused {
+        ui.colored_label(
+            egui::Color32::from_rgb(200, 40, 40),
+            format!("nicht übertragen: {}: {}", refused.key, refused.reason),
+        );
+    }
+    if !r.uncovered.is_empty() {
+        ui.label(format!(
+            "{} Quellgebiete nur teilweise bedeckt (der Rest geht verloren): {}",
+            r.uncovered.len(),
+            r.uncovered
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !r.area_fallback.is_empty() {
+        ui.label(format!(
+            "ohne Einwohner an Adresspunkten, nach Fläche verteilt: {}",
+            r.area_fallback.join(", ")
+        ));
+    }
+    let Some(indicator) = r.indicators.first() else { return };
+    ui.label(tr(
+        "Güte je Zielgebiet: Anteil aus geteilten Quellgebieten (0 % = genau)",
+    ));
+    egui::ScrollArea::vertical()
+        .id_salt("uebertragen_guete")
+        .max_height(320.0)
+        .show(ui, |ui| {
+            egui::Grid::new("uebertragen_tabelle")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    ui.strong(tr("Zielgebiet"));
+                    ui.strong(&indicator.key);
+                    ui.strong(tr("Quellen"));
+                    ui.strong(tr("aus geteilten"));
+                    ui.end_row();
+                    for (area, quality) in indicator.areas.iter().zip(&r.quality) {
+                        ui.label(&area.name);
+                        let value = area.combined.value.map_or("k. A.".to_string(), |v| {
+                            let shown = format_german(v, indicator.decimals);
+                            if area.estimated {
+                                quartier_core::model::ValueFlag::Estimated.write(&shown)
+                            } else {
+                                shown
+                            }
+                        });
+                        ui.label(value).on_hover_text(&area.combined.note);
+                        ui.label(format!("{} ({} geteilt)", quality.sources, quality.split_sources));
+                        ui.label(format!("{} %", format_german(quality.from_split * 100.0, 0)));
+                        ui.end_row();
+                    }
+                });
+        });
+}

@@ -182,6 +182,10 @@ impl QuartierApp {
                     (analyses::Dialog::Distance, tr("Entfernung zu Einrichtungen …")),
                     (analyses::Dialog::Formula, tr("Berechneter Indikator …")),
                     (analyses::Dialog::Sizes, tr("Gebietsgrößen prüfen …")),
+                    (
+                        analyses::Dialog::Crosswalk,
+                        tr("Auf andere Gebietsgliederung übertragen …"),
+                    ),
                 ] {
                     if ui.button(label).clicked() {
                         command(Command::Open(OpenDialog::Analysis(dialog)));

@@ -789,8 +789,13 @@ impl QuartierApp {
             }
             Ok(output) => {
                 if let Some(first) = output.saved().first().cloned() {
-                    if let analyses::AnalysisOutput::Aggregation(a) = &output {
-                        if let Some(i) = self.state.info.levels.iter().position(|l| l.name == a.to_level) {
+                    let shown_on = match &output {
+                        analyses::AnalysisOutput::Aggregation(a) => Some(a.to_level.clone()),
+                        analyses::AnalysisOutput::Crosswalk(c) => Some(c.to_level.clone()),
+                        _ => None,
+                    };
+                    if let Some(level) = shown_on {
+                        if let Some(i) = self.state.info.levels.iter().position(|l| l.name == level) {
                             self.state.choice.level = i;
                         }
                     }

@@ -760,3 +760,44 @@ fn a_query_runs_in_its_pane_and_is_exported_suppressed() {
     let error = h.state().state.session.query.error.clone().unwrap();
     assert!(error.contains("unbekannte Tabelle „gebiete“"), "{error}");
 }
+
+#[test]
+fn the_shown_indicator_is_moved_onto_another_level_from_the_dialog() {
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    h.state_mut().commands.push(Command::ChooseIndicator("ew".into()));
+    h.state_mut().commands.push(Command::ChoosePeriod("2020".into()));
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Auf andere Gebietsgliederung übertragen …").click();
+    h.run();
+    // Onto the Bezirksregionen, which the Planungsräume nest in: every value exact.
+    h.state_mut().analyses.set_crosswalk_target_for_test("Bezirksregion");
+    h.get_by_label("Ergebnis als Indikatoren speichern").click();
+    h.run();
+    h.get_by_label("Übertragen").click();
+    wait_for_jobs(&mut h);
+    let w = &h.state().state;
+    assert_eq!(w.level_name(), "Bezirksregion", "{:?}", h.state().analyses.message);
+    assert_eq!(w.choice.indicator.as_deref(), Some("ew"));
+    let Some(super::super::analyses::AnalysisOutput::Crosswalk(r)) = &h.state().analyses.result else {
+        panic!("{:?}", h.state().analyses.message)
+    };
+    assert_eq!(r.saved, ["ew"]);
+    assert!(r.quality.iter().all(|q| q.from_split == 0.0));
+    let level = w.atlas.level("Bezirksregion").unwrap();
+    let period = w.atlas.period("2020").unwrap();
+    let meta = w.atlas.indicator("ew").unwrap();
+    let total: f64 = w
+        .atlas
+        .values(meta.id, level.id, period.id)
+        .unwrap()
+        .values()
+        .filter_map(|v| v.number())
+        .sum();
+    assert_eq!(total, 3_769_962.0, "Berlin's residents, as on the Planungsräume");
+    assert!(h
+        .query_by_label("Güte je Zielgebiet: Anteil aus geteilten Quellgebieten (0 % = genau)")
+        .is_some());
+}

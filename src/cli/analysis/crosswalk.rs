@@ -73,16 +73,11 @@ impl Verb for CrosswalkArgs {
         } else {
             crosswalk(&atlas, &request, &progress)?
         };
-        let decimals: Vec<usize> = result
-            .indicators
-            .iter()
-            .map(|i| atlas.indicator(&i.key).map(|m| m.decimals.max(0) as usize))
-            .collect::<quartier_core::Result<_>>()?;
-        emit(self.json, &result, |r| print_crosswalk(r, &decimals))
+        emit(self.json, &result, print_crosswalk)
     }
 }
 
-fn print_crosswalk(r: &Crosswalk, decimals: &[usize]) {
+fn print_crosswalk(r: &Crosswalk) {
     println!(
         "„{}“ → „{}“, {}, verteilt nach {}:",
         r.from_level, r.to_level, r.period, r.weight_de
@@ -101,7 +96,8 @@ fn print_crosswalk(r: &Crosswalk, decimals: &[usize]) {
             format_german(q.from_split * 100.0, 1)
         );
     }
-    for (ind, decimals) in r.indicators.iter().zip(decimals) {
+    for ind in &r.indicators {
+        let decimals = &ind.decimals;
         println!("  {} ({})", ind.key, ind.rule);
         for area in &ind.areas {
             let value = match area.combined.value {

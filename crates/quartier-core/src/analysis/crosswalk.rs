@@ -153,6 +153,8 @@ pub struct CrosswalkIndicator {
     pub key: String,
     /// The rule, as stored.
     pub rule: String,
+    /// The indicator's decimals, for showing its values.
+    pub decimals: usize,
     /// Per target area, in key order.
     pub areas: Vec<CrosswalkArea>,
 }
@@ -473,6 +475,7 @@ pub fn crosswalk(atlas: &Atlas, request: &CrosswalkRequest, progress: &dyn Progr
         indicators.push(CrosswalkIndicator {
             key,
             rule: meta.aggregation.to_stored(),
+            decimals: meta.decimals.max(0) as usize,
             areas,
         });
     }
