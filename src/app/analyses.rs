@@ -46,6 +46,8 @@ pub enum AnalysisOutput {
     RegionsSaved(Regionalisation),
     /// Values moved onto areas that do not nest.
     Crosswalk(Crosswalk),
+    /// The computed indicators recomputed because their inputs changed (keys).
+    Refreshed(Vec<String>),
 }
 
 /// An analysis as a dialog asked for it, ready to run (as a job, by the app).
@@ -93,6 +95,8 @@ pub enum AnalysisRequest {
     },
     /// Stores the reviewed proposal as a new level.
     SaveRegions(Box<Regionalisation>),
+    /// Recomputes the computed indicators whose inputs changed.
+    Refresh,
     /// Moves values onto another level (areal interpolation), saved with `save`.
     Crosswalk {
         /// What to move.
@@ -117,6 +121,7 @@ impl AnalysisRequest {
             AnalysisRequest::Regionalise { .. } => tr("Zusammenlegen vorschlagen"),
             AnalysisRequest::SaveRegions(_) => tr("Neue Ebene speichern"),
             AnalysisRequest::Crosswalk { .. } => tr("Übertragen"),
+            AnalysisRequest::Refresh => tr("Berechnete Indikatoren aktualisieren"),
         }
     }
 
@@ -162,6 +167,12 @@ impl AnalysisRequest {
             AnalysisRequest::Crosswalk { request, .. } => {
                 AnalysisOutput::Crosswalk(crosswalk(atlas, request, progress)?)
             }
+            AnalysisRequest::Refresh => AnalysisOutput::Refreshed(
+                quartier_core::analysis::compute::refresh(atlas, None)?
+                    .into_iter()
+                    .map(|o| o.key)
+                    .collect(),
+            ),
             AnalysisRequest::SaveRegions(proposal) => {
                 let mut proposal = (**proposal).clone();
                 save_regionalisation(atlas, &mut proposal)?;
@@ -180,6 +191,7 @@ impl AnalysisOutput {
             AnalysisOutput::Distance(r) => &r.saved,
             AnalysisOutput::Compute(r) => std::slice::from_ref(&r.key),
             AnalysisOutput::Crosswalk(r) => &r.saved,
+            AnalysisOutput::Refreshed(keys) => keys,
             AnalysisOutput::Suppression(_)
             | AnalysisOutput::SizeCheck(_)
             | AnalysisOutput::Regionalisation(_)
@@ -805,6 +817,7 @@ impl Analyses {
             AnalysisOutput::Compute(_) => tr("Berechneter Indikator: Ergebnis"),
             AnalysisOutput::RegionsSaved(_) => tr("Neue Ebene: Ergebnis"),
             AnalysisOutput::Crosswalk(_) => tr("Übertragen: Ergebnis"),
+            AnalysisOutput::Refreshed(_) => tr("Berechnete Indikatoren aktualisieren"),
             // Shown on the map with their own window (`sizes::review_ui`).
             AnalysisOutput::SizeCheck(_) | AnalysisOutput::Regionalisation(_) => return,
         };
@@ -831,6 +844,12 @@ impl Analyses {
                 AnalysisOutput::Distance(r) => distance_result_ui(ui, r),
                 AnalysisOutput::SizeCheck(_) | AnalysisOutput::Regionalisation(_) => {}
                 AnalysisOutput::Crosswalk(r) => super::analysis_results::crosswalk_result_ui(ui, r),
+                AnalysisOutput::Refreshed(keys) if keys.is_empty() => {
+                    ui.label(tr("Alle berechneten Indikatoren sind aktuell."));
+                }
+                AnalysisOutput::Refreshed(keys) => {
+                    ui.label(format!("{} {}", tr("Neu berechnet:"), keys.join(", ")));
+                }
                 AnalysisOutput::RegionsSaved(r) => {
                     ui.label(format!(
                         "Ebene „{}“ gespeichert: {} Gebiete aus {} der Ebene „{}“ ({} zusammengelegt), Regel „{}“, {}.",

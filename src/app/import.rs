@@ -486,9 +486,21 @@ enum Request {
 impl Request {
     /// Runs the import and describes what it did, in German.
     fn run(&self, atlas: &mut Atlas, progress: &dyn Progress) -> quartier_core::Result<Vec<String>> {
+        // Computed indicators whose inputs changed besides values (geometry, POIs), recomputed
+        // in a transaction of their own: their keys.
+        let recompute_stale = |atlas: &mut Atlas| -> quartier_core::Result<Vec<String>> {
+            Ok(quartier_core::analysis::compute::refresh(atlas, None)?
+                .into_iter()
+                .map(|o| o.key)
+                .collect())
+        };
+        let recomputed_line = |keys: &[String]| {
+            (!keys.is_empty()).then(|| format!("Berechnete Indikatoren neu berechnet: {}", keys.join(", ")))
+        };
         Ok(match self {
             Request::Geometry(opts) => {
-                let s = import_geometry(atlas, opts, progress)?;
+                let mut s = import_geometry(atlas, opts, progress)?;
+                s.recomputed = recompute_stale(atlas)?;
                 vec![
                     format!(
                         "{} Flächen gelesen: {} neu, {} aktualisiert auf Ebene „{}“{}",
@@ -508,6 +520,7 @@ impl Request {
                         .then(|| format!("{} Flächen ohne übergeordnetes Gebiet", s.without_parent.len())),
                 )
                 .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
+                .chain(recomputed_line(&s.recomputed))
                 .collect()
             }
             Request::Values(opts) => {
@@ -550,10 +563,7 @@ impl Request {
                         c.indicator, c.period, c.area, c.before, c.after
                     )
                 }))
-                .chain(
-                    (!s.recomputed.is_empty())
-                        .then(|| format!("Berechnete Indikatoren neu berechnet: {}", s.recomputed.join(", "))),
-                )
+                .chain(recomputed_line(&s.recomputed))
                 .chain(s.warnings.iter().map(|w| format!("Achtung: {w}")))
                 .chain(s.combined_areas_created.iter().map(|c| {
                     format!(
@@ -580,7 +590,8 @@ impl Request {
                 .collect()
             }
             Request::Pois(opts) => {
-                let s = import_pois(atlas, opts, progress)?;
+                let mut s = import_pois(atlas, opts, progress)?;
+                s.recomputed = recompute_stale(atlas)?;
                 vec![
                     format!(
                         "{} Einrichtungen der Kategorie „{}“ ({} mit Plätzen), {} ersetzt",
@@ -595,6 +606,7 @@ impl Request {
                         s.outside_atlas.len()
                     )
                 }))
+                .chain(recomputed_line(&s.recomputed))
                 .collect()
             }
         })

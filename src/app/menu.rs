@@ -191,6 +191,17 @@ impl QuartierApp {
                         command(Command::Open(OpenDialog::Analysis(dialog)));
                     }
                 }
+                if ui
+                    .button(tr("Berechnete Indikatoren aktualisieren"))
+                    .on_hover_text(tr(
+                        "Rechnet die berechneten Indikatoren neu, deren Eingänge sich seit der letzten Berechnung geändert haben",
+                    ))
+                    .clicked()
+                {
+                    command(Command::Run(super::command::Work::Analysis(
+                        analyses::AnalysisRequest::Refresh,
+                    )));
+                }
                 if ui.button(tr("Abfrage (SQL) …")).clicked() {
                     command(Command::ShowPane(Pane::Query, true));
                 }

@@ -383,7 +383,10 @@ impl Verb for GeometryArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
         let (request, progress) = (self.resolve(), stderr_progress(!self.json));
-        let summary = run_import(&mut atlas, self.check, |a| import_geometry(a, &request, &progress))?;
+        let mut summary = run_import(&mut atlas, self.check, |a| import_geometry(a, &request, &progress))?;
+        if !self.check {
+            summary.recomputed = recompute_stale(&mut atlas)?;
+        }
         emit(self.json, &summary, print_geometry)
     }
 }
@@ -416,6 +419,7 @@ fn print_geometry(s: &GeometryImportSummary) {
             }
         );
     }
+    print_recomputed(&s.recomputed);
 }
 
 impl ValuesArgs {
@@ -496,9 +500,7 @@ fn print_values(s: &ValuesImportSummary) {
     if !s.categorical.is_empty() {
         println!("  kategorial (Text): {}", s.categorical.join(", "));
     }
-    if !s.recomputed.is_empty() {
-        println!("  berechnete Indikatoren neu berechnet: {}", s.recomputed.join(", "));
-    }
+    print_recomputed(&s.recomputed);
     if !s.keys_from_headings.is_empty() {
         println!("  Kurze Schlüssel für lange Spaltenüberschriften (die Überschrift ist der Name):");
         for k in &s.keys_from_headings {
@@ -670,8 +672,26 @@ impl Verb for PoiArgs {
     fn run(self) -> Result<()> {
         let mut atlas = open(&self.atlas)?;
         let (request, progress) = (self.resolve(), stderr_progress(!self.json));
-        let summary = run_import(&mut atlas, self.check, |a| import_pois(a, &request, &progress))?;
+        let mut summary = run_import(&mut atlas, self.check, |a| import_pois(a, &request, &progress))?;
+        if !self.check {
+            summary.recomputed = recompute_stale(&mut atlas)?;
+        }
         emit(self.json, &summary, print_pois)
+    }
+}
+
+/// Computed indicators whose inputs an import changed besides values (geometry, POIs),
+/// recomputed in a transaction of their own: their keys.
+fn recompute_stale(atlas: &mut quartier_core::Atlas) -> Result<Vec<String>> {
+    Ok(quartier_core::analysis::compute::refresh(atlas, None)?
+        .into_iter()
+        .map(|o| o.key)
+        .collect())
+}
+
+fn print_recomputed(recomputed: &[String]) {
+    if !recomputed.is_empty() {
+        println!("  berechnete Indikatoren neu berechnet: {}", recomputed.join(", "));
     }
 }
 
@@ -687,6 +707,7 @@ fn print_pois(s: &PoiImportSummary) {
             s.outside_atlas.join(", ")
         );
     }
+    print_recomputed(&s.recomputed);
 }
 
 impl MetadataArgs {

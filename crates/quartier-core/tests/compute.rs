@@ -514,3 +514,43 @@ fn an_adjusted_proposal_is_evaluated_again_region_by_region() {
         .to_string();
     assert!(error.contains("in zwei Regionen"), "{error}");
 }
+
+#[test]
+fn new_pois_make_a_poi_count_stale_until_refreshed() {
+    use quartier_core::import::pois::{import_pois, PoiImport};
+    let (dir, mut atlas) = common::sample_atlas();
+    let request = ComputeRequest {
+        key: "kitas".into(),
+        name: "Kitas im Gebiet".into(),
+        formula: "count_pois('Kita')".into(),
+        levels: vec!["Bezirk".into()],
+        ..Default::default()
+    };
+    compute(&mut atlas, &request, false).unwrap();
+    assert!(stale(&atlas).unwrap().is_empty());
+    let before: f64 = input(&atlas, "kitas", "Bezirk", "2020").values().flatten().sum();
+    // The Kitas imported again as two new ones in Mitte: the count is stale.
+    let file = dir.path().join("kitas.csv");
+    std::fs::write(&file, "name;lon;lat\nKita A;13,40;52,52\nKita B;13,39;52,52\n").unwrap();
+    import_pois(
+        &mut atlas,
+        &PoiImport {
+            file,
+            category: "Kita".into(),
+            x_column: Some("lon".into()),
+            y_column: Some("lat".into()),
+            crs: Some("EPSG:4326".into()),
+            name_column: Some("name".into()),
+            ..Default::default()
+        },
+        &quartier_core::NoProgress,
+    )
+    .unwrap();
+    let now = stale(&atlas).unwrap();
+    assert_eq!(now.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), ["kitas"]);
+    refresh(&mut atlas, None).unwrap();
+    let after: f64 = input(&atlas, "kitas", "Bezirk", "2020").values().flatten().sum();
+    assert!(before > 1000.0, "{before}");
+    assert_eq!(after, 2.0);
+    assert!(stale(&atlas).unwrap().is_empty());
+}

@@ -801,3 +801,46 @@ fn the_shown_indicator_is_moved_onto_another_level_from_the_dialog() {
         .query_by_label("Güte je Zielgebiet: Anteil aus geteilten Quellgebieten (0 % = genau)")
         .is_some());
 }
+
+#[test]
+fn stale_computed_indicators_are_updated_with_one_click() {
+    use quartier_core::analysis::compute::{compute, ComputeRequest};
+    let (_dir, app) = sample_app();
+    let mut h = harness(app);
+    {
+        let atlas = &mut h.state_mut().state.atlas;
+        let request = ComputeRequest {
+            key: "quote_u6".into(),
+            name: "Anteil unter 6".into(),
+            formula: "ew_u6 / ew * 100".into(),
+            levels: vec!["Planungsraum".into()],
+            ..Default::default()
+        };
+        compute(atlas, &request, false).unwrap();
+        // A value edited by hand: the share is stale.
+        let cell = quartier_core::StoredValue {
+            value: Some(500.0),
+            text: None,
+            status: quartier_core::model::ValueStatus::Ok,
+            note: None,
+            flag: None,
+        };
+        atlas
+            .set_value("ew_u6", "Planungsraum", "2020", "01011101", Some(cell))
+            .unwrap();
+        assert_eq!(quartier_core::analysis::compute::stale(atlas).unwrap().len(), 1);
+    }
+    h.run();
+    h.get_by_label("Analyse").click();
+    h.run();
+    h.get_by_label("Berechnete Indikatoren aktualisieren").click();
+    wait_for_jobs(&mut h);
+    match &h.state().analyses.result {
+        Some(super::super::analyses::AnalysisOutput::Refreshed(keys)) => assert_eq!(keys, &["quote_u6"]),
+        other => panic!("{other:?} {:?}", h.state().analyses.message),
+    }
+    assert!(h.query_by_label("Neu berechnet: quote_u6").is_some());
+    assert!(quartier_core::analysis::compute::stale(&h.state().state.atlas)
+        .unwrap()
+        .is_empty());
+}

@@ -102,6 +102,9 @@ pub struct GeometryImportSummary {
     pub total_area_km2: f64,
     /// Things that were imported but look wrong (areas outside Germany), in German.
     pub warnings: Vec<String>,
+    /// Computed indicators recomputed after the import because what they read changed
+    /// (`area_km2`, POIs in areas); filled by the caller, in a transaction of its own.
+    pub recomputed: Vec<String>,
 }
 
 pub(crate) struct SourceFeature {
@@ -460,6 +463,7 @@ pub fn import_geometry(
         warnings: outside_germany_warning(&outside_germany, prepared.len())
             .into_iter()
             .collect(),
+        recomputed: Vec::new(),
     })
 }
 

@@ -64,6 +64,9 @@ pub struct PoiImportSummary {
     pub capacity_column: Option<String>,
     /// Points outside the extent of the atlas's areas (kept; listed by name).
     pub outside_atlas: Vec<String>,
+    /// Computed indicators recomputed after the import because the POIs they count changed;
+    /// filled by the caller, in a transaction of its own.
+    pub recomputed: Vec<String>,
 }
 
 const NAME_COLUMNS: &[&str] = &["name", "e_name", "bezeichnung", "einrichtung", "titel", "title"];
@@ -167,6 +170,7 @@ pub fn import_pois(atlas: &mut Atlas, opts: &PoiImport, progress: &dyn Progress)
         name_column,
         capacity_column,
         outside_atlas: outside,
+        recomputed: Vec::new(),
     })
 }
 
