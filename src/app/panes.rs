@@ -208,7 +208,12 @@ mod tests {
     #[test]
     fn closed_panes_come_back_and_the_layout_survives_a_round_trip() {
         let mut tree = default_layout();
-        assert!(Pane::ALL.iter().all(|p| is_open(&tree, *p)));
+        // Map, table and diagram from the start; the analysts' query pane when asked for.
+        let shown = [Pane::Map, Pane::Table, Pane::Diagram];
+        assert!(shown.iter().all(|p| is_open(&tree, *p)));
+        assert!(!is_open(&tree, Pane::Query));
+        reopen(&mut tree, Pane::Query);
+        assert!(is_open(&tree, Pane::Query));
         let diagram = tree.tiles.find_pane(&Pane::Diagram);
         assert!(diagram.is_some());
         if let Some(tile) = diagram {

@@ -282,13 +282,56 @@ pub(crate) struct DerivedOrigin {
     pub(crate) description: String,
 }
 
+/// One indicator's values for the areas of another level (by area key), with their origin.
+pub(crate) struct LevelSeries {
+    /// The indicator key.
+    pub(crate) key: String,
+    /// Area key → value.
+    pub(crate) values: Vec<(String, StoredValue)>,
+    /// Where they come from, for the metadata of a copy under a new key.
+    pub(crate) origin: DerivedOrigin,
+}
+
+/// Stores series computed for `level` and `period` as derived values with the run's record,
+/// in one transaction ([`derived_series`]: own keys unless imported values are there, or
+/// `KEY_suffix`); returns the keys stored. Values of area keys the level lacks are dropped.
+pub(crate) fn save_on_level(
+    atlas: &mut Atlas,
+    level: &str,
+    period: &str,
+    series: &[LevelSeries],
+    key_suffix: Option<&str>,
+    run: &crate::store::DerivedRun,
+) -> Result<Vec<String>> {
+    let level = atlas.level(level)?;
+    let period = atlas.period(period)?;
+    let ids: HashMap<String, i64> = atlas
+        .areas(level.id)?
+        .into_iter()
+        .map(|a| (a.key.to_string(), a.id))
+        .collect();
+    let together: Vec<&str> = series.iter().map(|s| s.key.as_str()).collect();
+    let outputs = series
+        .iter()
+        .map(|s| {
+            let values = s
+                .values
+                .iter()
+                .filter_map(|(key, value)| Some((*ids.get(key)?, value.clone())))
+                .collect();
+            derived_series(atlas, &level, &period, &s.key, key_suffix, &together, values, &s.origin)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    atlas.save_derived(level.id, period.id, run, &outputs)
+}
+
 /// The series of `key` computed for another level, ready to store: under the indicator's own
 /// key, which is refused when the level already holds values of it for that period (imported
 /// figures are never overwritten), or with `key_suffix` under `KEY_suffix`, with the
 /// indicator's metadata; numerator and denominator then point to their copies when those are
 /// stored `together`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn derived_series(
+fn derived_series(
     atlas: &Atlas,
     level: &crate::model::Level,
     period: &crate::model::Period,
@@ -618,32 +661,22 @@ pub fn save_aggregation(
     progress.report(0.1, "Zusammenfassen");
     let mut result = aggregate(atlas, request)?;
     check_cancel(progress)?;
-    let to = atlas.level(to_level)?;
-    let period = atlas.period(&request.period)?;
-    let ids: HashMap<String, i64> = atlas
-        .areas(to.id)?
-        .into_iter()
-        .map(|a| (a.key.to_string(), a.id))
+    let series: Vec<LevelSeries> = result
+        .indicators
+        .iter()
+        .map(|ind| LevelSeries {
+            key: ind.key.clone(),
+            values: ind
+                .areas
+                .iter()
+                .map(|a| (a.key.clone(), a.combined.stored(None)))
+                .collect(),
+            origin: DerivedOrigin {
+                name_suffix: "aggregiert",
+                description: format!("Aus Ebene „{}“ aggregiert ({}).", result.from_level, ind.rule),
+            },
+        })
         .collect();
-    let together: Vec<&str> = result.indicators.iter().map(|i| i.key.as_str()).collect();
-    let mut outputs = Vec::new();
-    for ind in &result.indicators {
-        let values = ind
-            .areas
-            .iter()
-            .filter_map(|a| {
-                let id = *ids.get(&a.key)?;
-                Some((id, a.combined.stored(None)))
-            })
-            .collect();
-        let origin = DerivedOrigin {
-            name_suffix: "aggregiert",
-            description: format!("Aus Ebene „{}“ aggregiert ({}).", result.from_level, ind.rule),
-        };
-        outputs.push(derived_series(
-            atlas, &to, &period, &ind.key, key_suffix, &together, values, &origin,
-        )?);
-    }
     let run = crate::store::DerivedRun {
         method: "aggregate".into(),
         parameters: serde_json::json!({
@@ -657,6 +690,6 @@ pub fn save_aggregation(
     };
     progress.report(0.8, "Speichern");
     check_cancel(progress)?;
-    result.saved = atlas.save_derived(to.id, period.id, &run, &outputs)?;
+    result.saved = save_on_level(atlas, to_level, &request.period, &series, key_suffix, &run)?;
     Ok(result)
 }

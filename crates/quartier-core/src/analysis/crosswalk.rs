@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use geo::{Area, BooleanOps, BoundingRect};
 use serde::Serialize;
 
-use super::aggregate::{derived_series, Combined, DerivedOrigin, Refused, RuleInputs};
+use super::aggregate::{save_on_level, Combined, DerivedOrigin, LevelSeries, Refused, RuleInputs};
 use super::origins::PolygonIndex;
 use crate::model::{AggregationRule, ValueFlag};
 use crate::progress::{check_cancel, map_parallel, Progress};
@@ -516,35 +516,30 @@ pub fn save_crosswalk(
 ) -> Result<Crosswalk> {
     let mut result = crosswalk(atlas, request, progress)?;
     check_cancel(progress)?;
-    let to = atlas.level(&request.to_level)?;
-    let period = atlas.period(&request.period)?;
-    let ids: HashMap<String, i64> = atlas
-        .areas(to.id)?
-        .into_iter()
-        .map(|a| (a.key.to_string(), a.id))
+    let series: Vec<LevelSeries> = result
+        .indicators
+        .iter()
+        .map(|ind| LevelSeries {
+            key: ind.key.clone(),
+            values: ind
+                .areas
+                .iter()
+                .map(|a| {
+                    (
+                        a.key.clone(),
+                        a.combined.stored(a.estimated.then_some(ValueFlag::Estimated)),
+                    )
+                })
+                .collect(),
+            origin: DerivedOrigin {
+                name_suffix: "übertragen",
+                description: format!(
+                    "Aus Ebene „{}“ übertragen nach {} ({}).",
+                    result.from_level, result.weight_de, ind.rule
+                ),
+            },
+        })
         .collect();
-    let together: Vec<&str> = result.indicators.iter().map(|i| i.key.as_str()).collect();
-    let mut outputs = Vec::new();
-    for ind in &result.indicators {
-        let values = ind
-            .areas
-            .iter()
-            .filter_map(|a| {
-                let id = *ids.get(&a.key)?;
-                Some((id, a.combined.stored(a.estimated.then_some(ValueFlag::Estimated))))
-            })
-            .collect();
-        let origin = DerivedOrigin {
-            name_suffix: "übertragen",
-            description: format!(
-                "Aus Ebene „{}“ übertragen nach {} ({}).",
-                result.from_level, result.weight_de, ind.rule
-            ),
-        };
-        outputs.push(derived_series(
-            atlas, &to, &period, &ind.key, key_suffix, &together, values, &origin,
-        )?);
-    }
     let run = DerivedRun {
         method: "crosswalk".into(),
         parameters: serde_json::json!({
@@ -557,6 +552,6 @@ pub fn save_crosswalk(
     };
     progress.report(0.9, "Speichern");
     check_cancel(progress)?;
-    result.saved = atlas.save_derived(to.id, period.id, &run, &outputs)?;
+    result.saved = save_on_level(atlas, &request.to_level, &request.period, &series, key_suffix, &run)?;
     Ok(result)
 }
