@@ -869,6 +869,13 @@ impl Analyses {
                         r.inputs.join(", "),
                         r.aggregation_de
                     ));
+                    if !r.helpers.is_empty() {
+                        ui.label(format!(
+                            "{} {}",
+                            tr("Summen im Zähler oder Nenner als eigene Anzahlen angelegt:"),
+                            r.helpers.join(", ")
+                        ));
+                    }
                     for s in &r.series {
                         ui.label(format!("{} · {}: {} Gebiete", s.level, s.period, s.values.len()));
                     }

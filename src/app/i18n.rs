@@ -369,6 +369,7 @@ const TRANSLATIONS: &[(&str, &str)] = &[
     ("Rechnet die berechneten Indikatoren neu, deren Eingänge sich seit der letzten Berechnung geändert haben", "Recomputes the computed indicators whose inputs changed since they were last computed"),
     ("Alle berechneten Indikatoren sind aktuell.", "All computed indicators are up to date."),
     ("Neu berechnet:", "Recomputed:"),
+    ("Summen im Zähler oder Nenner als eigene Anzahlen angelegt:", "Sums in the numerator or denominator created as counts of their own:"),
     ("Auf andere Gebietsgliederung übertragen …", "Move onto another area system …"),
     ("Auf andere Gebietsgliederung übertragen", "Move onto another area system"),
     ("Übertragen", "Move"),

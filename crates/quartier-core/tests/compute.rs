@@ -554,3 +554,91 @@ fn new_pois_make_a_poi_count_stale_until_refreshed() {
     assert_eq!(after, 2.0);
     assert!(stale(&atlas).unwrap().is_empty());
 }
+
+#[test]
+fn a_ratio_over_a_sum_of_counts_aggregates_as_the_ratio_of_sums() {
+    use quartier_core::analysis::aggregate::{aggregate, AggregateRequest};
+    let (_dir, mut atlas) = common::sample_atlas();
+    let bands = ["ew_18_27", "ew_27_45", "ew_45_55", "ew_55_65"];
+    let outcome = compute(
+        &mut atlas,
+        &ComputeRequest {
+            key: "altenquotient".into(),
+            name: "Altenquotient".into(),
+            formula: format!("ew_65plus / ({}) * 100", bands.join(" + ")),
+            levels: vec!["Planungsraum".into()],
+            ..Default::default()
+        },
+        false,
+    )
+    .unwrap();
+    // The denominator, a sum of counts, is a computed count of its own.
+    assert_eq!(outcome.helpers, ["altenquotient_nenner"]);
+    assert_eq!(outcome.aggregation, "ratio_of_sums");
+    let meta = atlas.indicator("altenquotient").unwrap();
+    assert_eq!(
+        (meta.kind, meta.numerator.as_deref(), meta.denominator.as_deref()),
+        (IndicatorKind::Share, Some("ew_65plus"), Some("altenquotient_nenner"))
+    );
+    let helper = atlas.indicator("altenquotient_nenner").unwrap();
+    assert_eq!(
+        (helper.kind, helper.aggregation.clone()),
+        (IndicatorKind::Count, AggregationRule::Sum)
+    );
+    assert_eq!(helper.name, "Nenner von „Altenquotient“");
+    let columns: Vec<BTreeMap<String, Option<f64>>> =
+        bands.iter().map(|b| input(&atlas, b, "Planungsraum", "2020")).collect();
+    let old = input(&atlas, "ew_65plus", "Planungsraum", "2020");
+    let denominator = input(&atlas, "altenquotient_nenner", "Planungsraum", "2020");
+    for (key, d) in &denominator {
+        let by_hand: f64 = columns.iter().map(|c| c[key].unwrap()).sum();
+        assert_eq!(d.unwrap(), by_hand, "{key}");
+    }
+    // The Bezirk value is Σ 65+ / Σ 18–65 × 100 over its Planungsräume (the first two digits
+    // of the key name the Bezirk), never the mean of the quotients.
+    let aggregated = aggregate(
+        &atlas,
+        &AggregateRequest {
+            from_level: "Planungsraum".into(),
+            to_level: Some("Bezirk".into()),
+            period: "2020".into(),
+            indicators: vec!["altenquotient".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let quotients = input(&atlas, "altenquotient", "Planungsraum", "2020");
+    for area in &aggregated.indicators[0].areas {
+        let inside = |k: &&String| k.starts_with(&area.key);
+        let top: f64 = old.keys().filter(inside).map(|k| old[k].unwrap()).sum();
+        let bottom: f64 = denominator.keys().filter(inside).map(|k| denominator[k].unwrap()).sum();
+        assert!(
+            close(area.combined.value.unwrap(), top / bottom * 100.0, 1e-12),
+            "{area:?}"
+        );
+        let parts: Vec<f64> = quotients
+            .iter()
+            .filter(|(k, _)| inside(k))
+            .map(|(_, v)| v.unwrap())
+            .collect();
+        let mean = parts.iter().sum::<f64>() / parts.len() as f64;
+        assert!((area.combined.value.unwrap() - mean).abs() > 1e-6, "{}", area.name);
+    }
+    assert_eq!(aggregated.indicators[0].areas.len(), 12);
+    // A ratio over a sum of non-counts keeps no rule.
+    let shares = compute(
+        &mut atlas,
+        &ComputeRequest {
+            key: "probe".into(),
+            formula: "ew_u6 / (anteil_u6 + anteil_65plus)".into(),
+            levels: vec!["Planungsraum".into()],
+            ..Default::default()
+        },
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        (shares.aggregation.as_str(), shares.helpers.len()),
+        ("not_aggregable", 0)
+    );
+}

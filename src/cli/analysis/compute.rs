@@ -113,6 +113,13 @@ fn print_outcome(o: &ComputeOutcome, decimals: usize) {
         o.inputs.join(", "),
         o.aggregation_de
     );
+    if !o.helpers.is_empty() {
+        println!(
+            "  Summen im Zähler oder Nenner als eigene Anzahlen{}: {}",
+            if o.saved { "" } else { " (würden angelegt)" },
+            o.helpers.join(", ")
+        );
+    }
     for s in &o.series {
         let shown: Vec<String> = s
             .values

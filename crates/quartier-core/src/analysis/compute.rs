@@ -177,6 +177,10 @@ pub struct ComputeOutcome {
     pub series: Vec<ComputedSeries>,
     /// Whether it was stored.
     pub saved: bool,
+    /// Counts computed alongside as the numerator or denominator of a ratio whose side is a
+    /// sum (`KEY_zaehler`, `KEY_nenner`), so that the ratio aggregates as the ratio of sums;
+    /// with `--check` the ones that would be.
+    pub helpers: Vec<String>,
 }
 
 fn formula_error(text: &str, why: impl std::fmt::Display) -> Error {
@@ -264,15 +268,16 @@ pub fn parse(atlas: &Atlas, text: &str) -> Result<Formula> {
 /// A formula that is a ratio of two indicators times a constant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ratio {
-    /// The numerator's key.
-    pub numerator: String,
-    /// The denominator's key.
-    pub denominator: String,
+    /// The keys the numerator adds up (one for `a / b`).
+    pub numerator: Vec<String>,
+    /// The keys the denominator adds up (`ew_18_27 + ew_27_45 + …`).
+    pub denominator: Vec<String>,
     /// The constant factor (100 for a share in %, 1,000 for a rate per 1,000).
     pub factor: f64,
 }
 
-/// `a / b`, `a / b * k`, `k * a / b` or `(a / b) * k` over two indicators.
+/// `a / b`, `a / b * k`, `k * a / b` or `(a / b) * k` over two indicators, where either may
+/// also be a sum of indicators (`a / (b + c)`).
 fn ratio_of(expr: &SqlExpr) -> Option<Ratio> {
     use ast::BinaryOperator::{Divide, Multiply};
     let strip = |e: &SqlExpr| -> SqlExpr {
@@ -289,10 +294,23 @@ fn ratio_of(expr: &SqlExpr) -> Option<Ratio> {
         },
         _ => None,
     };
-    let key = |e: &SqlExpr| match strip(e) {
-        SqlExpr::Identifier(id) if !id.value.starts_with("__f") => Some(id.value),
-        _ => None,
-    };
+    fn sum_of_keys(e: &SqlExpr) -> Option<Vec<String>> {
+        match e {
+            SqlExpr::Nested(inner) => sum_of_keys(inner),
+            SqlExpr::Identifier(id) if !id.value.starts_with("__f") => Some(vec![id.value.clone()]),
+            SqlExpr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus,
+                right,
+            } => {
+                let mut keys = sum_of_keys(left)?;
+                keys.extend(sum_of_keys(right)?);
+                Some(keys)
+            }
+            _ => None,
+        }
+    }
+    let key = |e: &SqlExpr| sum_of_keys(e);
     let scaled = |ratio: Option<Ratio>, k: f64| {
         ratio.map(|r| Ratio {
             factor: r.factor * k,
@@ -951,7 +969,33 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
     for (level_id, period) in &targets {
         series.push(evaluate(atlas, &formula, *level_id, period)?);
     }
-    let (kind, aggregation) = kind_and_rule(&formula, request.kind);
+    // The ratio's sides as single indicators: a sum of counts gets a computed count of its
+    // own (`KEY_nenner`), which aggregates by summing; a sum of anything else leaves the
+    // ratio without a rule.
+    let mut helpers = Vec::new();
+    let mut sides = Vec::new();
+    if let Some(ratio) = &formula.ratio {
+        for (keys, role, role_de) in [
+            (&ratio.numerator, "zaehler", "Zähler"),
+            (&ratio.denominator, "nenner", "Nenner"),
+        ] {
+            sides.push(match keys.as_slice() {
+                [one] => Some((one.clone(), None)),
+                many => {
+                    let counts = many
+                        .iter()
+                        .all(|k| atlas.indicator(k).is_ok_and(|m| m.aggregation == AggregationRule::Sum));
+                    counts.then(|| {
+                        let helper = format!("{key}_{role}");
+                        helpers.push(helper.clone());
+                        (helper, Some((many.join(" + "), role_de)))
+                    })
+                }
+            });
+        }
+    }
+    let sides: Option<Vec<(String, Option<(String, &str)>)>> = sides.into_iter().collect();
+    let (kind, aggregation) = kind_and_rule(&formula, request.kind, sides.is_some());
     let outcome = ComputeOutcome {
         key: key.to_string(),
         formula: formula.text.clone(),
@@ -960,9 +1004,32 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
         aggregation_de: aggregation.describe_de(),
         series,
         saved: !check,
+        helpers,
     };
     if check {
         return Ok(outcome);
+    }
+    let shown_name = if request.name.trim().is_empty() {
+        key
+    } else {
+        request.name.trim()
+    };
+    for (helper, of) in sides.iter().flatten() {
+        if let Some((sum, role_de)) = of {
+            let first = sum.split(" + ").next().unwrap_or_default();
+            compute(
+                atlas,
+                &ComputeRequest {
+                    key: helper.clone(),
+                    name: format!("{role_de} von „{shown_name}“"),
+                    formula: sum.clone(),
+                    unit: Some(atlas.indicator(first)?.unit),
+                    kind: Some(IndicatorKind::Count),
+                    levels: request.levels.clone(),
+                },
+                false,
+            )?;
+        }
     }
     let level_ids: BTreeSet<i64> = targets.iter().map(|(l, _)| *l).collect();
     let run = DerivedRun {
@@ -976,7 +1043,10 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
         }),
         inputs: formula.inputs.clone(),
     };
-    let (numerator, denominator) = formula.ratio.clone().map(|r| (r.numerator, r.denominator)).unzip();
+    let (numerator, denominator) = match sides.as_deref() {
+        Some([n, d]) => (Some(n.0.clone()), Some(d.0.clone())),
+        _ => (None, None),
+    };
     let meta = IndicatorUpdate {
         name: Some(if request.name.trim().is_empty() {
             existing.as_ref().map_or(key.to_string(), |m| m.name.clone())
@@ -1022,7 +1092,11 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
 /// The kind and aggregation rule: a ratio of two indicators aggregates as the ratio of their
 /// sums (the Bezirk value of a share is never the mean of shares); a count sums; anything
 /// else cannot be aggregated from the areas' values (it is computed on each level).
-fn kind_and_rule(formula: &Formula, asked: Option<IndicatorKind>) -> (IndicatorKind, AggregationRule) {
+fn kind_and_rule(
+    formula: &Formula,
+    asked: Option<IndicatorKind>,
+    sides_are_indicators: bool,
+) -> (IndicatorKind, AggregationRule) {
     // The factor of a ratio: × 1,000 makes a rate per 1,000, × 100 a share in %.
     let kind = asked.unwrap_or(match &formula.ratio {
         Some(r) if r.factor == 1000.0 => IndicatorKind::RatePer1000,
@@ -1031,8 +1105,8 @@ fn kind_and_rule(formula: &Formula, asked: Option<IndicatorKind>) -> (IndicatorK
     });
     let rule = match (&formula.ratio, kind) {
         (_, IndicatorKind::Count) => AggregationRule::Sum,
-        (Some(_), _) => AggregationRule::RatioOfSums,
-        (None, _) => AggregationRule::NotAggregable,
+        (Some(_), _) if sides_are_indicators => AggregationRule::RatioOfSums,
+        _ => AggregationRule::NotAggregable,
     };
     (kind, rule)
 }
