@@ -915,6 +915,13 @@ fn input_digest(atlas: &Atlas, formula: &Formula, level_ids: &BTreeSet<i64>) -> 
     Ok(format!("{:x}", hash.finalize()))
 }
 
+/// One side of a ratio as an indicator: its key, and for a sum of counts the formula and the
+/// role ("Zähler", "Nenner") of the computed count that stands for it.
+struct Side {
+    key: String,
+    sum: Option<(String, &'static str)>,
+}
+
 /// Computes the indicator of `request` on every target level and period; stores it with its
 /// formula and a `derived_run` record unless `check`.
 pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Result<ComputeOutcome> {
@@ -980,7 +987,10 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
             (&ratio.denominator, "nenner", "Nenner"),
         ] {
             sides.push(match keys.as_slice() {
-                [one] => Some((one.clone(), None)),
+                [one] => Some(Side {
+                    key: one.clone(),
+                    sum: None,
+                }),
                 many => {
                     let counts = many
                         .iter()
@@ -988,13 +998,16 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
                     counts.then(|| {
                         let helper = format!("{key}_{role}");
                         helpers.push(helper.clone());
-                        (helper, Some((many.join(" + "), role_de)))
+                        Side {
+                            key: helper,
+                            sum: Some((many.join(" + "), role_de)),
+                        }
                     })
                 }
             });
         }
     }
-    let sides: Option<Vec<(String, Option<(String, &str)>)>> = sides.into_iter().collect();
+    let sides: Option<Vec<Side>> = sides.into_iter().collect();
     let (kind, aggregation) = kind_and_rule(&formula, request.kind, sides.is_some());
     let outcome = ComputeOutcome {
         key: key.to_string(),
@@ -1014,13 +1027,13 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
     } else {
         request.name.trim()
     };
-    for (helper, of) in sides.iter().flatten() {
-        if let Some((sum, role_de)) = of {
+    for side in sides.iter().flatten() {
+        if let Some((sum, role_de)) = &side.sum {
             let first = sum.split(" + ").next().unwrap_or_default();
             compute(
                 atlas,
                 &ComputeRequest {
-                    key: helper.clone(),
+                    key: side.key.clone(),
                     name: format!("{role_de} von „{shown_name}“"),
                     formula: sum.clone(),
                     unit: Some(atlas.indicator(first)?.unit),
@@ -1044,7 +1057,7 @@ pub fn compute(atlas: &mut Atlas, request: &ComputeRequest, check: bool) -> Resu
         inputs: formula.inputs.clone(),
     };
     let (numerator, denominator) = match sides.as_deref() {
-        Some([n, d]) => (Some(n.0.clone()), Some(d.0.clone())),
+        Some([n, d]) => (Some(n.key.clone()), Some(d.key.clone())),
         _ => (None, None),
     };
     let meta = IndicatorUpdate {
