@@ -101,11 +101,6 @@ impl RuleInputs {
         &self.merged
     }
 
-    /// The indicator's own stored values.
-    pub(crate) fn values(&self) -> &Column {
-        &self.values
-    }
-
     /// Whether the indicator itself has any stored value at the level and period.
     pub(crate) fn has_values(&self) -> bool {
         !self.values.is_empty()
@@ -485,6 +480,50 @@ pub struct Aggregation {
     pub saved: Vec<String>,
 }
 
+/// The indicators to combine from a level and period, each with its rule's inputs: the keys
+/// asked for, or (none asked for) every indicator with values there that is not categorical.
+/// Those whose rule refuses, or without values, come back with the reason; when every key
+/// asked for is refused, that is the error ("„ew“ wird nicht `verb`: …").
+pub(crate) fn load_rules(
+    atlas: &Atlas,
+    asked: &[String],
+    level: &crate::model::Level,
+    period: &crate::model::Period,
+    verb: &str,
+) -> Result<(Vec<(IndicatorMeta, RuleInputs)>, Vec<Refused>)> {
+    let keys: Vec<String> = if asked.is_empty() {
+        let mut keys = Vec::new();
+        for meta in atlas.indicators()? {
+            if meta.kind != IndicatorKind::Categorical && !atlas.values(meta.id, level.id, period.id)?.is_empty() {
+                keys.push(meta.key);
+            }
+        }
+        keys
+    } else {
+        asked.to_vec()
+    };
+    let mut loaded = Vec::new();
+    let mut refused = Vec::new();
+    for key in keys {
+        let meta = atlas.indicator(&key)?;
+        match RuleInputs::load(atlas, &meta, level.id, period.id)? {
+            Err(reason) => refused.push(Refused { key, reason }),
+            Ok(inputs) if !inputs.has_values() && !matches!(meta.aggregation, AggregationRule::RatioOfSums) => refused
+                .push(Refused {
+                    key,
+                    reason: format!("keine Werte auf Ebene „{}“ für {}", level.name, period.label),
+                }),
+            Ok(inputs) => loaded.push((meta, inputs)),
+        }
+    }
+    if !asked.is_empty() && loaded.is_empty() {
+        if let Some(r) = refused.first() {
+            return Err(Error::Invalid(format!("„{}“ wird nicht {verb}: {}", r.key, r.reason)));
+        }
+    }
+    Ok((loaded, refused))
+}
+
 /// Aggregates indicators from a finer level to a coarser one (or the whole municipality).
 pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregation> {
     let from = atlas.level(&request.from_level)?;
@@ -574,36 +613,10 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
             (to.name, grouping)
         }
     };
-    let keys: Vec<String> = if request.indicators.is_empty() {
-        let mut keys = Vec::new();
-        for meta in atlas.indicators()? {
-            if meta.kind != IndicatorKind::Categorical && !atlas.values(meta.id, from.id, period.id)?.is_empty() {
-                keys.push(meta.key);
-            }
-        }
-        keys
-    } else {
-        request.indicators.clone()
-    };
-    let mut indicators = Vec::new();
-    let mut refused = Vec::new();
-    for key in keys {
-        let meta = atlas.indicator(&key)?;
-        let inputs = match RuleInputs::load(atlas, &meta, from.id, period.id)? {
-            Ok(inputs) => inputs,
-            Err(reason) => {
-                refused.push(Refused { key, reason });
-                continue;
-            }
-        };
-        if inputs.values().is_empty() && !matches!(meta.aggregation, AggregationRule::RatioOfSums) {
-            refused.push(Refused {
-                key,
-                reason: format!("keine Werte auf Ebene „{}“ für {}", from.name, period.label),
-            });
-            continue;
-        }
-        indicators.push(AggregatedIndicator {
+    let (loaded, refused) = load_rules(atlas, &request.indicators, &from, &period, "aggregiert")?;
+    let indicators = loaded
+        .into_iter()
+        .map(|(meta, inputs)| AggregatedIndicator {
             rule: meta.aggregation.to_stored(),
             areas: groups
                 .iter()
@@ -614,17 +627,9 @@ pub fn aggregate(atlas: &Atlas, request: &AggregateRequest) -> Result<Aggregatio
                     alternative: request.unweighted_mean.then(|| inputs.unweighted_mean(members)),
                 })
                 .collect(),
-            key,
-        });
-    }
-    if !request.indicators.is_empty() && indicators.is_empty() {
-        if let Some(r) = refused.first() {
-            return Err(Error::Invalid(format!(
-                "„{}“ wird nicht aggregiert: {}",
-                r.key, r.reason
-            )));
-        }
-    }
+            key: meta.key,
+        })
+        .collect();
     Ok(Aggregation {
         from_level: from.name,
         to_level: to_name,

@@ -33,9 +33,9 @@ use std::collections::{HashMap, HashSet};
 use geo::{Area, BooleanOps, BoundingRect};
 use serde::Serialize;
 
-use super::aggregate::{save_on_level, Combined, DerivedOrigin, LevelSeries, Refused, RuleInputs};
+use super::aggregate::{load_rules, save_on_level, Combined, DerivedOrigin, LevelSeries, Refused};
 use super::origins::PolygonIndex;
-use crate::model::{AggregationRule, ValueFlag};
+use crate::model::ValueFlag;
 use crate::progress::{check_cancel, map_parallel, Progress};
 use crate::store::{merged_roles, DerivedRun};
 use crate::{Atlas, Error, Result};
@@ -410,39 +410,11 @@ pub fn crosswalk(atlas: &Atlas, request: &CrosswalkRequest, progress: &dyn Progr
     let overlay = overlay(atlas, from.id, to.id, request.weight, progress)?;
     check_cancel(progress)?;
     progress.report(0.8, "Werte übertragen");
-    let keys: Vec<String> = if request.indicators.is_empty() {
-        let mut keys = Vec::new();
-        for meta in atlas.indicators()? {
-            if meta.kind != crate::model::IndicatorKind::Categorical
-                && !atlas.values(meta.id, from.id, period.id)?.is_empty()
-            {
-                keys.push(meta.key);
-            }
-        }
-        keys
-    } else {
-        request.indicators.clone()
-    };
     let targets = atlas.level_areas(to.id)?;
     let quality_of: HashSet<&str> = overlay.quality.iter().map(|q| q.key.as_str()).collect();
+    let (loaded, refused) = load_rules(atlas, &request.indicators, &from, &period, "übertragen")?;
     let mut indicators = Vec::new();
-    let mut refused = Vec::new();
-    for key in keys {
-        let meta = atlas.indicator(&key)?;
-        let inputs = match RuleInputs::load(atlas, &meta, from.id, period.id)? {
-            Ok(inputs) => inputs,
-            Err(reason) => {
-                refused.push(Refused { key, reason });
-                continue;
-            }
-        };
-        if !inputs.has_values() && !matches!(meta.aggregation, AggregationRule::RatioOfSums) {
-            refused.push(Refused {
-                key,
-                reason: format!("keine Werte auf Ebene „{}“ für {}", from.name, period.label),
-            });
-            continue;
-        }
+    for (meta, inputs) in loaded {
         // Combined source areas with the value stand in for their members; without it, the
         // members carry it.
         let roles = merged_roles(inputs.merged(), |p| inputs.deciding().status[p].is_some());
@@ -473,19 +445,11 @@ pub fn crosswalk(atlas: &Atlas, request: &CrosswalkRequest, progress: &dyn Progr
             })
             .collect();
         indicators.push(CrosswalkIndicator {
-            key,
+            key: meta.key.clone(),
             rule: meta.aggregation.to_stored(),
             decimals: meta.decimals.max(0) as usize,
             areas,
         });
-    }
-    if !request.indicators.is_empty() && indicators.is_empty() {
-        if let Some(r) = refused.first() {
-            return Err(Error::Invalid(format!(
-                "„{}“ wird nicht übertragen: {}",
-                r.key, r.reason
-            )));
-        }
     }
     Ok(Crosswalk {
         from_level: from.name,
