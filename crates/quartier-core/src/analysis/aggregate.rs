@@ -480,6 +480,9 @@ pub struct Aggregation {
     pub saved: Vec<String>,
 }
 
+/// The indicators loaded with their rule's inputs, and those refused.
+pub(crate) type LoadedRules = (Vec<(IndicatorMeta, RuleInputs)>, Vec<Refused>);
+
 /// The indicators to combine from a level and period, each with its rule's inputs: the keys
 /// asked for, or (none asked for) every indicator with values there that is not categorical.
 /// Those whose rule refuses, or without values, come back with the reason; when every key
@@ -490,7 +493,7 @@ pub(crate) fn load_rules(
     level: &crate::model::Level,
     period: &crate::model::Period,
     verb: &str,
-) -> Result<(Vec<(IndicatorMeta, RuleInputs)>, Vec<Refused>)> {
+) -> Result<LoadedRules> {
     let keys: Vec<String> = if asked.is_empty() {
         let mut keys = Vec::new();
         for meta in atlas.indicators()? {
