@@ -16,8 +16,8 @@
 //! "s" (*geschätzt*).
 //!
 //! **Slivers and gaps.** A source covered to at least 99.9 % ([`FULL`]) by target areas has
-//! its slivers dropped (pieces below 0.5 % of both the source and the target, [`SLIVER`]:
-//! digitising noise) and its weights scaled to add up to 1, so that totals are preserved. A
+//! its slivers dropped (pieces narrower than 2 m on average, [`SLIVER_WIDTH_M`]: digitising
+//! noise) and its weights scaled to add up to 1, so that totals are preserved. A
 //! source covered less is named in `uncovered`, and what lies outside every target is lost.
 //!
 //! **Quality per target area** ([`TargetQuality`]): how many source areas fed it, how many
@@ -30,7 +30,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use geo::{Area, BooleanOps, BoundingRect};
+use geo::{Area, BooleanOps, BoundingRect, Euclidean, Length};
 use serde::Serialize;
 
 use super::aggregate::{load_rules, save_on_level, Combined, DerivedOrigin, LevelSeries, Refused};
@@ -40,11 +40,13 @@ use crate::progress::{check_cancel, map_parallel, Progress};
 use crate::store::{merged_roles, DerivedRun};
 use crate::{Atlas, Error, Result};
 
-/// Pieces smaller than this share of both their source and their target area are slivers:
-/// the noise between area systems digitised from different sources (Berlin's Planungsraum
-/// Falkplatz reaches 0.11 % into a neighbouring Bezirksregion). They are dropped where the
-/// source is fully covered.
-pub const SLIVER: f64 = 0.005;
+/// Pieces narrower than this on average (twice the area over the perimeter, in metres) are
+/// slivers: the noise between area systems digitised from different sources (Berlin's
+/// Planungsraum Falkplatz reaches 0.11 % of its area, as a thin strip, into a neighbouring
+/// Bezirksregion). Nobody lives in a strip that narrow. They are dropped where the source is
+/// fully covered. (A share of the area would not do: a genuine corner of a fine grid cell is
+/// as small a share as a strip, but holds residents.)
+pub const SLIVER_WIDTH_M: f64 = 2.0;
 
 /// Sources covered by target areas to at least this share count as fully covered: their
 /// weights are scaled to add up to 1.
@@ -250,8 +252,16 @@ fn overlay(
         let found = target_index
             .overlapping([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y])
             .filter_map(|k| {
-                let shared = source.intersection(&targets[k]).unsigned_area();
-                (shared > 0.0).then_some((k, shared))
+                let piece = source.intersection(&targets[k]);
+                let shared = piece.unsigned_area();
+                let perimeter: f64 = piece
+                    .0
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .map(|ring| Euclidean.length(ring))
+                    .sum();
+                let sliver = perimeter > 0.0 && 2.0 * shared / perimeter < SLIVER_WIDTH_M;
+                (shared > 0.0).then_some((k, shared, sliver))
             })
             .collect::<Vec<_>>();
         (source.unsigned_area(), found)
@@ -286,7 +296,7 @@ fn overlay(
     let (mut uncovered, mut area_fallback) = (Vec::new(), Vec::new());
     for (s, (source_m2, found)) in pieces.iter().enumerate() {
         let at = source_at[s];
-        for &(k, m2) in found {
+        for &(k, m2, _) in found {
             mass[k].2 += m2;
         }
         let by_residents: f64 = residents[s].values().sum();
@@ -302,7 +312,7 @@ fn overlay(
             }
             let raw = found
                 .iter()
-                .map(|&(k, m2)| (k, if *source_m2 > 0.0 { m2 / source_m2 } else { 0.0 }))
+                .map(|&(k, m2, _)| (k, if *source_m2 > 0.0 { m2 / source_m2 } else { 0.0 }))
                 .collect();
             (raw, *source_m2)
         };
@@ -310,11 +320,7 @@ fn overlay(
         // are, and the loss named.
         let covered: f64 = raw.iter().map(|(_, w)| w).sum();
         let mut kept: Vec<(usize, f64)> = if covered >= FULL {
-            let real: HashSet<usize> = found
-                .iter()
-                .filter(|(k, m2)| *m2 >= SLIVER * source_m2.min(target_m2[*k]))
-                .map(|(k, _)| *k)
-                .collect();
+            let real: HashSet<usize> = found.iter().filter(|p| !p.2).map(|p| p.0).collect();
             let mut kept: Vec<(usize, f64)> = raw.iter().copied().filter(|(k, _)| real.contains(k)).collect();
             if kept.is_empty() {
                 kept = raw;
