@@ -48,9 +48,8 @@ fn import_quarter(atlas: &str, file: &std::path::Path, period: &str) -> serde_js
 #[test]
 fn a_share_of_quarterly_counts_is_computed_and_kept_current() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kreis.quartier");
+    let path = common::sample_copy(dir.path());
     let a = s(&path);
-    json(&["sample", "--out", a]);
     let q1 = dir.path().join("q1.csv");
     let q2 = dir.path().join("q2.csv");
     let rows = |shift: i64| {
@@ -188,9 +187,8 @@ fn a_share_of_quarterly_counts_is_computed_and_kept_current() {
 #[test]
 fn check_sizes_lists_the_areas_below_the_rule() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
+    let path = common::sample_copy(dir.path());
     let a = s(&path);
-    json(&["sample", "--out", a]);
     let check = json(&[
         "check-sizes",
         a,
@@ -257,9 +255,8 @@ fn check_sizes_lists_the_areas_below_the_rule() {
 #[test]
 fn crosswalk_moves_counts_onto_another_level_and_saves_them_once() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
+    let path = common::sample_copy(dir.path());
     let a = s(&path);
-    json(&["sample", "--out", a]);
     fn crosswalk<'a>(a: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
         let mut args = vec![
             "crosswalk",
@@ -339,9 +336,8 @@ fn crosswalk_moves_counts_onto_another_level_and_saves_them_once() {
 #[test]
 fn query_reads_the_protected_values_and_writes_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("berlin.quartier");
+    let path = common::sample_copy(dir.path());
     let a = s(&path);
-    json(&["sample", "--out", a]);
     let sql = "SELECT key, name, ew FROM werte WHERE ebene = 'Planungsraum' AND periode = '2020' ORDER BY ew LIMIT 3";
     let result = json(&["query", a, "--sql", sql]);
     assert_eq!(result["columns"], serde_json::json!(["key", "name", "ew"]));

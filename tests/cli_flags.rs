@@ -8,9 +8,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use common::{json, quartier, repo, s};
+use common::{json, quartier, repo, s, sample_atlas, sample_copy};
 
 /// A usage or input error: exit code 1, the German message on stderr.
 fn fails(args: &[&str]) -> String {
@@ -18,24 +17,6 @@ fn fails(args: &[&str]) -> String {
 }
 
 use serde_json::Value;
-
-/// The sample atlas, built once for this test binary; tests that write work on a copy.
-fn sample_atlas() -> &'static Path {
-    static ATLAS: OnceLock<PathBuf> = OnceLock::new();
-    ATLAS.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let atlas = dir.join("beispiel.quartier");
-        json(&["sample", "--out", s(&atlas)]);
-        atlas
-    })
-}
-
-/// A private copy of the sample atlas in `dir`.
-fn sample_copy(dir: &Path) -> PathBuf {
-    let copy = dir.join("kopie.quartier");
-    std::fs::copy(sample_atlas(), &copy).unwrap();
-    copy
-}
 
 fn area<'a>(areas: &'a Value, key: &str) -> &'a Value {
     areas.as_array().unwrap().iter().find(|a| a["key"] == key).unwrap()

@@ -112,3 +112,21 @@ pub fn released_sample(atlas: &Path) {
         "Bezirksregion,Planungsraum",
     ]);
 }
+
+/// The sample atlas, built once per test binary; tests that write work on a copy.
+pub fn sample_atlas() -> &'static Path {
+    static ATLAS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ATLAS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let atlas = dir.join("beispiel.quartier");
+        json(&["sample", "--out", s(&atlas)]);
+        atlas
+    })
+}
+
+/// A private copy of the sample atlas in `dir`.
+pub fn sample_copy(dir: &Path) -> PathBuf {
+    let copy = dir.join("kopie.quartier");
+    std::fs::copy(sample_atlas(), &copy).unwrap();
+    copy
+}

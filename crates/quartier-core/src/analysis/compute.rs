@@ -889,23 +889,22 @@ fn input_digest(atlas: &Atlas, formula: &Formula, level_ids: &BTreeSet<i64>) -> 
     // What the functions read besides indicators: the areas' geometry (area, which POIs lie
     // inside) and the POIs of the categories named, so that a new geometry or POI import
     // makes the indicator stale too.
-    let mut geometry_hashed = false;
-    for call in &formula.calls {
-        match call {
-            Call::AreaKm2 | Call::CountPois { .. } | Call::SumPois { .. } if !geometry_hashed => {
-                geometry_hashed = true;
-                for level_id in level_ids {
-                    for (area, geometry) in atlas.area_geometries(*level_id)? {
-                        hash.update(area.key.as_bytes());
-                        for c in geo::CoordsIter::coords_iter(&geometry) {
-                            hash.update(c.x.to_bits().to_le_bytes());
-                            hash.update(c.y.to_bits().to_le_bytes());
-                        }
-                    }
+    let reads_geometry = formula
+        .calls
+        .iter()
+        .any(|c| matches!(c, Call::AreaKm2 | Call::CountPois { .. } | Call::SumPois { .. }));
+    if reads_geometry {
+        for level_id in level_ids {
+            for (area, geometry) in atlas.area_geometries(*level_id)? {
+                hash.update(area.key.as_bytes());
+                for c in geo::CoordsIter::coords_iter(&geometry) {
+                    hash.update(c.x.to_bits().to_le_bytes());
+                    hash.update(c.y.to_bits().to_le_bytes());
                 }
             }
-            _ => {}
         }
+    }
+    for call in &formula.calls {
         if let Call::CountPois { category } | Call::SumPois { category, .. } = call {
             for poi in atlas.pois(category)? {
                 hash.update(serde_json::to_vec(&poi).unwrap_or_default());

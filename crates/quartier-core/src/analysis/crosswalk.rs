@@ -244,7 +244,7 @@ fn overlay(
     let target_index = PolygonIndex::new(project(&targets)?);
     let targets = target_index.polygons();
     let target_m2: Vec<f64> = targets.iter().map(|t| t.unsigned_area()).collect();
-    // Pieces by area: (target index, m²) per source, and the source's m².
+    // Per source: its m², and its pieces (target index, m², whether a sliver).
     let pieces = map_parallel(&sources, progress, "Flächen verschneiden", |_, source| {
         let Some(bbox) = source.bounding_rect() else {
             return (0.0, Vec::new());

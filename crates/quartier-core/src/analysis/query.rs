@@ -253,8 +253,9 @@ pub fn query(atlas: &Atlas, sql: &str, intern: bool) -> Result<QueryResult> {
     let mut numbers: Vec<Vec<Option<f64>>> = vec![Vec::new(); keys.len()];
     let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); keys.len()];
     let mut suppressed_cells = 0;
+    let all_periods = atlas.periods()?;
     for level in atlas.levels()? {
-        for period in atlas.periods()? {
+        for period in &all_periods {
             let mut any = false;
             for i in &indicators {
                 if !atlas.values(i.id, level.id, period.id)?.is_empty() {
