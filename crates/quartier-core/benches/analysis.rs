@@ -34,19 +34,7 @@ const AREAS: usize = 20_000;
 /// The blocks lie on a grid of this many columns (row by row), for the neighbourhoods.
 const GRID_COLUMNS: usize = 125;
 const JENKS_PEER_N: usize = 2_000;
-const RUNS: usize = 5;
-
-fn median_ms(mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..RUNS)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[RUNS / 2]
-}
+use common::{median_ms, RUNS};
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -11,6 +11,7 @@
 //! weighted mean, geopandas `sjoin_nearest` for the same join), on the same points; it prints
 //! its times and results, and this bench the ratio and the largest difference (< 1 cm).
 
+#[allow(dead_code)] // each benchmark uses some of the shared helpers
 mod common;
 
 use std::fmt::Write as _;

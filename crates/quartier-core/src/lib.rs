@@ -35,6 +35,7 @@ pub mod sample;
 pub mod store;
 pub mod story;
 pub mod table;
+pub mod topology;
 
 pub use error::{Error, Result};
 pub use progress::{NoProgress, Progress};

@@ -9,8 +9,8 @@
 //! - `atlas.json`: name, AGS, attribution, the public levels and the periods;
 //! - `indicators.json`: the released indicators with their metadata and where they are
 //!   released;
-//! - `levels/<level>.geojson`: the areas of each public level (WGS 84, coordinates rounded
-//!   to about a metre: identical vertices stay identical, so shared borders stay shared);
+//! - `levels/<level>.geojson`: the areas of each public level (WGS 84), simplified for the
+//!   web with shared borders kept shared (no gaps, no overlaps; [`crate::topology`]);
 //! - `values/<indicator>/<level>/<period>.json`: per area key the value or `null` with its
 //!   status, suppressed as every output is;
 //! - `pois/<category>.geojson`: released categories, name and location and the released
@@ -248,12 +248,18 @@ pub fn plan(atlas: &Atlas) -> Result<PublishPlan> {
     })
 }
 
+/// How far a border may move when the bundle's areas are simplified for the web: 1.5 m,
+/// one screen pixel at zoom 16 in Germany, two at the web atlas's closest zoom (17).
+pub const WEB_TOLERANCE_M: f64 = 1.5;
+
 /// The areas of `level` as GeoJSON features (WGS 84): `schluessel`, `name` and
-/// `uebergeordnet` (the parent area's key); with `round`, coordinates to about a metre.
+/// `uebergeordnet` (the parent area's key). With `for_web`, simplified to
+/// [`WEB_TOLERANCE_M`] with shared borders kept shared ([`crate::topology`]); otherwise as
+/// stored (a package between authorities keeps every point).
 pub(crate) fn level_features(
     atlas: &Atlas,
     level: &crate::model::Level,
-    round: bool,
+    for_web: bool,
 ) -> Result<Vec<serde_json::Value>> {
     let parent_areas: BTreeMap<i64, String> = match level.parent_level_id {
         Some(p) => atlas
@@ -263,11 +269,14 @@ pub(crate) fn level_features(
             .collect(),
         None => BTreeMap::new(),
     };
-    Ok(atlas
-        .area_geometries(level.id)?
+    let (areas, mut geometries): (Vec<_>, Vec<_>) = atlas.area_geometries(level.id)?.into_iter().unzip();
+    if for_web {
+        geometries = crate::topology::simplify_shared(&geometries, WEB_TOLERANCE_M).geometries;
+    }
+    Ok(areas
         .iter()
+        .zip(&geometries)
         .map(|(area, geometry)| {
-            let geometry = if round { rounded(geometry) } else { geometry.clone() };
             serde_json::json!({
                 "type": "Feature",
                 "properties": {
@@ -275,33 +284,10 @@ pub(crate) fn level_features(
                     "name": area.name.as_ref(),
                     "uebergeordnet": area.parent_area_id.and_then(|p| parent_areas.get(&p)),
                 },
-                "geometry": serde_json::to_value(geojson::Geometry::from(&geometry)).unwrap_or_default(),
+                "geometry": serde_json::to_value(geojson::Geometry::from(geometry)).unwrap_or_default(),
             })
         })
         .collect())
-}
-
-/// Rounds coordinates to 5 decimals (about a metre): the same vertex on two areas' borders
-/// rounds the same, so neighbours stay without gaps; repeated points after rounding go.
-fn rounded(geometry: &geo::MultiPolygon<f64>) -> geo::MultiPolygon<f64> {
-    let round = |v: f64| (v * 1e5).round() / 1e5;
-    let ring = |line: &geo::LineString<f64>| {
-        let mut points: Vec<geo::Coord<f64>> = Vec::with_capacity(line.0.len());
-        for c in &line.0 {
-            let c = geo::coord! { x: round(c.x), y: round(c.y) };
-            if points.last() != Some(&c) {
-                points.push(c);
-            }
-        }
-        geo::LineString::from(points)
-    };
-    geo::MultiPolygon::new(
-        geometry
-            .0
-            .iter()
-            .map(|p| geo::Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
-            .collect(),
-    )
 }
 
 /// The files of the bundle, built in memory: path → bytes.

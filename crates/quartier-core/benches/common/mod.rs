@@ -1,4 +1,20 @@
-//! What the benchmarks share: running the Python peer script and reading its JSON.
+//! What the benchmarks share: timing, running the Python peer script and reading its JSON.
+
+/// Runs per measurement; the benchmarks print the median.
+pub const RUNS: usize = 5;
+
+/// The median time of [`RUNS`] runs of `f`, in milliseconds.
+pub fn median_ms(mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[RUNS / 2]
+}
 
 /// Runs `benches/SCRIPT` with `args` and returns its JSON, or prints why the peer did not run
 /// (no python3, a failure, or a missing package with the pip line) and returns `None`.
