@@ -183,6 +183,51 @@ fn a_citizen_reads_the_published_atlas_in_chromium_on_a_desktop_and_a_phone() {
         }
     }
     assert!(suppressed >= 4, "the hidden cells of ew_6_15 2020: {suppressed}");
+
+    // Every area's colour is the legend entry of its class: six equal intervals over the
+    // published numbers (the default of every map the atlas exports), computed here by hand.
+    let published: Vec<(&str, f64)> = values["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["status"] == "ok")
+        .map(|v| (v["key"].as_str().unwrap(), v["value"].as_f64().unwrap()))
+        .collect();
+    let min = published.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let max = published.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let class_of = |v: f64| (((v - min) / (max - min) * 6.0).floor() as usize).min(5);
+    let legend = seen["legend_entries"].as_array().unwrap();
+    assert_eq!(legend.len(), 7, "six classes and k. A.: {legend:?}");
+    assert!(legend[..6]
+        .iter()
+        .all(|e| e["text"].as_str().unwrap().ends_with(" Personen")));
+    let rgb = |hex: &str| {
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
+        format!("rgb({}, {}, {})", channel(1), channel(3), channel(5))
+    };
+    let fills = seen["fills"].as_object().unwrap();
+    assert_eq!(fills.len(), area_count);
+    for (key, value) in &published {
+        let fill = rgb(fills[*key].as_str().unwrap());
+        assert_eq!(fill, legend[class_of(*value)]["colour"], "{key}: {value}");
+    }
+    // Stülerstraße: 143 children of 6 to 15 (the source's CSV, t2 2020), the lowest class;
+    // its colour and its value.
+    let (_, stueler) = published.iter().find(|p| p.0 == "01011101").unwrap();
+    assert_eq!(*stueler, 143.0);
+    assert_eq!(
+        (class_of(*stueler), table["01011101"].as_str().unwrap()),
+        (0, german(*stueler, decimals).as_str())
+    );
+    assert_eq!(
+        rgb(fills["01011101"].as_str().unwrap()),
+        legend[0]["colour"],
+        "{}",
+        legend[0]
+    );
+    for key in table.keys().filter(|k| table[*k] == "k. A.") {
+        assert_eq!(fills[key], "url(#geheim)", "{key}");
+    }
     assert_eq!(table["04061757"], "k. A.", "Forst Grunewald (3 children)");
     assert_eq!(seen["hatched_on_map"], suppressed);
     assert_eq!(seen["hatching_defined"], true);

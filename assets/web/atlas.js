@@ -7,11 +7,6 @@
 
 (function () {
   const ZEICHEN = { suppressed: "k. A.", not_applicable: "x", missing: "keine Daten" };
-  const SCHEMEN = {
-    higher_is_worse: ["#fff5eb", "#fdbe85", "#fd8d3c", "#d94701", "#8c2d04"],
-    higher_is_better: ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
-    neutral: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
-  };
   const ORT_FARBEN = ["#7b3294", "#008837", "#c2185b", "#1f78b4", "#e66101", "#4d4d4d"];
   const ATTRIBUT_NAMEN = { address: "Adresse", capacity: "Plätze", name: "Name" };
   const BALKEN_HOECHSTENS = 40;
@@ -103,26 +98,10 @@
     zustand.jahr = fuellen($("jahr"), jahre.map((j) => [j, j]), zustand.jahr);
   }
 
-  // Up to five classes of equal counts over the published numbers.
-  function klassen(werte) {
-    const sortiert = [...new Set(werte)].sort((a, b) => a - b);
-    const n = Math.min(5, sortiert.length);
-    const grenzen = [];
-    for (let k = 1; k < n; k++) grenzen.push(sortiert[Math.floor((k * sortiert.length) / n)]);
-    const klasse = (v) => grenzen.filter((g) => v >= g).length;
-    const bereiche = Array.from({ length: n }, () => [Infinity, -Infinity]);
-    for (const v of werte) {
-      const b = bereiche[klasse(v)];
-      b[0] = Math.min(b[0], v);
-      b[1] = Math.max(b[1], v);
-    }
-    return { n, klasse, bereiche };
-  }
-
-  function farben(ind, n) {
-    const schema = SCHEMEN[ind.polarity] || SCHEMEN.neutral;
-    if (n <= 1) return [schema[2]];
-    return Array.from({ length: n }, (_, i) => schema[Math.round((i * 4) / (n - 1))]);
+  // The colour of an area's cell: its class from the bundle (classed there as every map the
+  // atlas exports, over the published numbers only), or none.
+  function farbe(klassen, zelle) {
+    return klassen && zelle && zelle.class ? klassen.colours[zelle.class - 1] : null;
   }
 
   async function zeigen() {
@@ -133,9 +112,7 @@
     const [gebiete, daten] = await Promise.all([laden("bundle/" + ebene.file), laden("bundle/" + reihe.file)]);
     const stellen = daten.decimals;
     const zellen = new Map(daten.values.map((v) => [v.key, v]));
-    const zahlen = daten.values.filter((v) => v.status === "ok" && typeof v.value === "number").map((v) => v.value);
-    const k = klassen(zahlen);
-    const palette = farben(ind, k.n);
+    const klassen = daten.classes;
     const einheit = ind.unit ? " " + ind.unit : "";
     const titel = `${ind.name}, ${zustand.ebene}, ${zustand.jahr}`;
     document.title = `${ind.name} – ${atlas.name}`;
@@ -145,7 +122,7 @@
     const stil = (f) => {
       const z = zellen.get(f.properties.schluessel);
       const basis = { color: "#555", weight: rand(f.properties.schluessel), fillOpacity: 0.85 };
-      if (z && z.status === "ok" && typeof z.value === "number") return { ...basis, fillColor: palette[k.klasse(z.value)] };
+      if (farbe(klassen, z)) return { ...basis, fillColor: farbe(klassen, z) };
       if (z && z.status === "suppressed") return { ...basis, fillColor: "url(#geheim)", fillOpacity: 1 };
       return { ...basis, fillColor: "#ffffff", fillOpacity: 1 };
     };
@@ -157,6 +134,7 @@
         const text = zelleText(z, stellen) + (z && z.status === "ok" && z.value !== 0 ? einheit : "");
         layer.bindTooltip(`<strong>${escape(f.properties.name)}</strong><br>${escape(text)}`, { sticky: true });
         layer.on("click", () => waehlen(f.properties.schluessel));
+        layer.on("add", () => layer.getElement().setAttribute("data-schluessel", f.properties.schluessel));
       },
     });
     // The map is drawn (and its SVG exists) only once it has a view.
@@ -169,15 +147,15 @@
 
     // The legend.
     const legende = [];
-    k.bereiche.forEach(([von, bis], i) => {
-      // In a range, zero is a number like the others ("0 bis 277", not "– bis 277").
-      const grenze = (v) => (v === 0 ? (0).toLocaleString("de-DE", { minimumFractionDigits: stellen }) : zahl(v, stellen));
-      const text = von === bis ? zahl(von, stellen) : `${grenze(von)} bis ${grenze(bis)}`;
-      legende.push(element("span", { class: "feld" }, element("span", { class: "farbe", style: `background:${palette[i]}` }), text + einheit));
-    });
+    if (klassen) {
+      klassen.labels.forEach((text, i) => {
+        const mitEinheit = ind.kind === "categorical" ? text : text + einheit;
+        legende.push(element("span", { class: "feld" }, element("span", { class: "farbe", style: `background:${klassen.colours[i]}` }), mitEinheit));
+      });
+    }
     const geheim = daten.values.filter((v) => v.status === "suppressed").length;
     if (geheim > 0) legende.push(element("span", { class: "feld" }, element("span", { class: "farbe geheim" }), `k. A. (${geheim} ${geheim === 1 ? "Gebiet" : "Gebiete"})`));
-    if (daten.values.some((v) => v.status !== "ok" && v.status !== "suppressed") || gebiete.features.some((f) => !zellen.has(f.properties.schluessel)))
+    if (daten.values.some((v) => v.status !== "suppressed" && !farbe(klassen, v)) || gebiete.features.some((f) => !zellen.has(f.properties.schluessel)))
       legende.push(element("span", { class: "feld" }, element("span", { class: "farbe", style: "background:#fff" }), "keine Daten"));
     $("legende").replaceChildren(...legende);
 
@@ -198,7 +176,7 @@
     ansicht.stellen = stellen;
     tabelle();
     $("tabelle-beschriftung").textContent = `${titel}${ind.unit ? ", in " + ind.unit : ""}`;
-    balken(zeilen, stellen, titel, palette, k);
+    balken(zeilen, stellen, titel, klassen);
     auswahlZeigen();
   }
 
@@ -244,7 +222,7 @@
   }
 
   // Horizontal bars, largest first; on levels with many areas the highest and lowest twenty.
-  function balken(zeilen, stellen, titel, palette, k) {
+  function balken(zeilen, stellen, titel, klassen) {
     const mit = zeilen.filter((z) => sortierwert(z) !== -Infinity).sort((a, b) => sortierwert(b) - sortierwert(a));
     let gezeigt = mit;
     let luecke = 0;
@@ -273,7 +251,7 @@
       name.textContent = z.name.length > 26 ? z.name.slice(0, 25) + "…" : z.name;
       const v = sortierwert(z);
       const x0 = skala(Math.min(0, v)), x1 = skala(Math.max(0, v));
-      const balken = svgElement("rect", { x: x0, y: y + 2, width: Math.max(1, x1 - x0), height: zeile - 4, fill: palette[k.klasse(v)], stroke: z.key === gewaehlt ? "#1b1b1b" : "#666", "stroke-width": z.key === gewaehlt ? 2 : 0.5 });
+      const balken = svgElement("rect", { x: x0, y: y + 2, width: Math.max(1, x1 - x0), height: zeile - 4, fill: farbe(klassen, z.zelle) || "#fff", stroke: z.key === gewaehlt ? "#1b1b1b" : "#666", "stroke-width": z.key === gewaehlt ? 2 : 0.5 });
       const wert = svgElement("text", { x: x1 + 4, y: y + 12 });
       wert.textContent = zelleText(z.zelle, stellen);
       svg.append(name, balken, wert);

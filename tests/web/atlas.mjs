@@ -72,6 +72,11 @@ result.areas_on_map = await page.locator("#karte .leaflet-overlay-pane path.leaf
 result.hatched_on_map = await page.locator('#karte path[fill="url(#geheim)"]').count();
 result.hatching_defined = await page.evaluate(() => document.querySelector("#karte svg pattern#geheim") !== null);
 result.legend = await page.textContent("#legende");
+// Each legend entry with its swatch, and the colour of every area on the map, by key.
+result.legend_entries = await page.$$eval("#legende .feld", (e) =>
+  e.map((f) => ({ text: f.textContent, colour: getComputedStyle(f.querySelector(".farbe")).backgroundColor })));
+result.fills = await page.evaluate(() =>
+  Object.fromEntries([...document.querySelectorAll("#karte path[data-schluessel]")].map((p) => [p.dataset.schluessel, p.getAttribute("fill")])));
 result.table = await page.evaluate(() =>
   Object.fromEntries([...document.querySelectorAll("#werte tbody tr")].map((tr) => [tr.dataset.schluessel, tr.cells[2].textContent])));
 result.bars = await page.locator("#balken rect").count();

@@ -282,9 +282,15 @@ impl ValueTable {
     /// period (primary, derived, secondary, up to the whole municipality): every hidden cell
     /// becomes "k. A.", the reference too where it would give a hidden cell away, and a note
     /// states the rule. What leaves the laptop goes through here unless it is marked internal.
-    pub fn protect(mut self, atlas: &Atlas) -> Result<Self> {
+    pub fn protect(self, atlas: &Atlas) -> Result<Self> {
         let keys: Vec<String> = self.columns.iter().map(|c| c.indicator.key.clone()).collect();
         let hidden = crate::analysis::suppress::HiddenCells::compute(atlas, &self.level, &self.period, &keys)?;
+        Ok(self.protect_with(&hidden))
+    }
+
+    /// Applies cells already computed by [`crate::analysis::suppress::HiddenCells::compute`]
+    /// for this level, period and these columns (or more), as [`Self::protect`] does.
+    pub fn protect_with(mut self, hidden: &crate::analysis::suppress::HiddenCells) -> Self {
         for row in &mut self.rows {
             for (cell, column) in row.cells.iter_mut().zip(&self.columns) {
                 if hidden.hides(&column.indicator.key, &row.key) {
@@ -303,7 +309,7 @@ impl ValueTable {
         }
         self.suppressed_cells = hidden.len();
         self.notes.extend(hidden.footnote());
-        Ok(self)
+        self
     }
 
     /// Marks the table for internal use: unsuppressed, with [`INTERNAL_MARKING`].

@@ -12,7 +12,8 @@
 //! - `levels/<level>.geojson`: the areas of each public level (WGS 84), simplified for the
 //!   web with shared borders kept shared (no gaps, no overlaps; [`crate::topology`]);
 //! - `values/<indicator>/<level>/<period>.json`: per area key the value or `null` with its
-//!   status, suppressed as every output is;
+//!   status, suppressed as every output is, and its map class; the classes (method, legend
+//!   labels, colours) as every exported map has them by default, over the published numbers;
 //! - `pois/<category>.geojson`: released categories, name and location and the released
 //!   attributes only;
 //! - `stories/<story>.json` and their maps as SVG: public stories whose indicators are all
@@ -29,6 +30,7 @@ use sha2::Digest as _;
 
 use crate::analysis::suppress::{HiddenCache, HiddenCells};
 use crate::export::{value_table, TableCell};
+use crate::figure::map::{ClassStyle, Colouring};
 use crate::progress::{check_cancel, Progress};
 use crate::{Atlas, Error, Result};
 
@@ -162,6 +164,16 @@ fn periods_with_values(atlas: &Atlas, indicator: &str, level: &str) -> Result<Ve
 
 /// What will leave the laptop, and what to look at first.
 pub fn plan(atlas: &Atlas) -> Result<PublishPlan> {
+    Ok(plan_and_hidden(atlas)?.0)
+}
+
+/// The cells the bundle hides, per level and period: computed with every indicator released
+/// on the level.
+type HiddenByLevelAndPeriod = BTreeMap<(String, String), HiddenCells>;
+
+/// [`plan`], with the hidden cells it computed for the counts (so that the bundle hides the
+/// same cells without computing them again).
+fn plan_and_hidden(atlas: &Atlas) -> Result<(PublishPlan, HiddenByLevelAndPeriod)> {
     let released = atlas.released_indicators()?;
     let mut by_level: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (key, level) in &released {
@@ -170,7 +182,7 @@ pub fn plan(atlas: &Atlas) -> Result<PublishPlan> {
     let mut series = Vec::new();
     let mut warnings = Vec::new();
     // Hidden as the bundle hides them: with every indicator released on the level.
-    let mut hidden: BTreeMap<(String, String), HiddenCells> = BTreeMap::new();
+    let mut hidden = HiddenByLevelAndPeriod::new();
     for (key, level) in &released {
         let periods = periods_with_values(atlas, key, level)?;
         let mut suppressed = 0;
@@ -239,13 +251,14 @@ pub fn plan(atlas: &Atlas) -> Result<PublishPlan> {
             ));
         }
     }
-    Ok(PublishPlan {
+    let plan = PublishPlan {
         series,
         levels: by_level.keys().cloned().collect(),
         poi_categories,
         stories,
         warnings,
-    })
+    };
+    Ok((plan, hidden))
 }
 
 /// How far a border may move when the bundle's areas are simplified for the web: 1.5 m,
@@ -321,7 +334,7 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
         )));
     }
     progress.report(0.0, "Freigaben lesen");
-    let plan = plan(atlas)?;
+    let (plan, mut hidden) = plan_and_hidden(atlas)?;
     if plan.series.is_empty() {
         return Err(Error::Invalid(
             "Nichts freigegeben: erst Indikatoren je Ebene freigeben (quartier release … --indicators … --levels …)"
@@ -378,7 +391,13 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
             periods.extend(s.periods.iter().cloned());
         }
         for period in &periods {
-            let table = value_table(atlas, level, period, Some(keys))?.protect(atlas)?;
+            let hidden = match hidden.entry((level.to_string(), period.clone())) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(HiddenCells::compute(atlas, level, period, keys)?)
+                }
+            };
+            let table = value_table(atlas, level, period, Some(keys))?.protect_with(hidden);
             for (c, column) in table.columns.iter().enumerate() {
                 let key = &column.indicator.key;
                 if !plan
@@ -388,6 +407,14 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                 {
                     continue;
                 }
+                // The map's classes as every exported map has them by default, over the
+                // published numbers only; none where nothing is left to classify.
+                let colouring = Colouring::new(atlas, (key, level, period), &ClassStyle::default(), hidden).ok();
+                let class_of: BTreeMap<&str, usize> = colouring
+                    .iter()
+                    .flat_map(|c| c.classes.areas.iter())
+                    .filter_map(|a| Some((a.key.as_str(), a.class?)))
+                    .collect();
                 let values: Vec<serde_json::Value> = table
                     .rows
                     .iter()
@@ -397,9 +424,19 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                         if let Some(t) = text {
                             cell["text"] = t.into();
                         }
+                        if let Some(class) = class_of.get(row.key.as_str()) {
+                            cell["class"] = (*class).into();
+                        }
                         cell
                     })
                     .collect();
+                let classes = colouring.map(|c| {
+                    serde_json::json!({
+                        "method": c.classes.method.name_de(),
+                        "labels": c.classes.labels,
+                        "colours": c.colours.iter().map(|rgb| rgb.hex()).collect::<Vec<_>>(),
+                    })
+                });
                 let path = format!(
                     "values/{}/{}/{}.json",
                     indicator_slugs.of(key),
@@ -413,6 +450,7 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                         "level": level,
                         "period": period,
                         "decimals": column.decimals(),
+                        "classes": classes,
                         "values": values,
                     }),
                 )?;

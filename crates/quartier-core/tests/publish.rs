@@ -249,6 +249,38 @@ fn the_bundle_holds_what_was_released_suppressed_and_nothing_else() {
             }
         }
     }
+    // Map classes: every published number has one; a hidden cell has none (its class would
+    // narrow its value down), and the classes' edges come from published numbers only.
+    for (path, bytes) in files.iter().filter(|(p, _)| p.starts_with("values/")) {
+        let series = json(bytes);
+        let classes = &series["classes"];
+        let k = classes["labels"].as_array().unwrap().len();
+        assert_eq!(classes["colours"].as_array().unwrap().len(), k, "{path}");
+        for v in series["values"].as_array().unwrap() {
+            match v["status"].as_str().unwrap() {
+                "ok" if v["value"].is_number() => {
+                    assert!((1..=k as u64).contains(&v["class"].as_u64().unwrap()), "{path}: {v}")
+                }
+                _ => assert!(v.get("class").is_none(), "{path}: {v}"),
+            }
+        }
+    }
+    // The classes of ew_6_15 in 2020 by hand: six equal intervals between the smallest and
+    // the largest published number.
+    let published: Vec<f64> = children["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["value"].as_f64())
+        .collect();
+    let (min, max) = (
+        published.iter().copied().fold(f64::INFINITY, f64::min),
+        published.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let edge = |i: usize| quartier_core::numbers::format_german(min + (max - min) * i as f64 / 6.0, 0);
+    let by_hand: Vec<String> = (0..6).map(|i| format!("{} < {}", edge(i), edge(i + 1))).collect();
+    assert_eq!(children["classes"]["labels"], serde_json::json!(by_hand));
+    assert_eq!(children["classes"]["method"], "gleiche Intervalle");
     // The levels and the story.
     let atlas_json = json(&files["atlas.json"]);
     let levels: Vec<&str> = atlas_json["levels"]
