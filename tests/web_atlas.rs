@@ -268,6 +268,15 @@ fn a_citizen_reads_the_published_atlas_in_chromium_on_a_desktop_and_a_phone() {
     let kitas = quartier_core::Atlas::open(&atlas).unwrap().pois("Kita").unwrap().len();
     assert!(kitas > 0);
     assert_eq!(seen["places"], kitas);
+    // Clustered: a few dozen circles over the whole city, not 2,880 dots; zoomed in on one,
+    // single places appear.
+    let clusters = seen["place_clusters"].as_u64().unwrap();
+    assert!((5..=300).contains(&clusters), "{clusters} circles");
+    assert!(
+        seen["places_zoomed"]["single"].as_u64().unwrap() > 0,
+        "{}",
+        seen["places_zoomed"]
+    );
     assert_eq!(seen["story_slides"], serde_json::json!(["Kinderarmut in Mitte"]));
     assert!(seen["story_strong"]
         .as_array()

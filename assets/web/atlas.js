@@ -290,15 +290,33 @@
           }
           const daten = await laden("bundle/" + p.file);
           const farbe = ORT_FARBEN[i % ORT_FARBEN.length];
-          const layer = L.geoJSON(daten, {
-            pointToLayer: (f, lage) => L.circleMarker(lage, { radius: 4, color: "#fff", weight: 1, fillColor: farbe, fillOpacity: 1 }),
-            onEachFeature: (f, l) => {
-              const zeilen = Object.entries(f.properties).map(([a, w]) => `<strong>${escape(ATTRIBUT_NAMEN[a] || a)}:</strong> ${escape(w)}`);
-              l.bindPopup(zeilen.join("<br>"));
+          // Places close together are one circle with their number in the category's colour
+          // until the map is zoomed in far enough to tell them apart (2,880 Kitas in Berlin).
+          const haufen = L.markerClusterGroup({
+            showCoverageOnHover: false,
+            maxClusterRadius: 45,
+            chunkedLoading: true,
+            iconCreateFunction: (h) => {
+              const n = h.getChildCount();
+              const groesse = n < 10 ? 28 : n < 100 ? 34 : 42;
+              return L.divIcon({
+                html: `<span style="background:${farbe}" aria-label="${n} ${escape(p.category)}">${n.toLocaleString("de-DE")}</span>`,
+                className: "ort-haufen",
+                iconSize: [groesse, groesse],
+              });
             },
           });
-          ebenen.set(p.category, layer);
-          layer.addTo(karte);
+          haufen.addLayer(
+            L.geoJSON(daten, {
+              pointToLayer: (f, lage) => L.circleMarker(lage, { radius: 5, color: "#fff", weight: 1, fillColor: farbe, fillOpacity: 1 }),
+              onEachFeature: (f, l) => {
+                const zeilen = Object.entries(f.properties).map(([a, w]) => `<strong>${escape(ATTRIBUT_NAMEN[a] || a)}:</strong> ${escape(w)}`);
+                l.bindPopup(zeilen.join("<br>"));
+              },
+            })
+          );
+          ebenen.set(p.category, haufen);
+          haufen.addTo(karte);
         });
         return element("label", null, box, element("span", { class: "farbe", style: `background:${ORT_FARBEN[i % ORT_FARBEN.length]}; border-radius:50%; width:.8rem; height:.8rem` }), `${p.category} (${p.pois})`);
       })

@@ -102,9 +102,23 @@ result.selected = await page.textContent("#auswahl-gebiet");
 const before = result.areas_on_map;
 if (await page.locator("#orte-liste input").count() > 0) {
   await page.check("#orte-liste input >> nth=0");
-  await page.waitForFunction((n) => document.querySelectorAll("#karte path.leaflet-interactive").length > n, before);
-  result.places = (await page.locator("#karte path.leaflet-interactive").count()) - before;
+  await page.waitForSelector("#karte .ort-haufen");
+  // Places close together are drawn as one circle with their number: the circles' numbers
+  // and the single places add up to all places of the category (the whole city is in view).
+  const shown = async () => page.evaluate((n) => ({
+    clusters: document.querySelectorAll("#karte .ort-haufen").length,
+    in_clusters: [...document.querySelectorAll("#karte .ort-haufen")].reduce((s, e) => s + Number(e.textContent.replace(/\./g, "")), 0),
+    single: document.querySelectorAll("#karte path.leaflet-interactive").length - n,
+  }), before);
+  const city = await shown();
+  result.places = city.in_clusters + city.single;
+  result.place_clusters = city.clusters;
   result.place_categories = await page.textContent("#orte-liste");
+  await page.locator("#karte").screenshot({ path: `${out}/web-orte.png` });
+  // Zoomed in on one circle, it opens into smaller ones and single places.
+  await page.click("#karte .ort-haufen >> nth=0");
+  await page.waitForTimeout(800);
+  result.places_zoomed = await shown();
 }
 
 // Stories.

@@ -157,7 +157,7 @@ pub(crate) fn is_slug(text: &str) -> bool {
 pub(crate) const RESERVED_SLUGS: [&str; 2] = ["api", "static"];
 
 /// The web atlas, compiled in: path under `/static/` → content.
-const WEB_FILES: [(&str, &[u8]); 6] = [
+const WEB_FILES: [(&str, &[u8]); 9] = [
     ("icon.png", include_bytes!("../../../assets/icon.png")),
     ("atlas.js", include_bytes!("../../../assets/web/atlas.js")),
     ("atlas.css", include_bytes!("../../../assets/web/atlas.css")),
@@ -172,6 +172,18 @@ const WEB_FILES: [(&str, &[u8]); 6] = [
     (
         "vendor/leaflet/LICENSE",
         include_bytes!("../../../assets/web/vendor/leaflet/LICENSE"),
+    ),
+    (
+        "vendor/leaflet.markercluster/leaflet.markercluster.js",
+        include_bytes!("../../../assets/web/vendor/leaflet.markercluster/leaflet.markercluster.js"),
+    ),
+    (
+        "vendor/leaflet.markercluster/MarkerCluster.css",
+        include_bytes!("../../../assets/web/vendor/leaflet.markercluster/MarkerCluster.css"),
+    ),
+    (
+        "vendor/leaflet.markercluster/LICENSE",
+        include_bytes!("../../../assets/web/vendor/leaflet.markercluster/LICENSE"),
     ),
 ];
 
