@@ -350,3 +350,393 @@ fn nothing_released_is_an_error_and_a_foreign_folder_is_not_overwritten() {
     assert!(e.contains("nicht leer"), "{e}");
     assert_eq!(std::fs::read_to_string(foreign.join("wichtig.txt")).unwrap(), "bleibt");
 }
+
+/// A small deterministic random source (xorshift), so every case can be run again by seed.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    /// A count as small areas have them: half of them 0 to 4.
+    fn count(&mut self) -> u64 {
+        match self.below(10) {
+            0..=4 => self.below(5),
+            5..=7 => 5 + self.below(11),
+            _ => 16 + self.below(45),
+        }
+    }
+}
+
+/// The levels of a generated atlas, top down.
+const GENERATED_LEVELS: [&str; 3] = ["Bezirk", "Region", "Baublock"];
+/// Its counts: boys and girls, and the children as their declared sum.
+const GENERATED_COUNTS: [&str; 3] = ["jungen", "maedchen", "kinder"];
+
+/// A generated atlas: 2 to 4 Bezirke in strips, each cut into 2 to 4 Regionen, each into 2
+/// to 5 Baublöcke; small counts on the blocks, summed upwards as an office's tables are;
+/// `kinder` declared as the sum of `jungen` and `maedchen`; places with a public address and
+/// a private contact. Also returns the true counts by indicator, level and area.
+fn generated_atlas(dir: &Path, dice: &mut Dice) -> (Atlas, BTreeMap<(String, String, String), f64>) {
+    let mut atlas = new_atlas(dir, "Generiert");
+    // (key, parent key, [west, south, east, north]) per level.
+    let mut areas: Vec<Vec<(String, String, [f64; 4])>> = vec![Vec::new(), Vec::new(), Vec::new()];
+    let districts = 2 + dice.below(3) as usize;
+    for d in 0..districts {
+        let (w, e) = (
+            13.0 + 0.4 * d as f64 / districts as f64,
+            13.0 + 0.4 * (d + 1) as f64 / districts as f64,
+        );
+        let key = format!("B{d}");
+        areas[0].push((key.clone(), String::new(), [w, 52.4, e, 52.6]));
+        let regions = 2 + dice.below(3) as usize;
+        for r in 0..regions {
+            let (s, n) = (
+                52.4 + 0.2 * r as f64 / regions as f64,
+                52.4 + 0.2 * (r + 1) as f64 / regions as f64,
+            );
+            let region = format!("{key}R{r}");
+            areas[1].push((region.clone(), key.clone(), [w, s, e, n]));
+            let blocks = 2 + dice.below(4) as usize;
+            for b in 0..blocks {
+                let (bw, be) = (
+                    w + (e - w) * b as f64 / blocks as f64,
+                    w + (e - w) * (b + 1) as f64 / blocks as f64,
+                );
+                areas[2].push((format!("{region}K{b}"), region.clone(), [bw, s, be, n]));
+            }
+        }
+    }
+    for (i, level) in GENERATED_LEVELS.iter().enumerate() {
+        let features: Vec<String> = areas[i]
+            .iter()
+            .map(|(key, parent, [w, s, e, n])| {
+                format!(
+                    r#"{{"type":"Feature","properties":{{"id":"{key}","name":"Gebiet {key}","parent":"{parent}"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}}}"#
+                )
+            })
+            .collect();
+        let file = dir.join(format!("{level}.geojson"));
+        std::fs::write(
+            &file,
+            format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")),
+        )
+        .unwrap();
+        quartier_core::import::geometry::import_geometry(
+            &mut atlas,
+            &quartier_core::import::geometry::GeometryImport {
+                level: level.to_string(),
+                file,
+                key_column: "id".into(),
+                name_column: Some("name".into()),
+                parent_level: (i > 0).then(|| GENERATED_LEVELS[i - 1].to_string()),
+                parent_key_column: (i > 0).then(|| "parent".to_string()),
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+    }
+    // Counts on the blocks, summed upwards.
+    let mut values: Vec<BTreeMap<String, [u64; 3]>> = vec![BTreeMap::new(), BTreeMap::new(), BTreeMap::new()];
+    for (key, _, _) in &areas[2] {
+        let (boys, girls) = (dice.count(), dice.count());
+        values[2].insert(key.clone(), [boys, girls, boys + girls]);
+    }
+    for i in [1, 0] {
+        for (key, _, _) in &areas[i] {
+            let mut sum = [0; 3];
+            for (child, parent, _) in &areas[i + 1] {
+                if parent == key {
+                    for (s, v) in sum.iter_mut().zip(values[i + 1][child]) {
+                        *s += v;
+                    }
+                }
+            }
+            values[i].insert(key.clone(), sum);
+        }
+    }
+    let mut truth = BTreeMap::new();
+    for (i, level) in GENERATED_LEVELS.iter().enumerate() {
+        for (key, v) in &values[i] {
+            for (indicator, value) in GENERATED_COUNTS.iter().zip(v) {
+                truth.insert((indicator.to_string(), level.to_string(), key.clone()), *value as f64);
+            }
+        }
+    }
+    for (i, level) in GENERATED_LEVELS.iter().enumerate() {
+        let mut csv = format!("id;{}\n", GENERATED_COUNTS.join(";"));
+        for (key, v) in &values[i] {
+            csv.push_str(&format!("{key};{};{};{}\n", v[0], v[1], v[2]));
+        }
+        let file = dir.join(format!("werte_{level}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        quartier_core::import::values::import_values(
+            &mut atlas,
+            &quartier_core::import::values::ValuesImport {
+                file,
+                level: level.to_string(),
+                key_column: "id".into(),
+                period: Some("2024".into()),
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+    }
+    declare_counts(&mut atlas, &GENERATED_COUNTS);
+    atlas
+        .update_indicator(
+            "kinder",
+            &quartier_core::store::IndicatorUpdate {
+                sum_of: Some(s(&["jungen", "maedchen"])),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // Places: a public address, a private contact.
+    let points: Vec<String> = (0..12)
+        .map(|n| {
+            let (x, y) = (13.01 + 0.38 * dice.below(1000) as f64 / 1000.0, 52.41 + 0.18 * dice.below(1000) as f64 / 1000.0);
+            format!(
+                r#"{{"type":"Feature","properties":{{"name":"Treff {n}","adresse":"Weg {n}","leitung":"PRIVAT-{n}"}},"geometry":{{"type":"Point","coordinates":[{x},{y}]}}}}"#
+            )
+        })
+        .collect();
+    let file = dir.join("treffs.geojson");
+    std::fs::write(
+        &file,
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, points.join(",")),
+    )
+    .unwrap();
+    quartier_core::import::pois::import_pois(
+        &mut atlas,
+        &quartier_core::import::pois::PoiImport {
+            file,
+            category: "Treff".into(),
+            name_column: Some("name".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    (atlas, truth)
+}
+
+/// The invariant of the bundle on generated atlases with random release flags: nothing
+/// unreleased or internal in any file (searched byte by byte), no count of 1 to 3, and no
+/// small count an attacker works out or narrows down to the threshold from the published
+/// equations (a parent and its children; `kinder` and its parts), by substituting what one
+/// equation gives into the others: an attacker built here from the bundle's files alone.
+#[test]
+fn generated_atlases_with_random_releases_publish_nothing_recoverable() {
+    let mut checked_groups = 0;
+    let mut with_small_counts = 0;
+    let mut hidden_cells = 0;
+    for seed in 1..=16u64 {
+        let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut atlas, truth) = generated_atlas(dir.path(), &mut dice);
+        let internal = dice.chance(40).then(|| GENERATED_LEVELS[dice.below(3) as usize]);
+        if let Some(level) = internal {
+            atlas.set_level_internal(level, true, "Test").unwrap();
+        }
+        let mut released: Vec<(&str, &str)> = Vec::new();
+        for key in GENERATED_COUNTS {
+            for level in GENERATED_LEVELS {
+                if Some(level) != internal && dice.chance(50) {
+                    atlas
+                        .release_indicators(&s(&[key]), &s(&[level]), false, "Test")
+                        .unwrap();
+                    released.push((key, level));
+                }
+            }
+        }
+        if released.is_empty() {
+            let level = GENERATED_LEVELS.iter().find(|l| Some(**l) != internal).unwrap();
+            atlas
+                .release_indicators(&s(&["kinder"]), &s(&[level]), false, "Test")
+                .unwrap();
+            released.push(("kinder", level));
+        }
+        let places_public = dice.chance(50);
+        if places_public {
+            atlas
+                .release_poi_category("Treff", &s(&["adresse"]), false, "Test")
+                .unwrap();
+        }
+        let out = dir.path().join("bundle");
+        write_bundle(&atlas, &out, &NoProgress).unwrap();
+        let files = read_bundle(&out);
+        let everything: Vec<u8> = files.values().flatten().copied().collect();
+        let contains = |text: &str| everything.windows(text.len()).any(|w| w == text.as_bytes());
+
+        // Nothing unreleased, nothing internal.
+        let case = format!("seed {seed}: released {released:?}, internal {internal:?}");
+        for key in GENERATED_COUNTS {
+            if !released.iter().any(|(k, _)| *k == key) {
+                assert!(!contains(&format!("\"{key}\"")), "{case}: {key} is in the bundle");
+            }
+        }
+        if let Some(level) = internal {
+            assert!(!contains(level), "{case}: the internal level is in the bundle");
+        }
+        assert!(
+            !contains("PRIVAT-") && !contains("leitung"),
+            "{case}: a private contact"
+        );
+        assert_eq!(contains("Weg 1"), places_public, "{case}: the public addresses");
+
+        // What the attacker reads: per level its areas' parents, per series the cells.
+        let atlas_json = json(&files["atlas.json"]);
+        let mut parent_of: BTreeMap<String, String> = BTreeMap::new();
+        let mut level_parent: BTreeMap<String, String> = BTreeMap::new();
+        for level in atlas_json["levels"].as_array().unwrap() {
+            let name = level["name"].as_str().unwrap().to_string();
+            if let Some(p) = level["parent"].as_str() {
+                level_parent.insert(name, p.to_string());
+            }
+            for f in json(&files[level["file"].as_str().unwrap()])["features"]
+                .as_array()
+                .unwrap()
+            {
+                if let Some(p) = f["properties"]["uebergeordnet"].as_str() {
+                    parent_of.insert(f["properties"]["schluessel"].as_str().unwrap().into(), p.into());
+                }
+            }
+        }
+        // (indicator, level) → key → published number, or None when hidden.
+        let mut cells: BTreeMap<(String, String), BTreeMap<String, Option<f64>>> = BTreeMap::new();
+        for ind in json(&files["indicators.json"]).as_array().unwrap() {
+            for series in ind["series"].as_array().unwrap() {
+                let level = series["level"].as_str().unwrap().to_string();
+                assert!(
+                    released.contains(&(ind["key"].as_str().unwrap(), level.as_str())),
+                    "{case}: {} on {level} was not released",
+                    ind["key"]
+                );
+                let data = json(&files[series["file"].as_str().unwrap()]);
+                let row: BTreeMap<String, Option<f64>> = data["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| {
+                        let value = v["value"].as_f64();
+                        if let Some(x) = value {
+                            assert!(!(1.0..=3.0).contains(&x), "{case}: a count of {x} is published");
+                        } else {
+                            assert_eq!(v["status"], "suppressed", "{case}");
+                            hidden_cells += 1;
+                        }
+                        (v["key"].as_str().unwrap().to_string(), value)
+                    })
+                    .collect();
+                cells.insert((ind["key"].as_str().unwrap().to_string(), level), row);
+            }
+        }
+        // The published equations: a parent and its children, per indicator; `kinder` and its
+        // parts, per area. A cell is (indicator, level, area).
+        type CellId = (String, String, String);
+        let mut equations: Vec<(CellId, Vec<CellId>)> = Vec::new();
+        for (key, level) in cells.keys() {
+            let Some(parent_level) = level_parent.get(level) else {
+                continue;
+            };
+            let Some(parent_row) = cells.get(&(key.clone(), parent_level.clone())) else {
+                continue;
+            };
+            for parent in parent_row.keys() {
+                let children = cells[&(key.clone(), level.clone())]
+                    .keys()
+                    .filter(|k| parent_of.get(*k) == Some(parent))
+                    .map(|k| (key.clone(), level.clone(), k.clone()))
+                    .collect();
+                equations.push(((key.clone(), parent_level.clone(), parent.clone()), children));
+            }
+        }
+        for level in GENERATED_LEVELS {
+            let has = |k: &str| cells.contains_key(&(k.to_string(), level.to_string()));
+            if has("kinder") && has("jungen") && has("maedchen") {
+                for area in cells[&("kinder".to_string(), level.to_string())].keys() {
+                    let cell = |k: &str| (k.to_string(), level.to_string(), area.clone());
+                    equations.push((cell("kinder"), vec![cell("jungen"), cell("maedchen")]));
+                }
+            }
+        }
+        // The attacker: what is published, and whatever one equation with a single unknown
+        // gives, again and again until nothing more follows.
+        let mut known: BTreeMap<CellId, f64> = BTreeMap::new();
+        for ((key, level), row) in &cells {
+            for (area, value) in row {
+                if let Some(v) = value {
+                    known.insert((key.clone(), level.clone(), area.clone()), *v);
+                }
+            }
+        }
+        loop {
+            let mut learned = false;
+            for (total, parts) in &equations {
+                let unknown: Vec<&CellId> = std::iter::once(total)
+                    .chain(parts)
+                    .filter(|c| !known.contains_key(*c))
+                    .collect();
+                if unknown.len() != 1 {
+                    continue;
+                }
+                let sum_of_parts: f64 = parts.iter().filter_map(|p| known.get(p)).sum();
+                let value = if unknown[0] == total {
+                    sum_of_parts
+                } else {
+                    known[total] - sum_of_parts
+                };
+                known.insert(unknown[0].clone(), value);
+                learned = true;
+            }
+            if !learned {
+                break;
+            }
+        }
+        // No small count (1 to 3, known here from the generator) is worked out, and in every
+        // equation whose total is known, a hidden small count lies between 0 and the rest,
+        // which must reach above the threshold 3.
+        let small = |c: &CellId| (1.0..=3.0).contains(&truth[c]);
+        for cell in truth.keys().filter(|c| cells.contains_key(&(c.0.clone(), c.1.clone()))) {
+            if small(cell) {
+                assert!(
+                    !known.contains_key(cell),
+                    "{case}: the small count {cell:?} is worked out"
+                );
+            }
+        }
+        for (total, parts) in &equations {
+            let Some(total_value) = known.get(total) else { continue };
+            let hidden: Vec<&CellId> = parts.iter().filter(|p| !known.contains_key(*p)).collect();
+            if hidden.is_empty() {
+                continue;
+            }
+            checked_groups += 1;
+            let rest = total_value - parts.iter().filter_map(|p| known.get(p)).sum::<f64>();
+            if hidden.iter().any(|c| small(c)) {
+                with_small_counts += 1;
+                assert!(
+                    rest > 3.0,
+                    "{case}: {total:?}: a small count is known to lie in 0..={rest}"
+                );
+            }
+        }
+    }
+    println!(
+        "{hidden_cells} hidden cells; {checked_groups} published equations with hidden cells, \
+         {with_small_counts} of them with a hidden small count"
+    );
+    assert!(
+        hidden_cells > 100 && checked_groups > 25 && with_small_counts > 10,
+        "the cases must exercise the suppression"
+    );
+}

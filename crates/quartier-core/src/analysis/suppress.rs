@@ -383,7 +383,45 @@ impl HiddenCells {
     /// The cells [`suppress`] hides for `indicators` at `level` and `period`; the level's
     /// parents up to the whole municipality count as published. Indicators that cannot be
     /// checked (ratios, categories) hide nothing.
+    ///
+    /// The run of a finer level hides cells of this level too (secondary cells among its
+    /// parents, so that its own small counts cannot be worked out from the sums): those are
+    /// hidden here as well. Every output, of whichever level, then hides the same cells, and
+    /// two outputs of different levels together give away nothing either hides (found by the
+    /// property test of the bundle: a Baublock's 1 followed from the Region's total, the other
+    /// Baublöcke and the declared sum).
     pub fn compute(atlas: &Atlas, level: &str, period: &str, indicators: &[String]) -> Result<Self> {
+        let mut hidden = Self::compute_on_level(atlas, level, period, indicators)?;
+        let this = atlas.level(level)?;
+        for finer in finer_levels(atlas, this.id)? {
+            let period_id = atlas.period(period)?.id;
+            let mut has_values = false;
+            for key in indicators {
+                has_values |= !atlas.values(atlas.indicator(key)?.id, finer.id, period_id)?.is_empty();
+            }
+            if has_values {
+                let finer_cells = Self::compute_on_level(atlas, &finer.name, period, indicators)?;
+                hidden.add_parent_cells_of(&this.name, finer_cells);
+            }
+        }
+        Ok(hidden)
+    }
+
+    /// Takes over what a finer level's run hid on `level` and above: cells of `level` become
+    /// area cells, cells of coarser levels parent cells, hidden references stay hidden.
+    fn add_parent_cells_of(&mut self, level: &str, finer: HiddenCells) {
+        for ((parent_level, indicator), keys) in finer.parents {
+            if parent_level == level {
+                self.areas.entry(indicator).or_default().extend(keys);
+            } else {
+                self.parents.entry((parent_level, indicator)).or_default().extend(keys);
+            }
+        }
+        self.references.extend(finer.references);
+    }
+
+    /// The cells one run of [`suppress`] hides at `level` (see [`HiddenCells::compute`]).
+    fn compute_on_level(atlas: &Atlas, level: &str, period: &str, indicators: &[String]) -> Result<Self> {
         let mut checkable = Vec::new();
         for key in indicators {
             let meta = atlas.indicator(key)?;
@@ -514,6 +552,22 @@ impl HiddenCells {
             )
         })
     }
+}
+
+/// The levels that nest in level `id`, at any depth, finest last.
+fn finer_levels(atlas: &Atlas, id: i64) -> Result<Vec<crate::model::Level>> {
+    let levels = atlas.levels()?;
+    let mut finer: Vec<crate::model::Level> = Vec::new();
+    let mut parents = vec![id];
+    while let Some(parent) = parents.pop() {
+        for level in levels.iter().filter(|l| l.parent_level_id == Some(parent)) {
+            if !finer.iter().any(|f| f.id == level.id) {
+                parents.push(level.id);
+                finer.push(level.clone());
+            }
+        }
+    }
+    Ok(finer)
 }
 
 /// The hidden cells of every indicator per level and period, computed once each: for outputs
