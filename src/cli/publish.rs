@@ -208,6 +208,11 @@ pub fn upload(dir: &std::path::Path, server: &str, token: &str) -> Result<Upload
         files: Vec<quartier_core::publish::ManifestFile>,
     }
     let manifest: Listed = serde_json::from_str(&manifest_text)?;
+    // Every file is checked before anything travels: a bundle changed after it was written
+    // (a path out of it, a symbolic link, other content) sends nothing.
+    for file in &manifest.files {
+        quartier_core::publish::read_listed_file(dir, file)?;
+    }
     // TLS through rustls with ring, as the base maps (installed once; a second call is a no-op).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::blocking::Client::builder()
@@ -237,7 +242,7 @@ pub fn upload(dir: &std::path::Path, server: &str, token: &str) -> Result<Upload
         if !done.insert(file.sha256.clone()) {
             continue;
         }
-        let bytes = std::fs::read(dir.join(&file.path))?;
+        let bytes = quartier_core::publish::read_listed_file(dir, file)?;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -104,6 +104,55 @@ pub struct ManifestFile {
     pub sha256: String,
 }
 
+/// Whether `path` stays inside a bundle: relative, forward slashes, plain names (what the
+/// server accepts in a manifest, and what `publish --server` reads from the bundle folder).
+pub fn safe_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= 300
+        && !path.starts_with('/')
+        && path.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        })
+}
+
+/// The content of a bundle file as its manifest lists it, refused with the reason unless it
+/// is a plain file inside the bundle folder `dir` (no path out of it, no symbolic link) whose
+/// size and SHA-256 are those of the manifest: so that uploading a bundle changed or
+/// tampered with after it was written sends nothing else.
+pub fn read_listed_file(dir: &Path, file: &ManifestFile) -> Result<Vec<u8>> {
+    if !safe_path(&file.path) {
+        return Err(Error::Invalid(format!(
+            "Bündel {}: der Pfad „{}“ im Manifest führt aus dem Bündel hinaus oder ist kein einfacher Dateiname",
+            dir.display(),
+            file.path
+        )));
+    }
+    let path = dir.join(&file.path);
+    let mut inside = dir.to_path_buf();
+    for part in file.path.split('/') {
+        inside.push(part);
+        if std::fs::symlink_metadata(&inside).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::Invalid(format!(
+                "Bündel {}: „{}“ ist ein symbolischer Verweis; ein Bündel enthält nur Dateien, die `publish --out` geschrieben hat",
+                dir.display(),
+                file.path
+            )));
+        }
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    if bytes.len() as u64 != file.bytes || hex(&sha2::Sha256::digest(&bytes)) != file.sha256 {
+        return Err(Error::Invalid(format!(
+            "Bündel {}: „{}“ wurde nach dem Schreiben verändert (Größe oder Prüfsumme passen nicht zum Manifest); bitte neu veröffentlichen (publish --out)",
+            dir.display(),
+            file.path
+        )));
+    }
+    Ok(bytes)
+}
+
 /// A file name for a name a user gave: lower case ASCII, umlauts written out, anything else
 /// a hyphen ("Bezirksregion" → "bezirksregion", "Kita (öffentlich)" → "kita-oeffentlich").
 pub fn slug(name: &str) -> String {

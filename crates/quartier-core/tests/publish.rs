@@ -332,6 +332,78 @@ fn the_bundle_holds_what_was_released_suppressed_and_nothing_else() {
     assert_eq!(beside, vec!["buendel"]);
 }
 
+/// Before a bundle travels, every file its manifest lists is read back and checked: a path
+/// out of the bundle, a symbolic link in it, or content changed after writing is refused.
+#[test]
+fn a_bundle_changed_after_writing_is_refused_before_it_travels() {
+    use quartier_core::publish::{read_listed_file, ManifestFile};
+    let (dir, mut atlas) = berlin_bezirke();
+    let csv = dir.path().join("kinder.csv");
+    std::fs::write(&csv, "id;kinder\n01;40\n02;50\n03;60\n").unwrap();
+    quartier_core::import::values::import_values(
+        &mut atlas,
+        &quartier_core::import::values::ValuesImport {
+            file: csv,
+            level: "Bezirk".into(),
+            key_column: "id".into(),
+            period: Some("2020".into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    declare_counts(&mut atlas, &["kinder"]);
+    atlas
+        .release_indicators(&s(&["kinder"]), &s(&["Bezirk"]), false, "Test")
+        .unwrap();
+    let out = dir.path().join("bundle");
+    write_bundle(&atlas, &out, &NoProgress).unwrap();
+    let manifest: serde_json::Value = json(&std::fs::read(out.join("manifest.json")).unwrap());
+    let files: Vec<ManifestFile> = serde_json::from_value(manifest["files"].clone()).unwrap();
+    for file in &files {
+        assert_eq!(
+            read_listed_file(&out, file).unwrap().len() as u64,
+            file.bytes,
+            "{}",
+            file.path
+        );
+    }
+    let indicators = files.iter().find(|f| f.path == "indicators.json").unwrap();
+    let refused = |file: &ManifestFile| read_listed_file(&out, file).unwrap_err().to_string();
+
+    // A path out of the bundle, even to a file with the listed content.
+    std::fs::copy(out.join("indicators.json"), dir.path().join("aussen.json")).unwrap();
+    for path in ["../aussen.json", "/etc/passwd", "levels/../../aussen.json"] {
+        let listed = ManifestFile {
+            path: path.into(),
+            ..indicators.clone()
+        };
+        assert!(refused(&listed).contains("führt aus dem Bündel hinaus"), "{path}");
+    }
+    // A symbolic link with the very content the manifest lists.
+    #[cfg(unix)]
+    {
+        std::fs::rename(out.join("indicators.json"), dir.path().join("echt.json")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("echt.json"), out.join("indicators.json")).unwrap();
+        assert!(
+            refused(indicators).contains("symbolischer Verweis"),
+            "{}",
+            refused(indicators)
+        );
+        std::fs::remove_file(out.join("indicators.json")).unwrap();
+        std::fs::rename(dir.path().join("echt.json"), out.join("indicators.json")).unwrap();
+    }
+    // Other content (here one byte more).
+    let mut text = std::fs::read(out.join("indicators.json")).unwrap();
+    text.push(b' ');
+    std::fs::write(out.join("indicators.json"), text).unwrap();
+    assert!(
+        refused(indicators).contains("nach dem Schreiben verändert"),
+        "{}",
+        refused(indicators)
+    );
+}
+
 #[test]
 fn nothing_released_is_an_error_and_a_foreign_folder_is_not_overwritten() {
     let (dir, atlas) = sample_atlas();

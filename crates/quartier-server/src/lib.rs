@@ -129,18 +129,7 @@ pub struct Manifest {
     pub files: Vec<BundleFile>,
 }
 
-/// Whether `path` stays inside a bundle: relative, forward slashes, plain names.
-pub fn safe_path(path: &str) -> bool {
-    !path.is_empty()
-        && path.len() <= 300
-        && !path.starts_with('/')
-        && path.split('/').all(|part| {
-            !part.is_empty()
-                && part != "."
-                && part != ".."
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        })
-}
+pub use quartier_core::publish::safe_path;
 
 pub(crate) fn is_sha256(text: &str) -> bool {
     text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
