@@ -2,7 +2,8 @@
 //! sample atlas published with `quartier publish --server`, a value changed and published
 //! again (only the changed files travel), rolled back, and the public API compared with the
 //! atlas's released, suppressed values. Then the attacks: wrong token, another
-//! municipality's token, an oversized upload, paths out of the bundle, an activation of an
+//! municipality's token, an oversized upload, a truncated upload (cut short of its hash, or its
+//! connection broken before its length), paths out of the bundle, an activation of an
 //! incomplete upload, and many failed logins.
 #![allow(clippy::unwrap_used)]
 
@@ -187,6 +188,46 @@ fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_
     assert_eq!(put("berlin", &hamburg, b"x".to_vec()).0, 401);
     // Too big.
     assert_eq!(put("berlin", &berlin, vec![b'x'; 3 * 1024 * 1024]).0, 413);
+    // Truncated: a body cut short of its hash is refused, and one whose connection breaks
+    // before its declared length arrives is not stored.
+    let whole = b"{\"werte\":[1,2,3,4,5,6,7,8,9]}".to_vec();
+    let whole_sha: String = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&whole)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let cut = client
+        .put(format!("{base}/api/berlin/blobs/{whole_sha}"))
+        .header("Authorization", format!("Bearer {berlin}"))
+        .body(whole[..10].to_vec())
+        .send()
+        .unwrap();
+    assert_eq!(cut.status(), 400);
+    assert!(cut.text().unwrap().contains("passt nicht zur Prüfsumme"));
+    {
+        use std::io::{Read as _, Write as _};
+        let address = base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "PUT /api/berlin/blobs/{whole_sha} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {berlin}\r\nContent-Length: {}\r\n\r\n",
+            whole.len()
+        )
+        .unwrap();
+        stream.write_all(&whole[..10]).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(!answer.starts_with("HTTP/1.1 201"), "{answer}");
+    }
+    assert_eq!(get(&format!("{base}/berlin/blobs/{whole_sha}")).status(), 404);
+    assert_eq!(
+        get(&format!("{base}/berlin/blobs/{sha}")).status(),
+        200,
+        "the whole one is"
+    );
     // Paths out of the bundle.
     for path in ["../boese.json", "/etc/passwd", "values/../../x", "a\\b.json"] {
         let r = activate(
