@@ -147,6 +147,59 @@ fn publish_change_publish_roll_back_and_read_the_open_data() {
         .any(|(slug, action, result)| slug == "berlin" && action == "aktivieren" && result == "Version 2"));
 }
 
+/// An upload that broke off after some files resumes with the files the server lacks: the
+/// files that arrived are not sent again.
+#[test]
+fn an_interrupted_upload_resumes_with_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let (base, token) = start_server_for_berlin(&data);
+    let atlas = dir.path().join("berlin.quartier");
+    released_sample(&atlas);
+    let bundle = dir.path().join("buendel");
+    json(&["publish", s(&atlas), "--out", s(&bundle)]);
+    // The first five files arrived before the connection broke.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::blocking::Client::new();
+    for file in &files[..5] {
+        let path = file["path"].as_str().unwrap();
+        let r = client
+            .put(format!("{base}/api/berlin/blobs/{}", file["sha256"].as_str().unwrap()))
+            .header("Authorization", format!("Bearer {token}"))
+            .body(std::fs::read(bundle.join(path)).unwrap())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201, "{path}");
+    }
+    assert_eq!(
+        get(&format!("{base}/berlin/api/indicators")).status(),
+        404,
+        "nothing active yet"
+    );
+    let server = format!("{base}/berlin");
+    let resumed = json(&[
+        "publish",
+        s(&atlas),
+        "--server",
+        &server,
+        "--token",
+        &token,
+        "--out",
+        s(&bundle),
+    ]);
+    assert_eq!(resumed["files"].as_u64().unwrap(), files.len() as u64);
+    assert_eq!(
+        resumed["sent_files"].as_u64().unwrap(),
+        files.len() as u64 - 5,
+        "{resumed}"
+    );
+    assert_eq!(resumed["version"], 1);
+    assert_eq!(get(&format!("{base}/berlin/api/indicators")).status(), 200);
+}
+
 #[test]
 fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_refused() {
     let dir = tempfile::tempdir().unwrap();
