@@ -82,6 +82,22 @@ pub fn import_level(atlas: &mut Atlas, level: &str, file: PathBuf, parent: Optio
     .unwrap();
 }
 
+/// Imports the values of a semicolon CSV with the area key in column `id` for `period`.
+pub fn import_csv(atlas: &mut Atlas, file: PathBuf, level: &str, period: &str) {
+    quartier_core::import::values::import_values(
+        atlas,
+        &quartier_core::import::values::ValuesImport {
+            file,
+            level: level.into(),
+            key_column: "id".into(),
+            period: Some(period.into()),
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+}
+
 /// Every value of the atlas as sorted text lines: the atlas's content, for before/after comparisons.
 pub fn value_dump(atlas: &Atlas) -> Vec<String> {
     let mut out = Vec::new();

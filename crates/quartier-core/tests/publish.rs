@@ -340,18 +340,7 @@ fn a_bundle_changed_after_writing_is_refused_before_it_travels() {
     let (dir, mut atlas) = berlin_bezirke();
     let csv = dir.path().join("kinder.csv");
     std::fs::write(&csv, "id;kinder\n01;40\n02;50\n03;60\n").unwrap();
-    quartier_core::import::values::import_values(
-        &mut atlas,
-        &quartier_core::import::values::ValuesImport {
-            file: csv,
-            level: "Bezirk".into(),
-            key_column: "id".into(),
-            period: Some("2020".into()),
-            ..Default::default()
-        },
-        &NoProgress,
-    )
-    .unwrap();
+    import_csv(&mut atlas, csv, "Bezirk", "2020");
     declare_counts(&mut atlas, &["kinder"]);
     atlas
         .release_indicators(&s(&["kinder"]), &s(&["Bezirk"]), false, "Test")
@@ -459,28 +448,26 @@ fn generated_atlas(dir: &Path, dice: &mut Dice) -> (Atlas, BTreeMap<(String, Str
     let mut atlas = new_atlas(dir, "Generiert");
     // (key, parent key, [west, south, east, north]) per level.
     let mut areas: Vec<Vec<(String, String, [f64; 4])>> = vec![Vec::new(), Vec::new(), Vec::new()];
+    // The i-th of n equal parts of from..to.
+    let part = |from: f64, to: f64, i: usize, n: usize| {
+        (
+            from + (to - from) * i as f64 / n as f64,
+            from + (to - from) * (i + 1) as f64 / n as f64,
+        )
+    };
     let districts = 2 + dice.below(3) as usize;
     for d in 0..districts {
-        let (w, e) = (
-            13.0 + 0.4 * d as f64 / districts as f64,
-            13.0 + 0.4 * (d + 1) as f64 / districts as f64,
-        );
+        let (w, e) = part(13.0, 13.4, d, districts);
         let key = format!("B{d}");
         areas[0].push((key.clone(), String::new(), [w, 52.4, e, 52.6]));
         let regions = 2 + dice.below(3) as usize;
         for r in 0..regions {
-            let (s, n) = (
-                52.4 + 0.2 * r as f64 / regions as f64,
-                52.4 + 0.2 * (r + 1) as f64 / regions as f64,
-            );
+            let (s, n) = part(52.4, 52.6, r, regions);
             let region = format!("{key}R{r}");
             areas[1].push((region.clone(), key.clone(), [w, s, e, n]));
             let blocks = 2 + dice.below(4) as usize;
             for b in 0..blocks {
-                let (bw, be) = (
-                    w + (e - w) * b as f64 / blocks as f64,
-                    w + (e - w) * (b + 1) as f64 / blocks as f64,
-                );
+                let (bw, be) = part(w, e, b, blocks);
                 areas[2].push((format!("{region}K{b}"), region.clone(), [bw, s, be, n]));
             }
         }
@@ -488,9 +475,9 @@ fn generated_atlas(dir: &Path, dice: &mut Dice) -> (Atlas, BTreeMap<(String, Str
     for (i, level) in GENERATED_LEVELS.iter().enumerate() {
         let features: Vec<String> = areas[i]
             .iter()
-            .map(|(key, parent, [w, s, e, n])| {
+            .map(|(key, _, [w, s, e, n])| {
                 format!(
-                    r#"{{"type":"Feature","properties":{{"id":"{key}","name":"Gebiet {key}","parent":"{parent}"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}}}"#
+                    r#"{{"type":"Feature","properties":{{"id":"{key}","name":"Gebiet {key}"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}}}"#
                 )
             })
             .collect();
@@ -500,20 +487,8 @@ fn generated_atlas(dir: &Path, dice: &mut Dice) -> (Atlas, BTreeMap<(String, Str
             format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")),
         )
         .unwrap();
-        quartier_core::import::geometry::import_geometry(
-            &mut atlas,
-            &quartier_core::import::geometry::GeometryImport {
-                level: level.to_string(),
-                file,
-                key_column: "id".into(),
-                name_column: Some("name".into()),
-                parent_level: (i > 0).then(|| GENERATED_LEVELS[i - 1].to_string()),
-                parent_key_column: (i > 0).then(|| "parent".to_string()),
-                ..Default::default()
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        // Parents by location: every area lies inside its parent.
+        import_level(&mut atlas, level, file, (i > 0).then(|| GENERATED_LEVELS[i - 1]));
     }
     // Counts on the blocks, summed upwards.
     let mut values: Vec<BTreeMap<String, [u64; 3]>> = vec![BTreeMap::new(), BTreeMap::new(), BTreeMap::new()];
@@ -549,18 +524,7 @@ fn generated_atlas(dir: &Path, dice: &mut Dice) -> (Atlas, BTreeMap<(String, Str
         }
         let file = dir.join(format!("werte_{level}.csv"));
         std::fs::write(&file, csv).unwrap();
-        quartier_core::import::values::import_values(
-            &mut atlas,
-            &quartier_core::import::values::ValuesImport {
-                file,
-                level: level.to_string(),
-                key_column: "id".into(),
-                period: Some("2024".into()),
-                ..Default::default()
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        import_csv(&mut atlas, file, level, "2024");
     }
     declare_counts(&mut atlas, &GENERATED_COUNTS);
     atlas
