@@ -10,8 +10,10 @@
 //! - [`export`]: value tables for Excel (CSV, XLSX).
 //! - [`analysis`]: analyses on stored values (status and dynamics), stored as derived indicators.
 //! - [`reference`]: the reference row (Gesamtstadt) by each indicator's aggregation rule.
+//! - [`figure`], [`report`], [`story`]: maps, charts, area reports, profiles and stories.
+//! - [`publish`]: the public bundle; [`exchange`]: signed packages between authorities.
 //! - [`sample`]: builds the shipped Berlin sample atlas from its sources.
-//! - [`crs`], [`numbers`], [`keys`], [`table`], [`geometry`]: the building blocks.
+//! - [`crs`], [`numbers`], [`keys`], [`table`], [`geometry`], [`topology`]: the building blocks.
 #![warn(missing_docs)]
 
 pub mod analysis;

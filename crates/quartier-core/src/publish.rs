@@ -458,7 +458,11 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
                 }
                 // The map's classes as every exported map has them by default, over the
                 // published numbers only; none where nothing is left to classify.
-                let colouring = Colouring::new(atlas, (key, level, period), &ClassStyle::default(), hidden).ok();
+                let colouring = match Colouring::new(atlas, (key, level, period), &ClassStyle::default(), hidden) {
+                    Ok(c) => Some(c),
+                    Err(Error::Invalid(_)) => None,
+                    Err(other) => return Err(other),
+                };
                 let class_of: BTreeMap<&str, usize> = colouring
                     .iter()
                     .flat_map(|c| c.classes.areas.iter())
