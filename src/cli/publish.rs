@@ -208,11 +208,13 @@ pub fn upload(dir: &std::path::Path, server: &str, token: &str) -> Result<Upload
         files: Vec<quartier_core::publish::ManifestFile>,
     }
     let manifest: Listed = serde_json::from_str(&manifest_text)?;
-    // Every file is checked before anything travels: a bundle changed after it was written
-    // (a path out of it, a symbolic link, other content) sends nothing.
-    for file in &manifest.files {
-        quartier_core::publish::read_listed_file(dir, file)?;
-    }
+    // Every file is read and checked before anything travels: a bundle changed after it was
+    // written (a path out of it, a symbolic link, other content) sends nothing.
+    let contents: Vec<Vec<u8>> = manifest
+        .files
+        .iter()
+        .map(|file| quartier_core::publish::read_listed_file(dir, file))
+        .collect::<std::result::Result<_, _>>()?;
     // TLS through rustls with ring, as the base maps (installed once; a second call is a no-op).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::blocking::Client::builder()
@@ -238,11 +240,15 @@ pub fn upload(dir: &std::path::Path, server: &str, token: &str) -> Result<Upload
         .unwrap_or_default();
     let (mut sent_files, mut sent_bytes) = (0, manifest_text.len() as u64);
     let mut done = std::collections::BTreeSet::new();
-    for file in manifest.files.iter().filter(|f| missing.contains(&f.sha256)) {
+    for (file, bytes) in manifest
+        .files
+        .iter()
+        .zip(&contents)
+        .filter(|(f, _)| missing.contains(&f.sha256))
+    {
         if !done.insert(file.sha256.clone()) {
             continue;
         }
-        let bytes = quartier_core::publish::read_listed_file(dir, file)?;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -14,6 +14,7 @@
 //! peer runs it on the first `JENKS_PEER_N` values and Quartier does the same for the
 //! comparison; both print their time and the largest difference of their results.
 
+#[allow(dead_code)] // each benchmark uses some of the shared helpers
 mod common;
 
 use std::fmt::Write as _;

@@ -14,10 +14,9 @@
 mod common;
 
 use quartier_core::analysis::crosswalk::{crosswalk, CrosswalkRequest, CrosswalkWeight};
-use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::{Atlas, NoProgress};
 
-use common::median_ms;
+use common::{import_areas, median_ms};
 
 /// A grid of squares of about `cell` metres over the bounding box, as GeoJSON (`id`, `name`).
 fn square_grid(bbox: [f64; 4], cell: f64) -> (String, usize) {
@@ -72,18 +71,7 @@ fn main() {
         let grid = dir.path().join(format!("raster_{cell}.geojson"));
         let (text, cells) = square_grid(bbox, cell);
         std::fs::write(&grid, text).expect("grid");
-        import_geometry(
-            &mut atlas,
-            &GeometryImport {
-                level: name.clone(),
-                file: grid.clone(),
-                key_column: "id".into(),
-                name_column: Some("name".into()),
-                ..Default::default()
-            },
-            &NoProgress,
-        )
-        .expect("grid import");
+        import_areas(&mut atlas, &name, &grid);
         let request = CrosswalkRequest {
             from_level: "Planungsraum".into(),
             to_level: name.clone(),

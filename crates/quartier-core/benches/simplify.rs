@@ -18,28 +18,16 @@ use std::path::Path;
 use std::process::Command;
 
 use geo::CoordsIter;
-use quartier_core::import::geometry::{import_geometry, GeometryImport};
 use quartier_core::publish::WEB_TOLERANCE_M;
 use quartier_core::topology::simplify_shared;
-use quartier_core::{Atlas, NoProgress};
+use quartier_core::Atlas;
 
-use common::median_ms;
+use common::{import_areas, median_ms};
 
 /// The areas of a GeoJSON file as an atlas stores them, and that as GeoJSON for the peer.
 fn stored_areas(dir: &Path, file: &Path) -> (Vec<geo::MultiPolygon<f64>>, std::path::PathBuf) {
     let mut atlas = Atlas::create(&dir.join("bench.quartier"), "Bench", None).expect("atlas");
-    import_geometry(
-        &mut atlas,
-        &GeometryImport {
-            level: "Ebene".into(),
-            file: file.to_path_buf(),
-            key_column: "id".into(),
-            name_column: Some("name".into()),
-            ..Default::default()
-        },
-        &NoProgress,
-    )
-    .expect("import");
+    import_areas(&mut atlas, "Ebene", file);
     let level = atlas.level("Ebene").expect("level");
     let geometries: Vec<geo::MultiPolygon<f64>> = atlas
         .area_geometries(level.id)

@@ -220,6 +220,21 @@ pub fn plan(atlas: &Atlas) -> Result<PublishPlan> {
 /// on the level.
 type HiddenByLevelAndPeriod = BTreeMap<(String, String), HiddenCells>;
 
+/// The hidden cells of `level` and `period` for the indicators released there (`keys`),
+/// computed the first time they are asked for.
+fn hidden_at<'a>(
+    hidden: &'a mut HiddenByLevelAndPeriod,
+    atlas: &Atlas,
+    level: &str,
+    period: &str,
+    keys: &[String],
+) -> Result<&'a HiddenCells> {
+    Ok(match hidden.entry((level.to_string(), period.to_string())) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(e) => e.insert(HiddenCells::compute(atlas, level, period, keys)?),
+    })
+}
+
 /// [`plan`], with the hidden cells it computed for the counts (so that the bundle hides the
 /// same cells without computing them again).
 fn plan_and_hidden(atlas: &Atlas) -> Result<(PublishPlan, HiddenByLevelAndPeriod)> {
@@ -236,12 +251,7 @@ fn plan_and_hidden(atlas: &Atlas) -> Result<(PublishPlan, HiddenByLevelAndPeriod
         let periods = periods_with_values(atlas, key, level)?;
         let mut suppressed = 0;
         for period in &periods {
-            let cells = match hidden.entry((level.clone(), period.clone())) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(HiddenCells::compute(atlas, level, period, &by_level[level])?)
-                }
-            };
+            let cells = hidden_at(&mut hidden, atlas, level, period, &by_level[level])?;
             suppressed += cells.only(std::slice::from_ref(key)).len();
         }
         if periods.is_empty() {
@@ -440,12 +450,7 @@ pub fn write_bundle(atlas: &Atlas, dir: &Path, progress: &dyn Progress) -> Resul
             periods.extend(s.periods.iter().cloned());
         }
         for period in &periods {
-            let hidden = match hidden.entry((level.to_string(), period.clone())) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(HiddenCells::compute(atlas, level, period, keys)?)
-                }
-            };
+            let hidden = hidden_at(&mut hidden, atlas, level, period, keys)?;
             let table = value_table(atlas, level, period, Some(keys))?.protect_with(hidden);
             for (c, column) in table.columns.iter().enumerate() {
                 let key = &column.indicator.key;

@@ -1,5 +1,21 @@
 //! What the benchmarks share: timing, running the Python peer script and reading its JSON.
 
+/// Imports the areas of a GeoJSON file with their key in `id` and name in `name` as `level`.
+pub fn import_areas(atlas: &mut quartier_core::Atlas, level: &str, file: &std::path::Path) {
+    quartier_core::import::geometry::import_geometry(
+        atlas,
+        &quartier_core::import::geometry::GeometryImport {
+            level: level.into(),
+            file: file.to_path_buf(),
+            key_column: "id".into(),
+            name_column: Some("name".into()),
+            ..Default::default()
+        },
+        &quartier_core::NoProgress,
+    )
+    .expect("areas import");
+}
+
 /// Runs per measurement; the benchmarks print the median.
 pub const RUNS: usize = 5;
 

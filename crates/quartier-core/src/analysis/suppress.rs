@@ -393,11 +393,15 @@ impl HiddenCells {
     pub fn compute(atlas: &Atlas, level: &str, period: &str, indicators: &[String]) -> Result<Self> {
         let mut hidden = Self::compute_on_level(atlas, level, period, indicators)?;
         let this = atlas.level(level)?;
+        let period_id = atlas.period(period)?.id;
+        let indicator_ids: Vec<i64> = indicators
+            .iter()
+            .map(|key| Ok(atlas.indicator(key)?.id))
+            .collect::<Result<_>>()?;
         for finer in finer_levels(atlas, this.id)? {
-            let period_id = atlas.period(period)?.id;
             let mut has_values = false;
-            for key in indicators {
-                has_values |= !atlas.values(atlas.indicator(key)?.id, finer.id, period_id)?.is_empty();
+            for &id in &indicator_ids {
+                has_values |= !atlas.values(id, finer.id, period_id)?.is_empty();
             }
             if has_values {
                 let finer_cells = Self::compute_on_level(atlas, &finer.name, period, indicators)?;
