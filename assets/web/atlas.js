@@ -122,7 +122,8 @@
     const stil = (f) => {
       const z = zellen.get(f.properties.schluessel);
       const basis = { color: "#555", weight: rand(f.properties.schluessel), fillOpacity: 0.85 };
-      if (farbe(klassen, z)) return { ...basis, fillColor: farbe(klassen, z) };
+      const fuellung = farbe(klassen, z);
+      if (fuellung) return { ...basis, fillColor: fuellung };
       if (z && z.status === "suppressed") return { ...basis, fillColor: "url(#geheim)", fillOpacity: 1 };
       return { ...basis, fillColor: "#ffffff", fillOpacity: 1 };
     };
@@ -282,6 +283,7 @@
     const ebenen = new Map();
     $("orte-liste").replaceChildren(
       ...atlas.pois.map((p, i) => {
+        const ortFarbe = ORT_FARBEN[i % ORT_FARBEN.length];
         const box = element("input", { type: "checkbox" });
         box.addEventListener("change", async () => {
           if (!box.checked) {
@@ -289,7 +291,6 @@
             return;
           }
           const daten = await laden("bundle/" + p.file);
-          const farbe = ORT_FARBEN[i % ORT_FARBEN.length];
           // Places close together are one circle with their number in the category's colour
           // until the map is zoomed in far enough to tell them apart (2,880 Kitas in Berlin).
           const haufen = L.markerClusterGroup({
@@ -300,7 +301,7 @@
               const n = h.getChildCount();
               const groesse = n < 10 ? 28 : n < 100 ? 34 : 42;
               return L.divIcon({
-                html: `<span style="background:${farbe}" aria-label="${n} ${escape(p.category)}">${n.toLocaleString("de-DE")}</span>`,
+                html: `<span style="background:${ortFarbe}" aria-label="${n} ${escape(p.category)}">${n.toLocaleString("de-DE")}</span>`,
                 className: "ort-haufen",
                 iconSize: [groesse, groesse],
               });
@@ -308,7 +309,7 @@
           });
           haufen.addLayer(
             L.geoJSON(daten, {
-              pointToLayer: (f, lage) => L.circleMarker(lage, { radius: 5, color: "#fff", weight: 1, fillColor: farbe, fillOpacity: 1 }),
+              pointToLayer: (f, lage) => L.circleMarker(lage, { radius: 5, color: "#fff", weight: 1, fillColor: ortFarbe, fillOpacity: 1 }),
               onEachFeature: (f, l) => {
                 const zeilen = Object.entries(f.properties).map(([a, w]) => `<strong>${escape(ATTRIBUT_NAMEN[a] || a)}:</strong> ${escape(w)}`);
                 l.bindPopup(zeilen.join("<br>"));
@@ -318,7 +319,7 @@
           ebenen.set(p.category, haufen);
           haufen.addTo(karte);
         });
-        return element("label", null, box, element("span", { class: "farbe", style: `background:${ORT_FARBEN[i % ORT_FARBEN.length]}; border-radius:50%; width:.8rem; height:.8rem` }), `${p.category} (${p.pois})`);
+        return element("label", null, box, element("span", { class: "farbe", style: `background:${ortFarbe}; border-radius:50%; width:.8rem; height:.8rem` }), `${p.category} (${p.pois})`);
       })
     );
   }
