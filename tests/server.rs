@@ -41,6 +41,12 @@ fn set_students(atlas: &std::path::Path, key: &str, value: f64) {
         .unwrap();
 }
 
+/// The SHA-256 of `bytes` in hex, as the manifest and the blob addresses name it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    quartier_core::publish::hex(&sha2::Sha256::digest(bytes))
+}
+
 /// The value of area `key` in an answer of the values API.
 fn value_of(values: &serde_json::Value, key: &str) -> serde_json::Value {
     values["values"]
@@ -215,10 +221,7 @@ fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_
         .build()
         .unwrap();
     let put = |slug: &str, token: &str, body: Vec<u8>| {
-        let sha: String = {
-            use sha2::Digest as _;
-            sha2::Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect()
-        };
+        let sha = sha256_hex(&body);
         let r = client
             .put(format!("{base}/api/{slug}/blobs/{sha}"))
             .header("Authorization", format!("Bearer {token}"))
@@ -244,13 +247,7 @@ fn wrong_tokens_oversized_uploads_bad_paths_incomplete_uploads_and_guessing_are_
     // Truncated: a body cut short of its hash is refused, and one whose connection breaks
     // before its declared length arrives is not stored.
     let whole = b"{\"werte\":[1,2,3,4,5,6,7,8,9]}".to_vec();
-    let whole_sha: String = {
-        use sha2::Digest as _;
-        sha2::Sha256::digest(&whole)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
+    let whole_sha = sha256_hex(&whole);
     let cut = client
         .put(format!("{base}/api/berlin/blobs/{whole_sha}"))
         .header("Authorization", format!("Bearer {berlin}"))
